@@ -1,0 +1,207 @@
+"""The command line: parse options, call one library function, render its result.
+
+Every command returns a result object with ``to_dict()``, ``render()`` and ``exit_code``;
+:func:`_finish` prints it and exits, and :func:`main` maps failures to exit codes in one
+place. Tracebacks appear only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import SheetkitError
+from .framework_file import FrameworkFileError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Context:
+    def __init__(self, debug: bool, frameworks_dirs: tuple[str, ...]):
+        self.debug = debug
+        self.frameworks_dirs = frameworks_dirs
+
+
+def _finish(result, as_json: bool) -> None:
+    """Print a result as text or JSON and exit with its exit code."""
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(result.render())
+    click.get_current_context().exit(result.exit_code)
+
+
+class _Cli(click.Group):
+    """The top-level group: the one place where failures become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except FrameworkFileError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except SheetkitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing half-written was kept.", err=True)
+            ctx.exit(EXIT_USAGE)
+        except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            click.echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sheetkit")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.option(
+    "--frameworks-dir",
+    "frameworks_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="A folder of your own framework YAML files (repeatable; also $SHEETKIT_FRAMEWORKS).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, frameworks_dirs: tuple[str, ...]) -> None:
+    """Build self-assessment workbooks from commissioning frameworks and compile the returns."""
+    ctx.obj = _Context(debug, frameworks_dirs)
+
+
+# -- frameworks ---------------------------------------------------------------------------
+@cli.group("frameworks", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def frameworks_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the available frameworks (id, title, version, counts)."""
+    if ctx.invoked_subcommand is None:
+        from .catalogue import list_available
+
+        _finish(list_available(ctx.obj.frameworks_dirs), as_json)
+
+
+@frameworks_cmd.command("show")
+@click.argument("framework_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole framework as JSON.")
+@click.pass_obj
+def frameworks_show(obj: _Context, framework_id: str, as_json: bool) -> None:
+    """Print one framework readably (FRAMEWORK_ID is an id or a YAML file)."""
+    from .catalogue import show_framework
+
+    _finish(show_framework(framework_id, obj.frameworks_dirs), as_json)
+
+
+@frameworks_cmd.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
+    """Check your own framework FILES and report every problem with its line."""
+    from .catalogue import check_files
+
+    _finish(check_files(files), as_json)
+
+
+# -- build --------------------------------------------------------------------------------
+@cli.command("build")
+@click.argument("framework_id")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the workbooks into.")
+@click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False), help="CSV of respondents: name, organisation, email, contact.")
+@click.option("--respondent", "respondent_names", multiple=True, help="A respondent's name (repeatable).")
+@click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: four weeks from today).")
+@click.option("--round", "round_name", default="", help='The assessment round, e.g. "2026 Q4" (default: the current year).')
+@click.option("--return-to", default="", help="Who respondents send the workbook back to (an email address or a name).")
+@click.option("--password", default=None, help="Sheet protection password (default: generated and written to the manifest folder).")
+@click.option("--emails", is_flag=True, help="Also write an .eml draft per respondent with the workbook attached.")
+@click.option("--force", is_flag=True, help="Overwrite workbooks that already exist in the output folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: str | None,
+              respondent_names: tuple[str, ...], deadline: str | None, round_name: str, return_to: str,
+              password: str | None, emails: bool, force: bool, as_json: bool) -> None:
+    """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
+    from .build import BuildOptions, build_workbooks
+    from .respondents import load_respondents
+
+    respondents = load_respondents(respondents_csv, respondent_names)
+    options = BuildOptions(
+        out_dir=Path(out_dir),
+        deadline=deadline,
+        round=round_name or str(date.today().year),
+        return_to=return_to,
+        password=password,
+        emails=emails,
+        force=force,
+        progress=not as_json,
+    )
+    from .library import resolve_framework
+
+    framework = resolve_framework(framework_id, obj.frameworks_dirs)
+    _finish(build_workbooks(framework, respondents, options), as_json)
+
+
+# -- validate and ingest ------------------------------------------------------------------
+_paths = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+
+
+@cli.command("validate")
+@_paths
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build.")
+@click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None, as_json: bool) -> None:
+    """Check returned workbooks in PATHS (files or folders) and report every problem; changes nothing."""
+    from .ingest import IngestOptions, validate_returns
+
+    options = IngestOptions(manifest=manifest, framework_id=framework_id,
+                            frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+    _finish(validate_returns(paths, options), as_json)
+
+
+@cli.command("ingest")
+@_paths
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The consolidated workbook to write (.xlsx).")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build: who was asked.")
+@click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
+@click.option("--divergence", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+              help="Flag items whose ratings spread over at least this share of the scale.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
+               csv_path: str | None, divergence: float, as_json: bool) -> None:
+    """Validate the returns in PATHS and compile them into one consolidated workbook."""
+    from .ingest import IngestOptions, ingest_returns
+
+    options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
+                            out=Path(out), csv=Path(csv_path) if csv_path else None,
+                            divergence=divergence, progress=not as_json)
+    _finish(ingest_returns(paths, options), as_json)
+
+
+# -- reference ----------------------------------------------------------------------------
+@cli.command("codes")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown (as in the README).")
+def codes_cmd(markdown: bool) -> None:
+    """List every finding code with its severity, meaning and what to do."""
+    from .findings import CATALOGUE
+
+    for code, info in CATALOGUE.items():
+        if markdown:
+            click.echo(f"| `{code}` | {info.severity} | {info.meaning} | {info.action} |")
+        else:
+            click.echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="sheetkit")

@@ -1,0 +1,132 @@
+"""Problems found in framework files and returned workbooks, as data.
+
+Every problem sheetkit can report has a stable code in ``CATALOGUE``, with its severity,
+what it means and what to do about it. Checks create :class:`Finding` objects and collect
+them; nothing is raised one problem at a time. The README's table of finding codes is
+generated from this catalogue (``sheetkit codes``), so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """One kind of problem: its severity, what it means, and what the user should do."""
+
+    severity: str
+    meaning: str
+    action: str
+
+
+CATALOGUE: dict[str, Code] = {
+    # framework files
+    "yaml-invalid": Code(ERROR, "The framework file is not valid YAML.", "Fix the syntax at the line shown (often indentation or an unquoted colon)."),
+    "key-unknown": Code(ERROR, "A key is not part of the framework format.", "Use one of the keys listed in docs/framework-format.md; the message suggests the nearest."),
+    "key-missing": Code(ERROR, "A required key is missing.", "Add the key shown."),
+    "value-invalid": Code(ERROR, "A value has the wrong type or form.", "Give the value in the form the message describes."),
+    "id-duplicate": Code(ERROR, "Two sections, items, statements or fields share an id.", "Give each one its own id; ids must never be reused."),
+    "level-outside-scale": Code(ERROR, "An item's level uses a value its rating scale does not have.", "Use only the scale's values, or add the level to the scale."),
+    "scale-unknown": Code(ERROR, "A rating field names a scale that is not defined.", "Name one of the framework's scales."),
+    "field-unknown": Code(ERROR, "A rating's evidence list names a field that does not exist.", "Name a field of the same level or of the statement level."),
+    "text-too-long": Code(WARNING, "A text is longer than a spreadsheet cell holds (32,767 characters).", "Shorten the text; the full value is kept in the Responses CSV."),
+    # files
+    "not-a-workbook": Code(ERROR, "The file is not a spreadsheet sheetkit can read (CSV, old .xls, empty, or another kind of file).", "Ask the respondent to send the workbook they were given, saved as .xlsx."),
+    "file-unreadable": Code(ERROR, "The file is damaged or truncated and cannot be read.", "Ask the respondent to save the workbook again and resend it."),
+    "file-too-large": Code(ERROR, "The file, or a part inside it, is far larger than any return could be.", "Ask the respondent to resend the workbook; do not open it."),
+    "file-unsafe": Code(ERROR, "The file contains XML constructs that spreadsheets never write (a DTD or entity declarations).", "Do not open the file; ask the respondent to resend the workbook."),
+    "password-protected": Code(ERROR, "The workbook is encrypted with a password to open.", "Ask the respondent to remove the password (File > Info > Protect Workbook) and resend."),
+    "macros-ignored": Code(WARNING, "The workbook contains macros; sheetkit read only the values and ran nothing.", "No action needed unless you did not expect macros; answers were read."),
+    "reader-failed": Code(ERROR, "Reading the file crashed, ran out of memory or took too long, so it was stopped.", "Ask the respondent to resend the workbook, saved as .xlsx."),
+    "not-sheetkit": Code(ERROR, "The workbook was not built by sheetkit (its metadata sheet is missing or unreadable).", "Send the respondent the workbook built for them and ask them to fill that in."),
+    # identity
+    "framework-unknown": Code(ERROR, "The workbook names a framework sheetkit does not have.", "Add the framework file with --frameworks-dir, or check which exercise this return belongs to."),
+    "framework-mismatch": Code(ERROR, "The workbook is for a different framework from the rest of the returns.", "Ingest it with the returns of its own exercise."),
+    "version-mismatch": Code(ERROR, "The workbook was built from another version of the framework.", "Send the respondent a workbook built from the current version and copy their answers across."),
+    "fingerprint-mismatch": Code(ERROR, "The framework's wording has changed since the workbook was built, without a new version number.", "Rebuild the workbooks, or restore the framework file the workbooks were built from."),
+    "round-mismatch": Code(ERROR, "The workbook belongs to another assessment round.", "Check it is this round's return; if it is last round's, ask the respondent for this round's."),
+    "statement-changed": Code(ERROR, "A framework statement in the workbook was edited.", "Answers stay, but check with the respondent what they meant; the expected text is in the message."),
+    "sheet-missing": Code(ERROR, "A sheet of the workbook is missing, so its answers could not be read.", "Ask the respondent to resend the workbook without deleting or renaming sheets."),
+    "sheet-renamed": Code(WARNING, "A sheet was renamed; sheetkit read its answers from the renamed sheet.", "No action needed; ask respondents not to rename sheets."),
+    "respondent-unknown": Code(WARNING, "The respondent is not in the build manifest.", "Check who sent it; add them to the respondents list if they should be there."),
+    # answers
+    "rating-out-of-scale": Code(ERROR, "A rating is not one of the scale's levels (pasted values bypass the dropdown).", "Ask the respondent which level they meant; the value is kept but left out of the statistics."),
+    "rating-missing": Code(WARNING, "A rating was left blank.", "Chase the respondent if the rating matters."),
+    "rating-without-evidence": Code(WARNING, "A rating was given with no evidence where the framework asks for it.", "Ask the respondent for the evidence behind the rating."),
+    "date-invalid": Code(ERROR, "A date cell holds something that is not a date (such as 'n/a' or 'next month').", "Ask for a real date; the text is kept but not used as a date."),
+    "date-ambiguous": Code(ERROR, "A date was typed as text whose day and month order cannot be known (such as '1/2/2026').", "Ask the respondent to pick the date again or type it as 2026-02-01; sheetkit never guesses."),
+    "priority-invalid": Code(WARNING, "A priority is not High, Medium or Low.", "Ask which priority was meant; the value is kept."),
+    "choice-invalid": Code(WARNING, "A dropdown cell holds a value that is not one of its choices.", "Check the value with the respondent; it is kept as typed."),
+    "action-incomplete": Code(WARNING, "An action has no owner or no due date.", "Ask the respondent who will do it and by when."),
+    "return-empty": Code(WARNING, "The workbook came back with no answers at all.", "Chase the respondent: they may have sent the blank workbook."),
+    # returns
+    "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),
+    "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
+    "no-return": Code(WARNING, "A respondent in the manifest has not sent a return.", "Chase the respondent."),
+    "nothing-to-ingest": Code(ERROR, "No workbook files were found in the paths given.", "Check the paths; returns must be .xlsx, .xlsm or .ods files."),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located as precisely as the input allows."""
+
+    code: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    line: int | None = None
+    path: str = ""
+    severity: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:
+            raise ValueError(f"unknown finding code {self.code!r}")
+        if not self.severity:
+            object.__setattr__(self, "severity", CATALOGUE[self.code].severity)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    @property
+    def action(self) -> str:
+        return CATALOGUE[self.code].action
+
+    def location(self) -> str:
+        """Where the problem is, as 'file, sheet 'X', cell B7' or 'file:12 (sections[0].id)'."""
+        parts = [self.file] if self.file else []
+        if self.line is not None:
+            parts = [f"{self.file}:{self.line}"]
+        if self.path:
+            parts.append(f"at {self.path}")
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.cell:
+            parts.append(f"cell {self.cell}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["action"] = self.action
+        return data
+
+    def render(self) -> str:
+        return f"{self.severity.upper()} [{self.code}] {self.location()}: {self.message}"
+
+
+def count(findings: Iterable[Finding]) -> tuple[int, int]:
+    """Return (errors, warnings) among findings."""
+    errors = warnings = 0
+    for finding in findings:
+        if finding.is_error:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings

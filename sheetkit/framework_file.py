@@ -1,0 +1,389 @@
+"""Reading and checking framework YAML files.
+
+:func:`check_framework_file` reports every problem in a file at once, each with the line
+and the YAML path, and "did you mean" for misspelt keys. :func:`load_framework` returns a
+:class:`~sheetkit.framework.Framework` or raises :class:`FrameworkFileError` carrying those
+findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SheetkitError
+from .findings import Finding
+from .framework import (
+    DEFAULT_LABELS,
+    FIELD_TYPES,
+    RESPONSE_LEVELS,
+    Framework,
+    Illustration,
+    Item,
+    ItemLevel,
+    Level,
+    ResponseField,
+    Scale,
+    Section,
+    Source,
+    Statement,
+)
+
+CELL_LIMIT = 32_767
+
+KEYS = {
+    "framework": {"format", "id", "title", "version", "source", "labels", "scales", "responses", "sections"},
+    "source": {"publisher", "year", "title", "published", "notes"},
+    "labels": set(DEFAULT_LABELS),
+    "scale": {"id", "title", "origin", "note", "levels"},
+    "scale_level": {"value", "label", "description"},
+    "responses": set(RESPONSE_LEVELS),
+    "field": {"id", "label", "type", "scale", "evidence", "required"},
+    "section": {"id", "title", "description", "illustrations", "items"},
+    "illustration": {"level", "title", "points"},
+    "item": {"id", "title", "description", "prompts", "levels", "statements"},
+    "item_level": {"value", "text"},
+    "statement": {"id", "text", "prompts"},
+}
+REQUIRED = {
+    "framework": ("id", "title", "version", "source", "scales", "responses", "sections"),
+    "source": ("publisher", "title"),
+    "scale": ("id", "title", "origin", "levels"),
+    "scale_level": ("value", "description"),
+    "field": ("id", "label", "type"),
+    "section": ("id", "title", "items"),
+    "illustration": ("level", "title", "points"),
+    "item": ("id", "title"),
+    "item_level": ("value", "text"),
+    "statement": ("id", "text"),
+}
+
+
+class FrameworkFileError(SheetkitError):
+    """A framework file could not be loaded; ``findings`` says every reason."""
+
+    def __init__(self, path: str, findings: list[Finding]):
+        self.path = path
+        self.findings = findings
+        lines = "\n".join(f"  {finding.render()}" for finding in findings)
+        super().__init__(f"{path} is not a valid framework file:\n{lines}")
+
+
+def load_framework(path: str | Path) -> Framework:
+    """Load and check one framework file; raise FrameworkFileError listing every problem."""
+    checked = _Checker(str(path))
+    framework = checked.run()
+    if checked.findings or framework is None:
+        raise FrameworkFileError(str(path), checked.findings)
+    return framework
+
+
+def check_framework_file(path: str | Path) -> list[Finding]:
+    """Every problem in a framework file (an empty list when it is sound)."""
+    checker = _Checker(str(path))
+    checker.run()
+    return checker.findings
+
+
+@dataclass
+class _Checker:
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def run(self) -> Framework | None:
+        try:
+            text = Path(self.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._add("yaml-invalid", "", f"cannot read the file ({exc}); save it as UTF-8 text")
+            return None
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = self._to_python(node, "")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.findings.append(Finding("yaml-invalid", f"invalid YAML: {problem}", file=self.file, line=line))
+            return None
+        if not isinstance(data, dict):
+            self._add("value-invalid", "", "the file must be a mapping with keys such as id, title and sections")
+            return None
+        framework = self._framework(data)
+        return framework if not self.findings else None
+
+    # -- YAML nodes to data, remembering where each path starts --------------------------
+    def _to_python(self, node: yaml.Node | None, path: str) -> Any:
+        if node is None:
+            return None
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                self.lines[child] = key_node.start_mark.line + 1
+                if key in result:
+                    self._add("id-duplicate", child, f"the key '{key}' appears twice in the same mapping")
+                result[key] = self._to_python(value_node, child)
+                self.lines[child] = key_node.start_mark.line + 1
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self._to_python(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        return yaml.SafeLoader(" ").construct_object(node, deep=True)
+
+    def _add(self, code: str, path: str, message: str) -> None:
+        line = self._line(path)
+        self.findings.append(Finding(code, message, file=self.file, line=line, path=path))
+
+    def _line(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rsplit(".", 1)[0] if "." in path else path.rsplit("[", 1)[0] if "[" in path else ""
+        return self.lines.get("")
+
+    # -- structure ------------------------------------------------------------------------
+    def _mapping(self, data: Any, path: str, kind: str) -> dict | None:
+        if not isinstance(data, dict):
+            self._add("value-invalid", path, f"expected a mapping of {kind} keys, found {type(data).__name__}")
+            return None
+        allowed = KEYS[kind]
+        for key in data:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+                hint = f"; did you mean '{near[0]}'?" if near else f"; allowed keys: {', '.join(sorted(allowed))}"
+                self._add("key-unknown", _join(path, key), f"unknown key '{key}'{hint}")
+        for key in REQUIRED.get(kind, ()):
+            if key not in data or data[key] is None or data[key] == "":
+                self._add("key-missing", path, f"missing required key '{key}' in {kind.replace('_', ' ')}")
+        return data
+
+    def _text(self, data: dict, key: str, path: str, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self._add("value-invalid", _join(path, key), f"'{key}' must be text")
+            return ""
+        text = str(value).strip()
+        if len(text) > CELL_LIMIT:
+            self._add("value-invalid", _join(path, key), f"'{key}' is {len(text)} characters; a cell holds {CELL_LIMIT}")
+        return text
+
+    def _list(self, data: dict, key: str, path: str) -> list:
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._add("value-invalid", _join(path, key), f"'{key}' must be a list")
+            return []
+        return value
+
+    def _int(self, data: dict, key: str, path: str) -> int:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            if value is not None:
+                self._add("value-invalid", _join(path, key), f"'{key}' must be a whole number, found {value!r}")
+            return 0
+        return value
+
+    def _texts(self, data: dict, key: str, path: str) -> tuple[str, ...]:
+        out = []
+        for i, value in enumerate(self._list(data, key, path)):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                self._add("value-invalid", f"{_join(path, key)}[{i}]", "each entry must be text")
+                continue
+            out.append(str(value).strip())
+        return tuple(out)
+
+    def _framework(self, data: dict) -> Framework | None:
+        self._mapping(data, "", "framework")
+        fmt = data.get("format", 1)
+        if fmt != 1:
+            self._add("value-invalid", "format", f"format {fmt!r} is not supported; this sheetkit reads format 1")
+        fw_id = self._text(data, "id", "")
+        if fw_id and not _valid_id(fw_id):
+            self._add("value-invalid", "id", f"id '{fw_id}' must use lower-case letters, digits and '-' only")
+        source = self._source(data.get("source"))
+        labels = dict(DEFAULT_LABELS)
+        if data.get("labels") is not None and self._mapping(data["labels"], "labels", "labels") is not None:
+            labels.update({k: self._text(data["labels"], k, "labels") for k in data["labels"] if k in DEFAULT_LABELS})
+        scales = self._scales(self._list(data, "scales", ""))
+        responses = self._responses(data.get("responses"), {s.id: s for s in scales})
+        sections = self._sections(self._list(data, "sections", ""), scales, responses)
+        if not sections and "sections" in data:
+            self._add("value-invalid", "sections", "a framework needs at least one section")
+        version = data.get("version")
+        return Framework(
+            id=fw_id,
+            title=self._text(data, "title", ""),
+            version="" if version is None else str(version),
+            source=source,
+            scales=tuple(scales),
+            responses=responses,
+            sections=tuple(sections),
+            labels=labels,
+            path=self.file,
+        )
+
+    def _source(self, data: Any) -> Source:
+        if data is None or self._mapping(data, "source", "source") is None:
+            return Source("", 0, "")
+        return Source(
+            publisher=self._text(data, "publisher", "source"),
+            year=self._int(data, "year", "source") or None,
+            title=self._text(data, "title", "source"),
+            published=self._text(data, "published", "source"),
+            notes=self._text(data, "notes", "source"),
+        )
+
+    def _scales(self, raw: list) -> list[Scale]:
+        scales, seen = [], set()
+        if not raw:
+            self._add("key-missing", "scales", "a framework needs at least one rating scale")
+        for i, data in enumerate(raw):
+            path = f"scales[{i}]"
+            if self._mapping(data, path, "scale") is None:
+                continue
+            scale_id = self._text(data, "id", path)
+            if scale_id in seen:
+                self._add("id-duplicate", _join(path, "id"), f"scale id '{scale_id}' is used twice")
+            seen.add(scale_id)
+            origin = self._text(data, "origin", path)
+            if origin and origin not in ("publisher", "sheetkit"):
+                self._add("value-invalid", _join(path, "origin"), f"origin must be 'publisher' or 'sheetkit', found '{origin}'")
+            note = self._text(data, "note", path)
+            if origin == "sheetkit" and not note:
+                self._add("key-missing", path, "a scale sheetkit adds needs a 'note' saying why")
+            levels, values = [], set()
+            for j, lv in enumerate(self._list(data, "levels", path)):
+                lpath = f"{path}.levels[{j}]"
+                if self._mapping(lv, lpath, "scale_level") is None:
+                    continue
+                value = self._int(lv, "value", lpath)
+                if value in values:
+                    self._add("id-duplicate", _join(lpath, "value"), f"level value {value} appears twice in scale '{scale_id}'")
+                values.add(value)
+                label = self._text(lv, "label", lpath)
+                if "," in label:
+                    self._add("value-invalid", _join(lpath, "label"), "a level label may not contain a comma (dropdowns split on commas)")
+                levels.append(Level(value, label, self._text(lv, "description", lpath)))
+            if len(levels) < 2:
+                self._add("value-invalid", _join(path, "levels"), "a scale needs at least two levels")
+            scales.append(Scale(scale_id, self._text(data, "title", path), origin, tuple(levels), note))
+        return scales
+
+    def _responses(self, data: Any, scales: dict[str, Scale]) -> dict[str, tuple[ResponseField, ...]]:
+        result: dict[str, tuple[ResponseField, ...]] = {level: () for level in RESPONSE_LEVELS}
+        if data is None or self._mapping(data, "responses", "responses") is None:
+            return result
+        for level in RESPONSE_LEVELS:
+            fields, seen = [], set()
+            for i, raw in enumerate(self._list(data, level, "responses")):
+                path = f"responses.{level}[{i}]"
+                if self._mapping(raw, path, "field") is None:
+                    continue
+                field_id = self._text(raw, "id", path)
+                if field_id in seen:
+                    self._add("id-duplicate", _join(path, "id"), f"field id '{field_id}' is used twice at {level} level")
+                seen.add(field_id)
+                ftype = self._text(raw, "type", path)
+                if ftype and ftype not in FIELD_TYPES:
+                    near = difflib.get_close_matches(ftype, FIELD_TYPES, n=1)
+                    hint = f"; did you mean '{near[0]}'?" if near else ""
+                    self._add("value-invalid", _join(path, "type"), f"type '{ftype}' is not one of {', '.join(FIELD_TYPES)}{hint}")
+                scale = self._text(raw, "scale", path)
+                if ftype == "rating" and scale not in scales:
+                    known = ", ".join(sorted(scales)) or "none defined"
+                    self._add("scale-unknown", _join(path, "scale"), f"rating field '{field_id}' names scale '{scale}'; scales: {known}")
+                required = raw.get("required", ftype == "rating")
+                fields.append(
+                    ResponseField(field_id, self._text(raw, "label", path), ftype, level, scale,
+                                  self._texts(raw, "evidence", path), bool(required))
+                )
+            result[level] = tuple(fields)
+        self._check_evidence_refs(result)
+        return result
+
+    def _check_evidence_refs(self, responses: dict[str, tuple[ResponseField, ...]]) -> None:
+        statement_ids = {f.id for f in responses["statement"]}
+        for level, fields in responses.items():
+            own_ids = {f.id for f in fields}
+            for i, f in enumerate(fields):
+                for ref in f.evidence:
+                    if ref not in own_ids and ref not in statement_ids:
+                        self._add("field-unknown", f"responses.{level}[{i}].evidence",
+                                  f"'{ref}' is not a field at {level} or statement level")
+
+    def _sections(self, raw: list, scales: list[Scale], responses: dict) -> list[Section]:
+        rating = next((f for f in responses["item"] if f.type == "rating"), None)
+        scale_values = set()
+        if rating is not None:
+            scale_values = next((set(s.values) for s in scales if s.id == rating.scale), set())
+        seen: dict[str, set[str]] = {"section": set(), "item": set(), "statement": set()}
+        sections = []
+        for i, data in enumerate(raw):
+            path = f"sections[{i}]"
+            if self._mapping(data, path, "section") is None:
+                continue
+            section_id = self._unique_id(data, path, "section", seen)
+            items = [
+                self._item(item, f"{path}.items[{j}]", seen, scale_values)
+                for j, item in enumerate(self._list(data, "items", path))
+            ]
+            illustrations = []
+            for j, il in enumerate(self._list(data, "illustrations", path)):
+                ipath = f"{path}.illustrations[{j}]"
+                if self._mapping(il, ipath, "illustration") is not None:
+                    illustrations.append(Illustration(self._int(il, "level", ipath), self._text(il, "title", ipath),
+                                                      self._texts(il, "points", ipath)))
+            sections.append(Section(section_id, self._text(data, "title", path),
+                                    tuple(i for i in items if i is not None),
+                                    self._text(data, "description", path), tuple(illustrations)))
+        return sections
+
+    def _item(self, data: Any, path: str, seen: dict, scale_values: set[int]) -> Item | None:
+        if self._mapping(data, path, "item") is None:
+            return None
+        item_id = self._unique_id(data, path, "item", seen)
+        levels = []
+        for k, lv in enumerate(self._list(data, "levels", path)):
+            lpath = f"{path}.levels[{k}]"
+            if self._mapping(lv, lpath, "item_level") is None:
+                continue
+            value = self._int(lv, "value", lpath)
+            if scale_values and value not in scale_values:
+                self._add("level-outside-scale", _join(lpath, "value"),
+                          f"level {value} of item '{item_id}' is not on the rating scale ({', '.join(map(str, sorted(scale_values)))})")
+            levels.append(ItemLevel(value, self._text(lv, "text", lpath)))
+        statements = []
+        for k, st in enumerate(self._list(data, "statements", path)):
+            spath = f"{path}.statements[{k}]"
+            if self._mapping(st, spath, "statement") is None:
+                continue
+            statements.append(Statement(self._unique_id(st, spath, "statement", seen),
+                                        self._text(st, "text", spath), self._texts(st, "prompts", spath)))
+        return Item(item_id, self._text(data, "title", path), tuple(statements),
+                    self._text(data, "description", path), self._texts(data, "prompts", path), tuple(levels))
+
+    def _unique_id(self, data: dict, path: str, kind: str, seen: dict[str, set[str]]) -> str:
+        raw = data.get("id")
+        value = "" if raw is None else str(raw).strip()
+        if value and value in seen[kind]:
+            self._add("id-duplicate", _join(path, "id"), f"{kind} id '{value}' is used twice; ids must be unique")
+        if value:
+            seen[kind].add(value)
+        return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _valid_id(value: str) -> bool:
+    return all(ch.islower() or ch.isdigit() or ch == "-" for ch in value) and value[:1].isalnum()
