@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
 FIELD_TYPES = ("rating", "text", "date", "person", "priority")
@@ -119,7 +120,7 @@ class Source:
         return f"{cite}. {self.published}" if self.published else cite
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Framework:
     id: str
     title: str
@@ -164,7 +165,7 @@ class Framework:
             "statements": sum(1 for _ in self.statements()),
         }
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the framework's wording, scales and structure (not of the file's bytes)."""
         content = self.to_dict(include_source=False)
