@@ -45,6 +45,12 @@ META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "fram
              "respondent", "organisation", "email", "round", "deadline", "return_to",
              "build_id", "built_at", "sheetkit_version")
 META_MAP_ROW = len(META_KEYS) + 2
+
+
+def meta_cell(key: str) -> str:
+    """Where a metadata value sits on the metadata sheet, e.g. 'B2' for framework_id."""
+    return f"B{META_KEYS.index(key) + 1}"
+
 META_LIST_COL = 4  # column E holds the list of criterion ids behind the action-plan dropdown
 CRITERIA_NAME = "sk_criteria"
 

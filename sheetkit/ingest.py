@@ -1,0 +1,344 @@
+"""`sheetkit validate` and `sheetkit ingest`: from a folder of returns to a report and a workbook.
+
+The stages: find the files; read each one safely (in isolated workers); identify it; decide
+which framework and round the exercise is; validate each return against the framework's
+layout; settle duplicates and superseded returns; check against the manifest; compile and
+write the consolidated workbook. Every problem becomes a finding in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from .errors import UsageError
+from .findings import Finding, count
+from .framework import Framework
+from .layout import SHEET_META, meta_cell, plan_workbook
+from .library import get_framework
+from .reader import RawReturn, find_returns, read_return
+from .respondents import normalise_name
+from .sandbox import Failure, Limits, run_isolated
+from .validate import (
+    ACCEPTED,
+    DUPLICATE,
+    REJECTED,
+    SUPERSEDED,
+    CheckedReturn,
+    check_framework,
+    identify,
+    read_answers,
+)
+
+PROGRESS_THRESHOLD = 5
+
+
+@dataclass
+class IngestOptions:
+    manifest: str | None = None
+    framework_id: str | None = None
+    frameworks_dirs: tuple[str, ...] = ()
+    out: Path | None = None
+    csv: Path | None = None
+    divergence: float = 0.4
+    progress: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Manifest:
+    path: str
+    framework_id: str
+    round: str
+    respondents: list[str]
+
+
+@dataclass
+class IngestReport:
+    """What validate and ingest found: the report --json prints and the exit code follows."""
+
+    framework: Framework | None
+    round: str
+    returns: list[CheckedReturn]
+    findings: list[Finding]
+    chase: list[str] = field(default_factory=list)
+    out: Path | None = None
+    csv: Path | None = None
+    expected: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if not any(r.status == ACCEPTED for r in self.returns):
+            return 2
+        errors, _ = count(self.findings)
+        rejected = any(r.status == REJECTED for r in self.returns)
+        return 1 if errors or rejected else 0
+
+    def to_dict(self) -> dict:
+        errors, warnings = count(self.findings)
+        return {
+            "framework": ({"id": self.framework.id, "version": self.framework.version,
+                           "fingerprint": self.framework.fingerprint} if self.framework else None),
+            "round": self.round,
+            "valid": self.exit_code == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "expected": self.expected,
+            "returns": [_return_dict(r) for r in self.returns],
+            "chase": self.chase,
+            "findings": [f.to_dict() for f in self.findings],
+            "out": str(self.out) if self.out else None,
+            "csv": str(self.csv) if self.csv else None,
+        }
+
+    def render(self) -> str:
+        lines = [f.render() for f in self.findings]
+        lines.append("")
+        for ret in self.returns:
+            who = ret.respondent or "(unknown respondent)"
+            lines.append(f"{ret.status:<10} {Path(ret.file).name}  {who}  "
+                         f"{ret.errors} error(s), {ret.warnings} warning(s)" + (f"  [{ret.reason}]" if ret.reason else ""))
+        statuses = Counter(r.status for r in self.returns)
+        errors, warnings = count(self.findings)
+        summary = ", ".join(f"{n} {s}" for s, n in statuses.items()) or "no returns"
+        fw = f"{self.framework.id} version {self.framework.version}" if self.framework else "no framework"
+        lines.append(f"{len(self.returns)} file(s) for {fw}, round {self.round or '?'}: {summary}; "
+                     f"{errors} error(s), {warnings} warning(s)")
+        if self.chase:
+            lines.append(f"Still to chase ({len(self.chase)}): {', '.join(self.chase)}")
+        if self.out:
+            lines.append(f"Consolidated workbook: {self.out}")
+        if self.csv:
+            lines.append(f"Responses CSV: {self.csv}")
+        return "\n".join(lines)
+
+
+def _return_dict(ret: CheckedReturn) -> dict:
+    return {
+        "file": ret.file, "respondent": ret.respondent, "organisation": ret.organisation,
+        "status": ret.status, "reason": ret.reason, "round": ret.round, "framework_id": ret.framework_id,
+        "framework_version": ret.version, "sha256": ret.sha256,
+        "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
+        "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
+        "answers": len(ret.answers), "errors": ret.errors, "warnings": ret.warnings,
+        "findings": [f.to_dict() for f in ret.findings],
+    }
+
+
+def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
+    """Check every return in `paths` and report; nothing is written."""
+    skip = {options.out.resolve()} if options.out else set()
+    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
+    if not files:
+        raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
+    manifest = load_manifest(options.manifest) if options.manifest else None
+    raws = _read_all(files, options)
+    framework = _choose_framework(raws, manifest, options)
+    layout = plan_workbook(framework)
+    returns = []
+    for raw in raws:
+        checked = identify(raw)
+        if checked.status == ACCEPTED:
+            check_framework(checked, framework)
+        if checked.status == ACCEPTED:
+            read_answers(checked, raw, layout)
+        returns.append(checked)
+    round_name = _settle_round(returns, manifest)
+    _settle_duplicates(returns)
+    chase = _check_manifest(returns, manifest)
+    findings = [f for r in returns for f in r.findings]
+    if manifest:
+        findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
+                             file=manifest.path) for name in chase]
+    return IngestReport(framework, round_name, returns, findings, chase,
+                        expected=len(manifest.respondents) if manifest else None)
+
+
+def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
+    """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
+    from .consolidate import consolidate
+    from .report_writer import write_consolidated, write_responses_csv
+
+    if options.out is None:
+        raise UsageError("ingest needs --out, the consolidated workbook to write")
+    if options.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {options.out} must end in .xlsx")
+    _refuse_input_as_output(paths, options.out)
+    report = validate_returns(paths, options)
+    accepted = [r for r in report.returns if r.status == ACCEPTED]
+    if not accepted:
+        return report
+    con = consolidate(plan_workbook(report.framework), accepted, options.divergence)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    temp = options.out.with_name(f".{options.out.name}.partial")
+    write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round, report.expected)
+    os.replace(temp, options.out)
+    report.out = options.out
+    if options.csv:
+        write_responses_csv(str(options.csv), con, accepted)
+        report.csv = options.csv
+    return report
+
+
+def load_manifest(path: str) -> Manifest:
+    """The build manifest: who was asked, for which framework and round."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"cannot read the manifest {path} ({exc}); give the manifest.csv written by build") from None
+    if not rows or "respondent" not in rows[0]:
+        raise UsageError(f"{path}, row 1: not a sheetkit manifest (no 'respondent' column); give the manifest.csv "
+                         f"written by build")
+    first = rows[0]
+    return Manifest(path, first.get("framework_id", ""), first.get("round", ""),
+                    [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
+
+
+def _read_all(files: list[Path], options: IngestOptions) -> list[RawReturn]:
+    """Read every file in isolated workers; a crash or time-out fails only that file."""
+    raws: list[RawReturn | None] = [None] * len(files)
+    results = run_isolated(read_return, [str(p) for p in files], options.limits)
+    show = options.progress and len(files) > PROGRESS_THRESHOLD
+    with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) if show else _Quiet() as bar:
+        for index, outcome in results:
+            raws[index] = outcome if isinstance(outcome, RawReturn) else _failed(str(files[index]), outcome)
+            bar.update(1)
+    return raws  # type: ignore[return-value]
+
+
+class _Quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
+def _failed(path: str, failure: Failure) -> RawReturn:
+    raw = RawReturn(path, _sha256_or_blank(path))
+    what = {"timeout": "took too long to read and was stopped", "crashed": "made the reader crash",
+            "error": "could not be read"}[failure.reason]
+    raw.findings.append(Finding("reader-failed", f"the file {what} ({failure.detail}); it may be damaged or "
+                                                 f"crafted", file=path))
+    return raw
+
+
+def _sha256_or_blank(path: str) -> str:
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def _choose_framework(raws: list[RawReturn], manifest: Manifest | None, options: IngestOptions) -> Framework:
+    """The exercise's framework: --framework, else the manifest's, else the most common among returns."""
+    wanted = options.framework_id or (manifest.framework_id if manifest else "")
+    if not wanted:
+        ids = Counter(r.meta.get("framework_id") for r in raws if r.readable and r.meta.get("framework_id"))
+        if not ids:
+            reasons = "; ".join(f"{Path(r.path).name}: {r.findings[0].message if r.findings else 'no sheetkit metadata'}"
+                                for r in raws[:5])
+            raise UsageError(f"none of the {len(raws)} file(s) is a readable sheetkit return ({reasons}); "
+                             f"nothing to compile")
+        ranked = ids.most_common()
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            raise UsageError(f"the returns are split between frameworks {', '.join(i for i, _ in ranked)}; "
+                             f"say which this exercise uses with --framework ID")
+        wanted = ranked[0][0]
+    return get_framework(wanted, options.frameworks_dirs)
+
+
+def _settle_round(returns: list[CheckedReturn], manifest: Manifest | None) -> str:
+    candidates = [r for r in returns if r.status == ACCEPTED]
+    expected = manifest.round if manifest and manifest.round else ""
+    if not expected:
+        rounds = Counter(r.round for r in candidates)
+        expected = rounds.most_common(1)[0][0] if rounds else ""
+    for ret in candidates:
+        if ret.round != expected:
+            ret.findings.append(Finding("round-mismatch", f"the workbook is for round '{ret.round}', but this "
+                                        f"exercise is round '{expected}'", file=ret.file, sheet=SHEET_META, cell=meta_cell("round")))
+            ret.reject(f"round {ret.round}, expected {expected}")
+    return expected
+
+
+def _settle_duplicates(returns: list[CheckedReturn]) -> None:
+    """Identical files count once; of several returns from one respondent, the newest is kept."""
+    seen: dict[str, CheckedReturn] = {}
+    for ret in returns:
+        if ret.sha256 in seen and ret.sha256:
+            first = seen[ret.sha256]
+            ret.status = DUPLICATE
+            ret.reason = f"identical to {Path(first.file).name}"
+            ret.findings.append(Finding("duplicate-file", f"this file is byte-for-byte identical to {first.file}; "
+                                        f"only one copy is used", file=ret.file))
+        else:
+            seen[ret.sha256] = ret
+    by_person: dict[str, list[CheckedReturn]] = {}
+    for ret in returns:
+        if ret.status == ACCEPTED:
+            by_person.setdefault(ret.respondent_key, []).append(ret)
+    for group in by_person.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=_saved_order, reverse=True)
+        newest = group[0]
+        for older in group[1:]:
+            older.status = SUPERSEDED
+            older.reason = f"replaced by {Path(newest.file).name}"
+            older.findings.append(Finding("superseded", f"{older.respondent} sent more than one return; "
+                                          f"{Path(newest.file).name} was saved later ({_when(newest)}) than this one "
+                                          f"({_when(older)}), so it is used instead", file=older.file))
+
+
+def _saved_order(ret: CheckedReturn):
+    stamp = ret.saved_at or _mtime(ret.file)
+    return stamp, ret.file
+
+
+def _mtime(path: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(os.path.getmtime(path), tz=dt.timezone.utc)
+    except OSError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _when(ret: CheckedReturn) -> str:
+    if ret.saved_at:
+        return f"saved {ret.saved_at.strftime('%Y-%m-%d %H:%M')} according to the workbook"
+    return f"file dated {_mtime(ret.file).strftime('%Y-%m-%d %H:%M')}"
+
+
+def _check_manifest(returns: list[CheckedReturn], manifest: Manifest | None) -> list[str]:
+    """Warn about respondents nobody asked; list those asked who have not replied."""
+    if manifest is None:
+        return []
+    asked = {normalise_name(name): name for name in manifest.respondents}
+    for ret in returns:
+        if ret.status == ACCEPTED and ret.respondent_key not in asked:
+            ret.findings.append(Finding("respondent-unknown", f"respondent '{ret.respondent}' is not in the manifest "
+                                        f"{manifest.path}", file=ret.file, sheet=SHEET_META, cell=meta_cell("respondent")))
+    replied = {r.respondent_key for r in returns if r.status in (ACCEPTED, SUPERSEDED)}
+    return [name for key, name in asked.items() if key not in replied]
+
+
+def _refuse_input_as_output(paths: list[str], out: Path) -> None:
+    target = out.resolve()
+    for raw in paths:
+        p = Path(raw).resolve()
+        if p == target:
+            raise UsageError(f"--out {out} is one of the input files; write the consolidated workbook elsewhere")

@@ -1,0 +1,408 @@
+"""The consolidated workbook: what a manager opens to see where the council stands.
+
+Written with xlsxwriter in constant-memory mode, so every sheet is written row by row, top
+to bottom; respondents' text is always written as text (never a formula or a link).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Iterable
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .build import csv_safe
+from .consolidate import Consolidation, RatingRow
+from .findings import Finding
+from .layout import TEXT_LIMIT, item_caption
+from .styles import WORKBOOK_OPTIONS, add_formats, ok, strict_xlsxwriter
+from .validate import ACCEPTED, CheckedReturn
+
+SHEETS = ("Overview", "Ratings", "Action plan", "Evidence", "Record", "Returns", "Issues", "Responses")
+RESPONSE_COLUMNS = ("respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet", "cell")
+MAX_CHART_RESPONDENTS = 12
+
+
+def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
+                       chase: list[str], round_name: str, expected: int | None) -> None:
+    """Write the consolidated workbook to `path`."""
+    options = dict(WORKBOOK_OPTIONS, constant_memory=True)
+    with strict_xlsxwriter():
+        wb = xlsxwriter.Workbook(path, options)
+        try:
+            f = add_formats(wb)
+            sheets = {name: wb.add_worksheet(_record_title(con) if name == "Record" else name) for name in SHEETS}
+            _overview(wb, sheets["Overview"], f, con, returns, round_name, expected)
+            _ratings(sheets["Ratings"], f, con)
+            _actions(sheets["Action plan"], f, con)
+            _evidence(sheets["Evidence"], f, con)
+            _record(sheets["Record"], f, con, [r for r in returns if r.status == ACCEPTED])
+            _returns(sheets["Returns"], f, returns, chase)
+            _issues(sheets["Issues"], f, findings)
+            _responses(sheets["Responses"], f, con, [r for r in returns if r.status == ACCEPTED])
+            for ws in sheets.values():
+                ws.set_paper(9)
+                ws.set_landscape()
+                ws.fit_to_pages(1, 0)
+                ws.set_footer(f"&L{con.framework.id} {round_name}&CPage &P of &N&R&A")
+            wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
+                               "author": "sheetkit"})
+        finally:
+            wb.close()
+
+
+def _record_title(con: Consolidation) -> str:
+    return con.framework.labels.get("record") or "Record"
+
+
+def _header(ws, f, row: int, headers: Iterable[str], widths: Iterable[int] | None = None) -> None:
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, f["header"])
+    if widths:
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+
+
+def _cell_text(value) -> str:
+    text = "" if value is None else str(value)
+    if len(text) > TEXT_LIMIT:
+        marker = " [cut here: the full text is in the Responses CSV]"
+        text = text[: TEXT_LIMIT - len(marker)] + marker
+    return text
+
+
+def _write_value(ws, row: int, col: int, value, f) -> None:
+    if value is None or value == "":
+        ws.write_blank(row, col, None)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, str(value))
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, f["number"] if isinstance(value, float) else f["integer"])
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, f["date"])
+    else:
+        ws.write_string(row, col, _cell_text(value), f["text"])
+
+
+# -- Overview -----------------------------------------------------------------------------
+def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round_name: str,
+              expected: int | None) -> None:
+    fw = con.framework
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 6, 14)
+    ws.write_string(0, 0, f"{fw.title}: consolidated self-assessment", f["title"])
+    accepted = [r for r in returns if r.status == ACCEPTED]
+    facts = [
+        ("Framework", f"{fw.title} (version {fw.version}), {fw.source.citation()}"),
+        ("Round", round_name),
+        ("Returns expected", str(expected) if expected is not None else "not known (no manifest given)"),
+        ("Files received", str(len(returns))),
+        ("Returns accepted", str(len(accepted))),
+        ("Compiled", dt.datetime.now().strftime("%d %B %Y %H:%M")),
+    ]
+    row = 2
+    for label, value in facts:
+        ws.write_string(row, 0, label, f["label"])
+        ws.write_string(row, 1, value, f["text"])
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Average rating by section", f["heading"])
+    row += 1
+    _header(ws, f, row, ["Section", "Title", "Average", "Items rated"])
+    first = row + 1
+    for section in fw.sections:
+        row += 1
+        rated = sum(r.count for r in con.item_rows() if r.section_id == section.id)
+        ws.write_string(row, 0, section.id, f["text"])
+        ws.write_string(row, 1, section.title, f["text"])
+        _write_value(ws, row, 2, con.section_means.get(section.id), f)
+        ws.write_number(row, 3, rated, f["integer"])
+    last = row
+    _section_chart(wb, ws, con, first, last, row_anchor=2)
+    row += 2
+    ws.write_string(row, 0, "Completion by respondent", f["heading"])
+    row += 1
+    _header(ws, f, row, ["Respondent", "Organisation", "Ratings given", "Ratings asked", "Complete", "Errors",
+                         "Warnings"])
+    for ret in accepted:
+        row += 1
+        ws.write_string(row, 0, ret.respondent, f["text"])
+        ws.write_string(row, 1, ret.organisation, f["text"])
+        ws.write_number(row, 2, ret.ratings_given, f["integer"])
+        ws.write_number(row, 3, ret.ratings_asked, f["integer"])
+        ws.write_number(row, 4, ret.completeness, f["percent"])
+        ws.write_number(row, 5, ret.errors, f["integer"])
+        ws.write_number(row, 6, ret.warnings, f["integer"])
+    row += 2
+    row = _respondent_section_table(wb, ws, f, con, row)
+    row += 2
+    ws.write_string(row, 0, "Average rating by item", f["heading"])
+    row += 1
+    _header(ws, f, row, ["Ref", "Item", "Average", "Count", "Divergent?"])
+    for rating in con.item_rows():
+        row += 1
+        ws.write_string(row, 0, rating.owner_id, f["text"])
+        ws.write_string(row, 1, rating.caption, f["text"])
+        _write_value(ws, row, 2, rating.stat("mean"), f)
+        ws.write_number(row, 3, rating.count, f["integer"])
+        ws.write_string(row, 4, "Yes: see Ratings" if con.divergent(rating) else "", f["flag"] if con.divergent(rating) else f["text"])
+
+
+def _section_chart(wb, ws, con: Consolidation, first: int, last: int, row_anchor: int) -> None:
+    if last < first:
+        return
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series({
+        "name": "Average rating",
+        "categories": ["Overview", first, 1, last, 1],
+        "values": ["Overview", first, 2, last, 2],
+        "data_labels": {"value": True, "num_format": "0.0"},
+    })
+    chart.set_title({"name": "Average rating by section"})
+    scale = _item_scale(con)
+    if scale is not None:
+        chart.set_x_axis({"min": min(scale.values), "max": max(scale.values), "major_unit": 1})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 620, "height": 300})
+    alt = "Bar chart of the average rating of each section across all accepted returns."
+    ok(ws.insert_chart(row_anchor, 8, chart, {"description": alt}), "the section chart")
+
+
+def _respondent_section_table(wb, ws, f, con: Consolidation, row: int) -> int:
+    fw = con.framework
+    ws.write_string(row, 0, "Average rating by respondent and section", f["heading"])
+    row += 1
+    _header(ws, f, row, ["Respondent"] + [s.id for s in fw.sections])
+    header_row = row
+    people = con.respondents
+    for person in people:
+        row += 1
+        ws.write_string(row, 0, person, f["text"])
+        for col, section in enumerate(fw.sections, start=1):
+            _write_value(ws, row, col, con.respondent_section_means[person].get(section.id), f)
+    if people and len(people) <= MAX_CHART_RESPONDENTS and len(fw.sections) >= 3:
+        chart = wb.add_chart({"type": "radar", "subtype": "marker"})
+        for n in range(len(people)):
+            r = header_row + 1 + n
+            chart.add_series({"name": ["Overview", r, 0], "categories": ["Overview", header_row, 1, header_row, len(fw.sections)],
+                              "values": ["Overview", r, 1, r, len(fw.sections)]})
+        chart.set_title({"name": "Respondents by section"})
+        chart.set_size({"width": 620, "height": 380})
+        alt = "Radar chart comparing each respondent's average rating in every section."
+        ok(ws.insert_chart(header_row, 8, chart, {"description": alt}), "the respondents chart")
+    return row
+
+
+def _item_scale(con: Consolidation):
+    rating = con.framework.item_rating_field()
+    return con.framework.scale(rating.scale) if rating else None
+
+
+# -- Ratings ------------------------------------------------------------------------------
+def _ratings(ws, f, con: Consolidation) -> None:
+    people = con.respondents
+    stats = ["Mean", "Median", "Min", "Max", "Spread", "Count", "Divergent?", "Lowest", "Highest", "Not counted"]
+    ws.write_string(0, 0, "Ratings by respondent", f["title"])
+    ws.write_string(1, 0, f"Divergent: ratings spread over at least {con.divergence_threshold:.0%} of the scale. "
+                          f"'Not counted' lists values that are not on the scale (see Issues).", f["subtitle"])
+    headers = ["Section", "Ref", "Item", "Rating"] + people + stats
+    _header(ws, f, 3, headers, [9, 8, 48, 20] + [12] * len(people) + [9, 9, 7, 7, 8, 7, 12, 24, 24, 24])
+    row = 3
+    for rating in con.ratings:
+        row += 1
+        _rating_row(ws, f, row, rating, people, con)
+    first_col, last_col = 4, 3 + len(people)
+    scale = _item_scale(con)
+    if people and row > 3 and scale is not None:
+        ws.conditional_format(4, first_col, row, last_col, {
+            "type": "3_color_scale", "min_type": "num", "min_value": min(scale.values), "mid_type": "num",
+            "mid_value": (min(scale.values) + max(scale.values)) / 2, "max_type": "num",
+            "max_value": max(scale.values), "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    ws.freeze_panes(4, 3)
+    ws.autofilter(3, 0, max(row, 4), len(headers) - 1)
+
+
+def _rating_row(ws, f, row: int, rating: RatingRow, people: list[str], con: Consolidation) -> None:
+    ws.write_string(row, 0, rating.section_id, f["text"])
+    ws.write_string(row, 1, rating.owner_id if rating.level == "item" else "", f["text"])
+    ws.write_string(row, 2, rating.caption, f["text"])
+    ws.write_string(row, 3, rating.field.label, f["text"])
+    for col, person in enumerate(people, start=4):
+        _write_value(ws, row, col, rating.values.get(person), f)
+    col = 4 + len(people)
+    for n, name in enumerate(("mean", "median", "min", "max", "spread")):
+        _write_value(ws, row, col + n, rating.stat(name), f)
+    ws.write_number(row, col + 5, rating.count, f["integer"])
+    divergent = con.divergent(rating)
+    low, high = rating.ends()
+    ws.write_string(row, col + 6, "DIVERGENT" if divergent else "", f["flag"] if divergent else f["text"])
+    ws.write_string(row, col + 7, ", ".join(low) if divergent else "", f["text"])
+    ws.write_string(row, col + 8, ", ".join(high) if divergent else "", f["text"])
+    ws.write_string(row, col + 9, "; ".join(f"{p}: {v}" for p, v in rating.flagged.items()), f["text"])
+
+
+# -- Action plan, evidence, record ---------------------------------------------------------
+def _actions(ws, f, con: Consolidation) -> None:
+    ws.write_string(0, 0, "Action plan: every action from every return", f["title"])
+    ws.write_string(1, 0, "Sorted by priority, then due date. Low ratings with no action follow the table.",
+                    f["subtitle"])
+    headers = ["Respondent", "Section", "Item", "Action", "Owner", "Due", "Priority", "Resources", "Measure",
+               "Status", "Where"]
+    _header(ws, f, 3, headers, [24, 9, 9, 50, 20, 12, 10, 24, 30, 12, 22])
+    row = 3
+    for action in con.actions:
+        row += 1
+        for col, key in enumerate(("respondent", "section", "item", "action", "owner", "due", "priority",
+                                   "resources", "measure", "status", "source")):
+            _write_value(ws, row, col, action[key], f)
+    ws.autofilter(3, 0, max(row, 4), len(headers) - 1)
+    ws.freeze_panes(4, 0)
+    row += 2
+    ws.write_string(row, 0, "Rated low with no action listed", f["heading"])
+    row += 1
+    _header(ws, f, row, ["Respondent", "Section", "Item", "Rating"])
+    for person, section, item, value in con.unactioned:
+        row += 1
+        ws.write_string(row, 0, person, f["text"])
+        ws.write_string(row, 1, section, f["text"])
+        ws.write_string(row, 2, item, f["text"])
+        ws.write_number(row, 3, value, f["integer"])
+
+
+def _evidence(ws, f, con: Consolidation) -> None:
+    ws.write_string(0, 0, "Evidence and narrative, by item", f["title"])
+    _header(ws, f, 2, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
+    captions = {item.id: item_caption(item) for _, item in con.framework.items()}
+    row = 2
+    for item_id, person, label, text, where in con.evidence:
+        row += 1
+        ws.write_string(row, 0, item_id, f["text"])
+        ws.write_string(row, 1, person, f["text"])
+        ws.write_string(row, 2, label, f["text"])
+        ws.write_string(row, 3, _cell_text(text), f["text"])
+        ws.write_string(row, 4, where, f["text"])
+    ws.autofilter(2, 0, max(row, 3), 4)
+    ws.freeze_panes(3, 0)
+    del captions
+
+
+def _record(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+    """The source's own record: each item's and section's fields, respondent by respondent."""
+    fw = con.framework
+    item_fields = list(fw.fields("item"))
+    section_fields = list(fw.fields("section"))
+    fields = item_fields + [x for x in section_fields if x.id not in {i.id for i in item_fields}]
+    ws.write_string(0, 0, f"{_record_title(con)}: as the framework records it", f["title"])
+    headers = ["Section", "Ref", "Item", "Respondent"] + [x.label for x in fields]
+    _header(ws, f, 2, headers, [9, 8, 40, 22] + [30] * len(fields))
+    row = 2
+    answers = {ret.respondent: {a.key: a for a in ret.answers} for ret in accepted}
+    for section in fw.sections:
+        for item in section.items:
+            for person in con.respondents:
+                mine = answers.get(person, {})
+                row += 1
+                ws.write_string(row, 0, section.id, f["text"])
+                ws.write_string(row, 1, item.id, f["text"])
+                ws.write_string(row, 2, item_caption(item), f["text"])
+                ws.write_string(row, 3, person, f["text"])
+                for col, field in enumerate(item_fields, start=4):
+                    answer = mine.get(f"item/{item.id}/{field.id}")
+                    _write_value(ws, row, col, _shown(answer), f)
+        for person in con.respondents:
+            mine = answers.get(person, {})
+            if not section_fields:
+                break
+            row += 1
+            ws.write_string(row, 0, section.id, f["text"])
+            ws.write_string(row, 2, f"{fw.labels['section']} summary: {section.title}", f["label"])
+            ws.write_string(row, 3, person, f["text"])
+            for field in section_fields:
+                col = 4 + fields.index(next(x for x in fields if x.id == field.id))
+                _write_value(ws, row, col, _shown(mine.get(f"section/{section.id}/{field.id}")), f)
+    ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
+    ws.freeze_panes(3, 4)
+
+
+def _shown(answer):
+    if answer is None:
+        return None
+    if answer.usable and not isinstance(answer.value, str):
+        return answer.value
+    return answer.text
+
+
+# -- Returns, issues, responses ----------------------------------------------------------
+def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
+    ws.write_string(0, 0, "Returns register", f["title"])
+    headers = ["File", "Respondent", "Organisation", "Status", "Why", "Complete", "Errors", "Warnings",
+               "Saved", "SHA-256"]
+    _header(ws, f, 2, headers, [44, 24, 20, 11, 40, 9, 7, 8, 18, 66])
+    row = 2
+    for ret in returns:
+        row += 1
+        values = [ret.file, ret.respondent, ret.organisation, ret.status, ret.reason,
+                  ret.completeness if ret.status == ACCEPTED else None, ret.errors, ret.warnings,
+                  ret.saved_at.replace(tzinfo=None) if ret.saved_at else None, ret.sha256]
+        for col, value in enumerate(values):
+            if col == 5 and value is not None:
+                ws.write_number(row, col, value, f["percent"])
+            else:
+                _write_value(ws, row, col, value, f)
+    ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
+    ws.freeze_panes(3, 0)
+    row += 2
+    ws.write_string(row, 0, f"Still to chase ({len(chase)})", f["heading"])
+    for person in chase:
+        row += 1
+        ws.write_string(row, 0, person, f["text"])
+
+
+def _issues(ws, f, findings: list[Finding]) -> None:
+    ws.write_string(0, 0, "Issues found", f["title"])
+    headers = ["Severity", "Code", "File", "Sheet", "Cell", "Message", "What to do"]
+    _header(ws, f, 2, headers, [9, 22, 40, 24, 7, 80, 50])
+    row = 2
+    for finding in findings:
+        row += 1
+        values = [finding.severity, finding.code, finding.file, finding.sheet, finding.cell, finding.message,
+                  finding.action]
+        for col, value in enumerate(values):
+            ws.write_string(row, col, _cell_text(value), f["flag"] if col == 0 and finding.is_error else f["text"])
+    ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
+    ws.freeze_panes(3, 0)
+
+
+def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
+    """The tidy long table: one row per non-empty answer of every accepted return."""
+    for ret in accepted:
+        for a in ret.answers:
+            value = a.value if a.usable and not isinstance(a.value, str) else a.text
+            yield (ret.respondent, a.section_id, a.item_id, a.statement_id, a.field.id, value,
+                   "ok" if a.usable else "flagged", ret.file, a.sheet, a.cell)
+
+
+def _responses(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+    _header(ws, f, 0, RESPONSE_COLUMNS, [24, 9, 9, 10, 18, 60, 9, 40, 24, 7])
+    row = 0
+    for values in response_rows(con, accepted):
+        row += 1
+        for col, value in enumerate(values):
+            _write_value(ws, row, col, value, f)
+    ws.autofilter(0, 0, max(row, 1), len(RESPONSE_COLUMNS) - 1)
+    ws.freeze_panes(1, 0)
+
+
+def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+    """The Responses table as CSV, full-length text, safe to open in a spreadsheet."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(RESPONSE_COLUMNS)
+        for values in response_rows(con, accepted):
+            writer.writerow([csv_safe(v.isoformat() if isinstance(v, dt.date) else v) for v in values])
+
+
+__all__ = ["write_consolidated", "write_responses_csv", "response_rows", "xl_col_to_name", "xl_rowcol_to_cell"]
