@@ -108,7 +108,7 @@ class _Checker:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else None
             problem = getattr(exc, "problem", None) or str(exc)
-            self.findings.append(Finding("yaml-invalid", f"invalid YAML: {problem}", file=self.file, line=line))
+            self.findings.append(Finding("yaml-invalid", f"invalid YAML: {problem}; check this line and the one before it for unclosed brackets or quotes, a colon inside unquoted text, or wrong indentation", file=self.file, line=line))
             return None
         if not isinstance(data, dict):
             self._add("value-invalid", "", "the file must be a mapping with keys such as id, title and sections")

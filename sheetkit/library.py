@@ -71,7 +71,7 @@ def get_framework(framework_id: str, extra_dirs: Iterable[str | Path] = ()) -> F
     entries = {e.id: e for e in list_frameworks(extra_dirs)}
     entry = entries.get(framework_id)
     if entry is None:
-        near = difflib.get_close_matches(framework_id, list(entries), n=3, cutoff=0.4)
+        near = nearest(framework_id, list(entries))
         hint = f" Did you mean: {', '.join(near)}?" if near else ""
         raise FrameworkNotFound(
             f"no framework with id '{framework_id}'.{hint} Known: {', '.join(entries) or 'none'}. "
@@ -81,6 +81,14 @@ def get_framework(framework_id: str, extra_dirs: Iterable[str | Path] = ()) -> F
     if framework.id != framework_id:
         raise UsageError(f"{entry.path} declares id '{framework.id}' but is named '{framework_id}.yaml'; rename one to match")
     return framework
+
+
+def nearest(wanted: str, known: list[str]) -> list[str]:
+    """Known names that look like `wanted`: containing it, or close in spelling."""
+    lowered = wanted.lower()
+    containing = [k for k in known if lowered and (lowered in k.lower() or k.lower() in lowered)]
+    close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.5)
+    return list(dict.fromkeys(containing + close))[:3]
 
 
 def is_path_like(value: str) -> bool:

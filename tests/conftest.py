@@ -1,0 +1,94 @@
+"""Shared fixtures: built workbooks, filled returns and small inline frameworks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.filling import fill_workbook, realistic_answers
+from sheetkit.layout import plan_workbook
+from sheetkit.library import get_framework
+from sheetkit.respondents import Respondent
+
+BUNDLED = ["ipc-audit", "lga-cbo", "swia-commissioning", "tlap-market", "wales-commissioning"]
+SEEDS = Path(os.environ.get("SHEETKIT_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def build(framework_id: str, out_dir: Path, names=("Adult Social Care", "Housing", "Health"), round_name="2026 Q4",
+          **options) -> list[Path]:
+    """Build workbooks for the named respondents and return their paths, in order."""
+    framework = get_framework(framework_id)
+    result = build_workbooks(framework, [Respondent(n) for n in names],
+                             BuildOptions(out_dir=out_dir, round=round_name, password="secret", **options))
+    return [f.workbook for f in result.files]
+
+
+def fill(source: Path, target: Path, answers: dict, saved_at: dt.datetime | None = None) -> Path:
+    fill_workbook(source, target, answers, saved_at=saved_at)
+    return target
+
+
+def random_answers(framework_id: str, seed: int = 1, lean: float = 0.0) -> dict:
+    return realistic_answers(plan_workbook(get_framework(framework_id)), random.Random(seed), lean=lean)
+
+
+@pytest.fixture
+def tiny_framework_yaml():
+    """A small framework written inline, as a council officer might."""
+    return textwrap.dedent("""\
+        format: 1
+        id: tiny
+        title: Tiny standards
+        version: "1"
+        source: {publisher: Anytown Council, year: 2026, title: Tiny standards}
+        scales:
+          - id: rating
+            title: Rating
+            origin: sheetkit
+            note: Made up for a test.
+            levels:
+              - {value: 1, label: Weak, description: Little in place.}
+              - {value: 2, label: Fair, description: Some in place.}
+              - {value: 3, label: Good, description: Mostly in place.}
+        responses:
+          item:
+            - {id: rating, label: Rating, type: rating, scale: rating, evidence: [evidence]}
+            - {id: actions, label: Actions, type: text}
+            - {id: owner, label: Who, type: person}
+            - {id: due, label: By when, type: date}
+          statement:
+            - {id: evidence, label: Evidence, type: text}
+        sections:
+          - id: "1"
+            title: Knowing people
+            items:
+              - id: "1"
+                title: Standard one
+                statements:
+                  - {id: "1.1", text: We know our population.}
+                  - {id: "1.2", text: We share data.}
+          - id: "2"
+            title: Working together
+            items:
+              - id: "2"
+                title: Standard two
+                statements:
+                  - {id: "2.1", text: We plan jointly., prompts: [Joint plans]}
+        """)
+
+
+@pytest.fixture
+def tiny_dir(tmp_path, tiny_framework_yaml, monkeypatch):
+    """A user framework folder holding the tiny framework, registered via the environment."""
+    folder = tmp_path / "my-frameworks"
+    folder.mkdir()
+    (folder / "tiny.yaml").write_text(tiny_framework_yaml, encoding="utf-8")
+    monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(folder))
+    return folder
