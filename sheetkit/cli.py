@@ -129,8 +129,10 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
               password: str | None, emails: bool, force: bool, as_json: bool) -> None:
     """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
     from .build import BuildOptions, build_workbooks
+    from .library import resolve_framework
     from .respondents import load_respondents
 
+    framework = resolve_framework(framework_id, obj.frameworks_dirs)
     respondents = load_respondents(respondents_csv, respondent_names)
     options = BuildOptions(
         out_dir=Path(out_dir),
@@ -142,9 +144,6 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
         force=force,
         progress=not as_json,
     )
-    from .library import resolve_framework
-
-    framework = resolve_framework(framework_id, obj.frameworks_dirs)
     _finish(build_workbooks(framework, respondents, options), as_json)
 
 

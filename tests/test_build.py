@@ -1,0 +1,212 @@
+"""`sheetkit build`: open the built workbooks and check what a respondent would see."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email
+import hashlib
+import os
+import shutil
+import subprocess
+from email import policy
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import BUNDLED, IN_CI, build
+from sheetkit.cli import cli
+from sheetkit.layout import SHEET_META, SHEET_START, choices, plan_workbook
+from sheetkit.library import get_framework
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every bundled framework built for three respondents."""
+    root = tmp_path_factory.mktemp("built")
+    return {fid: build(fid, root / fid) for fid in BUNDLED}
+
+
+def _cells(ws):
+    return {c.coordinate: c for row in ws.iter_rows() for c in row}
+
+
+def _validations(ws):
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            found[rng.coord] = dv
+    return found
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_sheets_are_protected_answers_unlocked_statements_locked(built, framework_id):
+    layout = plan_workbook(get_framework(framework_id))
+    wb = openpyxl.load_workbook(built[framework_id][0])
+    assert wb.sheetnames == layout.sheet_names + [SHEET_META]
+    for ws in wb.worksheets:
+        assert ws.protection.sheet, ws.title
+        assert ws.protection.formatRows is False and ws.protection.formatColumns is False  # allowed
+    for answer in layout.answers:
+        assert wb[answer.sheet][answer.cell].protection.locked is False, (answer.sheet, answer.cell)
+    for text in layout.texts:
+        cell = wb[text.sheet][text.cell]
+        assert cell.protection.locked is not False
+        assert cell.value == text.text
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_statement_and_level_appears_verbatim_on_its_sheet(built, framework_id):
+    fw = get_framework(framework_id)
+    layout = plan_workbook(fw)
+    wb = openpyxl.load_workbook(built[framework_id][1], read_only=True)
+    for sheet in layout.sections:
+        values = {str(v) for row in wb[sheet.name].iter_rows(values_only=True) for v in row if v}
+        for item in sheet.section.items:
+            for statement in item.statements:
+                assert statement.text in values, statement.id
+            for level in item.levels:
+                assert level.text in values, (item.id, level.value)
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_dropdowns_offer_exactly_the_scale_and_dates_are_validated(built, framework_id):
+    fw = get_framework(framework_id)
+    layout = plan_workbook(fw)
+    wb = openpyxl.load_workbook(built[framework_id][2])
+    per_sheet = {name: _validations(wb[name]) for name in layout.sheet_names}
+    for answer in layout.answers:
+        dv = per_sheet[answer.sheet].get(answer.cell)
+        if answer.field.type == "rating":
+            assert dv is not None and dv.type == "list"
+            listed = [x.strip('"') for x in dv.formula1.strip('"').split(",")]
+            assert listed == list(fw.scale(answer.field.scale).choices)
+            assert dv.showErrorMessage and dv.prompt and len(dv.prompt) <= 255
+        elif answer.field.type == "date":
+            assert dv is not None and dv.type == "date"
+        elif answer.field.type == "priority":
+            assert dv.formula1.strip('"').split(",") == list(choices(answer.field, fw))
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_metadata_identifies_framework_and_respondent(built, framework_id):
+    fw = get_framework(framework_id)
+    wb = openpyxl.load_workbook(built[framework_id][0])
+    meta_ws = wb[SHEET_META]
+    assert meta_ws.sheet_state in ("hidden", "veryHidden")
+    meta = {r[0]: r[1] for r in meta_ws.iter_rows(max_col=2, values_only=True) if r[0]}
+    assert meta["framework_id"] == fw.id
+    assert meta["framework_version"] == fw.version
+    assert meta["fingerprint"] == fw.fingerprint
+    assert meta["respondent"] == "Adult Social Care"
+    assert meta["round"] == "2026 Q4"
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert props["sheetkit_fingerprint"] == fw.fingerprint and props["sheetkit_respondent"] == "Adult Social Care"
+
+
+def test_start_sheet_says_who_when_and_counts_progress(built):
+    wb = openpyxl.load_workbook(built["swia-commissioning"][0])
+    ws = wb[SHEET_START]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "Adult Social Care" in text and "2026 Q4" in text and "Social Work Inspection Agency" in text
+    formulas = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=COUNTA(")]
+    assert len(formulas) == 2 * 4  # ratings and evidence for each of the four themes
+
+
+def test_manifest_lists_each_file_with_its_hash(tmp_path):
+    paths = build("tlap-market", tmp_path, names=("Adult Social Care", "Voluntary Sector Forum"))
+    with open(tmp_path / "manifest.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["respondent"] for r in rows] == ["Adult Social Care", "Voluntary Sector Forum"]
+    for row, path in zip(rows, paths):
+        assert row["file"] == path.name
+        assert row["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert row["framework_id"] == "tlap-market" and row["fingerprint"] == get_framework("tlap-market").fingerprint
+    assert path.name == "tlap-market_voluntary-sector-forum_2026-q4.xlsx"
+
+
+def test_email_drafts_parse_and_carry_the_workbook(tmp_path):
+    respondents = tmp_path / "r.csv"
+    respondents.write_text("name,organisation,email,contact\nHousing,Anytown Council,housing@anytown.gov.uk,Sam Patel\n")
+    result = CliRunner().invoke(cli, ["build", "wales-commissioning", "--out", str(tmp_path / "out"), "--respondents",
+                                      str(respondents), "--emails", "--deadline", "2099-01-31",
+                                      "--return-to", "commissioning@anytown.gov.uk"])
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "out").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "Sam Patel <housing@anytown.gov.uk>"
+    assert "31 January 2099" in message.get_body(("plain",)).get_content()
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename().endswith(".xlsx")
+    assert attachment.get_content() == next((tmp_path / "out").glob("*.xlsx")).read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["lga-cbx"], "Did you mean: lga-cbo"),
+    (["lga-cbo", "--respondent", "Housing", "--respondent", "housing "], "duplicates"),
+    (["lga-cbo", "--respondent", "Housing", "--deadline", "2020-01-01"], "in the past"),
+    (["lga-cbo", "--respondent", "Housing", "--deadline", "31/12/2026"], "not a date"),
+    (["lga-cbo"], "no respondents"),
+])
+def test_bad_input_gives_a_message_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", *args[:1], "--out", str(out), *args[1:]])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_csv_without_name_column_is_refused(tmp_path):
+    bad = tmp_path / "people.csv"
+    bad.write_text("team,email\nHousing,h@x.org\n")
+    result = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(tmp_path / "out"), "--respondents", str(bad)])
+    assert result.exit_code == 2 and "no 'name' column" in result.output and "people.csv" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_folder_is_refused(tmp_path):
+    if os.geteuid() == 0:
+        target = "/proc/sheetkit-cannot-write-here"
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = str(locked / "out")
+    result = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", target, "--respondent", "Housing"])
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_existing_workbooks_are_not_overwritten_without_force(tmp_path):
+    runner = CliRunner()
+    args = ["build", "ipc-audit", "--out", str(tmp_path), "--respondent", "Housing", "--password", "pw"]
+    assert runner.invoke(cli, args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert runner.invoke(cli, args + ["--force"]).exit_code == 0
+
+
+def test_respondent_text_is_never_a_formula(tmp_path):
+    (path,) = build("tlap-market", tmp_path, names=("=HYPERLINK(\"http://x\")",), round_name="+2026")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
+                    assert cell.data_type == "s"
+
+
+def test_every_bundled_workbook_opens_in_libreoffice(built, tmp_path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        if IN_CI:
+            pytest.fail("LibreOffice is not installed; .ci/run installs it")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    files = [paths[0] for paths in built.values()]
+    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
+    subprocess.run([soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
+                   check=True, capture_output=True, timeout=240)
+    for path in files:
+        pdf = tmp_path / (path.stem + ".pdf")
+        assert pdf.exists() and pdf.stat().st_size > 10_000, path.name
