@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -35,9 +37,21 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
         target_cell.value = value
         if isinstance(value, str) and value.startswith("="):
             target_cell.data_type = "s"  # typed text, not a formula
-    if saved_at is not None:
-        workbook.properties.modified = saved_at.replace(tzinfo=None)
     workbook.save(target)
+    if saved_at is not None:
+        _stamp_saved_at(Path(target), saved_at)
+
+
+def _stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
+    """Set the 'last saved' time a spreadsheet program records (openpyxl always writes 'now')."""
+    stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            archive.writestr(info, data)
 
 
 def _read_meta(workbook) -> dict[str, str]:

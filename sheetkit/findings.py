@@ -68,7 +68,6 @@ CATALOGUE: dict[str, Code] = {
     "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),
     "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
     "no-return": Code(WARNING, "A respondent in the manifest has not sent a return.", "Chase the respondent."),
-    "nothing-to-ingest": Code(ERROR, "No workbook files were found in the paths given.", "Check the paths; returns must be .xlsx, .xlsm or .ods files."),
 }
 
 

@@ -22,7 +22,7 @@ from .errors import UsageError
 from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
-from .library import get_framework
+from .library import get_framework, list_frameworks
 from .reader import RawReturn, find_returns, read_return
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
@@ -111,6 +111,8 @@ class IngestReport:
         fw = f"{self.framework.id} version {self.framework.version}" if self.framework else "no framework"
         lines.append(f"{len(self.returns)} file(s) for {fw}, round {self.round or '?'}: {summary}; "
                      f"{errors} error(s), {warnings} warning(s)")
+        if not any(r.status == ACCEPTED for r in self.returns):
+            lines.append("No return could be used, so nothing was compiled; see the problems above.")
         if self.chase:
             lines.append(f"Still to chase ({len(self.chase)}): {', '.join(self.chase)}")
         if self.out:
@@ -141,12 +143,13 @@ def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     manifest = load_manifest(options.manifest) if options.manifest else None
     raws = _read_all(files, options)
     framework = _choose_framework(raws, manifest, options)
-    layout = plan_workbook(framework)
+    layout = plan_workbook(framework) if framework else None
+    known_ids = {entry.id for entry in list_frameworks(options.frameworks_dirs)}
     returns = []
     for raw in raws:
         checked = identify(raw)
-        if checked.status == ACCEPTED:
-            check_framework(checked, framework)
+        if checked.status == ACCEPTED and framework is not None:
+            check_framework(checked, framework, known_ids)
         if checked.status == ACCEPTED:
             read_answers(checked, raw, layout)
         returns.append(checked)
@@ -244,16 +247,13 @@ def _sha256_or_blank(path: str) -> str:
         return ""
 
 
-def _choose_framework(raws: list[RawReturn], manifest: Manifest | None, options: IngestOptions) -> Framework:
+def _choose_framework(raws: list[RawReturn], manifest: Manifest | None, options: IngestOptions) -> Framework | None:
     """The exercise's framework: --framework, else the manifest's, else the most common among returns."""
     wanted = options.framework_id or (manifest.framework_id if manifest else "")
     if not wanted:
         ids = Counter(r.meta.get("framework_id") for r in raws if r.readable and r.meta.get("framework_id"))
         if not ids:
-            reasons = "; ".join(f"{Path(r.path).name}: {r.findings[0].message if r.findings else 'no sheetkit metadata'}"
-                                for r in raws[:5])
-            raise UsageError(f"none of the {len(raws)} file(s) is a readable sheetkit return ({reasons}); "
-                             f"nothing to compile")
+            return None  # nothing is a readable sheetkit return: every file is reported as rejected
         ranked = ids.most_common()
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             raise UsageError(f"the returns are split between frameworks {', '.join(i for i, _ in ranked)}; "

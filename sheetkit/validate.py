@@ -126,10 +126,15 @@ def identify(raw: RawReturn) -> CheckedReturn:
     return checked
 
 
-def check_framework(checked: CheckedReturn, framework: Framework) -> None:
+def check_framework(checked: CheckedReturn, framework: Framework, known_ids: set[str]) -> None:
     """Reject a return built from another framework, version or wording."""
     where = {"file": checked.file, "sheet": SHEET_META}
-    if checked.framework_id != framework.id:
+    if checked.framework_id not in known_ids:
+        checked.findings.append(Finding("framework-unknown", f"the workbook is for framework "
+                                        f"'{checked.framework_id}', which sheetkit does not have; this exercise "
+                                        f"uses '{framework.id}'", cell=meta_cell("framework_id"), **where))
+        checked.reject(f"unknown framework ({checked.framework_id})")
+    elif checked.framework_id != framework.id:
         checked.findings.append(Finding("framework-mismatch", f"the workbook is for '{checked.framework_id}' but "
                                         f"this exercise uses '{framework.id}'", cell=meta_cell("framework_id"), **where))
         checked.reject(f"another framework ({checked.framework_id})")
