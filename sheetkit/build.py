@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -44,7 +44,11 @@ class BuildOptions:
     emails: bool = False
     force: bool = False
     progress: bool = False
-    today: dt.date = field(default_factory=dt.date.today)
+    now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
+
+    @property
+    def today(self) -> dt.date:
+        return (self.now or dt.datetime.now()).date()
 
 
 @dataclass
@@ -103,14 +107,15 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
     _refuse_overwrite(out_dir, list(names.values()) + [MANIFEST], options.force)
     password = options.password or secrets.token_urlsafe(9)
-    built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    built_at = (options.now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
         files = []
         for person in _progress(respondents, options.progress, "Building workbooks"):
             facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
-                                  options.return_to, secrets.token_hex(8), built_at, password)
+                                  options.return_to, build_id(framework, person, options.round, built_at), built_at,
+                                  password)
             path = staging / names[person.key]
             write_workbook(str(path), layout, facts)
             email = write_email(staging, framework, person, facts, path) if options.emails else None
@@ -126,6 +131,12 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
                        None if options.password else out_dir / PASSWORD_FILE, deadline, options.round)
+
+
+def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str) -> str:
+    """A short id for one built workbook, the same whenever the same inputs are built."""
+    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at))
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
 
 
 def parse_deadline(value: str | None, today: dt.date) -> dt.date:

@@ -187,6 +187,19 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
     _finish(ingest_returns(paths, options), as_json)
 
 
+@cli.command("samples")
+@click.option("--respondents", "respondents_csv", default="samples/respondents.csv", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The sample respondents.")
+@click.option("--out", "out_dir", default="samples", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write the sample exercise into.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
+    """Make the sample exercise: build, fill and ingest returns for two frameworks (always the same files)."""
+    from .samples import make_samples
+
+    _finish(make_samples(Path(respondents_csv), Path(out_dir)), as_json)
+
+
 # -- reference ----------------------------------------------------------------------------
 @cli.command("codes")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown (as in the README).")

@@ -51,7 +51,9 @@ def _stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
         for info, data in parts:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
-            archive.writestr(info, data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=saved_at.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(fixed, data)  # fixed entry times: the same answers give the same bytes
 
 
 def _read_meta(workbook) -> dict[str, str]:

@@ -63,6 +63,7 @@ CATALOGUE: dict[str, Code] = {
     "priority-invalid": Code(WARNING, "A priority is not High, Medium or Low.", "Ask which priority was meant; the value is kept."),
     "choice-invalid": Code(WARNING, "A dropdown cell holds a value that is not one of its choices.", "Check the value with the respondent; it is kept as typed."),
     "action-incomplete": Code(WARNING, "An action has no owner or no due date.", "Ask the respondent who will do it and by when."),
+    "return-late": Code(WARNING, "The return was saved after the deadline in the workbook.", "No action needed: it is included; note it if lateness matters."),
     "return-empty": Code(WARNING, "The workbook came back with no answers at all.", "Chase the respondent: they may have sent the blank workbook."),
     # returns
     "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),

@@ -50,6 +50,7 @@ class IngestOptions:
     divergence: float = 0.4
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
+    now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
 
 
 @dataclass
@@ -181,7 +182,8 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     con = consolidate(plan_workbook(report.framework), accepted, options.divergence)
     options.out.parent.mkdir(parents=True, exist_ok=True)
     temp = options.out.with_name(f".{options.out.name}.partial")
-    write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round, report.expected)
+    write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round, report.expected,
+                       compiled_at=options.now or dt.datetime.now())
     os.replace(temp, options.out)
     report.out = options.out
     if options.csv:

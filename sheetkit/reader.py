@@ -71,8 +71,10 @@ def find_returns(paths: list[str]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.is_file() and _looks_like_return(p))
         else:
             found.append(path)
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return [Path(p) for p in unique]
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)  # the same file named twice is read once, named as given
+    return list(unique.values())
 
 
 def _looks_like_return(path: Path) -> bool:

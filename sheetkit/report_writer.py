@@ -26,7 +26,7 @@ MAX_CHART_RESPONDENTS = 12
 
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
-                       chase: list[str], round_name: str, expected: int | None) -> None:
+                       chase: list[str], round_name: str, expected: int | None, compiled_at: dt.datetime) -> None:
     """Write the consolidated workbook to `path`."""
     options = dict(WORKBOOK_OPTIONS, constant_memory=True)
     with strict_xlsxwriter():
@@ -34,7 +34,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
         try:
             f = add_formats(wb)
             sheets = {name: wb.add_worksheet(_record_title(con) if name == "Record" else name) for name in SHEETS}
-            _overview(wb, sheets["Overview"], f, con, returns, round_name, expected)
+            _overview(wb, sheets["Overview"], f, con, returns, round_name, expected, compiled_at)
             _ratings(sheets["Ratings"], f, con)
             _actions(sheets["Action plan"], f, con)
             _evidence(sheets["Evidence"], f, con)
@@ -48,7 +48,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
                 ws.fit_to_pages(1, 0)
                 ws.set_footer(f"&L{con.framework.id} {round_name}&CPage &P of &N&R&A")
             wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
-                               "author": "sheetkit"})
+                               "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
         finally:
             wb.close()
 
@@ -88,7 +88,7 @@ def _write_value(ws, row: int, col: int, value, f) -> None:
 
 # -- Overview -----------------------------------------------------------------------------
 def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round_name: str,
-              expected: int | None) -> None:
+              expected: int | None, compiled_at: dt.datetime) -> None:
     fw = con.framework
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 60)
@@ -101,7 +101,7 @@ def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round
         ("Returns expected", str(expected) if expected is not None else "not known (no manifest given)"),
         ("Files received", str(len(returns))),
         ("Returns accepted", str(len(accepted))),
-        ("Compiled", dt.datetime.now().strftime("%d %B %Y %H:%M")),
+        ("Compiled", compiled_at.strftime("%d %B %Y %H:%M")),
     ]
     row = 2
     for label, value in facts:

@@ -120,10 +120,23 @@ def identify(raw: RawReturn) -> CheckedReturn:
     checked.version = meta.get("framework_version", "")
     checked.fingerprint = meta.get("fingerprint", "")
     checked.build_id = meta.get("build_id", "")
+    _check_late(checked, meta.get("deadline", ""))
     if raw.has_macros:
         checked.findings.append(Finding("macros-ignored", f"the file is a {raw.kind} workbook with macros; only "
                                         f"cell values were read and no macro was run", file=raw.path))
     return checked
+
+
+def _check_late(checked: CheckedReturn, deadline_text: str) -> None:
+    try:
+        deadline = dt.date.fromisoformat(deadline_text)
+    except ValueError:
+        return
+    if checked.saved_at and checked.saved_at.date() > deadline:
+        checked.findings.append(Finding("return-late", f"the workbook was last saved on "
+                                        f"{checked.saved_at.date().isoformat()}, after the deadline of "
+                                        f"{deadline.isoformat()}", file=checked.file, sheet=SHEET_META,
+                                        cell=meta_cell("deadline")))
 
 
 def check_framework(checked: CheckedReturn, framework: Framework, known_ids: set[str]) -> None:

@@ -121,7 +121,8 @@ class _Writer:
             ok(self.wb.set_custom_property(f"sheetkit_{prop}", value), f"document property {prop}")
         self.wb.set_properties({"title": f"{self.fw.title}: {self.facts.respondent}",
                                 "subject": f"Self-assessment, {self.facts.round}",
-                                "author": "sheetkit", "comments": f"Built by sheetkit {__version__}"})
+                                "author": "sheetkit", "comments": f"Built by sheetkit {__version__}",
+                                "created": dt.datetime.fromisoformat(self.facts.built_at).replace(tzinfo=None)})
         start.activate()
 
     # -- sheets -------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""The committed samples are what `sheetkit samples` makes now, and they tell the intended story."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetkit.samples import FRAMEWORKS, make_samples
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def _content(path: Path):
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return list(csv.reader(handle))
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("samples")
+    result = make_samples(SAMPLES / "respondents.csv", out)
+    return out, result
+
+
+def test_committed_samples_are_not_stale(regenerated):
+    out, _ = regenerated
+    made = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file() and p.name != "respondents.csv")
+    assert made == committed, "run 'sheetkit samples' and commit the result"
+    for relative in made:
+        assert _content(out / relative) == _content(SAMPLES / relative), (
+            f"samples/{relative} is stale: run 'sheetkit samples' and commit the result")
+
+
+@pytest.mark.parametrize("framework_id", FRAMEWORKS)
+def test_samples_cover_agreement_disagreement_late_superseded_and_errors(regenerated, framework_id):
+    _, result = regenerated
+    report = result.reports[framework_id]
+    by_person = {}
+    for ret in report.returns:
+        by_person.setdefault(ret.respondent, []).append(ret)
+    assert sorted(r.status for r in by_person["Housing"]) == ["accepted", "superseded"]
+    assert report.chase == ["Carers' Centre"]
+    provider = by_person["Provider Forum"][0]
+    assert {f.code for f in provider.findings} >= {"rating-out-of-scale", "date-invalid", "date-ambiguous"}
+    late = by_person["Voluntary Sector Forum"][0]
+    assert [f.code for f in late.findings] == ["return-late"]
+    wb = openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx", read_only=True)
+    ratings = list(wb["Ratings"].iter_rows(values_only=True))
+    assert any("DIVERGENT" in row for row in ratings[4:]), "the forum's low ratings should make items divergent"
+    assert any(row[ratings[3].index("Divergent?")] in (None, "") for row in ratings[4:] if row[0]), \
+        "most respondents agree on at least some items"
