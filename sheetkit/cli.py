@@ -8,6 +8,7 @@ place. Tracebacks appear only with ``--debug``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from datetime import date
@@ -51,6 +52,9 @@ class _Cli(click.Group):
         except SheetkitError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:  # output piped into 'head' and the like: stop quietly
+            sys.stdout = open(os.devnull, "w")
+            ctx.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was kept.", err=True)
             ctx.exit(EXIT_USAGE)
@@ -172,7 +176,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build: who was asked.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
-@click.option("--divergence", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+@click.option("--divergence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Flag items whose ratings spread over at least this share of the scale.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj

@@ -69,7 +69,7 @@ class Consolidation:
         return [r for r in self.ratings if r.level == "section"]
 
 
-def consolidate(layout: WorkbookLayout, returns: list[CheckedReturn], divergence: float = 0.4) -> Consolidation:
+def consolidate(layout: WorkbookLayout, returns: list[CheckedReturn], divergence: float = 0.5) -> Consolidation:
     """Compile accepted returns into ratings, actions and evidence tables."""
     fw = layout.framework
     respondents = [r.respondent for r in returns]

@@ -47,7 +47,7 @@ class IngestOptions:
     frameworks_dirs: tuple[str, ...] = ()
     out: Path | None = None
     csv: Path | None = None
-    divergence: float = 0.4
+    divergence: float = 0.5
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples

@@ -11,13 +11,12 @@ import datetime as dt
 from typing import Iterable
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .build import csv_safe
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import TEXT_LIMIT, item_caption
-from .styles import WORKBOOK_OPTIONS, add_formats, ok, strict_xlsxwriter
+from .styles import WORKBOOK_OPTIONS, add_formats, ok, row_height, strict_xlsxwriter
 from .validate import ACCEPTED, CheckedReturn
 
 SHEETS = ("Overview", "Ratings", "Action plan", "Evidence", "Record", "Returns", "Issues", "Responses")
@@ -107,6 +106,7 @@ def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round
     for label, value in facts:
         ws.write_string(row, 0, label, f["label"])
         ws.write_string(row, 1, value, f["text"])
+        ws.set_row(row, row_height([(value, 60, 10)]))
         row += 1
     row += 1
     ws.write_string(row, 0, "Average rating by section", f["heading"])
@@ -190,6 +190,9 @@ def _respondent_section_table(wb, ws, f, con: Consolidation, row: int) -> int:
             chart.add_series({"name": ["Overview", r, 0], "categories": ["Overview", header_row, 1, header_row, len(fw.sections)],
                               "values": ["Overview", r, 1, r, len(fw.sections)]})
         chart.set_title({"name": "Respondents by section"})
+        scale = _item_scale(con)
+        if scale is not None:
+            chart.set_y_axis({"min": min(scale.values), "max": max(scale.values), "major_unit": 1})
         chart.set_size({"width": 620, "height": 380})
         alt = "Radar chart comparing each respondent's average rating in every section."
         ok(ws.insert_chart(header_row, 8, chart, {"description": alt}), "the respondents chart")
@@ -275,7 +278,6 @@ def _actions(ws, f, con: Consolidation) -> None:
 def _evidence(ws, f, con: Consolidation) -> None:
     ws.write_string(0, 0, "Evidence and narrative, by item", f["title"])
     _header(ws, f, 2, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
-    captions = {item.id: item_caption(item) for _, item in con.framework.items()}
     row = 2
     for item_id, person, label, text, where in con.evidence:
         row += 1
@@ -286,7 +288,6 @@ def _evidence(ws, f, con: Consolidation) -> None:
         ws.write_string(row, 4, where, f["text"])
     ws.autofilter(2, 0, max(row, 3), 4)
     ws.freeze_panes(3, 0)
-    del captions
 
 
 def _record(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
@@ -404,5 +405,3 @@ def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedRet
         for values in response_rows(con, accepted):
             writer.writerow([csv_safe(v.isoformat() if isinstance(v, dt.date) else v) for v in values])
 
-
-__all__ = ["write_consolidated", "write_responses_csv", "response_rows", "xl_col_to_name", "xl_rowcol_to_cell"]

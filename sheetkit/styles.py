@@ -22,6 +22,7 @@ DATE_FORMAT = "d mmm yyyy"
 STYLES: dict[str, dict] = {
     "title": {"bold": True, "font_size": 16, "font_name": FONT},
     "subtitle": {"italic": True, "font_size": 11, "font_name": FONT, "text_wrap": True, "valign": "top"},
+    "note": {"italic": True, "font_size": 11, "font_name": FONT},
     "heading": {"bold": True, "font_size": 12, "font_name": FONT, "bottom": 1},
     "header": {"bold": True, "font_name": FONT, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True,
                "valign": "top"},

@@ -150,7 +150,7 @@ class _Writer:
         ws.set_column(1, 1, 95)
         ws.set_column(2, 4, 16)
         ws.write_string(0, 0, self.fw.title, f["title"])
-        ws.write_string(1, 0, f"Self-assessment workbook for {facts.respondent}", f["subtitle"])
+        ws.write_string(1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
         info = [
             ("Framework", f"{self.fw.title} (version {self.fw.version})"),
             ("Source", self.fw.source.citation()),
@@ -233,7 +233,10 @@ class _Writer:
         for field in sheet.columns:
             col = sheet.field_col(field)
             ws.set_column(col, col, column_width(field))
-        ws.write_string(0, 0, f"{labels['section']} {sheet.section.id}: {sheet.section.title}", f["title"])
+        title = sheet.section.title
+        if not title.lower().startswith(labels["section"].lower()):
+            title = f"{labels['section']} {sheet.section.id}: {title}"
+        ws.write_string(0, 0, title, f["title"])
         if sheet.section.description:
             ws.write_string(1, COL_TEXT, sheet.section.description, f["subtitle"])
             ws.set_row(1, row_height([(sheet.section.description, WIDTHS["text"], 11)]))
@@ -259,7 +262,8 @@ class _Writer:
         ws.write_string(row, COL_REF, line.ref, f["ref"] if line.kind != "item" else f["item"])
         ws.write_string(row, COL_TEXT, line.text, style)
         if line.kind != "summary":
-            ws.write_string(row, COL_PROMPTS, line.prompts, f["prompt"] if line.kind != "item" else f["item"])
+            heading_only = line.kind == "item" and not line.answers
+            ws.write_string(row, COL_PROMPTS, line.prompts, f["item"] if heading_only else f["prompt"])
         if line.kind in ("statement", "item", "answers"):
             used = {a.col for a in line.answers}
             for field in sheet.columns:

@@ -92,7 +92,7 @@ def test_consolidated_numbers_match_an_independent_computation(exercise, framewo
         for person in RESPONDENTS:
             expected = answers[person].get(f"item/{item.id}/{rating.id}")
             assert row[col[person]] == (value_of[expected] if expected else None)
-        divergent = max(typed) - min(typed) >= 0.4 * scale.span
+        divergent = max(typed) - min(typed) >= 0.5 * scale.span
         assert (row[col["Divergent?"]] == "DIVERGENT") == divergent
 
 
