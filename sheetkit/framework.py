@@ -16,7 +16,8 @@ from typing import Iterator
 FIELD_TYPES = ("rating", "text", "date", "person", "priority")
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 PRIORITIES = ("High", "Medium", "Low")
-DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement", "prompts": "Prompts"}
+DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement", "prompts": "Prompts",
+                  "record": "Record"}
 
 
 @dataclass(frozen=True)

@@ -208,17 +208,19 @@ def _item_scale(con: Consolidation):
 def _ratings(ws, f, con: Consolidation) -> None:
     people = con.respondents
     stats = ["Mean", "Median", "Min", "Max", "Spread", "Count", "Divergent?", "Lowest", "Highest", "Not counted"]
+    scale = _item_scale(con)
+    stats += [f"Responses {c}" for c in scale.choices] if scale else []
     ws.write_string(0, 0, "Ratings by respondent", f["title"])
     ws.write_string(1, 0, f"Divergent: ratings spread over at least {con.divergence_threshold:.0%} of the scale. "
                           f"'Not counted' lists values that are not on the scale (see Issues).", f["subtitle"])
     headers = ["Section", "Ref", "Item", "Rating"] + people + stats
-    _header(ws, f, 3, headers, [9, 8, 48, 20] + [12] * len(people) + [9, 9, 7, 7, 8, 7, 12, 24, 24, 24])
+    _header(ws, f, 3, headers, [9, 8, 48, 20] + [12] * len(people) + [9, 9, 7, 7, 8, 7, 12, 24, 24, 24]
+            + [10] * (len(stats) - 10))
     row = 3
     for rating in con.ratings:
         row += 1
         _rating_row(ws, f, row, rating, people, con)
     first_col, last_col = 4, 3 + len(people)
-    scale = _item_scale(con)
     if people and row > 3 and scale is not None:
         ws.conditional_format(4, first_col, row, last_col, {
             "type": "3_color_scale", "min_type": "num", "min_value": min(scale.values), "mid_type": "num",
@@ -245,6 +247,10 @@ def _rating_row(ws, f, row: int, rating: RatingRow, people: list[str], con: Cons
     ws.write_string(row, col + 7, ", ".join(low) if divergent else "", f["text"])
     ws.write_string(row, col + 8, ", ".join(high) if divergent else "", f["text"])
     ws.write_string(row, col + 9, "; ".join(f"{p}: {v}" for p, v in rating.flagged.items()), f["text"])
+    scale = con.framework.scale(rating.field.scale)
+    if scale is _item_scale(con):
+        for n, level in enumerate(scale.levels, start=col + 10):
+            ws.write_number(row, n, sum(1 for v in rating.values.values() if v == level.value), f["integer"])
 
 
 # -- Action plan, evidence, record ---------------------------------------------------------
