@@ -1,17 +1,21 @@
-"""Consolidation: accepted returns in, the tables a manager reads out. No files are touched."""
+"""Consolidation: accepted answers in, the tables a manager reads out. No files are touched.
+
+One pass over the answers, return by return, gives the ratings by item and respondent and
+the action plan; the long tables (evidence, responses) are streamed from the answer store
+when the workbook is written, so memory does not grow with the number of returns.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Iterable
 
 from .framework import PRIORITIES, Framework, ResponseField
-from .layout import WorkbookLayout, item_caption
-from .validate import Answer, CheckedReturn
-
-ACTION_COLUMNS = ("respondent", "section", "item", "action", "owner", "due", "priority", "resources",
-                  "measure", "status", "source")
+from .layout import item_caption
+from .spool import AnswerSpool
+from .validate import Answer
 
 
 @dataclass
@@ -51,11 +55,10 @@ class Consolidation:
     respondents: list[str]
     ratings: list[RatingRow]
     divergence_threshold: float
-    actions: list[dict]
     unactioned: list[tuple[str, str, str, int]]  # respondent, section, item, rating
-    evidence: list[tuple[str, str, str, str, str]]  # item id, respondent, field, text, where
     section_means: dict[str, float | None]
     respondent_section_means: dict[str, dict[str, float | None]]
+    store: AnswerSpool
 
     def divergent(self, row: RatingRow) -> bool:
         spread = row.stat("spread")
@@ -65,40 +68,33 @@ class Consolidation:
     def item_rows(self) -> list[RatingRow]:
         return [r for r in self.ratings if r.level == "item"]
 
-    def section_rows(self) -> list[RatingRow]:
-        return [r for r in self.ratings if r.level == "section"]
 
-
-def consolidate(layout: WorkbookLayout, returns: list[CheckedReturn], divergence: float = 0.5) -> Consolidation:
-    """Compile accepted returns into ratings, actions and evidence tables."""
-    fw = layout.framework
-    respondents = [r.respondent for r in returns]
+def consolidate(store: AnswerSpool, respondents: list[str], divergence: float = 0.5) -> Consolidation:
+    """Compile the accepted answers in `store` into ratings and the action plan."""
+    fw = store.layout.framework
     ratings = _rating_rows(fw)
     by_key = {(r.level, r.owner_id, r.field.id): r for r in ratings}
-    actions, evidence = [], []
-    for ret in returns:
-        rows: dict[str, dict] = {}
-        for answer in ret.answers:
+    acted: set[tuple[str, str]] = set()
+    position = {name: n for n, name in enumerate(respondents)}
+    for respondent, answers in groupby(store.by_return(), key=lambda pair: pair[0]):
+        groups: dict[str, dict[str, Answer]] = {}
+        for _, answer in answers:
             level, owner, field_id = answer.key.split("/", 2)
-            if answer.field.type == "rating" and (level, owner, field_id) in by_key:
-                row = by_key[(level, owner, field_id)]
+            row = by_key.get((level, owner, field_id))
+            if row is not None:
                 if answer.usable:
-                    row.values[ret.respondent] = answer.value
+                    row.values[respondent] = answer.value
                 else:
-                    row.flagged[ret.respondent] = answer.text
-            if level in ("action", "item") and answer.field.type != "rating":
-                rows.setdefault(f"{level}/{owner}", {})[field_id] = answer
-            if answer.field.type == "text" and level != "action":
-                evidence.append((answer.item_id or answer.section_id, ret.respondent, answer.field.label,
-                                 answer.text, f"{answer.sheet}!{answer.cell}"))
-        actions += _actions(fw, ret.respondent, rows)
-    actions.sort(key=_action_order)
+                    row.flagged[respondent] = answer.text
+            elif level in ("action", "item"):
+                groups.setdefault(f"{level}/{owner}", {})[field_id] = answer
+        for action in _actions(fw, respondent, groups):
+            acted.add((respondent, action["item"]))
+            rank = {p: n for n, p in enumerate(PRIORITIES)}.get(action["priority"], len(PRIORITIES))
+            store.add_action(position[respondent], rank, action)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
-    unactioned = _unactioned(fw, ratings, actions)
-    order = {item.id: n for n, (_, item) in enumerate(fw.items())}
-    evidence.sort(key=lambda e: (order.get(e[0], -1), respondents.index(e[1]) if e[1] in respondents else 0))
-    return Consolidation(fw, respondents, ratings, divergence, actions, unactioned, evidence, section_means,
-                         respondent_means)
+    return Consolidation(fw, respondents, ratings, divergence, _unactioned(fw, ratings, acted), section_means,
+                         respondent_means, store)
 
 
 def _rating_rows(fw: Framework) -> list[RatingRow]:
@@ -114,11 +110,10 @@ def _rating_rows(fw: Framework) -> list[RatingRow]:
     return rows
 
 
-def _actions(fw: Framework, respondent: str, rows: dict[str, dict]) -> list[dict]:
+def _actions(fw: Framework, respondent: str, groups: dict[str, dict[str, Answer]]) -> Iterable[dict]:
     section_of = {item.id: section.id for section, item in fw.items()}
     item_of = {st.id: item.id for _, item, st in fw.statements()}
-    out = []
-    for key, answers in rows.items():
+    for key, answers in groups.items():
         level, owner = key.split("/", 1)
         action = answers.get("action") or answers.get("actions")
         if action is None:
@@ -130,7 +125,7 @@ def _actions(fw: Framework, respondent: str, rows: dict[str, dict]) -> list[dict
         else:
             item, source = owner, f"{fw.labels['item']} {owner}"
         due = next((a for a in answers.values() if a.field.type == "date"), None)
-        out.append({
+        yield {
             "respondent": respondent,
             "section": section_of.get(item, ""),
             "item": item,
@@ -142,18 +137,11 @@ def _actions(fw: Framework, respondent: str, rows: dict[str, dict]) -> list[dict
             "measure": _text(answers.get("measure")),
             "status": _text(answers.get("status")),
             "source": source,
-        })
-    return out
+        }
 
 
 def _text(answer: Answer | None) -> str:
     return answer.text if answer is not None else ""
-
-
-def _action_order(action: dict):
-    rank = {p: n for n, p in enumerate(PRIORITIES)}
-    due = action["due"] if isinstance(action["due"], dt.date) else dt.date.max
-    return rank.get(action["priority"], len(PRIORITIES)), due, action["respondent"]
 
 
 def _section_means(fw: Framework, ratings: list[RatingRow], respondents: list[str]):
@@ -168,9 +156,8 @@ def _section_means(fw: Framework, ratings: list[RatingRow], respondents: list[st
     return overall, per_respondent
 
 
-def _unactioned(fw: Framework, ratings: list[RatingRow], actions: list[dict]) -> list[tuple[str, str, str, int]]:
+def _unactioned(fw: Framework, ratings: list[RatingRow], acted: set[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
     """Items a respondent rated in the lowest third of the scale with no action listed for them."""
-    acted = {(a["respondent"], a["item"]) for a in actions}
     out = []
     for row in ratings:
         if row.level != "item":
@@ -181,3 +168,4 @@ def _unactioned(fw: Framework, ratings: list[RatingRow], actions: list[dict]) ->
             if value <= low_limit and (person, row.owner_id) not in acted:
                 out.append((person, row.section_id, row.owner_id, value))
     return out
+

@@ -23,9 +23,10 @@ from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
-from .reader import RawReturn, find_returns, read_return
+from .reader import RawReturn, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
+from .spool import AnswerSpool
 from .validate import (
     ACCEPTED,
     DUPLICATE,
@@ -137,32 +138,7 @@ def _return_dict(ret: CheckedReturn) -> dict:
 
 def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Check every return in `paths` and report; nothing is written."""
-    skip = {options.out.resolve()} if options.out else set()
-    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
-    if not files:
-        raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
-    manifest = load_manifest(options.manifest) if options.manifest else None
-    raws = _read_all(files, options)
-    framework = _choose_framework(raws, manifest, options)
-    layout = plan_workbook(framework) if framework else None
-    known_ids = {entry.id for entry in list_frameworks(options.frameworks_dirs)}
-    returns = []
-    for raw in raws:
-        checked = identify(raw)
-        if checked.status == ACCEPTED and framework is not None:
-            check_framework(checked, framework, known_ids)
-        if checked.status == ACCEPTED:
-            read_answers(checked, raw, layout)
-        returns.append(checked)
-    round_name = _settle_round(returns, manifest)
-    _settle_duplicates(returns)
-    chase = _check_manifest(returns, manifest)
-    findings = [f for r in returns for f in r.findings]
-    if manifest:
-        findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
-                             file=manifest.path) for name in chase]
-    return IngestReport(framework, round_name, returns, findings, chase,
-                        expected=len(manifest.respondents) if manifest else None)
+    return _check_returns(paths, options, keep=None)
 
 
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
@@ -175,21 +151,84 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
     _refuse_input_as_output(paths, options.out)
-    report = validate_returns(paths, options)
-    accepted = [r for r in report.returns if r.status == ACCEPTED]
-    if not accepted:
-        return report
-    con = consolidate(plan_workbook(report.framework), accepted, options.divergence)
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    temp = options.out.with_name(f".{options.out.name}.partial")
-    write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round, report.expected,
-                       compiled_at=options.now or dt.datetime.now())
-    os.replace(temp, options.out)
-    report.out = options.out
-    if options.csv:
-        write_responses_csv(str(options.csv), con, accepted)
-        report.csv = options.csv
+    spools: list[AnswerSpool] = []
+
+    def keep(index: int, checked: CheckedReturn, layout) -> None:
+        if not spools:
+            spools.append(AnswerSpool(layout))
+        spools[0].add(index, checked.answers)
+
+    report = _check_returns(paths, options, keep=keep)
+    try:
+        accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
+        if not accepted or not spools:
+            return report
+        store = spools[0]
+        store.accept([(n, r.respondent) for n, r in accepted])
+        con = consolidate(store, [r.respondent for _, r in accepted], options.divergence)
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+        temp = options.out.with_name(f".{options.out.name}.partial")
+        write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round,
+                           report.expected, compiled_at=options.now or dt.datetime.now())
+        os.replace(temp, options.out)
+        report.out = options.out
+        if options.csv:
+            write_responses_csv(str(options.csv), con, [r for _, r in accepted])
+            report.csv = options.csv
+    finally:
+        for store in spools:
+            store.close()
     return report
+
+
+def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestReport:
+    """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
+
+    When `keep` is given, answers are handed over as each return is validated and then
+    dropped, so memory stays flat however many returns there are.
+    """
+    skip = {options.out.resolve()} if options.out else set()
+    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
+    if not files:
+        raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
+    manifest = load_manifest(options.manifest) if options.manifest else None
+    known_ids = {entry.id for entry in list_frameworks(options.frameworks_dirs)}
+    framework = _choose_framework([peek_framework_id(str(f)) for f in files], manifest, options)
+    returns: list[CheckedReturn | None] = [None] * len(files)
+    pending: list[tuple[int, RawReturn]] = []
+
+    def check(index: int, raw: RawReturn) -> None:
+        checked = identify(raw)
+        if checked.status == ACCEPTED and framework is not None:
+            check_framework(checked, framework, known_ids)
+        if checked.status == ACCEPTED:
+            layout = plan_workbook(framework)
+            read_answers(checked, raw, layout)
+            if keep is not None:
+                keep(index, checked, layout)
+                checked.answers = []
+        returns[index] = checked
+
+    for index, raw in _read_all(files, options):
+        if framework is None:
+            pending.append((index, raw))  # no framework named anywhere yet: decide once all are read
+        else:
+            check(index, raw)
+    if pending:
+        framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
+                                      manifest, options)
+        for index, raw in pending:
+            check(index, raw)
+    done = [r for r in returns if r is not None]
+    round_name = _settle_round(done, manifest)
+    _settle_duplicates(done)
+    chase = _check_manifest(done, manifest)
+    findings = [f for r in done for f in r.findings]
+    if manifest:
+        findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
+                             file=manifest.path) for name in chase]
+    return IngestReport(framework, round_name, done, findings, chase,
+                        expected=len(manifest.respondents) if manifest else None)
 
 
 def load_manifest(path: str) -> Manifest:
@@ -207,16 +246,14 @@ def load_manifest(path: str) -> Manifest:
                     [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
 
 
-def _read_all(files: list[Path], options: IngestOptions) -> list[RawReturn]:
-    """Read every file in isolated workers; a crash or time-out fails only that file."""
-    raws: list[RawReturn | None] = [None] * len(files)
-    results = run_isolated(read_return, [str(p) for p in files], options.limits)
+def _read_all(files: list[Path], options: IngestOptions):
+    """Yield (index, RawReturn) as workers finish; a crash or time-out fails only that file."""
+    tasks = [(str(p), tuple(options.frameworks_dirs)) for p in files]
     show = options.progress and len(files) > PROGRESS_THRESHOLD
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) if show else _Quiet() as bar:
-        for index, outcome in results:
-            raws[index] = outcome if isinstance(outcome, RawReturn) else _failed(str(files[index]), outcome)
+        for index, outcome in run_isolated(read_task, tasks, options.limits):
             bar.update(1)
-    return raws  # type: ignore[return-value]
+            yield index, outcome if isinstance(outcome, RawReturn) else _failed(str(files[index]), outcome)
 
 
 class _Quiet:
@@ -249,11 +286,11 @@ def _sha256_or_blank(path: str) -> str:
         return ""
 
 
-def _choose_framework(raws: list[RawReturn], manifest: Manifest | None, options: IngestOptions) -> Framework | None:
+def _choose_framework(found_ids: list[str], manifest: Manifest | None, options: IngestOptions) -> Framework | None:
     """The exercise's framework: --framework, else the manifest's, else the most common among returns."""
     wanted = options.framework_id or (manifest.framework_id if manifest else "")
     if not wanted:
-        ids = Counter(r.meta.get("framework_id") for r in raws if r.readable and r.meta.get("framework_id"))
+        ids = Counter(i for i in found_ids if i)
         if not ids:
             return None  # nothing is a readable sheetkit return: every file is reported as rejected
         ranked = ids.most_common()

@@ -47,7 +47,8 @@ class RawReturn:
     saved_by: str = ""
     has_macros: bool = False
     meta: dict[str, str] = field(default_factory=dict)
-    sheets: dict[str, list[list]] = field(default_factory=dict)
+    # sheet name -> {(row, col): value}, only at the cells its framework's layout uses
+    sheets: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -55,10 +56,8 @@ class RawReturn:
         return not any(f.is_error for f in self.findings)
 
     def value(self, sheet: str, row: int, col: int):
-        rows = self.sheets.get(sheet)
-        if rows is None or row >= len(rows) or col >= len(rows[row]):
-            return None
-        value = rows[row][col]
+        cells = self.sheets.get(sheet)
+        value = cells.get((row, col)) if cells else None
         return None if value == "" else value
 
 
@@ -84,12 +83,36 @@ def _looks_like_return(path: Path) -> bool:
     return path.suffix.lower() in WORKBOOK_SUFFIXES + (".csv",)
 
 
-def read_return(path: str) -> RawReturn:
-    """Inspect a file and, if it is safe, parse it. Never raises for a bad file."""
+def read_return(path: str, frameworks_dirs: tuple[str, ...] = ()) -> RawReturn:
+    """Inspect a file and, if it is safe, parse it. Never raises for a bad file.
+
+    Only the cells its framework's layout uses are kept, so a thousand returns fit in
+    memory as easily as ten.
+    """
     raw = inspect_file(path)
     if raw.readable:
-        _parse(raw)
+        _parse(raw, frameworks_dirs)
     return raw
+
+
+def read_task(task: tuple[str, tuple[str, ...]]) -> RawReturn:
+    """read_return for a worker process: task is (path, frameworks_dirs)."""
+    return read_return(*task)
+
+
+def peek_framework_id(path: str) -> str:
+    """The framework id in a file's document properties, without parsing the workbook ('' if none)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for part, pattern in (("docProps/custom.xml", _CUSTOM), ("meta.xml", _ODS_CUSTOM)):
+                info = archive.getinfo(part) if part in archive.namelist() else None
+                if info is not None and info.file_size < 1_000_000:
+                    found = dict(pattern.findall(archive.read(part)))
+                    if b"framework_id" in found:
+                        return _unescape(found[b"framework_id"])
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+        pass
+    return ""
 
 
 def inspect_file(path: str) -> RawReturn:
@@ -242,21 +265,46 @@ def _unescape(value: bytes) -> str:
     return unescape(value.decode("utf-8", errors="replace"), {"&quot;": '"', "&apos;": "'"})
 
 
-def _parse(raw: RawReturn) -> None:
-    """Read every sheet's values with python-calamine (cached results only: no formula runs)."""
+def _parse(raw: RawReturn, frameworks_dirs: tuple[str, ...]) -> None:
+    """Read the values with python-calamine (cached results only: no formula ever runs)."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(raw.path)
-        for name in workbook.sheet_names:
-            raw.sheets[name] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets = {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                  for name in workbook.sheet_names}
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return
-    meta_rows = raw.sheets.get(SHEET_META)
+    meta_rows = sheets.get(SHEET_META)
     if meta_rows:
         sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)] if len(r) > 1 and r[0]}
         raw.meta.update(sheet_meta)
+    positions = _layout_positions(raw.meta.get("framework_id", ""), frameworks_dirs)
+    for name, rows in sheets.items():
+        raw.sheets[name] = {(r, c): rows[r][c] for r, c in positions if r < len(rows) and c < len(rows[r])
+                            and rows[r][c] != ""}
+
+
+_POSITIONS: dict[tuple[str, tuple[str, ...]], frozenset[tuple[int, int]]] = {}
+
+
+def _layout_positions(framework_id: str, frameworks_dirs: tuple[str, ...]) -> frozenset[tuple[int, int]]:
+    """Every (row, col) that any sheet of the framework's layout reads; empty if the framework is unknown."""
+    key = (framework_id, tuple(frameworks_dirs))
+    if key not in _POSITIONS:
+        from .errors import SheetkitError
+        from .layout import plan_workbook
+        from .library import get_framework
+
+        try:
+            layout = plan_workbook(get_framework(framework_id, frameworks_dirs))
+        except SheetkitError:
+            _POSITIONS[key] = frozenset()
+        else:
+            cells = [(a.row, a.col) for a in layout.answers] + [(t.row, t.col) for t in layout.texts]
+            _POSITIONS[key] = frozenset(cells)
+    return _POSITIONS[key]
 
 
 def _meta_text(value) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from itertools import groupby
 from typing import Iterable
 
 import xlsxwriter
@@ -37,7 +38,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             _ratings(sheets["Ratings"], f, con)
             _actions(sheets["Action plan"], f, con)
             _evidence(sheets["Evidence"], f, con)
-            _record(sheets["Record"], f, con, [r for r in returns if r.status == ACCEPTED])
+            _record(sheets["Record"], f, con)
             _returns(sheets["Returns"], f, returns, chase)
             _issues(sheets["Issues"], f, findings)
             _responses(sheets["Responses"], f, con, [r for r in returns if r.status == ACCEPTED])
@@ -262,7 +263,7 @@ def _actions(ws, f, con: Consolidation) -> None:
                "Status", "Where"]
     _header(ws, f, 3, headers, [24, 9, 9, 50, 20, 12, 10, 24, 30, 12, 22])
     row = 3
-    for action in con.actions:
+    for action in con.store.actions():
         row += 1
         for col, key in enumerate(("respondent", "section", "item", "action", "owner", "due", "priority",
                                    "resources", "measure", "status", "source")):
@@ -285,51 +286,48 @@ def _evidence(ws, f, con: Consolidation) -> None:
     ws.write_string(0, 0, "Evidence and narrative, by item", f["title"])
     _header(ws, f, 2, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
     row = 2
-    for item_id, person, label, text, where in con.evidence:
+    for person, answer in con.store.by_item():
+        if answer.field.type != "text" or answer.field.level == "action":
+            continue
         row += 1
-        ws.write_string(row, 0, item_id, f["text"])
+        ws.write_string(row, 0, answer.item_id or answer.section_id, f["text"])
         ws.write_string(row, 1, person, f["text"])
-        ws.write_string(row, 2, label, f["text"])
-        ws.write_string(row, 3, _cell_text(text), f["text"])
-        ws.write_string(row, 4, where, f["text"])
+        ws.write_string(row, 2, answer.field.label, f["text"])
+        ws.write_string(row, 3, _cell_text(answer.text), f["text"])
+        ws.write_string(row, 4, f"{answer.sheet}!{answer.cell}", f["text"])
     ws.autofilter(2, 0, max(row, 3), 4)
     ws.freeze_panes(3, 0)
 
 
-def _record(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+def _record(ws, f, con: Consolidation) -> None:
     """The source's own record: each item's and section's fields, respondent by respondent."""
     fw = con.framework
     item_fields = list(fw.fields("item"))
-    section_fields = list(fw.fields("section"))
-    fields = item_fields + [x for x in section_fields if x.id not in {i.id for i in item_fields}]
+    section_fields = [x for x in fw.fields("section") if x.id not in {i.id for i in item_fields}]
+    columns = {("item", x.id): n for n, x in enumerate(item_fields, start=4)}
+    columns.update({("section", x.id): n for n, x in enumerate(section_fields, start=4 + len(item_fields))})
     ws.write_string(0, 0, f"{_record_title(con)}: as the framework records it", f["title"])
-    headers = ["Section", "Ref", "Item", "Respondent"] + [x.label for x in fields]
-    _header(ws, f, 2, headers, [9, 8, 40, 22] + [30] * len(fields))
+    headers = ["Section", "Ref", "Item", "Respondent"] + [x.label for x in item_fields + section_fields]
+    _header(ws, f, 2, headers, [9, 8, 40, 22] + [30] * (len(headers) - 4))
+    captions = {item.id: item_caption(item) for _, item in fw.items()}
+    titles = {s.id: s.title for s in fw.sections}
     row = 2
-    answers = {ret.respondent: {a.key: a for a in ret.answers} for ret in accepted}
-    for section in fw.sections:
-        for item in section.items:
-            for person in con.respondents:
-                mine = answers.get(person, {})
-                row += 1
-                ws.write_string(row, 0, section.id, f["text"])
-                ws.write_string(row, 1, item.id, f["text"])
-                ws.write_string(row, 2, item_caption(item), f["text"])
-                ws.write_string(row, 3, person, f["text"])
-                for col, field in enumerate(item_fields, start=4):
-                    answer = mine.get(f"item/{item.id}/{field.id}")
-                    _write_value(ws, row, col, _shown(answer), f)
-        for person in con.respondents:
-            mine = answers.get(person, {})
-            if not section_fields:
-                break
-            row += 1
-            ws.write_string(row, 0, section.id, f["text"])
-            ws.write_string(row, 2, f"{fw.labels['section']} summary: {section.title}", f["label"])
-            ws.write_string(row, 3, person, f["text"])
-            for field in section_fields:
-                col = 4 + fields.index(next(x for x in fields if x.id == field.id))
-                _write_value(ws, row, col, _shown(mine.get(f"section/{section.id}/{field.id}")), f)
+    answers = ((p, a) for p, a in con.store.by_item() if a.field.level in ("item", "section"))
+    for (person, owner, level), group in groupby(answers, key=lambda pa: (pa[0], pa[1].key.split("/")[1],
+                                                                          pa[1].field.level)):
+        group = [a for _, a in group]
+        row += 1
+        ws.write_string(row, 0, group[0].section_id, f["text"])
+        if level == "item":
+            ws.write_string(row, 1, owner, f["text"])
+            ws.write_string(row, 2, captions.get(owner, owner), f["text"])
+        else:
+            ws.write_string(row, 2, f"{fw.labels['section']} summary: {titles.get(owner, owner)}", f["label"])
+        ws.write_string(row, 3, person, f["text"])
+        for answer in group:
+            col = columns.get((level, answer.field.id))
+            if col is not None:
+                _write_value(ws, row, col, _shown(answer), f)
     ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
     ws.freeze_panes(3, 4)
 
@@ -385,11 +383,11 @@ def _issues(ws, f, findings: list[Finding]) -> None:
 
 def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
     """The tidy long table: one row per non-empty answer of every accepted return."""
-    for ret in accepted:
-        for a in ret.answers:
-            value = a.value if a.usable and not isinstance(a.value, str) else a.text
-            yield (ret.respondent, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-                   "ok" if a.usable else "flagged", ret.file, a.sheet, a.cell)
+    files = {ret.respondent: ret.file for ret in accepted}
+    for person, a in con.store.by_return():
+        value = a.value if a.usable and not isinstance(a.value, str) else a.text
+        yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
+               "ok" if a.usable else "flagged", files.get(person, ""), a.sheet, a.cell)
 
 
 def _responses(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:

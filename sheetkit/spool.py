@@ -1,0 +1,123 @@
+"""A temporary on-disk store of every answer read, so ingest stays flat in memory.
+
+Ingest reads hundreds or thousands of returns; holding every answer of every return in
+memory would grow with the folder. Each return's answers are written here as soon as it
+is validated, and the consolidated workbook is written from ordered queries, a row at a
+time. The store lives in a temporary folder and disappears when closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .layout import AnswerCell, WorkbookLayout
+from .validate import Answer
+
+_SCHEMA = """
+CREATE TABLE answers (
+    ret INTEGER, seq INTEGER, key TEXT, sheet TEXT, cell TEXT,
+    num REAL, day TEXT, text TEXT, usable INTEGER,
+    section_order INTEGER, item_order INTEGER
+);
+CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
+CREATE TABLE actions (
+    priority_rank INTEGER, due_sort TEXT, position INTEGER, respondent TEXT, section TEXT, item TEXT,
+    action TEXT, owner TEXT, due_day TEXT, due_text TEXT, priority TEXT, resources TEXT, measure TEXT,
+    status TEXT, source TEXT
+);
+"""
+ACTION_KEYS = ("respondent", "section", "item", "action", "owner", "due", "priority", "resources", "measure",
+               "status", "source")
+
+
+class AnswerSpool:
+    """Answers of many returns, by return index, stored on disk."""
+
+    def __init__(self, layout: WorkbookLayout):
+        self.layout = layout
+        self.cells: dict[str, AnswerCell] = {c.key: c for c in layout.answers}
+        self._order = {c.key: n for n, c in enumerate(layout.answers)}
+        self._item_order = {item.id: n for n, (_, item) in enumerate(layout.framework.items())}
+        self._section_order = {s.id: n for n, s in enumerate(layout.framework.sections)}
+        self._dir = tempfile.TemporaryDirectory(prefix="sheetkit-ingest-")
+        self.db = sqlite3.connect(str(Path(self._dir.name) / "answers.db"))
+        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;" + _SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> "AnswerSpool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add(self, ret: int, answers: Iterable[Answer]) -> None:
+        """Store one return's answers."""
+        rows = []
+        for a in answers:
+            num = a.value if a.usable and isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
+            day = a.value.isoformat() if a.usable and isinstance(a.value, dt.date) else None
+            rows.append((ret, self._order[a.key], a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
+                         self._section_order.get(a.section_id, -1), self._item_position(a)))
+        self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def _item_position(self, answer: Answer) -> int:
+        if answer.field.level == "section":
+            return len(self._item_order)  # a section's summary comes after its items
+        return self._item_order.get(answer.item_id, -1)
+
+    def accept(self, accepted: list[tuple[int, str]]) -> None:
+        """Name the returns whose answers count, in the order respondents are shown."""
+        self.db.execute("DELETE FROM accepted")
+        self.db.executemany("INSERT INTO accepted VALUES (?,?,?)",
+                            [(ret, name, n) for n, (ret, name) in enumerate(accepted)])
+        self.db.execute("CREATE INDEX IF NOT EXISTS answers_ret ON answers(ret, seq)")
+        self.db.commit()
+
+    def _rows(self, order: str, where: str = "1") -> Iterator[tuple[str, Answer]]:
+        query = (f"SELECT r.respondent, a.key, a.sheet, a.cell, a.num, a.day, a.text, a.usable "
+                 f"FROM answers a JOIN accepted r ON a.ret = r.ret WHERE {where} ORDER BY {order}")
+        for respondent, key, sheet, cell, num, day, text, usable in self.db.execute(query):
+            yield respondent, self._answer(key, sheet, cell, num, day, text, usable)
+
+    def _answer(self, key, sheet, cell, num, day, text, usable) -> Answer:
+        layout_cell = self.cells[key]
+        if num is not None:
+            value = int(num) if float(num).is_integer() else num
+        elif day is not None:
+            value = dt.date.fromisoformat(day)
+        else:
+            value = text
+        return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
+                      sheet, cell, text, value, bool(usable))
+
+    def by_return(self) -> Iterator[tuple[str, Answer]]:
+        """Every accepted answer, return by return, in layout order."""
+        return self._rows("r.position, a.seq")
+
+    def by_item(self) -> Iterator[tuple[str, Answer]]:
+        """Every accepted answer, item by item (section answers after their items), respondent by respondent."""
+        return self._rows("a.section_order, a.item_order, r.position, a.seq")
+
+    def add_action(self, position: int, priority_rank: int, action: dict) -> None:
+        """Store one action; actions come back sorted by priority, then due date."""
+        due = action["due"]
+        day = due.isoformat() if isinstance(due, dt.date) else None
+        self.db.execute("INSERT INTO actions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+            priority_rank, day or "9999-12-31", position, action["respondent"], action["section"], action["item"],
+            action["action"], action["owner"], day, None if day else due, action["priority"], action["resources"],
+            action["measure"], action["status"], action["source"]))
+
+    def actions(self) -> Iterator[dict]:
+        query = ("SELECT respondent, section, item, action, owner, due_day, due_text, priority, resources, measure, "
+                 "status, source FROM actions ORDER BY priority_rank, due_sort, position, rowid")
+        for row in self.db.execute(query):
+            respondent, section, item, action, owner, day, due_text, *rest = row
+            due = dt.date.fromisoformat(day) if day else (due_text or "")
+            yield dict(zip(ACTION_KEYS, (respondent, section, item, action, owner, due, *rest)))
