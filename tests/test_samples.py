@@ -56,3 +56,27 @@ def test_samples_cover_agreement_disagreement_late_superseded_and_errors(regener
     assert any("DIVERGENT" in row for row in ratings[4:]), "the forum's low ratings should make items divergent"
     assert any(row[ratings[3].index("Divergent?")] in (None, "") for row in ratings[4:] if row[0]), \
         "most respondents agree on at least some items"
+
+
+def test_consolidated_samples_open_in_libreoffice(tmp_path):
+    import shutil
+    import subprocess
+
+    from conftest import IN_CI
+
+    soffice = shutil.which("soffice")
+    if not soffice:
+        if IN_CI:
+            pytest.fail("LibreOffice is not installed; .ci/run installs it")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    files = []
+    for fid in FRAMEWORKS:  # distinct names, since each PDF is named after its workbook
+        shutil.copy(SAMPLES / fid / "consolidated.xlsx", tmp_path / f"{fid}.xlsx")
+        files.append(str(tmp_path / f"{fid}.xlsx"))
+    run = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                          "--convert-to", "pdf", "--outdir", str(tmp_path), *files],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    for path in files:
+        pdf = tmp_path / (Path(path).stem + ".pdf")
+        assert pdf.exists() and pdf.stat().st_size > 20_000
