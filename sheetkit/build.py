@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import multiprocessing as mp
+import os
 import re
 import secrets
 import shutil
 import sys
 import tempfile
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,15 +114,11 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
-        files = []
-        for person in _progress(respondents, options.progress, "Building workbooks"):
-            facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
-                                  options.return_to, build_id(framework, person, options.round, built_at), built_at,
-                                  password)
-            path = staging / names[person.key]
-            write_workbook(str(path), layout, facts)
-            email = write_email(staging, framework, person, facts, path) if options.emails else None
-            files.append(BuiltFile(person, path, _sha256(path), facts.build_id, email))
+        jobs = [(framework, layout, person, WorkbookFacts(
+                    person.name, person.organisation, person.email, options.round, deadline, options.return_to,
+                    build_id(framework, person, options.round, built_at), built_at, password),
+                 staging / names[person.key], options.emails) for person in respondents]
+        files = _run_jobs(jobs, options.progress)
         _write_manifest(staging / MANIFEST, framework, files, options.round, deadline, built_at)
         if not options.password:
             (staging / PASSWORD_FILE).write_text(
@@ -131,6 +130,24 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
                        None if options.password else out_dir / PASSWORD_FILE, deadline, options.round)
+
+
+def _build_one(job) -> BuiltFile:
+    framework, layout, person, facts, path, emails = job
+    write_workbook(str(path), layout, facts)
+    email = write_email(path.parent, framework, person, facts, path) if emails else None
+    return BuiltFile(person, path, _sha256(path), facts.build_id, email)
+
+
+def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
+    """Build the workbooks, over every core when there are more than a handful (each is independent)."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
+        return [_build_one(job) for job in _progress(jobs, progress, "Building workbooks")]
+    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+        return list(_progress(results, progress, "Building workbooks", length=len(jobs)))
 
 
 def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str) -> str:
@@ -216,9 +233,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _progress(items: list, enabled: bool, label: str):
-    if enabled and len(items) > PROGRESS_THRESHOLD:
-        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+def _progress(items, enabled: bool, label: str, length: int | None = None):
+    length = len(items) if length is None else length
+    if enabled and length > PROGRESS_THRESHOLD:
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
             yield from bar
     else:
         yield from items

@@ -104,6 +104,7 @@ class _Writer:
         self.facts = facts
         self.fmt = add_formats(workbook)
         self.level_formats = {}
+        self.pending: dict = {}  # field -> its answer cells on the sheet being written
 
     def write(self) -> None:
         start = self.wb.add_worksheet(SHEET_START)
@@ -300,39 +301,60 @@ class _Writer:
 
     # -- cells --------------------------------------------------------------------------
     def _answer_cell(self, ws, answer: AnswerCell) -> None:
-        field = answer.field
-        style = self.fmt["answer_date"] if field.type == "date" else self.fmt["answer"]
+        """Write an empty, unlocked answer cell; its validation is added with its field's others."""
+        style = self.fmt["answer_date"] if answer.field.type == "date" else self.fmt["answer"]
         ok(ws.write_blank(answer.row, answer.col, None, style), f"answer cell {answer.cell}")
+        self.pending.setdefault(answer.field, []).append(answer)
+
+    def _apply_validations(self, ws) -> None:
+        """One validation (and one set of level colours) per field and sheet, over all its cells."""
+        for field, answers in self.pending.items():
+            options = self._validation(field)
+            if options is None:
+                continue
+            cells = " ".join(a.cell for a in answers)
+            first = answers[0]
+            ok(ws.data_validation(first.row, first.col, first.row, first.col, dict(options, multi_range=cells)),
+               f"the validation of '{first.sheet}' {cells[:40]}")
+            if field.type == "rating":
+                choices_ = options["source"]
+                for position, choice in enumerate(choices_):
+                    ok(ws.conditional_format(first.row, first.col, first.row, first.col, {
+                        "type": "cell", "criteria": "==", "value": _quote(choice), "multi_range": cells,
+                        "format": self._level_format(position, len(choices_)),
+                    }), f"the level colours of '{first.sheet}'")
+        self.pending = {}
+
+    def _validation(self, field) -> dict | None:
         if field.type == "date":
-            self._validate(ws, answer, {
+            return {
                 "validate": "date", "criteria": "between",
                 "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
                 "input_title": "Enter a date",
                 "input_message": "Type a date such as 2026-12-31, or leave the cell blank.",
                 "error_title": "Not a date",
                 "error_message": "Please enter a real date, such as 2026-12-31. Leave it blank if there is none.",
-            })
-        elif field.id == "criterion" and field.level == "action":
+            }
+        if field.id == "criterion" and field.level == "action":
             criteria = self.layout.criteria()
             source = criteria if len(",".join(criteria)) <= LIST_LITERAL_LIMIT else f"={CRITERIA_NAME}"
-            self._validate(ws, answer, {
+            return {
                 "validate": "list", "source": source,
                 "input_title": "Which part does it address?",
                 "input_message": "Pick the id of the standard, item or statement this action addresses.",
                 "error_title": "Not a criterion",
                 "error_message": "Please pick one of the ids in the list.",
-            })
-        elif field.type in ("rating", "priority", "choice"):
+            }
+        if field.type in ("rating", "priority", "choice"):
             options = choices(field, self.fw)
-            self._validate(ws, answer, {
+            return {
                 "validate": "list", "source": list(options),
                 "input_title": _clip(field.label, 32),
                 "input_message": self._list_prompt(field, options),
                 "error_title": "Please pick from the list",
                 "error_message": _clip("Choose one of the values in the dropdown: " + "; ".join(options), 224),
-            })
-            if field.type == "rating":
-                self._colour_rating(ws, answer, options)
+            }
+        return None
 
     def _list_prompt(self, field, options) -> str:
         if field.type == "rating":
@@ -340,17 +362,6 @@ class _Writer:
             summary = "; ".join(level.choice for level in scale.levels)
             return _clip(f"Pick a level: {summary}. Full descriptions are on the Scale sheet.", 255)
         return _clip("Pick one: " + ", ".join(options), 255)
-
-    def _validate(self, ws, answer: AnswerCell, options: dict) -> None:
-        ok(ws.data_validation(answer.row, answer.col, answer.row, answer.col, options),
-           f"the validation of {answer.sheet}!{answer.cell}")
-
-    def _colour_rating(self, ws, answer: AnswerCell, options) -> None:
-        for position, choice in enumerate(options):
-            ok(ws.conditional_format(answer.row, answer.col, answer.row, answer.col, {
-                "type": "cell", "criteria": "==", "value": _quote(choice),
-                "format": self._level_format(position, len(options)),
-            }), f"the colour of {answer.cell}")
 
     def _level_format(self, position: int, count: int):
         key = (position, count)
@@ -361,6 +372,8 @@ class _Writer:
 
     # -- sheet settings ---------------------------------------------------------------------
     def _protect(self, ws) -> None:
+        """Protect a finished sheet (and add the validations of its answer cells)."""
+        self._apply_validations(ws)
         ws.protect(self.facts.password, PROTECT_OPTIONS)
 
     def _print_setup(self, ws, repeat_row: int | None = None, portrait: bool = False) -> None:
