@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,13 +29,20 @@ MAX_TOTAL_BYTES = 150 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ROW = 20_000
 MAX_COL = 200  # column GR; sheetkit workbooks use fewer than 20 columns
+MAX_GRID_CELLS = 1_000_000  # all sheets' extents together; sheetkit workbooks span a few thousand cells
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-_CELL_REF = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
-_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+CENTRAL_ENTRY = b"PK\x01\x02"
+_SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?(\d*)["']""")
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
+# RuntimeError for members under legacy zip encryption.
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error)
 
 
 @dataclass
@@ -101,16 +110,26 @@ def read_task(task: tuple[str, tuple[str, ...]]) -> RawReturn:
 
 
 def peek_framework_id(path: str) -> str:
-    """The framework id in a file's document properties, without parsing the workbook ('' if none)."""
+    """The framework id in a file's document properties, without parsing the workbook ('' if none).
+
+    This runs in the ingest process, outside the workers' limits, so it looks only at files
+    inspect_file could accept, and it never raises: the worker reports what is wrong.
+    """
     try:
-        with zipfile.ZipFile(path) as archive:
+        p = Path(path)
+        if p.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        blob = p.read_bytes()
+        if not blob.startswith(ZIP_MAGIC) or blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:
+            return ""
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            names = set(archive.namelist())
             for part, pattern in (("docProps/custom.xml", _CUSTOM), ("meta.xml", _ODS_CUSTOM)):
-                info = archive.getinfo(part) if part in archive.namelist() else None
-                if info is not None and info.file_size < 1_000_000:
+                if part in names and archive.getinfo(part).file_size < 1_000_000:
                     found = dict(pattern.findall(archive.read(part)))
                     if b"framework_id" in found:
                         return _unescape(found[b"framework_id"])
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+    except Exception:  # noqa: BLE001 - a damaged or crafted file: the worker will say what is wrong
         pass
     return ""
 
@@ -134,10 +153,12 @@ def inspect_file(path: str) -> RawReturn:
     if not blob.startswith(ZIP_MAGIC):
         what = "text such as a CSV file" if _is_text(blob[:2048]) else "not a spreadsheet"
         return _fail(raw, "not-a-workbook", f"the file is {what}, not an .xlsx or .ods workbook")
+    if blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:  # before zipfile builds an object for every entry
+        return _fail(raw, "file-too-large", f"the file holds over {MAX_MEMBERS} parts; a workbook holds a few dozen")
     try:
-        with zipfile.ZipFile(p) as archive:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
             _inspect_zip(raw, archive)
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         return _fail(raw, "file-unreadable", f"the file is damaged or truncated ({exc})")
     return raw
 
@@ -174,6 +195,10 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
     if total > MAX_TOTAL_BYTES:
         _fail(raw, "file-too-large", f"the file expands to {total / 1e6:.0f} MB; no return is that large")
         return
+    if any(m.flag_bits & 0x1 for m in members):
+        _fail(raw, "file-unreadable", "parts of the file are encrypted with zip encryption, which spreadsheet "
+                                      "programs never use")
+        return
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         raw.kind = "xlsm" if any(n.endswith("vbaProject.bin") for n in names) else "xlsx"
     elif "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
@@ -182,37 +207,68 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
         _fail(raw, "not-a-workbook", "the file is a zip archive or another Office document, not a workbook")
         return
     raw.has_macros = raw.kind == "xlsm" or any("vbaProject" in n or n.startswith("Basic/") for n in names)
+    cells = 0
     for m in members:
-        if m.filename.endswith((".xml", ".rels", ".vml")) and not _xml_is_plain(archive, m):
+        if "/media/" in m.filename or m.filename.startswith("Pictures/"):
+            continue  # images (an SVG may carry a DOCTYPE); no reader parses them
+        with archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
+            data = handle.read(m.file_size + 1)
+        if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            continue  # not XML (vbaProject.bin and other binary parts)
+        if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
                                       f"never write (an XML attack such as 'billion laughs' or an external entity)")
             return
+        if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
+            extent = _sheet_extent(raw, m.filename, data)
+            if extent is None:
+                return
+            cells += extent
+            if cells > MAX_GRID_CELLS:
+                _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (up to {m.filename}); a return "
+                                             f"spans a few thousand")
+                return
     if raw.kind in ("xlsx", "xlsm"):
-        _check_sheet_extent(raw, archive, [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")])
         _read_ooxml_properties(raw, archive, names)
     else:
         _read_ods_properties(raw, archive, names)
 
 
-def _xml_is_plain(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """True unless the part declares a DTD or entities (they must come before the root element)."""
-    with archive.open(member) as handle:
-        head = handle.read(8192)
-    return b"<!DOCTYPE" not in head.upper() and b"<!ENTITY" not in head.upper()
+def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
+    """The rows x columns a reader will allocate for a sheet, or None (with a finding) if it is far
+    outside any sheetkit layout. Rows and cells without r="..." are counted, as readers do."""
+    row = col = last_row = last_col = 0
+    dimension = _DIMENSION.search(data)
+    if dimension:
+        last_col, last_row = _col_number(dimension.group(1).decode()), int(dimension.group(2))
+    for match in _SHEET_ELEMENT.finditer(data):
+        ref = _REF_ATTR.search(match.group(2))
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            col = 0
+        else:
+            if ref and ref.group(1):
+                col = _col_number(ref.group(1).upper().decode())
+                row = int(ref.group(2)) if ref.group(2) else row
+            else:
+                col += 1
+            last_col = max(last_col, col)
+        last_row = max(last_row, row)
+        if last_row > MAX_ROW or last_col > MAX_COL:
+            break
+    if last_row > MAX_ROW or last_col > MAX_COL:
+        _fail(raw, "file-too-large", f"the part {part} has a cell at {_col_letters(last_col)}{last_row} or beyond, "
+                                     f"far outside the workbook's layout; no return uses cells there")
+        return None
+    return last_row * last_col
 
 
-def _check_sheet_extent(raw: RawReturn, archive: zipfile.ZipFile, sheet_parts: list[str]) -> None:
-    """Refuse sheets with cells far outside any sheetkit layout (they make readers allocate the grid)."""
-    for part in sheet_parts:
-        with archive.open(part) as handle:
-            data = handle.read(MAX_PART_BYTES + 1)
-        refs = _DIMENSION.findall(data[:4096]) + _CELL_REF.findall(data)
-        for letters, digits in refs:
-            row, col = int(digits), _col_number(letters.decode())
-            if row > MAX_ROW or col > MAX_COL:
-                _fail(raw, "file-too-large", f"the part {part} has a cell at {letters.decode()}{row}, far outside "
-                                             f"the workbook's layout; no return uses cells there")
-                return
+def _col_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters or "A"
 
 
 def _col_number(letters: str) -> int:
@@ -271,8 +327,16 @@ def _parse(raw: RawReturn, frameworks_dirs: tuple[str, ...]) -> None:
 
     try:
         workbook = CalamineWorkbook.from_path(raw.path)
-        sheets = {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                  for name in workbook.sheet_names}
+        sheets, cells = {}, 0
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            cells += sheet.total_height * sheet.total_width
+            if cells > MAX_GRID_CELLS:  # .ods repeated cells, and anything the checks before parsing missed
+                _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (sheet '{name}' is "
+                                             f"{sheet.total_height:,} rows by {sheet.total_width:,} columns); "
+                                             f"a return spans a few thousand")
+                return
+            sheets[name] = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import resource
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Limits:
     seconds: float = 30.0
     memory_bytes: int = 1024 * 1024 * 1024
     workers: int = 0  # 0: one per core
+    result_bytes: int = 64 * 1024 * 1024  # results are unpickled in the parent, outside the worker's limits
 
     def worker_count(self, jobs: int) -> int:
         wanted = self.workers or os.cpu_count() or 1
@@ -93,11 +95,14 @@ class _Worker:
 
     def receive(self) -> Any:
         try:
-            ok, value = self.conn.recv()
-        except (EOFError, OSError):
+            message = self.conn.recv_bytes(self.limits.result_bytes)
+        except (EOFError, OSError) as exc:
             code = self.process.exitcode
             self.restart()
+            if "bad message length" in str(exc):  # recv_bytes refused an answer over the limit
+                return Failure("error", f"its result was larger than {self.limits.result_bytes / 2**20:.0f} MB")
             return Failure("crashed", f"the reader stopped unexpectedly (exit code {code})")
+        ok, value = pickle.loads(message)
         return value if ok else Failure("error", value)
 
     def restart(self) -> None:
