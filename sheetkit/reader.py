@@ -241,7 +241,10 @@ def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
     dimension = _DIMENSION.search(data)
     if dimension:
         last_col, last_row = _col_number(dimension.group(1).decode()), int(dimension.group(2))
-    for match in _SHEET_ELEMENT.finditer(data):
+    quick = _quick_extent(data)
+    if quick is not None:  # every row and cell has a plain reference: no need to walk them one by one
+        last_row, last_col = max(last_row, quick[0]), max(last_col, quick[1])
+    for match in (() if quick is not None else _SHEET_ELEMENT.finditer(data)):
         ref = _REF_ATTR.search(match.group(2))
         if match.group(1) == b"row":
             row = int(ref.group(2)) if ref and ref.group(2) else row + 1
@@ -261,6 +264,23 @@ def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
                                      f"far outside the workbook's layout; no return uses cells there")
         return None
     return last_row * last_col
+
+
+_PLAIN_ROW_REFS = re.compile(rb'<row\s[^>]*?\br="(\d+)"')
+_PLAIN_CELL_REFS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})\d+"')
+_ANY_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
+
+
+def _quick_extent(data: bytes) -> tuple[int, int] | None:
+    """(last row, last column) when every <row> and <c> carries a plain r="..." (as every
+    spreadsheet program writes them); None when any does not, so the careful walk is needed."""
+    rows = _PLAIN_ROW_REFS.findall(data)
+    cells = _PLAIN_CELL_REFS.findall(data)
+    if len(rows) + len(cells) != len(_ANY_ROW_OR_CELL.findall(data)):
+        return None
+    last_row = max(map(int, rows), default=0)
+    widest = max(cells, key=lambda letters: (len(letters), letters), default=b"")
+    return last_row, _col_number(widest.decode()) if widest else 0
 
 
 def _col_letters(number: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from pathlib import Path
 from itertools import groupby
 from typing import Iterable
 
@@ -17,6 +18,7 @@ from .build import csv_safe
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import TEXT_LIMIT, item_caption
+from .sheet_stream import RowEncoder, stream_rows
 from .styles import WORKBOOK_OPTIONS, add_formats, ok, row_height, strict_xlsxwriter
 from .validate import ACCEPTED, CheckedReturn
 
@@ -41,7 +43,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             _record(sheets["Record"], f, con)
             _returns(sheets["Returns"], f, returns, chase)
             _issues(sheets["Issues"], f, findings)
-            _responses(sheets["Responses"], f, con, [r for r in returns if r.status == ACCEPTED])
+            _responses(sheets["Responses"], f, con)
             for ws in sheets.values():
                 ws.set_paper(9)
                 ws.set_landscape()
@@ -49,8 +51,11 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
                 ws.set_footer(f"&L{con.framework.id} {round_name}&CPage &P of &N&R&A")
             wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
                                "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
+            for name in ("text", "integer", "number", "date", "header"):  # styles the streamed rows refer to
+                f[name]._get_xf_index()
         finally:
             wb.close()
+    _stream_long_tables(path, f, con, [r for r in returns if r.status == ACCEPTED])
 
 
 def _record_title(con: Consolidation) -> str:
@@ -255,48 +260,48 @@ def _rating_row(ws, f, row: int, rating: RatingRow, people: list[str], con: Cons
 
 
 # -- Action plan, evidence, record ---------------------------------------------------------
+ACTION_HEADER_ROW = 3
+ACTION_KEYS = ("respondent", "section", "item", "action", "owner", "due", "priority", "resources", "measure",
+               "status", "source")
+
+
 def _actions(ws, f, con: Consolidation) -> None:
+    """The header; the rows are streamed in after the workbook is saved (see _stream_long_tables)."""
     ws.write_string(0, 0, "Action plan: every action from every return", f["title"])
     ws.write_string(1, 0, "Sorted by priority, then due date. Low ratings with no action follow the table.",
                     f["subtitle"])
     headers = ["Respondent", "Section", "Item", "Action", "Owner", "Due", "Priority", "Resources", "Measure",
                "Status", "Where"]
-    _header(ws, f, 3, headers, [24, 9, 9, 50, 20, 12, 10, 24, 30, 12, 22])
-    row = 3
+    _header(ws, f, ACTION_HEADER_ROW, headers, [24, 9, 9, 50, 20, 12, 10, 24, 30, 12, 22])
+    ws.autofilter(ACTION_HEADER_ROW, 0, ACTION_HEADER_ROW + max(con.store.count_actions(), 1), len(headers) - 1)
+    ws.freeze_panes(ACTION_HEADER_ROW + 1, 0)
+
+
+def action_rows(con: Consolidation, heading_style: int):
+    """Every action, then the items rated low with no action (as (style, values) for headings)."""
     for action in con.store.actions():
-        row += 1
-        for col, key in enumerate(("respondent", "section", "item", "action", "owner", "due", "priority",
-                                   "resources", "measure", "status", "source")):
-            _write_value(ws, row, col, action[key], f)
-    ws.autofilter(3, 0, max(row, 4), len(headers) - 1)
-    ws.freeze_panes(4, 0)
-    row += 2
-    ws.write_string(row, 0, "Rated low with no action listed", f["heading"])
-    row += 1
-    _header(ws, f, row, ["Respondent", "Section", "Item", "Rating"])
-    for person, section, item, value in con.unactioned:
-        row += 1
-        ws.write_string(row, 0, person, f["text"])
-        ws.write_string(row, 1, section, f["text"])
-        ws.write_string(row, 2, item, f["text"])
-        ws.write_number(row, 3, value, f["integer"])
+        yield tuple(action[key] for key in ACTION_KEYS)
+    yield ()
+    yield heading_style, ("Rated low with no action listed",)
+    yield heading_style, ("Respondent", "Section", "Item", "Rating")
+    yield from con.unactioned
+
+
+EVIDENCE_HEADER_ROW = 2
 
 
 def _evidence(ws, f, con: Consolidation) -> None:
+    """The header; the rows are streamed in after the workbook is saved (see _stream_long_tables)."""
     ws.write_string(0, 0, "Evidence and narrative, by item", f["title"])
-    _header(ws, f, 2, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
-    row = 2
-    for person, answer in con.store.by_item():
-        if answer.field.type != "text" or answer.field.level == "action":
-            continue
-        row += 1
-        ws.write_string(row, 0, answer.item_id or answer.section_id, f["text"])
-        ws.write_string(row, 1, person, f["text"])
-        ws.write_string(row, 2, answer.field.label, f["text"])
-        ws.write_string(row, 3, _cell_text(answer.text), f["text"])
-        ws.write_string(row, 4, f"{answer.sheet}!{answer.cell}", f["text"])
-    ws.autofilter(2, 0, max(row, 3), 4)
-    ws.freeze_panes(3, 0)
+    _header(ws, f, EVIDENCE_HEADER_ROW, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
+    ws.autofilter(EVIDENCE_HEADER_ROW, 0, EVIDENCE_HEADER_ROW + max(con.store.count(evidence_only=True), 1), 4)
+    ws.freeze_panes(EVIDENCE_HEADER_ROW + 1, 0)
+
+
+def evidence_rows(con: Consolidation):
+    for person, answer in con.store.evidence():
+        yield (answer.item_id or answer.section_id, person, answer.field.label, answer.text,
+               f"{answer.sheet}!{answer.cell}")
 
 
 def _record(ws, f, con: Consolidation) -> None:
@@ -390,15 +395,26 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
                "ok" if a.usable else "flagged", files.get(person, ""), a.sheet, a.cell)
 
 
-def _responses(ws, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+def _responses(ws, f, con: Consolidation) -> None:
+    """The header; the rows are streamed in after the workbook is saved (see _stream_long_tables)."""
     _header(ws, f, 0, RESPONSE_COLUMNS, [24, 9, 9, 10, 18, 60, 9, 40, 24, 7])
-    row = 0
-    for values in response_rows(con, accepted):
-        row += 1
-        for col, value in enumerate(values):
-            _write_value(ws, row, col, value, f)
-    ws.autofilter(0, 0, max(row, 1), len(RESPONSE_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(con.store.count(), 1), len(RESPONSE_COLUMNS) - 1)
     ws.freeze_panes(1, 0)
+
+
+def _stream_long_tables(path: str, f, con: Consolidation, accepted: list[CheckedReturn]) -> None:
+    """Write the rows of the two longest tables straight into the saved workbook."""
+    def encoder(columns: int) -> RowEncoder:
+        return RowEncoder(f["text"].xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index,
+                          columns)
+
+    part = "xl/worksheets/sheet{}.xml".format
+    stream_rows(Path(path), part(SHEETS.index("Action plan") + 1), ACTION_HEADER_ROW + 2,
+                action_rows(con, f["header"].xf_index), encoder(len(ACTION_KEYS)))
+    stream_rows(Path(path), part(SHEETS.index("Evidence") + 1), EVIDENCE_HEADER_ROW + 2, evidence_rows(con),
+                encoder(5))
+    stream_rows(Path(path), part(SHEETS.index("Responses") + 1), 2, response_rows(con, accepted),
+                encoder(len(RESPONSE_COLUMNS)))
 
 
 def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn]) -> None:

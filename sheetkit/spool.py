@@ -21,7 +21,7 @@ _SCHEMA = """
 CREATE TABLE answers (
     ret INTEGER, seq INTEGER, key TEXT, sheet TEXT, cell TEXT,
     num REAL, day TEXT, text TEXT, usable INTEGER,
-    section_order INTEGER, item_order INTEGER
+    section_order INTEGER, item_order INTEGER, evidence INTEGER
 );
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
@@ -64,8 +64,9 @@ class AnswerSpool:
             num = a.value if a.usable and isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
             day = a.value.isoformat() if a.usable and isinstance(a.value, dt.date) else None
             rows.append((ret, self._order[a.key], a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
-                         self._section_order.get(a.section_id, -1), self._item_position(a)))
-        self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                         self._section_order.get(a.section_id, -1), self._item_position(a),
+                         int(a.field.type == "text" and a.field.level != "action")))
+        self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def _item_position(self, answer: Answer) -> int:
         if answer.field.level == "section":
@@ -101,6 +102,16 @@ class AnswerSpool:
         """Every accepted answer, return by return, in layout order."""
         return self._rows("r.position, a.seq")
 
+    def count(self, evidence_only: bool = False) -> int:
+        """How many accepted answers (or text answers that are evidence) there are."""
+        where = "a.evidence = 1" if evidence_only else "1"
+        query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE {where}"
+        return self.db.execute(query).fetchone()[0]
+
+    def evidence(self) -> Iterator[tuple[str, Answer]]:
+        """Text answers other than the action plan's, item by item, respondent by respondent."""
+        return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.evidence = 1")
+
     def by_item(self) -> Iterator[tuple[str, Answer]]:
         """Every accepted answer, item by item (section answers after their items), respondent by respondent."""
         return self._rows("a.section_order, a.item_order, r.position, a.seq")
@@ -113,6 +124,9 @@ class AnswerSpool:
             priority_rank, day or "9999-12-31", position, action["respondent"], action["section"], action["item"],
             action["action"], action["owner"], day, None if day else due, action["priority"], action["resources"],
             action["measure"], action["status"], action["source"]))
+
+    def count_actions(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
 
     def actions(self) -> Iterator[dict]:
         query = ("SELECT respondent, section, item, action, owner, due_day, due_text, priority, resources, measure, "
