@@ -32,8 +32,9 @@ STYLES: dict[str, dict] = {
     "ref": {"font_name": FONT, "valign": "top", "bold": True},
     "prompt": {"font_name": FONT, "text_wrap": True, "valign": "top", "font_color": "#404040", "font_size": 9},
     "muted": {"font_name": FONT, "valign": "top", "bg_color": LOCKED_FILL},
+    # Answer cells are Text, so what is typed is kept as typed ("50%", "007", "=1+1" stay text).
     "answer": {"font_name": FONT, "text_wrap": True, "valign": "top", "bg_color": ANSWER_FILL, "border": 1,
-               "border_color": "#BFA640", "locked": False},
+               "border_color": "#BFA640", "locked": False, "num_format": "@"},
     "answer_date": {"font_name": FONT, "valign": "top", "bg_color": ANSWER_FILL, "border": 1,
                     "border_color": "#BFA640", "locked": False, "num_format": DATE_FORMAT},
     "number": {"font_name": FONT, "valign": "top", "num_format": "0.0"},

@@ -261,7 +261,7 @@ def _normalise_rating(answer: Answer, framework: Framework) -> tuple[str, str] |
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         value = int(raw) if float(raw).is_integer() and int(raw) in scale.values else None
     elif isinstance(raw, str):
-        text = " ".join(raw.split())
+        text = " ".join(raw.replace("\u2013", "-").replace("\u2014", "-").split())  # "4 – Good" from Word
         by_choice = {c.lower(): lv.value for c, lv in zip(scale.choices, scale.levels)}
         value = by_choice.get(text.lower())
         if value is None and text.isdigit() and int(text) in scale.values:
@@ -351,6 +351,8 @@ def _check_action(checked, level, owner, cells, filled, sheet_map) -> None:
 def _as_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"  # as the respondent saw it
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
