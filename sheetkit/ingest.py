@@ -14,6 +14,7 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -184,41 +185,38 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
 def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestReport:
     """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
 
-    When `keep` is given, answers are handed over as each return is validated and then
-    dropped, so memory stays flat however many returns there are.
+    When the framework is known before reading (from --framework, the manifest or the files'
+    document properties), each worker validates the return it read, so the work is spread
+    over the cores. When `keep` is given, answers are handed over as each return arrives and
+    then dropped, so memory stays flat however many returns there are.
     """
     skip = {options.out.resolve()} if options.out else set()
     files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
     if not files:
         raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
     manifest = load_manifest(options.manifest) if options.manifest else None
-    known_ids = {entry.id for entry in list_frameworks(options.frameworks_dirs)}
     framework = _choose_framework([peek_framework_id(str(f)) for f in files], manifest, options)
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
 
-    def check(index: int, raw: RawReturn) -> None:
-        checked = identify(raw)
-        if checked.status == ACCEPTED and framework is not None:
-            check_framework(checked, framework, known_ids)
-        if checked.status == ACCEPTED:
-            layout = plan_workbook(framework)
-            read_answers(checked, raw, layout)
-            if keep is not None:
-                keep(index, checked, layout)
-                checked.answers = []
+    def take(index: int, checked: CheckedReturn) -> None:
+        if keep is not None and checked.status == ACCEPTED:
+            keep(index, checked, plan_workbook(framework))
+            checked.answers = []
         returns[index] = checked
 
-    for index, raw in _read_all(files, options):
-        if framework is None:
-            pending.append((index, raw))  # no framework named anywhere yet: decide once all are read
+    for index, outcome in _read_all(files, options, framework.id if framework else ""):
+        if isinstance(outcome, CheckedReturn):
+            take(index, outcome)
+        elif framework is None:
+            pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
         else:
-            check(index, raw)
+            take(index, check_return(outcome, framework, options.frameworks_dirs))
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
         for index, raw in pending:
-            check(index, raw)
+            take(index, check_return(raw, framework, options.frameworks_dirs))
     done = [r for r in returns if r is not None]
     round_name = _settle_round(done, manifest)
     _settle_duplicates(done)
@@ -229,6 +227,35 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                              file=manifest.path) for name in chase]
     return IngestReport(framework, round_name, done, findings, chase,
                         expected=len(manifest.respondents) if manifest else None)
+
+
+def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...]) -> CheckedReturn:
+    """Identify one return and, if it belongs to this exercise, read and check its answers."""
+    checked = identify(raw)
+    if checked.status == ACCEPTED and framework is not None:
+        check_framework(checked, framework, _known_ids(tuple(frameworks_dirs)))
+    if checked.status == ACCEPTED and framework is not None:
+        read_answers(checked, raw, plan_workbook(framework))
+    return checked
+
+
+@lru_cache(maxsize=8)
+def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
+
+
+@lru_cache(maxsize=8)
+def _framework(framework_id: str, frameworks_dirs: tuple[str, ...]) -> Framework:
+    return get_framework(framework_id, frameworks_dirs)
+
+
+def _read_and_check(task: tuple[str, tuple[str, ...], str]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it too."""
+    path, frameworks_dirs, framework_id = task
+    raw = read_task((path, frameworks_dirs))
+    if not framework_id:
+        return raw
+    return check_return(raw, _framework(framework_id, frameworks_dirs), frameworks_dirs)
 
 
 def load_manifest(path: str) -> Manifest:
@@ -246,14 +273,14 @@ def load_manifest(path: str) -> Manifest:
                     [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
 
 
-def _read_all(files: list[Path], options: IngestOptions):
-    """Yield (index, RawReturn) as workers finish; a crash or time-out fails only that file."""
-    tasks = [(str(p), tuple(options.frameworks_dirs)) for p in files]
+def _read_all(files: list[Path], options: IngestOptions, framework_id: str):
+    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
+    tasks = [(str(p), tuple(options.frameworks_dirs), framework_id) for p in files]
     show = options.progress and len(files) > PROGRESS_THRESHOLD
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) if show else _Quiet() as bar:
-        for index, outcome in run_isolated(read_task, tasks, options.limits):
+        for index, outcome in run_isolated(_read_and_check, tasks, options.limits):
             bar.update(1)
-            yield index, outcome if isinstance(outcome, RawReturn) else _failed(str(files[index]), outcome)
+            yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome
 
 
 class _Quiet:

@@ -164,13 +164,20 @@ def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:
     mentions_id = re.search(rf"(^|\W){re.escape(section.id)}(\W|$)", section.title[:24])
     base = section.title if mentions_id else f"{section.id} {section.title}"
     base = re.sub(r"[\[\]:*?/\\']", " ", base)
-    base = " ".join(base.split())[:31].strip() or f"{label} {section.id}"
+    base = _fit(" ".join(base.split()), 31).strip() or f"{label} {section.id}"
     name, n = base, 2
     while name.lower() in taken or name in RESERVED_SHEETS:
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = _fit(base, 31 - len(suffix)) + suffix, n + 1
     taken.add(name.lower())
     return name
+
+
+def _fit(text: str, limit: int) -> str:
+    """The longest prefix of text within `limit` UTF-16 code units (how spreadsheets count)."""
+    while len(text.encode("utf-16-le")) // 2 > limit:
+        text = text[:-1]
+    return text
 
 
 def item_caption(item: Item) -> str:

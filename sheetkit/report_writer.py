@@ -409,12 +409,12 @@ def _stream_long_tables(path: str, f, con: Consolidation, accepted: list[Checked
                           columns)
 
     part = "xl/worksheets/sheet{}.xml".format
-    stream_rows(Path(path), part(SHEETS.index("Action plan") + 1), ACTION_HEADER_ROW + 2,
-                action_rows(con, f["header"].xf_index), encoder(len(ACTION_KEYS)))
-    stream_rows(Path(path), part(SHEETS.index("Evidence") + 1), EVIDENCE_HEADER_ROW + 2, evidence_rows(con),
-                encoder(5))
-    stream_rows(Path(path), part(SHEETS.index("Responses") + 1), 2, response_rows(con, accepted),
-                encoder(len(RESPONSE_COLUMNS)))
+    stream_rows(Path(path), {
+        part(SHEETS.index("Action plan") + 1): (ACTION_HEADER_ROW + 2, action_rows(con, f["header"].xf_index),
+                                                encoder(len(ACTION_KEYS))),
+        part(SHEETS.index("Evidence") + 1): (EVIDENCE_HEADER_ROW + 2, evidence_rows(con), encoder(5)),
+        part(SHEETS.index("Responses") + 1): (2, response_rows(con, accepted), encoder(len(RESPONSE_COLUMNS))),
+    })
 
 
 def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn]) -> None:

@@ -75,17 +75,20 @@ class RowEncoder:
         return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def stream_rows(workbook: Path, sheet_part: str, first_row: int, rows: Iterable[Sequence], encoder: RowEncoder,
-                ) -> int:
-    """Append rows (numbered from first_row, 1-based) to a sheet of a saved workbook; return the last row number."""
+def stream_rows(workbook: Path, tables: dict[str, tuple[int, Iterable[Sequence], RowEncoder]]) -> None:
+    """Append rows to sheets of a saved workbook, in one pass over the file.
+
+    `tables` maps a sheet part (e.g. 'xl/worksheets/sheet8.xml') to (the 1-based number of
+    its first new row, the rows, their encoder).
+    """
     temp = workbook.with_name(workbook.name + ".stream")
-    last = first_row - 1
     with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for info in source.infolist():
             data = source.read(info.filename)
-            if info.filename != sheet_part:
+            if info.filename not in tables:
                 out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
+            first_row, rows, encoder = tables[info.filename]
             xml = _DIMENSION.sub("", data.decode("utf-8"), count=1)  # the extent is no longer the header's
             head, tail = xml.split("</sheetData>", 1) if "</sheetData>" in xml else xml.split("<sheetData/>", 1)
             if "<sheetData" not in head:
@@ -93,12 +96,11 @@ def stream_rows(workbook: Path, sheet_part: str, first_row: int, rows: Iterable[
             with out.open(zipfile.ZipInfo(info.filename, date_time=info.date_time), "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
                 batch = []
-                for last, values in enumerate(rows, start=first_row):
-                    batch.append(encoder.row(last, values))
+                for number, values in enumerate(rows, start=first_row):
+                    batch.append(encoder.row(number, values))
                     if len(batch) >= 2000:
                         part.write("".join(batch).encode("utf-8"))
                         batch = []
                 part.write("".join(batch).encode("utf-8"))
                 part.write(("</sheetData>" + tail).encode("utf-8"))
     shutil.move(temp, workbook)
-    return last
