@@ -93,7 +93,11 @@ def stream_rows(workbook: Path, tables: dict[str, tuple[int, Iterable[Sequence],
             head, tail = xml.split("</sheetData>", 1) if "</sheetData>" in xml else xml.split("<sheetData/>", 1)
             if "<sheetData" not in head:
                 head += "<sheetData>"
-            with out.open(zipfile.ZipInfo(info.filename, date_time=info.date_time), "w", force_zip64=True) as part:
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED  # a bare ZipInfo would be stored uncompressed
+            # Level 1: these parts are large, and speed matters more than the last few per cent.
+            setattr(entry, "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel", 1)
+            with out.open(entry, "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
                 batch = []
                 for number, values in enumerate(rows, start=first_row):
