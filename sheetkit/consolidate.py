@@ -76,7 +76,7 @@ def consolidate(store: AnswerSpool, respondents: list[str], divergence: float = 
     by_key = {(r.level, r.owner_id, r.field.id): r for r in ratings}
     acted: set[tuple[str, str]] = set()
     position = {name: n for n, name in enumerate(respondents)}
-    for respondent, answers in groupby(store.by_return(), key=lambda pair: pair[0]):
+    for respondent, answers in groupby(store.by_return(summary_only=True), key=lambda pair: pair[0]):
         groups: dict[str, dict[str, Answer]] = {}
         for _, answer in answers:
             level, owner, field_id = answer.key.split("/", 2)

@@ -27,7 +27,7 @@ from .library import get_framework, list_frameworks
 from .reader import RawReturn, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
-from .spool import AnswerSpool
+from .spool import AnswerSpool, answer_rows
 from .validate import (
     ACCEPTED,
     DUPLICATE,
@@ -157,7 +157,8 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     def keep(index: int, checked: CheckedReturn, layout) -> None:
         if not spools:
             spools.append(AnswerSpool(layout))
-        spools[0].add(index, checked.answers)
+        spools[0].add(index, checked.answers, rows=checked.rows or None)
+        checked.rows = []
 
     report = _check_returns(paths, options, keep=keep)
     try:
@@ -205,7 +206,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework.id if framework else ""):
+    for index, outcome in _read_all(files, options, framework.id if framework else "", compact=keep is not None):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -249,13 +250,21 @@ def _framework(framework_id: str, frameworks_dirs: tuple[str, ...]) -> Framework
     return get_framework(framework_id, frameworks_dirs)
 
 
-def _read_and_check(task: tuple[str, tuple[str, ...], str]) -> RawReturn | CheckedReturn:
-    """In a worker: read a return and, when the exercise's framework is known, check it too."""
-    path, frameworks_dirs, framework_id = task
+def _read_and_check(task: tuple[str, tuple[str, ...], str, bool]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it too.
+
+    With `compact`, the answers travel back as plain spool rows rather than objects.
+    """
+    path, frameworks_dirs, framework_id, compact = task
     raw = read_task((path, frameworks_dirs))
     if not framework_id:
         return raw
-    return check_return(raw, _framework(framework_id, frameworks_dirs), frameworks_dirs)
+    framework = _framework(framework_id, frameworks_dirs)
+    checked = check_return(raw, framework, frameworks_dirs)
+    if compact and checked.answers:
+        checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
+        checked.answers = []
+    return checked
 
 
 def load_manifest(path: str) -> Manifest:
@@ -273,9 +282,9 @@ def load_manifest(path: str) -> Manifest:
                     [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
 
 
-def _read_all(files: list[Path], options: IngestOptions, framework_id: str):
+def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
-    tasks = [(str(p), tuple(options.frameworks_dirs), framework_id) for p in files]
+    tasks = [(str(p), tuple(options.frameworks_dirs), framework_id, compact) for p in files]
     show = options.progress and len(files) > PROGRESS_THRESHOLD
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) if show else _Quiet() as bar:
         for index, outcome in run_isolated(_read_and_check, tasks, options.limits):

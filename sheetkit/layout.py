@@ -123,7 +123,7 @@ class SectionSheet:
         return FIRST_FIELD_COL + self.columns.index(f)
 
 
-@dataclass
+@dataclass(eq=False)
 class WorkbookLayout:
     framework: Framework
     sections: list[SectionSheet]

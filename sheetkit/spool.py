@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -21,7 +22,7 @@ _SCHEMA = """
 CREATE TABLE answers (
     ret INTEGER, seq INTEGER, key TEXT, sheet TEXT, cell TEXT,
     num REAL, day TEXT, text TEXT, usable INTEGER,
-    section_order INTEGER, item_order INTEGER, evidence INTEGER
+    section_order INTEGER, item_order INTEGER, evidence INTEGER, summary INTEGER
 );
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
@@ -34,15 +35,36 @@ ACTION_KEYS = ("respondent", "section", "item", "action", "owner", "due", "prior
                "status", "source")
 
 
+@lru_cache(maxsize=16)
+def _orders(layout: WorkbookLayout) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Sort keys: each answer cell's layout position, each item's and each section's."""
+    return ({c.key: n for n, c in enumerate(layout.answers)},
+            {item.id: n for n, (_, item) in enumerate(layout.framework.items())},
+            {s.id: n for n, s in enumerate(layout.framework.sections)})
+
+
+def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> list[tuple]:
+    """One return's answers as rows to store: plain values, cheap to send between processes."""
+    order, item_order, section_order = _orders(layout)
+    rows = []
+    for a in answers:
+        num = a.value if a.usable and isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
+        day = a.value.isoformat() if a.usable and isinstance(a.value, dt.date) else None
+        # A section's summary sorts after its items.
+        item = len(item_order) if a.field.level == "section" else item_order.get(a.item_id, -1)
+        summary = a.field.type == "rating" or a.field.level in ("item", "section", "action")
+        rows.append((ret, order[a.key], a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
+                     section_order.get(a.section_id, -1), item,
+                     int(a.field.type == "text" and a.field.level != "action"), int(summary)))
+    return rows
+
+
 class AnswerSpool:
     """Answers of many returns, by return index, stored on disk."""
 
     def __init__(self, layout: WorkbookLayout):
         self.layout = layout
         self.cells: dict[str, AnswerCell] = {c.key: c for c in layout.answers}
-        self._order = {c.key: n for n, c in enumerate(layout.answers)}
-        self._item_order = {item.id: n for n, (_, item) in enumerate(layout.framework.items())}
-        self._section_order = {s.id: n for n, s in enumerate(layout.framework.sections)}
         self._dir = tempfile.TemporaryDirectory(prefix="sheetkit-ingest-")
         self.db = sqlite3.connect(str(Path(self._dir.name) / "answers.db"))
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;" + _SCHEMA)
@@ -57,21 +79,10 @@ class AnswerSpool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, ret: int, answers: Iterable[Answer]) -> None:
-        """Store one return's answers."""
-        rows = []
-        for a in answers:
-            num = a.value if a.usable and isinstance(a.value, (int, float)) and not isinstance(a.value, bool) else None
-            day = a.value.isoformat() if a.usable and isinstance(a.value, dt.date) else None
-            rows.append((ret, self._order[a.key], a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
-                         self._section_order.get(a.section_id, -1), self._item_position(a),
-                         int(a.field.type == "text" and a.field.level != "action")))
-        self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-
-    def _item_position(self, answer: Answer) -> int:
-        if answer.field.level == "section":
-            return len(self._item_order)  # a section's summary comes after its items
-        return self._item_order.get(answer.item_id, -1)
+    def add(self, ret: int, answers: Iterable[Answer] = (), rows: list[tuple] | None = None) -> None:
+        """Store one return's answers (or the rows answer_rows made of them)."""
+        rows = answer_rows(self.layout, ret, answers) if rows is None else [(ret, *row[1:]) for row in rows]
+        self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def accept(self, accepted: list[tuple[int, str]]) -> None:
         """Name the returns whose answers count, in the order respondents are shown."""
@@ -98,9 +109,9 @@ class AnswerSpool:
         return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
                       sheet, cell, text, value, bool(usable))
 
-    def by_return(self) -> Iterator[tuple[str, Answer]]:
-        """Every accepted answer, return by return, in layout order."""
-        return self._rows("r.position, a.seq")
+    def by_return(self, summary_only: bool = False) -> Iterator[tuple[str, Answer]]:
+        """Every accepted answer (or only ratings and item and action answers), return by return."""
+        return self._rows("r.position, a.seq", where="a.summary = 1" if summary_only else "1")
 
     def count(self, evidence_only: bool = False) -> int:
         """How many accepted answers (or text answers that are evidence) there are."""
@@ -113,8 +124,8 @@ class AnswerSpool:
         return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.evidence = 1")
 
     def by_item(self) -> Iterator[tuple[str, Answer]]:
-        """Every accepted answer, item by item (section answers after their items), respondent by respondent."""
-        return self._rows("a.section_order, a.item_order, r.position, a.seq")
+        """Item and section answers, item by item (section answers after their items), respondent by respondent."""
+        return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.summary = 1")
 
     def add_action(self, position: int, priority_rank: int, action: dict) -> None:
         """Store one action; actions come back sorted by priority, then due date."""

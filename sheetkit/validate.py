@@ -72,7 +72,9 @@ class CheckedReturn:
     answers: list[Answer] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     ratings_asked: int = 0
+    ratings_given: int = 0
     reason: str = ""
+    rows: list[tuple] = field(default_factory=list)  # the answers as spool rows, when sent from a worker
 
     @property
     def respondent_key(self) -> str:
@@ -85,10 +87,6 @@ class CheckedReturn:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if not f.is_error)
-
-    @property
-    def ratings_given(self) -> int:
-        return sum(1 for a in self.answers if a.field.type == "rating" and a.usable)
 
     @property
     def completeness(self) -> float:
@@ -179,6 +177,7 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
         answer = _answer(cell, actual, value, framework, checked)
         checked.answers.append(answer)
     checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
+    checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
     _check_completeness(checked, layout, sheet_map)
     if not checked.answers:
         checked.findings.append(Finding("return-empty", "no answer cell has anything in it; the respondent may "

@@ -75,6 +75,12 @@ def test_consolidated_numbers_match_an_independent_computation(exercise, framewo
     report, out = _ingest([returns], tmp_path, manifest=str(folder / "built" / "manifest.csv"))
     assert report.exit_code == 0, report.render()
     assert [r.status for r in report.returns] == ["accepted"] * 3
+    rating_keys = {c.key for c in _layout(framework_id).answers if c.field.type == "rating"}
+    for ret in report.returns:
+        assert ret.ratings_given == len(rating_keys & set(answers[ret.respondent]))
+    overview = _sheet_rows(out, "Overview")
+    start = next(i for i, r in enumerate(overview) if r[0] == "Completion by respondent") + 2
+    assert {r[0]: r[2] for r in overview[start:start + 3]} == {r.respondent: r.ratings_given for r in report.returns}
     rating = fw.item_rating_field()
     scale = fw.scale(rating.scale)
     value_of = {lv.choice: lv.value for lv in scale.levels}
