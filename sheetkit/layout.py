@@ -149,14 +149,19 @@ class WorkbookLayout:
         return list(dict.fromkeys(ids))
 
 
-def cell_name(row: int, col: int) -> str:
-    """'B7' for row 6, column 1 (both counted from zero)."""
+def column_letters(col: int) -> str:
+    """'A' for column 0, 'AB' for column 27."""
     letters = ""
     col += 1
     while col:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """'B7' for row 6, column 1 (both counted from zero)."""
+    return f"{column_letters(col)}{row + 1}"
 
 
 def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding
-from .layout import META_KEYS, SHEET_META
+from .layout import META_KEYS, SHEET_META, column_letters
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -284,11 +284,8 @@ def _quick_extent(data: bytes) -> tuple[int, int] | None:
 
 
 def _col_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters or "A"
+    """'A' for column number 1 (counted from one, as in sheet XML); 'A' for 0 too."""
+    return column_letters(max(number, 1) - 1)
 
 
 def _col_number(letters: str) -> int:

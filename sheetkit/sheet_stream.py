@@ -16,22 +16,13 @@ import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .layout import TEXT_LIMIT
+from .layout import TEXT_LIMIT, column_letters
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.date(1899, 12, 30)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 CUT_MARKER = " [cut here: the full text is in the Responses CSV]"
-
-
-def column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _escape(text: str) -> str:
@@ -48,7 +39,7 @@ class RowEncoder:
 
     def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, columns: int):
         self.styles = (text_style, integer_style, number_style, date_style)
-        self.refs = [column_letter(c) for c in range(columns)]
+        self.refs = [column_letters(c) for c in range(columns)]
 
     def row(self, number: int, values: Sequence) -> str:
         """One row's XML; `values` may be (style index, values) to give its text another style."""
