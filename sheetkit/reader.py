@@ -89,6 +89,8 @@ def _looks_like_return(path: Path) -> bool:
     name = path.name
     if name.startswith(("~$", ".~lock", ".")):  # Excel and LibreOffice lock files, hidden files
         return False
+    if name == "manifest.csv":  # sheetkit's own build manifest, often kept beside the returns
+        return False
     return path.suffix.lower() in WORKBOOK_SUFFIXES + (".csv",)
 
 

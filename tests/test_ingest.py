@@ -425,3 +425,10 @@ def test_every_finding_code_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for code in CATALOGUE:
         assert f"`{code}`" in readme, code
+
+
+def test_the_build_manifest_beside_the_returns_is_not_a_return(one_return):
+    one_return({RATING: "5", "statement/1.1/evidence": "Minutes"}, name="housing.xlsx")
+    shutil.copy(one_return.built[0].parent / "manifest.csv", one_return.dir / "manifest.csv")
+    report = validate_returns([str(one_return.dir)], IngestOptions())
+    assert [r.file.split("/")[-1] for r in report.returns] == ["housing.xlsx"]
