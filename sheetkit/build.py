@@ -27,6 +27,7 @@ from .emails import write_email
 from .errors import UsageError
 from .framework import Framework
 from .layout import plan_workbook
+from .reader import file_sha256
 from .respondents import Respondent
 from .writer import WorkbookFacts, write_workbook
 
@@ -136,7 +137,7 @@ def _build_one(job) -> BuiltFile:
     framework, layout, person, facts, path, emails = job
     write_workbook(str(path), layout, facts)
     email = write_email(path.parent, framework, person, facts, path) if emails else None
-    return BuiltFile(person, path, _sha256(path), facts.build_id, email)
+    return BuiltFile(person, path, file_sha256(path), facts.build_id, email)
 
 
 def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
@@ -223,14 +224,6 @@ def csv_safe(value) -> str:
     """Text for a CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _progress(items, enabled: bool, label: str, length: int | None = None):

@@ -24,7 +24,7 @@ from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
-from .reader import RawReturn, find_returns, peek_framework_id, read_task
+from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
@@ -313,11 +313,8 @@ def _failed(path: str, failure: Failure) -> RawReturn:
 
 
 def _sha256_or_blank(path: str) -> str:
-    import hashlib
-
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        return file_sha256(path)
     except OSError:
         return ""
 

@@ -70,6 +70,12 @@ class RawReturn:
         return None if value == "" else value
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def find_returns(paths: list[str]) -> list[Path]:
     """Workbook-like files in the given files and folders (folders searched recursively)."""
     found: list[Path] = []

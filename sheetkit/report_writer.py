@@ -17,8 +17,8 @@ import xlsxwriter
 from .build import csv_safe
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
-from .layout import TEXT_LIMIT, item_caption
-from .sheet_stream import RowEncoder, stream_rows
+from .layout import item_caption
+from .sheet_stream import RowEncoder, fit_cell, stream_rows
 from .styles import WORKBOOK_OPTIONS, add_formats, ok, row_height, strict_xlsxwriter
 from .validate import ACCEPTED, CheckedReturn
 
@@ -70,14 +70,6 @@ def _header(ws, f, row: int, headers: Iterable[str], widths: Iterable[int] | Non
             ws.set_column(col, col, width)
 
 
-def _cell_text(value) -> str:
-    text = "" if value is None else str(value)
-    if len(text) > TEXT_LIMIT:
-        marker = " [cut here: the full text is in the Responses CSV]"
-        text = text[: TEXT_LIMIT - len(marker)] + marker
-    return text
-
-
 def _write_value(ws, row: int, col: int, value, f) -> None:
     if value is None or value == "":
         ws.write_blank(row, col, None)
@@ -88,7 +80,7 @@ def _write_value(ws, row: int, col: int, value, f) -> None:
     elif isinstance(value, (dt.date, dt.datetime)):
         ws.write_datetime(row, col, value, f["date"])
     else:
-        ws.write_string(row, col, _cell_text(value), f["text"])
+        ws.write_string(row, col, fit_cell(value), f["text"])
 
 
 # -- Overview -----------------------------------------------------------------------------
@@ -381,7 +373,7 @@ def _issues(ws, f, findings: list[Finding]) -> None:
         values = [finding.severity, finding.code, finding.file, finding.sheet, finding.cell, finding.message,
                   finding.action]
         for col, value in enumerate(values):
-            ws.write_string(row, col, _cell_text(value), f["flag"] if col == 0 and finding.is_error else f["text"])
+            ws.write_string(row, col, fit_cell(value), f["flag"] if col == 0 and finding.is_error else f["text"])
     ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
     ws.freeze_panes(3, 0)
 

@@ -25,9 +25,16 @@ _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 CUT_MARKER = " [cut here: the full text is in the Responses CSV]"
 
 
-def _escape(text: str) -> str:
+def fit_cell(value) -> str:
+    """A value as cell text, cut (with a note saying so) to what a cell holds."""
+    text = "" if value is None else str(value)
     if len(text) > TEXT_LIMIT:
         text = text[: TEXT_LIMIT - len(CUT_MARKER)] + CUT_MARKER
+    return text
+
+
+def _escape(text: str) -> str:
+    text = fit_cell(text)
     if not _NEEDS_ESCAPE.search(text):
         return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

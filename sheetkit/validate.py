@@ -246,7 +246,7 @@ def _normalise(answer: Answer, framework: Framework) -> tuple[str, str] | None:
             return "priority-invalid", f"priority '{_clip(text)}' is not one of {', '.join(PRIORITIES)}"
         answer.value = match
     if f.type == "choice":
-        options = choices(f, framework) if f.id == "status" else None
+        options = choices(f, framework)  # () for the criterion: any id is kept, as typed
         if options and text.strip() not in options:
             answer.usable = False
             return "choice-invalid", f"'{_clip(text)}' is not one of {', '.join(options)} for '{f.label}'"

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from sheetkit.layout import column_letters
+
 GB = 1 << 30
 
 # -- zips written by hand ----------------------------------------------------------------
@@ -354,12 +356,7 @@ def _sheet_rows(rows: int, cols: int, with_refs: bool) -> Iterable[bytes]:
 
 
 def _col_letters(index: int) -> bytes:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters.encode()
+    return column_letters(index).encode()
 
 
 SCALE_SHEET = "xl/worksheets/sheet2.xml"  # the 'Scale' sheet: no answers, no checked texts
