@@ -14,19 +14,19 @@ import os
 import re
 import secrets
 import shutil
-import sys
 import tempfile
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 
 from .emails import write_email
 from .errors import UsageError
 from .framework import Framework
 from .layout import plan_workbook
+from .progress import THRESHOLD as PROGRESS_THRESHOLD
+from .progress import progress as show_progress
 from .reader import file_sha256
 from .respondents import Respondent
 from .writer import WorkbookFacts, write_workbook
@@ -35,7 +35,6 @@ MANIFEST = "manifest.csv"
 PASSWORD_FILE = "protection-password.txt"
 MANIFEST_COLUMNS = ("respondent", "organisation", "email", "file", "sha256", "framework_id",
                     "framework_version", "fingerprint", "round", "deadline", "built_at", "build_id")
-PROGRESS_THRESHOLD = 5
 
 
 @dataclass
@@ -144,11 +143,11 @@ def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
     """Build the workbooks, over every core when there are more than a handful (each is independent)."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
-        return [_build_one(job) for job in _progress(jobs, progress, "Building workbooks")]
+        return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        return list(_progress(results, progress, "Building workbooks", length=len(jobs)))
+        return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
 
 
 def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str) -> str:
@@ -226,10 +225,3 @@ def csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _progress(items, enabled: bool, label: str, length: int | None = None):
-    length = len(items) if length is None else length
-    if enabled and length > PROGRESS_THRESHOLD:
-        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
-            yield from bar
-    else:
-        yield from items

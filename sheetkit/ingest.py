@@ -11,19 +11,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import click
 
 from .errors import UsageError
 from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
+from .progress import progress
 from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
@@ -39,7 +38,6 @@ from .validate import (
     read_answers,
 )
 
-PROGRESS_THRESHOLD = 5
 
 
 @dataclass
@@ -285,22 +283,9 @@ def load_manifest(path: str) -> Manifest:
 def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
     tasks = [(str(p), tuple(options.frameworks_dirs), framework_id, compact) for p in files]
-    show = options.progress and len(files) > PROGRESS_THRESHOLD
-    with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) if show else _Quiet() as bar:
-        for index, outcome in run_isolated(_read_and_check, tasks, options.limits):
-            bar.update(1)
-            yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome
-
-
-class _Quiet:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n: int) -> None:
-        pass
+    results = run_isolated(_read_and_check, tasks, options.limits)
+    for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
+        yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:
