@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator
@@ -16,6 +17,12 @@ from typing import Iterator
 FIELD_TYPES = ("rating", "text", "date", "person", "priority")
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 PRIORITIES = ("High", "Medium", "Low")
+ORIGINS = ("publisher", "sheetkit")
+# What a field is to the action plan: the criterion an action addresses, the action itself, who
+# owns it, when it is due... "none" says a field plays no part in actions (say, a review date).
+ROLES = ("criterion", "action", "owner", "due", "priority", "resources", "measure", "status")
+NO_ROLE = "none"
+UNDESCRIBED_LEVELS = "The source gives no description of what each point of this scale means."
 DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement", "prompts": "Prompts",
                   "record": "Record"}
 
@@ -25,20 +32,39 @@ class Level:
     value: int
     label: str
     description: str
+    summary: str = ""
+
+    @property
+    def caption(self) -> str:
+        """The level's name with the source's short description, e.g. 'Very good: Major strengths'."""
+        return f"{self.label}: {self.summary}" if self.label and self.summary else self.label or self.summary
 
     @property
     def choice(self) -> str:
-        """The text shown in the dropdown, e.g. '4 - Good'."""
-        return f"{self.value} - {self.label}" if self.label else str(self.value)
+        """The text shown in the dropdown, e.g. '4 - Good' or '5 - Very good: Major strengths'."""
+        return f"{self.value} - {self.caption}" if self.caption else str(self.value)
 
 
 @dataclass(frozen=True)
 class Scale:
+    """A rating scale. ``origin`` says whose the scale is, ``label_origin`` whose the level labels are.
+
+    ``guidance`` is the source's own advice on choosing a point, for scales whose points carry
+    no published descriptions (``described`` is then False).
+    """
+
     id: str
     title: str
     origin: str
     levels: tuple[Level, ...]
     note: str = ""
+    guidance: str = ""
+    label_origin: str = "publisher"
+
+    @property
+    def described(self) -> bool:
+        """True when every level has a description of what it means."""
+        return all(level.description for level in self.levels)
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -52,13 +78,14 @@ class Scale:
     def span(self) -> int:
         return max(self.values) - min(self.values)
 
-    def level(self, value: int) -> Level | None:
-        return next((level for level in self.levels if level.value == value), None)
-
 
 @dataclass(frozen=True)
 class ResponseField:
-    """Something the respondent fills in: a rating, a text, a date, a person or a priority."""
+    """Something the respondent fills in: a rating, a text, a date, a person or a priority.
+
+    ``origin`` is "sheetkit" when the source does not ask for the field; ``role`` is what the
+    field is to the action plan (one of ROLES, or "none"), :func:`default_role` when not given.
+    """
 
     id: str
     label: str
@@ -67,6 +94,23 @@ class ResponseField:
     scale: str = ""
     evidence: tuple[str, ...] = ()
     required: bool = False
+    origin: str = "publisher"
+    role: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.role:
+            object.__setattr__(self, "role", default_role(self.id, self.type))
+
+
+def default_role(field_id: str, field_type: str) -> str:
+    """The role of a field that declares none: how sheetkit has always read such fields."""
+    if field_id in ("action", "actions") and field_type == "text":
+        return "action"
+    if field_type == "person":
+        return "owner"
+    if field_type == "date":
+        return "due"
+    return field_id if field_id in ("criterion", "priority", "resources", "measure", "status") else NO_ROLE
 
 
 @dataclass(frozen=True)
@@ -91,21 +135,68 @@ class Illustration:
 
 @dataclass(frozen=True)
 class Item:
+    """A rated unit. ``stem`` is wording its statements complete, e.g. 'The extent to which:'."""
+
     id: str
     title: str
     statements: tuple[Statement, ...] = ()
     description: str = ""
     prompts: tuple[str, ...] = ()
     levels: tuple[ItemLevel, ...] = ()
+    stem: str = ""
 
 
 @dataclass(frozen=True)
 class Section:
+    """A part of the framework. ``short_title`` names its tab, its link and it in every message."""
+
     id: str
     title: str
     items: tuple[Item, ...]
     description: str = ""
     illustrations: tuple[Illustration, ...] = ()
+    short_title: str = ""
+    stem: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.short_title:
+            object.__setattr__(self, "short_title", derived_short_title(self.id, self.title, "Section"))
+
+
+SHEET_NAME_LIMIT = 31  # UTF-16 code units, as Excel counts
+SHEET_NAME_FORBIDDEN = ":\\/?*[]"
+
+
+def utf16_length(text: str) -> int:
+    """The length of text as spreadsheets count it (characters outside the BMP count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sheet_name_problem(name: str) -> str:
+    """Why a text cannot be a sheet name in Excel, or '' when it can."""
+    if not name.strip():
+        return "it is blank"
+    if utf16_length(name) > SHEET_NAME_LIMIT:
+        return f"it is {utf16_length(name)} characters long; a sheet name holds at most {SHEET_NAME_LIMIT}"
+    bad = sorted({ch for ch in name if ch in SHEET_NAME_FORBIDDEN or ord(ch) < 32})
+    if bad:
+        return f"it contains {' '.join(repr(ch) for ch in bad)}, which Excel forbids in sheet names"
+    if name.startswith("'") or name.endswith("'"):
+        return "it begins or ends with an apostrophe, which Excel forbids in sheet names"
+    return ""
+
+
+def derived_short_title(section_id: str, title: str, label: str, taken: frozenset[str] = frozenset()) -> str:
+    """A legal short title for a section that gives none, not in `taken` (lower case): '<id> <title>'
+    when that fits a tab, else '<label> <id>' (never a title cut short)."""
+    mentions_id = re.search(rf"(^|\W){re.escape(section_id)}(\W|$)", title)
+    candidates = [title if mentions_id else f"{section_id} {title}", f"{label} {section_id}", f"Section {section_id}"]
+    candidates += [f"Section {section_id[:18]} ({n})" for n in range(2, 100)]
+    for candidate in candidates:
+        candidate = " ".join(re.sub(r"[:\\/?*\[\]]", " ", candidate).split()).strip("'")
+        if not sheet_name_problem(candidate) and candidate.lower() not in taken:
+            return candidate
+    return "Section"
 
 
 @dataclass(frozen=True)
@@ -148,6 +239,14 @@ class Framework:
         for section, item in self.items():
             for statement in item.statements:
                 yield section, item, statement
+
+    def field_with_role(self, level: str, role: str) -> ResponseField | None:
+        """The field at `level` ('item', 'action'...) playing `role` (one of ROLES), if any."""
+        return next((f for f in self.fields(level) if f.role == role), None)
+
+    def stem(self, section: Section, item: Item) -> str:
+        """The wording an item's statements complete: the item's own stem, else its section's."""
+        return item.stem or section.stem
 
     def item_rating_field(self) -> ResponseField | None:
         """The item-level rating (the rated unit's score), if the framework has one."""
@@ -204,9 +303,12 @@ def _scale_dict(scale: Scale) -> dict:
         "id": scale.id,
         "title": scale.title,
         "origin": scale.origin,
+        "label_origin": scale.label_origin,
         "note": scale.note,
+        "guidance": scale.guidance,
         "levels": [
-            {"value": lv.value, "label": lv.label, "description": lv.description} for lv in scale.levels
+            {"value": lv.value, "label": lv.label, "summary": lv.summary, "description": lv.description}
+            for lv in scale.levels
         ],
     }
 
@@ -219,6 +321,8 @@ def _field_dict(f: ResponseField) -> dict:
         "scale": f.scale,
         "evidence": list(f.evidence),
         "required": f.required,
+        "origin": f.origin,
+        "role": f.role,
     }
 
 
@@ -226,6 +330,8 @@ def _section_dict(section: Section, level_labels: dict[int, str]) -> dict:
     return {
         "id": section.id,
         "title": section.title,
+        "short_title": section.short_title,
+        "stem": section.stem,
         "description": section.description,
         "illustrations": [
             {"level": il.level, "title": il.title, "points": list(il.points)}
@@ -239,6 +345,7 @@ def _item_dict(item: Item, level_labels: dict[int, str]) -> dict:
     return {
         "id": item.id,
         "title": item.title,
+        "stem": item.stem,
         "description": item.description,
         "prompts": list(item.prompts),
         "levels": [

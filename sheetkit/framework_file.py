@@ -20,6 +20,9 @@ from .findings import Finding
 from .framework import (
     DEFAULT_LABELS,
     FIELD_TYPES,
+    NO_ROLE,
+    ORIGINS,
+    ROLES,
     RESPONSE_LEVELS,
     Framework,
     Illustration,
@@ -32,6 +35,7 @@ from .framework import (
     Source,
     Statement,
 )
+from .framework_fit import misfits, short_titles
 
 CELL_LIMIT = 32_767
 
@@ -39,13 +43,13 @@ KEYS = {
     "framework": {"format", "id", "title", "version", "source", "labels", "scales", "responses", "sections"},
     "source": {"publisher", "year", "title", "published", "notes"},
     "labels": set(DEFAULT_LABELS),
-    "scale": {"id", "title", "origin", "note", "levels"},
-    "scale_level": {"value", "label", "description"},
+    "scale": {"id", "title", "origin", "label_origin", "note", "guidance", "levels"},
+    "scale_level": {"value", "label", "summary", "description"},
     "responses": set(RESPONSE_LEVELS),
-    "field": {"id", "label", "type", "scale", "evidence", "required"},
-    "section": {"id", "title", "description", "illustrations", "items"},
+    "field": {"id", "label", "type", "scale", "evidence", "required", "origin", "role"},
+    "section": {"id", "title", "short_title", "stem", "description", "illustrations", "items"},
     "illustration": {"level", "title", "points"},
-    "item": {"id", "title", "description", "prompts", "levels", "statements"},
+    "item": {"id", "title", "stem", "description", "prompts", "levels", "statements"},
     "item_level": {"value", "text"},
     "statement": {"id", "text", "prompts"},
 }
@@ -53,7 +57,7 @@ REQUIRED = {
     "framework": ("id", "title", "version", "source", "scales", "responses", "sections"),
     "source": ("publisher", "title"),
     "scale": ("id", "title", "origin", "levels"),
-    "scale_level": ("value", "description"),
+    "scale_level": ("value",),
     "field": ("id", "label", "type"),
     "section": ("id", "title", "items"),
     "illustration": ("level", "title", "points"),
@@ -94,6 +98,7 @@ class _Checker:
     file: str
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
+    where: dict[int, str] = field(default_factory=dict)  # id() of a parsed object -> its YAML path
 
     def run(self) -> Framework | None:
         try:
@@ -215,11 +220,11 @@ class _Checker:
             labels.update({k: self._text(data["labels"], k, "labels") for k in data["labels"] if k in DEFAULT_LABELS})
         scales = self._scales(self._list(data, "scales", ""))
         responses = self._responses(data.get("responses"), {s.id: s for s in scales})
-        sections = self._sections(self._list(data, "sections", ""), scales, responses)
+        sections = self._sections(self._list(data, "sections", ""), scales, responses, labels["section"])
         if not sections and "sections" in data:
             self._add("value-invalid", "sections", "a framework needs at least one section")
         version = data.get("version")
-        return Framework(
+        framework = Framework(
             id=fw_id,
             title=self._text(data, "title", ""),
             version="" if version is None else str(version),
@@ -230,6 +235,11 @@ class _Checker:
             labels=labels,
             path=self.file,
         )
+        given = {sec.get("id") and str(sec["id"]).strip() for sec in self._list(data, "sections", "")
+                 if isinstance(sec, dict) and sec.get("short_title")}
+        for misfit in misfits(framework, given):
+            self._add(misfit.code, _join(self.where.get(id(misfit.owner), ""), misfit.key), misfit.message)
+        return framework
 
     def _source(self, data: Any) -> Source:
         if data is None or self._mapping(data, "source", "source") is None:
@@ -254,29 +264,50 @@ class _Checker:
             if scale_id in seen:
                 self._add("id-duplicate", _join(path, "id"), f"scale id '{scale_id}' is used twice")
             seen.add(scale_id)
-            origin = self._text(data, "origin", path)
-            if origin and origin not in ("publisher", "sheetkit"):
-                self._add("value-invalid", _join(path, "origin"), f"origin must be 'publisher' or 'sheetkit', found '{origin}'")
+            origin = self._origin(data, "origin", path)
             note = self._text(data, "note", path)
             if origin == "sheetkit" and not note:
                 self._add("key-missing", path, "a scale sheetkit adds needs a 'note' saying why")
-            levels, values = [], set()
-            for j, lv in enumerate(self._list(data, "levels", path)):
-                lpath = f"{path}.levels[{j}]"
-                if self._mapping(lv, lpath, "scale_level") is None:
-                    continue
-                value = self._int(lv, "value", lpath)
-                if value in values:
-                    self._add("id-duplicate", _join(lpath, "value"), f"level value {value} appears twice in scale '{scale_id}'")
-                values.add(value)
-                label = self._text(lv, "label", lpath)
-                if "," in label:
-                    self._add("value-invalid", _join(lpath, "label"), "a level label may not contain a comma (dropdowns split on commas)")
-                levels.append(Level(value, label, self._text(lv, "description", lpath)))
+            levels = self._scale_levels(data, path, scale_id)
             if len(levels) < 2:
                 self._add("value-invalid", _join(path, "levels"), "a scale needs at least two levels")
-            scales.append(Scale(scale_id, self._text(data, "title", path), origin, tuple(levels), note))
+            described = [bool(lv.description) for lv in levels]
+            if any(described) and not all(described):
+                self._add("key-missing", _join(path, "levels"), f"some levels of scale '{scale_id}' have a description "
+                          "and some do not; describe every level, or none when the source describes none")
+            elif levels and not any(described) and origin == "sheetkit":
+                self._add("key-missing", _join(path, "levels"), f"scale '{scale_id}' is sheetkit's own, so each level "
+                          "needs a 'description' saying what it means")
+            scale = Scale(scale_id, self._text(data, "title", path), origin, tuple(levels), note,
+                          self._text(data, "guidance", path), self._origin(data, "label_origin", path))
+            self.where[id(scale)] = path
+            scales.append(scale)
         return scales
+
+    def _scale_levels(self, data: dict, path: str, scale_id: str) -> list[Level]:
+        levels, values = [], set()
+        for j, lv in enumerate(self._list(data, "levels", path)):
+            lpath = f"{path}.levels[{j}]"
+            if self._mapping(lv, lpath, "scale_level") is None:
+                continue
+            value = self._int(lv, "value", lpath)
+            if value in values:
+                self._add("id-duplicate", _join(lpath, "value"), f"level value {value} appears twice in scale '{scale_id}'")
+            values.add(value)
+            for key in ("label", "summary"):
+                if "," in self._text(lv, key, lpath):
+                    self._add("value-invalid", _join(lpath, key), f"a level {key} may not contain a comma (dropdowns split on commas)")
+            level = Level(value, self._text(lv, "label", lpath), self._text(lv, "description", lpath),
+                          self._text(lv, "summary", lpath))
+            self.where[id(level)] = lpath
+            levels.append(level)
+        return levels
+
+    def _origin(self, data: dict, key: str, path: str) -> str:
+        origin = self._text(data, key, path) or "publisher"
+        if origin not in ORIGINS:
+            self._add("value-invalid", _join(path, key), f"{key} must be 'publisher' or 'sheetkit', found '{origin}'")
+        return origin
 
     def _responses(self, data: Any, scales: dict[str, Scale]) -> dict[str, tuple[ResponseField, ...]]:
         result: dict[str, tuple[ResponseField, ...]] = {level: () for level in RESPONSE_LEVELS}
@@ -302,13 +333,37 @@ class _Checker:
                     known = ", ".join(sorted(scales)) or "none defined"
                     self._add("scale-unknown", _join(path, "scale"), f"rating field '{field_id}' names scale '{scale}'; scales: {known}")
                 required = raw.get("required", ftype == "rating")
-                fields.append(
-                    ResponseField(field_id, self._text(raw, "label", path), ftype, level, scale,
-                                  self._texts(raw, "evidence", path), bool(required))
-                )
+                made = ResponseField(field_id, self._text(raw, "label", path), ftype, level, scale,
+                                     self._texts(raw, "evidence", path), bool(required),
+                                     self._origin(raw, "origin", path), self._role(raw, path, ftype))
+                self.where[id(made)] = path
+                fields.append(made)
             result[level] = tuple(fields)
+            self._check_roles(level, result[level])
         self._check_evidence_refs(result)
         return result
+
+    def _role(self, raw: dict, path: str, ftype: str) -> str:
+        role = self._text(raw, "role", path)
+        if role and role not in ROLES + (NO_ROLE,):
+            near = difflib.get_close_matches(role, ROLES, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            self._add("value-invalid", _join(path, "role"), f"role '{role}' is not one of {', '.join(ROLES)} or "
+                      f"'{NO_ROLE}'{hint}")
+            return NO_ROLE
+        wanted = {"action": "text", "due": "date"}.get(role)
+        if wanted and ftype and ftype != wanted:
+            self._add("value-invalid", _join(path, "role"), f"a field with role '{role}' must have type '{wanted}', "
+                      f"not '{ftype}'")
+        return role
+
+    def _check_roles(self, level: str, fields: tuple[ResponseField, ...]) -> None:
+        holder: dict[str, str] = {}
+        for i, f in enumerate(fields):
+            if f.role != NO_ROLE and f.role in holder:
+                self._add("id-duplicate", f"responses.{level}[{i}].role", f"fields '{holder[f.role]}' and '{f.id}' "
+                          f"both have role '{f.role}' at {level} level; give one of them 'role: {NO_ROLE}'")
+            holder.setdefault(f.role, f.id)
 
     def _check_evidence_refs(self, responses: dict[str, tuple[ResponseField, ...]]) -> None:
         statement_ids = {f.id for f in responses["statement"]}
@@ -320,13 +375,13 @@ class _Checker:
                         self._add("field-unknown", f"responses.{level}[{i}].evidence",
                                   f"'{ref}' is not a field at {level} or statement level")
 
-    def _sections(self, raw: list, scales: list[Scale], responses: dict) -> list[Section]:
+    def _sections(self, raw: list, scales: list[Scale], responses: dict, label: str) -> list[Section]:
         rating = next((f for f in responses["item"] if f.type == "rating"), None)
         scale_values = set()
         if rating is not None:
             scale_values = next((set(s.values) for s in scales if s.id == rating.scale), set())
         seen: dict[str, set[str]] = {"section": set(), "item": set(), "statement": set()}
-        sections = []
+        parts = []
         for i, data in enumerate(raw):
             path = f"sections[{i}]"
             if self._mapping(data, path, "section") is None:
@@ -342,9 +397,15 @@ class _Checker:
                 if self._mapping(il, ipath, "illustration") is not None:
                     illustrations.append(Illustration(self._int(il, "level", ipath), self._text(il, "title", ipath),
                                                       self._texts(il, "points", ipath)))
-            sections.append(Section(section_id, self._text(data, "title", path),
-                                    tuple(i for i in items if i is not None),
-                                    self._text(data, "description", path), tuple(illustrations)))
+            parts.append((path, section_id, self._text(data, "title", path), self._text(data, "short_title", path),
+                          tuple(i for i in items if i is not None), self._text(data, "description", path),
+                          tuple(illustrations), self._text(data, "stem", path)))
+        names = short_titles([(section_id, title, given) for _, section_id, title, given, *_ in parts], label)
+        sections = []
+        for (path, section_id, title, _, items, description, illustrations, stem), name in zip(parts, names):
+            section = Section(section_id, title, items, description, illustrations, name, stem)
+            self.where[id(section)] = path
+            sections.append(section)
         return sections
 
     def _item(self, data: Any, path: str, seen: dict, scale_values: set[int]) -> Item | None:
@@ -369,7 +430,8 @@ class _Checker:
             statements.append(Statement(self._unique_id(st, spath, "statement", seen),
                                         self._text(st, "text", spath), self._texts(st, "prompts", spath)))
         return Item(item_id, self._text(data, "title", path), tuple(statements),
-                    self._text(data, "description", path), self._texts(data, "prompts", path), tuple(levels))
+                    self._text(data, "description", path), self._texts(data, "prompts", path), tuple(levels),
+                    self._text(data, "stem", path))
 
     def _unique_id(self, data: dict, path: str, kind: str, seen: dict[str, set[str]]) -> str:
         raw = data.get("id")
