@@ -115,27 +115,27 @@ def _actions(fw: Framework, respondent: str, groups: dict[str, dict[str, Answer]
     item_of = {st.id: item.id for _, item, st in fw.statements()}
     for key, answers in groups.items():
         level, owner = key.split("/", 1)
-        action = answers.get("action") or answers.get("actions")
+        by_role: dict[str, Answer] = {}
+        for answer in answers.values():
+            by_role.setdefault(answer.field.role, answer)  # the first field with a role, as declared
+        action = by_role.get("action")
         if action is None:
             continue
         if level == "action":
-            criterion = answers.get("criterion")
+            criterion = by_role.get("criterion")
             item = item_of.get(criterion.text, criterion.text) if criterion else ""
             source = f"Action plan row {owner}"
         else:
             item, source = owner, f"{fw.labels['item']} {owner}"
-        due = next((a for a in answers.values() if a.field.type == "date"), None)
+        due = by_role.get("due")
         yield {
             "respondent": respondent,
             "section": section_of.get(item, ""),
             "item": item,
             "action": action.text,
-            "owner": _text(next((a for a in answers.values() if a.field.type == "person"), None)),
+            "owner": _text(by_role.get("owner")),
             "due": due.value if due is not None and due.usable else (due.text if due else ""),
-            "priority": _text(answers.get("priority")),
-            "resources": _text(answers.get("resources")),
-            "measure": _text(answers.get("measure")),
-            "status": _text(answers.get("status")),
+            **{role: _text(by_role.get(role)) for role in ("priority", "resources", "measure", "status")},
             "source": source,
         }
 

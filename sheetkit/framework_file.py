@@ -339,7 +339,8 @@ class _Checker:
                 self.where[id(made)] = path
                 fields.append(made)
             result[level] = tuple(fields)
-            self._check_roles(level, result[level])
+            self._check_roles(level, result[level], [raw.get("role") for raw in self._list(data, level, "responses")
+                                                     if isinstance(raw, dict)])
         self._check_evidence_refs(result)
         return result
 
@@ -357,13 +358,14 @@ class _Checker:
                       f"not '{ftype}'")
         return role
 
-    def _check_roles(self, level: str, fields: tuple[ResponseField, ...]) -> None:
-        holder: dict[str, str] = {}
-        for i, f in enumerate(fields):
-            if f.role != NO_ROLE and f.role in holder:
-                self._add("id-duplicate", f"responses.{level}[{i}].role", f"fields '{holder[f.role]}' and '{f.id}' "
+    def _check_roles(self, level: str, fields: tuple[ResponseField, ...], declared: list) -> None:
+        """A declared role may not be another field's too (undeclared ones keep sheetkit's old reading)."""
+        for i, (f, given) in enumerate(zip(fields, declared)):
+            clash = next((other for j, (other, other_given) in enumerate(zip(fields, declared))
+                          if j != i and other.role == f.role and (not other_given or j < i)), None)
+            if given and f.role != NO_ROLE and clash is not None:
+                self._add("id-duplicate", f"responses.{level}[{i}].role", f"fields '{clash.id}' and '{f.id}' "
                           f"both have role '{f.role}' at {level} level; give one of them 'role: {NO_ROLE}'")
-            holder.setdefault(f.role, f.id)
 
     def _check_evidence_refs(self, responses: dict[str, tuple[ResponseField, ...]]) -> None:
         statement_ids = {f.id for f in responses["statement"]}

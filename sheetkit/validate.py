@@ -335,10 +335,10 @@ def _has_evidence(cell: AnswerCell, filled: dict, statement_text_by_item: dict[s
 
 
 def _check_action(checked, level, owner, cells, filled, sheet_map) -> None:
-    action_cell = next((c for c in cells if c.field.id in ("action", "actions") and c.field.type == "text"), None)
+    action_cell = next((c for c in cells if c.field.role == "action"), None)
     if action_cell is None or filled.get(action_cell.field.id) is None:
         return
-    needed = [c for c in cells if c.field.type in ("person", "date")]
+    needed = [c for c in cells if c.field.role in ("owner", "due")]
     empty = [c for c in needed if filled.get(c.field.id) is None]
     if empty:
         what = " and ".join(f"'{c.field.label}'" for c in empty)

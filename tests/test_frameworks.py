@@ -6,18 +6,23 @@ import html
 import json
 import re
 
+import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from conftest import BUNDLED, IN_CI, SEEDS
+from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
+from sheetkit.filling import fill_workbook
+from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.errors import FrameworkNotFound
 from sheetkit.framework import ROLES, UNDESCRIBED_LEVELS, default_role, derived_short_title, sheet_name_problem
 from sheetkit.framework_file import FrameworkFileError, check_framework_file, load_framework
 from sheetkit.framework_fit import short_titles
 from sheetkit.layout import ACTION_FIELDS, RESERVED_SHEETS
 from sheetkit.library import data_dir, get_framework, list_frameworks
+from sheetkit.respondents import Respondent
 
 SOURCES = {
     "ipc-audit": "000_71e16c5a6ea667d4.txt",
@@ -336,6 +341,9 @@ def test_undeclared_roles_are_what_sheetkit_has_always_assumed(tmp_path, tiny_fr
     assert fw.field_with_role("item", "owner").id == "owner"
     assert fw.field_with_role("item", "priority") is None and fw.field_with_role("statement", "action") is None
     assert [f.role for f in ACTION_FIELDS] == list(ROLES)  # the action plan's columns, one per role
+    two_people = tiny_framework_yaml.replace("{id: owner, label: Who, type: person}",
+                                             "{id: owner, label: Who, type: person}\n    - {id: lead, label: Lead, type: person}")
+    assert check_framework_file(_write(tmp_path, two_people, "two.yaml")) == []  # as before: the first is the owner
 
 
 def test_a_declared_role_overrides_the_id(tmp_path, tiny_framework_yaml):
@@ -351,7 +359,7 @@ def test_a_declared_role_overrides_the_id(tmp_path, tiny_framework_yaml):
 @pytest.mark.parametrize("extra, path, expected, code, where", [
     ("role: actoin", "responses.item[1].role", "did you mean 'action'", "value-invalid", "id: actions"),
     ("role: due", "responses.item[1].role", "must have type 'date'", "value-invalid", "id: actions"),
-    ("role: owner", "responses.item[2].role", "both have role 'owner'", "id-duplicate", "id: owner"),
+    ("role: owner", "responses.item[1].role", "'owner' and 'actions' both have role 'owner'", "id-duplicate", "id: actions"),
 ])
 def test_a_bad_role_is_reported_with_its_line(tmp_path, tiny_framework_yaml, extra, path, expected, code, where):
     text = _with_item_field(tiny_framework_yaml, extra).replace("type: date}", "type: date, role: none}")
@@ -504,3 +512,31 @@ def test_new_verbatim_texts_are_in_the_sources():
     ipc = get_framework("ipc-audit")
     for f in (f for level in ipc.responses for f in ipc.fields(level)):  # the step questions, word for word
         assert f.origin == "publisher" and f.label in raw["ipc-audit"], f.label
+
+
+def test_declared_roles_decide_what_ingest_reads_as_an_action(tiny_dir, tmp_path):
+    """A user framework whose action field is not called 'actions': its roles, not its ids, make the action."""
+    text = (tiny_dir / "tiny.yaml").read_text(encoding="utf-8")
+    text = text.replace("{id: actions, label: Actions, type: text}", "{id: next_steps, label: Next steps, type: text, role: action}")
+    text = text.replace("{id: due, label: By when, type: date}", "{id: due, label: Last reviewed, type: date, role: none}")
+    text = text.replace("{id: owner, label: Who, type: person}",
+                        "{id: owner, label: Who, type: person}\n    - {id: lead, label: Lead officer, type: person, role: none}")
+    (tiny_dir / "tiny.yaml").write_text(text, encoding="utf-8")
+    framework = get_framework("tiny")
+    assert framework.field_with_role("item", "action").id == "next_steps"
+    built = build_workbooks(framework, [Respondent("Housing")],
+                            BuildOptions(out_dir=tmp_path / "built", round="2026 Q4", password="secret")).files[0].workbook
+    filled = tmp_path / "filled.xlsx"
+    fill_workbook(built, filled, {"item/1/rating": "2 - Fair", "statement/1.1/evidence": "Our data",
+                                  "item/1/next_steps": "Publish a needs assessment",
+                                  "item/2/rating": "1 - Weak", "statement/2.1/evidence": "Plans",
+                                  "item/2/next_steps": "Agree a joint plan", "item/2/owner": "Head of Commissioning"})
+    out = tmp_path / "consolidated.xlsx"
+    report = ingest_returns([str(filled)], IngestOptions(out=out))
+    (ret,) = report.returns
+    incomplete = [f for f in ret.findings if f.code == "action-incomplete"]
+    assert [f.message for f in incomplete] == ["an action is given but 'Who' is blank"]  # not 'Lead officer' or the date
+    rows = list(openpyxl.load_workbook(out, read_only=True)["Action plan"].iter_rows(values_only=True))
+    actions = {row[3]: row for row in rows if row and row[0] == "Housing"}
+    assert set(actions) == {"Publish a needs assessment", "Agree a joint plan"}
+    assert actions["Agree a joint plan"][4] == "Head of Commissioning" and actions["Agree a joint plan"][2] == "2"
