@@ -27,6 +27,42 @@ DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement"
                   "record": "Record"}
 
 
+SHEET_NAME_LIMIT = 31  # UTF-16 code units, as Excel counts
+SHEET_NAME_FORBIDDEN = ":\\/?*[]"
+
+
+def utf16_length(text: str) -> int:
+    """The length of text as spreadsheets count it (characters outside the BMP count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sheet_name_problem(name: str) -> str:
+    """Why a text cannot be a sheet name in Excel, or '' when it can."""
+    if not name.strip():
+        return "it is blank"
+    if utf16_length(name) > SHEET_NAME_LIMIT:
+        return f"it is {utf16_length(name)} characters long; a sheet name holds at most {SHEET_NAME_LIMIT}"
+    bad = sorted({ch for ch in name if ch in SHEET_NAME_FORBIDDEN or ord(ch) < 32})
+    if bad:
+        return f"it contains {' '.join(repr(ch) for ch in bad)}, which Excel forbids in sheet names"
+    if name.startswith("'") or name.endswith("'"):
+        return "it begins or ends with an apostrophe, which Excel forbids in sheet names"
+    return ""
+
+
+def derived_short_title(section_id: str, title: str, label: str, taken: frozenset[str] = frozenset()) -> str:
+    """A legal short title for a section that gives none, not in `taken` (lower case): '<id> <title>'
+    when that fits a tab, else '<label> <id>' (never a title cut short)."""
+    mentions_id = re.search(rf"(^|\W){re.escape(section_id)}(\W|$)", title)
+    candidates = [title if mentions_id else f"{section_id} {title}", f"{label} {section_id}", f"Section {section_id}"]
+    candidates += [f"Section {section_id[:18]} ({n})" for n in range(2, 100)]
+    for candidate in candidates:
+        candidate = " ".join(re.sub(r"[:\\/?*\[\]]", " ", candidate).split()).strip("'")
+        if not sheet_name_problem(candidate) and candidate.lower() not in taken:
+            return candidate
+    return "Section"
+
+
 @dataclass(frozen=True)
 class Level:
     value: int
@@ -161,42 +197,6 @@ class Section:
     def __post_init__(self) -> None:
         if not self.short_title:
             object.__setattr__(self, "short_title", derived_short_title(self.id, self.title, "Section"))
-
-
-SHEET_NAME_LIMIT = 31  # UTF-16 code units, as Excel counts
-SHEET_NAME_FORBIDDEN = ":\\/?*[]"
-
-
-def utf16_length(text: str) -> int:
-    """The length of text as spreadsheets count it (characters outside the BMP count twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def sheet_name_problem(name: str) -> str:
-    """Why a text cannot be a sheet name in Excel, or '' when it can."""
-    if not name.strip():
-        return "it is blank"
-    if utf16_length(name) > SHEET_NAME_LIMIT:
-        return f"it is {utf16_length(name)} characters long; a sheet name holds at most {SHEET_NAME_LIMIT}"
-    bad = sorted({ch for ch in name if ch in SHEET_NAME_FORBIDDEN or ord(ch) < 32})
-    if bad:
-        return f"it contains {' '.join(repr(ch) for ch in bad)}, which Excel forbids in sheet names"
-    if name.startswith("'") or name.endswith("'"):
-        return "it begins or ends with an apostrophe, which Excel forbids in sheet names"
-    return ""
-
-
-def derived_short_title(section_id: str, title: str, label: str, taken: frozenset[str] = frozenset()) -> str:
-    """A legal short title for a section that gives none, not in `taken` (lower case): '<id> <title>'
-    when that fits a tab, else '<label> <id>' (never a title cut short)."""
-    mentions_id = re.search(rf"(^|\W){re.escape(section_id)}(\W|$)", title)
-    candidates = [title if mentions_id else f"{section_id} {title}", f"{label} {section_id}", f"Section {section_id}"]
-    candidates += [f"Section {section_id[:18]} ({n})" for n in range(2, 100)]
-    for candidate in candidates:
-        candidate = " ".join(re.sub(r"[:\\/?*\[\]]", " ", candidate).split()).strip("'")
-        if not sheet_name_problem(candidate) and candidate.lower() not in taken:
-            return candidate
-    return "Section"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, ClassVar
 
 from .errors import SheetkitError
 from .findings import Finding
@@ -36,8 +34,7 @@ from .framework import (
     Statement,
 )
 from .framework_fit import misfits, short_titles
-
-CELL_LIMIT = 32_767
+from .located_yaml import LocatedReader, join_path
 
 KEYS = {
     "framework": {"format", "id", "title", "version", "source", "labels", "scales", "responses", "sections"},
@@ -94,117 +91,17 @@ def check_framework_file(path: str | Path) -> list[Finding]:
 
 
 @dataclass
-class _Checker:
-    file: str
-    findings: list[Finding] = field(default_factory=list)
-    lines: dict[str, int] = field(default_factory=dict)
+class _Checker(LocatedReader):
+    keys: ClassVar[dict[str, set[str]]] = KEYS
+    required: ClassVar[dict[str, tuple[str, ...]]] = REQUIRED
     where: dict[int, str] = field(default_factory=dict)  # id() of a parsed object -> its YAML path
 
     def run(self) -> Framework | None:
-        try:
-            text = Path(self.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._add("yaml-invalid", "", f"cannot read the file ({exc}); save it as UTF-8 text")
-            return None
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = self._to_python(node, "")
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else None
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.findings.append(Finding("yaml-invalid", f"invalid YAML: {problem}; check this line and the one before it for unclosed brackets or quotes, a colon inside unquoted text, or wrong indentation", file=self.file, line=line))
-            return None
-        if not isinstance(data, dict):
-            self._add("value-invalid", "", "the file must be a mapping with keys such as id, title and sections")
+        data = self._read()
+        if data is None:
             return None
         framework = self._framework(data)
         return framework if not self.findings else None
-
-    # -- YAML nodes to data, remembering where each path starts --------------------------
-    def _to_python(self, node: yaml.Node | None, path: str) -> Any:
-        if node is None:
-            return None
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            result = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                child = f"{path}.{key}" if path else key
-                self.lines[child] = key_node.start_mark.line + 1
-                if key in result:
-                    self._add("id-duplicate", child, f"the key '{key}' appears twice in the same mapping")
-                result[key] = self._to_python(value_node, child)
-                self.lines[child] = key_node.start_mark.line + 1
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self._to_python(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        return yaml.SafeLoader(" ").construct_object(node, deep=True)
-
-    def _add(self, code: str, path: str, message: str) -> None:
-        line = self._line(path)
-        self.findings.append(Finding(code, message, file=self.file, line=line, path=path))
-
-    def _line(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path.rsplit(".", 1)[0] if "." in path else path.rsplit("[", 1)[0] if "[" in path else ""
-        return self.lines.get("")
-
-    # -- structure ------------------------------------------------------------------------
-    def _mapping(self, data: Any, path: str, kind: str) -> dict | None:
-        if not isinstance(data, dict):
-            self._add("value-invalid", path, f"expected a mapping of {kind} keys, found {type(data).__name__}")
-            return None
-        allowed = KEYS[kind]
-        for key in data:
-            if key not in allowed:
-                near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
-                hint = f"; did you mean '{near[0]}'?" if near else f"; allowed keys: {', '.join(sorted(allowed))}"
-                self._add("key-unknown", _join(path, key), f"unknown key '{key}'{hint}")
-        for key in REQUIRED.get(kind, ()):
-            if key not in data or data[key] is None or data[key] == "":
-                self._add("key-missing", path, f"missing required key '{key}' in {kind.replace('_', ' ')}")
-        return data
-
-    def _text(self, data: dict, key: str, path: str, required: bool = True) -> str:
-        value = data.get(key)
-        if value is None:
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self._add("value-invalid", _join(path, key), f"'{key}' must be text")
-            return ""
-        text = str(value).strip()
-        if len(text) > CELL_LIMIT:
-            self._add("value-invalid", _join(path, key), f"'{key}' is {len(text)} characters; a cell holds {CELL_LIMIT}")
-        return text
-
-    def _list(self, data: dict, key: str, path: str) -> list:
-        value = data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._add("value-invalid", _join(path, key), f"'{key}' must be a list")
-            return []
-        return value
-
-    def _int(self, data: dict, key: str, path: str) -> int:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            if value is not None:
-                self._add("value-invalid", _join(path, key), f"'{key}' must be a whole number, found {value!r}")
-            return 0
-        return value
-
-    def _texts(self, data: dict, key: str, path: str) -> tuple[str, ...]:
-        out = []
-        for i, value in enumerate(self._list(data, key, path)):
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                self._add("value-invalid", f"{_join(path, key)}[{i}]", "each entry must be text")
-                continue
-            out.append(str(value).strip())
-        return tuple(out)
 
     def _framework(self, data: dict) -> Framework | None:
         self._mapping(data, "", "framework")
@@ -238,7 +135,7 @@ class _Checker:
         given = {sec.get("id") and str(sec["id"]).strip() for sec in self._list(data, "sections", "")
                  if isinstance(sec, dict) and sec.get("short_title")}
         for misfit in misfits(framework, given):
-            self._add(misfit.code, _join(self.where.get(id(misfit.owner), ""), misfit.key), misfit.message)
+            self._add(misfit.code, join_path(self.where.get(id(misfit.owner), ""), misfit.key), misfit.message)
         return framework
 
     def _source(self, data: Any) -> Source:
@@ -262,7 +159,7 @@ class _Checker:
                 continue
             scale_id = self._text(data, "id", path)
             if scale_id in seen:
-                self._add("id-duplicate", _join(path, "id"), f"scale id '{scale_id}' is used twice")
+                self._add("id-duplicate", join_path(path, "id"), f"scale id '{scale_id}' is used twice")
             seen.add(scale_id)
             origin = self._origin(data, "origin", path)
             note = self._text(data, "note", path)
@@ -270,13 +167,13 @@ class _Checker:
                 self._add("key-missing", path, "a scale sheetkit adds needs a 'note' saying why")
             levels = self._scale_levels(data, path, scale_id)
             if len(levels) < 2:
-                self._add("value-invalid", _join(path, "levels"), "a scale needs at least two levels")
+                self._add("value-invalid", join_path(path, "levels"), "a scale needs at least two levels")
             described = [bool(lv.description) for lv in levels]
             if any(described) and not all(described):
-                self._add("key-missing", _join(path, "levels"), f"some levels of scale '{scale_id}' have a description "
+                self._add("key-missing", join_path(path, "levels"), f"some levels of scale '{scale_id}' have a description "
                           "and some do not; describe every level, or none when the source describes none")
             elif levels and not any(described) and origin == "sheetkit":
-                self._add("key-missing", _join(path, "levels"), f"scale '{scale_id}' is sheetkit's own, so each level "
+                self._add("key-missing", join_path(path, "levels"), f"scale '{scale_id}' is sheetkit's own, so each level "
                           "needs a 'description' saying what it means")
             scale = Scale(scale_id, self._text(data, "title", path), origin, tuple(levels), note,
                           self._text(data, "guidance", path), self._origin(data, "label_origin", path))
@@ -292,11 +189,11 @@ class _Checker:
                 continue
             value = self._int(lv, "value", lpath)
             if value in values:
-                self._add("id-duplicate", _join(lpath, "value"), f"level value {value} appears twice in scale '{scale_id}'")
+                self._add("id-duplicate", join_path(lpath, "value"), f"level value {value} appears twice in scale '{scale_id}'")
             values.add(value)
             for key in ("label", "summary"):
                 if "," in self._text(lv, key, lpath):
-                    self._add("value-invalid", _join(lpath, key), f"a level {key} may not contain a comma (dropdowns split on commas)")
+                    self._add("value-invalid", join_path(lpath, key), f"a level {key} may not contain a comma (dropdowns split on commas)")
             level = Level(value, self._text(lv, "label", lpath), self._text(lv, "description", lpath),
                           self._text(lv, "summary", lpath))
             self.where[id(level)] = lpath
@@ -306,7 +203,7 @@ class _Checker:
     def _origin(self, data: dict, key: str, path: str) -> str:
         origin = self._text(data, key, path) or "publisher"
         if origin not in ORIGINS:
-            self._add("value-invalid", _join(path, key), f"{key} must be 'publisher' or 'sheetkit', found '{origin}'")
+            self._add("value-invalid", join_path(path, key), f"{key} must be 'publisher' or 'sheetkit', found '{origin}'")
         return origin
 
     def _responses(self, data: Any, scales: dict[str, Scale]) -> dict[str, tuple[ResponseField, ...]]:
@@ -321,17 +218,17 @@ class _Checker:
                     continue
                 field_id = self._text(raw, "id", path)
                 if field_id in seen:
-                    self._add("id-duplicate", _join(path, "id"), f"field id '{field_id}' is used twice at {level} level")
+                    self._add("id-duplicate", join_path(path, "id"), f"field id '{field_id}' is used twice at {level} level")
                 seen.add(field_id)
                 ftype = self._text(raw, "type", path)
                 if ftype and ftype not in FIELD_TYPES:
                     near = difflib.get_close_matches(ftype, FIELD_TYPES, n=1)
                     hint = f"; did you mean '{near[0]}'?" if near else ""
-                    self._add("value-invalid", _join(path, "type"), f"type '{ftype}' is not one of {', '.join(FIELD_TYPES)}{hint}")
+                    self._add("value-invalid", join_path(path, "type"), f"type '{ftype}' is not one of {', '.join(FIELD_TYPES)}{hint}")
                 scale = self._text(raw, "scale", path)
                 if ftype == "rating" and scale not in scales:
                     known = ", ".join(sorted(scales)) or "none defined"
-                    self._add("scale-unknown", _join(path, "scale"), f"rating field '{field_id}' names scale '{scale}'; scales: {known}")
+                    self._add("scale-unknown", join_path(path, "scale"), f"rating field '{field_id}' names scale '{scale}'; scales: {known}")
                 required = raw.get("required", ftype == "rating")
                 made = ResponseField(field_id, self._text(raw, "label", path), ftype, level, scale,
                                      self._texts(raw, "evidence", path), bool(required),
@@ -349,12 +246,12 @@ class _Checker:
         if role and role not in ROLES + (NO_ROLE,):
             near = difflib.get_close_matches(role, ROLES, n=1)
             hint = f"; did you mean '{near[0]}'?" if near else ""
-            self._add("value-invalid", _join(path, "role"), f"role '{role}' is not one of {', '.join(ROLES)} or "
+            self._add("value-invalid", join_path(path, "role"), f"role '{role}' is not one of {', '.join(ROLES)} or "
                       f"'{NO_ROLE}'{hint}")
             return NO_ROLE
         wanted = {"action": "text", "due": "date"}.get(role)
         if wanted and ftype and ftype != wanted:
-            self._add("value-invalid", _join(path, "role"), f"a field with role '{role}' must have type '{wanted}', "
+            self._add("value-invalid", join_path(path, "role"), f"a field with role '{role}' must have type '{wanted}', "
                       f"not '{ftype}'")
         return role
 
@@ -421,7 +318,7 @@ class _Checker:
                 continue
             value = self._int(lv, "value", lpath)
             if scale_values and value not in scale_values:
-                self._add("level-outside-scale", _join(lpath, "value"),
+                self._add("level-outside-scale", join_path(lpath, "value"),
                           f"level {value} of item '{item_id}' is not on the rating scale ({', '.join(map(str, sorted(scale_values)))})")
             levels.append(ItemLevel(value, self._text(lv, "text", lpath)))
         statements = []
@@ -439,14 +336,10 @@ class _Checker:
         raw = data.get("id")
         value = "" if raw is None else str(raw).strip()
         if value and value in seen[kind]:
-            self._add("id-duplicate", _join(path, "id"), f"{kind} id '{value}' is used twice; ids must be unique")
+            self._add("id-duplicate", join_path(path, "id"), f"{kind} id '{value}' is used twice; ids must be unique")
         if value:
             seen[kind].add(value)
         return value
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _valid_id(value: str) -> bool:
