@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .findings import Finding, count
-from .framework import Framework
+from .framework import NO_ROLE, UNDESCRIBED_LEVELS, Framework, Scale
 from .framework_file import FrameworkFileError, check_framework_file
 from .library import list_frameworks, resolve_framework
 
@@ -65,19 +65,39 @@ class FrameworkView:
         out = [f"{fw.title}  [{fw.id} version {fw.version}]", f"Source: {fw.source.citation()}",
                f"Fingerprint: {fw.fingerprint}", ""]
         for scale in fw.scales:
-            origin = "published scale" if scale.origin == "publisher" else "scale added by sheetkit"
-            out.append(f"Scale '{scale.id}': {scale.title} ({origin})")
-            for level in scale.levels:
-                out.append(_wrap(f"{level.choice}: {level.description}", "  "))
+            out += _scale_lines(scale)
+        out += ["", "Responses (what respondents fill in):"]
+        for level in fw.responses:
+            for f in fw.fields(level):
+                marks = [f.type] + ([f"role: {f.role}"] if f.role != NO_ROLE else [])
+                marks += ["added by sheetkit"] if f.origin == "sheetkit" else []
+                out.append(_wrap(f"{level}: {f.label} ({', '.join(marks)})", "  "))
         for section in fw.sections:
-            out += ["", f"{fw.labels['section']} {section.id}: {section.title}"]
+            out += ["", f"{fw.labels['section']} {section.id}: {section.title}  [sheet: {section.short_title}]"]
             for item in section.items:
                 out.append(f"  {fw.labels['item']} {item.id}: {item.title}")
+                if fw.stem(section, item):
+                    out.append(f"    {fw.stem(section, item)}")
                 for level in item.levels:
                     out.append(_wrap(f"[{level.value}] {level.text}", "      "))
                 for statement in item.statements:
                     out.append(_wrap(f"{statement.id} {statement.text}", "    "))
         return "\n".join(out)
+
+
+def _scale_lines(scale: Scale) -> list[str]:
+    origin = "published scale" if scale.origin == "publisher" else "scale added by sheetkit"
+    if scale.label_origin == "sheetkit":
+        origin += ", level labels added by sheetkit"
+    out = [f"Scale '{scale.id}': {scale.title} ({origin})"]
+    for level in scale.levels:
+        out.append(f"  {level.choice}")
+        if level.description:
+            out.append(_wrap(level.description, "      "))
+    if not scale.described:
+        out.append(_wrap(UNDESCRIBED_LEVELS, "  "))
+    out += [_wrap(line, "  ") for line in scale.guidance.splitlines()]
+    return out
 
 
 def show_framework(reference: str, extra_dirs: Iterable[str] = ()) -> FrameworkView:

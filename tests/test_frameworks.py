@@ -540,3 +540,16 @@ def test_declared_roles_decide_what_ingest_reads_as_an_action(tiny_dir, tmp_path
     actions = {row[3]: row for row in rows if row and row[0] == "Housing"}
     assert set(actions) == {"Publish a needs assessment", "Agree a joint plan"}
     assert actions["Agree a joint plan"][4] == "Head of Commissioning" and actions["Agree a joint plan"][2] == "2"
+
+
+def test_show_names_tabs_origins_roles_guidance_and_stems():
+    runner = CliRunner()
+    lga = runner.invoke(cli, ["frameworks", "show", "lga-cbo"]).output
+    assert "[sheet: 4 Diverse and vibrant market]" in lga and UNDESCRIBED_LEVELS in lga
+    assert "In deciding on a score for each domain you will need to consider:" in lga
+    assert "statement: Our evidence (text, added by sheetkit)" in lga and "Who (person, role: owner)" in lga
+    assert "Self-assessment rating (1-10) (published scale)\n  1\n  2\n" in lga  # no heading repeated as a level's meaning
+    swia = runner.invoke(cli, ["frameworks", "show", "swia-commissioning"]).output
+    assert "  5 - Very good: Major strengths\n" in swia and "(a)\n    The extent to which:\n" in swia
+    tlap = runner.invoke(cli, ["frameworks", "show", "tlap-market"]).output
+    assert "(published scale, level labels added by sheetkit)" in tlap
