@@ -509,6 +509,7 @@ def test_new_verbatim_texts_are_in_the_sources():
     for level in swia.scale("rating").levels:
         assert f"Level {level.value}\t{level.label}\t{level.summary}\n" in raw["swia-commissioning"], level
     assert "Think Local, Act Personal Partnership" in raw["tlap-market"]
+    assert get_framework("tlap-market").scale("level").guidance in raw["tlap-market"]
     ipc = get_framework("ipc-audit")
     for f in (f for level in ipc.responses for f in ipc.fields(level)):  # the step questions, word for word
         assert f.origin == "publisher" and f.label in raw["ipc-audit"], f.label
