@@ -554,3 +554,32 @@ def test_show_names_tabs_origins_roles_guidance_and_stems():
     assert "  5 - Very good: Major strengths\n" in swia and "(a)\n    The extent to which:\n" in swia
     tlap = runner.invoke(cli, ["frameworks", "show", "tlap-market"]).output
     assert "(published scale, level labels added by sheetkit)" in tlap
+
+
+def _published_texts(fw):
+    """Every text of a framework that is meant to be the publisher's, line by line."""
+    for section in fw.sections:
+        yield section.title
+        yield section.description
+        yield from (point for il in section.illustrations for point in il.points)
+        for item in section.items:
+            yield from (item.title, item.description, *item.prompts, *(lv.text for lv in item.levels))
+            yield from (text for st in item.statements for text in (st.text, *st.prompts))
+    for scale in fw.scales:
+        if scale.origin == "publisher":
+            yield from (scale.guidance, *(lv.description for lv in scale.levels))
+
+
+NOT_IN_SOURCE = {("wales-commissioning", "Part 1: Commissioning standards")}  # the source does not group them
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_published_text_is_word_for_word_in_the_source(framework_id):
+    published = _normalise(_source_text(framework_id))
+    squashed = published.replace(" ", "")
+    for text in _published_texts(get_framework(framework_id)):
+        for line in filter(None, text.splitlines()):
+            wanted = _normalise(line.lstrip("-\u25e6\u2022 "))
+            if (framework_id, line) in NOT_IN_SOURCE or not wanted:
+                continue
+            assert wanted in published or wanted.replace(" ", "") in squashed, line[:100]
