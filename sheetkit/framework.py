@@ -57,7 +57,8 @@ def derived_short_title(section_id: str, title: str, label: str, taken: frozense
     candidates = [title if mentions_id else f"{section_id} {title}", f"{label} {section_id}", f"Section {section_id}"]
     candidates += [f"Section {section_id[:18]} ({n})" for n in range(2, 100)]
     for candidate in candidates:
-        candidate = " ".join(re.sub(r"[:\\/?*\[\]]", " ", candidate).split()).strip("'")
+        candidate = "".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in candidate)
+        candidate = " ".join(candidate.split()).strip("'")
         if not sheet_name_problem(candidate) and candidate.lower() not in taken:
             return candidate
     return "Section"
@@ -85,8 +86,8 @@ class Level:
 class Scale:
     """A rating scale. ``origin`` says whose the scale is, ``label_origin`` whose the level labels are.
 
-    ``guidance`` is the source's own advice on choosing a point, for scales whose points carry
-    no published descriptions (``described`` is then False).
+    ``guidance`` is the source's own advice on choosing a point, quoted; it matters most where
+    the points carry no published descriptions (``described`` is then False).
     """
 
     id: str
