@@ -18,7 +18,7 @@ from sheetkit.filling import fill_workbook
 from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.errors import FrameworkNotFound
 from sheetkit.framework import ROLES, UNDESCRIBED_LEVELS, default_role, derived_short_title, sheet_name_problem
-from sheetkit.framework_file import FrameworkFileError, check_framework_file, load_framework
+from sheetkit.framework_file import KEYS, FrameworkFileError, check_framework_file, load_framework
 from sheetkit.framework_fit import short_titles
 from sheetkit.layout import ACTION_FIELDS, RESERVED_SHEETS
 from sheetkit.library import data_dir, get_framework, list_frameworks
@@ -583,3 +583,17 @@ def test_every_published_text_is_word_for_word_in_the_source(framework_id):
             if (framework_id, line) in NOT_IN_SOURCE or not wanted:
                 continue
             assert wanted in published or wanted.replace(" ", "") in squashed, line[:100]
+
+
+def test_the_format_documents_every_key_role_and_reserved_sheet():
+    doc = (data_dir("frameworks").parent / "docs" / "framework-format.md")
+    if not doc.exists():
+        pytest.skip(f"{doc} is not installed with the package")
+    text = doc.read_text(encoding="utf-8")
+    for name in RESERVED_SHEETS:
+        assert f"`{name}`" in text, name
+    for role in ROLES + ("none",):
+        assert f"| `{role}` |" in text, role
+    for kind, keys in KEYS.items():
+        for key in keys - {"format"}:
+            assert re.search(rf"\b{key}:", text), (kind, key)
