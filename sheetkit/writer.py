@@ -250,7 +250,8 @@ class _Writer:
             colour = self._level_format(position, len(scale.levels))
             ws.write_string(row, 0, level.choice, colour)
             meaning = level.description or ("Highest point of the scale" if position == len(scale.levels) - 1
-                                            else "Lowest point of the scale" if position == 0 else "")
+                                            else "Lowest point of the scale" if position == 0
+                                            else "A point between the lowest and the highest")
             ws.write_string(row, 1, meaning, f["text"])
             self._fit_row(ws, row, [(meaning, 100, TEXT_FONT)])
             row += 1
