@@ -147,17 +147,17 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
 
 def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
     person = f.respondent
-    return Entry(person.name, person.organisation, person.email, person.contact, f.workbook.name, f.sha256,
-                 framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
+    return Entry(person.name, person.organisation, person.email, person.contact, person.group, f.workbook.name,
+                 f.sha256, framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
                  built_at, f.build_id)
 
 
 def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
     """A respondent re-issued by name alone keeps the name and details the manifest records for them."""
     entry = kept.entry(person.name) if kept else None
-    if entry is None or person.organisation or person.email or person.contact:
+    if entry is None or person.organisation or person.email or person.contact or person.group:
         return person
-    return Respondent(entry.respondent, entry.organisation, entry.email, entry.contact)
+    return kept.people[kept.entries.index(entry)]
 
 
 def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
