@@ -1,0 +1,341 @@
+"""The tools that change returns as respondents do: filling by label, and editing in LibreOffice.
+
+tests/fill_by_label.py fills a built workbook by reading the labels a person sees;
+tests/lo_uno_edit.py then unprotects its sheets with the password in a real LibreOffice,
+sorts, inserts and deletes rows and columns, types outside the tables, copies a sheet,
+adds a comment and an error formula, and saves as .xlsx and .ods. These tests check that
+each edit really happened, in the saved files as openpyxl and python-calamine read them,
+and that the tool's report says truly where every typed value went, so that tests of
+reading can trust it.
+
+Without soffice or a Python that can import uno the LibreOffice tests are skipped, with
+the reason; under CI=true they fail instead, since CI must run them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import Font, Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
+
+from conftest import BUNDLED, build
+from fill_by_label import fill_by_label, find_fields
+
+HERE = Path(__file__).resolve().parent
+EDIT = HERE / "lo_uno_edit.py"
+UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+RUN_SECONDS = 180
+PART = "Part 1 Commissioning standards"  # the one section sheet of wales-commissioning
+PLAN = "Action plan"
+COPY = "Part 1 (copy)"
+LAST_ROW = 1048576
+
+
+# -- filling by label, without LibreOffice ---------------------------------------------------
+def small_workbook(path: Path) -> Path:
+    """A protected sheet as a person sees it: a title, a header row with Ref, two answer rows."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Answers"
+    bold = Font(bold=True)
+    sheet["A1"] = "Our standards"
+    sheet["A1"].font = bold
+    for col, text in zip("ABCDE", ["Ref", "Standard", "Rating (pick)", "Evidence", "Secret"]):
+        sheet[f"{col}3"], sheet[f"{col}3"].font = text, bold
+    for row, (ref, text) in enumerate([("1.1", "We plan"), ("1.2", "We review")], start=4):
+        sheet[f"A{row}"], sheet[f"B{row}"] = ref, text
+        for col in "CDE":
+            sheet[f"{col}{row}"].protection = Protection(locked=False)
+    sheet["B7"] = "Overall comment"
+    sheet["B7"].font = bold
+    sheet["C7"].protection = Protection(locked=False)
+    sheet.column_dimensions["E"].hidden = True
+    workbook.create_sheet("Lists")["A1"], workbook["Lists"]["A2"] = "Good", "Poor"
+    workbook.defined_names["ratings"] = DefinedName("ratings", attr_text="Lists!$A$1:$A$2")
+    rule = DataValidation(type="list", formula1="ratings")
+    rule.add("C4:C5")
+    sheet.add_data_validation(rule)
+    dates = DataValidation(type="date", operator="greaterThan", formula1="36526")
+    dates.add("C7")
+    sheet.add_data_validation(dates)
+    sheet.protection.sheet = True
+    workbook["Lists"].sheet_state = "hidden"
+    workbook.save(path)
+    return path
+
+
+def test_fields_are_named_by_the_labels_a_person_reads(tmp_path):
+    fields = {f.cell: f for f in find_fields(small_workbook(tmp_path / "small.xlsx"))}
+    assert set(fields) == {"C4", "D4", "C5", "D5", "C7"}, "hidden column E and the hidden sheet are not offered"
+    assert fields["D5"].key == ("Answers", "1.2", "Evidence")
+    assert (fields["D5"].row_label, fields["C4"].row_label) == ("We review", "We plan")
+    assert fields["C4"].choices == ("Good", "Poor"), "list behind a defined name"
+    assert fields["C7"].key == ("Answers", "Overall comment", "Rating (pick)")
+    assert fields["C7"].ref is None and fields["C7"].is_date
+
+
+def test_filling_by_label_types_plausible_values_only_into_answer_cells(tmp_path):
+    source = small_workbook(tmp_path / "small.xlsx")
+    filled = fill_by_label(source, tmp_path / "filled.xlsx", seed=3)
+    sheet = openpyxl.load_workbook(tmp_path / "filled.xlsx")["Answers"]
+    assert filled.typed[("Answers", "1.1", "Evidence")] == "evidence for 1.1 / Evidence [2]"
+    assert filled.typed[("Answers", "1.2", "Rating (pick)")] in ("Good", "Poor")
+    assert isinstance(filled.typed[("Answers", "Overall comment", "Rating (pick)")], dt.date)
+    for (_, cell), value in filled.cells.items():
+        found = sheet[cell].value
+        assert (found.date() if isinstance(found, dt.datetime) else found) == value
+    assert sheet["B4"].value == "We plan" and sheet["E4"].value is None
+    assert filled.ambiguous == []
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_filling_by_label_fills_every_built_workbook(framework_id, tmp_path):
+    source = build(framework_id, tmp_path, names=("Housing",))[0]
+    filled = fill_by_label(source, tmp_path / "filled.xlsx", seed=1)
+    assert len(filled.cells) == len(filled.fields) > 20
+    texts = [v for v in filled.cells.values() if isinstance(v, str) and v.startswith("evidence for ")]
+    assert len(texts) == len(set(texts)), "every typed text can be told apart"
+    for f in filled.fields:
+        value = filled.cells[(f.sheet, f.cell)]
+        assert value in f.choices if f.choices else isinstance(value, dt.date) if f.is_date else value in texts
+    before = openpyxl.load_workbook(source)
+    after = openpyxl.load_workbook(tmp_path / "filled.xlsx")
+    for sheet in before.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if (sheet.title, cell.coordinate) not in filled.cells:  # openpyxl keeps no empty text
+                    assert after[sheet.title][cell.coordinate].value == (cell.value if cell.value != "" else None)
+
+
+# -- LibreOffice ---------------------------------------------------------------------------
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+
+
+@pytest.fixture(scope="module")
+def soffice() -> str:
+    found = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
+    reason = None if found else "LibreOffice (soffice) is not installed"
+    if found and not Path(UNO_PYTHON).exists():
+        reason = f"{UNO_PYTHON}, the Python with LibreOffice's UNO bridge, is missing (set SHEETKIT_UNO_PYTHON)"
+    elif found:
+        probe = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, text=True, timeout=60,
+                               env=_clean_env())
+        if probe.returncode:
+            reason = f"{UNO_PYTHON} cannot import uno (install python3-uno): {probe.stderr.strip()[-200:]}"
+    if reason and IN_CI:
+        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
+    if reason:
+        pytest.skip(reason)
+    return found
+
+
+def lo_edit(soffice: str, source: Path, edits: list, out_base: Path, password: str = "secret"):
+    """Run tests/lo_uno_edit.py; (exit status, report)."""
+    plan = out_base.parent / f"{out_base.name}.edits.json"
+    plan.write_text(json.dumps(edits, ensure_ascii=False, indent=1), encoding="utf-8")
+    run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", password, "--timeout",
+                          str(RUN_SECONDS), str(source), str(plan), str(out_base)],
+                         capture_output=True, text=True, timeout=RUN_SECONDS + 30, env=_clean_env())
+    try:
+        return run.returncode, json.loads(run.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"lo_uno_edit.py printed no report (exit {run.returncode}):\n{run.stdout[-2000:]}\n"
+                    f"{run.stderr[-2000:]}")
+
+
+EDITS = [  # rows and columns as they are when each edit is made
+    {"op": "sort_rows", "sheet": PART, "rows": [5, 17], "by": "D", "descending": True},           # 0
+    {"op": "insert_row", "sheet": PART, "before": 9,
+     "texts": {"B": "A standard of our own", "E": "evidence typed in an inserted row"}},          # 1
+    {"op": "insert_column", "sheet": PART, "before": "D",
+     "texts": {"4": "Our notes", "6": "note typed in an inserted column"}},                      # 2
+    {"op": "delete_column", "sheet": PART, "column": "C"},                                       # 3 Guidance
+    {"op": "delete_row", "sheet": PART, "row": 3},                                               # 4 a blank row
+    {"op": "hide_column", "sheet": PART, "column": "G"},                                         # 5 Who
+    {"op": "add_comment", "sheet": PART, "cell": "D4", "text": "Rating agreed at the team meeting"},  # 6
+    {"op": "type", "sheet": PART, "cell": "J5", "text": "A note beside the table"},              # 7
+    {"op": "type", "sheet": PART, "cell": "B20", "text": "A note below the table"},              # 8
+    {"op": "sort_single_column", "sheet": PLAN, "column": "C", "rows": [5, 34]},                 # 9
+    {"op": "move_range", "sheet": PLAN, "range": "A6:I6", "to": "A45"},                          # 10
+    {"op": "delete_row", "sheet": PLAN, "row": 34},                                              # 11 the last action
+    {"op": "type", "sheet": PLAN, "cell": "C38", "text": "An action typed below the table"},     # 12
+    {"op": "set_formula", "sheet": PLAN, "cell": "C40", "formula": "=NA()"},                     # 13
+    {"op": "copy_sheet", "sheet": PART, "new_name": COPY},                                       # 14
+    {"op": "type", "sheet": COPY, "cell": "E5", "text": "typed in the copied sheet"},            # 15
+]
+ITEM_ROWS = [*range(4, 8), *range(9, 18)]  # where Part 1's thirteen standards are after the edits
+INSERTED_ROW = 8
+
+
+@pytest.fixture(scope="module")
+def edited(soffice, tmp_path_factory) -> dict:
+    """A wales-commissioning return filled by label, then edited in one LibreOffice run."""
+    out = tmp_path_factory.mktemp("edited")
+    source = build("wales-commissioning", out, names=("Housing",))[0]
+    filled = fill_by_label(source, out / "filled.xlsx", seed=7)
+    status, report = lo_edit(soffice, out / "filled.xlsx", EDITS, out / "edited")
+    assert "error" not in report, report["error"]
+    assert status == 0 and report["tracking_errors"] == []
+    return {"filled": filled, "report": report, "xlsx": Path(report["outputs"]["xlsx"]),
+            "ods": Path(report["outputs"]["ods"])}
+
+
+def sheet_values(path: Path, sheet: str) -> dict[str, object]:
+    """{cell: value} of a saved file's non-empty cells, as python-calamine reads them."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return {f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}": v for r, row in enumerate(rows)
+            for c, v in enumerate(row) if v != ""}
+
+
+def same(found, typed) -> bool:
+    if isinstance(typed, dt.date):
+        return isinstance(found, dt.date) and found.timetuple()[:3] == typed.timetuple()[:3]
+    return found == typed
+
+
+@pytest.mark.libreoffice
+def test_every_typed_value_is_where_the_report_says(edited):
+    """The report's "tracked" positions, checked against both saved files."""
+    tracked = {(t["sheet"], t["cell"]): t for t in edited["report"]["tracked"]}
+    workbook = openpyxl.load_workbook(edited["xlsx"])
+    ods = {name: sheet_values(edited["ods"], name) for name in (PART, PLAN)}
+    lost = {}
+    for (sheet, cell), typed in edited["filled"].cells.items():
+        entry = tracked[(sheet, cell)]
+        if entry["now"] is None:
+            lost[(sheet, cell)] = typed, entry["lost"]
+            continue
+        assert same(workbook[sheet][entry["now"]].value, typed), (sheet, cell, entry["now"])
+        assert same(ods[sheet][entry["now"]], typed), (sheet, cell, entry["now"])
+    # only the last action's eight answer cells, deleted with their row (one came there by the sort)
+    assert len(lost) == 8 and all(how == {"edit": 11, "how": "deleted"} for _, how in lost.values())
+    removed = {cell["shown"] for cell in edited["report"]["edits"][11]["removed"]}
+    assert {typed for typed, _ in lost.values() if isinstance(typed, str)} <= removed
+
+
+@pytest.mark.libreoffice
+def test_sorting_a_section_moves_whole_rows(edited):
+    sort = edited["report"]["edits"][0]
+    assert sorted(sort["order"]) == list(range(5, 18)) and sort["order"] != sorted(sort["order"])
+    sheet = openpyxl.load_workbook(edited["xlsx"])[PART]
+    ratings = [sheet[f"D{r}"].value for r in ITEM_ROWS]
+    assert ratings == sorted(ratings, reverse=True), "sorted by rating, highest first"
+    headers = {sheet.cell(3, c).value: c for c in range(1, 9)}
+    for (name, ref, header), typed in edited["filled"].typed.items():
+        if name == PART:  # found again by its Ref and its header, as a reader would
+            row = next(r for r in ITEM_ROWS if sheet[f"A{r}"].value == ref)
+            assert same(sheet.cell(row, headers[header]).value, typed), (ref, header)
+
+
+@pytest.mark.libreoffice
+def test_rows_and_columns_inserted_and_deleted(edited):
+    report = edited["report"]["edits"]
+    sheet = openpyxl.load_workbook(edited["xlsx"])[PART]
+    assert [c.value for c in sheet[3]][:8] == [
+        "Ref", "Standard", "Our notes", "How far do we meet this standard? (pick)", "Evidence (type here)",
+        "What actions do we need to take? (type here)", "Who (type here)", "By when (type here)"]
+    assert (sheet[f"A{INSERTED_ROW}"].value, sheet[f"B{INSERTED_ROW}"].value) == (None, "A standard of our own")
+    assert sheet[f"E{INSERTED_ROW}"].value == "evidence typed in an inserted row"
+    assert sheet["C5"].value == "note typed in an inserted column"
+    assert report[3]["deleted"] == ["C"] and len(report[3]["removed"]) == 14  # Guidance and 13 texts
+    assert report[3]["removed"][0] == {"cell": "C4", "shown": "Guidance"}
+    assert report[4] | {"deleted": [3], "removed": []} == report[4]
+    assert report[11]["removed"][0] == {"cell": "A34", "shown": "30"}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_writes_an_empty_last_row_after_a_row_is_deleted(edited):
+    """LibreOffice 7.4, saving .xlsx after a row was deleted, ends the sheet's data with an
+    empty <row r="1048576"> (no cells in it) and a dimension reaching it, so openpyxl's
+    read-only mode reports 1048576 rows while its normal mode, skipping the empty row, reports
+    the real ones: a reader must take that row neither for content nor for a bomb. Sheets with
+    no deleted row get none."""
+    with zipfile.ZipFile(edited["xlsx"]) as archive:
+        names = openpyxl.load_workbook(edited["xlsx"], read_only=True).sheetnames
+        parts = {name: archive.read(f"xl/worksheets/sheet{n + 1}.xml").decode() for n, name in enumerate(names)}
+    for name in (PART, COPY, PLAN):
+        last = re.search(rf'<row r="{LAST_ROW}"[^>]*>(.*?)</row>', parts[name])
+        assert last and last[1] == "", name
+        assert re.search(rf'<dimension ref="A1:[A-Z]+{LAST_ROW}"/>', parts[name]), name
+    for name in ("Start", "Scale"):
+        assert f'<row r="{LAST_ROW}"' not in parts[name]
+    assert openpyxl.load_workbook(edited["xlsx"], read_only=True)[PART].max_row == LAST_ROW
+    assert openpyxl.load_workbook(edited["xlsx"])[PART].max_row == 20  # B20, the note below the table
+
+
+@pytest.mark.libreoffice
+def test_hidden_column_comment_and_protection(edited):
+    report = edited["report"]
+    workbook = openpyxl.load_workbook(edited["xlsx"])
+    sheet = workbook[PART]
+    assert sheet.column_dimensions["G"].hidden and report["sheets"][2]["hidden_columns"] == ["G"]
+    assert sheet["D4"].comment.text == "Rating agreed at the team meeting"
+    assert report["sheets"][2]["comments"] == [{"cell": "D4", "text": "Rating agreed at the team meeting"}]
+    assert "Rating agreed at the team meeting" in zipfile.ZipFile(edited["ods"]).read("content.xml").decode()
+    assert all(ws.protection.sheet for ws in workbook.worksheets), "every sheet protected again"
+    assert report["edits"][0]["unprotected"] and report["edits"][9]["unprotected"]
+    tables = re.findall(r"<table:table [^>]*>", zipfile.ZipFile(edited["ods"]).read("content.xml").decode())
+    assert len(tables) == 6 and all('table:protected="true"' in t for t in tables)
+
+
+@pytest.mark.libreoffice
+def test_text_typed_outside_the_tables(edited):
+    part, plan = sheet_values(edited["xlsx"], PART), sheet_values(edited["ods"], PLAN)
+    assert part["J5"] == "A note beside the table" and part["B20"] == "A note below the table"
+    assert plan["C38"] == "An action typed below the table"
+
+
+@pytest.mark.libreoffice
+def test_a_single_column_sort_breaks_rows_apart(edited):
+    sort = edited["report"]["edits"][9]
+    assert sort["after"][:29] == sorted(sort["before"], key=str.casefold)[:29] != sort["before"][:29]
+    sheet = openpyxl.load_workbook(edited["xlsx"])[PLAN]
+    number = re.compile(r"evidence for (\d+) / ")
+    rows = [r for r in range(5, 34) if r != 6]
+    actions = [number.match(sheet[f"C{r}"].value)[1] for r in rows]
+    owners = [number.match(sheet[f"D{r}"].value)[1] for r in rows]
+    numbers = [str(sheet[f"A{r}"].value) for r in rows]
+    assert owners == numbers, "the other columns keep their rows"
+    assert actions != numbers, "the Action column no longer matches its rows"
+
+
+@pytest.mark.libreoffice
+def test_moved_row_formula_error_and_copied_sheet(edited):
+    report, filled = edited["report"], edited["filled"]
+    workbook = openpyxl.load_workbook(edited["xlsx"])
+    plan = workbook[PLAN]
+    assert plan["A44"].value == 2 and plan["D44"].value == filled.typed[(PLAN, "2", "Owner")]
+    assert all(plan.cell(6, c).value is None for c in range(1, 10)), "moved away, not copied"
+    assert report["edits"][13] | {"shown": "#N/A", "error": 32767} == report["edits"][13]
+    assert plan["C40"].value == "=NA()"
+    assert openpyxl.load_workbook(edited["xlsx"], data_only=True)[PLAN]["C40"].value == "#N/A"
+    # python-calamine 0.9.1 reads a cached error as an empty cell, in .xlsx and .ods alike
+    assert "C40" not in sheet_values(edited["xlsx"], PLAN) and "C40" not in sheet_values(edited["ods"], PLAN)
+    assert workbook.sheetnames.index(COPY) == 3 == report["edits"][14]["index"]
+    copy = workbook[COPY]
+    assert copy.protection.sheet and copy["E5"].value == "typed in the copied sheet"
+    assert [c.value for c in copy[3]] == [c.value for c in workbook[PART][3]]
+
+
+@pytest.mark.libreoffice
+def test_a_wrong_password_is_reported_and_nothing_is_saved(soffice, tmp_path):
+    source = build("wales-commissioning", tmp_path, names=("Housing",))[0]
+    status, report = lo_edit(soffice, source, EDITS[:1], tmp_path / "wrong", password="not the password")
+    assert status == 1 and "password does not unprotect sheet" in report["error"]
+    assert report["edits"][0]["error"].startswith("the password does not unprotect")
+    assert not (tmp_path / "wrong.xlsx").exists() and not (tmp_path / "wrong.ods").exists()
+    assert "outputs" not in report
