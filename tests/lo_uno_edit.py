@@ -7,9 +7,9 @@ bridge (on Debian and Ubuntu, the system /usr/bin/python3 with the python3-uno p
     /usr/bin/python3 tests/lo_uno_edit.py INPUT.xlsx EDITS.json OUT_BASENAME --password secret
 
 EDITS.json is a list of edits, applied in order, or an object ``{"password": "...",
-"reprotect": true, "edits": [...]}``. Rows are numbered from 1 and columns are letters, as
-a person sees them, and every address is read *at the time of that edit* (after the edits
-before it). Each edit names its "op" and "sheet":
+"reprotect": true, "seed": 0, "edits": [...]}``. Rows are numbered from 1 and columns are
+letters, as a person sees them, and every address is read *at the time of that edit* (after
+the edits before it). Each edit names its "op" and "sheet":
 
 ``sort_rows``          {"rows": [5, 17], "by": "D", "descending": true, "columns": ["A", "H"]}
     Data > Sort of whole table rows (columns default to A..the last used column) by one column.
@@ -26,7 +26,18 @@ before it). Each edit names its "op" and "sheet":
 ``type``               {"cell": "J6", "text": "..."} or {"cell": "J6", "value": 3}
 ``set_formula``        {"cell": "C40", "formula": "=NA()"}
 ``add_comment``        {"cell": "D5", "text": "..."}
-``copy_sheet``         {"new_name": "Copy", "position": 3}  (position from 0; default: after it)
+``copy_sheet``         {"new_name": "Copy", "position": 3, "texts": {"E5": "..."}}
+    Copies the sheet (position from 0; default: after it), then types the texts into the copy.
+
+An edit ``{"op": "...", "choose": true}`` (with or without "sheet") is made concrete by the
+tool, from the document as it stands, the way a respondent picks what to change: the sheet
+(one with a table, i.e. a "Ref" or "#" header above rows holding unlocked cells), a run of
+adjacent answer rows to sort and an answer column to sort by, a row of the table to insert
+before, an answer column to insert before, a framework-text column (not Ref) to delete, a
+blank row or the table's last row to delete, an answer cell to comment on or overwrite with
+=NA(), a place beside or below the table to type in, a table row to move below it. Texts
+it types say "typed by edit N (op)". It draws from random.Random(f"{seed}:{N}"), so a run
+is repeatable; the report shows the concrete edit with "chosen": true.
 
 Text is put into cells through the API (XCell.setString), as pasting does: it is never
 parsed as a number, date or formula. Sheets are unprotected with the password before their
@@ -52,7 +63,8 @@ The JSON report on stdout::
 
 "cells" lists every non-empty cell of every sheet (hidden ones too), row by row, as the
 document stood when it was saved. "tracked" follows every cell that held something in the
-input through the edits (a copied sheet's cells are new, not tracked); the tool checks that
+input, and every cell an edit typed into (those have "typed_by": the edit's index), through
+the edits (a copied sheet's own cells are copies, not tracked); the tool checks that
 each one's content is really found at "now" and lists any that is not under
 "tracking_errors", which should stay empty. What each edit adds to its entry:
 
@@ -82,6 +94,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import sys
@@ -220,6 +233,9 @@ class Tracker:
     def __init__(self, cells: list[dict]):
         self.cells = [dict(cell, _at=lo.cell_position(cell["cell"])) for cell in cells]
 
+    def add(self, cell: dict, edit: int) -> None:
+        self.cells.append(dict(cell, typed_by=edit, _at=lo.cell_position(cell["cell"])))
+
     def move(self, sheet: str, edit: int, where, how: str) -> None:
         """Apply where(col, row) -> (col, row), or None when the edit lost the cell, to a sheet's cells."""
         for cell in self.cells:
@@ -298,6 +314,21 @@ class Editor:
     def moved(self, sheet, where, how: str = "overwritten") -> None:
         self.tracker.move(sheet.getName(), self.edit, where, how)
 
+    def put(self, sheet, col: int, row: int, text: str) -> dict:
+        """Type text into a cell that an insertion or a copy has just made."""
+        sheet.getCellByPosition(col, row).setString(str(text))
+        self.follow(sheet, col, row)
+        return {"cell": address(col, row), "text": str(text)}
+
+    def follow(self, sheet, col: int, row: int) -> None:
+        """Track a cell this edit has just filled, from here to the saved file."""
+        cell = sheet.getCellByPosition(col, row)
+        kind = cell.getType().value
+        value = cell.getString() if kind == "TEXT" else None if cell.getError() else cell.getValue()
+        entry = describe(sheet, sheet.getName(), col, row, cell.getFormula(), value)
+        entry.pop("_at")
+        self.tracker.add(entry, self.edit)
+
     def sheet(self, name: str, entry: dict):
         if not isinstance(name, str) or not self.sheets.hasByName(name):
             raise EditError(f"no sheet '{name}' (sheets: {', '.join(self.sheets.getElementNames())})")
@@ -310,11 +341,13 @@ class Editor:
             entry["unprotected"] = True
         return sheet
 
-    def apply(self, n: int, edit: dict) -> dict:
-        entry, self.edit = dict(edit), n
-        op = edit.get("op")
+    def apply(self, n: int, edit: dict, seed=0) -> dict:
+        op, self.edit = edit.get("op"), n
         if op not in OPS:
             raise EditError(f"unknown op '{op}'; use one of {', '.join(OPS)}")
+        if edit.get("choose"):
+            edit = choose(self.sheets, edit, random.Random(f"{seed}:{n}"), n)
+        entry = dict(edit)
         if op == "copy_sheet":
             self.copy_sheet(edit, entry)
         else:
@@ -356,15 +389,15 @@ class Editor:
         sheet.getRows().insertByIndex(row, count)
         self.moved(sheet, shifted(row, count, 1))
         entry["inserted"] = list(range(row + 1, row + count + 1))
-        entry["typed"] = [type_text(sheet, col_index(col), row, text) for col, text in edit.get("texts", {}).items()]
+        entry["typed"] = [self.put(sheet, col_index(col), row, text) for col, text in edit.get("texts", {}).items()]
 
     def insert_column(self, sheet, edit: dict, entry: dict) -> None:
         col, count = col_index(edit["before"]), int(edit.get("count", 1))
         sheet.getColumns().insertByIndex(col, count)
         self.moved(sheet, shifted(col, count, 0))
         entry["inserted"] = [col_letter(c) for c in range(col, col + count)]
-        entry["typed"] = [type_text(sheet, col, row_number(int(r)) - 1, text)
-                          for r, text in edit.get("texts", {}).items()]
+        texts = edit.get("texts", {}).items()
+        entry["typed"] = [self.put(sheet, col, row_number(int(r)) - 1, text) for r, text in texts]
 
     def delete_row(self, sheet, edit: dict, entry: dict) -> None:
         row, count = row_number(edit["row"]) - 1, int(edit.get("count", 1))
@@ -406,21 +439,25 @@ class Editor:
 
     # cells
     def type(self, sheet, edit: dict, entry: dict) -> None:
-        cell = sheet.getCellRangeByName(edit["cell"])
-        self.moved(sheet, overwritten(*lo.cell_position(edit["cell"])))
+        col, row = lo.cell_position(edit["cell"])
+        self.moved(sheet, overwritten(col, row))
+        cell = sheet.getCellByPosition(col, row)
         if "value" in edit:
             cell.setValue(float(edit["value"]))
         else:
             cell.setString(str(edit["text"]))
         entry["shown"] = cell.getString()
+        self.follow(sheet, col, row)
 
     def set_formula(self, sheet, edit: dict, entry: dict) -> None:
-        cell = sheet.getCellRangeByName(edit["cell"])
-        self.moved(sheet, overwritten(*lo.cell_position(edit["cell"])))
+        col, row = lo.cell_position(edit["cell"])
+        self.moved(sheet, overwritten(col, row))
+        cell = sheet.getCellByPosition(col, row)
         cell.setFormula(edit["formula"])
         self.doc.calculateAll()
         error = cell.getError()
         entry.update(shown=cell.getString(), value=None if error else cell.getValue(), error=error)
+        self.follow(sheet, col, row)
 
     def add_comment(self, sheet, edit: dict, entry: dict) -> None:
         col, row = lo.cell_position(edit["cell"])
@@ -440,6 +477,9 @@ class Editor:
         entry.update(index=names.index(new_name), protected=bool(copy.isProtected()), sheets=names)
         if copy.isProtected():
             self.to_protect.append(new_name)
+        if edit.get("texts"):
+            copy = self.sheet(new_name, entry)
+            entry["typed"] = [self.put(copy, *lo.cell_position(cell), text) for cell, text in edit["texts"].items()]
 
 
 def sort(block, field: int, descending: bool) -> None:
@@ -452,9 +492,122 @@ def sort(block, field: int, descending: bool) -> None:
     uno.invoke(block, "sort", (tuple(descriptor),))
 
 
-def type_text(sheet, col: int, row: int, text: str) -> dict:
-    sheet.getCellByPosition(col, row).setString(str(text))
-    return {"cell": address(col, row), "text": str(text)}
+# -- edits chosen at random, as a respondent might make them --------------------------------
+class Table:
+    """One sheet as a respondent sees its table: the Ref (or #) header, answer rows and columns."""
+
+    def __init__(self, sheets, name: str):
+        sheet = sheets.getByName(name)
+        self.name, self.sheet_names = name, set(sheets.getElementNames())
+        ends = sheet.queryContentCells(CONTENT_FLAGS).getRangeAddresses()
+        self.width = max((r.EndColumn for r in ends), default=-1) + 1
+        self.height = max((r.EndRow for r in ends), default=-1) + 1
+        area = sheet.getCellRangeByPosition(0, 0, self.width + 2, self.height + 5)
+        self.texts = [[str(v).strip() if v != "" else "" for v in row] for row in area.getDataArray()]
+        self.unlocked = set()
+        formats = area.getUniqueCellFormatRanges()
+        for i in range(formats.getCount()):
+            ranges = formats.getByIndex(i)
+            if not ranges.getPropertyValue("CellProtection").IsLocked:
+                self.unlocked |= {(c, r) for a in ranges.getRangeAddresses() for c in range(a.StartColumn, a.EndColumn + 1)
+                                  for r in range(a.StartRow, a.EndRow + 1)}
+        self.header = next((r for r, row in enumerate(self.texts) if any(t.lower() in ("ref", "#") for t in row)), None)
+        self.rows, self.columns, self.ref = [], [], None
+        if self.header is not None:
+            self.ref = next(c for c, t in enumerate(self.texts[self.header]) if t.lower() in ("ref", "#"))
+            self.rows = sorted({r for c, r in self.unlocked if r > self.header and self.texts[r][self.ref]})
+            self.columns = sorted({c for c, r in self.unlocked if r in self.rows})
+
+    def runs(self) -> list[list[int]]:
+        """Runs of adjacent answer rows, the blocks a respondent would select to sort."""
+        runs: list[list[int]] = []
+        for r in self.rows:
+            if runs and runs[-1][-1] == r - 1:
+                runs[-1].append(r)
+            else:
+                runs.append([r])
+        return [run for run in runs if len(run) > 1]
+
+    def text_columns(self) -> list[int]:
+        """Columns of framework text under a header (statements, guidance, prompts), not Ref."""
+        return [c for c, t in enumerate(self.texts[self.header]) if t and c != self.ref and c not in self.columns]
+
+    def blank_rows(self) -> list[int]:
+        return [r for r in range(1, self.height) if not any(self.texts[r]) and not any(
+            (c, r) in self.unlocked for c in range(self.width))]
+
+
+def choose(sheets, edit: dict, rng: random.Random, n: int) -> dict:
+    """A concrete edit of the kind `edit` names, on its sheet or on any sheet with a table."""
+    op = edit["op"]
+    names = [edit["sheet"]] if edit.get("sheet") else [
+        sheets.getByIndex(i).getName() for i in range(sheets.getCount()) if sheets.getByIndex(i).IsVisible]
+    rng.shuffle(names)
+    tables = (t for t in (Table(sheets, name) for name in names) if t.rows and CHOOSERS[op][0](t))
+    table = next(tables, None)  # the first that will do, in a random order: reading sheets is slow
+    if table is None:
+        raise EditError(f"no sheet where a respondent could make a '{op}' edit")
+    chosen = {"op": op, "sheet": table.name, "chosen": True}
+    chosen.update(CHOOSERS[op][1](table, rng, f"typed by edit {n} ({op})"))
+    return chosen
+
+
+def _cell(table: Table, rng: random.Random) -> str:
+    return address(rng.choice(table.columns), rng.choice(table.rows))
+
+
+def _sort_rows(t: Table, rng: random.Random, _text: str) -> dict:
+    run = rng.choice(t.runs())
+    return {"rows": [run[0] + 1, run[-1] + 1], "by": col_letter(rng.choice(t.columns)),
+            "descending": rng.random() < 0.5}
+
+
+def _sort_single_column(t: Table, rng: random.Random, _text: str) -> dict:
+    run = rng.choice(t.runs())
+    return {"column": col_letter(rng.choice(t.columns)), "rows": [run[0] + 1, run[-1] + 1],
+            "descending": rng.random() < 0.5}
+
+
+def _delete_row(t: Table, rng: random.Random, _text: str) -> dict:
+    return {"row": rng.choice(t.blank_rows() + [t.rows[-1]]) + 1}
+
+
+def _move_range(t: Table, rng: random.Random, _text: str) -> dict:
+    row = rng.choice(t.rows) + 1
+    return {"range": f"A{row}:{col_letter(max(t.width, 1) - 1)}{row}", "to": f"A{t.height + 3}"}
+
+
+def _type(t: Table, rng: random.Random, text: str) -> dict:
+    beside = address(t.width + rng.randint(0, 2), rng.choice(t.rows))
+    below = address(rng.choice(range(max(t.width, 1))), t.height + rng.randint(1, 3))
+    return {"cell": rng.choice([beside, below]), "text": text}
+
+
+def _copy_sheet(t: Table, rng: random.Random, text: str) -> dict:
+    n = 2
+    while f"{t.name[:24]} ({n})" in t.sheet_names:
+        n += 1
+    return {"new_name": f"{t.name[:24]} ({n})", "texts": {_cell(t, rng): text}}
+
+
+CHOOSERS = {  # op: (can it be done on this table?, choose its details)
+    "sort_rows": (lambda t: t.runs(), _sort_rows),
+    "sort_single_column": (lambda t: t.runs(), _sort_single_column),
+    "insert_row": (lambda t: True, lambda t, rng, text: {
+        "before": rng.choice(t.rows) + 1, "texts": {col_letter(rng.choice(t.columns)): text}}),
+    "insert_column": (lambda t: True, lambda t, rng, text: {
+        "before": col_letter(rng.choice(t.columns)), "texts": {str(t.header + 1): "Our notes",
+                                                                str(rng.choice(t.rows) + 1): text}}),
+    "delete_row": (lambda t: True, _delete_row),
+    "delete_column": (lambda t: t.text_columns(), lambda t, rng, _text: {
+        "column": col_letter(rng.choice(t.text_columns()))}),
+    "hide_column": (lambda t: True, lambda t, rng, _text: {"column": col_letter(rng.choice(t.columns))}),
+    "move_range": (lambda t: True, _move_range),
+    "type": (lambda t: True, _type),
+    "set_formula": (lambda t: True, lambda t, rng, _text: {"cell": _cell(t, rng), "formula": "=NA()"}),
+    "add_comment": (lambda t: True, lambda t, rng, text: {"cell": _cell(t, rng), "text": text}),
+    "copy_sheet": (lambda t: True, _copy_sheet),
+}
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -467,8 +620,8 @@ def load_edits(path: str, password: str | None) -> dict:
         raise EditError("the edits must be a list or an object with 'edits'")
     plan["password"] = password if password is not None else plan.get("password", "")
     for n, edit in enumerate(plan["edits"]):
-        if not isinstance(edit, dict) or edit.get("op") not in OPS or not edit.get("sheet"):
-            raise EditError(f"edits[{n}] needs an 'op' (one of {', '.join(OPS)}) and a 'sheet'")
+        if not isinstance(edit, dict) or edit.get("op") not in OPS or not (edit.get("sheet") or edit.get("choose")):
+            raise EditError(f"edits[{n}] needs an 'op' (one of {', '.join(OPS)}) and a 'sheet' (or 'choose')")
     return plan
 
 
@@ -506,7 +659,7 @@ def run(args: argparse.Namespace, report: dict) -> None:
 def apply_all(editor: Editor, plan: dict, report: dict) -> None:
     for n, edit in enumerate(plan["edits"]):
         try:
-            report["edits"].append(editor.apply(n, edit))
+            report["edits"].append(editor.apply(n, edit, plan.get("seed", 0)))
         except Exception as exc:  # a bad edit or a UNO refusal: say which, apply nothing after it
             message = str(exc) if isinstance(exc, EditError) else f"{type(exc).__name__}: {exc}"
             report["edits"].append(dict(edit, error=message))

@@ -26,6 +26,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.styles import Font, Protection
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
@@ -201,6 +202,27 @@ def sheet_values(path: Path, sheet: str) -> dict[str, object]:
             for c, v in enumerate(row) if v != ""}
 
 
+def assert_tracked_in_files(report: dict) -> int:
+    """Every cell the report follows holds, in both saved files, what it held when it was typed."""
+    workbook = openpyxl.load_workbook(report["outputs"]["xlsx"])
+    ods = {name: sheet_values(Path(report["outputs"]["ods"]), name) for name in workbook.sheetnames}
+    checked = 0
+    for entry in report["tracked"]:
+        if entry["now"] is None:
+            continue
+        found, other = workbook[entry["sheet"]][entry["now"]].value, ods[entry["sheet"]].get(entry["now"])
+        where = (entry["sheet"], entry["cell"], entry["now"])
+        if entry["type"] == "TEXT":
+            assert found == entry["value"] == other, where
+        elif entry["type"] == "VALUE":
+            number = to_excel(found) if isinstance(found, dt.datetime) else found
+            assert number == entry["value"], where
+        else:
+            assert str(found).startswith("="), where
+        checked += 1
+    return checked
+
+
 def same(found, typed) -> bool:
     if isinstance(typed, dt.date):
         return isinstance(found, dt.date) and found.timetuple()[:3] == typed.timetuple()[:3]
@@ -210,7 +232,7 @@ def same(found, typed) -> bool:
 @pytest.mark.libreoffice
 def test_every_typed_value_is_where_the_report_says(edited):
     """The report's "tracked" positions, checked against both saved files."""
-    tracked = {(t["sheet"], t["cell"]): t for t in edited["report"]["tracked"]}
+    tracked = {(t["sheet"], t["cell"]): t for t in edited["report"]["tracked"] if "typed_by" not in t}
     workbook = openpyxl.load_workbook(edited["xlsx"])
     ods = {name: sheet_values(edited["ods"], name) for name in (PART, PLAN)}
     lost = {}
@@ -339,3 +361,24 @@ def test_a_wrong_password_is_reported_and_nothing_is_saved(soffice, tmp_path):
     assert report["edits"][0]["error"].startswith("the password does not unprotect")
     assert not (tmp_path / "wrong.xlsx").exists() and not (tmp_path / "wrong.ods").exists()
     assert "outputs" not in report
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_edits_chosen_at_random_are_made_and_followed(soffice, framework_id, tmp_path):
+    """Every kind of edit, its sheet and cells chosen by the tool from what the sheet shows."""
+    source = build(framework_id, tmp_path, names=("Housing",))[0]
+    fill_by_label(source, tmp_path / "filled.xlsx", seed=11)
+    ops = ["sort_rows", "insert_row", "insert_column", "delete_column", "delete_row", "sort_single_column",
+           "type", "copy_sheet", "add_comment", "set_formula", "hide_column", "move_range"]
+    plan = {"seed": framework_id, "edits": [{"op": op, "choose": True} for op in ops]}
+    status, report = lo_edit(soffice, tmp_path / "filled.xlsx", plan, tmp_path / "edited")
+    assert "error" not in report, report["error"]
+    assert status == 0 and report["tracking_errors"] == []
+    assert [e["op"] for e in report["edits"]] == ops and all(e["chosen"] for e in report["edits"])
+    sort, single = report["edits"][0], report["edits"][5]
+    assert sorted(sort["order"]) == list(range(sort["rows"][0], sort["rows"][1] + 1))
+    assert len(single["order"]) == len(single["after"]) == single["rows"][1] - single["rows"][0] + 1
+    typed = [t for t in report["tracked"] if "typed_by" in t]
+    assert {t["typed_by"] for t in typed} >= {1, 2, 6, 7, 9}  # the edits that type something
+    assert assert_tracked_in_files(report) > 200
