@@ -504,13 +504,7 @@ class Table:
         self.height = max((r.EndRow for r in ends), default=-1) + 1
         area = sheet.getCellRangeByPosition(0, 0, self.width + 2, self.height + 5)
         self.texts = [[str(v).strip() if v != "" else "" for v in row] for row in area.getDataArray()]
-        self.unlocked = set()
-        formats = area.getUniqueCellFormatRanges()
-        for i in range(formats.getCount()):
-            ranges = formats.getByIndex(i)
-            if not ranges.getPropertyValue("CellProtection").IsLocked:
-                self.unlocked |= {(c, r) for a in ranges.getRangeAddresses() for c in range(a.StartColumn, a.EndColumn + 1)
-                                  for r in range(a.StartRow, a.EndRow + 1)}
+        self.unlocked = unlocked_cells(area)
         self.header = next((r for r, row in enumerate(self.texts) if any(t.lower() in ("ref", "#") for t in row)), None)
         self.rows, self.columns, self.ref = [], [], None
         if self.header is not None:
@@ -535,6 +529,18 @@ class Table:
     def blank_rows(self) -> list[int]:
         return [r for r in range(1, self.height) if not any(self.texts[r]) and not any(
             (c, r) in self.unlocked for c in range(self.width))]
+
+
+def unlocked_cells(area) -> set[tuple[int, int]]:
+    """(col, row) of every unlocked cell in a block, from its ranges of like formatting."""
+    found = set()
+    formats = area.getUniqueCellFormatRanges()
+    for i in range(formats.getCount()):
+        ranges = formats.getByIndex(i)
+        if not ranges.getPropertyValue("CellProtection").IsLocked:
+            found |= {(c, r) for a in ranges.getRangeAddresses() for c in range(a.StartColumn, a.EndColumn + 1)
+                      for r in range(a.StartRow, a.EndRow + 1)}
+    return found
 
 
 def choose(sheets, edit: dict, rng: random.Random, n: int) -> dict:
