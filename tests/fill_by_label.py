@@ -17,6 +17,8 @@ ingest it and check that each value landed in the field whose label it was typed
 
 ``fill_by_label(source, target)`` returns a ``Filled``: every field found, what was typed
 into each cell, and what was typed keyed by ``(sheet, ref or row label, column header)``.
+After tests/lo_uno_edit.py has changed the filled file, ``followed(filled, report)`` says
+where each of those values is now.
 """
 
 from __future__ import annotations
@@ -204,3 +206,19 @@ def fill_by_label(source: str | Path, target: str | Path, seed: int = 0,
             filled.typed[field_.key] = value
     workbook.save(target)
     return filled
+
+
+def followed(filled: Filled, report: dict) -> dict[tuple, dict]:
+    """Where each value typed by label went, by key, from the report of tests/lo_uno_edit.py.
+
+    {key: {"value": what was typed, "sheet", "cell": where it was typed, "now": where it is
+    after the edits (None if lost), "lost": {"edit", "how"} or None}}, for unambiguous keys.
+    """
+    tracked = {(t["sheet"], t["cell"]): t for t in report["tracked"] if "typed_by" not in t}
+    found = {}
+    for field_ in filled.fields:
+        if field_.key in filled.typed and (field_.sheet, field_.cell) in filled.cells:
+            entry = tracked[(field_.sheet, field_.cell)]
+            found[field_.key] = {"value": filled.typed[field_.key], "sheet": field_.sheet, "cell": field_.cell,
+                                 "now": entry["now"], "lost": entry.get("lost")}
+    return found

@@ -32,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from conftest import BUNDLED, build
-from fill_by_label import fill_by_label, find_fields
+from fill_by_label import fill_by_label, find_fields, followed
 
 HERE = Path(__file__).resolve().parent
 EDIT = HERE / "lo_uno_edit.py"
@@ -177,6 +177,7 @@ EDITS = [  # rows and columns as they are when each edit is made
     {"op": "set_formula", "sheet": PLAN, "cell": "C40", "formula": "=NA()"},                     # 13
     {"op": "copy_sheet", "sheet": PART, "new_name": COPY},                                       # 14
     {"op": "type", "sheet": COPY, "cell": "E5", "text": "typed in the copied sheet"},            # 15
+    {"op": "delete_column", "sheet": "Scale", "column": "C"},                                    # 16 an empty one
 ]
 ITEM_ROWS = [*range(4, 8), *range(9, 18)]  # where Part 1's thirteen standards are after the edits
 INSERTED_ROW = 8
@@ -232,17 +233,17 @@ def same(found, typed) -> bool:
 @pytest.mark.libreoffice
 def test_every_typed_value_is_where_the_report_says(edited):
     """The report's "tracked" positions, checked against both saved files."""
-    tracked = {(t["sheet"], t["cell"]): t for t in edited["report"]["tracked"] if "typed_by" not in t}
+    went = followed(edited["filled"], edited["report"])
+    assert len(went) == len(edited["filled"].cells)
     workbook = openpyxl.load_workbook(edited["xlsx"])
     ods = {name: sheet_values(edited["ods"], name) for name in (PART, PLAN)}
     lost = {}
-    for (sheet, cell), typed in edited["filled"].cells.items():
-        entry = tracked[(sheet, cell)]
+    for key, entry in went.items():
         if entry["now"] is None:
-            lost[(sheet, cell)] = typed, entry["lost"]
+            lost[key] = entry["value"], entry["lost"]
             continue
-        assert same(workbook[sheet][entry["now"]].value, typed), (sheet, cell, entry["now"])
-        assert same(ods[sheet][entry["now"]], typed), (sheet, cell, entry["now"])
+        assert same(workbook[entry["sheet"]][entry["now"]].value, entry["value"]), entry
+        assert same(ods[entry["sheet"]][entry["now"]], entry["value"]), entry
     # only the last action's eight answer cells, deleted with their row (one came there by the sort)
     assert len(lost) == 8 and all(how == {"edit": 11, "how": "deleted"} for _, how in lost.values())
     removed = {cell["shown"] for cell in edited["report"]["edits"][11]["removed"]}
@@ -285,7 +286,8 @@ def test_libreoffice_writes_an_empty_last_row_after_a_row_is_deleted(edited):
     empty <row r="1048576"> (no cells in it) and a dimension reaching it, so openpyxl's
     read-only mode reports 1048576 rows while its normal mode, skipping the empty row, reports
     the real ones: a reader must take that row neither for content nor for a bomb. Sheets with
-    no deleted row get none."""
+    no deleted row get none. After a column is deleted (and none inserted) it writes a <col>
+    for the last column, 16384, and leaves the dimension alone."""
     with zipfile.ZipFile(edited["xlsx"]) as archive:
         names = openpyxl.load_workbook(edited["xlsx"], read_only=True).sheetnames
         parts = {name: archive.read(f"xl/worksheets/sheet{n + 1}.xml").decode() for n, name in enumerate(names)}
@@ -295,6 +297,9 @@ def test_libreoffice_writes_an_empty_last_row_after_a_row_is_deleted(edited):
         assert re.search(rf'<dimension ref="A1:[A-Z]+{LAST_ROW}"/>', parts[name]), name
     for name in ("Start", "Scale"):
         assert f'<row r="{LAST_ROW}"' not in parts[name]
+    last_col = re.compile(r'<col [^>]*max="16384" min="16384"[^>]*/>')
+    assert last_col.search(parts["Scale"]) and '<dimension ref="A1:B9"/>' in parts["Scale"]
+    assert not last_col.search(parts[PART]) and not last_col.search(parts["Start"])
     assert openpyxl.load_workbook(edited["xlsx"], read_only=True)[PART].max_row == LAST_ROW
     assert openpyxl.load_workbook(edited["xlsx"])[PART].max_row == 20  # B20, the note below the table
 
