@@ -490,7 +490,7 @@ def test_edits_chosen_at_random_are_made_and_followed(soffice, framework_id, tmp
     source = build(framework_id, tmp_path, names=("Housing",))[0]
     fill_by_label(source, tmp_path / "filled.xlsx", seed=11)
     ops = ["sort_rows", "insert_row", "insert_column", "delete_column", "delete_row", "sort_single_column",
-           "type", "copy_sheet", "add_comment", "set_formula", "hide_column", "move_range"]
+           "type", "copy_sheet", "add_comment", "set_formula", "hide_column", "move_range", "clear"]
     plan = {"seed": framework_id, "edits": [{"op": op, "choose": True} for op in ops]}
     status, report = lo_edit(soffice, tmp_path / "filled.xlsx", plan, tmp_path / "edited")
     assert "error" not in report, report["error"]
@@ -502,3 +502,7 @@ def test_edits_chosen_at_random_are_made_and_followed(soffice, framework_id, tmp
     typed = [t for t in report["tracked"] if "typed_by" in t]
     assert {t["typed_by"] for t in typed} >= {1, 2, 6, 7, 9}  # the edits that type something
     assert assert_tracked_in_files(report) > 200
+    clear = report["edits"][12]  # the last edit, so its addresses are final
+    assert clear["removed"] and not {(clear["sheet"], c["cell"]) for c in clear["removed"]} & {
+        (c["sheet"], c["cell"]) for c in report["cells"]}
+    assert {t["lost"]["how"] for t in report["tracked"] if t.get("lost", {}).get("edit") == 12} == {"cleared"}
