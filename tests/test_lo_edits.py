@@ -6,7 +6,8 @@ sorts, inserts and deletes rows and columns, types outside the tables, copies a 
 adds a comment and an error formula, and saves as .xlsx and .ods. These tests check that
 each edit really happened, in the saved files as openpyxl and python-calamine read them,
 and that the tool's report says truly where every typed value went, so that tests of
-reading can trust it.
+reading can trust it. Edits the tool chooses itself ("choose") are tried on every bundled
+framework and, through hypothesis, in random sequences on partly filled returns.
 
 Without soffice or a Python that can import uno the LibreOffice tests are skipped, with
 the reason; under CI=true they fail instead, since CI must run them.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -25,6 +27,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.styles import Font, Protection
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils import get_column_letter as letter
@@ -45,6 +49,8 @@ RUN_SECONDS = 180
 PLAN = SHEET_ACTIONS
 COPY = "Copied standards"
 LAST_ROW = 1048576
+OPS = ("sort_rows", "sort_single_column", "insert_row", "insert_column", "delete_row", "delete_column",
+       "hide_column", "move_range", "clear", "type", "set_formula", "add_comment", "copy_sheet")
 
 
 # -- filling by label, without LibreOffice ---------------------------------------------------
@@ -508,6 +514,7 @@ def test_edits_chosen_at_random_are_made_and_followed(soffice, framework_id, tmp
     fill_by_label(source, tmp_path / "filled.xlsx", seed=11)
     ops = ["sort_rows", "insert_row", "insert_column", "delete_column", "delete_row", "sort_single_column",
            "type", "copy_sheet", "add_comment", "set_formula", "hide_column", "move_range", "clear"]
+    assert sorted(ops) == sorted(OPS)
     plan = {"seed": framework_id, "edits": [{"op": op, "choose": True} for op in ops]}
     status, report = lo_edit(soffice, tmp_path / "filled.xlsx", plan, tmp_path / "edited")
     assert "error" not in report, report["error"]
@@ -525,3 +532,22 @@ def test_edits_chosen_at_random_are_made_and_followed(soffice, framework_id, tmp
     copied = clear["sheet"] == report["edits"][7]["new_name"]  # a copy's own cells are not followed
     assert {t["lost"]["how"] for t in report["tracked"] if t.get("lost", {}).get("edit") == 12} == (
         set() if copied else {"cleared"})
+
+
+@pytest.mark.libreoffice
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(framework_id=st.sampled_from(BUNDLED), ops=st.lists(st.sampled_from(OPS), min_size=3, max_size=10),
+       seed=st.integers(0, 10_000), share=st.floats(0.3, 1.0))
+def test_random_sequences_of_edits_are_followed(soffice, tmp_path_factory, framework_id, ops, seed, share):
+    """Any sequence of edit kinds, on any partly filled return: made, and every cell followed."""
+    out = tmp_path_factory.mktemp("sequence")
+    source = build(framework_id, out, names=("Housing",))[0]
+    rng = random.Random(seed)
+    fill_by_label(source, out / "filled.xlsx", seed=seed, only=lambda _: rng.random() < share)
+    plan = {"seed": seed, "edits": [{"op": op, "choose": True} for op in ops]}
+    status, report = lo_edit(soffice, out / "filled.xlsx", plan, out / "edited")
+    assert "error" not in report, (plan, report["error"])
+    assert status == 0 and report["tracking_errors"] == []
+    assert [e["op"] for e in report["edits"]] == ops
+    assert assert_tracked_in_files(report) > 100
