@@ -75,7 +75,7 @@ CATALOGUE: dict[str, Code] = {
     # the returns folder
     "container-unreadable": Code(ERROR, "A zip file or saved email in the folder could not be opened safely, so the workbooks inside it were not read.", "Open it yourself with care, save the workbooks into the folder, and run again."),
     "container-empty": Code(WARNING, "A zip file or saved email in the folder holds no workbook.", "No action needed if it was not meant to hold a return."),
-    "outlook-message": Code(ERROR, "An Outlook message (.msg) is in the folder; sheetkit does not open them.", "Open the message in Outlook, save the attached workbook into the folder, and run again."),
+    "outlook-message": Code(ERROR, "An Outlook message (.msg) could not be read, or an attachment in it is itself a message, so a workbook in it may have been missed.", "Open the message in Outlook, save the attached workbook into the folder, and run again."),
     "output-skipped": Code(WARNING, "A file sheetkit wrote itself (a consolidated workbook, responses CSV or manifest) is in the folder and was skipped.", "No action needed; keep outputs outside the returns folder to silence this."),
     "file-skipped": Code(WARNING, "A file in the folder is neither a workbook nor a container of workbooks (a PDF, a Word document, an image...).", "No action needed unless a return was sent in that form; then ask for the workbook."),
 }

@@ -134,11 +134,7 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
     if head.startswith(ZIP_MAGIC):
         _classify_zip(found, path, name, depth, size, suffix)
     elif head.startswith(OLE_MAGIC):
-        if suffix == ".msg" or _is_outlook(path):
-            found.findings.append(Finding("outlook-message", "this is an Outlook message; sheetkit does not open "
-                                          "them. Open it in Outlook, save the attached workbook into the folder "
-                                          "and run again", file=name))
-        else:
+        if not _open_outlook(found, path, name, depth, size):
             _add(found, path, name)
     elif _is_email(head, suffix):
         _open_email(found, path, name, depth, size)
@@ -293,14 +289,60 @@ def _open_email(found: Collection, path: str, name: str, depth: int, size: int) 
     _note_if_empty(found, before, name, "email")
 
 
-def _is_outlook(path: str) -> bool:
+def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int) -> bool:
+    """The workbooks attached to an Outlook message (.msg); False when the file is no message."""
     import olefile
 
     try:
-        with olefile.OleFileIO(path) as ole:
-            return any(entry[0].startswith("__substg1.0_") for entry in ole.listdir())
-    except Exception:  # noqa: BLE001 - a damaged OLE file: the reader reports it
+        ole = olefile.OleFileIO(path)
+    except Exception:  # noqa: BLE001 - a damaged compound file: the reader reports it
         return False
+    with ole:
+        try:
+            entries = ole.listdir(streams=True, storages=True)
+            if not any(e[0].startswith("__substg1.0_") or e[0] == "__properties_version1.0" for e in entries):
+                return False
+            if size > MAX_CONTAINER_BYTES:
+                raise ValueError(f"it is {size / 1e6:.0f} MB")
+            attached = _outlook_attachments(ole, entries)
+        except Exception as exc:  # noqa: BLE001 - olefile raises several types for damaged files
+            found.findings.append(Finding("outlook-message", f"this Outlook message could not be read ({exc}); "
+                                          f"open it in Outlook, save the attached workbook into the folder and "
+                                          f"run again", file=name))
+            return True
+    before = len(found.files)
+    for filename, data in attached:
+        inner = f"{name}{SEPARATOR}{printable(filename)}"
+        if data is None:
+            found.findings.append(Finding("outlook-message", "this attachment is itself a message or too large; open "
+                                          "it in Outlook and save the workbook into the folder", file=inner))
+            continue
+        _classify(found, _extract(found, PurePosixPath(filename.replace("\\", "/")).name, data), inner, depth + 1)
+    _note_if_empty(found, before, name, "Outlook message")
+    return True
+
+
+def _outlook_attachments(ole, entries: list[list[str]]) -> list[tuple[str, bytes | None]]:
+    """(file name, bytes) of each attachment of a .msg: its long name and its binary data stream
+    (MS-OXMSG: PidTagAttachLongFilename 3707, PidTagAttachFilename 3704, PidTagAttachDataBinary 3701)."""
+    attached = []
+    for folder in sorted({e[0] for e in entries if len(e) > 1 and e[0].startswith("__attach_version1.0_#")}):
+        streams = {e[1]: e for e in entries if e[0] == folder and len(e) == 2}
+        filename = next((_outlook_text(ole, streams[s]) for s in ("__substg1.0_3707001F", "__substg1.0_3704001F",
+                         "__substg1.0_3707001E", "__substg1.0_3704001E") if s in streams), "") or folder
+        data_stream = streams.get("__substg1.0_37010102")
+        if data_stream is None or ole.get_size(data_stream) > MAX_FILE_BYTES:
+            attached.append((filename, None))
+        else:
+            attached.append((filename, ole.openstream(data_stream).read()))
+    return attached
+
+
+def _outlook_text(ole, entry: list[str]) -> str:
+    raw = ole.openstream(entry).read(4096)
+    if entry[-1].endswith("001F"):
+        return raw.decode("utf-16-le", "replace").rstrip("\x00")
+    return raw.decode("cp1252", "replace").rstrip("\x00")
 
 
 def _own_csv(head: bytes) -> str:

@@ -18,10 +18,12 @@ import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from conftest import build, fill, random_answers
+from outlook import outlook_message
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
 from sheetkit.file_formats import normalised_ods
@@ -36,7 +38,7 @@ ROUND = "2026 Q4"
 PEOPLE = {  # respondent -> contact email in the manifest
     "Adult Social Care": "ann.smith@asc.example", "Housing": "harry.jones@housing.example", "Health": "",
     "Police": "", "Fire": "", "Libraries": "", "Parks": "", "Carers": "", "Schools": "", "Transport": "",
-    "Museums": "", "Ports": "",
+    "Museums": "", "Ports": "", "Leisure": "",
 }
 SOFFICE = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
 SSCONVERT = shutil.which("ssconvert")
@@ -155,6 +157,9 @@ def folder(tmp_path_factory):
     # a saved email with the return attached
     email_with(put("Parks", work / built["Parks"].name, at(4)), returns / "parks reply.eml")
     expected["Parks"] = f"parks reply.eml » {built['Parks'].name}"
+    leisure = put("Leisure", work / "Leisure return.xlsx", at(4))
+    (returns / "leisure.msg").write_bytes(outlook_message("Our return", [("Leisure return.xlsx", leisure.read_bytes())]))
+    expected["Leisure"] = "leisure.msg » Leisure return.xlsx"
     # no extension; .xls from LibreOffice; .ods from Gnumeric
     expected["Carers"] = "carers-return"
     put("Carers", returns / expected["Carers"], at(4))
@@ -245,6 +250,10 @@ def test_compiled_answers_come_from_the_chosen_files(folder, ingested):
             if isinstance(value, str) and cells[key].field.type in ("text", "person"):
                 assert theirs[(cells[key].sheet, cells[key].cell)]["value"] == value, (person, key)
     assert not any(r["respondent"] == "Museums" for r in rows)
+    register = list(openpyxl.load_workbook(out / "c.xlsx", read_only=True)["Returns"].iter_rows(values_only=True))
+    files = [r[0] for r in register[3:] if r[0]]
+    assert set(expected.values()) <= set(files) and "Housing/return.xlsx" in files
+    assert ("Ports", "nothing received") in [r[:2] for r in register]
 
 
 def test_prefer_chooses_the_forwarded_file_and_the_report_says_so(folder, tmp_path):
@@ -295,17 +304,20 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
         archive.write(deeper, "level2.zip")
     with zipfile.ZipFile(folder / "nested.zip", "w") as archive:
         archive.write(tmp_path / "level1.zip", "level1.zip")
-    (folder / "message.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    (folder / "message.msg").write_bytes(outlook_message("Forwarded", [("FW: our return", None),
+                                                                                ("notes.txt", b"hello")]))
     with collect_returns([str(folder)]) as found:
         codes = {f.file: (f.code, f.message) for f in found.findings}
         temp = found.temp
-    assert not found.files
+    assert [f.name for f in found.files] == []
     assert codes["escape.zip"][0] == "container-unreadable" and "outside the zip" in codes["escape.zip"][1]
     assert codes["bomb.zip"][0] == "container-unreadable" and "big.xlsx" in codes["bomb.zip"][1]
     assert codes["notes.zip » notes.txt"][0] == "file-skipped"
     assert codes["notes.zip"][0] == "container-empty"
     assert codes["nested.zip » level1.zip » level2.zip"][0] == "container-unreadable"
-    assert codes["message.msg"][0] == "outlook-message"
+    assert codes["message.msg » FW: our return"][0] == "outlook-message"  # an email attached to the email
+    assert codes["message.msg » notes.txt"][0] == "file-skipped"
+    assert codes["message.msg"][0] == "container-empty"
     assert not (tmp_path / "outside.xlsx").exists() and not (temp and Path(temp).exists())
 
 
