@@ -26,7 +26,7 @@ from .framework import Framework
 from .layout import plan_workbook
 from .library import get_framework, list_frameworks
 from .progress import progress
-from .reader import RawReturn, file_sha256, peek_framework_id, read_task
+from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .respondents import normalise_name
 from .returns_folder import ReturnFile, collect_returns, printable
 from .sandbox import Failure, Limits, run_isolated
@@ -228,7 +228,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: I
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework.id if framework else "", compact=keep is not None):
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -269,7 +269,8 @@ def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[st
     return chosen
 
 
-def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...]) -> CheckedReturn:
+def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
+                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
     """Identify one return and, if it belongs to this exercise, read and check its answers."""
     checked = identify(raw)
     if checked.status == ACCEPTED and raw.kind == "xls":
@@ -277,7 +278,7 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
                                         "and metadata were read, but that format can cut answers longer than 255 "
                                         "characters", file=raw.path))
     if checked.status == ACCEPTED and framework is not None:
-        check_framework(checked, framework, _known_ids(tuple(frameworks_dirs)))
+        check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_workbook(framework))
         checked.content = _answers_digest(checked)
@@ -297,22 +298,15 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-@lru_cache(maxsize=8)
-def _framework(framework_id: str, frameworks_dirs: tuple[str, ...]) -> Framework:
-    return get_framework(framework_id, frameworks_dirs)
-
-
-def _read_and_check(task: tuple[str, tuple[str, ...], str, bool]) -> RawReturn | CheckedReturn:
-    """In a worker: read a return and, when the exercise's framework is known, check it too.
-
-    With `compact`, the answers travel back as plain spool rows rather than objects.
-    """
-    path, frameworks_dirs, framework_id, compact = task
-    raw = read_task((path, frameworks_dirs))
-    if not framework_id:
+def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it against
+    that framework (the one the parent chose, handed over whole). With `compact`, the answers
+    travel back as plain spool rows rather than objects."""
+    path, framework, known_ids, compact = task
+    raw = read_return(path)
+    if framework is None:
         return raw
-    framework = _framework(framework_id, frameworks_dirs)
-    checked = check_return(raw, framework, frameworks_dirs)
+    checked = check_return(raw, framework, known_ids=known_ids)
     if compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
@@ -363,9 +357,10 @@ def _merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*old, *(v for v in new if v)]))
 
 
-def _read_all(files: list[ReturnFile], options: IngestOptions, framework_id: str, compact: bool):
+def _read_all(files: list[ReturnFile], options: IngestOptions, framework: Framework | None, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
-    tasks = [(f.path, tuple(options.frameworks_dirs), framework_id, compact) for f in files]
+    known = _known_ids(tuple(options.frameworks_dirs))
+    tasks = [(f.path, framework, known, compact) for f in files]
     results = run_isolated(_read_and_check, tasks, options.limits)
     for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
         yield index, _failed(files[index].path, outcome) if isinstance(outcome, Failure) else outcome
