@@ -18,7 +18,6 @@ from typing import Iterable
 
 from .findings import WARNING, Finding
 from .layout import SHEET_META, meta_cell
-from .respondents import normalise_name
 from .validate import ACCEPTED, DUPLICATE, REJECTED, SUPERSEDED, CheckedReturn
 
 NOT_AN_AUTHOR = ("", "sheetkit")  # the author the builder writes: says nothing about who filled it in

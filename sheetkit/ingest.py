@@ -8,13 +8,12 @@ write the consolidated workbook. Every problem becomes a finding in the report.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from .findings import Finding, count
 from .framework import Framework
 from .layout import plan_workbook
 from .library import get_framework, list_frameworks
+from .manifest import Manifest, read_manifest
 from .progress import progress
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .respondents import normalise_name
@@ -53,15 +53,6 @@ class IngestOptions:
     limits: Limits = field(default_factory=Limits)
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
-
-
-@dataclass
-class Manifest:
-    path: str
-    framework_id: str
-    round: str
-    respondents: list[str]
-    roster: Roster | None = None
 
 
 @dataclass
@@ -206,10 +197,13 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
             raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
-        manifest = load_manifest(options.manifest) if options.manifest else None
+        manifest = read_manifest(options.manifest) if options.manifest else None
         returns, framework = _read_returns(found.files, manifest, options, keep)
-    outcome = settle(returns, manifest.roster if manifest else None, prefer)
-    findings = found.findings + [f for r in returns for f in r.findings] + outcome.findings
+    outcome = settle(returns, roster(manifest) if manifest else None, prefer)
+    findings = found.findings + [f for r in returns for f in r.findings]
+    if manifest:
+        findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
+    findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
                         preferred=outcome.preferred)
@@ -252,10 +246,13 @@ def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
 
 def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[str]:
     """The returns --prefer names, as the report names them; a name matching no file or several is refused."""
+    def same(name: str) -> str:
+        return name.replace("\\", "/")
+
     chosen = []
     for value in wanted:
-        shown = printable(value).replace("\\", "/")
-        matches = [f.name for f in files if f.name == shown or f.name.endswith("/" + shown)]
+        shown = printable(value)
+        matches = [f.name for f in files if same(f.name) == same(shown) or same(f.name).endswith("/" + same(shown))]
         if not matches:
             real = Path(value).resolve()
             matches = [f.name for f in files if Path(f.path).resolve() == real]
@@ -293,8 +290,13 @@ def _answers_digest(checked: CheckedReturn) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=8)
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
+    # $SHEETKIT_FRAMEWORKS adds folders too, so it is part of what the answer depends on
+    return _framework_ids(frameworks_dirs, os.environ.get("SHEETKIT_FRAMEWORKS", ""))
+
+
+@lru_cache(maxsize=8)
+def _framework_ids(frameworks_dirs: tuple[str, ...], _env: str) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
@@ -313,20 +315,9 @@ def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) ->
     return checked
 
 
-def load_manifest(path: str) -> Manifest:
-    """The build manifest: who was asked, for which framework and round, with what."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"cannot read the manifest {path} ({exc}); give the manifest.csv written by build") from None
-    if not rows or "respondent" not in rows[0]:
-        raise UsageError(f"{path}, row 1: not a sheetkit manifest (no 'respondent' column); give the manifest.csv "
-                         f"written by build")
-    first = rows[0]
-    roster = Roster(path, first.get("round", ""), _asked(rows))
-    return Manifest(path, first.get("framework_id", ""), first.get("round", ""),
-                    [entry.name for entry in roster.asked.values()], roster)
+def roster(manifest: Manifest) -> Roster:
+    """Who was asked, as the rules across returns need it, from the build manifest."""
+    return Roster(manifest.path, manifest.round, _asked([asdict(e) for e in manifest.entries]))
 
 
 def _asked(rows: list[dict]) -> dict[str, Asked]:

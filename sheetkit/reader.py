@@ -81,30 +81,6 @@ def file_sha256(path: str | Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def find_returns(paths: list[str]) -> list[Path]:
-    """Workbook-like files in the given files and folders (folders searched recursively)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and _looks_like_return(p))
-        else:
-            found.append(path)
-    unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)  # the same file named twice is read once, named as given
-    return list(unique.values())
-
-
-def _looks_like_return(path: Path) -> bool:
-    name = path.name
-    if name.startswith(("~$", ".~lock", ".")):  # Excel and LibreOffice lock files, hidden files
-        return False
-    if name == "manifest.csv":  # sheetkit's own build manifest, often kept beside the returns
-        return False
-    return path.suffix.lower() in WORKBOOK_SUFFIXES + (".csv",)
-
-
 def read_return(path: str) -> RawReturn:
     """Inspect a file and, if it is safe, parse it. Never raises for a bad file.
 

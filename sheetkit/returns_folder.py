@@ -110,15 +110,14 @@ def _walk(given: str, several: bool):
     if not top.is_dir():
         yield given, printable(given)
         return
-    prefix = printable(given.rstrip("/\\")) + "/" if several else ""
+    prefix = printable(given.rstrip("/\\")) + os.sep if several else ""
     for root, dirs, files in os.walk(given):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith(_SKIPPED_NAMES):
                 continue
             path = os.path.join(root, name)
-            relative = PurePosixPath(*Path(os.path.relpath(path, given)).parts)
-            yield path, prefix + printable(str(relative))
+            yield path, prefix + printable(os.path.relpath(path, given))
 
 
 def _classify(found: Collection, path: str, name: str, depth: int, named: bool = False) -> None:

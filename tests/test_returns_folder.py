@@ -107,12 +107,14 @@ def folder(tmp_path_factory):
                                                                      password="secret", now=built_at,
                                                                      deadline="2026-12-31"))
     built = {f.respondent.name: f.workbook for f in result.files}
-    reissue = build_workbooks(get_framework(FW), [people[3]], BuildOptions(
-        out_dir=root / "reissue", round=ROUND, password="secret", now=built_at + dt.timedelta(days=14),
-        deadline="2026-12-31"))
+    first_police = root / "first-police.xlsx"
+    shutil.copy(built["Police"], first_police)
+    reissue = build_workbooks(get_framework(FW), [people[3]], BuildOptions(  # re-issued into the same folder
+        out_dir=root / "built", round=ROUND, password="secret", now=built_at + dt.timedelta(days=14),
+        deadline="2026-12-31", force=True))
     manifest = root / "built" / "manifest.csv"
-    with manifest.open("a", newline="", encoding="utf-8") as handle:  # re-issuing adds the new build's row
-        handle.write((root / "reissue" / "manifest.csv").read_text(encoding="utf-8").split("\n", 1)[1])
+    police = next(row for row in csv.DictReader(manifest.open(encoding="utf-8-sig")) if row["respondent"] == "Police")
+    assert police["previous_build_ids"] and police["previous_build_ids"] != police["build_id"]
     last_year = build(FW, root / "last", names=("Museums",), round_name="2025")[0]
     work, returns = root / "work", root / "returns"
     work.mkdir()
@@ -143,7 +145,7 @@ def folder(tmp_path_factory):
     put("Health", returns / expected["Health"], at(4))
     shutil.copy(returns / expected["Health"], returns / f"Copy of {built['Health'].name}")
     # re-issued: the first workbook filled, then the re-issued one
-    put("Police", returns / "police-first.xlsx", at(1), answers=random_answers(FW, seed=77))
+    put("Police", returns / "police-first.xlsx", at(1), source=first_police, answers=random_answers(FW, seed=77))
     expected["Police"] = "police-reissued.xlsx"
     put("Police", returns / expected["Police"], at(5), source=reissue.files[0].workbook)
     # a zip holding one return and a zip with another
