@@ -37,7 +37,7 @@ FW = "lga-cbo"
 ROUND = "2026 Q4"
 PEOPLE = {  # respondent -> contact email in the manifest
     "Adult Social Care": "ann.smith@asc.example", "Housing": "harry.jones@housing.example", "Health": "",
-    "Police": "", "Fire": "", "Libraries": "", "Parks": "", "Carers": "", "Schools": "", "Transport": "",
+    "Police": "", "Fire": "", "Libraries": "", "Parks": "", "Carers": "carol.king@carers.example", "Schools": "", "Transport": "",
     "Museums": "", "Ports": "", "Leisure": "",
 }
 SOFFICE = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
@@ -48,8 +48,9 @@ def at(day: int, hour: int = 9) -> dt.datetime:
     return dt.datetime(2026, 12, day, hour)
 
 
-def set_author(path: Path, name: str) -> Path:
-    """Record `name` as the person who last saved the workbook, as Excel does in docProps/core.xml."""
+def set_author(path: Path, name: str, saved: dt.datetime | None = None) -> Path:
+    """Record `name` as the person who last saved the workbook (and when), as Excel does in
+    docProps/core.xml."""
     with zipfile.ZipFile(path) as archive:
         parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -58,6 +59,9 @@ def set_author(path: Path, name: str) -> Path:
                 data = re.sub(rb"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>|<cp:lastModifiedBy/>", b"", data)
                 data = data.replace(b"</cp:coreProperties>",
                                     b"<cp:lastModifiedBy>" + name.encode() + b"</cp:lastModifiedBy></cp:coreProperties>")
+                if saved:
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                  rb"\g<1>" + saved.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
             archive.writestr(info, data)
     return path
 
@@ -164,7 +168,11 @@ def folder(tmp_path_factory):
     expected["Leisure"] = "leisure.msg » Leisure return.xlsx"
     # no extension; .xls from LibreOffice; .ods from Gnumeric
     expected["Carers"] = "carers-return"
-    put("Carers", returns / expected["Carers"], at(4))
+    put("Carers", returns / expected["Carers"], at(4), "Carol King")
+    # the lead opens Carers' first version and presses Save in LibreOffice, after the correction
+    first = put("Carers", work / "carers" / "carers-first.xlsx", at(2), "Carol King", answers=random_answers(FW, 55))
+    resaved = soffice_convert(first, "xlsx", work / "carers-lo", root / "profile")
+    shutil.copy(set_author(resaved, "Lead Officer", saved=at(9)), returns / "carers-first.xlsx")
     expected["Schools"] = "schools.xls"
     xls = soffice_convert(put("Schools", work / "schools.xlsx", at(4)), "xls", work / "xls", root / "profile")
     shutil.copy(xls, returns / expected["Schools"])
@@ -227,7 +235,11 @@ def test_reissue_copies_and_formats_are_explained(ingested):
     assert "Health/lga-cbo_health_2026-q4.xlsx" in duplicate.message
     assert [f.code for f in by_file["schools.xls"].findings] == ["old-format"]
     assert by_file["transport.ods"].kind == "ods" and by_file["transport.ods"].errors == 0
-    assert not any(f.code == "return-conflict" for f in report.findings)
+    [conflict] = [f for f in report.findings if f.code == "return-conflict"]
+    assert conflict.file == "carers-first.xlsx" and by_file["carers-first.xlsx"].status == "superseded"
+    for fact in ("carers-return", "Carol King", "Lead Officer", "2026-12-09 09:00", "2026-12-04 09:00",
+                 by_file["carers-return"].build_id, '--prefer "carers-first.xlsx"'):
+        assert fact in conflict.message
 
 
 def test_the_chase_list_says_what_was_received(ingested):
