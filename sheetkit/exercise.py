@@ -20,7 +20,10 @@ from .findings import WARNING, Finding
 from .layout import SHEET_META, meta_cell
 from .validate import ACCEPTED, DUPLICATE, REJECTED, SUPERSEDED, CheckedReturn
 
-NOT_AN_AUTHOR = ("", "sheetkit")  # the author the builder writes: says nothing about who filled it in
+# names that say nothing about who filled a workbook in: the builder's own, and the defaults
+# spreadsheet programs and shared machines use when no user name is set
+NOT_AN_AUTHOR = frozenset({"", "sheetkit", "user", "windows user", "microsoft office user", "office user", "owner",
+                           "admin", "administrator", "author", "unknown", "libreoffice", "openpyxl", "python"})
 _COPY_NAME = re.compile(r"^copy of |\bcopy\b|\(\d+\)\s*(\.\w+)?$|^kopie van ", re.IGNORECASE)
 
 
@@ -113,19 +116,27 @@ def settle_forwards(returns: list[CheckedReturn], roster: Roster | None, preferr
     for ret in accepted:
         by_key.setdefault(ret.respondent_key, []).append(ret)
     belongs = _people_of(accepted, roster)
+    usual_without: dict[tuple[str, str], str] = {}  # (respondent, person) -> usual author in their other saves
+
+    def usual_besides(key: str, person: str) -> str:
+        if (key, person) not in usual_without:
+            rest = [r for r in by_key.get(key, ()) if person_key(author(r)) != person]
+            usual_without[(key, person)] = usual_author(key, rest, roster)
+        return usual_without[(key, person)]
+
     for ret in accepted:
         person = person_key(author(ret))
         if not person or ret.file in preferred:
             continue
-        others = sorted(k for k in belongs.get(person, ()) if k != ret.respondent_key and usual_author(
-            k, [r for r in by_key.get(k, ()) if person_key(author(r)) != person], roster) in ("", person))
+        others = sorted(k for k in belongs.get(person, ()) if k != ret.respondent_key
+                        and usual_besides(k, person) in ("", person))
         if not others:
             continue
         usual = usual_author(ret.respondent_key, [r for r in by_key[ret.respondent_key] if r is not ret], roster)
         if usual == person:
             continue
-        other = _name(others[0], accepted, roster)
-        whose = _describe_owner(others[0], person, accepted, roster)
+        other = _name(others[0], by_key, roster)
+        whose = _describe_owner(others[0], person, by_key, roster)
         if usual:
             ret.findings.append(Finding("return-forwarded", f"this workbook was built for {ret.respondent} but "
                                         f"last saved by {author(ret)}, {whose}; it may have been forwarded and "
@@ -248,17 +259,17 @@ def _people_of(returns: list[CheckedReturn], roster: Roster | None) -> dict[str,
     return belongs
 
 
-def _describe_owner(key: str, person: str, returns: list[CheckedReturn], roster: Roster | None) -> str:
-    theirs = [r.file for r in returns if r.respondent_key == key and person_key(author(r)) == person]
+def _describe_owner(key: str, person: str, by_key: dict[str, list[CheckedReturn]], roster: Roster | None) -> str:
+    theirs = [r.file for r in by_key.get(key, ()) if person_key(author(r)) == person]
     if theirs:
-        return f"who also saved {_name(key, returns, roster)}'s return {theirs[0]}"
-    return f"the manifest's contact for {_name(key, returns, roster)}"
+        return f"who also saved {_name(key, by_key, roster)}'s return {theirs[0]}"
+    return f"the manifest's contact for {_name(key, by_key, roster)}"
 
 
-def _name(key: str, returns: list[CheckedReturn], roster: Roster | None) -> str:
+def _name(key: str, by_key: dict[str, list[CheckedReturn]], roster: Roster | None) -> str:
     if roster and key in roster.asked:
         return roster.asked[key].name
-    return next((r.respondent for r in returns if r.respondent_key == key), key)
+    return by_key[key][0].respondent if by_key.get(key) else key
 
 
 def _generation(ret: CheckedReturn, entry: Asked | None) -> tuple[int, str]:

@@ -186,11 +186,16 @@ def test_a_preferred_forward_is_used():
     assert forwarded.status == "accepted" and codes(forwarded) == []
 
 
-def test_the_builders_author_is_no_evidence():
+def test_the_builders_author_and_default_user_names_are_no_evidence():
     a = ret("a.xlsx", respondent="Adult Social Care", by="sheetkit")
     b = ret("b.xlsx", respondent="Housing", by="sheetkit")
-    settle([a, b], None)
-    assert codes(a) == codes(b) == []
+    c = ret("c.xlsx", respondent="Health", by="Microsoft Office User")
+    d = ret("d.xlsx", respondent="Police", by="Microsoft Office User")
+    settle([a, b, c, d], None)
+    assert codes(a) == codes(b) == codes(c) == codes(d) == []
+    old, new = ret("old.xlsx", by="Windows User", saved=(2026, 12, 1, 9)), ret("new.xlsx", by="Ann", saved=(2026, 12, 2, 9))
+    settle([old, new], None)
+    assert codes(old) == ["superseded"]  # one real name against a default is not two different people
 
 
 def test_chase_tells_nothing_received_from_received_but_rejected():
