@@ -27,7 +27,7 @@ from outlook import outlook_message
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
 from sheetkit.file_formats import normalised_ods
-from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
+from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.layout import plan_workbook
 from sheetkit.library import get_framework
 from sheetkit.respondents import Respondent
