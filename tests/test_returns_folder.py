@@ -311,6 +311,9 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
         archive.writestr("big.xlsx", b"\0" * 30_000_000)
     with zipfile.ZipFile(folder / "notes.zip", "w") as archive:
         archive.writestr("notes.txt", "hello")
+    with zipfile.ZipFile(folder / "crowded.zip", "w") as archive:
+        for n in range(501):
+            archive.writestr(f"{n}.xlsx", b"")
     deeper = tmp_path / "level2.zip"
     with zipfile.ZipFile(deeper, "w") as archive:
         archive.writestr("x.txt", "x")
@@ -327,6 +330,7 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
     assert codes["escape.zip"][0] == "container-unreadable" and "outside the zip" in codes["escape.zip"][1]
     assert codes["bomb.zip"][0] == "container-unreadable" and "big.xlsx" in codes["bomb.zip"][1]
     assert codes["notes.zip » notes.txt"][0] == "file-skipped"
+    assert codes["crowded.zip"] == ("container-unreadable", "the zip file was not opened: it holds over 500 files")
     assert codes["notes.zip"][0] == "container-empty"
     assert codes["nested.zip » level1.zip » level2.zip"][0] == "container-unreadable"
     assert codes["message.msg » FW: our return"][0] == "outlook-message"  # an email attached to the email
