@@ -44,6 +44,8 @@ _MAIL_HEADERS = (b"\nfrom:", b"\nto:", b"\nsubject:", b"\nreceived:", b"\nmessag
 _SKIPPED_NAMES = ("~$", ".~lock", ".")  # Excel and LibreOffice lock files, hidden files
 _WORKBOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin", "mimetype")
 _DOCUMENT_PARTS = ("word/document.xml", "ppt/presentation.xml")
+_OLE_DOCUMENTS = {"WordDocument", "PowerPoint Document"}
+_OLE_WORKBOOKS = {"Workbook", "Book", "EncryptedPackage", "EncryptionInfo"}
 
 
 @dataclass
@@ -133,8 +135,12 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
     if head.startswith(ZIP_MAGIC):
         _classify_zip(found, path, name, depth, size, suffix)
     elif head.startswith(OLE_MAGIC):
-        if not _open_outlook(found, path, name, depth, size):
-            _add(found, path, name)
+        kind = _open_outlook(found, path, name, depth, size)
+        if kind == "document" and suffix not in WORKBOOK_SUFFIXES:
+            found.findings.append(Finding("file-skipped", "this is an old-style Word or PowerPoint document, not a "
+                                          "workbook; it was skipped", file=name))
+        elif kind != "message":
+            _add(found, path, name)  # a workbook, encrypted or not, or damaged: the reader says which
     elif _is_email(head, suffix):
         _open_email(found, path, name, depth, size)
     elif _own_csv(head):
@@ -288,19 +294,21 @@ def _open_email(found: Collection, path: str, name: str, depth: int, size: int) 
     _note_if_empty(found, before, name, "email")
 
 
-def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int) -> bool:
-    """The workbooks attached to an Outlook message (.msg); False when the file is no message."""
+def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int) -> str:
+    """The workbooks attached to an Outlook message (.msg). What the compound file is: 'message'
+    (handled here), 'document' (Word, PowerPoint), or '' (a workbook, or unreadable)."""
     import olefile
 
     try:
         ole = olefile.OleFileIO(path)
     except Exception:  # noqa: BLE001 - a damaged compound file: the reader reports it
-        return False
+        return ""
     with ole:
         try:
             entries = ole.listdir(streams=True, storages=True)
             if not any(e[0].startswith("__substg1.0_") or e[0] == "__properties_version1.0" for e in entries):
-                return False
+                tops = {e[0] for e in entries}
+                return "document" if tops & _OLE_DOCUMENTS and not tops & _OLE_WORKBOOKS else ""
             if size > MAX_CONTAINER_BYTES:
                 raise ValueError(f"it is {size / 1e6:.0f} MB")
             attached = _outlook_attachments(ole, entries)
@@ -308,7 +316,7 @@ def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int
             found.findings.append(Finding("outlook-message", f"this Outlook message could not be read ({exc}); "
                                           f"open it in Outlook, save the attached workbook into the folder and "
                                           f"run again", file=name))
-            return True
+            return "message"
     before = len(found.files)
     for filename, data in attached:
         inner = f"{name}{SEPARATOR}{printable(filename)}"
@@ -318,7 +326,7 @@ def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int
             continue
         _classify(found, _extract(found, PurePosixPath(filename.replace("\\", "/")).name, data), inner, depth + 1)
     _note_if_empty(found, before, name, "Outlook message")
-    return True
+    return "message"
 
 
 def _outlook_attachments(ole, entries: list[list[str]]) -> list[tuple[str, bytes | None]]:

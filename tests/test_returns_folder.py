@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import build, fill, random_answers
+from hostile import compound_file
 from outlook import outlook_message
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
@@ -311,6 +312,8 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
         archive.writestr("big.xlsx", b"\0" * 30_000_000)
     with zipfile.ZipFile(folder / "notes.zip", "w") as archive:
         archive.writestr("notes.txt", "hello")
+    (folder / "cover letter.doc").write_bytes(compound_file({"WordDocument": b"\xec\xa5"}))
+    (folder / "disguised.pdf").write_bytes(compound_file({"Workbook": b"\x09\x08"}))
     with zipfile.ZipFile(folder / "crowded.zip", "w") as archive:
         for n in range(501):
             archive.writestr(f"{n}.xlsx", b"")
@@ -326,10 +329,11 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
     with collect_returns([str(folder)]) as found:
         codes = {f.file: (f.code, f.message) for f in found.findings}
         temp = found.temp
-    assert [f.name for f in found.files] == []
+    assert [f.name for f in found.files] == ["disguised.pdf"]  # a workbook, whatever its name says
     assert codes["escape.zip"][0] == "container-unreadable" and "outside the zip" in codes["escape.zip"][1]
     assert codes["bomb.zip"][0] == "container-unreadable" and "big.xlsx" in codes["bomb.zip"][1]
     assert codes["notes.zip » notes.txt"][0] == "file-skipped"
+    assert codes["cover letter.doc"][0] == "file-skipped" and "Word" in codes["cover letter.doc"][1]
     assert codes["crowded.zip"] == ("container-unreadable", "the zip file was not opened: it holds over 500 files")
     assert codes["notes.zip"][0] == "container-empty"
     assert codes["nested.zip » level1.zip » level2.zip"][0] == "container-unreadable"
