@@ -186,13 +186,19 @@ def check_roster(returns: list[CheckedReturn], roster: Roster | None) -> tuple[l
                                         f"{roster.path}", file=ret.file, sheet=SHEET_META,
                                         cell=meta_cell("respondent")))
     replied = {r.respondent_key for r in returns if r.status in (ACCEPTED, SUPERSEDED)}
+    by_key: dict[str, list[CheckedReturn]] = {}
+    by_name: dict[str, list[CheckedReturn]] = {}  # an unreadable file is known only by its name
+    for ret in returns:
+        if ret.status == REJECTED:
+            by_key.setdefault(ret.respondent_key, []).append(ret)
+            by_name.setdefault(base_name(ret.file), []).append(ret)
     chase, why, findings = [], {}, []
     for key, entry in roster.asked.items():
         if key in replied:
             continue
         chase.append(entry.name)
-        rejected = [r for r in returns if r.status == REJECTED
-                    and (r.respondent_key == key or base_name(r.file) in entry.files)]
+        found = by_key.get(key, []) + [r for name in entry.files for r in by_name.get(name, ())]
+        rejected = list({id(r): r for r in found}.values())
         if rejected:
             reasons = "; ".join(f"{r.file} ({r.reason})" for r in rejected)
             why[entry.name] = f"received but rejected: {reasons}"
