@@ -31,6 +31,7 @@ from .reader import (
     MAX_MEMBERS,
     MAX_RATIO,
     MAX_TOTAL_BYTES,
+    ODS_MIME,
     OLE_MAGIC,
     WORKBOOK_SUFFIXES,
     ZIP_MAGIC,
@@ -42,7 +43,7 @@ MAX_DEPTH = 2  # containers in the folder are at depth 0, those inside them at 1
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _MAIL_HEADERS = (b"\nfrom:", b"\nto:", b"\nsubject:", b"\nreceived:", b"\nmessage-id:", b"\ndate:")
 _SKIPPED_NAMES = ("~$", ".~lock", ".")  # Excel and LibreOffice lock files, hidden files
-_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin", "mimetype")
+_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
 _DOCUMENT_PARTS = ("word/document.xml", "ppt/presentation.xml")
 _OLE_DOCUMENTS = {"WordDocument", "PowerPoint Document"}
 _OLE_WORKBOOKS = {"Workbook", "Book", "EncryptedPackage", "EncryptionInfo"}
@@ -174,14 +175,14 @@ def _classify_zip(found: Collection, path: str, name: str, depth: int, size: int
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         return _unopened(found, path, name, suffix, f"it is damaged ({exc})")
     with archive:
-        if names & set(_WORKBOOK_PARTS):
+        if _is_workbook(archive, names):
             if _is_consolidated(archive, names):
                 found.findings.append(Finding("output-skipped", "this is a consolidated workbook written by "
                                               "sheetkit ingest, not a return; it was skipped", file=name))
             else:
                 _add(found, path, name)
-        elif names & set(_DOCUMENT_PARTS):
-            _skip_or_read(found, path, name, suffix, "a Word or PowerPoint document")
+        elif names & set(_DOCUMENT_PARTS) or "mimetype" in names:
+            _skip_or_read(found, path, name, suffix, "a document (Word, PowerPoint or OpenDocument)")
         else:
             _open_zip(found, archive, name, depth)
 
@@ -365,6 +366,14 @@ def _own_csv(head: bytes) -> str:
     if head.startswith(b"Sheet protection password for the "):
         return "the protection password file"
     return ""
+
+
+def _is_workbook(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    if names & set(_WORKBOOK_PARTS):
+        return True
+    if "mimetype" not in names or archive.getinfo("mimetype").file_size > 200:
+        return False
+    return archive.read("mimetype").strip() == ODS_MIME
 
 
 def _is_consolidated(archive: zipfile.ZipFile, names: set[str]) -> bool:

@@ -312,6 +312,8 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
         archive.writestr("big.xlsx", b"\0" * 30_000_000)
     with zipfile.ZipFile(folder / "notes.zip", "w") as archive:
         archive.writestr("notes.txt", "hello")
+    with zipfile.ZipFile(folder / "notes.odt", "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
     (folder / "cover letter.doc").write_bytes(compound_file({"WordDocument": b"\xec\xa5"}))
     (folder / "disguised.pdf").write_bytes(compound_file({"Workbook": b"\x09\x08"}))
     with zipfile.ZipFile(folder / "crowded.zip", "w") as archive:
@@ -333,6 +335,7 @@ def test_containers_that_must_not_be_opened_are_reported(tmp_path):
     assert codes["escape.zip"][0] == "container-unreadable" and "outside the zip" in codes["escape.zip"][1]
     assert codes["bomb.zip"][0] == "container-unreadable" and "big.xlsx" in codes["bomb.zip"][1]
     assert codes["notes.zip » notes.txt"][0] == "file-skipped"
+    assert codes["notes.odt"][0] == "file-skipped"
     assert codes["cover letter.doc"][0] == "file-skipped" and "Word" in codes["cover letter.doc"][1]
     assert codes["crowded.zip"] == ("container-unreadable", "the zip file was not opened: it holds over 500 files")
     assert codes["notes.zip"][0] == "container-empty"
