@@ -14,7 +14,6 @@ import os
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 
@@ -291,12 +290,7 @@ def _answers_digest(checked: CheckedReturn) -> str:
 
 
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
-    # $SHEETKIT_FRAMEWORKS adds folders too, so it is part of what the answer depends on
-    return _framework_ids(frameworks_dirs, os.environ.get("SHEETKIT_FRAMEWORKS", ""))
-
-
-@lru_cache(maxsize=8)
-def _framework_ids(frameworks_dirs: tuple[str, ...], _env: str) -> frozenset[str]:
+    """The framework ids found now (not cached: $SHEETKIT_FRAMEWORKS may name other folders next time)."""
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 

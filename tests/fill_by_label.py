@@ -185,7 +185,13 @@ def plausible(field: Field, rng: random.Random, n: int):
     if field.is_date:
         return dt.date(2027, rng.randint(1, 12), rng.randint(1, 28))
     who = field.ref or (field.row_label or "no label")[:LABEL_CHARS]
-    return f"evidence for {who} / {(field.column_header or 'no header')[:LABEL_CHARS]} [{n}]"
+    # a varied first word, as people's answers have, so the texts are in no particular order
+    return f"{rng.choice(OPENERS)} evidence for {who} / {(field.column_header or 'no header')[:LABEL_CHARS]} [{n}]"
+
+
+OPENERS = ("Agreed", "Board", "Clear", "Draft", "Early", "Full", "Good", "Half", "Initial", "Joint", "Known",
+           "Local", "Mixed", "New", "Open", "Partial", "Quarterly", "Recent", "Shared", "Tested", "Useful",
+           "Verified", "Weekly", "Yearly")
 
 
 def fill_by_label(source: str | Path, target: str | Path, seed: int = 0,
