@@ -34,7 +34,7 @@ from .writer import WorkbookFacts, write_workbook
 MANIFEST = "manifest.csv"
 PASSWORD_FILE = "protection-password.txt"
 MANIFEST_COLUMNS = ("respondent", "organisation", "email", "file", "sha256", "framework_id",
-                    "framework_version", "fingerprint", "round", "deadline", "built_at", "build_id")
+                    "framework_version", "fingerprint", "round", "deadline", "built_at", "build_id", "contact", "group")
 
 
 @dataclass
@@ -216,7 +216,7 @@ def _write_manifest(path: Path, framework: Framework, files: list[BuiltFile], ro
             writer.writerow([csv_safe(v) for v in (
                 f.respondent.name, f.respondent.organisation, f.respondent.email, f.workbook.name, f.sha256,
                 framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
-                built_at, f.build_id)])
+                built_at, f.build_id, f.respondent.contact, f.respondent.group)])
 
 
 def csv_safe(value) -> str:

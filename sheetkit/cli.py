@@ -176,18 +176,21 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build: who was asked.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
-@click.option("--divergence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Flag items whose ratings spread over at least this share of the scale.")
+@click.option("--apart", type=click.FloatRange(0, 1), default=0.33, show_default=True,
+              help="A lone partner this share of the scale away from every other partner 'sits apart'.")
+@click.option("--split", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Two or more partners at each end this share of the scale apart are 'split'.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
-               csv_path: str | None, divergence: float, as_json: bool) -> None:
+               csv_path: str | None, apart: float, split: float, as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
+    from .agreement import AgreementRule
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
-                            divergence=divergence, progress=not as_json)
+                            agreement=AgreementRule(apart=apart, split=split), progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
 
 

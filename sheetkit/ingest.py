@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 
+from .agreement import AgreementRule
 from .errors import UsageError
 from .findings import Finding, count
 from .framework import Framework
@@ -24,7 +25,7 @@ from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
 from .progress import progress
 from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
-from .respondents import normalise_name
+from .respondents import Respondent, normalise_name
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
 from .validate import (
@@ -47,7 +48,7 @@ class IngestOptions:
     frameworks_dirs: tuple[str, ...] = ()
     out: Path | None = None
     csv: Path | None = None
-    divergence: float = 0.5
+    agreement: AgreementRule = field(default_factory=AgreementRule)
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
@@ -59,6 +60,7 @@ class Manifest:
     framework_id: str
     round: str
     respondents: list[str]
+    people: list[Respondent] = field(default_factory=list)  # who was asked, with contact details and group
 
 
 @dataclass
@@ -70,6 +72,7 @@ class IngestReport:
     returns: list[CheckedReturn]
     findings: list[Finding]
     chase: list[str] = field(default_factory=list)
+    asked: list[Respondent] = field(default_factory=list)  # from the manifest; empty when none was given
     out: Path | None = None
     csv: Path | None = None
     expected: int | None = None
@@ -143,7 +146,7 @@ def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from .consolidate import consolidate
-    from .report_writer import write_consolidated, write_responses_csv
+    from .report import write_consolidated, write_responses_csv
 
     if options.out is None:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
@@ -165,11 +168,11 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
             return report
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
-        con = consolidate(store, [r.respondent for _, r in accepted], options.divergence)
+        con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked)
         options.out.parent.mkdir(parents=True, exist_ok=True)
         temp = options.out.with_name(f".{options.out.name}.partial")
-        write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round,
-                           report.expected, compiled_at=options.now or dt.datetime.now())
+        write_consolidated(str(temp), con, report.returns, report.findings, report.round,
+                           compiled_at=options.now or dt.datetime.now())
         os.replace(temp, options.out)
         report.out = options.out
         if options.csv:
@@ -224,7 +227,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     if manifest:
         findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
                              file=manifest.path) for name in chase]
-    return IngestReport(framework, round_name, done, findings, chase,
+    return IngestReport(framework, round_name, done, findings, chase, manifest.people if manifest else [],
                         expected=len(manifest.respondents) if manifest else None)
 
 
@@ -276,8 +279,9 @@ def load_manifest(path: str) -> Manifest:
         raise UsageError(f"{path}, row 1: not a sheetkit manifest (no 'respondent' column); give the manifest.csv "
                          f"written by build")
     first = rows[0]
-    return Manifest(path, first.get("framework_id", ""), first.get("round", ""),
-                    [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
+    people = [Respondent(*((r.get(k) or "").lstrip("'") for k in ("respondent", "organisation", "email", "contact", "group")))
+              for r in rows if r.get("respondent")]
+    return Manifest(path, first.get("framework_id", ""), first.get("round", ""), [p.name for p in people], people)
 
 
 def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):

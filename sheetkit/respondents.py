@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .errors import UsageError
 
-COLUMNS = ("name", "organisation", "email", "contact")
+COLUMNS = ("name", "organisation", "email", "contact", "group")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Respondent:
     organisation: str = ""
     email: str = ""
     contact: str = ""
+    group: str = ""  # e.g. council, health, voluntary sector: the consolidated workbook compares groups
 
     @property
     def key(self) -> str:
@@ -68,7 +69,8 @@ def _from_csv(path: Path) -> list[tuple[str, Respondent]]:
                     continue
                 rows.append((f"{path}, row {number}",
                              Respondent(" ".join(row.get("name", "").split()), row.get("organisation", ""),
-                                        row.get("email", ""), row.get("contact", ""))))
+                                        row.get("email", ""), row.get("contact", ""),
+                                        row.get("group", ""))))
             return rows
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file; give the path of the respondents CSV") from None
