@@ -12,13 +12,12 @@ from pathlib import Path
 from itertools import groupby
 from typing import Iterable
 
-import xlsxwriter
-
 from .build import csv_safe
+from .cells import TextWorkbook, write_text, write_value
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import item_caption
-from .sheet_stream import RowEncoder, fit_cell, stream_rows
+from .sheet_stream import RowEncoder, stream_rows
 from .styles import WORKBOOK_OPTIONS, add_formats, ok, row_height, strict_xlsxwriter
 from .validate import ACCEPTED, CheckedReturn
 
@@ -32,7 +31,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
     """Write the consolidated workbook to `path`."""
     options = dict(WORKBOOK_OPTIONS, constant_memory=True)
     with strict_xlsxwriter():
-        wb = xlsxwriter.Workbook(path, options)
+        wb = TextWorkbook(path, options)
         try:
             f = add_formats(wb)
             sheets = {name: wb.add_worksheet(_record_title(con) if name == "Record" else name) for name in SHEETS}
@@ -64,23 +63,10 @@ def _record_title(con: Consolidation) -> str:
 
 def _header(ws, f, row: int, headers: Iterable[str], widths: Iterable[int] | None = None) -> None:
     for col, text in enumerate(headers):
-        ws.write_string(row, col, text, f["header"])
+        write_text(ws, row, col, text, f["header"])
     if widths:
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-
-
-def _write_value(ws, row: int, col: int, value, f) -> None:
-    if value is None or value == "":
-        ws.write_blank(row, col, None)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, str(value))
-    elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, f["number"] if isinstance(value, float) else f["integer"])
-    elif isinstance(value, (dt.date, dt.datetime)):
-        ws.write_datetime(row, col, value, f["date"])
-    else:
-        ws.write_string(row, col, fit_cell(value), f["text"])
 
 
 # -- Overview -----------------------------------------------------------------------------
@@ -90,7 +76,7 @@ def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 60)
     ws.set_column(2, 6, 14)
-    ws.write_string(0, 0, f"{fw.title}: consolidated self-assessment", f["title"])
+    write_text(ws, 0, 0, f"{fw.title}: consolidated self-assessment", f["title"])
     accepted = [r for r in returns if r.status == ACCEPTED]
     facts = [
         ("Framework", f"{fw.title} (version {fw.version}), {fw.source.citation()}"),
@@ -102,33 +88,33 @@ def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round
     ]
     row = 2
     for label, value in facts:
-        ws.write_string(row, 0, label, f["label"])
-        ws.write_string(row, 1, value, f["text"])
+        write_text(ws, row, 0, label, f["label"])
+        write_text(ws, row, 1, value, f["text"])
         ws.set_row(row, row_height([(value, 60, 10)]))
         row += 1
     row += 1
-    ws.write_string(row, 0, "Average rating by section", f["heading"])
+    write_text(ws, row, 0, "Average rating by section", f["heading"])
     row += 1
     _header(ws, f, row, ["Section", "Title", "Average", "Items rated"])
     first = row + 1
     for section in fw.sections:
         row += 1
         rated = sum(r.count for r in con.item_rows() if r.section_id == section.id)
-        ws.write_string(row, 0, section.id, f["text"])
-        ws.write_string(row, 1, section.title, f["text"])
-        _write_value(ws, row, 2, con.section_means.get(section.id), f)
+        write_text(ws, row, 0, section.id, f["text"])
+        write_text(ws, row, 1, section.title, f["text"])
+        write_value(ws, row, 2, con.section_means.get(section.id), f)
         ws.write_number(row, 3, rated, f["integer"])
     last = row
     _section_chart(wb, ws, con, first, last, row_anchor=2)
     row += 2
-    ws.write_string(row, 0, "Completion by respondent", f["heading"])
+    write_text(ws, row, 0, "Completion by respondent", f["heading"])
     row += 1
     _header(ws, f, row, ["Respondent", "Organisation", "Ratings given", "Ratings asked", "Complete", "Errors",
                          "Warnings"])
     for ret in accepted:
         row += 1
-        ws.write_string(row, 0, ret.respondent, f["text"])
-        ws.write_string(row, 1, ret.organisation, f["text"])
+        write_text(ws, row, 0, ret.respondent, f["text"])
+        write_text(ws, row, 1, ret.organisation, f["text"])
         ws.write_number(row, 2, ret.ratings_given, f["integer"])
         ws.write_number(row, 3, ret.ratings_asked, f["integer"])
         ws.write_number(row, 4, ret.completeness, f["percent"])
@@ -137,16 +123,16 @@ def _overview(wb, ws, f, con: Consolidation, returns: list[CheckedReturn], round
     row += 2
     row = _respondent_section_table(wb, ws, f, con, row)
     row += 2
-    ws.write_string(row, 0, "Average rating by item", f["heading"])
+    write_text(ws, row, 0, "Average rating by item", f["heading"])
     row += 1
     _header(ws, f, row, ["Ref", "Item", "Average", "Count", "Divergent?"])
     for rating in con.item_rows():
         row += 1
-        ws.write_string(row, 0, rating.owner_id, f["text"])
-        ws.write_string(row, 1, rating.caption, f["text"])
-        _write_value(ws, row, 2, rating.stat("mean"), f)
+        write_text(ws, row, 0, rating.owner_id, f["text"])
+        write_text(ws, row, 1, rating.caption, f["text"])
+        write_value(ws, row, 2, rating.stat("mean"), f)
         ws.write_number(row, 3, rating.count, f["integer"])
-        ws.write_string(row, 4, "Yes: see Ratings" if con.divergent(rating) else "", f["flag"] if con.divergent(rating) else f["text"])
+        write_text(ws, row, 4, "Yes: see Ratings" if con.divergent(rating) else "", f["flag"] if con.divergent(rating) else f["text"])
 
 
 def _section_chart(wb, ws, con: Consolidation, first: int, last: int, row_anchor: int) -> None:
@@ -171,16 +157,16 @@ def _section_chart(wb, ws, con: Consolidation, first: int, last: int, row_anchor
 
 def _respondent_section_table(wb, ws, f, con: Consolidation, row: int) -> int:
     fw = con.framework
-    ws.write_string(row, 0, "Average rating by respondent and section", f["heading"])
+    write_text(ws, row, 0, "Average rating by respondent and section", f["heading"])
     row += 1
     _header(ws, f, row, ["Respondent"] + [s.id for s in fw.sections])
     header_row = row
     people = con.respondents
     for person in people:
         row += 1
-        ws.write_string(row, 0, person, f["text"])
+        write_text(ws, row, 0, person, f["text"])
         for col, section in enumerate(fw.sections, start=1):
-            _write_value(ws, row, col, con.respondent_section_means[person].get(section.id), f)
+            write_value(ws, row, col, con.respondent_section_means[person].get(section.id), f)
     if people and len(people) <= MAX_CHART_RESPONDENTS and len(fw.sections) >= 3:
         chart = wb.add_chart({"type": "radar", "subtype": "marker"})
         for n in range(len(people)):
@@ -208,8 +194,8 @@ def _ratings(ws, f, con: Consolidation) -> None:
     stats = ["Mean", "Median", "Min", "Max", "Spread", "Count", "Divergent?", "Lowest", "Highest", "Not counted"]
     scale = _item_scale(con)
     stats += [f"Responses {c}" for c in scale.choices] if scale else []
-    ws.write_string(0, 0, "Ratings by respondent", f["title"])
-    ws.write_string(1, 0, f"Divergent: ratings spread over at least {con.divergence_threshold:.0%} of the scale. "
+    write_text(ws, 0, 0, "Ratings by respondent", f["title"])
+    write_text(ws, 1, 0, f"Divergent: ratings spread over at least {con.divergence_threshold:.0%} of the scale. "
                           f"'Not counted' lists values that are not on the scale (see Issues).", f["subtitle"])
     headers = ["Section", "Ref", "Item", "Rating"] + people + stats
     _header(ws, f, 3, headers, [9, 8, 48, 20] + [12] * len(people) + [9, 9, 7, 7, 8, 7, 12, 24, 24, 24]
@@ -229,22 +215,22 @@ def _ratings(ws, f, con: Consolidation) -> None:
 
 
 def _rating_row(ws, f, row: int, rating: RatingRow, people: list[str], con: Consolidation) -> None:
-    ws.write_string(row, 0, rating.section_id, f["text"])
-    ws.write_string(row, 1, rating.owner_id if rating.level == "item" else "", f["text"])
-    ws.write_string(row, 2, rating.caption, f["text"])
-    ws.write_string(row, 3, rating.field.label, f["text"])
+    write_text(ws, row, 0, rating.section_id, f["text"])
+    write_text(ws, row, 1, rating.owner_id if rating.level == "item" else "", f["text"])
+    write_text(ws, row, 2, rating.caption, f["text"])
+    write_text(ws, row, 3, rating.field.label, f["text"])
     for col, person in enumerate(people, start=4):
-        _write_value(ws, row, col, rating.values.get(person), f)
+        write_value(ws, row, col, rating.values.get(person), f)
     col = 4 + len(people)
     for n, name in enumerate(("mean", "median", "min", "max", "spread")):
-        _write_value(ws, row, col + n, rating.stat(name), f)
+        write_value(ws, row, col + n, rating.stat(name), f)
     ws.write_number(row, col + 5, rating.count, f["integer"])
     divergent = con.divergent(rating)
     low, high = rating.ends()
-    ws.write_string(row, col + 6, "DIVERGENT" if divergent else "", f["flag"] if divergent else f["text"])
-    ws.write_string(row, col + 7, ", ".join(low) if divergent else "", f["text"])
-    ws.write_string(row, col + 8, ", ".join(high) if divergent else "", f["text"])
-    ws.write_string(row, col + 9, "; ".join(f"{p}: {v}" for p, v in rating.flagged.items()), f["text"])
+    write_text(ws, row, col + 6, "DIVERGENT" if divergent else "", f["flag"] if divergent else f["text"])
+    write_text(ws, row, col + 7, ", ".join(low) if divergent else "", f["text"])
+    write_text(ws, row, col + 8, ", ".join(high) if divergent else "", f["text"])
+    write_text(ws, row, col + 9, "; ".join(f"{p}: {v}" for p, v in rating.flagged.items()), f["text"])
     scale = con.framework.scale(rating.field.scale)
     if scale is _item_scale(con):
         for n, level in enumerate(scale.levels, start=col + 10):
@@ -259,8 +245,8 @@ ACTION_KEYS = ("respondent", "section", "item", "action", "owner", "due", "prior
 
 def _actions(ws, f, con: Consolidation) -> None:
     """The header; the rows are streamed in after the workbook is saved (see _stream_long_tables)."""
-    ws.write_string(0, 0, "Action plan: every action from every return", f["title"])
-    ws.write_string(1, 0, "Sorted by priority, then due date. Low ratings with no action follow the table.",
+    write_text(ws, 0, 0, "Action plan: every action from every return", f["title"])
+    write_text(ws, 1, 0, "Sorted by priority, then due date. Low ratings with no action follow the table.",
                     f["subtitle"])
     headers = ["Respondent", "Section", "Item", "Action", "Owner", "Due", "Priority", "Resources", "Measure",
                "Status", "Where"]
@@ -284,7 +270,7 @@ EVIDENCE_HEADER_ROW = 2
 
 def _evidence(ws, f, con: Consolidation) -> None:
     """The header; the rows are streamed in after the workbook is saved (see _stream_long_tables)."""
-    ws.write_string(0, 0, "Evidence and narrative, by item", f["title"])
+    write_text(ws, 0, 0, "Evidence and narrative, by item", f["title"])
     _header(ws, f, EVIDENCE_HEADER_ROW, ["Item", "Respondent", "Question", "Answer", "Where"], [10, 24, 36, 90, 26])
     ws.autofilter(EVIDENCE_HEADER_ROW, 0, EVIDENCE_HEADER_ROW + max(con.store.count(evidence_only=True), 1), 4)
     ws.freeze_panes(EVIDENCE_HEADER_ROW + 1, 0)
@@ -303,7 +289,7 @@ def _record(ws, f, con: Consolidation) -> None:
     section_fields = [x for x in fw.fields("section") if x.id not in {i.id for i in item_fields}]
     columns = {("item", x.id): n for n, x in enumerate(item_fields, start=4)}
     columns.update({("section", x.id): n for n, x in enumerate(section_fields, start=4 + len(item_fields))})
-    ws.write_string(0, 0, f"{_record_title(con)}: as the framework records it", f["title"])
+    write_text(ws, 0, 0, f"{_record_title(con)}: as the framework records it", f["title"])
     headers = ["Section", "Ref", "Item", "Respondent"] + [x.label for x in item_fields + section_fields]
     _header(ws, f, 2, headers, [9, 8, 40, 22] + [30] * (len(headers) - 4))
     captions = {item.id: item_caption(item) for _, item in fw.items()}
@@ -314,17 +300,17 @@ def _record(ws, f, con: Consolidation) -> None:
                                                                           pa[1].field.level)):
         group = [a for _, a in group]
         row += 1
-        ws.write_string(row, 0, group[0].section_id, f["text"])
+        write_text(ws, row, 0, group[0].section_id, f["text"])
         if level == "item":
-            ws.write_string(row, 1, owner, f["text"])
-            ws.write_string(row, 2, captions.get(owner, owner), f["text"])
+            write_text(ws, row, 1, owner, f["text"])
+            write_text(ws, row, 2, captions.get(owner, owner), f["text"])
         else:
-            ws.write_string(row, 2, f"{fw.labels['section']} summary: {titles.get(owner, owner)}", f["label"])
-        ws.write_string(row, 3, person, f["text"])
+            write_text(ws, row, 2, f"{fw.labels['section']} summary: {titles.get(owner, owner)}", f["label"])
+        write_text(ws, row, 3, person, f["text"])
         for answer in group:
             col = columns.get((level, answer.field.id))
             if col is not None:
-                _write_value(ws, row, col, _shown(answer), f)
+                write_value(ws, row, col, _shown(answer), f)
     ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
     ws.freeze_panes(3, 4)
 
@@ -339,7 +325,7 @@ def _shown(answer):
 
 # -- Returns, issues, responses ----------------------------------------------------------
 def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
-    ws.write_string(0, 0, "Returns register", f["title"])
+    write_text(ws, 0, 0, "Returns register", f["title"])
     headers = ["File", "Respondent", "Organisation", "Status", "Why", "Complete", "Errors", "Warnings",
                "Saved", "SHA-256"]
     _header(ws, f, 2, headers, [44, 24, 20, 11, 40, 9, 7, 8, 18, 66])
@@ -353,18 +339,18 @@ def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
             if col == 5 and value is not None:
                 ws.write_number(row, col, value, f["percent"])
             else:
-                _write_value(ws, row, col, value, f)
+                write_value(ws, row, col, value, f)
     ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
     ws.freeze_panes(3, 0)
     row += 2
-    ws.write_string(row, 0, f"Still to chase ({len(chase)})", f["heading"])
+    write_text(ws, row, 0, f"Still to chase ({len(chase)})", f["heading"])
     for person in chase:
         row += 1
-        ws.write_string(row, 0, person, f["text"])
+        write_text(ws, row, 0, person, f["text"])
 
 
 def _issues(ws, f, findings: list[Finding]) -> None:
-    ws.write_string(0, 0, "Issues found", f["title"])
+    write_text(ws, 0, 0, "Issues found", f["title"])
     headers = ["Severity", "Code", "File", "Sheet", "Cell", "Message", "What to do"]
     _header(ws, f, 2, headers, [9, 22, 40, 24, 7, 80, 50])
     row = 2
@@ -373,7 +359,7 @@ def _issues(ws, f, findings: list[Finding]) -> None:
         values = [finding.severity, finding.code, finding.file, finding.sheet, finding.cell, finding.message,
                   finding.action]
         for col, value in enumerate(values):
-            ws.write_string(row, col, fit_cell(value), f["flag"] if col == 0 and finding.is_error else f["text"])
+            write_text(ws, row, col, value, f["flag"] if col == 0 and finding.is_error else f["text"])
     ws.autofilter(2, 0, max(row, 3), len(headers) - 1)
     ws.freeze_panes(3, 0)
 
