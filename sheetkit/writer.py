@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from string import Template
 
-import xlsxwriter
 
 from . import __version__
+from .cells import TextWorkbook, write_text
 from .framework import Framework
 from .layout import (
     ACTION_FIELDS,
@@ -89,7 +89,7 @@ class WorkbookFacts:
 def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> None:
     """Write one respondent workbook to `path`."""
     with strict_xlsxwriter():
-        workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+        workbook = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             _Writer(workbook, layout, facts).write()
         finally:
@@ -97,7 +97,7 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> N
 
 
 class _Writer:
-    def __init__(self, workbook: xlsxwriter.Workbook, layout: WorkbookLayout, facts: WorkbookFacts):
+    def __init__(self, workbook: TextWorkbook, layout: WorkbookLayout, facts: WorkbookFacts):
         self.wb = workbook
         self.layout = layout
         self.fw = layout.framework
@@ -129,16 +129,16 @@ class _Writer:
     # -- sheets -------------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
         for row, (key, value) in enumerate(self.facts.meta(self.fw).items()):
-            ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
-        ws.write_string(META_MAP_ROW - 1, 0, "answer cells")
+            write_text(ws, row, 0, key)
+            write_text(ws, row, 1, value)
+        write_text(ws, META_MAP_ROW - 1, 0, "answer cells")
         for row, answer in enumerate(self.layout.answers, start=META_MAP_ROW):
-            ws.write_string(row, 0, answer.key)
-            ws.write_string(row, 1, answer.sheet)
-            ws.write_string(row, 2, answer.cell)
+            write_text(ws, row, 0, answer.key)
+            write_text(ws, row, 1, answer.sheet)
+            write_text(ws, row, 2, answer.cell)
         criteria = self.layout.criteria()
         for row, criterion in enumerate(criteria):
-            ws.write_string(row, META_LIST_COL, criterion)
+            write_text(ws, row, META_LIST_COL, criterion)
         first, last = cell_name(0, META_LIST_COL), cell_name(len(criteria) - 1, META_LIST_COL)
         ref = f"'{SHEET_META}'!${first[0]}${first[1:]}:${last[0]}${last[1:]}"
         ok(self.wb.define_name(CRITERIA_NAME, f"={ref}"), "the list of criteria")
@@ -150,8 +150,8 @@ class _Writer:
         ws.set_column(0, 0, 30)
         ws.set_column(1, 1, 95)
         ws.set_column(2, 4, 16)
-        ws.write_string(0, 0, self.fw.title, f["title"])
-        ws.write_string(1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
+        write_text(ws, 0, 0, self.fw.title, f["title"])
+        write_text(ws, 1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
         info = [
             ("Framework", f"{self.fw.title} (version {self.fw.version})"),
             ("Source", self.fw.source.citation()),
@@ -162,20 +162,20 @@ class _Writer:
             ("Return to", facts.return_to),
         ]
         for row, (label, value) in enumerate(info, start=START_INFO_ROW):
-            ws.write_string(row, 0, label, f["label"])
-            ws.write_string(row, 1, value, f["text"])
-        ws.write_string(START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
+            write_text(ws, row, 0, label, f["label"])
+            write_text(ws, row, 1, value, f["text"])
+        write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
         help_text = Template(template_text("instructions.txt")).safe_substitute(
             return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"))
-        ws.write_string(START_HELP_ROW, 0, "Instructions", f["label"])
-        ws.write_string(START_HELP_ROW, 1, help_text.strip(), f["text"])
+        write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
+        write_text(ws, START_HELP_ROW, 1, help_text.strip(), f["text"])
         ws.set_row(START_HELP_ROW, row_height([(help_text.strip(), 95, 10)]))
         ws.set_row(START_INFO_ROW + 1, row_height([(self.fw.source.citation(), 95, 10)]))
         row = START_FIELDS_ROW
         if self.layout.framework_answers:
-            ws.write_string(row - 1, 0, "Overall", f["heading"])
+            write_text(ws, row - 1, 0, "Overall", f["heading"])
             for answer in self.layout.framework_answers:
-                ws.write_string(answer.row, 0, answer.field.label, f["label"])
+                write_text(ws, answer.row, 0, answer.field.label, f["label"])
                 self._answer_cell(ws, answer)
             row = self.layout.framework_answers[-1].row + 1
         self._write_completion(ws, row + 1)
@@ -184,16 +184,16 @@ class _Writer:
 
     def _write_completion(self, ws, row: int) -> None:
         f = self.fmt
-        ws.write_string(row, 0, "Completion so far", f["heading"])
+        write_text(ws, row, 0, "Completion so far", f["heading"])
         headers = ["Part", "What it covers", "Ratings given", "Ratings asked", "Evidence given"]
         for col, text in enumerate(headers):
-            ws.write_string(row + 1, col, text, f["header"])
+            write_text(ws, row + 1, col, text, f["header"])
         for n, sheet in enumerate(self.layout.sections, start=row + 2):
             answers = [a for r in sheet.rows for a in r.answers]
             ratings = [a for a in answers if a.field.type == "rating"]
             evidence = [a for a in answers if a.field.type == "text"]
-            ws.write_string(n, 0, sheet.name, f["text"])
-            ws.write_string(n, 1, sheet.section.title, f["text"])
+            write_text(ws, n, 0, sheet.name, f["text"])
+            write_text(ws, n, 1, sheet.section.title, f["text"])
             ws.write_formula(n, 2, _counta(ratings), f["integer"], 0)
             ws.write_number(n, 3, len(ratings), f["integer"])
             ws.write_formula(n, 4, _counta(evidence), f["integer"], 0)
@@ -202,26 +202,26 @@ class _Writer:
         f = self.fmt
         ws.set_column(0, 0, 20)
         ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, "The rating scale", f["title"])
+        write_text(ws, 0, 0, "The rating scale", f["title"])
         row = 2
         for scale in self.fw.scales:
             origin = ("Published with the framework." if scale.origin == "publisher"
                       else "Added by sheetkit: the framework publishes no scale. " + scale.note)
-            ws.write_string(row, 0, scale.title, f["heading"])
-            ws.write_string(row + 1, 0, "Where it comes from", f["label"])
-            ws.write_string(row + 1, 1, origin, f["text"])
-            ws.write_string(row + 2, 0, "Level", f["header"])
-            ws.write_string(row + 2, 1, "What it means", f["header"])
+            write_text(ws, row, 0, scale.title, f["heading"])
+            write_text(ws, row + 1, 0, "Where it comes from", f["label"])
+            write_text(ws, row + 1, 1, origin, f["text"])
+            write_text(ws, row + 2, 0, "Level", f["header"])
+            write_text(ws, row + 2, 1, "What it means", f["header"])
             row += 3
             for position, level in enumerate(scale.levels):
                 colour = self._level_format(position, len(scale.levels))
-                ws.write_string(row, 0, level.choice, colour)
-                ws.write_string(row, 1, level.description, f["text"])
+                write_text(ws, row, 0, level.choice, colour)
+                write_text(ws, row, 1, level.description, f["text"])
                 ws.set_row(row, row_height([(level.description, 100, 10)]))
                 row += 1
             row += 1
         if any(item.levels for _, item in self.fw.items()):
-            ws.write_string(row, 0, "Each challenge also has its own statement for every level, shown beside it "
+            write_text(ws, row, 0, "Each challenge also has its own statement for every level, shown beside it "
                                     "on its sheet.", f["subtitle"])
         self._print_setup(ws, portrait=True)
         self._protect(ws)
@@ -237,15 +237,15 @@ class _Writer:
         title = sheet.section.title
         if not title.lower().startswith(labels["section"].lower()):
             title = f"{labels['section']} {sheet.section.id}: {title}"
-        ws.write_string(0, 0, title, f["title"])
+        write_text(ws, 0, 0, title, f["title"])
         if sheet.section.description:
-            ws.write_string(1, COL_TEXT, sheet.section.description, f["subtitle"])
+            write_text(ws, 1, COL_TEXT, sheet.section.description, f["subtitle"])
             ws.set_row(1, row_height([(sheet.section.description, WIDTHS["text"], 11)]))
         headers = ["Ref", labels["statement"], labels["prompts"]]
         headers += [f"{field.label} (type here)" if field.type != "rating" else f"{field.label} (pick)"
                     for field in sheet.columns]
         for col, text in enumerate(headers):
-            ws.write_string(HEADER_ROW, col, text, f["header"])
+            write_text(ws, HEADER_ROW, col, text, f["header"])
         ws.set_row(HEADER_ROW, row_height([(h, 20, 10) for h in headers[3:]] + [("x", 9, 10)], 30))
         row = HEADER_ROW + 1
         for line in sheet.rows:
@@ -260,11 +260,11 @@ class _Writer:
         f = self.fmt
         style = {"item": f["item"], "answers": f["label"], "summary-heading": f["heading"],
                  "summary": f["label"]}.get(line.kind, f["text"])
-        ws.write_string(row, COL_REF, line.ref, f["ref"] if line.kind != "item" else f["item"])
-        ws.write_string(row, COL_TEXT, line.text, style)
+        write_text(ws, row, COL_REF, line.ref, f["ref"] if line.kind != "item" else f["item"])
+        write_text(ws, row, COL_TEXT, line.text, style)
         if line.kind != "summary":
             heading_only = line.kind == "item" and not line.answers
-            ws.write_string(row, COL_PROMPTS, line.prompts, f["item"] if heading_only else f["prompt"])
+            write_text(ws, row, COL_PROMPTS, line.prompts, f["item"] if heading_only else f["prompt"])
         if line.kind in ("statement", "item", "answers"):
             used = {a.col for a in line.answers}
             for field in sheet.columns:
@@ -279,16 +279,16 @@ class _Writer:
 
     def _write_actions(self, ws) -> None:
         f = self.fmt
-        ws.write_string(0, 0, "Action plan", f["title"])
-        ws.write_string(1, 1, "What will you do, who will do it, by when, and how will you know it worked? "
+        write_text(ws, 0, 0, "Action plan", f["title"])
+        write_text(ws, 1, 1, "What will you do, who will do it, by when, and how will you know it worked? "
                               "One action per row.", f["subtitle"])
         ws.set_column(0, 0, 5)
         widths = {"criterion": 14, "action": 48, "owner": 22, "due": 14, "priority": 12, "resources": 30,
                   "measure": 36, "status": 14}
-        ws.write_string(ACTION_HEADER_ROW, 0, "#", f["header"])
+        write_text(ws, ACTION_HEADER_ROW, 0, "#", f["header"])
         for col, field in enumerate(ACTION_FIELDS, start=1):
             ws.set_column(col, col, widths[field.id])
-            ws.write_string(ACTION_HEADER_ROW, col, field.label, f["header"])
+            write_text(ws, ACTION_HEADER_ROW, col, field.label, f["header"])
         for answer in self.layout.action_answers:
             if answer.col == 1:
                 ws.write_number(answer.row, 0, answer.row - ACTION_HEADER_ROW, f["ref"])

@@ -12,9 +12,9 @@ from typing import Iterable, Sequence
 
 from xlsxwriter.utility import xl_range
 
+from ..cells import format_escape, plain_text, write_text
 from ..consolidate import Consolidation
 from ..findings import Finding
-from ..sheet_stream import fit_cell
 from ..styles import ok, row_height
 from ..validate import CheckedReturn
 
@@ -52,8 +52,8 @@ class Report:
 
 
 def put_text(ws, row: int, col: int, text, fmt=None) -> None:
-    """Write text as text, whatever it looks like (never a formula, link or number)."""
-    ok(ws.write_string(row, col, fit_cell(text), fmt), f"text at row {row + 1}")
+    """Write text as text, whatever it looks like (never a formula, link, rich text or number)."""
+    write_text(ws, row, col, text, fmt)
 
 
 def put(ws, row: int, col: int, value, f: dict, style: str = "text") -> None:
@@ -93,6 +93,20 @@ def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequ
     return last
 
 
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Table headers as a table needs them: non-empty, one line, unique ignoring case (a partner may be
+    called 'Mean')."""
+    seen, out = set(), []
+    for header in headers:
+        text = " ".join(plain_text(header)[0].split()) or "(blank)"
+        base, n = text, 2
+        while text.casefold() in seen:
+            text, n = f"{base} ({n})", n + 1
+        seen.add(text.casefold())
+        out.append(text)
+    return out
+
+
 def long_table(ws, f: dict, name: str, columns: Sequence[Column], count: int, caption: str) -> int:
     """A named table whose `count` rows are streamed in after the workbook is saved; returns the last row."""
     last = HEADER_ROW + max(count, 1)
@@ -106,12 +120,15 @@ def long_table(ws, f: dict, name: str, columns: Sequence[Column], count: int, ca
 
 
 def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) -> None:
+    headers = unique_headers([c.header for c in columns])
     for c, column in enumerate(columns, start=first_col):
         ws.set_column(c, c, column.width)
     ok(ws.add_table(first_row, first_col, last_row, first_col + len(columns) - 1, {
         "name": name, "style": "Table Style Light 1", "title": caption,
-        "columns": [{"header": fit_cell(c.header), "header_format": f["header"]} for c in columns],
+        "columns": [{"header": format_escape(h), "header_format": f["header"]} for h in headers],
     }), f"the table {name}")
+    for c, header in enumerate(headers, start=first_col):  # the header cells again, through write_text
+        put_text(ws, first_row, c, header, f["header"])
     ws.set_row(first_row, row_height([(c.header, c.width, 10) for c in columns]))
 
 

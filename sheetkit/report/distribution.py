@@ -26,6 +26,8 @@ def write(rep: Report, ws) -> None:
     last = table(ws, f, "Distribution", cols, rows, "How many partners chose each level, by item")
     if levels:
         ws.conditional_format(HEADER_ROW + 1, 2, last, 1 + len(levels), {
-            "type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True, "min_type": "num", "min_value": 0,
-            "max_type": "num", "max_value": max(1, len(con.respondents))})
+            "type": "data_bar", "bar_color": "#9DC3E6", "min_type": "num", "min_value": 0,
+            "max_type": "num", "max_value": max(1, len(con.respondents)),
+            # The 2010 extension's XML goes through cells.TextWorksheet's text escaping, which takes only text.
+            "data_bar_2010": False})
     print_setup(ws, last, len(cols) - 1, footer(rep))

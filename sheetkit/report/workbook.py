@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import xlsxwriter
-
+from ..cells import TextWorkbook
 from ..consolidate import Consolidation
 from ..findings import Finding
 from ..sheet_stream import RowEncoder, stream_rows
@@ -48,7 +47,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
     """Write the consolidated workbook to `path`."""
     rep = Report(con, returns, findings, round_name, compiled_at)
     with strict_xlsxwriter():
-        wb = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+        wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             rep.formats = add_formats(wb)
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
