@@ -167,9 +167,11 @@ def _openpyxl_cells(path: Path) -> dict[str, list[list]]:
     wb = openpyxl.load_workbook(path)
     sheets = {}
     for ws in wb.worksheets:
-        # The only links are the Contents sheet's, each to a sheet of this workbook.
-        assert all(link.target is None and link.location for link in ws._hyperlinks), ws.title
-        assert not ws._hyperlinks or ws.title == "Contents", ws.title
+        # The only links are the Contents sheet's, each to a sheet of this workbook (openpyxl keeps a
+        # loaded sheet's links on its cells, not in ws._hyperlinks).
+        links = [c.hyperlink for row in ws.iter_rows() for c in row if c.hyperlink]
+        assert all(link.target is None and link.location for link in links), ws.title
+        assert not links or ws.title == "Contents", ws.title
         rows = []
         for row in ws.iter_rows():
             for cell in row:
