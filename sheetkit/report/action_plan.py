@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..layout import item_caption
-from .base import HEADER_ROW, Column, Report, footer, long_table, print_setup, title
+from .base import Column, Report, footer, long_table, print_setup, title
 
 NAME = "Action plan"
 ABOUT = "Every action from every return, grouped by item (with its title), then by priority and due date; " \
@@ -28,6 +28,5 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Action plan: every action, grouped by item",
           f"{acts.total} actions; {acts.high} high priority; {acts.incomplete} without an owner or a due date. "
           f"Counts by owner and priority: see Action counts.")
-    last = long_table(ws, f, "Action_plan", COLUMNS, acts.total, "Every action, grouped by item")
-    rep.streams[NAME] = (HEADER_ROW + 2, rows(rep), len(COLUMNS))
+    last = long_table(rep, ws, "Action_plan", COLUMNS, rows(rep), acts.total, "Every action, grouped by item")
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))

@@ -42,7 +42,8 @@ class Report:
     compiled_at: dt.datetime
     formats: dict = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
-    streams: dict[str, tuple[int, Iterable[Sequence], int]] = field(default_factory=dict)  # name -> rows
+    # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)
+    streams: dict[str, tuple[int, Iterable[Sequence], Sequence[Column], bool]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[CheckedReturn]:
@@ -107,8 +108,15 @@ def unique_headers(headers: Sequence[str]) -> list[str]:
     return out
 
 
-def long_table(ws, f: dict, name: str, columns: Sequence[Column], count: int, caption: str) -> int:
-    """A named table whose `count` rows are streamed in after the workbook is saved; returns the last row."""
+def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iterable[Sequence], count: int,
+               caption: str, wrap: bool = True) -> int:
+    """A named table whose `count` rows are streamed in after the workbook is saved; returns the last row.
+
+    With `wrap`, each row is made tall enough for its text; without, text stays on one line
+    (for tables too long to print, where reading one row at a time is the use).
+    """
+    f = rep.formats
+    rep.streams[ws.get_name()] = (HEADER_ROW + 2, rows, columns, wrap)
     last = HEADER_ROW + max(count, 1)
     _add_table(ws, f, name, columns, HEADER_ROW, 0, HEADER_ROW + 1, caption)
     # XlsxWriter marks every cell of a table's range in a dict; for a streamed table of

@@ -17,8 +17,8 @@ from .base import Column, Report, footer, put, put_text, table, title
 NAME = "Dashboard"
 ABOUT = "The first page to read: the headline, returns, overall rating, a heat map of sections by partner, " \
         "the lowest-rated items, the widest disagreements and who has not returned."
-REF_W, SECTION_W, PARTNER_W, GAP_W = 6, 26, 9, 2
-RIGHT_W = (6, 36, 34)  # ref, item, detail
+REF_W, SECTION_W, PARTNER_W, GAP_W = 5, 24, 8, 2
+RIGHT_W = (5, 34, 31)  # ref, item, detail
 HEAT_ROW = 8  # the heat map's header row
 
 
@@ -121,7 +121,7 @@ def _lists(ws, f, con: Consolidation, row: int, right: int, n_partners: int) -> 
     """The lowest-rated items (left) and the widest disagreements (right), side by side."""
     label = con.framework.labels["item"]
     put_text(ws, row, 0, f"Lowest-rated {label.lower()}s (gaps)", f["heading"])
-    put_text(ws, row, right, f"Where partners disagree most", f["heading"])
+    put_text(ws, row, right, "Where partners disagree most", f["heading"])
     row += 1
     item_last = n_partners + 1
     _header_cells(ws, f, row, [(0, "Ref"), (1, label), (item_last + 1, "Mean")], item_last)
@@ -134,7 +134,7 @@ def _lists(ws, f, con: Consolidation, row: int, right: int, n_partners: int) -> 
             g = gaps[n]
             put_text(ws, row, 0, g.owner_id, f["text"])
             _merge_text(ws, f, row, 1, item_last, g.caption)
-            put(ws, row, item_last + 1, g.stat("mean"), f, "mean")
+            put(ws, row, item_last + 1, g.stat("mean"), f, "number")
             texts.append((g.caption, SECTION_W + PARTNER_W * n_partners, 10))
         if n < len(disagreements):
             d = disagreements[n]

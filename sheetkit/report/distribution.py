@@ -21,7 +21,7 @@ def write(rep: Report, ws) -> None:
     for r in con.item_rows():
         if scale is None or con.framework.scale(r.field.scale) is not scale:
             continue
-        counts = [sum(1 for v in r.values.values() if v == lv.value) for lv in levels]
+        counts = [sum(1 for v in r.values.values() if v == lv.value) or None for lv in levels]  # blank: nobody
         rows.append([r.owner_id, r.caption, *counts, r.count, len(r.flagged)])
     last = table(ws, f, "Distribution", cols, rows, "How many partners chose each level, by item")
     if levels:

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from ..consolidate import Consolidation
 from ..layout import item_caption
-from .base import HEADER_ROW, Column, Report, footer, long_table, print_setup, title
+from .base import Column, Report, footer, long_table, print_setup, title
 
 ABOUT = "The framework's own record: each item's and section's answers, partner by partner, with values " \
         "not counted marked."
@@ -61,6 +61,6 @@ def write(rep: Report, ws) -> None:
     cols = columns(con)
     title(ws, f, f"{name(con)}: as the framework records it", "One row per item (and per section summary) "
           "and partner, in the framework's own columns.")
-    last = long_table(ws, f, "Record", cols, con.store.count_records(), f"{name(con)}, partner by partner")
-    rep.streams[name(con)] = (HEADER_ROW + 2, rows(con), len(cols))
+    last = long_table(rep, ws, "Record", cols, rows(con), con.store.count_records(),
+                      f"{name(con)}, partner by partner")
     print_setup(ws, last, len(cols) - 1, footer(rep), repeat_cols=0)

@@ -32,8 +32,8 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Responses: every answer, one row each", f"{count} rows, for filtering and analysis; only "
           f"this title prints (use the other sheets to print).")
     cols = [Column(h, w) for h, w in zip(RESPONSE_COLUMNS, WIDTHS)]
-    last = long_table(ws, f, "Responses", cols, count, "Every answer, one row each")
-    rep.streams[NAME] = (HEADER_ROW + 2, response_rows(rep.con, rep.accepted), len(cols))
+    last = long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted), count,
+                      "Every answer, one row each", wrap=False)
     print_setup(ws, last, len(cols) - 1, footer(rep), print_rows=HEADER_ROW)
 
 

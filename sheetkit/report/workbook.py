@@ -13,7 +13,7 @@ from ..cells import TextWorkbook
 from ..consolidate import Consolidation
 from ..findings import Finding
 from ..sheet_stream import RowEncoder, stream_rows
-from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
+from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
 from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, groups, issues, notes,
                ratings, record, responses, returns, unactioned)
@@ -31,6 +31,7 @@ EXTRA_STYLES = {
     "tile_detail": {"font_name": FONT, "font_size": 10, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"},
     "link": {"font_name": FONT, "font_color": "#0563C1", "underline": 1, "valign": "top"},
     "heading": {"bold": True, "font_size": 12, "font_name": FONT},
+    "text_line": {"font_name": FONT, "valign": "top"},  # one line per row: for the longest tables
     "mean": {"font_name": FONT, "valign": "vcenter", "num_format": "0.0", "align": "center"},
     "count": {"font_name": FONT, "valign": "vcenter", "num_format": "0;-0;", "align": "center"},
     "centre": {"font_name": FONT, "valign": "vcenter", "num_format": "0", "align": "center"},
@@ -58,7 +59,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             sheets[SHEETS.index(dashboard)][1].activate()
             wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
                                "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
-            for name in ("text", "integer", "number", "date", "flag"):  # styles the streamed rows refer to
+            for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
                 rep.formats[name]._get_xf_index()
         finally:
             wb.close()
@@ -69,8 +70,22 @@ def _stream(path: Path, rep: Report, names: list[str]) -> None:
     """Write the long tables' rows straight into the saved workbook (see sheetkit.sheet_stream)."""
     f = rep.formats
     tables = {}
-    for name, (first_row, rows, columns) in rep.streams.items():
-        encoder = RowEncoder(f["text"].xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index,
-                             columns)
+    for name, (first_row, rows, columns, wrap) in rep.streams.items():
+        text = f["text"] if wrap else f["text_line"]
+        styles = (text.xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index)
+        encoder = FittedRows(*styles, [c.width for c in columns]) if wrap else RowEncoder(*styles, len(columns))
         tables[f"xl/worksheets/sheet{names.index(name) + 1}.xml"] = (first_row, rows, encoder)
     stream_rows(path, tables)
+
+
+class FittedRows(RowEncoder):
+    """Rows tall enough for their wrapped text: spreadsheet programs do not grow them on opening."""
+
+    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, widths: list[float]):
+        super().__init__(text_style, integer_style, number_style, date_style, len(widths))
+        self.widths = widths
+
+    def row(self, number: int, values) -> str:
+        xml = super().row(number, values)
+        height = row_height([(v, w, 10) for v, w in zip(values, self.widths) if isinstance(v, str)])
+        return xml.replace(f'<row r="{number}">', f'<row r="{number}" ht="{height:.1f}" customHeight="1">', 1)
