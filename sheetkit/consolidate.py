@@ -11,8 +11,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Sequence
 
+from .actions import Action
 from .agreement import APART, Agreement, AgreementRule, judge
 from .framework import Framework, ResponseField, Scale
 from .layout import item_caption
@@ -78,6 +80,7 @@ class ActionCounts:
     by_item: Counter = field(default_factory=Counter)
     by_owner_priority: Counter = field(default_factory=Counter)  # (owner, priority) -> n
     acted: set[tuple[str, str]] = field(default_factory=set)  # (partner, item)
+    first: list[tuple[str, Action]] = field(default_factory=list)  # (partner, action): highest priority, soonest
 
 
 @dataclass
@@ -202,6 +205,7 @@ def _count_actions(store: AnswerSpool) -> ActionCounts:
         counts.by_item[action.item] += 1
         counts.by_owner_priority[(action.owner, action.priority)] += 1
         counts.acted.add((respondent, action.item))
+    counts.first = list(islice(store.actions(order="priority"), TOP))
     return counts
 
 

@@ -117,9 +117,11 @@ def _dashboard(path: Path) -> dict:
     gaps = [(row[0], row[1], next(v for v in row[2:] if isinstance(v, (int, float)))) for row in block("Lowest-rated")]
     disagreements = [(row[0], row[1], row[2]) for row in block("Where partners disagree most")]
     missing = [(row[0], row[2]) for row in block("Not yet returned")]
+    first = [(row[0], row[1], next(v for v in row[2:] if v not in (None, "")), row[-2], row[-1])
+             for row in block("First actions")]
     table = ws.tables["Dashboard_heat_map"]
     return {"title": grid[0][0], "headline": grid[1][0], "tiles": tiles, "gaps": gaps,
-            "disagreements": disagreements, "missing": missing, "heat_map": table.ref, "ws": ws}
+            "disagreements": disagreements, "missing": missing, "first_actions": first, "heat_map": table.ref, "ws": ws}
 
 
 def _heat_map(path: Path) -> list[dict]:
@@ -244,6 +246,15 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
     assert seen["missing"] == [("Carers' Centre", "Jo Evans · hello@anytowncarers.org.uk")]
     assert "Voluntary Sector Forum sits apart" in seen["headline"]
+    # The first actions: High priority, the soonest due dates of the Action plan's High ones.
+    rows = openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Action plan"]
+    rows = list(rows.iter_rows(values_only=True))
+    plan = [dict(zip(rows[3], r)) for r in rows[4:]]
+    high = sorted(r["Due"] for r in plan if r["Priority"] == "High" and hasattr(r["Due"], "year"))
+    shown = seen["first_actions"]
+    assert len(shown) == 5 and all(s[-1].endswith("(High)") for s in shown)
+    assert [s[2] for s in shown] == high[:5]
+    assert all(any(r["Action"] == s[1] and r["Partner"] == s[-1][:-len(" (High)")] for r in plan) for s in shown)
 
 
 @pytest.mark.parametrize("framework_id", ["lga-cbo", "swia-commissioning"])

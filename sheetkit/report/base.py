@@ -77,7 +77,7 @@ def title(ws, f: dict, text: str, note: str = "") -> None:
     put_text(ws, 0, 0, text, f["title"])
     ws.set_row(0, 24)
     if note:
-        put_text(ws, 1, 0, note, f["note"])
+        put_text(ws, 1, 0, note, f["intro"])
 
 
 def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequence], caption: str,

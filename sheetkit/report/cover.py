@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import __version__
 from .base import Column, Report, footer, print_setup, table, title
+from .headline import headline
 
 NAME = "Cover"
 ABOUT = "What this workbook is, the framework and round, when it was compiled and from which files."
@@ -20,6 +21,7 @@ def write(rep: Report, ws) -> None:
     rows = [
         ("What this is", f"Every partner's self-assessment against {fw.title}, compiled into one workbook: "
                          f"where the partnership stands, where partners disagree, and what will be done."),
+        ("In brief", headline(con)),
         ("Framework", f"{fw.title}, version {fw.version}"),
         ("Source", fw.source.citation()),
         ("Round", rep.round),

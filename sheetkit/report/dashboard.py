@@ -39,6 +39,7 @@ def write(rep: Report, ws) -> None:
     side_last = _side(ws, f, con, right)
     row = max(heat_last, side_last) + 2
     last = _lists(ws, f, con, row, right, len(partners))
+    last = _first_actions(ws, f, con, last + 2, right, len(partners))
     ws.set_paper(9)
     ws.set_landscape()
     ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.5)
@@ -72,7 +73,7 @@ def _heat_map(ws, f, con: Consolidation) -> int:
     fw, partners = con.framework, con.respondents
     put_text(ws, HEAT_ROW - 1, 0, f"Average rating by {fw.labels['section'].lower()} and partner", f["heading"])
     columns = [Column("Ref", REF_W), Column(fw.labels["section"], SECTION_W)]
-    columns += [Column(p, PARTNER_W, "mean") for p in partners] + [Column("All partners", PARTNER_W, "mean")]
+    columns += [Column(p, PARTNER_W, "mean") for p in partners] + [Column("All partners", 11, "mean")]  # wide enough for a due date below
     rows = [[s.id, s.title] + [con.respondent_section_means[p].get(s.id) for p in partners]
             + [con.section_means.get(s.id)] for s in fw.sections]
     overall = [_mean([v for r in con.item_rows() for q, v in r.values.items() if q == p]) for p in partners]
@@ -143,6 +144,26 @@ def _lists(ws, f, con: Consolidation, row: int, right: int, n_partners: int) -> 
         if n == 0 and not disagreements:
             put_text(ws, row, right + 1, "No item meets the rule (see Notes)", f["text"])
         ws.set_row(row, row_height(texts))
+    return row
+
+
+def _first_actions(ws, f, con: Consolidation, row: int, right: int, n_partners: int) -> int:
+    """The first actions to chase: highest priority, soonest due, across the full width."""
+    put_text(ws, row, 0, "First actions: highest priority, soonest due", f["heading"])
+    row += 1
+    item_last = n_partners + 1
+    _header_cells(ws, f, row, [(0, "Ref"), (1, "Action"), (item_last + 1, "Due")], item_last)
+    _pair(ws, f["header"], row, right, "Owner", "Partner (priority)")
+    for partner, action in con.actions.first:
+        row += 1
+        put_text(ws, row, 0, action.item, f["text"])
+        _merge_text(ws, f, row, 1, item_last, action.action)
+        put(ws, row, item_last + 1, action.due, f, "text")
+        _pair(ws, f["text"], row, right, action.owner or "(no owner)", f"{partner} ({action.priority or 'none'})")
+        ws.set_row(row, row_height([(action.action, SECTION_W + PARTNER_W * n_partners, 10)]))
+    if not con.actions.first:
+        row += 1
+        _merge_text(ws, f, row, 1, item_last, "No actions were listed")
     return row
 
 

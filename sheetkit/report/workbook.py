@@ -31,6 +31,7 @@ EXTRA_STYLES = {
     "tile_detail": {"font_name": FONT, "font_size": 10, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"},
     "link": {"font_name": FONT, "font_color": "#0563C1", "underline": 1, "valign": "top"},
     "heading": {"bold": True, "font_size": 12, "font_name": FONT},
+    "intro": {"font_name": FONT, "font_size": 10},  # the line under a title: plain, not italic, for legibility
     "text_line": {"font_name": FONT, "valign": "top"},  # one line per row: for the longest tables
     "mean": {"font_name": FONT, "valign": "vcenter", "num_format": "0.0", "align": "center"},
     "count": {"font_name": FONT, "valign": "vcenter", "num_format": "0;-0;", "align": "center"},
