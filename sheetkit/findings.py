@@ -69,6 +69,7 @@ CATALOGUE: dict[str, Code] = {
     "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),
     "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
     "no-return": Code(WARNING, "A respondent in the manifest has not sent a return.", "Chase the respondent."),
+    "name-not-text": Code(WARNING, "The file's name holds bytes that are not text (common in names from Windows shares and zip files); reports and the consolidated workbook show each such byte as \\xHH.", "Rename the file if you want its name shown as it is."),
 }
 
 

@@ -17,11 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 
 
+from .cells import holds_unrepresentable, printable_name
 from .errors import UsageError
 from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
+from .outputs import AllOrNothing, refuse_inputs_as_outputs
 from .progress import progress
 from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
@@ -149,7 +151,11 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
-    _refuse_input_as_output(paths, options.out)
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    refuse_inputs_as_outputs(outputs.outputs, [*paths, *find_returns(list(paths))],
+                             [p for p in (options.manifest, *options.frameworks_dirs) if p])
+    outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
 
     def keep(index: int, checked: CheckedReturn, layout) -> None:
@@ -158,23 +164,21 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         spools[0].add(index, checked.answers, rows=checked.rows or None)
         checked.rows = []
 
-    report = _check_returns(paths, options, keep=keep)
     try:
+        report = _check_returns(paths, options, keep=keep)
         accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
         if not accepted or not spools:
             return report
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.divergence)
-        options.out.parent.mkdir(parents=True, exist_ok=True)
-        temp = options.out.with_name(f".{options.out.name}.partial")
-        write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round,
-                           report.expected, compiled_at=options.now or dt.datetime.now())
-        os.replace(temp, options.out)
-        report.out = options.out
-        if options.csv:
-            write_responses_csv(str(options.csv), con, [r for _, r in accepted])
-            report.csv = options.csv
+        with outputs:
+            outputs.write("--out", lambda temp: write_consolidated(
+                temp, con, report.returns, report.findings, report.chase, report.round, report.expected,
+                compiled_at=options.now or dt.datetime.now()))
+            if options.csv:
+                outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
+        report.out, report.csv = options.out, options.csv
     finally:
         for store in spools:
             store.close()
@@ -189,8 +193,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
-    skip = {options.out.resolve()} if options.out else set()
-    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
+    files = find_returns(list(paths))
     if not files:
         raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
     manifest = load_manifest(options.manifest) if options.manifest else None
@@ -217,6 +220,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
         for index, raw in pending:
             take(index, check_return(raw, framework, options.frameworks_dirs))
     done = [r for r in returns if r is not None]
+    _report_names_not_text(done)
     round_name = _settle_round(done, manifest)
     _settle_duplicates(done)
     chase = _check_manifest(done, manifest)
@@ -226,6 +230,13 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                              file=manifest.path) for name in chase]
     return IngestReport(framework, round_name, done, findings, chase,
                         expected=len(manifest.respondents) if manifest else None)
+
+
+def _report_names_not_text(returns: list[CheckedReturn]) -> None:
+    for ret in returns:
+        if holds_unrepresentable(ret.file):
+            ret.findings.append(Finding("name-not-text", f"the file name is not valid text; it is shown as "
+                                        f"{printable_name(Path(ret.file).name)}", file=ret.file))
 
 
 def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...]) -> CheckedReturn:
@@ -391,11 +402,3 @@ def _check_manifest(returns: list[CheckedReturn], manifest: Manifest | None) -> 
                                         f"{manifest.path}", file=ret.file, sheet=SHEET_META, cell=meta_cell("respondent")))
     replied = {r.respondent_key for r in returns if r.status in (ACCEPTED, SUPERSEDED)}
     return [name for key, name in asked.items() if key not in replied]
-
-
-def _refuse_input_as_output(paths: list[str], out: Path) -> None:
-    target = out.resolve()
-    for raw in paths:
-        p = Path(raw).resolve()
-        if p == target:
-            raise UsageError(f"--out {out} is one of the input files; write the consolidated workbook elsewhere")

@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Iterable
 
 from .build import csv_safe
-from .cells import TextWorkbook, write_text, write_value
+from .cells import TextWorkbook, encodable, write_text, write_value
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import item_caption
@@ -401,5 +401,5 @@ def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedRet
         writer = csv.writer(handle)
         writer.writerow(RESPONSE_COLUMNS)
         for values in response_rows(con, accepted):
-            writer.writerow([csv_safe(v.isoformat() if isinstance(v, dt.date) else v) for v in values])
+            writer.writerow([encodable(csv_safe(v.isoformat() if isinstance(v, dt.date) else v)) for v in values])
 

@@ -192,8 +192,9 @@ def test_validate_prints_findings_and_writes_nothing(exercise, tmp_path):
 
 
 def test_exit_status_two_when_nothing_usable(tmp_path):
-    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
-    result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "--out", str(tmp_path / "c.xlsx")])
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "notes.csv").write_text("a,b\n1,2\n")
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--out", str(tmp_path / "c.xlsx")])
     assert result.exit_code == 2
     assert "notes.csv" in result.output
     empty = tmp_path / "empty"
