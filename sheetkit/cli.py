@@ -247,11 +247,9 @@ def codes_cmd(markdown: bool) -> None:
 
 
 def _file_problem(exc: OSError) -> str:
-    from .outputs import explain
-
-    if exc.filename is None:
-        return f"{exc.strerror or exc}. Check the files and folders named, and run again."
-    return explain(exc, Path(os.fsdecode(exc.filename)), "the file", "the command")
+    name = printable_text(os.fsdecode(exc.filename)) if exc.filename else "a file"
+    return (f"could not use {name} ({exc.strerror or exc}). If it is open in another program such as Excel, "
+            f"close it; check that you may write there and that the disk has space; then run again.")
 
 
 def _stop(signum, frame) -> None:

@@ -138,16 +138,16 @@ def _explained(option: str, path: Path, what: str):
         raise OutputError(explain(exc, path, what, option)) from None
 
 
-def explain(exc: OSError, path: Path, what: str, option: str) -> str:
+def explain(exc: OSError, path: Path, what: str, option: str | None) -> str:
     """A message for a file that could not be written: which file, why, and what to do."""
     name = printable_name(path)
+    elsewhere = f"give {option} another file" if option else "choose another file"
     unchanged = f"Nothing was written: {name} is as it was." if path.exists() else "Nothing was written."
     if exc.errno in _FULL:
-        return (f"cannot write {what} {name}: the disk is full. Free some space, or give {option} a file on "
-                f"another disk, and run again. {unchanged}")
+        return f"cannot write {what} {name}: the disk is full. Free some space, or {elsewhere}, and run again. {unchanged}"
     if exc.errno in _LOCKED or getattr(exc, "winerror", None) in _WINDOWS_LOCKED or isinstance(exc, PermissionError):
         return (f"cannot write {what} {name}: it is open in another program (such as Excel) or read-only. Close "
-                f"it in Excel (or give {option} another file), and run again. {unchanged}")
+                f"it in Excel (or {elsewhere}), and run again. {unchanged}")
     reason = exc.strerror or type(exc).__name__
     return (f"cannot write {what} {name} ({reason}). Check that the folder exists and that you may write "
             f"there, and run again. {unchanged}")

@@ -119,6 +119,8 @@ def hostile_exercise(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     names = ("<r>Spend < budget</r>", "Ref _x0041_", INJECTED_LINK)
     built = build("lga-cbo", root / "built", names=names)
+    for path in built:
+        _assert_well_formed(path)
     cells = {cell.key: cell for cell in plan_workbook(get_framework("lga-cbo")).answers}
     kinds = _keys_by_kind("lga-cbo")
     returns = root / "returns"
@@ -347,12 +349,14 @@ def test_a_read_only_output_is_reported_before_the_returns_are_read(small_exerci
     assert out.read_bytes() == b"kept"
 
 
-@pytest.mark.parametrize("when", ["the workbook is streamed", "the CSV is written"])
+@pytest.mark.parametrize("when", ["the workbook is saved", "the workbook is streamed", "the CSV is written"])
 def test_a_full_disk_leaves_no_temporary_file(small_exercise, tmp_path, monkeypatch, when):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    if when == "the workbook is streamed":
+    if when == "the workbook is saved":  # XlsxWriter wraps the error in its FileCreateError
+        monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    elif when == "the workbook is streamed":
         monkeypatch.setattr("sheetkit.sheet_stream.shutil.move", full)
     else:
         real = __import__("sheetkit.report_writer", fromlist=["x"]).write_responses_csv
