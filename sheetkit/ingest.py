@@ -153,8 +153,8 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         raise UsageError(f"--out {options.out} must end in .xlsx")
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
-    refuse_inputs_as_outputs(outputs.outputs, [*paths, *find_returns(list(paths))],
-                             [p for p in (options.manifest, *options.frameworks_dirs) if p])
+    reads = [*paths, *find_returns(list(paths)), *options.frameworks_dirs, *filter(None, [options.manifest])]
+    refuse_inputs_as_outputs(outputs.outputs, reads)
     outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
 

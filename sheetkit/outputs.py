@@ -32,15 +32,15 @@ class OutputError(SheetkitError):
     exit_code = 4
 
 
-def refuse_inputs_as_outputs(outputs: dict[str, Path], inputs: list[str | Path], read_too: list[str | Path]) -> None:
+def refuse_inputs_as_outputs(outputs: dict[str, Path], reads: list[str | Path]) -> None:
     """Refuse outputs that are an input, lie inside a folder of inputs, or are the same file as each other.
 
-    `outputs` maps each option (``--out``) to its path; `inputs` are the files and folders of
-    returns; `read_too` are other files and folders the command reads (the manifest, framework folders).
+    `outputs` maps each option (``--out``) to its path; `reads` are the files and folders the
+    command reads (returns and their folders, the manifest, framework folders).
     """
     named = list(outputs.items())
     for n, (option, path) in enumerate(named):
-        for given in map(Path, [*inputs, *read_too]):
+        for given in map(Path, reads):
             if given.is_dir() and _inside(path, given):
                 raise _refusal(option, path, f"is inside {printable_name(given)}, a folder sheetkit reads; "
                                              f"write it outside that folder")
@@ -144,7 +144,8 @@ def explain(exc: OSError, path: Path, what: str, option: str | None) -> str:
     elsewhere = f"give {option} another file" if option else "choose another file"
     unchanged = f"Nothing was written: {name} is as it was." if path.exists() else "Nothing was written."
     if exc.errno in _FULL:
-        return f"cannot write {what} {name}: the disk is full. Free some space, or {elsewhere}, and run again. {unchanged}"
+        return (f"cannot write {what} {name}: the disk is full. Free some space, or {elsewhere}, and run "
+                f"again. {unchanged}")
     if exc.errno in _LOCKED or getattr(exc, "winerror", None) in _WINDOWS_LOCKED or isinstance(exc, PermissionError):
         return (f"cannot write {what} {name}: it is open in another program (such as Excel) or read-only. Close "
                 f"it in Excel (or {elsewhere}), and run again. {unchanged}")
