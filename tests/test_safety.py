@@ -51,8 +51,10 @@ def test_xlsxwriter_writes_text_shaped_like_rich_text_as_xml(tmp_path, constant_
     """XlsxWriter copies a string starting <r> and ending </r> into the file unescaped.
 
     worksheet._write_cell (constant memory) and sharedstrings._write_si take such a string for a
-    rich string it made itself. If this test starts failing, XlsxWriter has changed and
-    cells.TextWorksheet may be simplified.
+    rich string it made itself (XlsxWriter 3.3.1). No XlsxWriter issue reported this when it was
+    found here (November 2026); its write_rich_string issues (#425, #475) are about real rich
+    strings. If this test starts failing, XlsxWriter has changed and cells.TextWorksheet may be
+    simplified.
     """
     path = tmp_path / "upstream.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
@@ -89,6 +91,9 @@ def test_write_text_needs_a_text_workbook(tmp_path):
 
 
 def test_cell_xml_escapes_as_the_format_requires():
+    """Every underscore that starts a literal _xHHHH_ is escaped, overlapping ones too (XlsxWriter
+    escapes only the first of "_x005F_x0041_", which then reads back as "_x005FA"; compare
+    rust_xlsxwriter issue #166 on the same escape)."""
     assert cell_xml("Ref _x0041_") == "Ref _x005F_x0041_"
     assert cell_xml("_x005F_x0041_") == "_x005F_x005F_x005F_x0041_"
     assert cell_xml("a\rb\x01<&>") == "a_x000D_b_x0001_&lt;&amp;&gt;"
