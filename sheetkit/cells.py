@@ -36,6 +36,7 @@ _OVERLAPPING_ESCAPES = re.compile("_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _MARKUP = re.compile("[&<>]")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_UNPRINTABLE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _TEXT_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
@@ -61,7 +62,17 @@ def plain_text(value) -> tuple[str, bool]:
     text = fit_cell(value)
     if not _UNREPRESENTABLE.search(text):
         return text, False
-    return _UNREPRESENTABLE.sub(_shown_as_escape, text), True
+    return encodable(text), True
+
+
+def encodable(text: str) -> str:
+    """`text` with the characters no file can hold (undecodable bytes of a name) shown as \\xHH."""
+    return _UNREPRESENTABLE.sub(_shown_as_escape, text)
+
+
+def holds_unrepresentable(text: str) -> bool:
+    """Whether `text` (typically a file name) holds characters that encodable() must replace."""
+    return bool(_UNREPRESENTABLE.search(text))
 
 
 def printable_name(name) -> str:
@@ -71,6 +82,11 @@ def printable_name(name) -> str:
     surrogates); printed or written as they are, they would crash the output or show garbage.
     """
     return _UNPRINTABLE.sub(_shown_as_escape, str(name))
+
+
+def printable_text(text: str) -> str:
+    """Text for a terminal: as printable_name, but tabs and line breaks are kept."""
+    return _UNPRINTABLE_TEXT.sub(_shown_as_escape, text)
 
 
 def _shown_as_escape(match: re.Match) -> str:

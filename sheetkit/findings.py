@@ -65,10 +65,25 @@ CATALOGUE: dict[str, Code] = {
     "action-incomplete": Code(WARNING, "An action has no owner or no due date.", "Ask the respondent who will do it and by when."),
     "return-late": Code(WARNING, "The return was saved after the deadline in the workbook.", "No action needed: it is included; note it if lateness matters."),
     "return-empty": Code(WARNING, "The workbook came back with no answers at all.", "Chase the respondent: they may have sent the blank workbook."),
+    # where answers were found
+    "table-not-found": Code(ERROR, "A sheet's header row (Ref, question and answer columns) could not be found, so none of its answers could be placed.", "Everything typed on the sheet is kept as unplaced in Responses; ask the respondent to resend the workbook with its headings intact."),
+    "column-missing": Code(ERROR, "An answer column was deleted or its heading changed, so its answers could not be read.", "Ask the respondent to restore the column (or resend); nothing in it was counted."),
+    "column-missing-text": Code(WARNING, "A column of framework text (such as the prompts) was deleted or renamed.", "No action needed for the answers; the framework's wording in it was not checked."),
+    "row-missing": Code(WARNING, "A row that carries answers was not found (deleted, or its Ref or label changed).", "Check with the respondent; its answers could not be read and are not reported as blank."),
+    "row-duplicated": Code(ERROR, "Several rows carry the same Ref and label (a copied row), so none was read as that answer.", "Ask the respondent which row holds their answer; all the values are kept as unplaced."),
+    "column-sorted-alone": Code(ERROR, "An answer column was sorted on its own, so its values no longer sit beside the questions they answer.", "Ask the respondent to undo the sort (or resend the workbook); none of the column's values was counted."),
+    "content-outside-layout": Code(WARNING, "Something was typed where no answer belongs (beside or below a table, in an added row).", "Read it in Responses (status 'unplaced') and move it by hand if it is an answer."),
+    "extra-sheet": Code(WARNING, "The return has a sheet sheetkit did not build (an added or copied sheet).", "Its filled cells are kept in Responses as unplaced; read them and move what matters by hand."),
+    "formula-without-value": Code(WARNING, "A cell holds a formula whose result was never saved, so it has no value to read.", "Ask the respondent to type the value itself, or to open and save the workbook in Excel or LibreOffice."),
+    "error-value": Code(WARNING, "A cell shows an error value such as #N/A; it was not counted.", "Ask the respondent what they meant to enter."),
+    "cell-comment": Code(WARNING, "A cell comment (note) was added; its text is kept in Responses.", "Read the comment; it may qualify an answer."),
+    "text-changed": Code(WARNING, "Framework wording other than a statement (a prompt, level, label or illustration) was edited.", "Answers stay; the expected and found text are in the message."),
+    "sign-off-missing": Code(WARNING, "Nobody signed the return off on its Start sheet.", "Ask who completed and approved the return if it matters."),
     # returns
     "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),
     "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
     "no-return": Code(WARNING, "A respondent in the manifest has not sent a return.", "Chase the respondent."),
+    "name-not-text": Code(WARNING, "The file's name holds bytes that are not text (common in names from Windows shares and zip files); reports and the consolidated workbook show each such byte as \\xHH.", "Rename the file if you want its name shown as it is."),
 }
 
 

@@ -18,13 +18,15 @@ from pathlib import Path
 
 
 from .agreement import AgreementRule
+from .cells import holds_unrepresentable, printable_name
 from .errors import UsageError
 from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
+from .outputs import AllOrNothing, refuse_inputs_as_outputs
 from .progress import progress
-from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
+from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_return
 from .respondents import Respondent, normalise_name
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
@@ -152,7 +154,11 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
-    _refuse_input_as_output(paths, options.out)
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    reads = [*paths, *find_returns(list(paths)), *options.frameworks_dirs, *filter(None, [options.manifest])]
+    refuse_inputs_as_outputs(outputs.outputs, reads)
+    outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
 
     def keep(index: int, checked: CheckedReturn, layout) -> None:
@@ -161,23 +167,21 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         spools[0].add(index, checked.answers, rows=checked.rows or None)
         checked.rows = []
 
-    report = _check_returns(paths, options, keep=keep)
     try:
+        report = _check_returns(paths, options, keep=keep)
         accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
         if not accepted or not spools:
             return report
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked)
-        options.out.parent.mkdir(parents=True, exist_ok=True)
-        temp = options.out.with_name(f".{options.out.name}.partial")
-        write_consolidated(str(temp), con, report.returns, report.findings, report.round,
-                           compiled_at=options.now or dt.datetime.now())
-        os.replace(temp, options.out)
-        report.out = options.out
-        if options.csv:
-            write_responses_csv(str(options.csv), con, [r for _, r in accepted])
-            report.csv = options.csv
+        with outputs:
+            outputs.write("--out", lambda temp: write_consolidated(
+                temp, con, report.returns, report.findings, report.round,
+                compiled_at=options.now or dt.datetime.now()))
+            if options.csv:
+                outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
+        report.out, report.csv = options.out, options.csv
     finally:
         for store in spools:
             store.close()
@@ -192,8 +196,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
-    skip = {options.out.resolve()} if options.out else set()
-    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
+    files = find_returns(list(paths))
     if not files:
         raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
     manifest = load_manifest(options.manifest) if options.manifest else None
@@ -207,7 +210,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework.id if framework else "", compact=keep is not None):
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -220,6 +223,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
         for index, raw in pending:
             take(index, check_return(raw, framework, options.frameworks_dirs))
     done = [r for r in returns if r is not None]
+    _report_names_not_text(done)
     round_name = _settle_round(done, manifest)
     _settle_duplicates(done)
     chase = _check_manifest(done, manifest)
@@ -231,11 +235,19 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                         expected=len(manifest.respondents) if manifest else None)
 
 
-def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...]) -> CheckedReturn:
+def _report_names_not_text(returns: list[CheckedReturn]) -> None:
+    for ret in returns:
+        if holds_unrepresentable(ret.file):
+            ret.findings.append(Finding("name-not-text", f"the file name is not valid text; it is shown as "
+                                        f"{printable_name(Path(ret.file).name)}", file=ret.file))
+
+
+def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
+                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
     """Identify one return and, if it belongs to this exercise, read and check its answers."""
     checked = identify(raw)
     if checked.status == ACCEPTED and framework is not None:
-        check_framework(checked, framework, _known_ids(tuple(frameworks_dirs)))
+        check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_workbook(framework))
     return checked
@@ -246,22 +258,15 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-@lru_cache(maxsize=8)
-def _framework(framework_id: str, frameworks_dirs: tuple[str, ...]) -> Framework:
-    return get_framework(framework_id, frameworks_dirs)
-
-
-def _read_and_check(task: tuple[str, tuple[str, ...], str, bool]) -> RawReturn | CheckedReturn:
-    """In a worker: read a return and, when the exercise's framework is known, check it too.
-
-    With `compact`, the answers travel back as plain spool rows rather than objects.
-    """
-    path, frameworks_dirs, framework_id, compact = task
-    raw = read_task((path, frameworks_dirs))
-    if not framework_id:
+def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it against
+    that framework (the one the parent chose, handed over whole). With `compact`, the answers
+    travel back as plain spool rows rather than objects."""
+    path, framework, known_ids, compact = task
+    raw = read_return(path)
+    if framework is None:
         return raw
-    framework = _framework(framework_id, frameworks_dirs)
-    checked = check_return(raw, framework, frameworks_dirs)
+    checked = check_return(raw, framework, known_ids=known_ids)
     if compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
@@ -284,9 +289,10 @@ def load_manifest(path: str) -> Manifest:
     return Manifest(path, first.get("framework_id", ""), first.get("round", ""), [p.name for p in people], people)
 
 
-def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):
+def _read_all(files: list[Path], options: IngestOptions, framework: Framework | None, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
-    tasks = [(str(p), tuple(options.frameworks_dirs), framework_id, compact) for p in files]
+    known = _known_ids(tuple(options.frameworks_dirs))
+    tasks = [(str(p), framework, known, compact) for p in files]
     results = run_isolated(_read_and_check, tasks, options.limits)
     for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
         yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome
@@ -395,11 +401,3 @@ def _check_manifest(returns: list[CheckedReturn], manifest: Manifest | None) -> 
                                         f"{manifest.path}", file=ret.file, sheet=SHEET_META, cell=meta_cell("respondent")))
     replied = {r.respondent_key for r in returns if r.status in (ACCEPTED, SUPERSEDED)}
     return [name for key, name in asked.items() if key not in replied]
-
-
-def _refuse_input_as_output(paths: list[str], out: Path) -> None:
-    target = out.resolve()
-    for raw in paths:
-        p = Path(raw).resolve()
-        if p == target:
-            raise UsageError(f"--out {out} is one of the input files; write the consolidated workbook elsewhere")

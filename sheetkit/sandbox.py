@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import pickle
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -117,6 +118,9 @@ class _Worker:
 
 
 def _serve(conn: Connection, func: Callable, memory_bytes: int) -> None:
+    # Ctrl-C and requests to stop are the parent's to handle: it stops the workers and cleans up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:

@@ -258,13 +258,21 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
 
 
 @pytest.mark.parametrize("framework_id", ["lga-cbo", "swia-commissioning"])
-def test_a_single_dissenter_flags_no_split_in_the_samples(framework_id):
+def test_a_single_dissenter_is_told_apart_from_a_split_in_the_samples(framework_id):
     ratings = list(openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx",
                                           read_only=True)["Ratings"].iter_rows(values_only=True))
-    agreement = ratings[3].index("Agreement")
-    flags = [r[agreement] for r in ratings[4:] if r[1]]
-    assert "Split" not in flags  # one partner rating low is not a split among partners
-    assert flags.count("Sits apart") <= len(flags) // 2 + 1
+    agreement, ends = ratings[3].index("Agreement"), ratings[3].index("Who sits at each end")
+    rows = [r for r in ratings[4:] if r[1]]
+    apart = [r for r in rows if r[agreement] == "Sits apart"]
+    split = [r for r in rows if r[agreement] == "Split"]
+    # The forum's low ratings are told as one partner sitting apart, never as partners split...
+    assert apart and all(r[ends].startswith("Voluntary Sector Forum ") for r in apart)
+    # ...and what the other partners' own spread flags as a split is a handful at most, each with
+    # two or more partners on each side.
+    assert len(split) <= 3
+    for r in split:
+        low, high = r[ends].split("; ")
+        assert low.count(",") >= 1 and high.count(",") >= 1, r[ends]
 
 
 # -- every sheet's shape ---------------------------------------------------------------------

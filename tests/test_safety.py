@@ -4,9 +4,16 @@ and an output is either written whole or not at all."""
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -15,13 +22,16 @@ import openpyxl
 import pytest
 import python_calamine
 import xlsxwriter
+from click.testing import CliRunner
 
-from conftest import build
-from test_libreoffice import _soffice, _uno_missing, lo_fill
+from conftest import build, fill, random_answers
 from sheetkit.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, printable_name, write_text
+from sheetkit.cli import EXIT_CODES, cli
+from sheetkit.errors import SheetkitError
 from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.layout import column_letters, plan_workbook
 from sheetkit.library import get_framework
+from test_libreoffice import _soffice, _uno_missing, lo_fill
 
 INJECTED_LINK = ('<r><t>x</t></r></is></c><c r="A1" t="str"><f>HYPERLINK("http://evil.example","Open")</f>'
                  '<v>Open</v></c><c r="B1" t="inlineStr"><is><r><t>y</t></r>')
@@ -41,8 +51,10 @@ def test_xlsxwriter_writes_text_shaped_like_rich_text_as_xml(tmp_path, constant_
     """XlsxWriter copies a string starting <r> and ending </r> into the file unescaped.
 
     worksheet._write_cell (constant memory) and sharedstrings._write_si take such a string for a
-    rich string it made itself. If this test starts failing, XlsxWriter has changed and
-    cells.TextWorksheet may be simplified.
+    rich string it made itself (XlsxWriter 3.3.1). No XlsxWriter issue reported this when it was
+    found here (November 2026); its write_rich_string issues (#425, #475) are about real rich
+    strings. If this test starts failing, XlsxWriter has changed and cells.TextWorksheet may be
+    simplified.
     """
     path = tmp_path / "upstream.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
@@ -79,6 +91,9 @@ def test_write_text_needs_a_text_workbook(tmp_path):
 
 
 def test_cell_xml_escapes_as_the_format_requires():
+    """Every underscore that starts a literal _xHHHH_ is escaped, overlapping ones too (XlsxWriter
+    escapes only the first of "_x005F_x0041_", which then reads back as "_x005FA"; compare
+    rust_xlsxwriter issue #166 on the same escape)."""
     assert cell_xml("Ref _x0041_") == "Ref _x005F_x0041_"
     assert cell_xml("_x005F_x0041_") == "_x005F_x005F_x005F_x0041_"
     assert cell_xml("a\rb\x01<&>") == "a_x000D_b_x0001_&lt;&amp;&gt;"
@@ -109,6 +124,8 @@ def hostile_exercise(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     names = ("<r>Spend < budget</r>", "Ref _x0041_", INJECTED_LINK)
     built = build("lga-cbo", root / "built", names=names)
+    for path in built:
+        _assert_well_formed(path)
     cells = {cell.key: cell for cell in plan_workbook(get_framework("lga-cbo")).answers}
     kinds = _keys_by_kind("lga-cbo")
     returns = root / "returns"
@@ -221,3 +238,252 @@ def test_hostile_text_reads_back_exactly_from_the_consolidated_workbook(hostile_
             if not key.startswith("framework/"):  # the one framework-wide answer is in Responses only
                 assert expected(text) in elsewhere, (person, key, text)
     assert len(kinds) >= 8  # every kind of text answer of the framework was typed
+
+
+# -- no input is ever written to ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_exercise(tmp_path_factory):
+    """Two filled returns in a folder, with the build manifest and a framework folder beside them."""
+    root = tmp_path_factory.mktemp("small")
+    built = build("tlap-market", root / "built", names=("Housing", "Health"))
+    returns = root / "returns"
+    (returns / "late").mkdir(parents=True)
+    fill(built[0], returns / built[0].name, random_answers("tlap-market", seed=1))
+    fill(built[1], returns / "late" / built[1].name, random_answers("tlap-market", seed=2))
+    (root / "frameworks").mkdir()
+    return root
+
+
+def _fingerprint(root: Path) -> dict[str, tuple[str, int]]:
+    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _run(args: list[str]):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _ingest_args(root: Path, out, csv_path=None, *extra) -> list:
+    args = ["--frameworks-dir", root / "frameworks", "ingest", root / "returns", "--manifest",
+            root / "built" / "manifest.csv", "--out", out]
+    return args + (["--csv", csv_path] if csv_path else []) + list(extra)
+
+
+def _a_return(root: Path) -> Path:
+    return next((root / "returns").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("aim", ["out at a return", "csv at a return in a subfolder", "out new inside the folder",
+                                 "csv at the manifest", "out and csv the same", "out through a symbolic link",
+                                 "out through a hard link", "csv inside the frameworks folder",
+                                 "out at a return given as a file"])
+def test_outputs_aimed_at_inputs_are_refused(small_exercise, tmp_path, aim):
+    root = small_exercise
+    ret, late = _a_return(root), next((root / "returns" / "late").glob("*.xlsx"))
+    elsewhere = tmp_path / "consolidated.xlsx"
+    args = {
+        "out at a return": _ingest_args(root, ret),
+        "csv at a return in a subfolder": _ingest_args(root, elsewhere, late),
+        "out new inside the folder": _ingest_args(root, root / "returns" / "consolidated.xlsx"),
+        "csv at the manifest": _ingest_args(root, elsewhere, root / "built" / "manifest.csv"),
+        "out and csv the same": _ingest_args(root, elsewhere, tmp_path / "." / "consolidated.xlsx"),
+        "csv inside the frameworks folder": _ingest_args(root, elsewhere, root / "frameworks" / "r.csv"),
+    }.get(aim)
+    if aim == "out through a symbolic link":
+        if sys.platform == "win32":
+            pytest.skip("making symbolic links needs an administrator on Windows")
+        (tmp_path / "link.xlsx").symlink_to(ret)
+        args = _ingest_args(root, tmp_path / "link.xlsx")
+    elif aim == "out through a hard link":
+        os.link(ret, tmp_path / "hard.xlsx")
+        args = _ingest_args(root, tmp_path / "hard.xlsx")
+    elif aim == "out at a return given as a file":
+        args = ["ingest", ret, "--out", ret.parent / "late" / ".." / ret.name]
+    before = _fingerprint(root)
+    result = _run(args)
+    assert result.exit_code == 2, result.output
+    assert "Error: --" in result.output and "Nothing was written, and no input was changed." in result.output
+    assert "Internal error" not in result.output
+    assert _fingerprint(root) == before
+    assert not elsewhere.exists()
+
+
+def test_outputs_beside_the_returns_folder_are_written(small_exercise, tmp_path):
+    root = small_exercise
+    before = _fingerprint(root / "returns")
+    result = _run(_ingest_args(root, tmp_path / "c.xlsx", tmp_path / "c.csv"))
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "c.xlsx").exists() and (tmp_path / "c.csv").exists()
+    assert _fingerprint(root / "returns") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "c.xlsx"]  # no temporary file is left
+
+
+# -- outputs are all or nothing -------------------------------------------------------------
+def _locked(path_to_lock: Path):
+    """os.replace as it fails on Windows when Excel holds the target open."""
+    real = os.replace
+
+    def replace(src, dst):
+        if Path(dst) == path_to_lock:
+            raise PermissionError(errno.EACCES, "The process cannot access the file because it is being used by "
+                                                "another process", str(dst))
+        return real(src, dst)
+    return replace
+
+
+def test_an_output_locked_by_excel_is_reported_and_left_as_it_was(small_exercise, tmp_path, monkeypatch):
+    out = tmp_path / "consolidated.xlsx"
+    out.write_bytes(b"last week's workbook")
+    monkeypatch.setattr("sheetkit.outputs.os.replace", _locked(out))
+    result = _run(_ingest_args(small_exercise, out, tmp_path / "r.csv"))
+    assert result.exit_code == 4, result.output
+    assert f"cannot write the consolidated workbook {out}: it is open in another program" in result.output
+    assert "Close it in Excel" in result.output and "run again" in result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    assert out.read_bytes() == b"last week's workbook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["consolidated.xlsx"]  # the CSV is not half the result
+
+
+def test_a_read_only_output_is_reported_before_the_returns_are_read(small_exercise, tmp_path, monkeypatch):
+    out = tmp_path / "consolidated.xlsx"
+    out.write_bytes(b"kept")
+    real_open = open
+
+    def read_only(path, mode="r", *args, **kwargs):
+        if Path(path) == out and mode != "rb":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("sheetkit.outputs.open", read_only, raising=False)
+    monkeypatch.setattr("sheetkit.ingest._check_returns", lambda *a, **k: pytest.fail("the returns were read"))
+    result = _run(_ingest_args(small_exercise, out))
+    assert result.exit_code == 4, result.output
+    assert "open in another program (such as Excel) or read-only" in result.output
+    assert out.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("when", ["the workbook is saved", "the workbook is streamed", "the CSV is written"])
+def test_a_full_disk_leaves_no_temporary_file(small_exercise, tmp_path, monkeypatch, when):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if when == "the workbook is saved":  # XlsxWriter wraps the error in its FileCreateError
+        monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    elif when == "the workbook is streamed":
+        monkeypatch.setattr("sheetkit.sheet_stream.shutil.move", full)
+    else:
+        real = __import__("sheetkit.report", fromlist=["x"]).write_responses_csv
+
+        def half_then_full(path, *args):
+            real(path, *args)
+            full()
+        monkeypatch.setattr("sheetkit.report.write_responses_csv", half_then_full)
+    result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx", tmp_path / "c.csv"))
+    assert result.exit_code == 4, result.output
+    assert "the disk is full. Free some space" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_file_errors_are_explained_not_internal(small_exercise, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error", str(tmp_path / "somewhere"))
+
+    monkeypatch.setattr("sheetkit.ingest.consolidate", broken, raising=False)
+    monkeypatch.setattr("sheetkit.consolidate.consolidate", broken)
+    result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx"))
+    assert result.exit_code == 4, result.output
+    assert "Input/output error" in result.output and "Internal error" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def many_returns(tmp_path_factory):
+    """Enough distinct returns that compiling them takes a moment."""
+    root = tmp_path_factory.mktemp("many")
+    names = tuple(f"Partner {n:02d}" for n in range(24))
+    returns = root / "returns"
+    returns.mkdir()
+    for n, path in enumerate(build("lga-cbo", root / "built", names=names)):
+        fill(path, returns / path.name, random_answers("lga-cbo", seed=n))
+    return returns
+
+
+def _interrupt(returns: Path, out: Path, at) -> subprocess.CompletedProcess:
+    """Run `python -m sheetkit ingest` and press Ctrl-C (SIGINT to its process group) once `at()` holds."""
+    proc = subprocess.Popen([sys.executable, "-m", "sheetkit", "ingest", str(returns), "--out", str(out),
+                             "--csv", str(out.with_suffix(".csv"))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        while proc.poll() is None and not at():
+            pass
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a process group, which Windows does not have")
+@pytest.mark.parametrize("moment", ["while the workbook is written", "early in the run"])
+def test_ctrl_c_leaves_no_temporary_file_and_says_so(many_returns, tmp_path, moment):
+    out = tmp_path / "consolidated.xlsx"
+    if moment == "while the workbook is written":
+        def at():
+            return (tmp_path / ".consolidated.xlsx.partial").exists()
+    else:
+        started = time.monotonic()
+
+        def at():
+            return time.monotonic() - started > 1.0
+    done = _interrupt(many_returns, out, at)
+    assert done.returncode == 130, (done.returncode, done.stderr[-2000:])
+    assert "Interrupted: no output was changed, and the temporary files were removed." in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- exit codes --------------------------------------------------------------------------------
+def test_the_readme_lists_every_exit_code_the_cli_can_return():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    table = {int(code): text.strip() for code, text in re.findall(r"^\| \*\*(\d+)\*\* \|(.*)\|$", section, re.M)}
+    assert table == {code: meaning for code, meaning in EXIT_CODES.items()}
+    errors = [SheetkitError, *_subclasses(SheetkitError)]
+    assert {e.exit_code for e in errors} <= set(EXIT_CODES)
+
+
+def _subclasses(kind):
+    for sub in kind.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+# -- names that are not text ---------------------------------------------------------------
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="only Linux file systems keep names that are not UTF-8")
+def test_a_name_that_is_not_text_is_shown_printably_everywhere(small_exercise, tmp_path):
+    returns = tmp_path / "returns"
+    shutil.copytree(small_exercise / "returns", returns)
+    ret = _a_return(small_exercise)
+    odd = os.path.join(os.fsencode(returns), b"caf\xe9 " + os.fsencode(ret.name))
+    shutil.copy(ret, odd)
+    os.unlink(returns / ret.name)
+    args = ["ingest", returns, "--out", tmp_path / "c.xlsx", "--csv", tmp_path / "c.csv"]
+    shown = {}
+    for mode, extra in (("text", []), ("json", ["--json"])):
+        result = subprocess.run([sys.executable, "-m", "sheetkit", *map(str, args), *extra], capture_output=True,
+                                timeout=300)
+        assert result.returncode in (0, 1), result.stderr.decode("utf-8", "replace")
+        shown[mode] = result.stdout.decode("utf-8")  # valid UTF-8, or this raises
+        assert "Internal error" not in shown[mode] + result.stderr.decode("utf-8")
+    assert f"caf\\xe9 {ret.name}" in shown["text"]
+    report = json.loads(shown["json"])
+    assert any(r["file"].endswith(f"caf\\xe9 {ret.name}") for r in report["returns"])
+    assert "name-not-text" in {f["code"] for f in report["findings"]}
+    sheets = _calamine_cells(tmp_path / "c.xlsx")
+    assert any("caf\\xe9 " in str(v) for row in sheets["Returns"] for v in row)
+    odd_return = next(r for r in report["returns"] if r["file"].endswith(f"caf\\xe9 {ret.name}"))
+    csv_text = (tmp_path / "c.csv").read_text(encoding="utf-8-sig")  # valid UTF-8, or this raises
+    assert ("caf\\xe9 " in csv_text) == (odd_return["status"] == "accepted")
+    _assert_well_formed(tmp_path / "c.xlsx")

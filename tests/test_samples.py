@@ -55,7 +55,7 @@ def test_samples_cover_agreement_disagreement_late_superseded_and_errors(regener
     ratings = list(wb["Ratings"].iter_rows(values_only=True))
     agreement, ends = ratings[3].index("Agreement"), ratings[3].index("Who sits at each end")
     apart = [row for row in ratings[4:] if row[agreement] == "Sits apart"]
-    assert apart and all(row[ends].startswith("Voluntary Sector Forum 1") for row in apart), \
+    assert apart and all(row[ends].startswith("Voluntary Sector Forum ") for row in apart), \
         "the forum's low ratings should make it sit apart, by name"
     assert any(row[agreement] in (None, "") for row in ratings[4:] if row[0]), \
         "most respondents agree on at least some items"

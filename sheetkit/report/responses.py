@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 
 from ..build import csv_safe
+from ..cells import encodable
 from ..consolidate import Consolidation
 from ..validate import CheckedReturn
 from .base import HEADER_ROW, Column, Report, footer, long_table, print_setup, title
@@ -43,4 +44,4 @@ def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedRet
         writer = csv.writer(handle)
         writer.writerow(RESPONSE_COLUMNS)
         for values in response_rows(con, accepted):
-            writer.writerow([csv_safe(v.isoformat() if isinstance(v, dt.date) else v) for v in values])
+            writer.writerow([encodable(csv_safe(v.isoformat() if isinstance(v, dt.date) else v)) for v in values])
