@@ -83,6 +83,16 @@ def test_text_workbook_writes_every_text_as_plain_text(tmp_path, constant_memory
     assert all(c.data_type == "s" for c in ws["A"]) and not ws._hyperlinks
 
 
+def test_every_writer_puts_text_in_cells_through_write_text():
+    """No module writes a cell's text another way, or opens a workbook that is not a TextWorkbook."""
+    package = Path(__file__).resolve().parents[1] / "sheetkit"
+    other_ways = re.compile(r"\.write_string\(|\.write_rich_string\(|\bws\.write\(|xlsxwriter\.Workbook\(|"
+                            r"openpyxl\.Workbook\(")
+    found = [f"{path.name}:{n}: {line.strip()}" for path in sorted(package.glob("*.py")) if path.name != "cells.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if other_ways.search(line)]
+    assert not found, found
+
+
 def test_write_text_needs_a_text_workbook(tmp_path):
     wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
     with pytest.raises(TypeError):
