@@ -232,8 +232,11 @@ def test_hostile_text_reads_back_exactly_from_the_consolidated_workbook(hostile_
     assert not tags & {"f", "hyperlink", "hyperlinks", "r", "rPr"}, tags  # no formula, link or rich text
     sheets = {"calamine": _calamine_cells, "openpyxl": _openpyxl_cells,
               "libreoffice": lambda p: _libreoffice_cells(p, tmp_path / "lo")}[reader](out)
-    expected = {"calamine": lambda v: v, "openpyxl": lambda v: _openpyxl_reads(v, inline=True),
-                "libreoffice": lambda v: v.replace("\r\n", "\n")}[reader]  # LibreOffice's CSV: LF in cells
+    readings = {  # what each reader shows for a text (openpyxl: as stored inline, or in shared strings)
+        "calamine": lambda v: {v},
+        "openpyxl": lambda v: {_openpyxl_reads(v, inline=True), _openpyxl_reads(v, inline=False)},
+        "libreoffice": lambda v: {v.replace("\r\n", "\n")},  # LibreOffice's CSV: LF in cells
+    }[reader]
     shown = {name: {v for row in rows for v in row} for name, rows in sheets.items()}
     everything = set().union(*shown.values())
     assert not {"Open", "y"} & everything  # no cell was planted
@@ -242,11 +245,11 @@ def test_hostile_text_reads_back_exactly_from_the_consolidated_workbook(hostile_
     responses = {(row[who], row[value]) for row in sheets["Responses"][1:]}
     elsewhere = set().union(*(v for name, v in shown.items() if name != "Responses"))
     for person, answers in typed.items():
-        assert expected(person) in elsewhere, person
+        assert readings(person) & elsewhere, person
         for key, text in answers.items():
-            assert (expected(person), expected(text)) in responses, (person, key, text)
+            assert {(p, t) for p in readings(person) for t in readings(text)} & responses, (person, key, text)
             if not key.startswith("framework/"):  # the one framework-wide answer is in Responses only
-                assert expected(text) in elsewhere, (person, key, text)
+                assert readings(text) & elsewhere, (person, key, text)
     assert len(kinds) >= 8  # every kind of text answer of the framework was typed
 
 
