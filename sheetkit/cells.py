@@ -35,6 +35,7 @@ _LITERAL_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 _OVERLAPPING_ESCAPES = re.compile("_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _MARKUP = re.compile("[&<>]")
+_NEEDS_ESCAPE = re.compile("[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 _UNPRINTABLE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _TEXT_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -107,7 +108,10 @@ def format_escape(text: str) -> str:
 
 def cell_xml(text: str) -> str:
     """Plain text escaped for a sheet's XML as the file format requires (``<t>`` content)."""
-    text = format_escape(plain_text(text)[0])
+    text = fit_cell(text)
+    if not _NEEDS_ESCAPE.search(text):  # most text: one scan, for speed on long tables
+        return text
+    text = format_escape(encodable(text))
     if _MARKUP.search(text):
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
