@@ -17,7 +17,11 @@ import openpyxl
 import pytest
 
 from conftest import IN_CI, fill
+from click.testing import CliRunner
+
+from sheetkit.agreement import APART, SPLIT, AgreementRule, judge
 from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.cli import cli
 from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.library import get_framework
 from sheetkit.respondents import Respondent
@@ -30,6 +34,31 @@ PEOPLE = [Respondent("Adult Social Care", "Anytown Council", "asc@anytown.exampl
           Respondent("Community Trust", "NHS Anytown", "trust@nhs.example", "Sam Okafor", "Health"),
           Respondent("Voluntary Sector Forum", "Anytown CVS", "forum@cvs.example", "Gareth Lloyd", "Voluntary"),
           Respondent("Carers' Centre", "Anytown Carers", "hello@carers.example", "Jo Evans", "Voluntary")]
+
+
+# -- the rule, on plain ratings ----------------------------------------------------------------
+def test_the_rule_tells_a_lone_partner_from_a_split():
+    ten = get_framework(FW).scale("rating")  # 1 to 10: apart = 3 points, split = 5 points
+    rule = AgreementRule()
+    lone = judge({"A": 7, "B": 8, "C": 7, "D": 1}, ten, rule)
+    assert (lone.kind, lone.apart) == (APART, {"D": "low"})
+    assert judge({"A": 7, "B": 8, "C": 7, "D": 5}, ten, rule).kind == ""  # 2 points: not apart
+    split = judge({"A": 2, "B": 3, "C": 8, "D": 9, "E": 5}, ten, rule)
+    assert (split.kind, split.low, split.high) == (SPLIT, ["A", "B"], ["C", "D"])
+    assert judge({"A": 2, "B": 3, "C": 7, "D": 7}, ten, rule).kind == ""  # 4 points: not split
+    assert judge({"A": 2, "B": 3, "C": 7, "D": 7}, ten, AgreementRule(split=0.4)).kind == SPLIT
+    assert judge({"A": 1, "B": 9}, ten, rule).kind == ""  # two partners: nobody sits apart from "the others"
+    assert "at least 3 points" in rule.describe(ten) and "5 or more points" in rule.describe(ten)
+
+
+def test_the_thresholds_are_options_of_ingest(tmp_path):
+    out = tmp_path / "c.xlsx"
+    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES / FW / "returns"), "--manifest",
+                                      str(SAMPLES / FW / "manifest.csv"), "--out", str(out), "--apart", "0.9"])
+    assert result.exit_code in (0, 1), result.output
+    notes = " ".join(str(c.value) for row in openpyxl.load_workbook(out)["Notes"].iter_rows() for c in row if c.value)
+    assert "at least 9 points" in notes  # 90% of the 9-point span
+    assert "sits apart" not in _dashboard(out)["headline"]  # a 6-point gap no longer counts
 
 
 # -- the exercises --------------------------------------------------------------------------
@@ -245,6 +274,12 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     ratings, asked = _sample_ratings(FW)
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
     assert seen["missing"] == [("Carers' Centre", "Jo Evans · hello@anytowncarers.org.uk")]
+    # The superseded draft's findings are one line on the Issues sheet.
+    rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Issues"].iter_rows(
+        values_only=True))
+    issues = [dict(zip(rows[3], r)) for r in rows[4:]]
+    draft = [r for r in issues if "DRAFT" in (r["File"] or "")]
+    assert len(draft) == 1 and draft[0]["Code"] == "superseded" and draft[0]["Message"].startswith("Not counted")
     assert "Voluntary Sector Forum sits apart" in seen["headline"]
     # The first actions: High priority, the soonest due dates of the Action plan's High ones.
     rows = openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Action plan"]

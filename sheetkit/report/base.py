@@ -99,7 +99,7 @@ def unique_headers(headers: Sequence[str]) -> list[str]:
     called 'Mean')."""
     seen, out = set(), []
     for header in headers:
-        text = " ".join(plain_text(header)[0].split()) or "(blank)"
+        text = " ".join(plain_text(header)[0].split())[:250] or "(blank)"  # Excel: a column name <= 255
         base, n = text, 2
         while text.casefold() in seen:
             text, n = f"{base} ({n})", n + 1
