@@ -125,8 +125,9 @@ def _same_value(typed, got) -> bool:
 def _responses(path: Path) -> dict[tuple[str, str], dict]:
     ws = openpyxl.load_workbook(path, read_only=True)["Responses"]
     rows = list(ws.iter_rows(values_only=True))
-    header = list(rows[0])
-    return {(r[header.index("sheet")], r[header.index("cell")]): dict(zip(header, r)) for r in rows[1:] if r[0]}
+    at = next(n for n, row in enumerate(rows) if "sheet" in row and "cell" in row)  # the table's header, below the title
+    header = list(rows[at])
+    return {(r[header.index("sheet")], r[header.index("cell")]): dict(zip(header, r)) for r in rows[at + 1:] if r[0]}
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)

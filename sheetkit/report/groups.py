@@ -13,7 +13,8 @@ def write(rep: Report, ws) -> None:
     con, f = rep.con, rep.formats
     groups = con.group_names()
     members = {g: sorted(p for p, x in con.groups.items() if x == g) for g in groups}
-    note = ("; ".join(f"{g}: {', '.join(members[g])}" for g in groups) if groups else
+    note = ("; ".join(f"{g} ({len(members[g])})" for g in groups) + ". Who is in each group: see Returns."
+            if groups else
             "No groups were given: add a 'group' column to the respondents CSV before building the workbooks.")
     title(ws, f, "Ratings by group of partners", note)
     cols = [Column("Section", 8), Column("Ref", 6), Column("Item", 44)]

@@ -8,7 +8,7 @@ from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 NAME = "Issues"
 ABOUT = "Every problem found, with file, sheet and cell, what was expected and what to do; a draft that " \
         "was replaced is summarised in one line."
-COLUMNS = (Column("Severity", 9), Column("Code", 20), Column("File", 30), Column("Sheet", 16), Column("Cell", 7),
+COLUMNS = (Column("Severity", 9), Column("Code", 20), Column("File", 40), Column("Sheet", 16), Column("Cell", 7),
            Column("Message", 70), Column("What to do", 45))
 
 
