@@ -137,7 +137,18 @@ def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) ->
     }), f"the table {name}")
     for c, header in enumerate(headers, start=first_col):  # the header cells again, through write_text
         put_text(ws, first_row, c, header, f["header"])
-    ws.set_row(first_row, row_height([(c.header, c.width, 10) for c in columns]))
+    ws.set_row(first_row, max(15.0, max(_header_lines(h, c.width) for h, c in zip(headers, columns)) * 13.2 + 4))
+
+
+def _header_lines(text: str, width: float) -> int:
+    """Lines a bold header takes in a column `width` characters wide, wrapping at spaces as spreadsheets do."""
+    per_line, lines, used = max(1.0, width * 0.9), 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > per_line:
+            lines, used = lines + 1, 0
+        used += len(word) + (1 if used else 0)
+        lines += int(max(0, len(word) - 1) // per_line) if used == len(word) else 0
+    return lines
 
 
 def print_setup(ws, last_row: int, last_col: int, footer: str, fit_width: bool = True,

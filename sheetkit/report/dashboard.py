@@ -17,7 +17,7 @@ from .base import Column, Report, footer, put, put_text, table, title
 NAME = "Dashboard"
 ABOUT = "The first page to read: the headline, returns, overall rating, a heat map of sections by partner, " \
         "the lowest-rated items, the widest disagreements and who has not returned."
-REF_W, SECTION_W, PARTNER_W, GAP_W = 5, 24, 8, 2
+REF_W, SECTION_W, PARTNER_W, GAP_W = 5, 24, 10, 2  # 10: room for a word like "Integrated"
 RIGHT_W = (5, 34, 31)  # ref, item, detail
 HEAT_ROW = 8  # the heat map's header row
 
