@@ -12,8 +12,8 @@ from pathlib import Path
 from itertools import groupby
 from typing import Iterable
 
-from .build import csv_safe
 from .cells import TextWorkbook, encodable, write_text, write_value
+from .tables import csv_safe
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import item_caption
@@ -27,8 +27,9 @@ MAX_CHART_RESPONDENTS = 12
 
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
-                       chase: list[str], round_name: str, expected: int | None, compiled_at: dt.datetime) -> None:
-    """Write the consolidated workbook to `path`."""
+                       chase: list[str], round_name: str, expected: int | None, compiled_at: dt.datetime,
+                       chase_why: dict[str, str] | None = None) -> None:
+    """Write the consolidated workbook to `path`; `chase_why` says why each person is still chased."""
     options = dict(WORKBOOK_OPTIONS, constant_memory=True)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, options)
@@ -40,7 +41,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             _actions(sheets["Action plan"], f, con)
             _evidence(sheets["Evidence"], f, con)
             _record(sheets["Record"], f, con)
-            _returns(sheets["Returns"], f, returns, chase)
+            _returns(sheets["Returns"], f, returns, chase, chase_why or {})
             _issues(sheets["Issues"], f, findings)
             _responses(sheets["Responses"], f, con)
             for ws in sheets.values():
@@ -324,7 +325,7 @@ def _shown(answer):
 
 
 # -- Returns, issues, responses ----------------------------------------------------------
-def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
+def _returns(ws, f, returns: list[CheckedReturn], chase: list[str], chase_why: dict[str, str]) -> None:
     write_text(ws, 0, 0, "Returns register", f["title"])
     headers = ["File", "Respondent", "Organisation", "Status", "Why", "Complete", "Errors", "Warnings",
                "Saved", "SHA-256"]
@@ -347,6 +348,8 @@ def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
     for person in chase:
         row += 1
         write_text(ws, row, 0, person, f["text"])
+        if person in chase_why:
+            write_text(ws, row, 1, chase_why[person], f["text"])
 
 
 def _issues(ws, f, findings: list[Finding]) -> None:
@@ -370,7 +373,14 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
         yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-               "ok" if a.usable else "flagged", files.get(person, ""), a.sheet, a.cell)
+               response_status(a), files.get(person, ""), a.sheet, a.cell)
+
+
+def response_status(answer) -> str:
+    """'ok', 'flagged' (kept, not counted) or 'unplaced' (typed where no answer belongs, or a comment)."""
+    if answer.field.level == "unplaced":
+        return "unplaced"
+    return "ok" if answer.usable else "flagged"
 
 
 def _responses(ws, f, con: Consolidation) -> None:

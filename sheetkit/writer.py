@@ -69,6 +69,7 @@ class WorkbookFacts:
     build_id: str
     built_at: str
     password: str
+    templates: str = ""  # the user's template folder, if any (see library.templates_dir)
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -168,7 +169,7 @@ class _Writer:
             self._fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
         write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
         write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-        help_text = Template(template_text("instructions.txt")).safe_substitute(
+        help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
             return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
             section=self.fw.labels["section"].lower(), answer=self.layout.sections[0].columns[-1].header)
         write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
