@@ -192,8 +192,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
-    skip = {p.resolve() for p in (options.out, options.csv) if p}
-    with collect_returns(list(paths), skip) as found:
+    with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
             raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
                              f"{', '.join(paths)}; check the paths")
