@@ -13,7 +13,7 @@ The file format escapes characters XML cannot carry as ``_xHHHH_`` and a literal
 as ``_x005F_xHHHH_``; :func:`cell_xml` does the same for the sheets written as XML directly.
 Only characters no XML 1.0 document can hold in any form (unpaired surrogates, which only
 arrive from undecodable file names or arguments) are replaced, by the \\xHH escape of the
-byte they stand for (as :func:`printable_name` shows names); :func:`plain_text` says when
+byte they stand for (as reports show names); :func:`plain_text` says when
 that happened so the caller can report it.
 """
 
@@ -36,7 +36,6 @@ _OVERLAPPING_ESCAPES = re.compile("_x[0-9A-Fa-f]{4}_x[0-9A-Fa-f]{4}_")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _MARKUP = re.compile("[&<>]")
 _NEEDS_ESCAPE = re.compile("[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 _UNPRINTABLE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _TEXT_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
@@ -76,17 +75,8 @@ def holds_unrepresentable(text: str) -> bool:
     return bool(_UNREPRESENTABLE.search(text))
 
 
-def printable_name(name) -> str:
-    """A file name as text anyone can read: undecodable bytes and control characters shown as \\xHH.
-
-    Names read from disk may hold bytes that are not UTF-8 (Python keeps them as lone
-    surrogates); printed or written as they are, they would crash the output or show garbage.
-    """
-    return _UNPRINTABLE.sub(_shown_as_escape, str(name))
-
-
 def printable_text(text: str) -> str:
-    """Text for a terminal: as printable_name, but tabs and line breaks are kept."""
+    """Text for a terminal: undecodable bytes and control characters shown as \\xHH; tabs and line breaks kept."""
     return _UNPRINTABLE_TEXT.sub(_shown_as_escape, text)
 
 

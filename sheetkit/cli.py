@@ -146,19 +146,22 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
 @cli.command("build")
 @click.argument("framework_id")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the workbooks into.")
-@click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False), help="CSV of respondents: name, organisation, email, contact.")
+@click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False),
+              help="The respondents list (.csv, .xlsx or .ods; header row): name, organisation, email, contact.")
 @click.option("--respondent", "respondent_names", multiple=True, help="A respondent's name (repeatable).")
 @click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: four weeks from today).")
 @click.option("--round", "round_name", default="", help='The assessment round, e.g. "2026 Q4" (default: the current year).')
 @click.option("--return-to", default="", help="Who respondents send the workbook back to (an email address or a name).")
 @click.option("--password", default=None, help="Sheet protection password (default: generated and written to the manifest folder).")
 @click.option("--emails", is_flag=True, help="Also write an .eml draft per respondent with the workbook attached.")
-@click.option("--force", is_flag=True, help="Overwrite workbooks that already exist in the output folder.")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
+              help="A folder with your own email.txt and/or instructions.txt (also $SHEETKIT_TEMPLATES).")
+@click.option("--force", is_flag=True, help="Re-issue the named respondents' workbooks already in the folder (only theirs are replaced).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: str | None,
               respondent_names: tuple[str, ...], deadline: str | None, round_name: str, return_to: str,
-              password: str | None, emails: bool, force: bool, as_json: bool) -> None:
+              password: str | None, emails: bool, templates_dir: str | None, force: bool, as_json: bool) -> None:
     """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
     from .build import BuildOptions, build_workbooks
     from .library import resolve_framework
@@ -173,27 +176,34 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
         return_to=return_to,
         password=password,
         emails=emails,
+        templates=templates_dir,
         force=force,
         progress=not as_json,
+        warnings=respondents.warnings,
     )
-    _finish(build_workbooks(framework, respondents, options), as_json)
+    _finish(build_workbooks(framework, respondents.people, options), as_json)
 
 
 # -- validate and ingest ------------------------------------------------------------------
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+_prefer = click.option("--prefer", multiple=True, metavar="FILE",
+                       help="Use this return over the same respondent's other files (repeatable; name it as the "
+                            "report does).")
 
 
 @cli.command("validate")
 @_paths
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
+@_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None, as_json: bool) -> None:
+def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None,
+                 prefer: tuple[str, ...], as_json: bool) -> None:
     """Check returned workbooks in PATHS (files or folders) and report every problem; changes nothing."""
     from .ingest import IngestOptions, validate_returns
 
-    options = IngestOptions(manifest=manifest, framework_id=framework_id,
+    options = IngestOptions(manifest=manifest, framework_id=framework_id, prefer=prefer,
                             frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
     _finish(validate_returns(paths, options), as_json)
 
@@ -208,17 +218,18 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="A lone partner this share of the scale away from every other partner 'sits apart'.")
 @click.option("--split", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Two or more partners at each end this share of the scale apart are 'split'.")
+@_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
-               csv_path: str | None, apart: float, split: float, as_json: bool) -> None:
+               csv_path: str | None, apart: float, split: float, prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
-                            agreement=AgreementRule(apart=apart, split=split), progress=not as_json)
+                            agreement=AgreementRule(apart=apart, split=split), prefer=prefer, progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
 
 
@@ -261,6 +272,14 @@ def _stop(signum, frame) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _tolerant_output()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _stop)
     cli(prog_name="sheetkit")
+
+
+def _tolerant_output() -> None:
+    """Print what the console can show: a Windows console or pipe in cp1252 has no 'ŵ' or 'ŷ'."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")

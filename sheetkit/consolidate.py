@@ -96,6 +96,7 @@ class Consolidation:
     store: AnswerSpool
     roster: list[Respondent] = field(default_factory=list)  # who was asked (empty: not known)
     groups: dict[str, str] = field(default_factory=dict)  # partner -> group
+    chase: list[str] | None = None  # who is still to chase, as the exercise's rules decided; None: from roster
 
     def item_rows(self) -> list[RatingRow]:
         return [r for r in self.ratings if r.level == "item"]
@@ -108,9 +109,12 @@ class Consolidation:
 
     @property
     def missing(self) -> list[Respondent]:
-        """Who was asked and has no counted return."""
-        counted = {normalise_name(name) for name in self.respondents}
-        return [person for person in self.roster if person.key not in counted]
+        """Who was asked and has no counted return (the chase list, with contacts from the roster)."""
+        if self.chase is None:
+            counted = {normalise_name(name) for name in self.respondents}
+            return [person for person in self.roster if person.key not in counted]
+        known = {person.key: person for person in self.roster}
+        return [known.get(normalise_name(name), Respondent(name)) for name in self.chase]
 
     @property
     def overall(self) -> float | None:
@@ -144,7 +148,7 @@ class Consolidation:
 
 
 def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule | None = None,
-                roster: Sequence[Respondent] = ()) -> Consolidation:
+                roster: Sequence[Respondent] = (), chase: list[str] | None = None) -> Consolidation:
     """Compile the accepted answers in `store` into ratings, agreement, action counts and section means."""
     fw = store.layout.framework
     rule = rule or AgreementRule()
@@ -166,7 +170,8 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
     counts = _count_actions(store)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
     return Consolidation(fw, respondents, ratings, rule, counts, _unactioned(fw, ratings, counts.acted),
-                         section_means, respondent_means, store, list(roster), groups)
+                         section_means, respondent_means, store, list(roster), groups,
+                         list(chase) if chase is not None and roster else None)
 
 
 def _rating_rows(fw: Framework) -> list[RatingRow]:

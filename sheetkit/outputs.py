@@ -18,8 +18,8 @@ from typing import Callable
 
 from xlsxwriter.exceptions import FileCreateError
 
-from .cells import printable_name
 from .errors import SheetkitError, UsageError
+from .returns_folder import printable
 
 _LOCKED = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY, errno.ETXTBSY}
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
@@ -33,40 +33,54 @@ class OutputError(SheetkitError):
 
 
 def refuse_inputs_as_outputs(outputs: dict[str, Path], reads: list[str | Path]) -> None:
-    """Refuse outputs that are an input, lie inside a folder of inputs, or are the same file as each other.
+    """Refuse outputs that are a file sheetkit reads, lie inside a folder it reads, or are the same as each other.
 
     `outputs` maps each option (``--out``) to its path; `reads` are the files and folders the
-    command reads (returns and their folders, the manifest, framework folders).
+    command reads (returns and their folders, the manifest, framework folders). Links and other
+    spellings of a path count as the file they lead to.
     """
+    folders = [Path(given) for given in reads if Path(given).is_dir()]
+    files = {_identity(Path(given)): Path(given) for given in reads if Path(given).is_file()}
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            files.update({_identity(Path(root, name)): Path(root, name) for name in names})
     named = list(outputs.items())
     for n, (option, path) in enumerate(named):
-        for given in map(Path, reads):
-            if given.is_dir() and _inside(path, given):
-                raise _refusal(option, path, f"is inside {printable_name(given)}, a folder sheetkit reads; "
+        for folder in folders:
+            if _inside(path, folder):
+                raise _refusal(option, path, f"is inside {printable(str(folder))}, a folder sheetkit reads; "
                                              f"write it outside that folder")
-            if _same(path, given):
-                raise _refusal(option, path, "is one of the files sheetkit reads; write it to another file")
+        if path.exists() and _identity(path) in files:
+            raise _refusal(option, path, f"is {printable(str(files[_identity(path)]))}, a file sheetkit reads; "
+                                         f"write it to another file")
         for other, other_path in named[n + 1:]:
             if _same(path, other_path):
                 raise _refusal(option, path, f"is also given as {other}; give each output its own file")
 
 
 def _refusal(option: str, path: Path, why: str) -> UsageError:
-    return UsageError(f"{option} {printable_name(path)} {why}. Nothing was written, and no input was changed.")
+    return UsageError(f"{option} {printable(str(path))} {why}. Nothing was written, and no input was changed.")
+
+
+def _identity(path: Path) -> tuple[int, int] | Path:
+    """What makes two names the same file: its device and inode where the system has them."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return path.resolve()
+    return (stat.st_dev, stat.st_ino) if stat.st_ino else path.resolve()
 
 
 def _same(a: Path, b: Path) -> bool:
-    a, b = a.resolve(), b.resolve()
-    try:
-        return os.path.samefile(a, b)  # also a hard link, or another spelling on a case-insensitive disk
-    except OSError:  # one of them does not exist (yet)
-        return os.path.normcase(a) == os.path.normcase(b)
+    if a.exists() and b.exists():
+        return _identity(a) == _identity(b)  # also a hard link, or another spelling on a case-insensitive disk
+    return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
 
 
 def _inside(path: Path, folder: Path) -> bool:
     """Whether `path`, existing or not, is `folder` or anywhere below it (through links too)."""
-    target = path.resolve()
-    return any(_same(parent, folder) for parent in (target, *target.parents) if parent.exists())
+    target, inside = path.resolve(), _identity(folder)
+    return any(_identity(parent) == inside for parent in (target, *target.parents) if parent.exists())
 
 
 def _temp(path: Path) -> Path:
@@ -140,7 +154,7 @@ def _explained(option: str, path: Path, what: str):
 
 def explain(exc: OSError, path: Path, what: str, option: str | None) -> str:
     """A message for a file that could not be written: which file, why, and what to do."""
-    name = printable_name(path)
+    name = printable(str(path))
     elsewhere = f"give {option} another file" if option else "choose another file"
     unchanged = f"Nothing was written: {name} is as it was." if path.exists() else "Nothing was written."
     if exc.errno in _FULL:

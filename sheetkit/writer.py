@@ -69,6 +69,7 @@ class WorkbookFacts:
     build_id: str
     built_at: str
     password: str
+    templates: str = ""  # the user's template folder, if any (see library.templates_dir)
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -168,7 +169,7 @@ class _Writer:
             self._fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
         write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
         write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-        help_text = Template(template_text("instructions.txt")).safe_substitute(
+        help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
             return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
             section=self.fw.labels["section"].lower(), answer=self.layout.sections[0].columns[-1].header)
         write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
@@ -304,9 +305,9 @@ class _Writer:
         f, table = self.fmt, self.layout.actions
         write_text(ws, 0, 0, "Action plan", f["title"])
         write_text(ws, 1, 0, "What will you do, who will do it, by when, and how will you know it worked? One action "
-                             "per row.", f["note"])
+                              "per row.", f["note"])
         write_text(ws, 2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
-                             "below the last numbered row: every filled row is read.", f["note"])
+                              "below the last numbered row: every filled row is read.", f["note"])
         self._write_table(ws, table)
         for line in table.rows:
             ws.write_number(line.row, 0, int(line.ref), f["ref"])

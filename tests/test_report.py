@@ -264,7 +264,7 @@ def _sample_ratings(framework_id: str) -> tuple[dict[str, dict[str, int]], list[
     for r in (dict(zip(rows[3], row)) for row in rows[4:]):
         if r["field"] == rating.id and r["item"] and r["status"] == "ok" and not r["statement"]:
             ratings.setdefault(r["respondent"], {})[r["item"]] = r["value"]
-    with open(SAMPLES / framework_id / "manifest.csv", newline="", encoding="utf-8") as handle:
+    with open(SAMPLES / framework_id / "manifest.csv", newline="", encoding="utf-8-sig") as handle:
         asked = [Respondent(r["respondent"], r["organisation"], r["email"], r.get("contact", ""))
                  for r in csv.DictReader(handle)]
     return ratings, asked

@@ -25,7 +25,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from conftest import build, fill, random_answers
-from sheetkit.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, printable_name, write_text
+from sheetkit.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, printable_text, write_text
 from sheetkit.cli import EXIT_CODES, cli
 from sheetkit.errors import SheetkitError
 from sheetkit.ingest import IngestOptions, ingest_returns
@@ -113,7 +113,7 @@ def test_cell_xml_escapes_as_the_format_requires():
 def test_only_characters_xml_cannot_hold_are_replaced_and_said():
     assert plain_text("caf\udce9 \x01 _x0041_") == ("caf\\xe9 \x01 _x0041_", True)
     assert plain_text("café") == ("café", False)
-    assert printable_name("caf\udce9\n.xlsx") == "caf\\xe9\\x0a.xlsx"
+    assert printable_text("caf\udce9\x1b[31m\tx\n") == "caf\\xe9\\x1b[31m\tx\n"
 
 
 # -- end to end: every kind of answer, through the consolidated workbook ---------------------
@@ -511,5 +511,5 @@ def test_a_name_that_is_not_text_is_shown_printably_everywhere(small_exercise, t
     assert any("caf\\xe9 " in str(v) for row in sheets["Returns"] for v in row)
     odd_return = next(r for r in report["returns"] if r["file"].endswith(f"caf\\xe9 {ret.name}"))
     csv_text = (tmp_path / "c.csv").read_text(encoding="utf-8-sig")  # valid UTF-8, or this raises
-    assert ("caf\\xe9 " in csv_text) == (odd_return["status"] == "accepted")
+    assert odd_return["status"] == "accepted" and f"caf\\xe9 {ret.name}" in csv_text
     _assert_well_formed(tmp_path / "c.xlsx")

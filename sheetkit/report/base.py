@@ -40,6 +40,7 @@ class Report:
     findings: list[Finding]
     round: str
     compiled_at: dt.datetime
+    chase_why: dict[str, str] = field(default_factory=dict)  # partner -> why they are still chased
     formats: dict = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
     # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from ..build import csv_safe
+from ..tables import csv_safe
 from ..cells import encodable
 from ..consolidate import Consolidation
 from ..validate import CheckedReturn
@@ -24,7 +24,14 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
         yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-               "ok" if a.usable else "flagged", files.get(person, ""), a.sheet, a.cell)
+               response_status(a), files.get(person, ""), a.sheet, a.cell)
+
+
+def response_status(answer) -> str:
+    """'ok', 'flagged' (kept, not counted) or 'unplaced' (typed where no answer belongs, or a comment)."""
+    if answer.field.level == "unplaced":
+        return "unplaced"
+    return "ok" if answer.usable else "flagged"
 
 
 def write(rep: Report, ws) -> None:

@@ -30,7 +30,8 @@ def write(rep: Report, ws) -> None:
                      ret.saved_at.replace(tzinfo=None) if ret.saved_at else None,
                      person.contact if person else "", person.email if person else "", ret.sha256])
     for person in con.missing:
-        rows.append([person.name, person.organisation, person.group, "not returned", "no return found", "",
+        why = rep.chase_why.get(person.name, "no return found")
+        rows.append([person.name, person.organisation, person.group, "not returned", why, "",
                      None, None, None,
                      None, None, None, person.contact, person.email, ""])
     title(ws, f, "Returns register", f"{len(rep.returns)} files read; {len(con.respondents)} returns counted"

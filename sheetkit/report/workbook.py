@@ -45,9 +45,9 @@ def sheet_name(module, con: Consolidation) -> str:
 
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
-                       round_name: str, compiled_at: dt.datetime) -> None:
-    """Write the consolidated workbook to `path`."""
-    rep = Report(con, returns, findings, round_name, compiled_at)
+                       round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None) -> None:
+    """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased."""
+    rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {})
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
