@@ -343,6 +343,7 @@ def _pages_of(pdf: Path, sheet: str) -> int:
     return found
 
 
+@pytest.mark.libreoffice
 def test_the_dashboard_prints_on_one_page(tmp_path):
     soffice, pdfinfo = shutil.which("soffice"), shutil.which("pdfinfo")
     if not (soffice and pdfinfo):
