@@ -222,6 +222,7 @@ def _libreoffice_cells(path: Path, work: Path) -> dict[str, list[list]]:
     return sheets
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("reader", ["calamine", "openpyxl", "libreoffice"])
 def test_hostile_text_reads_back_exactly_from_the_consolidated_workbook(hostile_exercise, reader, tmp_path):
     out, typed, kinds = hostile_exercise
@@ -444,6 +445,7 @@ def _interrupt(returns: Path, out: Path, at, log: Path) -> tuple[int, str]:
     return proc.returncode, said
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a process group, which Windows does not have")
 @pytest.mark.parametrize("moment", ["while the returns are read", "while the workbook is written"])
 def test_ctrl_c_leaves_no_temporary_file_and_says_so(many_returns, tmp_path, moment):
