@@ -88,7 +88,8 @@ def test_every_writer_puts_text_in_cells_through_write_text():
     package = Path(__file__).resolve().parents[1] / "sheetkit"
     other_ways = re.compile(r"\.write_string\(|\.write_rich_string\(|\bws\.write\(|xlsxwriter\.Workbook\(|"
                             r"openpyxl\.Workbook\(")
-    found = [f"{path.name}:{n}: {line.strip()}" for path in sorted(package.rglob("*.py")) if path.name != "cells.py"
+    modules = [path for path in sorted(package.rglob("*.py")) if path.name != "cells.py"]
+    found = [f"{path.relative_to(package)}:{n}: {line.strip()}" for path in modules
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if other_ways.search(line)]
     assert not found, found
 
