@@ -191,6 +191,34 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
     _finish(ingest_returns(paths, options), as_json)
 
 
+@cli.command("chase")
+@_paths
+@click.option("--manifest", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv written by build: who was asked, their email and workbook.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the drafts (one subfolder per day) and the chase.csv log.")
+@click.option("--emails-from", default="", help="Your address, for the drafts' From and Reply-To lines.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the drafts as this day, YYYY-MM-DD (default: today).")
+@click.option("--workbooks", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder holding the built workbooks to re-attach (default: the manifest's folder).")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of your own reminder*.txt and correction*.txt templates.")
+@click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str, emails_from: str, today,
+              workbooks: str | None, templates: str | None, framework_id: str | None, as_json: bool) -> None:
+    """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
+    from .chase import ChaseOptions, chase
+
+    options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
+                           today=today.date() if today else None, templates=Path(templates) if templates else None,
+                           workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
+                           frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+    _finish(chase(list(paths), options), as_json)
+
+
 @cli.command("samples")
 @click.option("--respondents", "respondents_csv", default="samples/respondents.csv", show_default=True,
               type=click.Path(dir_okay=False, exists=True), help="The sample respondents.")
