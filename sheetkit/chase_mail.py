@@ -97,7 +97,7 @@ class Mailer:
         values = {
             "addressee": contact.addressee, "respondent": contact.name, "organisation": contact.organisation,
             "framework_title": self.framework.title, "round": contact.round,
-            "deadline": _long_date(contact.deadline) if contact.deadline else "as soon as you can",
+            "deadline": f"{contact.deadline.day} {contact.deadline:%B %Y}" if contact.deadline else "soon",
             "deadline_line": self._deadline_line(contact.deadline),
             "attachment_line": self._attachment_line(case),
             "return_how": "reply to this email with the workbook attached"
@@ -111,20 +111,26 @@ class Mailer:
 
     def _correction_values(self, case: Chased) -> dict[str, str]:
         must, may = case.problems, case.optional
-        usable = case.ret.status == ACCEPTED
-        fine = fine_sheets(case.ret, self.layout, must) if usable else []
         return {
             "return_file": Path(case.ret.file).name,
             "problem_count": "one thing needs" if len(must) == 1 else f"{len(must)} things need",
             "problems": "\n".join(f"  - {p.render()}" for p in must),
-            "fine": (f"Everything else we read is fine, including the sheets {_quoted(fine)}: "
-                     f"{case.ret.ratings_given} of {case.ret.ratings_asked} ratings given. Please change only the "
-                     f"cells listed." if fine else
-                     "Everything else we read is fine; please change only the cells listed." if usable else
-                     "Because of this we could not use that file at all, so none of its answers are counted yet."),
+            "fine": self._fine(case),
             "optional": ("These are optional, but would help if you have time:\n\n"
-                         + "\n".join(f"  - {p.render()}" for p in may)) if may else "",
+                         + "\n".join(f"  - {p.render()}" for p in may)) if may and not _empty(case) else "",
         }
+
+    def _fine(self, case: Chased) -> str:
+        """What the respondent need not touch."""
+        if case.ret.status != ACCEPTED:
+            return "Because of this we could not use that file at all, so none of its answers are counted yet."
+        if _empty(case):
+            return ""
+        fine = fine_sheets(case.ret, self.layout, case.problems)
+        if not fine:
+            return "Everything else we read is fine; please change only the cells listed."
+        return (f"Everything else we read is fine, including the sheets {_quoted(fine)}: {case.ret.ratings_given} "
+                f"of {case.ret.ratings_asked} ratings given. Please change only the cells listed.")
 
     def _deadline_line(self, deadline: dt.date | None) -> str:
         if deadline is None:
@@ -166,6 +172,10 @@ class Mailer:
 def spoken_dates(days: list[dt.date]) -> str:
     """'3 December' or '3 December and 10 December'."""
     return " and ".join(f"{d.day} {d:%B}" for d in days)
+
+
+def _empty(case: Chased) -> bool:
+    return any(p.finding.code == "return-empty" for p in case.problems)
 
 
 def _history(case: Chased) -> str:

@@ -7,6 +7,7 @@ Thunderbird opens it with "Edit as new". Non-ASCII names are encoded as MIME req
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -75,5 +76,12 @@ def write_draft(path: Path, draft: Draft) -> Path:
     if draft.attachment is not None:
         message.add_attachment(draft.attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
                                filename=draft.attachment.name)
+        message.set_boundary(_boundary(message))
     path.write_bytes(message.as_bytes())
     return path
+
+
+def _boundary(message: EmailMessage) -> str:
+    """A boundary made from the content, so the same draft is the same bytes (base64 never holds '=_')."""
+    digest = hashlib.sha256(b"".join(part.as_bytes() for part in message.iter_parts())).hexdigest()
+    return f"=_sheetkit_{digest[:32]}"

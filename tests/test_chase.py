@@ -317,3 +317,20 @@ def test_every_wording_is_for_a_known_code():
     for code, words in WORDING.items():
         if words:
             assert words.format(value="v", label="l", levels="1\u201310")
+
+
+def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # sent back blank
+    first = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "a", today=FIRST_RUN))
+    again = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "b", today=FIRST_RUN))
+    case = _case(first, "Carers' Centre")
+    assert case.kind == "correction" and "it is empty" in case.why
+    body = _body(_parse(case.draft))
+    assert "The workbook: the workbook came back with no answers in it" in body
+    assert "optional" not in body and "fine" not in body  # not the dozens of blank ratings
+    for one, other in zip(first.chased, again.chased):
+        if one.draft:
+            assert one.draft.read_bytes() == other.draft.read_bytes()
