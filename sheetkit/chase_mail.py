@@ -10,14 +10,13 @@ $deadline_line $attachment_line $return_how $sender $history``, and for correcti
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
 from .contacts import Contact
 from .corrections import Problem, fine_sheets, problems
-from .drafts import Draft, fill_template, write_draft
+from .drafts import Draft, fill_template, safe_file_name, write_draft
 from .framework import Framework
 from .layout import WorkbookLayout
 from .reader import file_sha256
@@ -89,7 +88,7 @@ class Mailer:
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
         draft = Draft(subject, body, contact.addressee, contact.email, self.sender, case.attached)
-        case.draft = write_draft(self.folder / f"{case.kind}_{_safe_name(contact.name)}.eml", draft)
+        case.draft = write_draft(self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml", draft)
 
     def _values(self, case: Chased) -> dict[str, str]:
         contact = case.contact
@@ -198,11 +197,6 @@ def _quoted(names: list[str]) -> str:
 
 def _held(contact: Contact) -> str:
     return f" (its email column holds '{contact.bad_email}')" if contact.bad_email else ""
-
-
-def _safe_name(name: str) -> str:
-    """A file name that every system accepts, keeping letters such as 'ô'."""
-    return re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "-", name).strip(" .-")[:80] or "respondent"
 
 
 def _problem_dict(p: Problem) -> dict:

@@ -178,16 +178,22 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
 @click.option("--divergence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Flag items whose ratings spread over at least this share of the scale.")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write each respondent a feedback workbook and email draft into this folder.")
+@click.option("--feedback-evidence", is_flag=True,
+              help="Show other partners' evidence text (never their names) in the feedback.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
-               csv_path: str | None, divergence: float, as_json: bool) -> None:
+               csv_path: str | None, divergence: float, feedback_dir: str | None, feedback_evidence: bool,
+               as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
-                            divergence=divergence, progress=not as_json)
+                            divergence=divergence, feedback=Path(feedback_dir) if feedback_dir else None,
+                            feedback_evidence=feedback_evidence, progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
 
 

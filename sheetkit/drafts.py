@@ -81,6 +81,11 @@ def write_draft(path: Path, draft: Draft) -> Path:
     return path
 
 
+def safe_file_name(name: str) -> str:
+    """A file name made from a respondent's name that every system accepts, keeping letters such as 'ô'."""
+    return re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "-", name).strip(" .-")[:80] or "respondent"
+
+
 def _boundary(message: EmailMessage) -> str:
     """A boundary made from the content, so the same draft is the same bytes (base64 never holds '=_')."""
     digest = hashlib.sha256(b"".join(part.as_bytes() for part in message.iter_parts())).hexdigest()

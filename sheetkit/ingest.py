@@ -48,6 +48,8 @@ class IngestOptions:
     out: Path | None = None
     csv: Path | None = None
     divergence: float = 0.5
+    feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
+    feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
@@ -73,6 +75,7 @@ class IngestReport:
     out: Path | None = None
     csv: Path | None = None
     expected: int | None = None
+    feedback: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -97,6 +100,7 @@ class IngestReport:
             "findings": [f.to_dict() for f in self.findings],
             "out": str(self.out) if self.out else None,
             "csv": str(self.csv) if self.csv else None,
+            "feedback": str(self.feedback) if self.feedback else None,
         }
 
     def render(self) -> str:
@@ -120,6 +124,8 @@ class IngestReport:
             lines.append(f"Consolidated workbook: {self.out}")
         if self.csv:
             lines.append(f"Responses CSV: {self.csv}")
+        if self.feedback:
+            lines.append(f"Each respondent's feedback workbook and email draft: {self.feedback}")
         return "\n".join(lines)
 
 
@@ -175,6 +181,11 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         if options.csv:
             write_responses_csv(str(options.csv), con, [r for _, r in accepted])
             report.csv = options.csv
+        if options.feedback:
+            from .feedback import write_feedback
+
+            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence)
+            report.feedback = options.feedback
     finally:
         for store in spools:
             store.close()

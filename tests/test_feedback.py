@@ -1,0 +1,118 @@
+"""`sheetkit ingest --feedback`: each partner sees their ratings beside the partnership's.
+
+The figures are computed here, independently, from the answers typed into the returns; the
+files are searched for every other partner's name and evidence text.
+"""
+
+from __future__ import annotations
+
+import statistics
+import zipfile
+from email import policy
+from email.parser import BytesParser
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import build, fill
+from sheetkit.cli import cli
+from sheetkit.library import get_framework
+
+PEOPLE = ("Respondent Alpha", "Respondent Bravo", "Respondent Charlie", "Respondent Delta")
+# rating values by item, person by person; Alpha sits far below the others on item 1 only
+RATINGS = {"1": (1, 3, 3, 2), "2": (2, 3, 1, 2)}
+
+
+def _answers(framework, n: int, person: str) -> dict:
+    scale = framework.scale("rating")
+    choice = {lv.value: lv.choice for lv in scale.levels}
+    short = person.split()[-1].upper()
+    return {
+        "item/1/rating": choice[RATINGS["1"][n]], "item/2/rating": choice[RATINGS["2"][n]],
+        "statement/1.1/evidence": f"EVIDENCE-OF-{short} about our population",
+        "statement/2.1/evidence": f"EVIDENCE-OF-{short} about joint plans",
+        "item/1/actions": f"ACTION-OF-{short}: refresh the needs assessment",
+        "item/1/owner": f"OWNER-OF-{short}",
+    }
+
+
+@pytest.fixture
+def exercise(tiny_dir, tmp_path):
+    framework = get_framework("tiny")
+    built = build("tiny", tmp_path / "built", names=PEOPLE)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for n, (person, path) in enumerate(zip(PEOPLE, built)):
+        fill(path, returns / path.name, _answers(framework, n, person))
+    return tmp_path, framework
+
+
+def _ingest(tmp_path, *extra):
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--manifest",
+                                      str(tmp_path / "built" / "manifest.csv"), "--out", str(tmp_path / "c.xlsx"),
+                                      "--feedback", str(tmp_path / "feedback"), *extra])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "feedback"
+
+
+def _all_text(path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as archive:
+            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    return str(message["Subject"]) + str(message["To"]) + message.get_body(("plain",)).get_content()
+
+
+def test_feedback_figures_match_an_independent_count(exercise):
+    tmp_path, framework = exercise
+    folder = _ingest(tmp_path)
+    span = framework.scale("rating").span
+    for n, person in enumerate(PEOPLE):
+        wb = openpyxl.load_workbook(folder / f"feedback_{person}.xlsx")
+        rows = [r for r in wb["Your ratings"].iter_rows(min_row=4, values_only=True) if r[0]]
+        assert [r[1].split(":")[0] for r in rows] == ["Standard one", "Standard two"]
+        apart = []
+        for item, row in zip(("1", "2"), rows):
+            everyone = RATINGS[item]
+            others = [v for m, v in enumerate(everyone) if m != n]
+            assert row[2:8] == (everyone[n], statistics.median(everyone), min(everyone), max(everyone), 4,
+                                statistics.median(others))
+            far = abs(everyone[n] - statistics.median(others)) * 2 >= 0.5 * span and everyone[n] != statistics.median(others)
+            assert bool(row[8]) == far
+            if far:
+                apart.append(row[1])
+        differ = [r[1] for r in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if r[0] and r[2]]
+        assert differ == apart
+        actions = [r[2] for r in wb["Others' actions"].iter_rows(min_row=4, values_only=True) if r[0]]
+        assert sorted(actions) == sorted(f"ACTION-OF-{p.split()[-1].upper()}: refresh the needs assessment"
+                                         for p in PEOPLE if p != person)
+    alpha = BytesParser(policy=policy.default).parsebytes((folder / f"feedback_{PEOPLE[0]}.eml").read_bytes())
+    body = alpha.get_body(("plain",)).get_content()
+    assert "You sit apart from the others on 1 item(s)" in body and "you rated 1; the others' median is 3" in body
+    (attachment,) = list(alpha.iter_attachments())
+    assert attachment.get_content() == (folder / f"feedback_{PEOPLE[0]}.xlsx").read_bytes()
+
+
+def test_feedback_shows_no_other_partner_s_evidence_or_name(exercise):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path)
+    for person in PEOPLE:
+        for suffix in (".xlsx", ".eml"):
+            text = _all_text(folder / f"feedback_{person}{suffix}")
+            for other in PEOPLE:
+                if other == person:
+                    continue
+                short = other.split()[-1].upper()
+                assert other not in text and f"EVIDENCE-OF-{short}" not in text and f"OWNER-OF-{short}" not in text
+
+
+def test_evidence_is_shown_only_when_asked_and_still_unnamed(exercise):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path, "--feedback-evidence")
+    wb = openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    shown = [r[3] for r in wb["Others' evidence"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert sorted(shown) == sorted(f"EVIDENCE-OF-{p.split()[-1].upper()} about {what}"
+                                   for p in PEOPLE[1:] for what in ("our population", "joint plans"))
+    text = _all_text(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    assert not any(other in text for other in PEOPLE[1:])
