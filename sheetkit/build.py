@@ -1,12 +1,13 @@
 """`sheetkit build`: one locked workbook per respondent, a manifest, and optional email drafts.
 
 Everything is written into a temporary folder inside the output folder first and moved into
-place only when every file succeeded, so a failure leaves nothing half-done.
+place only when every file succeeded, so a failure leaves nothing half-done. A folder that
+already holds an exercise grows: its manifest gains the new respondents and its password is
+reused, and only the workbooks of the respondents named are ever replaced (with --force).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import multiprocessing as mp
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -25,16 +26,14 @@ from .emails import write_email
 from .errors import UsageError
 from .framework import Framework
 from .layout import plan_workbook
+from .library import templates_dir
+from .manifest import MANIFEST, PASSWORD_FILE, Entry, Manifest, merge, read_manifest, read_password, write_manifest
+from .manifest import write_password
 from .progress import THRESHOLD as PROGRESS_THRESHOLD
 from .progress import progress as show_progress
 from .reader import file_sha256
 from .respondents import Respondent
 from .writer import WorkbookFacts, write_workbook
-
-MANIFEST = "manifest.csv"
-PASSWORD_FILE = "protection-password.txt"
-MANIFEST_COLUMNS = ("respondent", "organisation", "email", "file", "sha256", "framework_id",
-                    "framework_version", "fingerprint", "round", "deadline", "built_at", "build_id")
 
 
 @dataclass
@@ -45,8 +44,10 @@ class BuildOptions:
     return_to: str = ""
     password: str | None = None
     emails: bool = False
+    templates: str | None = None  # the user's folder of email and instruction templates
     force: bool = False
     progress: bool = False
+    warnings: list[str] = field(default_factory=list)  # about the inputs, e.g. how the respondents list was read
     now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
 
     @property
@@ -61,6 +62,7 @@ class BuiltFile:
     sha256: str
     build_id: str
     email: Path | None = None
+    replaces: str = ""  # the build id of the workbook this one re-issues
 
 
 @dataclass
@@ -72,6 +74,8 @@ class BuildResult:
     password_file: Path | None
     deadline: dt.date
     round: str
+    listed: int = 0  # respondents in the manifest after this build
+    warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
 
     def to_dict(self) -> dict:
@@ -83,53 +87,108 @@ class BuildResult:
             "password_file": str(self.password_file) if self.password_file else None,
             "round": self.round,
             "deadline": self.deadline.isoformat(),
+            "respondents_in_manifest": self.listed,
+            "warnings": self.warnings,
             "workbooks": [
                 {"respondent": f.respondent.name, "file": str(f.workbook), "sha256": f.sha256,
+                 "build_id": f.build_id, "replaces_build_id": f.replaces or None,
                  "email": str(f.email) if f.email else None}
                 for f in self.files
             ],
         }
 
     def render(self) -> str:
-        lines = [f"  {f.respondent.name}: {f.workbook.name}" + (f" (+ {f.email.name})" if f.email else "")
-                 for f in self.files]
+        lines = [f"Warning: {w}" for w in self.warnings]
+        lines += [f"  {f.respondent.name}: {f.workbook.name}" + (f" (+ {f.email.name})" if f.email else "")
+                  + (f" (re-issued; replaces build {f.replaces})" if f.replaces else "") for f in self.files]
         if self.password_file:
             lines.append(f"Sheet protection password recorded in {self.password_file}")
         drafts = sum(1 for f in self.files if f.email)
         extra = f" and {drafts} email draft(s)" if drafts else ""
         lines.append(f"Built {len(self.files)} workbook(s){extra} for {self.framework.id} "
                      f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}; "
-                     f"manifest: {self.manifest.name}")
+                     f"manifest: {self.manifest.name}, listing {self.listed} respondent(s)")
         return "\n".join(lines)
 
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
-    """Build one workbook per respondent into options.out_dir and write the manifest."""
+    """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
     deadline = parse_deadline(options.deadline, options.today)
     out_dir = _prepare_out_dir(options.out_dir)
+    kept = _existing_manifest(out_dir, framework, options.round)
+    respondents = [_as_recorded(person, kept) for person in respondents]
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
-    _refuse_overwrite(out_dir, list(names.values()) + [MANIFEST], options.force)
-    password = options.password or secrets.token_urlsafe(9)
+    _refuse_overwrite(out_dir, kept, respondents, names, options.force)
+    password, new_password = _exercise_password(out_dir, kept, options.password)
+    templates = str(templates_dir(options.templates) or "")
     built_at = (options.now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
         jobs = [(framework, layout, person, WorkbookFacts(
                     person.name, person.organisation, person.email, options.round, deadline, options.return_to,
-                    build_id(framework, person, options.round, built_at), built_at, password),
+                    build_id(framework, person, options.round, built_at, _replaced(person, kept)), built_at,
+                    password, templates),
                  staging / names[person.key], options.emails) for person in respondents]
         files = _run_jobs(jobs, options.progress)
-        _write_manifest(staging / MANIFEST, framework, files, options.round, deadline, built_at)
-        if not options.password:
-            (staging / PASSWORD_FILE).write_text(
-                f"Sheet protection password for the {framework.id} workbooks built {built_at}:\n{password}\n"
-                "Keep it to unprotect a returned workbook if you ever need to; respondents do not need it.\n",
-                encoding="utf-8")
-        final = _move_into_place(staging, out_dir, files)
+        entries = merge(kept.entries if kept else [],
+                        [_entry(framework, f, options.round, deadline, built_at) for f in files])
+        write_manifest(staging / MANIFEST, entries)
+        if new_password:
+            write_password(staging, framework.id, built_at, password)
+        final = _move_into_place(staging, out_dir, files, kept)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    password_file = out_dir / PASSWORD_FILE
     return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
-                       None if options.password else out_dir / PASSWORD_FILE, deadline, options.round)
+                       password_file if password_file.exists() else None, deadline, options.round,
+                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []))
+
+
+def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
+    person = f.respondent
+    return Entry(person.name, person.organisation, person.email, person.contact, f.workbook.name, f.sha256,
+                 framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
+                 built_at, f.build_id)
+
+
+def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
+    """A respondent re-issued by name alone keeps the name and details the manifest records for them."""
+    entry = kept.entry(person.name) if kept else None
+    if entry is None or person.organisation or person.email or person.contact:
+        return person
+    return Respondent(entry.respondent, entry.organisation, entry.email, entry.contact)
+
+
+def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
+    """The manifest already in the folder, when it belongs to the same exercise; another exercise's is refused."""
+    if not (out_dir / MANIFEST).exists():
+        return None
+    kept = read_manifest(out_dir / MANIFEST)
+    theirs = (kept.framework_id or framework.id, kept.round)
+    if theirs != (framework.id, round_name):
+        raise UsageError(f"{out_dir / MANIFEST} records the {theirs[0]} exercise, round '{theirs[1]}', not "
+                         f"{framework.id} round '{round_name}'; build into another --out folder, or give "
+                         f"--round '{theirs[1]}' to add to that exercise")
+    return kept
+
+
+def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
+    """One password per exercise: the one kept in the folder, the one chosen, or a new one (then True)."""
+    stored = read_password(out_dir)
+    if stored is not None:
+        if chosen is not None and chosen != stored:
+            raise UsageError(f"the workbooks already in {out_dir} are locked with the password kept in "
+                             f"{out_dir / PASSWORD_FILE}; every workbook of an exercise keeps that one password, "
+                             f"so leave out --password (or build into another --out folder)")
+        return stored, False
+    if chosen is not None:
+        return chosen, False
+    if kept and kept.entries:
+        raise UsageError(f"the workbooks already in {out_dir} were locked with a password chosen with --password "
+                         f"(there is no {PASSWORD_FILE}); give the same --password so the whole exercise keeps "
+                         f"one password")
+    return secrets.token_urlsafe(9), True
 
 
 def _build_one(job) -> BuiltFile:
@@ -150,9 +209,12 @@ def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
         return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
 
 
-def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str) -> str:
-    """A short id for one built workbook, the same whenever the same inputs are built."""
-    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at))
+def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "") -> str:
+    """A short id for one built workbook, the same whenever the same inputs are built.
+
+    A re-issued workbook's id also depends on the id it replaces, so the two always differ.
+    """
+    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ()))
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
 
 
@@ -193,35 +255,28 @@ def _prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def _refuse_overwrite(out_dir: Path, names: list[str], force: bool) -> None:
-    existing = [n for n in names if (out_dir / n).exists()]
-    if existing and not force:
-        shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
-        raise UsageError(f"{out_dir} already holds {shown}; use --force to overwrite, or another --out folder")
+def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Respondent],
+                      names: dict[str, str], force: bool) -> None:
+    """Without --force, nobody already sent a workbook (in the manifest or on disk) is built again."""
+    if force:
+        return
+    sent = [f"{p.name} ({names[p.key]})" for p in respondents
+            if (kept and kept.entry(p.name)) or (out_dir / names[p.key]).exists()]
+    if sent:
+        shown = ", ".join(sent[:5]) + (f" and {len(sent) - 5} more" if len(sent) > 5 else "")
+        raise UsageError(f"{out_dir} already holds workbooks for {shown}; use --force to re-issue them (only "
+                         f"theirs are replaced, and the manifest keeps the build ids they replace), or leave "
+                         f"them out to add only new respondents")
 
 
-def _move_into_place(staging: Path, out_dir: Path, files: list[BuiltFile]) -> list[BuiltFile]:
+def _move_into_place(staging: Path, out_dir: Path, files: list[BuiltFile], kept: Manifest | None) -> list[BuiltFile]:
     for path in staging.iterdir():
         path.replace(out_dir / path.name)
-    return [BuiltFile(f.respondent, out_dir / f.workbook.name, f.sha256, f.build_id,
-                      out_dir / f.email.name if f.email else None) for f in files]
+    return [replace(f, workbook=out_dir / f.workbook.name, email=out_dir / f.email.name if f.email else None,
+                    replaces=_replaced(f.respondent, kept)) for f in files]
 
 
-def _write_manifest(path: Path, framework: Framework, files: list[BuiltFile], round_name: str,
-                    deadline: dt.date, built_at: str) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(MANIFEST_COLUMNS)
-        for f in files:
-            writer.writerow([csv_safe(v) for v in (
-                f.respondent.name, f.respondent.organisation, f.respondent.email, f.workbook.name, f.sha256,
-                framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
-                built_at, f.build_id)])
-
-
-def csv_safe(value) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
+def _replaced(person: Respondent, kept: Manifest | None) -> str:
+    """The build id of the workbook `person` was sent before, if any."""
+    entry = kept.entry(person.name) if kept else None
+    return entry.build_id if entry else ""

@@ -10,13 +10,11 @@ firmer wording of the ``-again`` templates. Nothing is sent.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import csv_safe
 from .chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
 from .contacts import Contact, read_contacts
 from .corrections import needs_correction
@@ -27,6 +25,7 @@ from .layout import plan_workbook
 from .library import get_framework
 from .reader import find_returns
 from .respondents import normalise_name
+from .tables import read_table, unprotect, write_csv
 from .validate import ACCEPTED, REJECTED, CheckedReturn
 
 LOG = "chase.csv"
@@ -160,40 +159,29 @@ def _refuse_out_inside_returns(paths: list[str], out_dir: Path) -> None:
 def read_log(path: Path, before: dt.date) -> dict[str, list[tuple[dt.date, str]]]:
     """Earlier drafts by respondent key: [(date, kind)], only those dated before `before`."""
     history: dict[str, list[tuple[dt.date, str]]] = {}
-    for number, row in enumerate(_log_rows(path), start=2):
+    for number, row in _log_rows(path):
         try:
-            when = dt.date.fromisoformat(row["date"])
-        except (KeyError, ValueError):
+            when = dt.date.fromisoformat(row.get("date", ""))
+        except ValueError:
             raise UsageError(f"{path}, row {number}: the date '{row.get('date')}' is not YYYY-MM-DD; correct or "
                              f"delete the row") from None
         if when < before:
-            history.setdefault(normalise_name(row.get("respondent", "").lstrip("'")), []).append((when, row.get("kind", "")))
+            history.setdefault(normalise_name(unprotect(row.get("respondent", ""))), []).append((when, row.get("kind", "")))
     return history
 
 
 def write_log(path: Path, today: dt.date, chased: list[Chased]) -> None:
     """Keep earlier days' rows, replace today's with this run's drafts (UTF-8 with BOM, for Excel)."""
-    kept = [row for row in _log_rows(path) if row.get("date") != today.isoformat()]
-    new = [{"date": today.isoformat(), "respondent": c.contact.name, "email": c.contact.email, "kind": c.kind,
-            "draft": f"{c.draft.parent.name}/{c.draft.name}", "return_file": c.return_file,
-            "attached": c.attached.name if c.attached else ""} for c in chased if c.draft]
+    kept = [[unprotect(row.get(c, "")) for c in LOG_COLUMNS] for _, row in _log_rows(path)
+            if row.get("date") != today.isoformat()]
+    new = [[today.isoformat(), c.contact.name, c.contact.email, c.kind, f"{c.draft.parent.name}/{c.draft.name}",
+            c.return_file, c.attached.name if c.attached else ""] for c in chased if c.draft]
     temp = path.with_name(f".{path.name}.partial")
-    with temp.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.DictWriter(handle, LOG_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in kept:
-            writer.writerow(row)
-        for row in new:
-            writer.writerow({k: csv_safe(v) for k, v in row.items()})
+    write_csv(temp, LOG_COLUMNS, kept + new)
     os.replace(temp, path)
 
 
-def _log_rows(path: Path) -> list[dict]:
+def _log_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     if not path.exists():
         return []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"cannot read the chase log {path} ({exc}); save it as CSV UTF-8, or move it away to "
-                         f"start a new log") from None
+    return read_table(path, "respondent", "the chase log (chase.csv)").rows

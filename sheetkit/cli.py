@@ -118,19 +118,22 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
 @cli.command("build")
 @click.argument("framework_id")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the workbooks into.")
-@click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False), help="CSV of respondents: name, organisation, email, contact.")
+@click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False),
+              help="The respondents list (.csv, .xlsx or .ods; header row): name, organisation, email, contact.")
 @click.option("--respondent", "respondent_names", multiple=True, help="A respondent's name (repeatable).")
 @click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: four weeks from today).")
 @click.option("--round", "round_name", default="", help='The assessment round, e.g. "2026 Q4" (default: the current year).')
 @click.option("--return-to", default="", help="Who respondents send the workbook back to (an email address or a name).")
 @click.option("--password", default=None, help="Sheet protection password (default: generated and written to the manifest folder).")
 @click.option("--emails", is_flag=True, help="Also write an .eml draft per respondent with the workbook attached.")
-@click.option("--force", is_flag=True, help="Overwrite workbooks that already exist in the output folder.")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
+              help="A folder with your own email.txt and/or instructions.txt (also $SHEETKIT_TEMPLATES).")
+@click.option("--force", is_flag=True, help="Re-issue the named respondents' workbooks already in the folder (only theirs are replaced).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: str | None,
               respondent_names: tuple[str, ...], deadline: str | None, round_name: str, return_to: str,
-              password: str | None, emails: bool, force: bool, as_json: bool) -> None:
+              password: str | None, emails: bool, templates_dir: str | None, force: bool, as_json: bool) -> None:
     """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
     from .build import BuildOptions, build_workbooks
     from .library import resolve_framework
@@ -145,10 +148,12 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
         return_to=return_to,
         password=password,
         emails=emails,
+        templates=templates_dir,
         force=force,
         progress=not as_json,
+        warnings=respondents.warnings,
     )
-    _finish(build_workbooks(framework, respondents, options), as_json)
+    _finish(build_workbooks(framework, respondents.people, options), as_json)
 
 
 # -- validate and ingest ------------------------------------------------------------------

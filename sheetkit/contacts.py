@@ -1,20 +1,19 @@
-"""Who to write to: each respondent in the build manifest with their address and workbook."""
+"""Who to write to: each respondent in the build manifest, with an address that is usable or blank."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
-from .errors import UsageError
+from .manifest import Entry, read_manifest
 from .respondents import normalise_name
 
 
 @dataclass(frozen=True)
 class Contact:
-    """One respondent as the manifest records them."""
+    """One respondent's manifest row, read for writing to them."""
 
     name: str
     organisation: str = ""
@@ -37,33 +36,16 @@ class Contact:
 
 
 def read_contacts(path: Path) -> list[Contact]:
-    """Every respondent row of a manifest written by `sheetkit build`."""
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"cannot read the manifest {path} ({exc}); give the manifest.csv written by build") from None
-    if not rows or "respondent" not in rows[0]:
-        raise UsageError(f"{path}, row 1: not a sheetkit manifest (no 'respondent' column); give the manifest.csv "
-                         f"written by build")
-    return [_contact(row) for row in rows if (row.get("respondent") or "").strip()]
+    """Every respondent of a manifest written by `sheetkit build`."""
+    return [_contact(entry) for entry in read_manifest(path).entries]
 
 
-def _contact(row: dict) -> Contact:
-    value = {k: _plain(v) for k, v in row.items() if k}
-    address = parseaddr(value.get("email", ""))[1]
+def _contact(entry: Entry) -> Contact:
+    address = parseaddr(entry.email)[1]
     good = "@" in address and "." in address.rpartition("@")[2]
     try:
-        deadline = dt.date.fromisoformat(value.get("deadline", ""))
+        deadline = dt.date.fromisoformat(entry.deadline)
     except ValueError:
         deadline = None
-    return Contact(value["respondent"], value.get("organisation", ""), address if good else "",
-                   value.get("contact", ""), value.get("file", ""), value.get("sha256", ""),
-                   value.get("framework_id", ""), value.get("round", ""), deadline,
-                   "" if good else value.get("email", ""))
-
-
-def _plain(text: str | None) -> str:
-    """A manifest value as written, without the quote that keeps a spreadsheet from running it."""
-    text = (text or "").strip()
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+    return Contact(entry.respondent, entry.organisation, address if good else "", entry.contact, entry.file,
+                   entry.sha256, entry.framework_id, entry.round, deadline, "" if good else entry.email)

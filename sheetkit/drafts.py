@@ -8,6 +8,7 @@ Thunderbird opens it with "Edit as new". Non-ASCII names are encoded as MIME req
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -18,7 +19,7 @@ from string import Template
 
 from .emails import XLSX_TYPE
 from .errors import UsageError
-from .library import template_text
+from .library import TEMPLATES_ENV_VAR, template_text
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,8 @@ def fill_template(name: str, values: dict[str, str], folder: Path | None = None)
 
 
 def read_template(name: str, folder: Path | None = None) -> str:
-    """A template's text: the user's copy in `folder` if there is one, else the bundled one."""
-    if folder is not None:
-        own = Path(folder) / name
-        if own.is_file():
-            try:
-                return own.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read the template {own} ({exc}); save it as UTF-8 text") from None
-    return template_text(name)
+    """A template's text: the user's copy in `folder` (or $SHEETKIT_TEMPLATES) if it has one, else sheetkit's."""
+    return template_text(name, folder or os.environ.get(TEMPLATES_ENV_VAR) or None)
 
 
 def write_draft(path: Path, draft: Draft) -> Path:

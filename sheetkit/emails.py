@@ -34,8 +34,8 @@ def write_email(folder: Path, framework: Framework, person: Respondent, facts, w
 
 
 def render_cover_note(framework: Framework, person: Respondent, facts) -> tuple[str, str]:
-    """The subject line and body of the cover note, from templates/email.txt."""
-    text = Template(template_text("email.txt")).safe_substitute(
+    """The subject line and body of the cover note, from the email.txt template."""
+    text = Template(template_text("email.txt", facts.templates)).safe_substitute(
         framework_title=framework.title,
         publisher=framework.source.publisher,
         respondent=person.name,

@@ -53,6 +53,7 @@ CATALOGUE: dict[str, Code] = {
     "statement-changed": Code(ERROR, "A framework statement in the workbook was edited.", "Answers stay, but check with the respondent what they meant; the expected text is in the message."),
     "sheet-missing": Code(ERROR, "A sheet of the workbook is missing, so its answers could not be read.", "Ask the respondent to resend the workbook without deleting or renaming sheets."),
     "sheet-renamed": Code(WARNING, "A sheet was renamed; sheetkit read its answers from the renamed sheet.", "No action needed; ask respondents not to rename sheets."),
+    "list-not-utf8": Code(WARNING, "The manifest was not saved as UTF-8 (Excel's plain 'CSV' writes Windows-1252), so it was read as Windows-1252.", "Check that accented names read correctly; save it as 'CSV UTF-8' to be sure."),
     "respondent-unknown": Code(WARNING, "The respondent is not in the build manifest.", "Check who sent it; add them to the respondents list if they should be there."),
     # answers
     "rating-out-of-scale": Code(ERROR, "A rating is not one of the scale's levels (pasted values bypass the dropdown).", "Ask the respondent which level they meant; the value is kept but left out of the statistics."),

@@ -8,7 +8,6 @@ write the consolidated workbook. Every problem becomes a finding in the report.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from collections import Counter
@@ -22,6 +21,7 @@ from .findings import Finding, count
 from .framework import Framework
 from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
+from .manifest import Manifest, read_manifest
 from .progress import progress
 from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
 from .respondents import normalise_name
@@ -53,14 +53,6 @@ class IngestOptions:
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
-
-
-@dataclass
-class Manifest:
-    path: str
-    framework_id: str
-    round: str
-    respondents: list[str]
 
 
 @dataclass
@@ -204,7 +196,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
     if not files:
         raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
-    manifest = load_manifest(options.manifest) if options.manifest else None
+    manifest = read_manifest(options.manifest) if options.manifest else None
     framework = _choose_framework([peek_framework_id(str(f)) for f in files], manifest, options)
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
@@ -233,6 +225,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     chase = _check_manifest(done, manifest)
     findings = [f for r in done for f in r.findings]
     if manifest:
+        findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
         findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
                              file=manifest.path) for name in chase]
     return IngestReport(framework, round_name, done, findings, chase,
@@ -274,21 +267,6 @@ def _read_and_check(task: tuple[str, tuple[str, ...], str, bool]) -> RawReturn |
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
     return checked
-
-
-def load_manifest(path: str) -> Manifest:
-    """The build manifest: who was asked, for which framework and round."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"cannot read the manifest {path} ({exc}); give the manifest.csv written by build") from None
-    if not rows or "respondent" not in rows[0]:
-        raise UsageError(f"{path}, row 1: not a sheetkit manifest (no 'respondent' column); give the manifest.csv "
-                         f"written by build")
-    first = rows[0]
-    return Manifest(path, first.get("framework_id", ""), first.get("round", ""),
-                    [r["respondent"].lstrip("'") for r in rows if r.get("respondent")])
 
 
 def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):

@@ -3,6 +3,10 @@
 User folders come from ``--frameworks-dir`` and the ``SHEETKIT_FRAMEWORKS`` environment
 variable (several folders separated by the OS path separator). A user's framework with the
 same id as a bundled one takes precedence, so a council can pin its own copy.
+
+The email and instruction texts come from ``build --templates DIR``, else from the folder in
+``SHEETKIT_TEMPLATES``, else from the bundled templates; a user's folder need hold only the
+files it changes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from .framework import Framework
 from .framework_file import FrameworkFileError, load_framework
 
 ENV_VAR = "SHEETKIT_FRAMEWORKS"
+TEMPLATES_ENV_VAR = "SHEETKIT_TEMPLATES"
+TEMPLATES = ("email.txt", "instructions.txt")
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -32,9 +38,39 @@ def data_dir(name: str) -> Path:
     raise UsageError(f"sheetkit's bundled {name} folder is missing from {installed}; reinstall sheetkit")
 
 
-def template_text(name: str) -> str:
-    """The text of a bundled template file."""
-    return (data_dir("templates") / name).read_text(encoding="utf-8")
+def templates_dir(chosen: str | Path | None = None) -> Path | None:
+    """The user's template folder (`chosen`, else $SHEETKIT_TEMPLATES), checked; None for the bundled ones."""
+    folder = chosen or os.environ.get(TEMPLATES_ENV_VAR, "")
+    if not folder:
+        return None
+    where = "--templates" if chosen else f"${TEMPLATES_ENV_VAR}"
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"template folder {folder} does not exist; check {where} (it may hold "
+                         f"{' and '.join(TEMPLATES)})")
+    if not any((folder / name).is_file() for name in TEMPLATES):
+        raise UsageError(f"template folder {folder} holds neither {' nor '.join(TEMPLATES)}; check {where}")
+    for name in TEMPLATES:
+        if (folder / name).is_file():
+            _read_template(folder / name)
+    return folder
+
+
+def template_text(name: str, folder: str | Path | None = None) -> str:
+    """The text of a template: the user's copy in `folder` when it has one, else the bundled one."""
+    if folder and (Path(folder) / name).is_file():
+        return _read_template(Path(folder) / name)
+    return _read_template(data_dir("templates") / name)
+
+
+def _read_template(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start}); save the template as UTF-8 "
+                         f"(in Notepad: Save as, Encoding: UTF-8)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import xlsxwriter
 
-from .build import csv_safe
+from .tables import csv_safe
 from .consolidate import Consolidation, RatingRow
 from .findings import Finding
 from .layout import item_caption

@@ -67,7 +67,7 @@ class SamplesResult:
 
 def make_samples(respondents_csv: Path, out_dir: Path) -> SamplesResult:
     """Build, fill and ingest the sample exercise for each sample framework into out_dir."""
-    respondents = load_respondents(str(respondents_csv))
+    respondents = load_respondents(str(respondents_csv)).people
     result = SamplesResult(out_dir)
     for framework_id in FRAMEWORKS:
         result.reports[framework_id] = _make_one(get_framework(framework_id), respondents, out_dir / framework_id)

@@ -64,6 +64,7 @@ class WorkbookFacts:
     build_id: str
     built_at: str
     password: str
+    templates: str = ""  # the user's template folder, if any (see library.templates_dir)
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -165,7 +166,7 @@ class _Writer:
             ws.write_string(row, 0, label, f["label"])
             ws.write_string(row, 1, value, f["text"])
         ws.write_string(START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-        help_text = Template(template_text("instructions.txt")).safe_substitute(
+        help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
             return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"))
         ws.write_string(START_HELP_ROW, 0, "Instructions", f["label"])
         ws.write_string(START_HELP_ROW, 1, help_text.strip(), f["text"])

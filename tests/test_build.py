@@ -115,7 +115,8 @@ def test_start_sheet_says_who_when_and_counts_progress(built):
 
 def test_manifest_lists_each_file_with_its_hash(tmp_path):
     paths = build("tlap-market", tmp_path, names=("Adult Social Care", "Voluntary Sector Forum"))
-    with open(tmp_path / "manifest.csv", newline="") as handle:
+    assert (tmp_path / "manifest.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # so Excel reads it as UTF-8
+    with open(tmp_path / "manifest.csv", newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["respondent"] for r in rows] == ["Adult Social Care", "Voluntary Sector Forum"]
     for row, path in zip(rows, paths):
