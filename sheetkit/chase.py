@@ -79,6 +79,8 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
     today = options.today or dt.date.today()
     contacts = read_contacts(options.manifest)
+    if not contacts:
+        raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
     _refuse_out_inside_returns(paths, options.out_dir)
     report = _validate(paths, options)
     framework = report.framework if report and report.framework else get_framework(

@@ -327,3 +327,31 @@ def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise
     for one, other in zip(first.chased, again.chased):
         if one.draft:
             assert one.draft.read_bytes() == other.draft.read_bytes()
+
+
+def test_files_nobody_can_be_given_are_listed_for_the_lead(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    (returns / workbook["Carers' Centre"].name).write_bytes(b"name,rating\nCarers,3\n")  # a CSV saved as .xlsx
+    stranger = build_workbooks(get_framework("lga-cbo"), [Respondent("Fire and Rescue")], BuildOptions(
+        out_dir=tmp_path / "other", round="2026 Q4", deadline="2026-11-30", password="x", now=BUILT_AT))
+    fill(stranger.files[0].workbook, returns / "fire.xlsx", {})
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    unreadable, unknown = sorted(result.unmatched, key=lambda note: "Fire and Rescue" in note)
+    assert workbook["Carers' Centre"].name in unreadable and "its name is that of Carers' Centre's workbook" in unreadable
+    assert "fire.xlsx is from 'Fire and Rescue', who is not in the manifest" in unknown
+    assert _case(result, "Carers' Centre").kind == "reminder"  # an unreadable file is never pinned on anyone
+    assert "Not matched to anyone in the manifest" in result.render()
+
+
+def test_an_email_column_that_is_not_an_address_is_left_out_and_said(exercise, tmp_path):
+    root, built, _ = exercise
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(built.manifest.read_text(encoding="utf-8-sig").replace("housing@anytown.gov.uk", "ask Tom"),
+                        encoding="utf-8-sig")
+    result = chase([str(root / "returns")], ChaseOptions(manifest=manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    case = _case(result, "Housing")
+    assert _parse(case.draft)["To"] is None
+    assert "its email column holds 'ask Tom'" in case.render()
+    assert "No email address for Housing, Carers' Centre:" in result.render()
