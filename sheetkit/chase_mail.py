@@ -101,7 +101,7 @@ class Mailer:
             "attachment_line": self._attachment_line(case),
             "return_how": "reply to this email with the workbook attached"
                           + (f" (or send it to {address[1]})" if address[1] else ""),
-            "sender": address[0] or address[1] or "The commissioning team",
+            "sender": address[0] or "The commissioning team",
             "history": _history(case),
         }
         if case.kind == CORRECTION:
