@@ -6,16 +6,19 @@ files are searched for every other partner's name and evidence text.
 
 from __future__ import annotations
 
+import shutil
 import statistics
+import subprocess
 import zipfile
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import build, fill
+from conftest import IN_CI, build, fill
 from sheetkit.cli import cli
 from sheetkit.library import get_framework
 
@@ -116,3 +119,29 @@ def test_evidence_is_shown_only_when_asked_and_still_unnamed(exercise):
                                    for p in PEOPLE[1:] for what in ("our population", "joint plans"))
     text = _all_text(folder / f"feedback_{PEOPLE[0]}.xlsx")
     assert not any(other in text for other in PEOPLE[1:])
+
+
+def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreoffice(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo"
+    if not (samples / "returns").is_dir():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    result = CliRunner().invoke(cli, ["ingest", str(samples / "returns"), "--manifest", str(samples / "manifest.csv"),
+                                      "--out", str(tmp_path / "c.xlsx"), "--feedback", str(tmp_path / "fb")])
+    assert result.exit_code == 1, result.output  # the sample has a return with errors on purpose
+    assert sorted(p.stem for p in (tmp_path / "fb").glob("*.xlsx")) == sorted(
+        f"feedback_{name}" for name in ("Adult Social Care", "Housing", "Public Health", "Anytown Integrated Care Board",
+                                        "Voluntary Sector Forum", "Provider Forum"))
+    provider = tmp_path / "fb" / "feedback_Provider Forum.xlsx"
+    mine = [row[2] for row in openpyxl.load_workbook(provider)["Your ratings"].iter_rows(min_row=4, values_only=True)]
+    assert "'4.5' (not on the scale)" in mine and "'Good' (not on the scale)" in mine
+    soffice = shutil.which("soffice")
+    if not soffice:
+        if IN_CI:
+            pytest.fail("LibreOffice is not installed; .ci/run installs it")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    run = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                          "--convert-to", "csv", "--outdir", str(tmp_path), str(provider)],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    shown = (tmp_path / "feedback_Provider Forum.csv").read_text(encoding="utf-8", errors="replace")
+    assert "'4.5' (not on the scale)" in shown and "Median of the others" in shown
