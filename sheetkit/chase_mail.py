@@ -144,8 +144,10 @@ class Mailer:
                 f"please send it as soon as you can.")
 
     def _attachment_line(self, case: Chased) -> str:
-        if case.attached:
+        if case.attached and case.kind == REMINDER:
             return f"Your workbook ({case.attached.name}) is attached again, in case the first email went astray."
+        if case.attached:
+            return f"A fresh copy of your workbook ({case.attached.name}) is attached: please copy your answers into it."
         if case.kind == REMINDER or case.ret.status != ACCEPTED:
             return ("If you cannot find the workbook we sent you, reply to this email and we will send it again."
                     if case.kind == REMINDER else "Please reply to this email and we will send you a fresh workbook.")
@@ -157,7 +159,7 @@ class Mailer:
         if not contact.file:
             case.notes.append("the manifest names no workbook file, so none is attached")
             return None
-        path = (self.workbooks or Path(".")) / contact.file
+        path = (self.workbooks or Path(".")) / Path(contact.file).name  # a file beside it, never elsewhere
         if not path.is_file():
             case.notes.append(f"workbook not attached: {path} not found (name the build folder with --workbooks)")
             return None

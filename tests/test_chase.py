@@ -179,6 +179,7 @@ def test_rejected_return_gets_a_correction_and_a_fresh_workbook(first, exercise)
     body = _body(message)
     assert "The workbook: this is the workbook for another assessment round" in body
     assert "could not use that file at all" in body
+    assert "A fresh copy of your workbook (" + workbook["Provider Forum"].name + ") is attached" in body
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content() == workbook["Provider Forum"].read_bytes()
 
