@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
 from .contacts import Contact, read_contacts
-from .corrections import needs_correction
+from .corrections import lead_only, needs_correction
 from .errors import UsageError
 from .framework import Framework
 from .ingest import IngestOptions, IngestReport, validate_returns
@@ -119,13 +119,17 @@ def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:
     rejected = [r for r in mine if r.status == REJECTED]
     if usable:
         ret = usable[0]
-        errors = sum(1 for f in ret.findings if f.is_error)
+        errors = sum(1 for f in ret.findings if f.is_error and not lead_only(f))
+        settle = [f"settle first: {f.message}" for f in ret.findings if f.is_error and lead_only(f)]
         if needs_correction(ret):
-            return Chased(contact, CORRECTION, f"return {Path(ret.file).name} has {errors or 'no'} error(s) to put "
+            case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} has {errors or 'no'} error(s) to put "
                                                f"right" + ("" if errors else " (it is empty)"), ret)
-        warnings = len(ret.findings) - errors
-        return Chased(contact, NOTHING, f"return {Path(ret.file).name} accepted"
-                      + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret)
+        else:
+            warnings = sum(1 for f in ret.findings if not f.is_error)
+            case = Chased(contact, NOTHING, f"return {Path(ret.file).name} accepted"
+                          + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret)
+        case.notes += settle
+        return case
     if rejected:
         ret = rejected[-1]
         return Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)

@@ -66,6 +66,7 @@ WORDING: dict[str, str | None] = {
     "duplicate-file": None,
     "respondent-unknown": None,
     "no-return": None,
+    "list-not-utf8": None,
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 
@@ -89,7 +90,12 @@ class Problem:
 
 def needs_correction(ret: CheckedReturn) -> bool:
     """Whether the respondent must put something right and resend."""
-    return any(f.is_error or f.code in RESEND_CODES for f in ret.findings)
+    return any((f.is_error or f.code in RESEND_CODES) and not lead_only(f) for f in ret.findings)
+
+
+def lead_only(finding: Finding) -> bool:
+    """A finding for the lead to settle, not the respondent (such as which of two files to use)."""
+    return finding.code in WORDING and WORDING[finding.code] is None
 
 
 def problems(ret: CheckedReturn, layout: WorkbookLayout | None) -> tuple[list[Problem], list[Problem]]:
@@ -117,7 +123,7 @@ def fine_sheets(ret: CheckedReturn, layout: WorkbookLayout | None, must: list[Pr
 
 
 def _words(finding: Finding, ret: CheckedReturn, layout: WorkbookLayout | None) -> str | None:
-    if finding.code in WORDING and WORDING[finding.code] is None:
+    if lead_only(finding):
         return None
     template = WORDING.get(finding.code)
     if template is None:

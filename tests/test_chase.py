@@ -306,8 +306,13 @@ def test_utf8_attachment_name_is_encoded_for_every_mail_program(tmp_path):
     assert message["Subject"] == "Pwnc: Môn" and str(message["To"]) == "Siôn Môn <sion@mon.example>"
 
 
-def test_every_wording_is_for_a_known_code():
+FRAMEWORK_FILE_CODES = {"yaml-invalid", "key-unknown", "key-missing", "value-invalid", "id-duplicate",
+                        "level-outside-scale", "scale-unknown", "field-unknown"}
+
+
+def test_every_code_a_return_can_have_is_worded_for_respondents_or_marked_for_the_lead():
     assert set(WORDING) <= set(CATALOGUE)
+    assert set(CATALOGUE) - FRAMEWORK_FILE_CODES <= set(WORDING), "say in corrections.WORDING how a respondent reads it"
     for code, words in WORDING.items():
         if words:
             assert words.format(value="v", label="l", levels="1\u201310")
