@@ -54,7 +54,6 @@ class ChaseResult:
     log: Path
     chased: list[Chased]
     unmatched: list[str]
-    report: IngestReport | None = None
     exit_code: int = 0
 
     def to_dict(self) -> dict:
@@ -100,7 +99,7 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
         chased.append(case)
     write_log(log_path, today, chased)
     return ChaseResult(framework, today, drafts_dir, log_path, chased,
-                       _unmatched(report, contacts) if report else [], report)
+                       _unmatched(report, contacts) if report else [])
 
 
 def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
