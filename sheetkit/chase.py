@@ -87,9 +87,9 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     log_path = options.out_dir / LOG
     history = read_log(log_path, before=today)
     drafts_dir = options.out_dir / today.isoformat()
-    drafts_dir.mkdir(parents=True, exist_ok=True)
     mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, options.emails_from, options.templates,
                     options.workbooks or options.manifest.parent, options.attach)
+    drafts_dir.mkdir(parents=True, exist_ok=True)
     chased = []
     for contact in contacts:
         case = _decide(contact, report.returns if report else [])

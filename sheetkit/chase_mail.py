@@ -23,6 +23,7 @@ from .reader import file_sha256
 from .validate import ACCEPTED, CheckedReturn
 
 REMINDER, CORRECTION, NOTHING = "reminder", "correction", "nothing to ask"
+TEMPLATES = ("reminder.txt", "reminder-again.txt", "correction.txt", "correction-again.txt")
 
 
 @dataclass
@@ -74,6 +75,10 @@ class Mailer:
     templates: Path | None = None
     workbooks: Path | None = None  # the folder holding the built workbooks
     attach: bool = True
+
+    def __post_init__(self) -> None:
+        for name in TEMPLATES:  # a broken template stops the run before any draft is written
+            fill_template(name, {}, self.templates)
 
     def write(self, case: Chased) -> None:
         """Fill the case's template and write its draft; notes say what the lead must still do."""

@@ -44,7 +44,8 @@ def fill_template(name: str, values: dict[str, str], folder: Path | None = None)
     filled = Template(text).safe_substitute(values)
     first, _, body = filled.partition("\n")
     if not first.startswith("Subject:"):
-        raise UsageError(f"template {name}, line 1: expected 'Subject: ...', found '{first[:60]}'; the first line of "
+        own = Path(folder or os.environ.get(TEMPLATES_ENV_VAR) or ".") / name
+        raise UsageError(f"template {own if own.is_file() else name}, line 1: expected 'Subject: ...', found '{first[:60]}'; the first line of "
                          f"an email template is its subject")
     body = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", body.strip("\n")) + "\n"
     return first.removeprefix("Subject:").strip(), body

@@ -361,3 +361,15 @@ def test_an_email_column_that_is_not_an_address_is_left_out_and_said(exercise, t
     assert _parse(case.draft)["To"] is None
     assert "its email column holds 'ask Tom'" in case.render()
     assert "No email address for Housing, Carers' Centre:" in result.render()
+
+
+def test_a_template_without_its_subject_line_is_refused_with_the_file_named(exercise, tmp_path):
+    root, built, _ = exercise
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "correction.txt").write_text("Dear $addressee,\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["chase", str(root / "returns"), "--manifest", str(built.manifest), "--out",
+                                      str(tmp_path / "out"), "--templates", str(own)])
+    assert result.exit_code == 2
+    assert f"template {own / 'correction.txt'}, line 1: expected 'Subject: ...'" in result.output
+    assert not (tmp_path / "out").exists()  # nothing half-written
