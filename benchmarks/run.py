@@ -165,7 +165,7 @@ def _fill_init() -> None:
 
     layout = plan_workbook(get_framework(FRAMEWORK))
     _FILL_STATE["layout"] = layout
-    _FILL_STATE["cells"] = {cell.key: cell for cell in layout.answers}
+    _FILL_STATE["cells"] = {cell.key: cell for cell in layout.answers + layout.signoff_answers}
 
 
 def _fill_one(job: tuple[str, str, int]) -> int:

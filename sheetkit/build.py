@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing as mp
 import os
 import re
 import secrets
@@ -33,6 +32,7 @@ from .progress import THRESHOLD as PROGRESS_THRESHOLD
 from .progress import progress as show_progress
 from .reader import file_sha256
 from .respondents import Respondent
+from .sandbox import start_context
 from .writer import WorkbookFacts, write_workbook
 
 
@@ -147,17 +147,17 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
 
 def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
     person = f.respondent
-    return Entry(person.name, person.organisation, person.email, person.contact, f.workbook.name, f.sha256,
-                 framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
+    return Entry(person.name, person.organisation, person.email, person.contact, person.group, f.workbook.name,
+                 f.sha256, framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
                  built_at, f.build_id)
 
 
 def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
     """A respondent re-issued by name alone keeps the name and details the manifest records for them."""
     entry = kept.entry(person.name) if kept else None
-    if entry is None or person.organisation or person.email or person.contact:
+    if entry is None or person.organisation or person.email or person.contact or person.group:
         return person
-    return Respondent(entry.respondent, entry.organisation, entry.email, entry.contact)
+    return kept.people[kept.entries.index(entry)]
 
 
 def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
@@ -203,8 +203,7 @@ def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
         return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
-    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
         results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
         return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
 

@@ -259,4 +259,12 @@ def codes_cmd(markdown: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _tolerant_output()
     cli(prog_name="sheetkit")
+
+
+def _tolerant_output() -> None:
+    """Print what the console can show: a Windows console or pipe in cp1252 has no 'ŵ' or 'ŷ'."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")

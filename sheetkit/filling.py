@@ -30,7 +30,7 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
     from .library import get_framework
 
     layout = plan_workbook(get_framework(meta["framework_id"]))
-    cells = {cell.key: cell for cell in layout.answers}
+    cells = {cell.key: cell for cell in layout.answers + layout.signoff_answers}
     for key, value in answers.items():
         cell = cells[key]
         target_cell = workbook[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1)
@@ -68,7 +68,7 @@ def realistic_answers(layout: WorkbookLayout, rng: random.Random, lean: float = 
     """Plausible answers for every answer cell: ratings around a lean (-1 weak .. +1 strong)."""
     fw = layout.framework
     answers: dict[str, object] = {}
-    for cell in layout.answers:
+    for cell in layout.answers + layout.signoff_answers:
         if rng.random() > completeness:
             continue
         value = _plausible(cell, fw, layout, rng, lean)
@@ -79,6 +79,9 @@ def realistic_answers(layout: WorkbookLayout, rng: random.Random, lean: float = 
 
 def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: random.Random, lean: float):
     f = cell.field
+    if f.level == "signoff":
+        return {"completed_by": "Head of Commissioning", "role": "Commissioning lead",
+                "completed_on": dt.datetime(2026, 12, 1), "approved_by": "Director of Adult Social Care"}[f.id]
     if f.level == "action":
         return _action_value(cell, layout, rng)
     if f.type == "rating":
@@ -97,11 +100,11 @@ def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: ran
 
 
 def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
-    row = int(cell.key.split("/")[1])
+    row = int(cell.answer_key.owner)
     if row > 4:
         return None
     return {
-        "criterion": lambda: rng.choice(layout.criteria()),
+        "criterion": lambda: rng.choice(layout.criterion_choices()),
         "action": lambda: rng.choice(_ACTIONS),
         "owner": lambda: rng.choice(["Head of Commissioning", "Market Development Manager", "Quality Lead"]),
         "due": lambda: dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365)),

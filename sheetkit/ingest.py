@@ -23,7 +23,7 @@ from .layout import SHEET_META, meta_cell, plan_workbook
 from .library import get_framework, list_frameworks
 from .manifest import Manifest, read_manifest
 from .progress import progress
-from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_task
+from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_return
 from .respondents import normalise_name
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
@@ -207,7 +207,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework.id if framework else "", compact=keep is not None):
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -232,11 +232,12 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                         expected=len(manifest.respondents) if manifest else None)
 
 
-def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...]) -> CheckedReturn:
+def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
+                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
     """Identify one return and, if it belongs to this exercise, read and check its answers."""
     checked = identify(raw)
     if checked.status == ACCEPTED and framework is not None:
-        check_framework(checked, framework, _known_ids(tuple(frameworks_dirs)))
+        check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_workbook(framework))
     return checked
@@ -247,31 +248,25 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-@lru_cache(maxsize=8)
-def _framework(framework_id: str, frameworks_dirs: tuple[str, ...]) -> Framework:
-    return get_framework(framework_id, frameworks_dirs)
-
-
-def _read_and_check(task: tuple[str, tuple[str, ...], str, bool]) -> RawReturn | CheckedReturn:
-    """In a worker: read a return and, when the exercise's framework is known, check it too.
-
-    With `compact`, the answers travel back as plain spool rows rather than objects.
-    """
-    path, frameworks_dirs, framework_id, compact = task
-    raw = read_task((path, frameworks_dirs))
-    if not framework_id:
+def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it against
+    that framework (the one the parent chose, handed over whole). With `compact`, the answers
+    travel back as plain spool rows rather than objects."""
+    path, framework, known_ids, compact = task
+    raw = read_return(path)
+    if framework is None:
         return raw
-    framework = _framework(framework_id, frameworks_dirs)
-    checked = check_return(raw, framework, frameworks_dirs)
+    checked = check_return(raw, framework, known_ids=known_ids)
     if compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
     return checked
 
 
-def _read_all(files: list[Path], options: IngestOptions, framework_id: str, compact: bool):
+def _read_all(files: list[Path], options: IngestOptions, framework: Framework | None, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
-    tasks = [(str(p), tuple(options.frameworks_dirs), framework_id, compact) for p in files]
+    known = _known_ids(tuple(options.frameworks_dirs))
+    tasks = [(str(p), framework, known, compact) for p in files]
     results = run_isolated(_read_and_check, tasks, options.limits)
     for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
         yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome

@@ -1,10 +1,17 @@
 """Where everything sits in a respondent workbook: the one definition shared by the
 workbook writer and the return reader, so the two cannot disagree.
 
-:func:`plan_workbook` turns a framework into a :class:`WorkbookLayout`: the sheet names,
-the columns of each section sheet, the rows in order, every answer cell (keyed by a stable
-id such as ``item/7/rating`` or ``statement/7.3/evidence``) and every locked framework text
-that ingest compares with the framework to catch edits.
+:func:`plan_workbook` turns a framework into a :class:`WorkbookLayout`. Every sheet that
+holds answers is a :class:`SheetTable`: a header row naming its columns, then rows. Every
+row that carries an answer also carries, in its locked Ref cell, the id of what it answers,
+and (for rows that answer one field) the field's label beside the answer. The reader finds
+rows by those ids and labels and columns by their header text (see :mod:`sheetkit.locate`),
+so sorting rows, inserting rows or columns, or hiding columns never moves an answer to
+another item or field.
+
+Section sheets are laid out as a form: an item's heading row, then one row per item-level
+field (label beside its answer cell, the rating first), then one row per statement (its
+text, prompts and the statement-level answers in columns headed by their field labels).
 """
 
 from __future__ import annotations
@@ -13,49 +20,53 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .framework import PRIORITIES, Framework, Item, ResponseField, Section
+from .fields import field_type
+from .framework import Framework, Item, ResponseField, Section
 
 SHEET_START = "Start"
 SHEET_SCALE = "Scale"
 SHEET_ACTIONS = "Action plan"
 SHEET_META = "_sheetkit"
-META_FORMAT = "sheetkit-return/1"
-RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META)
+SHEET_LISTS = "_lists"
+META_FORMAT = "sheetkit-return/2"
+RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LISTS)
 
-ACTION_ROWS = 30
+ACTION_ROWS = 40
 ACTION_STATUSES = ("Not started", "In progress", "Done")
 TEXT_LIMIT = 32_767
+MAX_ROW_POINTS = 409.0  # the tallest row spreadsheets allow
+SAFE_ROW_POINTS = 380.0  # split framework text that would need more than this
 
-# Section sheets: fixed columns, then one column per statement field, then per item field.
-COL_REF, COL_TEXT, COL_PROMPTS = 0, 1, 2
-FIRST_FIELD_COL = 3
-SUMMARY_ANSWER_COL = COL_PROMPTS  # section- and framework-level answers sit in the wide prompts column
-HEADER_ROW = 3  # rows 0-2: title, description, blank; row 3: column headings (frozen)
-WIDTHS = {"ref": 9, "text": 58, "prompts": 44, "rating": 20, "text_field": 34, "date": 14,
-          "person": 22, "priority": 12, "choice": 14}
+REF_HEADER = "Ref"
+ANSWER_HEADER = "Your answer"
+FIELD_HEADER = "Question"
+NO_ANSWER = "#"  # action plan: the locked row number column
 
-# Start sheet: title rows, the label/value block, the instructions, then the
-# framework-level answers and the completion panel.
+# Start sheet: title rows, the facts block, the help text, the progress panel, then the answers.
 START_INFO_ROW = 2
 START_HELP_ROW = 11
-START_FIELDS_ROW = 14
+START_PROGRESS_ROW = 14
+START_WIDTHS = (34, 90)
 
-# Metadata sheet rows: key in column A, value in column B; the answer map follows.
+HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
+WIDTHS = {"ref": 10, "text": 52, "prompts": 38, "answer": 46}
+TEXT_FONT = 10
+PROMPT_FONT = 9
+
+# Metadata sheet rows: key in column A, value in column B.
 META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",
              "respondent", "organisation", "email", "round", "deadline", "return_to",
              "build_id", "built_at", "sheetkit_version")
-META_MAP_ROW = len(META_KEYS) + 2
+CRITERIA_NAME = "sk_criteria"
 
 
 def meta_cell(key: str) -> str:
     """Where a metadata value sits on the metadata sheet, e.g. 'B2' for framework_id."""
     return f"B{META_KEYS.index(key) + 1}"
 
-META_LIST_COL = 4  # column E holds the list of criterion ids behind the action-plan dropdown
-CRITERIA_NAME = "sk_criteria"
 
 ACTION_FIELDS = (
-    ResponseField("criterion", "Criterion it addresses", "choice", "action"),
+    ResponseField("criterion", "Which part it addresses", "choice", "action"),
     ResponseField("action", "Action", "text", "action"),
     ResponseField("owner", "Owner", "person", "action"),
     ResponseField("due", "Due date", "date", "action"),
@@ -64,12 +75,46 @@ ACTION_FIELDS = (
     ResponseField("measure", "How success will be measured", "text", "action"),
     ResponseField("status", "Status", "choice", "action"),
 )
-ACTION_HEADER_ROW = 3
+ACTION_WIDTHS = {"criterion": 26, "action": 44, "owner": 20, "due": 13, "priority": 11, "resources": 24,
+                 "measure": 30, "status": 13}
+
+SIGNOFF_FIELDS = (
+    ResponseField("completed_by", "Completed by", "person", "signoff"),
+    ResponseField("role", "Role", "text", "signoff"),
+    ResponseField("completed_on", "Date completed", "date", "signoff"),
+    ResponseField("approved_by", "Approved by", "person", "signoff"),
+)
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """The stable name of an answer: ``level/owner/field``, e.g. ``item/7/rating``."""
+
+    level: str
+    owner: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.owner}/{self.field}"
+
+    @classmethod
+    def parse(cls, text: str) -> "AnswerKey":
+        level, owner, field_id = text.split("/", 2)
+        return cls(level, owner, field_id)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a sheet table, found on a return by its header text."""
+
+    header: str
+    width: float
+    kind: str  # 'ref', 'text', 'prompts', 'answer'
 
 
 @dataclass(frozen=True)
 class AnswerCell:
-    """A cell the respondent fills in, with what it answers."""
+    """A cell the respondent fills in, with what it answers and how the reader finds it."""
 
     key: str
     sheet: str
@@ -79,10 +124,17 @@ class AnswerCell:
     section_id: str = ""
     item_id: str = ""
     statement_id: str = ""
+    ref: str = ""  # the row's Ref cell
+    label: str = ""  # the row's label cell, when the row answers one field
+    header: str = ""  # the header of the answer's column
 
     @property
     def cell(self) -> str:
         return cell_name(self.row, self.col)
+
+    @property
+    def answer_key(self) -> AnswerKey:
+        return AnswerKey.parse(self.key)
 
 
 @dataclass(frozen=True)
@@ -94,6 +146,7 @@ class TextCell:
     col: int
     text: str
     what: str
+    header: str = ""  # the column it sits in
 
     @property
     def cell(self) -> str:
@@ -102,9 +155,10 @@ class TextCell:
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a section sheet as the writer draws it."""
+    """One row of a sheet table as the writer draws it, at its planned row number."""
 
-    kind: str  # 'item', 'statement', 'level', 'answers', 'illustration', 'summary-heading', 'summary'
+    kind: str  # 'item', 'statement', 'field', 'level', 'illustration', 'heading', 'continued'
+    row: int
     ref: str = ""
     text: str = ""
     prompts: str = ""
@@ -113,27 +167,56 @@ class Row:
 
 
 @dataclass
-class SectionSheet:
-    name: str
-    section: Section
-    columns: list[ResponseField]
-    rows: list[Row] = field(default_factory=list)
+class SheetTable:
+    """A sheet whose answers sit in one table: a header row, then rows found by Ref and label."""
 
-    def field_col(self, f: ResponseField) -> int:
-        return FIRST_FIELD_COL + self.columns.index(f)
+    name: str
+    title: str
+    columns: list[Column]
+    header_row: int = HEADER_ROW
+    rows: list[Row] = field(default_factory=list)
+    section: Section | None = None
+    guidance: str = ""
+
+    def col(self, kind: str, nth: int = 0) -> int:
+        """The index of the nth column of a kind; -1 when the sheet has none."""
+        found = [n for n, c in enumerate(self.columns) if c.kind == kind]
+        return found[nth] if nth < len(found) else -1
+
+    @property
+    def answers(self) -> list[AnswerCell]:
+        return [a for r in self.rows for a in r.answers]
 
 
 @dataclass(eq=False)
 class WorkbookLayout:
     framework: Framework
-    sections: list[SectionSheet]
-    framework_answers: list[AnswerCell]
-    action_answers: list[AnswerCell]
+    sections: list[SheetTable]
+    start: SheetTable
+    actions: SheetTable
     texts: list[TextCell]
 
     @property
+    def framework_answers(self) -> list[AnswerCell]:
+        return [a for a in self.start.answers if a.field.level == "framework"]
+
+    @property
+    def signoff_answers(self) -> list[AnswerCell]:
+        return [a for a in self.start.answers if a.field.level == "signoff"]
+
+    @property
+    def tables(self) -> list[SheetTable]:
+        """Every sheet table the reader looks for answers in."""
+        return [self.start] + self.sections + [self.actions]
+
+    @property
+    def action_answers(self) -> list[AnswerCell]:
+        return self.actions.answers
+
+    @property
     def answers(self) -> list[AnswerCell]:
-        section_answers = [a for s in self.sections for r in s.rows for a in r.answers]
+        """Every answer cell of the built workbook, in reading order (sign-off excluded)."""
+        section_answers = [a for s in self.sections for a in s.answers]
         return self.framework_answers + section_answers + self.action_answers
 
     @property
@@ -147,6 +230,18 @@ class WorkbookLayout:
             ids.append(item.id)
             ids += [st.id for st in item.statements if st.id != item.id]
         return list(dict.fromkeys(ids))
+
+    def criterion_choices(self) -> list[str]:
+        """What the action plan's dropdown shows: id and a short title, '7.3 Joint strategies'."""
+        titles = _criterion_titles(self.framework)
+        return [f"{cid} {titles[cid]}".strip() for cid in self.criteria()]
+
+    def action_cell(self, number: int, field_id: str) -> AnswerCell:
+        """The answer cell of action `number` (1-based), also beyond the rows the workbook was built with."""
+        f = next(f for f in ACTION_FIELDS if f.id == field_id)
+        col = self.actions.col("answer", ACTION_FIELDS.index(f))
+        return AnswerCell(f"action/{number}/{f.id}", SHEET_ACTIONS, self.actions.header_row + number, col, f,
+                          ref=str(number), header=self.actions.columns[col].header)
 
 
 def column_letters(col: int) -> str:
@@ -164,25 +259,29 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letters(col)}{row + 1}"
 
 
-def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:
-    """A legal, unique sheet name such as '1 Person-centred and outcomes'."""
-    mentions_id = re.search(rf"(^|\W){re.escape(section.id)}(\W|$)", section.title[:24])
-    base = section.title if mentions_id else f"{section.id} {section.title}"
-    base = re.sub(r"[\[\]:*?/\\']", " ", base)
-    base = _fit(" ".join(base.split()), 31).strip() or f"{label} {section.id}"
-    name, n = base, 2
-    while name.lower() in taken or name in RESERVED_SHEETS:
-        suffix = f" ({n})"
-        name, n = _fit(base, 31 - len(suffix)) + suffix, n + 1
-    taken.add(name.lower())
-    return name
-
-
-def _fit(text: str, limit: int) -> str:
+def fit_units(text: str, limit: int) -> str:
     """The longest prefix of text within `limit` UTF-16 code units (how spreadsheets count)."""
     while len(text.encode("utf-16-le")) // 2 > limit:
         text = text[:-1]
     return text
+
+
+def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:
+    """A legal, unique sheet name: the section's short title, or one made from its id and title."""
+    short = getattr(section, "short_title", "") or ""
+    if short:
+        base = short
+    else:
+        mentions_id = re.search(rf"(^|\W){re.escape(section.id)}(\W|$)", section.title[:24])
+        base = section.title if mentions_id else f"{section.id} {section.title}"
+    base = re.sub(r"[\[\]:*?/\\']", " ", base)
+    base = fit_units(" ".join(base.split()), 31).strip() or f"{label} {section.id}"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = fit_units(base, 31 - len(suffix)) + suffix, n + 1
+    taken.add(name.lower())
+    return name
 
 
 def item_caption(item: Item) -> str:
@@ -200,6 +299,18 @@ def join_prompts(prompts: tuple[str, ...]) -> str:
     return "\n".join(f"\u2022 {p}" for p in prompts)
 
 
+def field_label(f: ResponseField) -> str:
+    """The label shown beside an answer cell: the field's label and what goes in it."""
+    return f"{f.label} {field_type(f).hint}"
+
+
+def statement_header(f: ResponseField) -> str:
+    """The header of a statement-level answer column."""
+    return f"{f.label} {field_type(f).hint}"
+
+
+# -- planning ------------------------------------------------------------------------------
+
 @lru_cache(maxsize=32)
 def plan_workbook(framework: Framework) -> WorkbookLayout:
     """Lay out a respondent workbook for a framework (pure: no files are touched)."""
@@ -208,87 +319,272 @@ def plan_workbook(framework: Framework) -> WorkbookLayout:
     sections = []
     for section in framework.sections:
         name = section_sheet_name(section, framework.labels["section"], taken)
-        sheet = SectionSheet(name, section, list(framework.fields("statement")) + list(framework.fields("item")))
+        sheet = _section_table(framework, section, name)
         _plan_section(framework, sheet, texts)
         sections.append(sheet)
-    framework_answers = [
-        AnswerCell(f"framework/-/{f.id}", SHEET_START, START_FIELDS_ROW + i, 1, f)
-        for i, f in enumerate(framework.fields("framework"))
-    ]
-    action_answers = [
-        AnswerCell(f"action/{n}/{f.id}", SHEET_ACTIONS, ACTION_HEADER_ROW + n, col + 1, f)
-        for n in range(1, ACTION_ROWS + 1)
-        for col, f in enumerate(ACTION_FIELDS)
-    ]
-    return WorkbookLayout(framework, sections, framework_answers, action_answers, texts)
+    start = _plan_start(framework, len(sections))
+    return WorkbookLayout(framework, sections, start, _plan_actions(), texts)
 
 
-def _plan_section(framework: Framework, sheet: SectionSheet, texts: list[TextCell]) -> None:
+def _section_table(framework: Framework, section: Section, name: str) -> SheetTable:
+    labels = framework.labels
+    columns = [Column(REF_HEADER, WIDTHS["ref"], "ref"), Column(labels["statement"], WIDTHS["text"], "text")]
+    if _uses_prompts(section):
+        columns.append(Column(labels["prompts"], WIDTHS["prompts"], "prompts"))
     statement_fields = framework.fields("statement")
-    item_fields = framework.fields("item")
-    row = HEADER_ROW + 1
+    if statement_fields:
+        columns += [Column(statement_header(f), WIDTHS["answer"], "answer") for f in statement_fields]
+    else:
+        columns.append(Column(ANSWER_HEADER, WIDTHS["answer"], "answer"))
+    title = section.title
+    if not title.lower().startswith(labels["section"].lower()):
+        title = f"{labels['section']} {section.id}: {title}"
+    return SheetTable(name, title, columns, section=section, guidance=section.description)
+
+
+def _uses_prompts(section: Section) -> bool:
+    return any(item.prompts or any(st.prompts for st in item.statements) for item in section.items)
+
+
+def _plan_section(framework: Framework, sheet: SheetTable, texts: list[TextCell]) -> None:
+    planner = _SectionPlanner(framework, sheet, texts)
     for item in sheet.section.items:
-        compact = len(item.statements) == 1 and not statement_fields and not item.levels
+        planner.item(item)
+    planner.illustrations()
+    planner.summary()
+
+
+class _SectionPlanner:
+    """Appends a section's rows to its sheet, one planned row number at a time."""
+
+    def __init__(self, framework: Framework, sheet: SheetTable, texts: list[TextCell]):
+        self.fw, self.sheet, self.texts = framework, sheet, texts
+        self.next_row = sheet.header_row + 1
+        self.text_col = sheet.col("text")
+        self.prompt_col = sheet.col("prompts")
+
+    def add(self, kind: str, ref: str, text: str, prompts: str = "", answers=(), level=None, what=""):
+        """Add a row (split into continuation rows when its text is too tall for one row)."""
+        text_parts = split_for_row(text, self.sheet.columns[self.text_col].width, TEXT_FONT)
+        prompt_parts = (split_for_row(prompts, self.sheet.columns[self.prompt_col].width, PROMPT_FONT)
+                        if self.prompt_col >= 0 else [""])
+        for n in range(max(len(text_parts), len(prompt_parts))):
+            row = self.next_row
+            part_text = text_parts[n] if n < len(text_parts) else ""
+            part_prompts = prompt_parts[n] if n < len(prompt_parts) else ""
+            cells = tuple(_at_row(a, row) for a in answers) if n == 0 else ()
+            self.sheet.rows.append(Row(kind if n == 0 else "continued", row, ref if n == 0 else "",
+                                       part_text, part_prompts, cells, level))
+            if what and part_text:
+                self.texts.append(TextCell(self.sheet.name, row, self.text_col, part_text, what,
+                                           self.sheet.columns[self.text_col].header))
+            if what and part_prompts:
+                self.texts.append(TextCell(self.sheet.name, row, self.prompt_col, part_prompts,
+                                           f"{what} ({self.fw.labels['prompts'].lower()})",
+                                           self.sheet.columns[self.prompt_col].header))
+            self.next_row += 1
+        return self.sheet.rows[-1]
+
+    def item(self, item: Item) -> None:
+        labels, section = self.fw.labels, self.sheet.section
+        compact = len(item.statements) == 1 and item.statements[0].id == item.id
+        heading = item.title + (f"\n{item.description}" if item.description else "")
         if compact:
             st = item.statements[0]
-            answers = _answers(sheet, row, item_fields, "item", item.id, sheet.section.id, item.id)
-            sheet.rows.append(Row("item", item.id, st.text, join_prompts(st.prompts), answers))
-            texts.append(TextCell(sheet.name, row, COL_TEXT, st.text, f"statement {st.id}"))
-            row += 1
-            continue
-        title = item.title + (f"\n{item.description}" if item.description else "")
-        sheet.rows.append(Row("item", item.id, title, join_prompts(item.prompts)))
-        texts.append(TextCell(sheet.name, row, COL_TEXT, title, f"{framework.labels['item'].lower()} {item.id} title"))
-        row += 1
-        for level in item.levels:
-            sheet.rows.append(Row("level", f"Level {level.value}", level.text, level=level.value))
-            texts.append(TextCell(sheet.name, row, COL_TEXT, level.text, f"level {level.value} of {item.id}"))
-            row += 1
+            heading = f"{item.title}\n{st.text}" if item.title and item.title != st.text else st.text
+            prompts = join_prompts(item.prompts + st.prompts)
+        else:
+            prompts = join_prompts(item.prompts)
+        self.add("item", item.id, heading, prompts, what=f"{labels['item'].lower()} {item.id}")
+        item_fields = self.fw.fields("item")
+        for f in sorted(item_fields, key=lambda f: f.type != "rating"):  # the rating first
+            self.field_row(f, "item", item.id, item.id, section.id, item.id)
+        for lv in item.levels:
+            self.add("level", f"Level {lv.value}", lv.text, level=lv.value, what=f"level {lv.value} of {item.id}")
+        if not compact:
+            for st in item.statements:
+                answers = self.statement_answers(st.id, item.id)
+                self.add("statement", st.id, st.text, join_prompts(st.prompts), answers, what=f"statement {st.id}")
+
+    def field_row(self, f: ResponseField, level: str, owner: str, ref: str, section_id: str, item_id: str = ""):
+        label = field_label(f)
+        col = self.sheet.col("answer")
+        cell = AnswerCell(f"{level}/{owner}/{f.id}", self.sheet.name, 0, col, f, section_id, item_id,
+                          ref=ref, label=label, header=self.sheet.columns[col].header)
+        self.add("field", ref, label, answers=(cell,), what=f"the label of '{f.label}'")
+
+    def statement_answers(self, statement_id: str, item_id: str) -> tuple[AnswerCell, ...]:
+        cells = []
+        for n, f in enumerate(self.fw.fields("statement")):
+            col = self.sheet.col("answer", n)
+            cells.append(AnswerCell(f"statement/{statement_id}/{f.id}", self.sheet.name, 0, col, f,
+                                    self.sheet.section.id, item_id, statement_id, ref=statement_id,
+                                    header=self.sheet.columns[col].header))
+        return tuple(cells)
+
+    def illustrations(self) -> None:
+        for il in self.sheet.section.illustrations:
+            text = il.title + "\n" + "\n".join(f"\u2022 {p}" for p in il.points)
+            self.add("illustration", f"Level {il.level}", text, level=il.level,
+                     what=f"the level {il.level} illustration")
+
+    def summary(self) -> None:
+        fields = self.fw.fields("section")
+        if not fields:
+            return
+        section = self.sheet.section
+        ref = f"{self.fw.labels['section']} {section.id}"
+        self.add("heading", "", f"{self.fw.labels['section']} summary", what="the summary heading")
+        for f in sorted(fields, key=lambda f: f.type != "rating"):
+            self.field_row(f, "section", section.id, ref, section.id)
+
+
+def _at_row(answer: AnswerCell, row: int) -> AnswerCell:
+    return AnswerCell(answer.key, answer.sheet, row, answer.col, answer.field, answer.section_id, answer.item_id,
+                      answer.statement_id, answer.ref, answer.label, answer.header)
+
+
+def _plan_start(framework: Framework, sections: int) -> SheetTable:
+    """The Start sheet's answer table: framework-level questions, then the sign-off."""
+    columns = [Column(FIELD_HEADER, START_WIDTHS[0], "text"), Column(ANSWER_HEADER, START_WIDTHS[1], "answer")]
+    header = START_PROGRESS_ROW + sections + 4
+    table = SheetTable(SHEET_START, framework.title, columns, header_row=header)
+    fields = [(f, "framework") for f in framework.fields("framework")] + [(f, "signoff") for f in SIGNOFF_FIELDS]
+    for n, (f, level) in enumerate(fields, start=header + 1):
+        label = field_label(f)
+        cell = AnswerCell(f"{level}/-/{f.id}", SHEET_START, n, 1, f, label=label, header=ANSWER_HEADER)
+        table.rows.append(Row("field", n, "", label, answers=(cell,)))
+    return table
+
+
+def _plan_actions() -> SheetTable:
+    columns = [Column(NO_ANSWER, 5, "ref")]
+    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in ACTION_FIELDS]
+    table = SheetTable(SHEET_ACTIONS, "Action plan", columns)
+    for number in range(1, ACTION_ROWS + 1):
+        row = table.header_row + number
+        cells = tuple(
+            AnswerCell(f"action/{number}/{f.id}", SHEET_ACTIONS, row, n + 1, f, ref=str(number),
+                       header=columns[n + 1].header)
+            for n, f in enumerate(ACTION_FIELDS))
+        table.rows.append(Row("action", row, str(number), answers=cells))
+    return table
+
+
+def _criterion_titles(framework: Framework) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for _, item in framework.items():
+        titles.setdefault(item.id, _short(item_caption(item)))
         for st in item.statements:
-            answers = _answers(sheet, row, statement_fields, "statement", st.id, sheet.section.id, item.id, st.id)
-            sheet.rows.append(Row("statement", st.id, st.text, join_prompts(st.prompts), answers))
-            texts.append(TextCell(sheet.name, row, COL_TEXT, st.text, f"statement {st.id}"))
-            row += 1
-        if item_fields:
-            answers = _answers(sheet, row, item_fields, "item", item.id, sheet.section.id, item.id)
-            label = f"Your answers for {framework.labels['item'].lower()} {item.id}"
-            sheet.rows.append(Row("answers", item.id, label, "", answers))
-            row += 1
-    row += 1
-    for il in sheet.section.illustrations:
-        text = "\n".join(f"\u2022 {p}" for p in il.points)
-        sheet.rows.append(Row("illustration", f"Level {il.level}", il.title, text, level=il.level))
-        row += 1
-    section_fields = framework.fields("section")
-    if section_fields:
-        sheet.rows.append(Row("summary-heading", "", f"{framework.labels['section']} summary"))
-        row += 1
-        for f in section_fields:
-            cell = AnswerCell(f"section/{sheet.section.id}/{f.id}", sheet.name, row, SUMMARY_ANSWER_COL, f,
-                              sheet.section.id)
-            sheet.rows.append(Row("summary", "", f.label, "", (cell,)))
-            row += 1
+            titles.setdefault(st.id, _short(st.text))
+    return titles
 
 
-def _answers(sheet: SectionSheet, row: int, fields, level: str, owner_id: str, section_id: str,
-             item_id: str, statement_id: str = "") -> tuple[AnswerCell, ...]:
-    return tuple(
-        AnswerCell(f"{level}/{owner_id}/{f.id}", sheet.name, row, sheet.field_col(f), f,
-                   section_id, item_id, statement_id)
-        for f in fields
-    )
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.replace(",", " ").split())
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
-def choices(field: ResponseField, framework: Framework) -> tuple[str, ...]:
-    """The dropdown choices of a field, or () for free text and dates."""
-    if field.type == "rating":
-        return framework.scale(field.scale).choices
-    if field.type == "priority":
+# -- row heights ---------------------------------------------------------------------------
+
+def lines_needed(text: str, width: float, size: int) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide at font `size`."""
+    per_line = max(1, int(width * (10.0 / size) * 0.95))
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def points_needed(text: str, width: float, size: int) -> float:
+    """Row height in points that shows a wrapped text in full."""
+    return lines_needed(text, width, size) * size * 1.3 + 4 if text else 0.0
+
+
+def split_for_row(text: str, width: float, size: int) -> list[str]:
+    """The text in parts that each fit one row (under the 409-point limit), split between paragraphs."""
+    if not text or points_needed(text, width, size) <= SAFE_ROW_POINTS:
+        return [text]
+    parts, current = [], ""
+    for para in text.split("\n"):
+        candidate = f"{current}\n{para}" if current else para
+        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
+            parts.append(current)
+            current = para
+        else:
+            current = candidate
+    parts.append(current)
+    return [p for chunk in parts for p in _split_sentences(chunk, width, size)]
+
+
+def _split_sentences(text: str, width: float, size: int) -> list[str]:
+    if points_needed(text, width, size) <= SAFE_ROW_POINTS:
+        return [text]
+    words, parts, current = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
+            parts.append(current)
+            current = word
+        else:
+            current = candidate
+    return parts + [current]
+
+
+def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
+    """The dropdown choices of a field, or () for free text, dates and the criterion (any id is kept)."""
+    if f.type == "rating":
+        return framework.scale(f.scale).choices
+    if f.type == "priority":
+        from .framework import PRIORITIES
+
         return PRIORITIES
-    if field.id == "status" and field.level == "action":
+    if f.level == "action" and f.id == "status":
         return ACTION_STATUSES
     return ()
 
 
-def column_width(field: ResponseField) -> int:
-    return WIDTHS["text_field"] if field.type == "text" else WIDTHS.get(field.type, 20)
+def start_static_cells(layout: WorkbookLayout) -> set[tuple[int, int]]:
+    """The Start sheet cells above its answer table that the writer fills (facts, help, progress)."""
+    cells = {(0, 0), (1, 0), (START_HELP_ROW - 2, 0), (START_HELP_ROW - 1, 0), (START_HELP_ROW, 0),
+             (START_HELP_ROW, 1), (START_PROGRESS_ROW - 1, 0)}
+    cells |= {(r, c) for r in range(START_INFO_ROW, START_INFO_ROW + len(START_FACTS)) for c in (0, 1)}
+    last = START_PROGRESS_ROW + len(layout.sections) + 1
+    cells |= {(r, c) for r in range(START_PROGRESS_ROW, last + 1) for c in range(len(PROGRESS_HEADERS))}
+    cells |= {(layout.start.header_row - 1, 0)}
+    return cells
+
+
+def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
+    """The cells above a section sheet's header row that the writer fills: title and guidance."""
+    return {(0, 0), (1, table.col("text")), (2, table.col("text"))}
+
+
+START_FACTS = ("Framework", "Source", "Respondent", "Organisation", "Assessment round", "Please return by",
+               "Your contact")
+PROGRESS_HEADERS = ("Part", "Ratings given", "Evidence boxes filled", "Actions")
+
+
+UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
+
+
+def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:
+    """A cell no layout position claims, kept under a key that names where it was typed."""
+    return AnswerCell(f"unplaced/{sheet}/{cell_name(row, col)}", sheet, row, col, UNPLACED_FIELD)
+
+
+def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
+    """The answer cell behind any answer key: the layout's own, an action beyond the built rows,
+    or a cell typed outside the layout."""
+    known = _cells_by_key(layout)
+    if key in known:
+        return known[key]
+    parts = AnswerKey.parse(key)
+    if parts.level == "action":
+        return layout.action_cell(int(parts.owner), parts.field)
+    sheet, _, where = key[len("unplaced/"):].rpartition("/")
+    match = re.match(r"([A-Z]+)(\d+)$", where)
+    col = sum((ord(ch) - 64) * 26 ** n for n, ch in enumerate(reversed(match[1]))) - 1 if match else 0
+    return unplaced_cell(sheet, int(match[2]) - 1 if match else 0, col)
+
+
+@lru_cache(maxsize=32)
+def _cells_by_key(layout: WorkbookLayout) -> dict[str, AnswerCell]:
+    return {c.key: c for c in layout.answers + layout.signoff_answers}

@@ -1,7 +1,7 @@
 """The lead's records of an exercise, kept in the folder its workbooks are built into.
 
 ``manifest.csv`` has one row per respondent sent a workbook: who (name, organisation, email,
-contact: what ``chase`` needs), which file with its SHA-256, the framework, round and
+contact, group: what ``chase`` and the comparison of groups need), which file with its SHA-256, the framework, round and
 deadline, and the build id written inside the workbook. ``build`` writes it, ``ingest``,
 ``validate`` and ``chase`` read it, all through this module. The records only grow: a later
 build into the same folder adds its respondents, and re-issuing a workbook keeps the build
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
-from .respondents import normalise_name
+from .respondents import Respondent, normalise_name
 from .tables import read_table, unprotect, write_csv
 
 MANIFEST = "manifest.csv"
@@ -31,6 +31,7 @@ class Entry:
     organisation: str
     email: str
     contact: str
+    group: str
     file: str
     sha256: str
     framework_id: str
@@ -69,6 +70,11 @@ class Manifest:
     @property
     def respondents(self) -> list[str]:
         return [e.respondent for e in self.entries]
+
+    @property
+    def people(self) -> list[Respondent]:
+        """Who was asked, with their contact details and group."""
+        return [Respondent(e.respondent, e.organisation, e.email, e.contact, e.group) for e in self.entries]
 
     def entry(self, name: str) -> Entry | None:
         """The row of the respondent called `name` (compared ignoring case and spaces)."""

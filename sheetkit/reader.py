@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cell_notes import read_cell_notes
 from .findings import Finding
 from .layout import META_KEYS, SHEET_META, column_letters
 
@@ -38,7 +39,6 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 CENTRAL_ENTRY = b"PK\x01\x02"
 _SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?(\d*)["']""")
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
 # RuntimeError for members under legacy zip encryption.
@@ -56,8 +56,11 @@ class RawReturn:
     saved_by: str = ""
     has_macros: bool = False
     meta: dict[str, str] = field(default_factory=dict)
-    # sheet name -> {(row, col): value}, only at the cells its framework's layout uses
+    # sheet name -> {(row, col): value}: every non-empty cell, in sheet order
     sheets: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
+    # sheet name -> {(row, col): (kind, text)} for what the values do not show: a formula with no
+    # stored result ('formula'), an error value ('error') or a comment ('comment')
+    notes: dict[str, dict[tuple[int, int], tuple[str, str]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -100,21 +103,16 @@ def _looks_like_return(path: Path) -> bool:
     return path.suffix.lower() in WORKBOOK_SUFFIXES + (".csv",)
 
 
-def read_return(path: str, frameworks_dirs: tuple[str, ...] = ()) -> RawReturn:
+def read_return(path: str) -> RawReturn:
     """Inspect a file and, if it is safe, parse it. Never raises for a bad file.
 
-    Only the cells its framework's layout uses are kept, so a thousand returns fit in
-    memory as easily as ten.
+    Every non-empty cell of every sheet is kept (a return spans a few thousand cells), so that
+    nothing a respondent typed, wherever they typed it, is lost.
     """
     raw = inspect_file(path)
     if raw.readable:
-        _parse(raw, frameworks_dirs)
+        _parse(raw)
     return raw
-
-
-def read_task(task: tuple[str, tuple[str, ...]]) -> RawReturn:
-    """read_return for a worker process: task is (path, frameworks_dirs)."""
-    return read_return(*task)
 
 
 def peek_framework_id(path: str) -> str:
@@ -238,56 +236,60 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
                 return
     if raw.kind in ("xlsx", "xlsm"):
         _read_ooxml_properties(raw, archive, names)
+        raw.notes = read_cell_notes(archive, names)
     else:
         _read_ods_properties(raw, archive, names)
 
 
 def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
-    """The rows x columns a reader will allocate for a sheet, or None (with a finding) if it is far
-    outside any sheetkit layout. Rows and cells without r="..." are counted, as readers do."""
-    row = col = last_row = last_col = 0
-    dimension = _DIMENSION.search(data)
-    if dimension:
-        last_col, last_row = _col_number(dimension.group(1).decode()), int(dimension.group(2))
+    """The rows x columns of a sheet's cells that hold something, or None (with a finding) if any
+    is far outside a sheetkit layout. Empty and merely styled cells do not count: LibreOffice
+    writes a styled empty row 1048576 after a row is deleted, and no reader allocates for it.
+    Rows and cells without r="..." are counted, as readers do."""
     quick = _quick_extent(data)
-    if quick is not None:  # every row and cell has a plain reference: no need to walk them one by one
-        last_row, last_col = max(last_row, quick[0]), max(last_col, quick[1])
-    for match in (() if quick is not None else _SHEET_ELEMENT.finditer(data)):
-        ref = _REF_ATTR.search(match.group(2))
-        if match.group(1) == b"row":
-            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-            col = 0
-        else:
-            if ref and ref.group(1):
-                col = _col_number(ref.group(1).upper().decode())
-                row = int(ref.group(2)) if ref.group(2) else row
-            else:
-                col += 1
-            last_col = max(last_col, col)
-        last_row = max(last_row, row)
-        if last_row > MAX_ROW or last_col > MAX_COL:
-            break
+    last_row, last_col = quick if quick is not None else _walked_extent(data)
     if last_row > MAX_ROW or last_col > MAX_COL:
-        _fail(raw, "file-too-large", f"the part {part} has a cell at {_col_letters(last_col)}{last_row} or beyond, "
+        _fail(raw, "file-too-large", f"the part {part} has a value at {_col_letters(last_col)}{last_row} or beyond, "
                                      f"far outside the workbook's layout; no return uses cells there")
         return None
     return last_row * last_col
 
 
+def _walked_extent(data: bytes) -> tuple[int, int]:
+    row = col = last_row = last_col = 0
+    for match in _SHEET_ELEMENT.finditer(data):
+        ref = _REF_ATTR.search(match.group(2))
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            col = 0
+            continue
+        if ref and ref.group(1):
+            col = _col_number(ref.group(1).upper().decode())
+            row = int(ref.group(2)) if ref.group(2) else row
+        else:
+            col += 1
+        if not match.group(2).rstrip().endswith(b"/"):  # a cell with content
+            last_row, last_col = max(last_row, row), max(last_col, col)
+        if last_row > MAX_ROW or last_col > MAX_COL:
+            break
+    return last_row, last_col
+
+
 _PLAIN_ROW_REFS = re.compile(rb'<row\s[^>]*?\br="(\d+)"')
-_PLAIN_CELL_REFS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})\d+"')
+_PLAIN_CELLS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
 _ANY_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
 
 
 def _quick_extent(data: bytes) -> tuple[int, int] | None:
-    """(last row, last column) when every <row> and <c> carries a plain r="..." (as every
-    spreadsheet program writes them); None when any does not, so the careful walk is needed."""
+    """(last row, last column) of the cells with content when every <row> and <c> carries a plain
+    r="..." (as every spreadsheet program writes them); None when any does not."""
     rows = _PLAIN_ROW_REFS.findall(data)
-    cells = _PLAIN_CELL_REFS.findall(data)
+    cells = _PLAIN_CELLS.findall(data)
     if len(rows) + len(cells) != len(_ANY_ROW_OR_CELL.findall(data)):
         return None
-    last_row = max(map(int, rows), default=0)
-    widest = max(cells, key=lambda letters: (len(letters), letters), default=b"")
+    full = [(letters, int(number)) for letters, number, closed in cells if not closed]
+    last_row = max((number for _, number in full), default=0)
+    widest = max((letters for letters, _ in full), key=lambda letters: (len(letters), letters), default=b"")
     return last_row, _col_number(widest.decode()) if widest else 0
 
 
@@ -346,7 +348,7 @@ def _unescape(value: bytes) -> str:
     return unescape(value.decode("utf-8", errors="replace"), {"&quot;": '"', "&apos;": "'"})
 
 
-def _parse(raw: RawReturn, frameworks_dirs: tuple[str, ...]) -> None:
+def _parse(raw: RawReturn) -> None:
     """Read the values with python-calamine (cached results only: no formula ever runs)."""
     from python_calamine import CalamineWorkbook
 
@@ -369,31 +371,14 @@ def _parse(raw: RawReturn, frameworks_dirs: tuple[str, ...]) -> None:
     if meta_rows:
         sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)] if len(r) > 1 and r[0]}
         raw.meta.update(sheet_meta)
-    positions = _layout_positions(raw.meta.get("framework_id", ""), frameworks_dirs)
     for name, rows in sheets.items():
-        raw.sheets[name] = {(r, c): rows[r][c] for r, c in positions if r < len(rows) and c < len(rows[r])
-                            and rows[r][c] != ""}
-
-
-_POSITIONS: dict[tuple[str, tuple[str, ...]], frozenset[tuple[int, int]]] = {}
-
-
-def _layout_positions(framework_id: str, frameworks_dirs: tuple[str, ...]) -> frozenset[tuple[int, int]]:
-    """Every (row, col) that any sheet of the framework's layout reads; empty if the framework is unknown."""
-    key = (framework_id, tuple(frameworks_dirs))
-    if key not in _POSITIONS:
-        from .errors import SheetkitError
-        from .layout import plan_workbook
-        from .library import get_framework
-
-        try:
-            layout = plan_workbook(get_framework(framework_id, frameworks_dirs))
-        except SheetkitError:
-            _POSITIONS[key] = frozenset()
-        else:
-            cells = [(a.row, a.col) for a in layout.answers] + [(t.row, t.col) for t in layout.texts]
-            _POSITIONS[key] = frozenset(cells)
-    return _POSITIONS[key]
+        raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
+                            if value != "" and value is not None}
+    for name, notes in raw.notes.items():
+        grid = raw.sheets.setdefault(name, {})
+        for position, (kind, text) in notes.items():
+            if kind == "error" and position not in grid:
+                grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
 
 
 def _meta_text(value) -> str:

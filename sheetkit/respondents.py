@@ -9,7 +9,7 @@ from typing import Iterable
 from .errors import UsageError
 from .tables import read_table
 
-COLUMNS = ("name", "organisation", "email", "contact")
+COLUMNS = ("name", "organisation", "email", "contact", "group")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Respondent:
     organisation: str = ""
     email: str = ""
     contact: str = ""
+    group: str = ""  # e.g. council, health, voluntary sector: the consolidated workbook compares groups
 
     @property
     def key(self) -> str:
@@ -68,4 +69,4 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
 
 def _respondent(row: dict[str, str]) -> Respondent:
     return Respondent(" ".join(row.get("name", "").split()), row.get("organisation", ""),
-                      row.get("email", ""), row.get("contact", ""))
+                      row.get("email", ""), row.get("contact", ""), row.get("group", ""))

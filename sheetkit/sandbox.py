@@ -1,9 +1,15 @@
 """Run a function over many inputs in worker processes that one bad input cannot take down.
 
-Each worker has an address-space limit, and each input a time limit. A worker that crashes
-(a reader aborting on a crafted file), runs out of memory or overruns its time is killed and
-replaced; that input alone gets a :class:`Failure`, and the others carry on. Work is spread
-over the machine's cores because every return is independent.
+Each worker has a memory limit, and each input a time limit. A worker that crashes (a reader
+aborting on a crafted file), runs out of memory or overruns its time is killed and replaced;
+that input alone gets a :class:`Failure`, and the others carry on. Work is spread over the
+machine's cores because every return is independent.
+
+The memory limit is what the operating system offers: an address-space limit (``resource``)
+on Linux and macOS, a job object (pywin32's ``win32job``) on Windows. Where neither can be
+had, workers run without one, and the time limit and the checks made before parsing still
+apply; :func:`memory_guard` says which is in force. Workers are forked on Linux and spawned
+elsewhere, so everything handed to them is picklable and defined at module level.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
-import resource
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +54,9 @@ def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limi
     todo = list(enumerate(inputs))
     if not todo:
         return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    workers: list[_Worker] = [_Worker(ctx, func, limits) for _ in range(limits.worker_count(len(todo)))]
+    ctx = start_context()
+    guard = memory_guard()
+    workers: list[_Worker] = [_Worker(ctx, func, limits, guard) for _ in range(limits.worker_count(len(todo)))]
     queue = list(reversed(todo))
     try:
         for worker in workers:
@@ -55,13 +67,12 @@ def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limi
             deadline = min(w.deadline for w in busy)
             ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
             for worker in busy:
-                outcome = None
+                outcome = _PENDING
                 if worker.conn in ready:
                     outcome = worker.receive()
                 elif time.monotonic() >= worker.deadline:
-                    outcome = Failure("timeout", f"stopped after {limits.seconds:.0f} s")
-                    worker.restart()
-                if outcome is not None:
+                    outcome = worker.time_out()
+                if outcome is not _PENDING:
                     yield worker.index, outcome
                     worker.index = None
                     if queue:
@@ -71,9 +82,33 @@ def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limi
             worker.stop()
 
 
+_PENDING = object()  # what a worker said was not an answer yet (it said it had started)
+READY = b"ready"  # a worker's first message; pickled answers never start like this
+STARTUP_SECONDS = 120.0  # a spawned worker imports everything afresh; that time is not held against a file
+
+
+def start_context():
+    """Fork where it is cheap and safe (Linux); spawn elsewhere (Windows has nothing else, macOS advises it)."""
+    fork = "fork" in mp.get_all_start_methods() and sys.platform.startswith("linux")
+    return mp.get_context("fork" if fork else "spawn")
+
+
+def memory_guard() -> str:
+    """How workers' memory is limited here: 'rlimit', 'job object' or 'none' (time limit and checks only)."""
+    if resource is not None:
+        return "rlimit"
+    if sys.platform == "win32":
+        try:
+            import win32job  # noqa: F401 - pywin32, installed with sheetkit on Windows
+            return "job object"
+        except ImportError:
+            pass
+    return "none"
+
+
 class _Worker:
-    def __init__(self, ctx, func, limits: Limits):
-        self.ctx, self.func, self.limits = ctx, func, limits
+    def __init__(self, ctx, func, limits: Limits, guard: str):
+        self.ctx, self.func, self.limits, self.guard = ctx, func, limits, guard
         self.index: int | None = None
         self.deadline = 0.0
         self._start()
@@ -83,15 +118,28 @@ class _Worker:
         return self.index is not None
 
     def _start(self) -> None:
+        self.ready = False
         self.conn, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes), daemon=True)
+        self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes, self.guard),
+                                        daemon=True)
         self.process.start()
         child.close()
 
     def give(self, index: int, item: Any) -> None:
         self.index = index
-        self.deadline = time.monotonic() + self.limits.seconds
         self.conn.send(item)
+        self._arm()
+
+    def _arm(self) -> None:
+        """The time limit runs from when the worker is ready: a spawned one may still be starting."""
+        self.deadline = time.monotonic() + self.limits.seconds + (0.0 if self.ready else STARTUP_SECONDS)
+
+    def time_out(self) -> Failure:
+        started = self.ready
+        self.restart()
+        if not started:
+            return Failure("timeout", f"the reader did not start within {STARTUP_SECONDS:.0f} s")
+        return Failure("timeout", f"stopped after {self.limits.seconds:.0f} s")
 
     def receive(self) -> Any:
         try:
@@ -102,6 +150,10 @@ class _Worker:
             if "bad message length" in str(exc):  # recv_bytes refused an answer over the limit
                 return Failure("error", f"its result was larger than {self.limits.result_bytes / 2**20:.0f} MB")
             return Failure("crashed", f"the reader stopped unexpectedly (exit code {code})")
+        if not self.ready and message == READY:
+            self.ready = True
+            self._arm()
+            return _PENDING
         ok, value = pickle.loads(message)
         return value if ok else Failure("error", value)
 
@@ -116,9 +168,10 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn: Connection, func: Callable, memory_bytes: int) -> None:
+def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str) -> None:
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        _limit_memory(memory_bytes, guard)
+    conn.send_bytes(READY)
     while True:
         try:
             item = conn.recv()
@@ -130,3 +183,19 @@ def _serve(conn: Connection, func: Callable, memory_bytes: int) -> None:
             conn.send((False, "ran out of memory while reading"))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer whatever happened
             conn.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+def _limit_memory(memory_bytes: int, guard: str) -> None:
+    """In a worker: limit its own memory the way the parent chose (the parent's choice holds under spawn too)."""
+    if guard == "rlimit":
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    elif guard == "job object":
+        import win32api
+        import win32job
+
+        job = win32job.CreateJobObject(None, "")
+        info = win32job.QueryInformationJobObject(job, win32job.JobObjectExtendedLimitInformation)
+        info["ProcessMemoryLimit"] = memory_bytes
+        info["BasicLimitInformation"]["LimitFlags"] |= win32job.JOB_OBJECT_LIMIT_PROCESS_MEMORY
+        win32job.SetInformationJobObject(job, win32job.JobObjectExtendedLimitInformation, info)
+        win32job.AssignProcessToJobObject(job, win32api.GetCurrentProcess())

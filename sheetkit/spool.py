@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .layout import AnswerCell, WorkbookLayout
+from .layout import WorkbookLayout, cell_for
 from .validate import Answer
 
 _SCHEMA = """
@@ -53,7 +53,7 @@ def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> 
         # A section's summary sorts after its items.
         item = len(item_order) if a.field.level == "section" else item_order.get(a.item_id, -1)
         summary = a.field.type == "rating" or a.field.level in ("item", "section", "action")
-        rows.append((ret, order[a.key], a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
+        rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
                      section_order.get(a.section_id, -1), item,
                      int(a.field.type == "text" and a.field.level != "action"), int(summary)))
     return rows
@@ -64,7 +64,6 @@ class AnswerSpool:
 
     def __init__(self, layout: WorkbookLayout):
         self.layout = layout
-        self.cells: dict[str, AnswerCell] = {c.key: c for c in layout.answers}
         self._dir = tempfile.TemporaryDirectory(prefix="sheetkit-ingest-")
         self.db = sqlite3.connect(str(Path(self._dir.name) / "answers.db"))
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;" + _SCHEMA)
@@ -99,7 +98,7 @@ class AnswerSpool:
             yield respondent, self._answer(key, sheet, cell, num, day, text, usable)
 
     def _answer(self, key, sheet, cell, num, day, text, usable) -> Answer:
-        layout_cell = self.cells[key]
+        layout_cell = cell_for(self.layout, key)
         if num is not None:
             value = int(num) if float(num).is_integer() else num
         elif day is not None:

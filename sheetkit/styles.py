@@ -41,6 +41,7 @@ STYLES: dict[str, dict] = {
     "integer": {"font_name": FONT, "valign": "top", "num_format": "0"},
     "date": {"font_name": FONT, "valign": "top", "num_format": DATE_FORMAT},
     "percent": {"font_name": FONT, "valign": "top", "num_format": "0%"},
+    "link": {"font_name": FONT, "font_color": "#0563C1", "underline": 1, "valign": "top"},
     "flag": {"font_name": FONT, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True,
              "valign": "top"},
 }

@@ -129,7 +129,7 @@ def _table(path: Path, records: list[list], required: str, what: str, warnings: 
     if required not in headers:
         found = ", ".join(repr(h) for h in headers if h) or "nothing"
         hint = ""
-        if len(headers) == 1 and any(s in headers[0] for s in ",;\t"):
+        if len(header) == 1 and any(s in str(header[0]) for s in ",;\t|"):
             hint = " (the header row is one cell: the columns may be separated by tabs or another character " \
                    "sheetkit does not read; save it as 'CSV UTF-8', which separates them with commas)"
         raise UsageError(f"{path}, row {header_row}: no '{required}' column (found: {found}){hint}; {what} "

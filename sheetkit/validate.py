@@ -8,26 +8,36 @@ they are left out of the statistics.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 
+from .fields import Checked, as_text, clip, field_type
 from .findings import Finding
-from .framework import PRIORITIES, Framework, ResponseField
+from .framework import Framework, ResponseField
 from .layout import (
     META_FORMAT,
+    SHEET_LISTS,
     SHEET_META,
+    SHEET_START,
     TEXT_LIMIT,
     AnswerCell,
+    AnswerKey,
+    TextCell,
     WorkbookLayout,
+    cell_for,
+    cell_name,
     choices,
     meta_cell,
+    section_static_cells,
+    start_static_cells,
+    unplaced_cell,
 )
+from .locate import locate_table
 from .reader import RawReturn
 from .respondents import normalise_name
 
 ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = "accepted", "rejected", "superseded", "duplicate"
-_AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?\s*$")
 
 
 @dataclass(slots=True)
@@ -74,6 +84,10 @@ class CheckedReturn:
     ratings_asked: int = 0
     ratings_given: int = 0
     reason: str = ""
+    signed_off_by: str = ""
+    signed_off_on: str = ""
+    sign_off: dict[str, str] = field(default_factory=dict)
+    placed: dict[str, tuple[str, str]] = field(default_factory=dict)  # answer key -> (sheet, cell) as found
     rows: list[tuple] = field(default_factory=list)  # the answers as spool rows, when sent from a worker
 
     @property
@@ -105,6 +119,13 @@ def identify(raw: RawReturn) -> CheckedReturn:
         checked.reject(raw.findings[0].message)
         return checked
     meta = raw.meta
+    if meta.get("format", "").startswith("sheetkit-return/") and meta.get("format") != META_FORMAT:
+        checked.findings.append(Finding("not-sheetkit", f"the workbook was built by an earlier version of sheetkit "
+                                        f"({meta.get('format')}), whose layout this version does not read; rebuild "
+                                        f"the respondent's workbook and ask them to copy their answers across",
+                                        file=raw.path, sheet=SHEET_META, cell=meta_cell("format")))
+        checked.reject("built by an earlier sheetkit")
+        return checked
     if meta.get("format") != META_FORMAT or not meta.get("framework_id"):
         message = (f"no sheetkit metadata (sheet '{SHEET_META}' and document properties are missing or do not "
                    f"identify a framework); this is not a workbook built by sheetkit")
@@ -163,25 +184,63 @@ def check_framework(checked: CheckedReturn, framework: Framework, known_ids: set
 
 
 def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> None:
-    """Check sheets and statements, then read and check every answer cell."""
+    """Find every answer by its row's Ref and label and its column's header, check each one,
+    and keep (as unplaced) whatever was typed where no answer belongs."""
     sheet_map = _match_sheets(checked, raw, layout)
-    _check_texts(checked, raw, layout, sheet_map)
     framework = layout.framework
-    for cell in layout.answers:
-        actual = sheet_map.get(cell.sheet)
+    fits = _fits(framework)
+    for table in layout.tables:
+        actual = sheet_map.get(table.name)
         if actual is None:
             continue
-        value = raw.value(actual, cell.row, cell.col)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        answer = _answer(cell, actual, value, framework, checked)
-        checked.answers.append(answer)
+        grid = raw.sheets.get(actual, {})
+        texts = [t for t in layout.texts if t.sheet == table.name]
+        located = locate_table(table, grid, texts, _static(layout, table), fits)
+        _report_problems(checked, actual, located)
+        _check_texts(checked, actual, texts, located, grid)
+        cells = {a.key: a for a in table.answers}
+        for key, (row, col) in located.positions.items():
+            checked.placed[key] = (actual, cell_name(row, col))
+            value = grid.get((row, col))
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            cell = cells.get(key) or cell_for(layout, key)
+            answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
+            if cell.field.level == "signoff":
+                _sign_off(checked, answer)
+            checked.answers.append(answer)
+        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+        _keep_unplaced(checked, actual, grid, located.unplaced, notes)
+        _report_notes(checked, actual, notes, located)
+    _read_extra_sheets(checked, raw, layout, sheet_map)
     checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
     checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
     _check_completeness(checked, layout, sheet_map)
-    if not checked.answers:
+    if not any(a.field.level not in ("unplaced", "signoff") for a in checked.answers):
         checked.findings.append(Finding("return-empty", "no answer cell has anything in it; the respondent may "
                                         "have sent back the blank workbook", file=checked.file))
+    if not checked.signed_off_by:
+        checked.findings.append(Finding("sign-off-missing", "nobody is named under 'Completed by' in the "
+                                        "sign-off at the foot of the Start sheet", file=checked.file,
+                                        sheet=sheet_map.get(SHEET_START, SHEET_START)))
+
+
+def _fits(framework: Framework):
+    def fits(cell: AnswerCell, value) -> bool:
+        return _check(cell, value, framework).usable
+    return fits
+
+
+def _static(layout: WorkbookLayout, table) -> set[tuple[int, int]]:
+    if table.name == SHEET_START:
+        return start_static_cells(layout)
+    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 1)}
+
+
+def _report_problems(checked: CheckedReturn, sheet: str, located) -> None:
+    for problem in located.problems:
+        checked.findings.append(Finding(problem.code, problem.message, file=checked.file, sheet=sheet,
+                                        cell=problem.cell))
 
 
 def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> dict[str, str]:
@@ -189,7 +248,7 @@ def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout
     present = set(raw.sheets)
     expected = layout.sheet_names
     missing = [name for name in expected if name not in present]
-    extra = [name for name in raw.sheets if name not in expected and name != SHEET_META]
+    extra = [name for name in raw.sheets if name not in expected and name not in (SHEET_META, SHEET_LISTS)]
     sheet_map = {name: name for name in expected if name in present}
     if len(missing) == 1 and len(extra) == 1:
         sheet_map[missing[0]] = extra[0]
@@ -197,114 +256,137 @@ def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout
                                         f"answers were read from '{extra[0]}'", file=checked.file, sheet=extra[0]))
         return sheet_map
     for name in missing:
-        hint = f" (sheets found that sheetkit did not make: {', '.join(extra)})" if extra else ""
         checked.findings.append(Finding("sheet-missing", f"sheet '{name}' is missing, so its answers could not be "
-                                        f"read{hint}", file=checked.file, sheet=name))
+                                        f"read", file=checked.file, sheet=name))
     return sheet_map
 
 
-def _check_texts(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
-    for text in layout.texts:
-        actual = sheet_map.get(text.sheet)
-        if actual is None:
+def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout,
+                       sheet_map: dict[str, str]) -> None:
+    """Sheets sheetkit did not make (a copied sheet, a sheet of notes): everything on them is kept."""
+    used = set(sheet_map.values()) | {SHEET_META, SHEET_LISTS}
+    for name, grid in raw.sheets.items():
+        if name in used:
             continue
-        found = raw.value(actual, text.row, text.col)
-        if _squash(found) != _squash(text.text):
-            checked.findings.append(Finding(
-                "statement-changed",
-                f"the text of {text.what} was changed. Expected: \"{_clip(text.text)}\". Found: "
-                f"\"{_clip(_as_text(found))}\"",
-                file=checked.file, sheet=actual, cell=text.cell))
+        filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
+        checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
+                                        f"(added or copied); its {len(filled)} filled cells were not read as answers "
+                                        f"and are listed as unplaced", file=checked.file, sheet=name))
+        _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
 
 
-def _answer(cell: AnswerCell, sheet: str, value, framework: Framework, checked: CheckedReturn) -> Answer:
-    answer = Answer(cell.key, cell.field, cell.section_id, cell.item_id, cell.statement_id, sheet, cell.cell,
+def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, report: bool = True) -> None:
+    for row, col in positions:
+        value = grid.get((row, col))
+        cell = unplaced_cell(sheet, row, col)
+        answer = Answer(cell.key, cell.field, "", "", "", sheet, cell.cell, value, _as_text(value), usable=False)
+        checked.answers.append(answer)
+        if report and (row, col) not in notes:
+            checked.findings.append(Finding("content-outside-layout", f"'{_clip(_as_text(value), 80)}' was typed "
+                                            f"where no answer belongs (not beside a question sheetkit asked); it is "
+                                            f"kept in Responses as unplaced", file=checked.file, sheet=sheet,
+                                            cell=cell.cell))
+
+
+def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
+    answers = {position for position in located.positions.values()}
+    for (row, col), (kind, text) in sorted(notes.items()):
+        where = {"file": checked.file, "sheet": sheet, "cell": cell_name(row, col)}
+        if kind == "formula":
+            checked.findings.append(Finding("formula-without-value", f"the cell holds a formula ({_clip(text, 60)}) "
+                                            f"whose result was never saved, so its value cannot be read", **where))
+        elif kind == "error":
+            checked.findings.append(Finding("error-value", f"the cell shows the error {text}; it was not counted",
+                                            **where))
+        elif kind == "comment":
+            on = "an answer" if (row, col) in answers else "a cell"
+            checked.findings.append(Finding("cell-comment", f"a comment on {on}: '{_clip(text, 200)}'", **where))
+            cell = unplaced_cell(sheet, row, col)
+            checked.answers.append(Answer(f"{cell.key}/comment", cell.field, "", "", "", sheet, cell.cell, text,
+                                          text, usable=False))
+
+
+def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], located, grid) -> None:
+    """Every piece of framework wording must still be on the sheet, wherever its row now is.
+    A changed text is reported with what was found in its place; other text left in a locked
+    column is kept as unplaced."""
+    found = Counter(located.found_texts.values())
+    missing = []
+    for text in texts:
+        if text.header in located.missing_columns:
+            continue
+        key = _squash(text.text)
+        if found[key] > 0:
+            found[key] -= 1
+        else:
+            missing.append(text)
+    spare = {position: _squash(value) for position, value in located.edited.items()}
+    for text in missing:
+        near = difflib.get_close_matches(_squash(text.text), list(spare.values()), n=1, cutoff=0.0)
+        position = next((p for p, v in spare.items() if near and v == near[0]), None)
+        found_text = located.edited[position] if position else "(nothing: the text is gone)"
+        code = "statement-changed" if text.what.startswith("statement") else "text-changed"
+        checked.findings.append(Finding(code, f"the text of {text.what} was changed. Expected: "
+                                        f"\"{_clip(text.text)}\". Found: \"{_clip(found_text)}\"",
+                                        file=checked.file, sheet=sheet,
+                                        cell=cell_name(*position) if position else text.cell))
+        spare.pop(position, None)
+    _keep_unplaced(checked, sheet, grid, sorted(spare), {})
+
+
+def _sign_off(checked: CheckedReturn, answer: Answer) -> None:
+    if answer.field.id == "completed_by":
+        checked.signed_off_by = answer.text
+    elif answer.field.id == "completed_on" and answer.usable:
+        checked.signed_off_on = answer.value.isoformat()
+    checked.sign_off[answer.field.id] = answer.text
+
+
+def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framework, checked: CheckedReturn) -> Answer:
+    answer = Answer(cell.key, cell.field, cell.section_id, cell.item_id, cell.statement_id, sheet, where,
                     value, value)
-    problem = _normalise(answer, framework)
-    if problem:
-        code, message = problem
-        checked.findings.append(Finding(code, message, file=checked.file, sheet=sheet, cell=cell.cell))
+    result = _check(cell, value, framework)
+    answer.value, answer.usable = result.value, result.usable
+    if cell.field.level == "action" and cell.field.id == "criterion":
+        answer.raw = result.value  # the id, without the title the dropdown shows beside it
+    if result.code:
+        checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
+    elif isinstance(result.value, str) and len(result.value) > TEXT_LIMIT:
+        checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
+                                        f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
+                                        f"Responses CSV", file=checked.file, sheet=sheet, cell=where))
     return answer
 
 
-def _normalise(answer: Answer, framework: Framework) -> tuple[str, str] | None:
-    """Turn the raw cell value into a usable value; return (code, message) if it is not."""
-    f, raw = answer.field, answer.raw
-    if f.type == "rating":
-        return _normalise_rating(answer, framework)
-    if f.type == "date":
-        return _normalise_date(answer)
-    text = _as_text(raw)
-    answer.value = text
-    if len(text) > TEXT_LIMIT:
-        return "text-too-long", (f"'{f.label}' holds {len(text):,} characters; a cell holds {TEXT_LIMIT:,}. The "
-                                 f"full text is kept in the Responses CSV")
-    if f.type == "priority":
-        match = next((p for p in PRIORITIES if p.lower() == text.strip().lower()), None)
-        if match is None:
-            answer.usable = False
-            return "priority-invalid", f"priority '{_clip(text)}' is not one of {', '.join(PRIORITIES)}"
-        answer.value = match
-    if f.type == "choice":
-        options = choices(f, framework)  # () for the criterion: any id is kept, as typed
-        if options and text.strip() not in options:
-            answer.usable = False
-            return "choice-invalid", f"'{_clip(text)}' is not one of {', '.join(options)} for '{f.label}'"
-    return None
+def _check(cell: AnswerCell, value, framework: Framework):
+    if isinstance(value, str) and value.strip() in ERROR_LITERALS:
+        return Checked(value, False, "error-value", f"the cell shows the error {value.strip()}; it was not counted")
+    if cell.field.level == "action" and cell.field.id == "criterion":
+        return Checked(_criterion_id(_as_text(value), framework))
+    return field_type(cell.field).check(value, choices(cell.field, framework), cell.field.label)
 
 
-def _normalise_rating(answer: Answer, framework: Framework) -> tuple[str, str] | None:
-    scale = framework.scale(answer.field.scale)
-    raw = answer.raw
-    value = None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = int(raw) if float(raw).is_integer() and int(raw) in scale.values else None
-    elif isinstance(raw, str):
-        text = " ".join(raw.replace("\u2013", "-").replace("\u2014", "-").split())  # "4 – Good" from Word
-        by_choice = {c.lower(): lv.value for c, lv in zip(scale.choices, scale.levels)}
-        value = by_choice.get(text.lower())
-        if value is None and text.isdigit() and int(text) in scale.values:
-            value = int(text)
-    if value is None:
-        answer.usable = False
-        answer.value = None
-        return "rating-out-of-scale", (f"rating '{_clip(_as_text(raw))}' for '{answer.field.label}' is not on the "
-                                       f"scale; expected one of: {', '.join(scale.choices)}")
-    answer.value = value
-    return None
+def _criterion_id(text: str, framework: Framework) -> str:
+    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
+    ids = {st.id for _, _, st in framework.statements()} | {item.id for _, item in framework.items()}
+    head = text.strip().split(" ", 1)[0]
+    return head if head in ids else text.strip()
 
 
-def _normalise_date(answer: Answer) -> tuple[str, str] | None:
-    raw = answer.raw
-    if isinstance(raw, dt.datetime):
-        answer.value = raw.date()
-        return None
-    if isinstance(raw, dt.date):
-        answer.value = raw
-        return None
-    text = _as_text(raw)
-    iso = _ISO_DATE.match(text)
-    if iso:
-        try:
-            answer.value = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
-            return None
-        except ValueError:
-            pass
-    answer.usable = False
-    answer.value = None
-    if _AMBIGUOUS_DATE.match(text):
-        return "date-ambiguous", (f"'{answer.field.label}' holds the text '{text}', not a date; sheetkit does not "
-                                  f"guess whether it is day/month or month/day. Expected a date such as 2026-12-31")
-    return "date-invalid", (f"'{answer.field.label}' holds '{_clip(text)}', which is not a date; expected a date "
-                            f"such as 2026-12-31, or a blank cell")
+ERROR_LITERALS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR",
+                            "Err:502", "Err:504", "Err:508", "Err:511", "Err:522"})
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
     by_key = {a.key: a for a in checked.answers}
     groups: dict[tuple[str, str], list[AnswerCell]] = {}
     for cell in layout.answers:
-        level, owner, _ = cell.key.split("/", 2)
-        groups.setdefault((level, owner), []).append(cell)
+        key = cell.answer_key
+        groups.setdefault((key.level, key.owner), []).append(cell)
     statement_text_by_item: dict[str, bool] = {}
     for a in checked.answers:
         if a.field.level == "statement" and a.field.type == "text":
@@ -314,17 +396,20 @@ def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_ma
             continue
         filled = {c.field.id: by_key.get(c.key) for c in cells}
         for cell in cells:
+            if cell.key not in checked.placed:
+                continue  # its row or column was not found: reported as such, never as a blank answer
+            sheet, where = checked.placed[cell.key]
             answer = filled[cell.field.id]
             if cell.field.type == "rating" and cell.field.required and level != "action":
                 if answer is None:
                     checked.findings.append(Finding("rating-missing", f"no rating given for '{cell.field.label}' "
-                                                    f"({level} {owner})", file=checked.file,
-                                                    sheet=sheet_map[cell.sheet], cell=cell.cell))
+                                                    f"({level} {owner})", file=checked.file, sheet=sheet, cell=where))
                 elif answer.usable and cell.field.evidence and not _has_evidence(cell, filled, statement_text_by_item):
                     checked.findings.append(Finding("rating-without-evidence", f"rating given for {level} {owner} "
                                                     f"with no evidence in: {', '.join(cell.field.evidence)}",
-                                                    file=checked.file, sheet=sheet_map[cell.sheet], cell=cell.cell))
-        _check_action(checked, level, owner, cells, filled, sheet_map)
+                                                    file=checked.file, sheet=sheet, cell=where))
+        _check_action(checked, level, owner, cells, filled)
+    _check_extra_actions(checked, layout)
 
 
 def _has_evidence(cell: AnswerCell, filled: dict, statement_text_by_item: dict[str, bool]) -> bool:
@@ -334,36 +419,34 @@ def _has_evidence(cell: AnswerCell, filled: dict, statement_text_by_item: dict[s
     return statement_text_by_item.get(cell.item_id, False) and cell.field.level == "item"
 
 
-def _check_action(checked, level, owner, cells, filled, sheet_map) -> None:
+def _check_action(checked, level, owner, cells, filled) -> None:
     action_cell = next((c for c in cells if c.field.id in ("action", "actions") and c.field.type == "text"), None)
     if action_cell is None or filled.get(action_cell.field.id) is None:
         return
     needed = [c for c in cells if c.field.type in ("person", "date")]
-    empty = [c for c in needed if filled.get(c.field.id) is None]
+    empty = [c for c in needed if filled.get(c.field.id) is None and c.key in checked.placed]
     if empty:
         what = " and ".join(f"'{c.field.label}'" for c in empty)
+        sheet, where = checked.placed[empty[0].key]
         checked.findings.append(Finding("action-incomplete", f"an action is given but {what} is blank",
-                                        file=checked.file, sheet=sheet_map[action_cell.sheet],
-                                        cell=empty[0].cell))
+                                        file=checked.file, sheet=sheet, cell=where))
 
 
-def _as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"  # as the respondent saw it
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _check_extra_actions(checked: CheckedReturn, layout: WorkbookLayout) -> None:
+    """Actions typed below the rows the workbook was built with are read; check them as the others."""
+    built = {c.key for c in layout.action_answers}
+    extra: dict[str, dict[str, Answer]] = {}
+    for a in checked.answers:
+        if a.field.level == "action" and a.key not in built:
+            extra.setdefault(AnswerKey.parse(a.key).owner, {})[a.field.id] = a
+    for number, answers in extra.items():
+        cells = [layout.action_cell(int(number), f) for f in ("action", "owner", "due")]
+        _check_action(checked, "action", number, cells, {f: answers.get(f) for f in ("action", "owner", "due")})
+
+
+_as_text = as_text
+_clip = clip
 
 
 def _squash(value) -> str:
     return " ".join(_as_text(value).split())
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."

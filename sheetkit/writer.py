@@ -1,4 +1,8 @@
-"""The workbook writer: draws one respondent's locked workbook from a WorkbookLayout."""
+"""The workbook writer: draws one respondent's locked workbook from a WorkbookLayout.
+
+Every row is drawn at the row number the layout planned for it, and every answer cell is
+where the layout says, so what the respondent sees is what the reader looks for.
+"""
 
 from __future__ import annotations
 
@@ -9,46 +13,46 @@ from string import Template
 import xlsxwriter
 
 from . import __version__
+from .fields import field_type
 from .framework import Framework
 from .layout import (
-    ACTION_FIELDS,
-    ACTION_HEADER_ROW,
-    COL_PROMPTS,
-    COL_REF,
-    COL_TEXT,
     CRITERIA_NAME,
-    HEADER_ROW,
     META_FORMAT,
     META_KEYS,
-    META_LIST_COL,
-    META_MAP_ROW,
+    PROGRESS_HEADERS,
+    PROMPT_FONT,
     SHEET_ACTIONS,
+    SHEET_LISTS,
     SHEET_META,
     SHEET_SCALE,
     SHEET_START,
-    START_FIELDS_ROW,
+    START_FACTS,
     START_HELP_ROW,
     START_INFO_ROW,
-    WIDTHS,
+    START_PROGRESS_ROW,
+    START_WIDTHS,
+    TEXT_FONT,
     AnswerCell,
-    SectionSheet,
+    SheetTable,
     WorkbookLayout,
     cell_name,
     choices,
-    column_width,
+    points_needed,
 )
 from .library import template_text
-from .styles import WORKBOOK_OPTIONS, add_formats, level_colour, ok, row_height, strict_xlsxwriter
+from .styles import WORKBOOK_OPTIONS, add_formats, level_colour, ok, strict_xlsxwriter
 
 PROTECT_OPTIONS = {
     "select_locked_cells": True,
     "select_unlocked_cells": True,
     "format_columns": True,
     "format_rows": True,
-    "autofilter": True,
-    "sort": True,
 }
-LIST_LITERAL_LIMIT = 255
+ACTION_PROTECT_OPTIONS = dict(PROTECT_OPTIONS, insert_rows=True)
+PROTECTED_VIEW = ("If a yellow bar says PROTECTED VIEW, click Enable Editing: the dropdown lists and date "
+                  "checks only work once editing is enabled.")
+PRINTABLE_PIXELS = 990  # A4 landscape inside 0.4-inch margins, at 96 pixels an inch
+PAGE_POINTS = 500  # of sheet rows on one printed A4 landscape page at the chosen scale
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class _Writer:
         self.fw = layout.framework
         self.facts = facts
         self.fmt = add_formats(workbook)
-        self.level_formats = {}
+        self.level_formats: dict = {}
         self.pending: dict = {}  # field -> its answer cells on the sheet being written
 
     def write(self) -> None:
@@ -112,7 +116,9 @@ class _Writer:
         scale = self.wb.add_worksheet(SHEET_SCALE)
         sections = [(self.wb.add_worksheet(s.name), s) for s in self.layout.sections]
         actions = self.wb.add_worksheet(SHEET_ACTIONS)
+        lists = self.wb.add_worksheet(SHEET_LISTS)
         meta = self.wb.add_worksheet(SHEET_META)
+        self._write_lists(lists)
         self._write_meta(meta)
         self._write_start(start)
         self._write_scale(scale)
@@ -127,183 +133,196 @@ class _Writer:
                                 "created": dt.datetime.fromisoformat(self.facts.built_at).replace(tzinfo=None)})
         start.activate()
 
-    # -- sheets -------------------------------------------------------------------------
+    # -- hidden sheets --------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
         for row, (key, value) in enumerate(self.facts.meta(self.fw).items()):
             ws.write_string(row, 0, key)
             ws.write_string(row, 1, value)
-        ws.write_string(META_MAP_ROW - 1, 0, "answer cells")
-        for row, answer in enumerate(self.layout.answers, start=META_MAP_ROW):
-            ws.write_string(row, 0, answer.key)
-            ws.write_string(row, 1, answer.sheet)
-            ws.write_string(row, 2, answer.cell)
-        criteria = self.layout.criteria()
-        for row, criterion in enumerate(criteria):
-            ws.write_string(row, META_LIST_COL, criterion)
-        first, last = cell_name(0, META_LIST_COL), cell_name(len(criteria) - 1, META_LIST_COL)
-        ref = f"'{SHEET_META}'!${first[0]}${first[1:]}:${last[0]}${last[1:]}"
-        ok(self.wb.define_name(CRITERIA_NAME, f"={ref}"), "the list of criteria")
         ws.hide()
         self._protect(ws)
 
+    def _write_lists(self, ws) -> None:
+        """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
+        criteria = self.layout.criterion_choices()
+        for row, text in enumerate(criteria):
+            ws.write_string(row, 0, text)
+        ref = f"='{SHEET_LISTS}'!$A$1:$A${len(criteria)}"
+        ok(self.wb.define_name(CRITERIA_NAME, ref), "the list of criteria")
+        ws.hide()
+        self._protect(ws)
+
+    # -- Start ----------------------------------------------------------------------------
     def _write_start(self, ws) -> None:
         f, facts = self.fmt, self.facts
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 95)
-        ws.set_column(2, 4, 16)
+        ws.set_column(0, 0, START_WIDTHS[0])
+        ws.set_column(1, 1, START_WIDTHS[1])
+        ws.set_column(2, 3, 18)
         ws.write_string(0, 0, self.fw.title, f["title"])
         ws.write_string(1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
-        info = [
-            ("Framework", f"{self.fw.title} (version {self.fw.version})"),
-            ("Source", self.fw.source.citation()),
-            ("Respondent", facts.respondent),
-            ("Organisation", facts.organisation),
-            ("Assessment round", facts.round),
-            ("Please return by", facts.deadline.strftime("%A %d %B %Y")),
-            ("Return to", facts.return_to),
-        ]
-        for row, (label, value) in enumerate(info, start=START_INFO_ROW):
+        values = (f"{self.fw.title} (version {self.fw.version})", self.fw.source.citation(), facts.respondent,
+                  facts.organisation, facts.round, facts.deadline.strftime("%A %d %B %Y"),
+                  facts.return_to or "the person who sent you this workbook")
+        for row, (label, value) in enumerate(zip(START_FACTS, values), start=START_INFO_ROW):
             ws.write_string(row, 0, label, f["label"])
             ws.write_string(row, 1, value, f["text"])
+            self._fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
+        ws.write_string(START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
         ws.write_string(START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
         help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
-            return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"))
+            return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
+            section=self.fw.labels["section"].lower(), answer=self.layout.sections[0].columns[-1].header)
         ws.write_string(START_HELP_ROW, 0, "Instructions", f["label"])
         ws.write_string(START_HELP_ROW, 1, help_text.strip(), f["text"])
-        ws.set_row(START_HELP_ROW, row_height([(help_text.strip(), 95, 10)]))
-        ws.set_row(START_INFO_ROW + 1, row_height([(self.fw.source.citation(), 95, 10)]))
-        row = START_FIELDS_ROW
-        if self.layout.framework_answers:
-            ws.write_string(row - 1, 0, "Overall", f["heading"])
-            for answer in self.layout.framework_answers:
-                ws.write_string(answer.row, 0, answer.field.label, f["label"])
-                self._answer_cell(ws, answer)
-            row = self.layout.framework_answers[-1].row + 1
-        self._write_completion(ws, row + 1)
+        self._fit_row(ws, START_HELP_ROW, [(help_text.strip(), START_WIDTHS[1], TEXT_FONT)])
+        self._write_progress(ws)
+        table = self.layout.start
+        ws.write_string(table.header_row - 1, 0, "Your answers and sign-off", f["heading"])
+        self._write_table(ws, table)
+        ws.print_area(0, 0, table.rows[-1].row, 3)
         self._print_setup(ws, portrait=True)
         self._protect(ws)
 
-    def _write_completion(self, ws, row: int) -> None:
+    def _write_progress(self, ws) -> None:
+        """Per part: n of m ratings, n of m evidence boxes, n actions, with a link to the part."""
         f = self.fmt
-        ws.write_string(row, 0, "Completion so far", f["heading"])
-        headers = ["Part", "What it covers", "Ratings given", "Ratings asked", "Evidence given"]
-        for col, text in enumerate(headers):
-            ws.write_string(row + 1, col, text, f["header"])
-        for n, sheet in enumerate(self.layout.sections, start=row + 2):
-            answers = [a for r in sheet.rows for a in r.answers]
-            ratings = [a for a in answers if a.field.type == "rating"]
-            evidence = [a for a in answers if a.field.type == "text"]
-            ws.write_string(n, 0, sheet.name, f["text"])
-            ws.write_string(n, 1, sheet.section.title, f["text"])
-            ws.write_formula(n, 2, _counta(ratings), f["integer"], 0)
-            ws.write_number(n, 3, len(ratings), f["integer"])
-            ws.write_formula(n, 4, _counta(evidence), f["integer"], 0)
+        ws.write_string(START_PROGRESS_ROW - 1, 0, "Your progress", f["heading"])
+        for col, text in enumerate(PROGRESS_HEADERS):
+            ws.write_string(START_PROGRESS_ROW, col, text, f["header"])
+        totals = [[], []]
+        for row, sheet in enumerate(self.layout.sections, start=START_PROGRESS_ROW + 1):
+            ratings = [a for a in sheet.answers if a.field.type == "rating"]
+            evidence = [a for a in sheet.answers if a.field.type == "text"]
+            totals[0] += ratings
+            totals[1] += evidence
+            ok(ws.write_url(row, 0, f"internal:'{sheet.name}'!A1", f["link"], sheet.name,
+                            f"Go to {sheet.title}"), f"the link to '{sheet.name}'")
+            ws.write_formula(row, 1, _n_of_m(ratings), f["text"], f"0 of {len(ratings)}")
+            ws.write_formula(row, 2, _n_of_m(evidence), f["text"], f"0 of {len(evidence)}")
+        total_row = START_PROGRESS_ROW + len(self.layout.sections) + 1
+        ok(ws.write_url(total_row, 0, f"internal:'{SHEET_ACTIONS}'!A1", f["link"], "All parts, and the Action plan"),
+           "the link to the action plan")
+        ws.write_formula(total_row, 1, _n_of_m(totals[0]), f["label"], f"0 of {len(totals[0])}")
+        ws.write_formula(total_row, 2, _n_of_m(totals[1]), f["label"], f"0 of {len(totals[1])}")
+        first = self.layout.actions.rows[0].answers[1]
+        ws.write_formula(total_row, 3, f"=COUNTA('{SHEET_ACTIONS}'!{cell_name(first.row, first.col)}:"
+                                       f"{cell_name(first.row + 999, first.col)})&\" actions\"", f["label"], "0 actions")
 
+    # -- Scale ----------------------------------------------------------------------------
     def _write_scale(self, ws) -> None:
         f = self.fmt
-        ws.set_column(0, 0, 20)
+        ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 100)
         ws.write_string(0, 0, "The rating scale", f["title"])
         row = 2
         for scale in self.fw.scales:
-            origin = ("Published with the framework." if scale.origin == "publisher"
-                      else "Added by sheetkit: the framework publishes no scale. " + scale.note)
-            ws.write_string(row, 0, scale.title, f["heading"])
-            ws.write_string(row + 1, 0, "Where it comes from", f["label"])
-            ws.write_string(row + 1, 1, origin, f["text"])
-            ws.write_string(row + 2, 0, "Level", f["header"])
-            ws.write_string(row + 2, 1, "What it means", f["header"])
-            row += 3
-            for position, level in enumerate(scale.levels):
-                colour = self._level_format(position, len(scale.levels))
-                ws.write_string(row, 0, level.choice, colour)
-                ws.write_string(row, 1, level.description, f["text"])
-                ws.set_row(row, row_height([(level.description, 100, 10)]))
-                row += 1
-            row += 1
+            row = self._write_one_scale(ws, scale, row) + 1
         if any(item.levels for _, item in self.fw.items()):
-            ws.write_string(row, 0, "Each challenge also has its own statement for every level, shown beside it "
-                                    "on its sheet.", f["subtitle"])
+            note = (f"Each {self.fw.labels['item'].lower()} also has its own statement for every level, shown "
+                    f"above its rating on its sheet.")
+            ws.write_string(row, 0, note, f["subtitle"])
         self._print_setup(ws, portrait=True)
         self._protect(ws)
 
-    def _write_section(self, ws, sheet: SectionSheet) -> None:
-        f, labels = self.fmt, self.fw.labels
-        ws.set_column(COL_REF, COL_REF, WIDTHS["ref"])
-        ws.set_column(COL_TEXT, COL_TEXT, WIDTHS["text"])
-        ws.set_column(COL_PROMPTS, COL_PROMPTS, WIDTHS["prompts"])
-        for field in sheet.columns:
-            col = sheet.field_col(field)
-            ws.set_column(col, col, column_width(field))
-        title = sheet.section.title
-        if not title.lower().startswith(labels["section"].lower()):
-            title = f"{labels['section']} {sheet.section.id}: {title}"
-        ws.write_string(0, 0, title, f["title"])
-        if sheet.section.description:
-            ws.write_string(1, COL_TEXT, sheet.section.description, f["subtitle"])
-            ws.set_row(1, row_height([(sheet.section.description, WIDTHS["text"], 11)]))
-        headers = ["Ref", labels["statement"], labels["prompts"]]
-        headers += [f"{field.label} (type here)" if field.type != "rating" else f"{field.label} (pick)"
-                    for field in sheet.columns]
-        for col, text in enumerate(headers):
-            ws.write_string(HEADER_ROW, col, text, f["header"])
-        ws.set_row(HEADER_ROW, row_height([(h, 20, 10) for h in headers[3:]] + [("x", 9, 10)], 30))
-        row = HEADER_ROW + 1
-        for line in sheet.rows:
-            self._write_row(ws, row, line, sheet)
+    def _write_one_scale(self, ws, scale, row: int) -> int:
+        f = self.fmt
+        origin = ("Published with the framework." if scale.origin == "publisher"
+                  else "Added by sheetkit: the framework publishes no scale. " + scale.note)
+        ws.write_string(row, 0, scale.title, f["heading"])
+        ws.write_string(row + 1, 0, "Where it comes from", f["label"])
+        ws.write_string(row + 1, 1, origin, f["text"])
+        self._fit_row(ws, row + 1, [(origin, 100, TEXT_FONT)])
+        row += 2
+        guidance = getattr(scale, "guidance", "")
+        described = any(level.description for level in scale.levels)
+        if guidance:
+            ws.write_string(row, 0, "How to choose", f["label"])
+            ws.write_string(row, 1, guidance, f["text"])
+            self._fit_row(ws, row, [(guidance, 100, TEXT_FONT)])
             row += 1
-        ws.freeze_panes(HEADER_ROW + 1, COL_TEXT + 1)
-        ws.autofilter(HEADER_ROW, 0, row - 1, len(headers) - 1)
-        self._print_setup(ws, repeat_row=HEADER_ROW)
+        if not described:
+            ws.write_string(row, 1, "The points of this scale carry no published descriptions: use the guidance "
+                                    "above and the framework's own wording on each sheet.", f["subtitle"])
+            row += 1
+        ws.write_string(row, 0, "Level (pick)", f["header"])
+        ws.write_string(row, 1, "What it means", f["header"])
+        row += 1
+        for position, level in enumerate(scale.levels):
+            colour = self._level_format(position, len(scale.levels))
+            ws.write_string(row, 0, level.choice, colour)
+            meaning = level.description or ("Highest point of the scale" if position == len(scale.levels) - 1
+                                            else "Lowest point of the scale" if position == 0 else "")
+            ws.write_string(row, 1, meaning, f["text"])
+            self._fit_row(ws, row, [(meaning, 100, TEXT_FONT)])
+            row += 1
+        return row
+
+    # -- section sheets -------------------------------------------------------------------
+    def _write_section(self, ws, sheet: SheetTable) -> None:
+        f = self.fmt
+        ws.write_string(0, 0, sheet.title, f["title"])
+        text_col = sheet.col("text")
+        if sheet.guidance:
+            ws.write_string(1, text_col, sheet.guidance, f["subtitle"])
+            self._fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
+        hint = (f"Type or pick your answers in the yellow cells. Each answer sits beside the question it "
+                f"answers, or under the heading of its column.")
+        ws.write_string(2, text_col, hint, f["note"])
+        self._write_table(ws, sheet)
+        ws.freeze_panes(sheet.header_row + 1, text_col + 1)
+        self._print_setup(ws, repeat_row=sheet.header_row, table=sheet)
         self._protect(ws)
 
-    def _write_row(self, ws, row: int, line, sheet: SectionSheet) -> None:
+    def _write_table(self, ws, table: SheetTable) -> None:
+        """The header row and every row of a sheet table, at the rows the layout planned."""
         f = self.fmt
-        style = {"item": f["item"], "answers": f["label"], "summary-heading": f["heading"],
-                 "summary": f["label"]}.get(line.kind, f["text"])
-        ws.write_string(row, COL_REF, line.ref, f["ref"] if line.kind != "item" else f["item"])
-        ws.write_string(row, COL_TEXT, line.text, style)
-        if line.kind != "summary":
-            heading_only = line.kind == "item" and not line.answers
-            ws.write_string(row, COL_PROMPTS, line.prompts, f["item"] if heading_only else f["prompt"])
-        if line.kind in ("statement", "item", "answers"):
-            used = {a.col for a in line.answers}
-            for field in sheet.columns:
-                col = sheet.field_col(field)
-                if col not in used:
-                    ws.write_blank(row, col, None, f["muted"])
+        for col, column in enumerate(table.columns):
+            ws.set_column(col, col, column.width)
+            ws.write_string(table.header_row, col, column.header, f["header"])
+        for line in table.rows:
+            self._write_row(ws, line, table)
+
+    def _write_row(self, ws, line, table: SheetTable) -> None:
+        f = self.fmt
+        style = {"item": f["item"], "field": f["label"], "heading": f["heading"], "level": f["text"],
+                 "illustration": f["text"], "statement": f["text"], "continued": f["text"]}.get(line.kind, f["text"])
+        ref_col, text_col, prompt_col = table.col("ref"), table.col("text"), table.col("prompts")
+        if ref_col >= 0:
+            ws.write_string(line.row, ref_col, line.ref, f["item"] if line.kind == "item" else f["ref"])
+        ws.write_string(line.row, text_col, line.text, style)
+        if prompt_col >= 0:
+            ws.write_string(line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
+        used = {a.col for a in line.answers}
+        for col, column in enumerate(table.columns):
+            if column.kind == "answer" and col not in used:
+                ws.write_blank(line.row, col, None, f["item"] if line.kind == "item" else f["muted"])
         for answer in line.answers:
             self._answer_cell(ws, answer)
-        prompts_width = WIDTHS["prompts"]
-        cells = [(line.text, WIDTHS["text"], 10), (line.prompts, prompts_width, 9)]
-        ws.set_row(row, row_height(cells, minimum=32.0 if line.answers else 15.0))
+        if not line.answers:  # rows with answers keep no fixed height, so they grow as the respondent types
+            cells = [(line.text, table.columns[text_col].width, TEXT_FONT)]
+            if prompt_col >= 0:
+                cells.append((line.prompts, table.columns[prompt_col].width, PROMPT_FONT))
+            self._fit_row(ws, line.row, cells)
 
+    # -- Action plan ----------------------------------------------------------------------
     def _write_actions(self, ws) -> None:
-        f = self.fmt
+        f, table = self.fmt, self.layout.actions
         ws.write_string(0, 0, "Action plan", f["title"])
-        ws.write_string(1, 1, "What will you do, who will do it, by when, and how will you know it worked? "
-                              "One action per row.", f["subtitle"])
-        ws.set_column(0, 0, 5)
-        widths = {"criterion": 14, "action": 48, "owner": 22, "due": 14, "priority": 12, "resources": 30,
-                  "measure": 36, "status": 14}
-        ws.write_string(ACTION_HEADER_ROW, 0, "#", f["header"])
-        for col, field in enumerate(ACTION_FIELDS, start=1):
-            ws.set_column(col, col, widths[field.id])
-            ws.write_string(ACTION_HEADER_ROW, col, field.label, f["header"])
-        for answer in self.layout.action_answers:
-            if answer.col == 1:
-                ws.write_number(answer.row, 0, answer.row - ACTION_HEADER_ROW, f["ref"])
-            self._answer_cell(ws, answer)
-        last = self.layout.action_answers[-1]
-        ws.freeze_panes(ACTION_HEADER_ROW + 1, 0)
-        ws.autofilter(ACTION_HEADER_ROW, 0, last.row, len(ACTION_FIELDS))
-        self._print_setup(ws, repeat_row=ACTION_HEADER_ROW)
-        self._protect(ws)
+        ws.write_string(1, 1, "What will you do, who will do it, by when, and how will you know it worked? One "
+                              "action per row. Need more rows? Insert rows inside the table (the sheet allows it) "
+                              "or keep typing below the last numbered row: every filled row is read.", f["subtitle"])
+        ws.set_row(1, 30)
+        self._write_table(ws, table)
+        for line in table.rows:
+            ws.write_number(line.row, 0, int(line.ref), f["ref"])
+        ws.freeze_panes(table.header_row + 1, 0)
+        self._print_setup(ws, repeat_row=table.header_row, table=table)
+        self._apply_validations(ws)
+        ws.protect(self.facts.password, ACTION_PROTECT_OPTIONS)
 
-    # -- cells --------------------------------------------------------------------------
+    # -- cells ----------------------------------------------------------------------------
     def _answer_cell(self, ws, answer: AnswerCell) -> None:
         """Write an empty, unlocked answer cell; its validation is added with its field's others."""
-        style = self.fmt["answer_date"] if answer.field.type == "date" else self.fmt["answer"]
+        style = self.fmt[field_type(answer.field).style]
         ok(ws.write_blank(answer.row, answer.col, None, style), f"answer cell {answer.cell}")
         self.pending.setdefault(answer.field, []).append(answer)
 
@@ -318,13 +337,15 @@ class _Writer:
             ok(ws.data_validation(first.row, first.col, first.row, first.col, dict(options, multi_range=cells)),
                f"the validation of '{first.sheet}' {cells[:40]}")
             if field.type == "rating":
-                choices_ = options["source"]
-                for position, choice in enumerate(choices_):
-                    ok(ws.conditional_format(first.row, first.col, first.row, first.col, {
-                        "type": "cell", "criteria": "==", "value": _quote(choice), "multi_range": cells,
-                        "format": self._level_format(position, len(choices_)),
-                    }), f"the level colours of '{first.sheet}'")
+                self._level_colours(ws, options["source"], first, cells)
         self.pending = {}
+
+    def _level_colours(self, ws, choices_, first: AnswerCell, cells: str) -> None:
+        for position, choice in enumerate(choices_):
+            ok(ws.conditional_format(first.row, first.col, first.row, first.col, {
+                "type": "cell", "criteria": "==", "value": _quote(choice), "multi_range": cells,
+                "format": self._level_format(position, len(choices_)),
+            }), f"the level colours of '{first.sheet}'")
 
     def _validation(self, field) -> dict | None:
         if field.type == "date":
@@ -336,32 +357,30 @@ class _Writer:
                 "error_title": "Not a date",
                 "error_message": "Please enter a real date, such as 2026-12-31. Leave it blank if there is none.",
             }
-        if field.id == "criterion" and field.level == "action":
-            criteria = self.layout.criteria()
-            source = criteria if len(",".join(criteria)) <= LIST_LITERAL_LIMIT else f"={CRITERIA_NAME}"
+        if field.level == "action" and field.id == "criterion":
             return {
-                "validate": "list", "source": source,
+                "validate": "list", "source": f"={CRITERIA_NAME}",
                 "input_title": "Which part does it address?",
-                "input_message": "Pick the id of the standard, item or statement this action addresses.",
-                "error_title": "Not a criterion",
-                "error_message": "Please pick one of the ids in the list.",
+                "input_message": "Pick the item or statement this action addresses.",
+                "error_title": "Not in the list",
+                "error_message": "Please pick one of the parts in the list.",
             }
-        if field.type in ("rating", "priority", "choice"):
-            options = choices(field, self.fw)
-            return {
-                "validate": "list", "source": list(options),
-                "input_title": _clip(field.label, 32),
-                "input_message": self._list_prompt(field, options),
-                "error_title": "Please pick from the list",
-                "error_message": _clip("Choose one of the values in the dropdown: " + "; ".join(options), 224),
-            }
-        return None
+        options = choices(field, self.fw)
+        if not options:
+            return None
+        return {
+            "validate": "list", "source": list(options),
+            "input_title": _clip(field.label, 32),
+            "input_message": self._list_prompt(field, options),
+            "error_title": "Please pick from the list",
+            "error_message": _clip("Choose one of the values in the dropdown: " + "; ".join(options), 224),
+        }
 
     def _list_prompt(self, field, options) -> str:
         if field.type == "rating":
             scale = self.fw.scale(field.scale)
             summary = "; ".join(level.choice for level in scale.levels)
-            return _clip(f"Pick a level: {summary}. Full descriptions are on the Scale sheet.", 255)
+            return _clip(f"Pick a level: {summary}. What each level means is on the Scale sheet.", 255)
         return _clip("Pick one: " + ", ".join(options), 255)
 
     def _level_format(self, position: int, count: int):
@@ -372,29 +391,54 @@ class _Writer:
         return self.level_formats[key]
 
     # -- sheet settings ---------------------------------------------------------------------
+    def _fit_row(self, ws, row: int, cells: list[tuple[str, float, int]]) -> None:
+        height = max([15.0] + [points_needed(text, width, size) for text, width, size in cells])
+        ws.set_row(row, min(height, 409.0))
+
     def _protect(self, ws) -> None:
         """Protect a finished sheet (and add the validations of its answer cells)."""
         self._apply_validations(ws)
         ws.protect(self.facts.password, PROTECT_OPTIONS)
 
-    def _print_setup(self, ws, repeat_row: int | None = None, portrait: bool = False) -> None:
+    def _print_setup(self, ws, repeat_row: int | None = None, portrait: bool = False,
+                     table: SheetTable | None = None) -> None:
         ws.set_paper(9)  # A4
-        if not portrait:
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        if portrait:
+            ws.fit_to_pages(1, 0)
+        else:
             ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+            width = sum(c.width for c in table.columns) * 7 + 5 * len(table.columns)
+            ws.set_print_scale(max(10, min(100, int(PRINTABLE_PIXELS * 100 / width))))
+            ws.set_h_pagebreaks(_page_breaks(table))
         if repeat_row is not None:
             ws.repeat_rows(repeat_row)
         who = self.facts.respondent.replace("&", "&&")
         ws.set_footer(f"&L{_clip(who, 60)}&CPage &P of &N&R{_clip(self.fw.id, 40)}")
 
 
-def _counta(answers: list[AnswerCell]) -> str:
-    """=COUNTA over scattered cells, in groups under Excel's 255-argument limit."""
+def _page_breaks(table: SheetTable) -> list[int]:
+    """Manual page breaks so that no item heading is left at the foot of a page."""
+    breaks, used = [], 0.0
+    text_width = table.columns[table.col("text")].width
+    heights = [max(30.0 if line.answers else 15.0, points_needed(line.text, text_width, TEXT_FONT))
+               for line in table.rows]
+    for n, line in enumerate(table.rows):
+        block = sum(heights[n:n + 3]) if line.kind in ("item", "heading") else heights[n]
+        if used and used + block > PAGE_POINTS:
+            breaks.append(line.row)
+            used = 0.0
+        used += heights[n]
+    return breaks[:1000]
+
+
+def _n_of_m(answers: list[AnswerCell]) -> str:
+    """="n of m" over scattered cells, COUNTA in groups under Excel's 255-argument limit."""
     if not answers:
-        return "=0"
+        return '="0 of 0"'
     groups = [answers[i:i + 200] for i in range(0, len(answers), 200)]
     parts = ["COUNTA(" + ",".join(f"'{a.sheet}'!{a.cell}" for a in group) + ")" for group in groups]
-    return "=" + "+".join(parts)
+    return f'=({"+".join(parts)})&" of {len(answers)}"'
 
 
 def _quote(text: str) -> str:

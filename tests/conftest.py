@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import random
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+# The Windows-like lane (.ci/run): as on Windows, there is no `resource` module and worker
+# processes are spawned, never forked. Set before sheetkit is imported, so sheetkit sees what
+# it would see there.
+WINDOWS_LIKE = os.environ.get("SHEETKIT_TEST_WINDOWS_LIKE") == "1"
+if WINDOWS_LIKE:
+    sys.modules["resource"] = None  # `import resource` now raises ImportError
+    multiprocessing.get_all_start_methods = lambda: ["spawn"]
+    multiprocessing.set_start_method("spawn", force=True)
 
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.filling import fill_workbook, realistic_answers

@@ -39,10 +39,11 @@ def test_benchmark_smoke(tmp_path):
     assert run["build"]["files"] == run["build_floor"]["files"] == 5
     assert run["fill"]["files"] == 5
     layout = plan_workbook(get_framework(results["framework"]))
-    assert run["fill"]["answers_per_workbook"] == len(layout.answers)  # every answer cell filled
+    every = len(layout.answers) + len(layout.signoff_answers)
+    assert run["fill"]["answers_per_workbook"] == every  # every answer cell filled, the sign-off too
     assert run["ingest"]["accepted"] == 5 and run["ingest"]["exit_code"] == 0
     assert run["ingest"]["errors"] == 0
-    assert run["ingest"]["responses_rows"] == 5 * len(layout.answers)  # every answer reached the workbook
+    assert run["ingest"]["responses_rows"] == 5 * every  # every answer reached the workbook
     assert run["calamine_floor"]["files"] == run["pandas_loop"]["files"] == 5
     assert {"tree_peak_pss", "tree_peak_rss", "parent_peak_rss", "max_worker_peak_rss"} <= set(run["ingest_memory_mb"])
     assert {"ingest_over_read_floor", "pandas_over_ingest", "build_over_build_floor"} <= set(run["ratios"])

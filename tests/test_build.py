@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from conftest import BUNDLED, IN_CI, build
 from sheetkit.cli import cli
-from sheetkit.layout import SHEET_META, SHEET_START, choices, plan_workbook
+from sheetkit.layout import SHEET_LISTS, SHEET_META, SHEET_START, choices, plan_workbook
 from sheetkit.library import get_framework
 
 
@@ -43,7 +43,7 @@ def _validations(ws):
 def test_sheets_are_protected_answers_unlocked_statements_locked(built, framework_id):
     layout = plan_workbook(get_framework(framework_id))
     wb = openpyxl.load_workbook(built[framework_id][0])
-    assert wb.sheetnames == layout.sheet_names + [SHEET_META]
+    assert wb.sheetnames == layout.sheet_names + [SHEET_LISTS, SHEET_META]
     for ws in wb.worksheets:
         assert ws.protection.sheet, ws.title
         assert ws.protection.formatRows is False and ws.protection.formatColumns is False  # allowed
@@ -109,8 +109,16 @@ def test_start_sheet_says_who_when_and_counts_progress(built):
     ws = wb[SHEET_START]
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     assert "Adult Social Care" in text and "2026 Q4" in text and "Social Work Inspection Agency" in text
-    formulas = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=COUNTA(")]
-    assert len(formulas) == 2 * 4  # ratings and evidence for each of the four themes
+    formulas = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=(COUNTA(")]
+    assert len(formulas) == 2 * 4 + 2  # ratings and evidence for each of the four themes, and their totals
+    assert all(f.endswith('" of 6"') or f.endswith('" of 3"') or f.endswith('" of 5"') or f.endswith('" of 4"')
+               or " of " in f for f in formulas)
+    links = [c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink]
+    theme_sheets = plan_workbook(get_framework("swia-commissioning")).sections
+    assert links[:4] == [f"'{s.name}'!A1" for s in theme_sheets] and links[4] == "'Action plan'!A1"
+    assert "PROTECTED VIEW" in text and "Enable Editing" in text
+    for label in ("Completed by", "Role", "Date completed", "Approved by"):
+        assert label in text
 
 
 def test_manifest_lists_each_file_with_its_hash(tmp_path):

@@ -107,7 +107,7 @@ def test_every_typed_value_appears_once_in_responses(exercise, framework_id, tmp
     _, returns, answers = exercise[framework_id]
     _, out = _ingest([returns], tmp_path)
     layout = _layout(framework_id)
-    cells = {a.key: a for a in layout.answers}
+    cells = {a.key: a for a in layout.answers + layout.signoff_answers}
     seen = {}
     for row in _responses(out):
         key = (row["respondent"], row["sheet"], row["cell"])
@@ -305,7 +305,7 @@ def test_text_longer_than_a_cell(one_return, tmp_path):
 
 
 def test_statement_changed(one_return):
-    text = plan_workbook(get_framework("lga-cbo")).texts[3]
+    text = next(t for t in plan_workbook(get_framework("lga-cbo")).texts if t.what.startswith("statement"))
     path = one_return({RATING: "5"}, edit=lambda wb: wb[text.sheet].__setitem__(text.cell, "We do whatever we like."))
     report, found = _findings(path, "statement-changed")
     assert [(f.sheet, f.cell) for f in found] == [(text.sheet, text.cell)]

@@ -219,10 +219,12 @@ def typed(uno_soffice, built, layout, tmp_path_factory):
         level = fw.scale(cell.field.scale).levels[n % len(fw.scale(cell.field.scale).levels)]
         plan["cells"].append(entry(cell, level.choice, "pick"))
         expected[(cell.sheet, cell.cell)] = level.value
-    for key, text in (("action/1/criterion", "1b"), ("action/1/priority", "High"), ("action/1/status", "In progress")):
+    criterion = next(c for c in layout.criterion_choices() if c.startswith("1b "))  # as the dropdown shows it
+    for key, text, value in (("action/1/criterion", criterion, "1b"), ("action/1/priority", "High", "High"),
+                             ("action/1/status", "In progress", "In progress")):
         cell = cell_of(layout, key)
         plan["cells"].append(entry(cell, text, "pick"))
-        expected[(cell.sheet, cell.cell)] = text
+        expected[(cell.sheet, cell.cell)] = value
     due = cell_of(layout, "action/1/due")
     plan["cells"].append(entry(due, "31/12/2026"))
     expected[(due.sheet, due.cell)] = dt.datetime(2026, 12, 31)

@@ -1,0 +1,280 @@
+"""Finding the layout's answers on a returned sheet, wherever the respondent left them.
+
+The layout (:mod:`sheetkit.layout`) says, for each sheet table, the header text of every
+column and, for every answer, the Ref and label of its row. :func:`locate_table` looks for
+those on the sheet as returned: the header row wherever it now is, each column by its
+header, each answer row by its Ref (and label, where several rows share a Ref). So a sort,
+an inserted or deleted row or column, or a hidden column never moves an answer to another
+key: an answer is either found where its own Ref and header meet, or reported.
+
+What the layout does not account for (a note beside the table, a row added in the middle,
+a value left in a column whose rows were sorted on their own) is returned as unplaced
+cells, for the caller to report and keep.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .fields import as_text
+from .layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell, cell_name
+
+Grid = dict[tuple[int, int], object]
+
+
+@dataclass
+class Problem:
+    """Something about the table's shape, before any value is judged."""
+
+    code: str
+    message: str
+    cell: str = ""
+
+
+@dataclass
+class Located:
+    """Where a table's answers are on the returned sheet, and what else is there."""
+
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # answer key -> (row, col)
+    unplaced: list[tuple[int, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    sorted_columns: set[int] = field(default_factory=set)  # columns re-ordered on their own
+    found_texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    edited: dict[tuple[int, int], str] = field(default_factory=dict)  # other text in a locked column of a known row
+    missing_columns: set[str] = field(default_factory=set)
+
+
+def norm(value) -> str:
+    """Text compared for identity: whitespace folded, case kept."""
+    return " ".join(as_text(value).split())
+
+
+def locate_table(table: SheetTable, grid: Grid, texts: list[TextCell], static: set[tuple[int, int]],
+                 fits: Callable[[AnswerCell, object], bool]) -> Located:
+    """Locate one sheet table's answers in a returned sheet's cells.
+
+    `static` holds the positions above the header row that the writer fills (titles, facts);
+    `fits(answer, value)` says whether a value is of the kind its answer cell takes.
+    """
+    located = Located()
+    header_row = find_header_row(table, grid)
+    if header_row is None:
+        wanted = ", ".join(f"'{c.header}'" for c in table.columns)
+        located.problems.append(Problem("table-not-found", f"the header row ({wanted}) was not found, so no "
+                                        f"answer on this sheet could be placed"))
+        located.unplaced = sorted(p for p, v in grid.items() if not _blank(v) and p not in static)
+        return located
+    columns = _column_map(table, grid, header_row, located)
+    rows = _row_index(table, grid, header_row, columns)
+    if table.name == "Action plan":
+        _place_actions(table, grid, header_row, columns, located)
+    else:
+        _place_answers(table, grid, rows, columns, located)
+    _claim(table, grid, header_row, columns, texts, static, located)
+    _detect_single_column_sorts(table, grid, columns, located, fits)
+    return located
+
+
+def find_header_row(table: SheetTable, grid: Grid) -> int | None:
+    """The row holding the most of the table's column headers (at least two, or the only one)."""
+    wanted = {norm(c.header) for c in table.columns}
+    counts: Counter[int] = Counter()
+    for (r, _), value in grid.items():
+        if isinstance(value, str) and norm(value) in wanted:
+            counts[r] += 1
+    if not counts:
+        return None
+    row, hits = max(counts.items(), key=lambda rc: (rc[1], -abs(rc[0] - table.header_row)))
+    return row if hits >= min(2, len(wanted)) else None
+
+
+def _column_map(table: SheetTable, grid: Grid, header_row: int, located: Located) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for (r, c), value in sorted(grid.items(), key=lambda kv: kv[0][1]):
+        if r == header_row and isinstance(value, str):
+            found.setdefault(norm(value), c)
+    columns = {}
+    for column in table.columns:
+        col = found.get(norm(column.header))
+        if col is None:
+            located.missing_columns.add(column.header)
+            severity = "column-missing" if column.kind == "answer" else "column-missing-text"
+            located.problems.append(Problem(severity, f"the column headed '{column.header}' is missing (deleted, "
+                                            f"or its header was changed)"))
+        else:
+            columns[column.header] = col
+    return columns
+
+
+def _row_index(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, int]) -> dict[str, list[int]]:
+    """Ref -> the rows below the header that carry it (text of the Ref column, whitespace folded)."""
+    ref_col = columns.get(table.columns[table.col("ref")].header) if table.col("ref") >= 0 else None
+    index: dict[str, list[int]] = {}
+    last = max((r for r, _ in grid), default=header_row)
+    for r in range(header_row + 1, last + 1):
+        ref = norm(grid.get((r, ref_col))) if ref_col is not None else ""
+        index.setdefault(ref, []).append(r)
+    return index
+
+
+def _place_answers(table: SheetTable, grid: Grid, rows: dict[str, list[int]], columns: dict[str, int],
+                   located: Located) -> None:
+    text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
+    labels = {norm(a.label) for a in table.answers if a.label}
+    seen_missing: set[tuple[str, str]] = set()
+    for answer in table.answers:
+        col = columns.get(answer.header)
+        row = _answer_row(answer, rows.get(norm(answer.ref), []), grid, text_col, labels, located)
+        if row is None:
+            if (answer.ref, answer.label) not in seen_missing:
+                seen_missing.add((answer.ref, answer.label))
+                what = f"Ref '{answer.ref}'" + (f" labelled '{answer.label}'" if answer.label else "")
+                located.problems.append(Problem("row-missing", f"the row with {what} was not found (deleted, or "
+                                                f"its Ref or label changed), so its answers could not be read"))
+            continue
+        if col is not None:
+            located.positions[answer.key] = (row, col)
+
+
+def _answer_row(answer: AnswerCell, candidates: list[int], grid: Grid, text_col, labels: set[str],
+                located: Located) -> int | None:
+    """The one row with the answer's Ref (and label); None, with a problem if it is ambiguous."""
+    if answer.label:
+        matching = [r for r in candidates if norm(grid.get((r, text_col))) == norm(answer.label)]
+    else:
+        matching = [r for r in candidates if norm(grid.get((r, text_col))) not in labels]
+    if len(matching) > 1:
+        located.problems.append(Problem("row-duplicated", f"{len(matching)} rows carry Ref '{answer.ref}'"
+                                        + (f" and the label '{answer.label}'" if answer.label else "")
+                                        + "; none of them was read as that answer", cell=cell_name(matching[1], 0)))
+        return None
+    return matching[0] if matching else None
+
+
+def _place_actions(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, int],
+                   located: Located) -> None:
+    """Action-plan rows are read as a table, down to the last row with anything in an answer column."""
+    answer_cols = {a.header: a.field.id for a in table.rows[0].answers}
+    cols = {columns[h]: fid for h, fid in answer_cols.items() if h in columns}
+    last = max((r for (r, c), v in grid.items() if c in cols and not _blank(v)), default=header_row)
+    number = 0
+    for r in range(header_row + 1, last + 1):
+        if all(_blank(grid.get((r, c))) for c in cols):
+            continue
+        number += 1
+        for c, field_id in cols.items():
+            located.positions[f"action/{number}/{field_id}"] = (r, c)
+
+
+def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, int], texts: list[TextCell],
+           static: set[tuple[int, int]], located: Located) -> None:
+    """Everything non-empty that is neither an answer nor the layout's own text is unplaced."""
+    answers = set(located.positions.values())
+    fixed = {norm(t.text) for t in texts} | {norm(r.ref) for r in table.rows if r.ref}
+    fixed |= {norm(a.label) for a in table.answers if a.label}
+    locked_cols = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
+    ref_col = columns.get(REF_HEADER)
+    refs = {norm(r.ref) for r in table.rows if r.ref}
+    for (r, c), value in grid.items():
+        if _blank(value) or (r, c) in answers:
+            continue
+        if r < header_row and (r, c) in static or r == header_row:
+            continue
+        if r > header_row and c in locked_cols and (norm(value) in fixed or table.name == "Action plan"
+                                                    and c == columns.get(NO_ANSWER)):
+            located.found_texts[(r, c)] = norm(value)
+            continue
+        if r < header_row and c in locked_cols and norm(value) in fixed:
+            continue
+        if r > header_row and c in locked_cols and norm(grid.get((r, ref_col))) in refs:
+            located.edited[(r, c)] = as_text(value)  # framework text changed in place: judged by the text check
+            continue
+        located.unplaced.append((r, c))
+    located.unplaced.sort()
+
+
+def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str, int], located: Located,
+                                fits: Callable[[AnswerCell, object], bool]) -> None:
+    """A column re-ordered on its own: its values in sorted order and out of step with their rows
+    (blanks gathered at one end while the rest of those rows say otherwise, or values of one
+    field's kind on another field's rows). Its values are then unplaced, never misread."""
+    by_col: dict[int, list[tuple[int, AnswerCell]]] = {}
+    for answer in table.answers:
+        if answer.key in located.positions:
+            r, c = located.positions[answer.key]
+            by_col.setdefault(c, []).append((r, answer))
+    if table.name == "Action plan":
+        by_col = _action_columns(located)
+    filled_per_row = Counter(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
+    for c, cells in by_col.items():
+        cells.sort(key=lambda ra: ra[0])
+        values = [grid.get((r, c)) for r, _ in cells]
+        filled = [i for i, v in enumerate(values) if not _blank(v)]
+        if len(filled) < 3 or not _monotone([values[i] for i in filled]):
+            continue
+        if len(by_col) > 1:
+            lonely = any(filled_per_row[cells[i][0]] == 1 for i in filled)
+            if not (_gathered(filled, len(values)) and lonely):
+                continue
+        elif not _types_crossed(cells, c, grid, fits):
+            continue
+        _report_sorted(located, columns, c, cells[filled[0]][0])
+    for key, (r, c) in list(located.positions.items()):
+        if c in located.sorted_columns:
+            del located.positions[key]
+            if not _blank(grid.get((r, c))):
+                located.unplaced.append((r, c))
+    located.unplaced.sort()
+
+
+def _types_crossed(cells, col: int, grid: Grid, fits) -> bool:
+    """In a one-column form, a sort shows as ratings moved onto other questions' rows and other
+    answers onto the rating rows: both must be seen, so one mistyped rating is not taken for a sort."""
+    ratings = [a for _, a in cells if a.field.type == "rating"]
+    if not ratings:
+        return False
+    filled = [(a, grid.get((r, col))) for r, a in cells if not _blank(grid.get((r, col)))]
+    wrong_on_rating = any(a.field.type == "rating" and not fits(a, v) for a, v in filled)
+    rating_elsewhere = any(a.field.type != "rating" and any(fits(rt, v) for rt in ratings[:1]) for a, v in filled)
+    return wrong_on_rating and rating_elsewhere
+
+
+def _action_columns(located: Located) -> dict[int, list[tuple[int, AnswerCell | None]]]:
+    by_col: dict[int, list] = {}
+    for (r, c) in located.positions.values():
+        by_col.setdefault(c, []).append((r, None))
+    return by_col
+
+
+def _report_sorted(located: Located, columns: dict[str, int], col: int, first_row: int) -> None:
+    located.sorted_columns.add(col)
+    header = next((h for h, c in columns.items() if c == col), f"column {col + 1}")
+    located.problems.append(Problem(
+        "column-sorted-alone", f"the column '{header}' appears to have been sorted on its own (its values are in "
+        f"order and no longer in step with their rows), so none of its values was used",
+        cell=cell_name(first_row, col)))
+
+
+def _gathered(filled: list[int], total: int) -> bool:
+    """Filled positions form one block at the start or the end, with at least one blank elsewhere."""
+    if len(filled) == total:
+        return False
+    block = filled == list(range(filled[0], filled[0] + len(filled)))
+    return block and (filled[0] == 0 or filled[-1] == total - 1)
+
+
+def _sort_key(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, as_text(value).casefold())
+
+
+def _monotone(values: list) -> bool:
+    keys = [_sort_key(v) for v in values]
+    return keys == sorted(keys) or keys == sorted(keys, reverse=True)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
