@@ -59,6 +59,25 @@ WORDING: dict[str, str | None] = {
     "password-protected": "the workbook has a password to open it; please remove the password (File > Info > "
                           "Protect Workbook) and send it again",
     "reader-failed": "the file could not be read; please save it as an Excel workbook (.xlsx) and send it again",
+    "table-not-found": "the headings of this sheet were changed or removed, so none of its answers could be read; "
+                       "please put the headings back as they were, or copy your answers into the workbook we sent",
+    "column-missing": "an answer column was deleted or its heading changed, so nothing in it could be read; please "
+                      "put it back as it was",
+    "row-missing": "a row with answers was deleted, or its reference or label changed, so its answers could not be "
+                   "read; please put it back as it was",
+    "row-duplicated": "this row was copied, so we cannot tell which copy holds your answer; please delete the extra "
+                      "copy",
+    "column-sorted-alone": "this column was sorted on its own, so its answers no longer sit beside their questions; "
+                           "please undo the sort, or copy your answers into the workbook we sent",
+    "content-outside-layout": "something was typed outside the answer cells; if it is an answer, please move it "
+                              "into the yellow cell where it belongs",
+    "extra-sheet": "a sheet was added; we kept what it holds, but please put your answers in the yellow cells of "
+                   "the sheets we sent",
+    "formula-without-value": "this cell holds a formula with no saved result; please type the value itself",
+    "error-value": "this cell shows an error (such as #N/A); please type the value you meant",
+    "text-changed": "the printed wording here was changed; we kept your answers, but please leave the printed text "
+                    "as it was",
+    "sign-off-missing": "nobody has signed the return off; please add who completed and approved it",
     # for the lead only: nothing for the respondent to do
     "macros-ignored": None,
     "return-late": None,
@@ -67,6 +86,8 @@ WORDING: dict[str, str | None] = {
     "respondent-unknown": None,
     "no-return": None,
     "list-not-utf8": None,
+    "column-missing-text": None,
+    "cell-comment": None,
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 
