@@ -89,6 +89,7 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     drafts_dir = options.out_dir / today.isoformat()
     mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, options.emails_from, options.templates,
                     options.workbooks or options.manifest.parent, options.attach)
+    _clear_day(log_path, today)
     drafts_dir.mkdir(parents=True, exist_ok=True)
     chased = []
     for contact in contacts:
@@ -184,6 +185,14 @@ def write_log(path: Path, today: dt.date, chased: list[Chased]) -> None:
     temp = path.with_name(f".{path.name}.partial")
     write_csv(temp, LOG_COLUMNS, kept + new)
     os.replace(temp, path)
+
+
+def _clear_day(path: Path, today: dt.date) -> None:
+    """Remove the drafts an earlier run wrote today, so none is left for someone who no longer needs it."""
+    for _, row in _log_rows(path):
+        draft = path.parent / unprotect(row.get("draft", ""))
+        if row.get("date") == today.isoformat() and draft.suffix == ".eml" and draft.parent.name == today.isoformat():
+            draft.unlink(missing_ok=True)
 
 
 def _log_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

@@ -230,6 +230,18 @@ def test_before_any_return_everyone_is_reminded(exercise, tmp_path):
     assert "The deadline is Monday 30 November 2026, in 10 days." in body
 
 
+def test_a_second_run_the_same_day_leaves_no_stale_draft(exercise, tmp_path):
+    root, built, _ = exercise
+    empty = tmp_path / "nothing-yet"
+    empty.mkdir()
+    morning = chase([str(empty)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    assert len(list(morning.drafts_dir.glob("*.eml"))) == len(PEOPLE)
+    afternoon = _run(exercise, tmp_path / "out", FIRST_RUN)
+    assert sorted(p.name for p in afternoon.drafts_dir.glob("*.eml")) == sorted(
+        c.draft.name for c in afternoon.chased if c.draft)
+    assert not (afternoon.drafts_dir / "reminder_Adult Social Care.eml").exists()
+
+
 def test_workbook_is_not_attached_unless_it_is_the_one_built(exercise, tmp_path):
     root, built, workbook = exercise
     folder = tmp_path / "build-copy"
