@@ -49,8 +49,8 @@ START_PROGRESS_ROW = 14
 START_WIDTHS = (34, 90)
 
 HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
-WIDTHS = {"ref": 10, "text": 52, "prompts": 38, "answer": 46}
-TEXT_FONT = 10
+WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
+TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
 PROMPT_FONT = 9
 
 # Metadata sheet rows: key in column A, value in column B.
@@ -75,8 +75,8 @@ ACTION_FIELDS = (
     ResponseField("measure", "How success will be measured", "text", "action"),
     ResponseField("status", "Status", "choice", "action"),
 )
-ACTION_WIDTHS = {"criterion": 26, "action": 44, "owner": 20, "due": 13, "priority": 11, "resources": 24,
-                 "measure": 30, "status": 13}
+ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
+                 "measure": 26, "status": 12}
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -489,13 +489,15 @@ def _short(text: str, limit: int = 40) -> str:
 
 def lines_needed(text: str, width: float, size: int) -> int:
     """Lines a wrapped text takes in a column `width` characters wide at font `size`."""
-    per_line = max(1, int(width * (10.0 / size) * 0.95))
+    # a column is about 7 pixels a character wide; Arial averages about 0.6 of its point size a
+    # character; word wrapping wastes about a tenth of each line
+    per_line = max(1, int(width * 7 / (size * 0.6) * 0.9))
     return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
 
 
 def points_needed(text: str, width: float, size: int) -> float:
     """Row height in points that shows a wrapped text in full."""
-    return lines_needed(text, width, size) * size * 1.3 + 4 if text else 0.0
+    return lines_needed(text, width, size) * size * 1.25 + 4 if text else 0.0
 
 
 def split_for_row(text: str, width: float, size: int) -> list[str]:

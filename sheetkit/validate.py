@@ -234,7 +234,7 @@ def _fits(framework: Framework):
 def _static(layout: WorkbookLayout, table) -> set[tuple[int, int]]:
     if table.name == SHEET_START:
         return start_static_cells(layout)
-    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 1)}
+    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 0), (2, 0)}
 
 
 def _report_problems(checked: CheckedReturn, sheet: str, located) -> None:

@@ -51,8 +51,9 @@ PROTECT_OPTIONS = {
 ACTION_PROTECT_OPTIONS = dict(PROTECT_OPTIONS, insert_rows=True)
 PROTECTED_VIEW = ("If a yellow bar says PROTECTED VIEW, click Enable Editing: the dropdown lists and date "
                   "checks only work once editing is enabled.")
-PRINTABLE_PIXELS = 990  # A4 landscape inside 0.4-inch margins, at 96 pixels an inch
-PAGE_POINTS = 500  # of sheet rows on one printed A4 landscape page at the chosen scale
+PRINTABLE_PIXELS = 1000  # A4 landscape inside 0.4-inch margins, at 96 pixels an inch, less a little
+PIXELS_PER_CHARACTER = 8  # LibreOffice draws a column a little wider than Excel's 7 pixels a character
+PAGE_POINTS = 470  # of sheet rows on one printed A4 landscape page at 100%, inside margins, header and footer
 
 
 @dataclass(frozen=True)
@@ -297,20 +298,16 @@ class _Writer:
                 ws.write_blank(line.row, col, None, f["item"] if line.kind == "item" else f["muted"])
         for answer in line.answers:
             self._answer_cell(ws, answer)
-        if not line.answers:  # rows with answers keep no fixed height, so they grow as the respondent types
-            cells = [(line.text, table.columns[text_col].width, TEXT_FONT)]
-            if prompt_col >= 0:
-                cells.append((line.prompts, table.columns[prompt_col].width, PROMPT_FONT))
-            self._fit_row(ws, line.row, cells)
+        self._fit_row(ws, line.row, row_cells(line, table), answer_room(line))
 
     # -- Action plan ----------------------------------------------------------------------
     def _write_actions(self, ws) -> None:
         f, table = self.fmt, self.layout.actions
         ws.write_string(0, 0, "Action plan", f["title"])
-        ws.write_string(1, 1, "What will you do, who will do it, by when, and how will you know it worked? One "
-                              "action per row. Need more rows? Insert rows inside the table (the sheet allows it) "
-                              "or keep typing below the last numbered row: every filled row is read.", f["subtitle"])
-        ws.set_row(1, 30)
+        ws.write_string(1, 0, "What will you do, who will do it, by when, and how will you know it worked? One action "
+                              "per row.", f["note"])
+        ws.write_string(2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
+                              "below the last numbered row: every filled row is read.", f["note"])
         self._write_table(ws, table)
         for line in table.rows:
             ws.write_number(line.row, 0, int(line.ref), f["ref"])
@@ -391,8 +388,10 @@ class _Writer:
         return self.level_formats[key]
 
     # -- sheet settings ---------------------------------------------------------------------
-    def _fit_row(self, ws, row: int, cells: list[tuple[str, float, int]]) -> None:
-        height = max([15.0] + [points_needed(text, width, size) for text, width, size in cells])
+    def _fit_row(self, ws, row: int, cells: list[tuple[str, float, int]], minimum: float = 15.0) -> None:
+        # LibreOffice does not fit rows to wrapped text when it opens a workbook, so every row
+        # gets the height its text needs, and answer rows room for several lines.
+        height = max([minimum] + [points_needed(text, width, size) for text, width, size in cells])
         ws.set_row(row, min(height, 409.0))
 
     def _protect(self, ws) -> None:
@@ -408,24 +407,39 @@ class _Writer:
             ws.fit_to_pages(1, 0)
         else:
             ws.set_landscape()
-            width = sum(c.width for c in table.columns) * 7 + 5 * len(table.columns)
-            ws.set_print_scale(max(10, min(100, int(PRINTABLE_PIXELS * 100 / width))))
-            ws.set_h_pagebreaks(_page_breaks(table))
+            width = sum(c.width for c in table.columns) * PIXELS_PER_CHARACTER + 5 * len(table.columns)
+            scale = max(10, min(100, int(PRINTABLE_PIXELS * 100 / width)))
+            ws.set_print_scale(scale)
+            ws.set_h_pagebreaks(_page_breaks(table, scale))
         if repeat_row is not None:
             ws.repeat_rows(repeat_row)
         who = self.facts.respondent.replace("&", "&&")
         ws.set_footer(f"&L{_clip(who, 60)}&CPage &P of &N&R{_clip(self.fw.id, 40)}")
 
 
-def _page_breaks(table: SheetTable) -> list[int]:
+def row_cells(line, table: SheetTable) -> list[tuple[str, float, int]]:
+    """The wrapped texts of a row, with their column widths and font sizes."""
+    cells = [(line.text, table.columns[table.col("text")].width, TEXT_FONT)]
+    if table.col("prompts") >= 0:
+        cells.append((line.prompts, table.columns[table.col("prompts")].width, PROMPT_FONT))
+    return cells
+
+
+def answer_room(line) -> float:
+    """The least height of a row: room for a few lines of answer, more for free text."""
+    if not line.answers:
+        return 15.0
+    return 64.0 if any(a.field.type == "text" for a in line.answers) else 32.0
+
+
+def _page_breaks(table: SheetTable, scale: int) -> list[int]:
     """Manual page breaks so that no item heading is left at the foot of a page."""
     breaks, used = [], 0.0
-    text_width = table.columns[table.col("text")].width
-    heights = [max(30.0 if line.answers else 15.0, points_needed(line.text, text_width, TEXT_FONT))
-               for line in table.rows]
+    page = 0.9 * PAGE_POINTS * 100 / scale
+    heights = [max(answer_room(line), *(points_needed(*c) for c in row_cells(line, table))) for line in table.rows]
     for n, line in enumerate(table.rows):
         block = sum(heights[n:n + 3]) if line.kind in ("item", "heading") else heights[n]
-        if used and used + block > PAGE_POINTS:
+        if used and used + block > page:
             breaks.append(line.row)
             used = 0.0
         used += heights[n]

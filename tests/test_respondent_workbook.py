@@ -1,0 +1,216 @@
+"""The respondent's workbook as a person sees it: every answer beside its label, nothing cut,
+the rating on the first screen, and a workbook filled by reading its labels compiled exactly.
+
+These tests open the built files (not the layout object) and read them as a person does.
+The framework's own field labels are the oracle for what a label should say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import BUNDLED, build
+from fill_by_label import fill_by_label, find_fields, text_of
+from sheetkit.framework import RESPONSE_LEVELS
+from sheetkit.ingest import IngestOptions, ingest_returns
+from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS, points_needed
+from sheetkit.library import get_framework
+
+HINT = re.compile(r"\s*\((pick|type here|date|name or role)\)\s*$")
+SCREEN_PIXELS = 1366 - 60  # the window less Calc's row headers and scroll bar
+MAX_ROW_POINTS = 409
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("built")
+    return {fid: build(fid, out / fid, names=("Housing",))[0] for fid in BUNDLED}
+
+
+def _labels(framework_id: str) -> dict[str, set[str]]:
+    """Every field label the framework (and the action plan and sign-off) asks, by level."""
+    fw = get_framework(framework_id)
+    labels = {level: {f.label for f in fw.fields(level)} for level in RESPONSE_LEVELS}
+    labels["signoff"] = {f.label for f in SIGNOFF_FIELDS}
+    return labels
+
+
+def _bare(text: str | None) -> str:
+    return HINT.sub("", " ".join((text or "").split()))
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_answer_cell_sits_beside_or_under_its_label(built, framework_id):
+    """For every unlocked cell: the label on its row, or the header above its column, is a field's label."""
+    labels = set().union(*_labels(framework_id).values())
+    action_headers = {"Which part it addresses", "Action", "Owner", "Due date", "Priority", "Resources needed",
+                      "How success will be measured", "Status"}
+    fields = find_fields(built[framework_id])
+    assert fields, "no answer cells found"
+    for f in fields:
+        named_by_row = _bare(f.row_label) in labels
+        named_by_header = _bare(f.column_header) in labels | action_headers
+        assert named_by_row or named_by_header, (f.sheet, f.cell, f.row_label, f.column_header)
+        if HINT.search(f.row_label or "") is None and HINT.search(f.column_header or "") is None:
+            pytest.fail(f"{f.sheet}!{f.cell}: neither its label nor its header says what goes in it")
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_a_workbook_filled_by_its_labels_is_compiled_under_those_labels(built, framework_id, tmp_path):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    filled = fill_by_label(built[framework_id], returns / built[framework_id].name, seed=7)
+    report = ingest_returns([str(returns)], IngestOptions(out=tmp_path / "c.xlsx", csv=tmp_path / "r.csv"))
+    assert [r.status for r in report.returns] == ["accepted"]
+    assert [f for f in report.findings if f.is_error] == []
+    rows = _responses(tmp_path / "c.xlsx")
+    fw = get_framework(framework_id)
+    label_of = {(level, f.id): f.label for level in RESPONSE_LEVELS for f in fw.fields(level)}
+    label_of.update({("signoff", f.id): f.label for f in SIGNOFF_FIELDS})
+    label_of.update({("action", f.id): f.label for f in ACTION_FIELDS})
+    by_field = {f: f for f in filled.fields}
+    assert len(rows) == len(filled.cells)
+    for f in by_field:
+        row = rows.pop((f.sheet, f.cell))
+        typed = filled.cells[(f.sheet, f.cell)]
+        assert row["status"] == "ok", row
+        label = _expected_label(f, label_of)
+        got = next((lab for (lvl, fid), lab in label_of.items() if fid == row["field"]
+                    and _owner_matches(lvl, row, f)), None)
+        if label is not None:
+            assert got == label, (f, row)
+        assert _same_value(typed, row["value"]), (f, typed, row["value"])
+    assert rows == {}
+
+
+def _expected_label(f, label_of) -> str | None:
+    """The field a person meant: the label on the row if it is a field's label, else the column's header."""
+    row, header = _bare(f.row_label), _bare(f.column_header)
+    labels = set(label_of.values())
+    if row in labels:
+        return row
+    if header in labels:
+        return header
+    return None  # the action plan's columns, named by their headers only
+
+
+def _owner_matches(level: str, row: dict, f) -> bool:
+    ref = (f.ref or "").strip()
+    if level == "statement":
+        return row["statement"] == ref
+    if level == "item":
+        return row["item"] == ref and not row["statement"]
+    if level == "section":
+        return ref.endswith(f" {row['section']}")
+    if level == "action":
+        return f.sheet == "Action plan"
+    return not row["item"] and not row["statement"]
+
+
+def _same_value(typed, got) -> bool:
+    if isinstance(typed, dt.date):
+        return isinstance(got, dt.datetime) and got.date() == typed
+    if isinstance(got, (int, float)) and isinstance(typed, str):
+        return typed.split(" ", 1)[0] == str(got)  # a rating picked as '4 - Good' is level 4
+    if isinstance(typed, str) and isinstance(got, str) and typed != got:
+        return typed.split(" ", 1)[0] == got  # a criterion picked as '7.3 Joint strategies' is '7.3'
+    return typed == got
+
+
+def _responses(path: Path) -> dict[tuple[str, str], dict]:
+    ws = openpyxl.load_workbook(path, read_only=True)["Responses"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    return {(r[header.index("sheet")], r[header.index("cell")]): dict(zip(header, r)) for r in rows[1:] if r[0]}
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_no_text_is_cut_by_its_row(built, framework_id):
+    """Every text cell fits its row: a stored height is tall enough, and no text needs more than 409 points."""
+    wb = openpyxl.load_workbook(built[framework_id])
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or not cell.value or not cell.alignment.wrap_text:
+                    continue
+                if cell.value.startswith("="):
+                    continue  # a formula shows its short result ("3 of 12"), not its text
+                width = ws.column_dimensions[cell.column_letter].width or 8.43
+                size = cell.font.sz or 10
+                need = points_needed(cell.value, width, int(size))
+                assert need <= MAX_ROW_POINTS, (ws.title, cell.coordinate, need)
+                stored = ws.row_dimensions[cell.row].height
+                if stored is not None:
+                    assert stored >= min(need, MAX_ROW_POINTS) - 0.5, (ws.title, cell.coordinate, stored, need)
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_answer_rows_have_room_for_several_lines(built, framework_id):
+    wb = openpyxl.load_workbook(built[framework_id])
+    for f in find_fields(built[framework_id]):
+        row = int(re.sub(r"[A-Z]+", "", f.cell))
+        height = wb[f.sheet].row_dimensions[row].height
+        assert height is not None and height >= 30, (f.sheet, f.cell, height)
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_the_first_rating_of_each_section_is_on_the_first_screen(built, framework_id):
+    wb = openpyxl.load_workbook(built[framework_id])
+    fields = find_fields(built[framework_id])
+    for ws in wb.worksheets[2:]:
+        if ws.title in ("Action plan",) or ws.sheet_state != "visible":
+            continue
+        ratings = [f for f in fields if f.sheet == ws.title and f.choices]
+        if not ratings:
+            continue
+        first = min(ratings, key=lambda f: (int(re.sub(r"[A-Z]+", "", f.cell)), f.cell))
+        col = openpyxl.utils.column_index_from_string(re.sub(r"\d+", "", first.cell))
+        pixels = sum(int((ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width or 8.43) * 7 + 5)
+                     for c in range(1, col + 1))
+        assert pixels <= SCREEN_PIXELS, (ws.title, first.cell, pixels)
+        top = sum(ws.row_dimensions[r].height or 15 for r in range(1, int(re.sub(r"[A-Z]+", "", first.cell))))
+        assert top <= 560, (ws.title, first.cell, top)  # about what a 768-pixel-high screen shows below the ribbon
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_no_column_stands_empty(built, framework_id):
+    wb = openpyxl.load_workbook(built[framework_id])
+    for ws in wb.worksheets[2:]:
+        header_row = next((r for r in range(1, 10) if text_of(ws.cell(r, 1).value) in ("Ref", "#")), None)
+        if header_row is None:
+            continue
+        for col in range(1, ws.max_column + 1):
+            values = [ws.cell(r, col) for r in range(header_row + 1, ws.max_row + 1)]
+            used = any(text_of(c.value) for c in values) or any(c.protection.locked is False for c in values)
+            assert used, (ws.title, ws.cell(header_row, col).value)
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_level_means_something_on_the_scale_sheet(built, framework_id):
+    ws = openpyxl.load_workbook(built[framework_id])["Scale"]
+    headers = {"Level (pick)", "What it means", "Level", "Where it comes from"}
+    rows = list(ws.iter_rows(values_only=True))
+    for level, meaning, *_ in rows:
+        if isinstance(level, str) and re.match(r"^\d+( - |$)", level):
+            assert meaning and meaning not in headers, (level, meaning)
+
+
+def test_section_sheets_print_on_a4_landscape_at_a_legible_scale(built):
+    for framework_id in BUNDLED:
+        wb = openpyxl.load_workbook(built[framework_id])
+        for ws in wb.worksheets[2:-2]:
+            if ws.sheet_state != "visible":
+                continue
+            setup = ws.page_setup
+            assert setup.paperSize == 9 and setup.orientation == "landscape", ws.title
+            smallest = min((c.font.sz or 11 for row in ws.iter_rows() for c in row
+                            if isinstance(c.value, str) and c.value and c.row > 4), default=11)
+            assert (setup.scale or 100) * smallest / 100 >= 8, (ws.title, setup.scale, smallest)
+            assert ws.print_title_rows, ws.title
