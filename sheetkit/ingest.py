@@ -12,7 +12,6 @@ import datetime as dt
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 
@@ -243,8 +242,8 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     return checked
 
 
-@lru_cache(maxsize=8)
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
+    """The framework ids found now (not cached: $SHEETKIT_FRAMEWORKS may name other folders next time)."""
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
