@@ -52,8 +52,7 @@ def exercise(tiny_dir, tmp_path):
 
 
 def _ingest(tmp_path, *extra):
-    # the folder named, not only in the environment, since ingest remembers known frameworks per folder list
-    result = CliRunner().invoke(cli, ["--frameworks-dir", str(tmp_path / "my-frameworks"), "ingest", str(tmp_path / "returns"), "--manifest",
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--manifest",
                                       str(tmp_path / "built" / "manifest.csv"), "--out", str(tmp_path / "c.xlsx"),
                                       "--feedback", str(tmp_path / "feedback"), *extra])
     assert result.exit_code == 0, result.output
