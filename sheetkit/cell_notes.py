@@ -110,3 +110,52 @@ def _col(letters: bytes) -> int:
 
 def _text(value: bytes) -> str:
     return unescape(value.decode("utf-8", errors="replace"), {"&quot;": '"', "&apos;": "'"})
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_CALCEXT_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_MAX_REPEAT = 20_000  # LibreOffice repeats empty rows and cells to the sheet's end; nothing is noted there
+
+
+def read_ods_notes(archive: zipfile.ZipFile, names: set[str]) -> Notes:
+    """The same notes for an .ods: error values, formulas with no result and annotations."""
+    from xml.etree.ElementTree import iterparse
+
+    if "content.xml" not in names:
+        return {}
+    notes: Notes = {}
+    sheet, row, col = "", -1, 0
+    with archive.open("content.xml") as handle:
+        for event, element in iterparse(handle, events=("start", "end")):
+            tag = element.tag
+            if event == "start" and tag == f"{{{_TABLE_NS}}}table":
+                sheet, row = element.get(f"{{{_TABLE_NS}}}name", ""), -1
+            elif event == "start" and tag == f"{{{_TABLE_NS}}}table-row":
+                row, col = row + 1, 0
+            elif event == "end" and tag == f"{{{_TABLE_NS}}}table-row":
+                row += min(int(element.get(f"{{{_TABLE_NS}}}number-rows-repeated", "1")), _MAX_REPEAT) - 1
+                element.clear()
+            elif event == "end" and tag in (f"{{{_TABLE_NS}}}table-cell", f"{{{_TABLE_NS}}}covered-table-cell"):
+                note = _ods_note(element)
+                if note:
+                    notes.setdefault(sheet, {})[(row, col)] = note
+                col += min(int(element.get(f"{{{_TABLE_NS}}}number-columns-repeated", "1")), _MAX_REPEAT)
+    return notes
+
+
+def _ods_note(cell) -> tuple[str, str] | None:
+    annotation = cell.find(f"{{{_OFFICE_NS}}}annotation")
+    if annotation is not None:
+        text = "\n".join("".join(p.itertext()) for p in annotation.iter(f"{{{_TEXT_NS}}}p"))
+        return ("comment", text)
+    formula = cell.get(f"{{{_TABLE_NS}}}formula")
+    if formula is None:
+        return None
+    shown = "".join("".join(p.itertext()) for p in cell.iter(f"{{{_TEXT_NS}}}p"))
+    if cell.get(f"{{{_CALCEXT_NS}}}value-type") == "error":
+        return ("error", shown or "#ERROR")
+    if cell.get(f"{{{_OFFICE_NS}}}value-type") is None:
+        return ("formula", formula)
+    return None

@@ -565,6 +565,7 @@ PROGRESS_HEADERS = ("Part", "Ratings given", "Evidence boxes filled", "Actions")
 
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
+COMMENT_FIELD = ResponseField("comment", "A comment on the cell", "text", "unplaced")
 
 
 def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:
@@ -581,10 +582,13 @@ def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
     parts = AnswerKey.parse(key)
     if parts.level == "action":
         return layout.action_cell(int(parts.owner), parts.field)
-    sheet, _, where = key[len("unplaced/"):].rpartition("/")
+    rest = key[len("unplaced/"):]
+    comment = rest.endswith("/comment")
+    sheet, _, where = rest.removesuffix("/comment").rpartition("/")
     match = re.match(r"([A-Z]+)(\d+)$", where)
     col = sum((ord(ch) - 64) * 26 ** n for n, ch in enumerate(reversed(match[1]))) - 1 if match else 0
-    return unplaced_cell(sheet, int(match[2]) - 1 if match else 0, col)
+    cell = unplaced_cell(sheet, int(match[2]) - 1 if match else 0, col)
+    return AnswerCell(f"{cell.key}/comment", sheet, cell.row, col, COMMENT_FIELD) if comment else cell
 
 
 @lru_cache(maxsize=32)

@@ -14,6 +14,8 @@ cells, for the caller to report and keep.
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -212,6 +214,10 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
         cells.sort(key=lambda ra: ra[0])
         values = [grid.get((r, c)) for r, _ in cells]
         filled = [i for i, v in enumerate(values) if not _blank(v)]
+        run = _sorted_text_run(values)
+        if run is not None:
+            _report_sorted(located, columns, c, cells[run][0])
+            continue
         if len(filled) < 3 or not _monotone([values[i] for i in filled]):
             continue
         if len(by_col) > 1:
@@ -227,6 +233,43 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
             if not _blank(grid.get((r, c))):
                 located.unplaced.append((r, c))
     located.unplaced.sort()
+
+
+SORTED_RUN = 7  # distinct free texts in exact order: about one chance in 5,040 when typed by hand
+
+
+def _sorted_text_run(values: list) -> int | None:
+    """The start of a run of SORTED_RUN or more adjacent, distinct texts in exact alphabetical
+    order, as a sort of one column leaves them, or None. Numbers and dates are often typed in
+    order, so only texts count; and a run that is a natural enumeration ('Action 1', 'Action 2',
+    ...) is as typed, since a sort would put 'Action 10' before 'Action 2'."""
+    texts = [v.strip() if isinstance(v, str) and v.strip()[:1].isalpha() else None for v in values]
+    for order in (1, -1):
+        start = 0
+        for end in range(1, len(texts) + 1):
+            if end < len(texts) and _in_order(texts[end - 1], texts[end], order):
+                continue
+            if end - start >= SORTED_RUN and not _enumerated(texts[start:end]):
+                return start
+            start = end
+    return None
+
+
+def _in_order(a: str | None, b: str | None, order: int) -> bool:
+    if a is None or b is None:
+        return False
+    return a.casefold() < b.casefold() if order > 0 else a.casefold() > b.casefold()
+
+
+def _enumerated(texts: list[str]) -> bool:
+    """Whether texts differ first at a number or letter that counts up (or down) in natural order."""
+    folded = [t.casefold() for t in texts]
+    prefix = os.path.commonprefix(folded).rstrip("0123456789")
+    counters = [re.match(r"(\d+)|([a-z])(?![a-z])", t[len(prefix):]) for t in folded]
+    if not all(counters):
+        return False
+    keys = [(int(m[1]), "") if m[1] else (0, m[2]) for m in counters]
+    return all(a < b for a, b in zip(keys, keys[1:])) or all(a > b for a, b in zip(keys, keys[1:]))
 
 
 def _types_crossed(cells, col: int, grid: Grid, fits) -> bool:

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cell_notes import read_cell_notes
+from .cell_notes import read_cell_notes, read_ods_notes
 from .findings import Finding
 from .layout import META_KEYS, SHEET_META, column_letters
 
@@ -239,6 +239,7 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
         raw.notes = read_cell_notes(archive, names)
     else:
         _read_ods_properties(raw, archive, names)
+        raw.notes = read_ods_notes(archive, names)
 
 
 def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:

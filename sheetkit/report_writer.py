@@ -384,7 +384,14 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
         yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-               "ok" if a.usable else "flagged", files.get(person, ""), a.sheet, a.cell)
+               response_status(a), files.get(person, ""), a.sheet, a.cell)
+
+
+def response_status(answer) -> str:
+    """'ok', 'flagged' (kept, not counted) or 'unplaced' (typed where no answer belongs, or a comment)."""
+    if answer.field.level == "unplaced":
+        return "unplaced"
+    return "ok" if answer.usable else "flagged"
 
 
 def _responses(ws, f, con: Consolidation) -> None:

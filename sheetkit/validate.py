@@ -22,6 +22,7 @@ from .layout import (
     SHEET_START,
     TEXT_LIMIT,
     AnswerCell,
+    COMMENT_FIELD,
     AnswerKey,
     TextCell,
     WorkbookLayout,
@@ -302,7 +303,7 @@ def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
             on = "an answer" if (row, col) in answers else "a cell"
             checked.findings.append(Finding("cell-comment", f"a comment on {on}: '{_clip(text, 200)}'", **where))
             cell = unplaced_cell(sheet, row, col)
-            checked.answers.append(Answer(f"{cell.key}/comment", cell.field, "", "", "", sheet, cell.cell, text,
+            checked.answers.append(Answer(f"{cell.key}/comment", COMMENT_FIELD, "", "", "", sheet, cell.cell, text,
                                           text, usable=False))
 
 

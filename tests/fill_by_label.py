@@ -13,10 +13,12 @@ ingest it and check that each value landed in the field whose label it was typed
   row whose non-empty cells are locked and include at least two bold text cells, with no
   unlocked cell, whose cell in this column is bold, locked, non-empty text.
 - A list-validated cell gets one of its dropdown entries, a date-validated cell a date,
-  any other cell a distinctive text naming its ref (or row label) and header.
+  any other cell a distinctive text naming its ref, row label and header, numbered so
+  that no two are the same.
 
 ``fill_by_label(source, target)`` returns a ``Filled``: every field found, what was typed
-into each cell, and what was typed keyed by ``(sheet, ref or row label, column header)``.
+into each cell, and what was typed keyed by ``(sheet, ref, row label, column header)``
+(the Ref alone does not name a field when several rows share it, one per question).
 After tests/lo_uno_edit.py has changed the filled file, ``followed(filled, report)`` says
 where each of those values is now.
 """
@@ -51,9 +53,9 @@ class Field:
     is_date: bool = False
 
     @property
-    def key(self) -> tuple[str, str | None, str | None]:
-        """(sheet, ref or row label, column header): how a person would name the field."""
-        return (self.sheet, self.ref or self.row_label, self.column_header)
+    def key(self) -> tuple[str, str | None, str | None, str | None]:
+        """(sheet, ref, row label, column header): how a person would name the field."""
+        return (self.sheet, self.ref, self.row_label, self.column_header)
 
 
 @dataclass
@@ -184,8 +186,14 @@ def plausible(field: Field, rng: random.Random, n: int):
         return rng.choice(field.choices)
     if field.is_date:
         return dt.date(2027, rng.randint(1, 12), rng.randint(1, 28))
-    who = field.ref or (field.row_label or "no label")[:LABEL_CHARS]
-    return f"evidence for {who} / {(field.column_header or 'no header')[:LABEL_CHARS]} [{n}]"
+    label, header = (field.row_label or "no label")[:LABEL_CHARS], (field.column_header or "no header")[:LABEL_CHARS]
+    # a varied first word, as people's answers have, so the texts are in no particular order
+    return f"{rng.choice(OPENERS)} evidence for {field.ref or '-'} / {label} / {header} [{n}]"
+
+
+OPENERS = ("Agreed", "Board", "Clear", "Draft", "Early", "Full", "Good", "Half", "Initial", "Joint", "Known",
+           "Local", "Mixed", "New", "Open", "Partial", "Quarterly", "Recent", "Shared", "Tested", "Useful",
+           "Verified", "Weekly", "Yearly")
 
 
 def fill_by_label(source: str | Path, target: str | Path, seed: int = 0,

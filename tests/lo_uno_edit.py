@@ -23,6 +23,7 @@ the edits before it). Each edit names its "op" and "sheet":
 ``delete_column``      {"column": "C", "count": 1}
 ``hide_column``        {"column": "G"}
 ``move_range``         {"range": "A6:I6", "to": "A38"}      (cut and paste: the cells move)
+``clear``              {"range": "D5:H5"}    (select and press Delete: contents go, formats stay)
 ``type``               {"cell": "J6", "text": "..."} or {"cell": "J6", "value": 3}
 ``set_formula``        {"cell": "C40", "formula": "=NA()"}
 ``add_comment``        {"cell": "D5", "text": "..."}
@@ -57,7 +58,7 @@ The JSON report on stdout::
                   "formula": "=NA()" and "error": Calc's error code (0 if none), for formulas}],
      "tracked": [{"sheet", "cell", "type", "value", "shown"  (as in "cells", before the edits),
                   "now": where it is after the edits ("D7"), or null and
-                  "lost": {"edit": index into "edits", "how": "deleted" | "overwritten"}}],
+                  "lost": {"edit": index into "edits", "how": "deleted" | "overwritten" | "cleared"}}],
      "tracking_errors": [{"sheet", "cell", "now", "expected", "found"}],
      "outputs": {"xlsx": path, "ods": path}}
 
@@ -77,6 +78,7 @@ each one's content is really found at "now" and lists any that is not under
 - delete_row / delete_column: "deleted", the rows or columns removed; "removed", the
   non-empty cells they held [{"cell", "shown"}] (addresses before the deletion).
 - move_range: "moved", [{"from", "to", "shown"}] for the non-empty cells moved.
+- clear: "removed", the non-empty cells it emptied [{"cell", "shown"}].
 - type: "shown", what the cell shows afterwards.
 - set_formula: "shown", "value" (null for an error) and "error" (Calc's code: 32767 is
   #N/A, 0 none).
@@ -116,7 +118,7 @@ import lo_uno_fill as lo  # noqa: E402  (its LibreOffice process handling, share
 
 CONTENT_FLAGS = 1 | 2 | 4 | 16  # com.sun.star.sheet.CellFlags VALUE | DATETIME | STRING | FORMULA
 OPS = ("sort_rows", "sort_single_column", "insert_row", "insert_column", "delete_row", "delete_column",
-       "hide_column", "move_range", "type", "set_formula", "add_comment", "copy_sheet")
+       "hide_column", "move_range", "clear", "type", "set_formula", "add_comment", "copy_sheet")
 
 
 class EditError(lo.FillError):
@@ -438,6 +440,12 @@ class Editor:
                                    "shown": cell["shown"]})
 
     # cells
+    def clear(self, sheet, edit: dict, entry: dict) -> None:
+        c1, r1, c2, r2 = range_position(edit["range"])
+        entry["removed"] = shown_in(sheet, c1, r1, c2, r2)
+        sheet.getCellRangeByPosition(c1, r1, c2, r2).clearContents(CONTENT_FLAGS)  # XSheetOperation
+        self.moved(sheet, lambda c, r: None if c1 <= c <= c2 and r1 <= r <= r2 else (c, r), "cleared")
+
     def type(self, sheet, edit: dict, entry: dict) -> None:
         col, row = lo.cell_position(edit["cell"])
         self.moved(sheet, overwritten(col, row))
@@ -583,6 +591,11 @@ def _move_range(t: Table, rng: random.Random, _text: str) -> dict:
     return {"range": f"A{row}:{col_letter(max(t.width, 1) - 1)}{row}", "to": f"A{t.height + 3}"}
 
 
+def _clear(t: Table, rng: random.Random, _text: str) -> dict:
+    row = rng.choice(t.rows) + 1
+    return {"range": f"{col_letter(t.columns[0])}{row}:{col_letter(t.columns[-1])}{row}"}
+
+
 def _type(t: Table, rng: random.Random, text: str) -> dict:
     beside = address(t.width + rng.randint(0, 2), rng.choice(t.rows))
     below = address(rng.choice(range(max(t.width, 1))), t.height + rng.randint(1, 3))
@@ -609,6 +622,7 @@ CHOOSERS = {  # op: (can it be done on this table?, choose its details)
         "column": col_letter(rng.choice(t.text_columns()))}),
     "hide_column": (lambda t: True, lambda t, rng, _text: {"column": col_letter(rng.choice(t.columns))}),
     "move_range": (lambda t: True, _move_range),
+    "clear": (lambda t: True, _clear),
     "type": (lambda t: True, _type),
     "set_formula": (lambda t: True, lambda t, rng, _text: {"cell": _cell(t, rng), "formula": "=NA()"}),
     "add_comment": (lambda t: True, lambda t, rng, text: {"cell": _cell(t, rng), "text": text}),

@@ -122,11 +122,17 @@ def _same_value(typed, got) -> bool:
     return typed == got
 
 
-def _responses(path: Path) -> dict[tuple[str, str], dict]:
+def _responses(path: Path, field: str | None = None) -> dict[tuple[str, str], dict]:
+    """Responses by (sheet, cell); comments (field 'comment') only when asked for by that field."""
     ws = openpyxl.load_workbook(path, read_only=True)["Responses"]
     rows = list(ws.iter_rows(values_only=True))
     header = list(rows[0])
-    return {(r[header.index("sheet")], r[header.index("cell")]): dict(zip(header, r)) for r in rows[1:] if r[0]}
+    found = {}
+    for r in rows[1:]:
+        row = dict(zip(header, r))
+        if r[0] and (row["field"] == "comment") == (field == "comment"):
+            found[(row["sheet"], row["cell"])] = row
+    return found
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)

@@ -1,0 +1,178 @@
+"""Returns changed in LibreOffice the way respondents change them, then ingested: every value
+typed is compiled under the field whose label it was typed beside, or reported; none is ever
+compiled under another key, and none is lost without a finding.
+
+A built workbook is filled by reading its labels (tests/fill_by_label.py), then changed in a
+real LibreOffice through UNO (tests/lo_uno_edit.py: unprotect with the password, sort rows,
+insert and delete rows and columns, sort one column on its own, type beside and below the
+tables, copy a sheet, add a comment and an error value), saved as .xlsx and .ods, and ingested.
+The tool's report says where every typed value is after the edits; each one is then looked up
+in Responses at that cell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import IN_CI, build
+from fill_by_label import fill_by_label
+from sheetkit.framework import RESPONSE_LEVELS
+from sheetkit.ingest import IngestOptions, ingest_returns
+from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.library import get_framework
+from test_respondent_workbook import _expected_label, _owner_matches, _responses
+
+HERE = Path(__file__).resolve().parent
+EDIT = HERE / "lo_uno_edit.py"
+UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
+RUN_SECONDS = 240
+ACTION_IDS = {f.id for f in ACTION_FIELDS}
+
+pytestmark = pytest.mark.libreoffice
+
+# What respondents do, in the order they do it; the tool picks where, from what the sheets show.
+SECTION_EDITS = ["sort_rows", "insert_row", "insert_column", "delete_column", "delete_row", "type", "add_comment",
+                 "set_formula", "hide_column", "move_range"]
+PLAN_EDITS = ["delete_row", "sort_single_column", "type", "insert_row"]
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    reason = None
+    if found is None:
+        reason = "LibreOffice (soffice) is not installed"
+    elif not Path(UNO_PYTHON).exists():
+        reason = f"{UNO_PYTHON}, a Python with LibreOffice's UNO bridge, is missing (install python3-uno)"
+    if reason and IN_CI:
+        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
+    if reason:
+        pytest.skip(reason)
+    return found
+
+
+def _edit(soffice: str, source: Path, edits: list, out_base: Path, seed: int) -> dict:
+    plan = out_base.parent / f"{out_base.name}.edits.json"
+    plan.write_text(json.dumps({"seed": seed, "edits": edits}, indent=1), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", "secret", "--timeout",
+                          str(RUN_SECONDS), str(source), str(plan), str(out_base)],
+                         capture_output=True, text=True, timeout=RUN_SECONDS + 60, env=env)
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"lo_uno_edit.py printed no report (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    assert not report.get("error"), report.get("error")
+    assert report["tracking_errors"] == [], report["tracking_errors"]
+    return report
+
+
+def _label_of(framework_id: str) -> dict:
+    fw = get_framework(framework_id)
+    labels = {(level, f.id): f.label for level in RESPONSE_LEVELS for f in fw.fields(level)}
+    labels.update({("signoff", f.id): f.label for f in SIGNOFF_FIELDS})
+    labels.update({("action", f.id): f.label for f in ACTION_FIELDS})
+    return labels
+
+
+@pytest.fixture(scope="module", params=[("lga-cbo", 11), ("wales-commissioning", 23)], ids=lambda p: p[0])
+def edited(request, tmp_path_factory):
+    soffice = _soffice()
+    framework_id, seed = request.param
+    work = tmp_path_factory.mktemp(framework_id)
+    source = build(framework_id, work / "built", names=("Housing",))[0]
+    filled_path = work / "filled.xlsx"
+    filled = fill_by_label(source, filled_path, seed=seed)
+    edits = [{"op": op, "choose": True} for op in SECTION_EDITS]
+    edits += [{"op": op, "sheet": "Action plan", "choose": True} for op in PLAN_EDITS]
+    edits += [{"op": "copy_sheet", "choose": True}]
+    report = _edit(soffice, filled_path, edits, work / "edited", seed)
+    results = {}
+    for fmt in ("xlsx", "ods"):
+        folder = work / fmt
+        folder.mkdir()
+        shutil.copy(report["outputs"][fmt], folder / f"housing.{fmt}")
+        out = work / f"consolidated-{fmt}.xlsx"
+        ingest = ingest_returns([str(folder)], IngestOptions(out=out))
+        results[fmt] = (ingest, _responses(out), _responses(out, "comment"))
+    return framework_id, filled, report, results
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_no_value_is_compiled_under_another_key_or_lost_without_a_finding(edited, fmt):
+    framework_id, filled, report, results = edited
+    ingest, rows, _ = results[fmt]
+    assert [r.status for r in ingest.returns] == ["accepted"]
+    label_of = _label_of(framework_id)
+    tracked = {(t["sheet"], t["cell"]): t for t in report["tracked"] if "typed_by" not in t}
+    flagged_cells = {(f.sheet, f.cell) for f in ingest.findings}
+    flagged_sheets = {f.sheet for f in ingest.findings if f.code in ("column-sorted-alone", "column-missing",
+                                                                      "row-missing", "row-duplicated")}
+    shown = {(c["sheet"], c["cell"]): _number(c["value"]) for c in report["cells"]}
+    placed = unplaced = lost = 0
+    for f in filled.fields:
+        if (f.sheet, f.cell) not in filled.cells:
+            continue
+        where = tracked[(f.sheet, f.cell)]
+        if where["now"] is None:  # deleted or overwritten by an edit: the report says which
+            assert where["lost"], where
+            lost += 1
+            continue
+        row = rows.get((f.sheet, where["now"]))
+        assert row is not None or f.sheet in flagged_sheets, (f, where)
+        if row is None:
+            continue
+        if row["status"] == "unplaced":
+            assert (f.sheet, where["now"]) in flagged_cells or f.sheet in flagged_sheets, (f, where, row)
+            unplaced += 1
+            continue
+        if f.sheet == "Action plan":  # an action's values must stay on their own numbered row
+            number = shown.get(("Action plan", "A" + "".join(ch for ch in where["now"] if ch.isdigit())))
+            assert str(number) == f.ref, ("an action's value moved to another action", f, where, row)
+        expected = _expected_label(f, label_of)
+        if expected is not None:
+            got = {lab for (lvl, fid), lab in label_of.items() if fid == row["field"] and _owner_matches(lvl, row, f)}
+            assert expected in got, ("compiled under another key", f.sheet, f.cell, f.ref, where["now"], str(row))
+        placed += 1
+    assert placed > 0.8 * len(filled.cells), (placed, unplaced, lost)
+
+
+def _number(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_everything_the_edits_typed_is_kept_and_reported(edited, fmt):
+    framework_id, filled, report, results = edited
+    ingest, rows, comments = results[fmt]
+    typed = [t for t in report["tracked"] if "typed_by" in t and t["now"] is not None]
+    assert typed, "the edits typed something"
+    by_value = {}
+    for (sheet, cell), row in list(rows.items()) + list(comments.items()):
+        by_value.setdefault(str(row["value"]), []).append((sheet, cell, row))
+    for t in typed:
+        text = str(t["value"])
+        if text == "Our notes":  # the header an inserted column was given
+            continue
+        if t["type"] == "FORMULA":  # =NA(): reported where it now is, its error kept
+            assert any(f.code == "error-value" and (f.sheet, f.cell) == (t["sheet"], t["now"])
+                       for f in ingest.findings), t
+            continue
+        hits = by_value.get(text, [])
+        assert hits, ("typed text missing from Responses", t)
+        for sheet, _, row in hits:  # typed where no answer belongs, or into the action plan's table (a new action)
+            assert row["status"] == "unplaced" or sheet == "Action plan" and row["field"] in ACTION_IDS, (t, hits)
+    codes = {f.code for f in ingest.findings}
+    assert "content-outside-layout" in codes and "extra-sheet" in codes and "cell-comment" in codes or fmt == "ods"
+    assert "error-value" in codes or any(str(r["value"]) == "#N/A" for r in rows.values())
+
+
+def test_libreoffice_files_after_deleting_rows_are_not_called_hostile(edited):
+    _, _, _, results = edited
+    for fmt, (ingest, _, _) in results.items():
+        assert not [f for f in ingest.findings if f.code in ("file-too-large", "file-unsafe", "file-unreadable")], fmt
