@@ -91,7 +91,8 @@ def profile(folder: str, out_dir: Path, sample: int) -> None:
     from pyinstrument import Profiler
 
     from sheetkit.ingest import IngestOptions, ingest_returns
-    from sheetkit.reader import find_returns, read_return
+    from sheetkit.reader import read_return
+    from sheetkit.returns_folder import collect_returns
 
     out_dir.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(interval=0.001)
@@ -101,7 +102,8 @@ def profile(folder: str, out_dir: Path, sample: int) -> None:
     (out_dir / "ingest-main.txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
     (out_dir / "ingest-main.html").write_text(profiler.output_html())
 
-    files = find_returns([folder])[:sample]
+    with collect_returns([folder]) as found:
+        files = [f.path for f in found.files][:sample]
     profiler = Profiler(interval=0.0005)
     profiler.start()
     started = time.perf_counter()

@@ -23,7 +23,6 @@ from .framework import Framework
 from .ingest import IngestOptions, IngestReport, validate_returns
 from .layout import plan_workbook
 from .library import get_framework
-from .reader import find_returns
 from .respondents import normalise_name
 from .tables import read_table, unprotect, write_csv
 from .validate import ACCEPTED, REJECTED, CheckedReturn
@@ -105,11 +104,18 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
 
 def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
     """The validation report, or None when no return has arrived yet (everyone is reminded)."""
-    if not find_returns(list(paths)):
+    if not any(_files_in(Path(p)) for p in paths):
         return None
     return validate_returns(list(paths), IngestOptions(manifest=str(options.manifest), framework_id=options.framework_id,
                                                        frameworks_dirs=options.frameworks_dirs,
                                                        progress=options.progress))
+
+
+def _files_in(path: Path) -> bool:
+    """Whether `path` is a file or a folder with any file in it (hidden ones and lock files aside)."""
+    if path.is_file():
+        return True
+    return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.rglob("*"))
 
 
 def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:

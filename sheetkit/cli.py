@@ -158,19 +158,24 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
 
 # -- validate and ingest ------------------------------------------------------------------
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+_prefer = click.option("--prefer", multiple=True, metavar="FILE",
+                       help="Use this return over the same respondent's other files (repeatable; name it as the "
+                            "report does).")
 
 
 @cli.command("validate")
 @_paths
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
+@_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None, as_json: bool) -> None:
+def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None,
+                 prefer: tuple[str, ...], as_json: bool) -> None:
     """Check returned workbooks in PATHS (files or folders) and report every problem; changes nothing."""
     from .ingest import IngestOptions, validate_returns
 
-    options = IngestOptions(manifest=manifest, framework_id=framework_id,
+    options = IngestOptions(manifest=manifest, framework_id=framework_id, prefer=prefer,
                             frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
     _finish(validate_returns(paths, options), as_json)
 
@@ -187,18 +192,19 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
+@_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, divergence: float, feedback_dir: str | None, feedback_evidence: bool,
-               as_json: bool) -> None:
+               prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             divergence=divergence, feedback=Path(feedback_dir) if feedback_dir else None,
-                            feedback_evidence=feedback_evidence, progress=not as_json)
+                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
 
 

@@ -78,6 +78,8 @@ WORDING: dict[str, str | None] = {
     "text-changed": "the printed wording here was changed; we kept your answers, but please leave the printed text "
                     "as it was",
     "sign-off-missing": "nobody has signed the return off; please add who completed and approved it",
+    "old-format": "the workbook was saved in the old .xls format; we could read it, but long answers may have "
+                  "been cut short, so please save it as an Excel workbook (.xlsx) next time",
     # for the lead only: nothing for the respondent to do
     "macros-ignored": None,
     "return-late": None,
@@ -88,6 +90,13 @@ WORDING: dict[str, str | None] = {
     "list-not-utf8": None,
     "column-missing-text": None,
     "cell-comment": None,
+    "return-conflict": None,  # which of their files to use is the lead's call (--prefer)
+    "return-forwarded": None,  # who filled it in is for the lead to ask, not a cell to correct
+    "container-unreadable": None,
+    "container-empty": None,
+    "outlook-message": None,
+    "output-skipped": None,
+    "file-skipped": None,
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 

@@ -42,6 +42,7 @@ CATALOGUE: dict[str, Code] = {
     "file-unsafe": Code(ERROR, "The file contains XML constructs that spreadsheets never write (a DTD or entity declarations).", "Do not open the file; ask the respondent to resend the workbook."),
     "password-protected": Code(ERROR, "The workbook is encrypted with a password to open.", "Ask the respondent to remove the password (File > Info > Protect Workbook) and resend."),
     "macros-ignored": Code(WARNING, "The workbook contains macros; sheetkit read only the values and ran nothing.", "No action needed unless you did not expect macros; answers were read."),
+    "old-format": Code(WARNING, "The return was saved as .xls (Excel 97-2003); sheetkit read its values and metadata.", "No action needed; check long answers (that format can cut text at 255 characters) and ask for .xlsx next time."),
     "reader-failed": Code(ERROR, "Reading the file crashed, ran out of memory or took too long, so it was stopped.", "Ask the respondent to resend the workbook, saved as .xlsx."),
     "not-sheetkit": Code(ERROR, "The workbook was not built by sheetkit (its metadata sheet is missing or unreadable).", "Send the respondent the workbook built for them and ask them to fill that in."),
     # identity
@@ -81,9 +82,17 @@ CATALOGUE: dict[str, Code] = {
     "text-changed": Code(WARNING, "Framework wording other than a statement (a prompt, level, label or illustration) was edited.", "Answers stay; the expected and found text are in the message."),
     "sign-off-missing": Code(WARNING, "Nobody signed the return off on its Start sheet.", "Ask who completed and approved the return if it matters."),
     # returns
-    "superseded": Code(WARNING, "A newer return from the same respondent replaces this one.", "No action needed; check the newer one is the one they meant."),
+    "superseded": Code(WARNING, "Another return from the same respondent replaces this one (a later save, a re-issued workbook, the same answers, or the lead's --prefer).", "No action needed; check the one used is the one they meant."),
+    "return-conflict": Code(ERROR, "A respondent sent more than one return and the files' evidence (who saved them, when, from which build) does not say which to use; sheetkit used one for now.", "Check both files named in the message and run again with --prefer FILE naming the one to use."),
+    "return-forwarded": Code(ERROR, "The workbook was last saved by someone who saved another respondent's return or is their contact: it may have been forwarded and filled in for them (a warning when nothing tells the two apart).", "Ask who filled it in; if its respondent did send it, run again with --prefer FILE."),
     "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
-    "no-return": Code(WARNING, "A respondent in the manifest has not sent a return.", "Chase the respondent."),
+    "no-return": Code(WARNING, "A respondent in the manifest has no usable return: nothing was received, or what was received was rejected (the message says why).", "Chase the respondent, telling them what was wrong with what they sent."),
+    # the returns folder
+    "container-unreadable": Code(ERROR, "A zip file or saved email in the folder could not be opened safely, so the workbooks inside it were not read.", "Open it yourself with care, save the workbooks into the folder, and run again."),
+    "container-empty": Code(WARNING, "A zip file or saved email in the folder holds no workbook.", "No action needed if it was not meant to hold a return."),
+    "outlook-message": Code(ERROR, "An Outlook message (.msg) could not be read, or an attachment in it is itself a message, so a workbook in it may have been missed.", "Open the message in Outlook, save the attached workbook into the folder, and run again."),
+    "output-skipped": Code(WARNING, "A file sheetkit wrote itself (a consolidated workbook, responses CSV or manifest) is in the folder and was skipped.", "No action needed; keep outputs outside the returns folder to silence this."),
+    "file-skipped": Code(WARNING, "A file in the folder is neither a workbook nor a container of workbooks (a PDF, a Word document, an image...).", "No action needed unless a return was sent in that form; then ask for the workbook."),
 }
 
 

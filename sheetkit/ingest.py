@@ -9,34 +9,35 @@ write the consolidated workbook. Every problem becomes a finding in the report.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 
 from .errors import UsageError
+from .exercise import Asked, Roster, base_name, settle
 from .findings import Finding, count
 from .framework import Framework
-from .layout import SHEET_META, meta_cell, plan_workbook
+from .layout import plan_workbook
 from .library import get_framework, list_frameworks
 from .manifest import Manifest, read_manifest
 from .progress import progress
-from .reader import RawReturn, file_sha256, find_returns, peek_framework_id, read_return
+from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .respondents import normalise_name
+from .returns_folder import ReturnFile, collect_returns, printable
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
 from .validate import (
     ACCEPTED,
-    DUPLICATE,
     REJECTED,
-    SUPERSEDED,
     CheckedReturn,
     check_framework,
     identify,
     read_answers,
 )
-
 
 
 @dataclass
@@ -51,6 +52,7 @@ class IngestOptions:
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
+    prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
 
 
@@ -67,6 +69,8 @@ class IngestReport:
     csv: Path | None = None
     expected: int | None = None
     feedback: Path | None = None
+    chase_why: dict[str, str] = field(default_factory=dict)
+    preferred: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -88,6 +92,8 @@ class IngestReport:
             "expected": self.expected,
             "returns": [_return_dict(r) for r in self.returns],
             "chase": self.chase,
+            "chase_why": self.chase_why,
+            "preferred": self.preferred,
             "findings": [f.to_dict() for f in self.findings],
             "out": str(self.out) if self.out else None,
             "csv": str(self.csv) if self.csv else None,
@@ -99,7 +105,7 @@ class IngestReport:
         lines.append("")
         for ret in self.returns:
             who = ret.respondent or "(unknown respondent)"
-            lines.append(f"{ret.status:<10} {Path(ret.file).name}  {who}  "
+            lines.append(f"{ret.status:<10} {ret.file}  {who}  "
                          f"{ret.errors} error(s), {ret.warnings} warning(s)" + (f"  [{ret.reason}]" if ret.reason else ""))
         statuses = Counter(r.status for r in self.returns)
         errors, warnings = count(self.findings)
@@ -109,8 +115,11 @@ class IngestReport:
                      f"{errors} error(s), {warnings} warning(s)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
+        if self.preferred:
+            lines.append(f"Chosen with --prefer: {', '.join(self.preferred)}")
         if self.chase:
-            lines.append(f"Still to chase ({len(self.chase)}): {', '.join(self.chase)}")
+            lines.append(f"Still to chase ({len(self.chase)}): " + ", ".join(
+                f"{name} ({self.chase_why[name]})" if name in self.chase_why else name for name in self.chase))
         if self.out:
             lines.append(f"Consolidated workbook: {self.out}")
         if self.csv:
@@ -126,6 +135,7 @@ def _return_dict(ret: CheckedReturn) -> dict:
         "status": ret.status, "reason": ret.reason, "round": ret.round, "framework_id": ret.framework_id,
         "framework_version": ret.version, "sha256": ret.sha256,
         "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
+        "saved_by": ret.saved_by, "created_by": ret.created_by, "build_id": ret.build_id, "kind": ret.kind,
         "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
         "answers": len(ret.answers), "errors": ret.errors, "warnings": ret.warnings,
         "findings": [f.to_dict() for f in ret.findings],
@@ -166,7 +176,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         options.out.parent.mkdir(parents=True, exist_ok=True)
         temp = options.out.with_name(f".{options.out.name}.partial")
         write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round,
-                           report.expected, compiled_at=options.now or dt.datetime.now())
+                           report.expected, compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why)
         os.replace(temp, options.out)
         report.out = options.out
         if options.csv:
@@ -191,16 +201,32 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
-    skip = {options.out.resolve()} if options.out else set()
-    files = [f for f in find_returns(list(paths)) if f.resolve() not in skip]
-    if not files:
-        raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods) found in {', '.join(paths)}; check the paths")
-    manifest = read_manifest(options.manifest) if options.manifest else None
-    framework = _choose_framework([peek_framework_id(str(f)) for f in files], manifest, options)
+    skip = {p.resolve() for p in (options.out, options.csv) if p}
+    with collect_returns(list(paths), skip) as found:
+        if not found.files and not found.findings:
+            raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
+                             f"{', '.join(paths)}; check the paths")
+        prefer = _resolve_prefer(options.prefer, found.files)
+        manifest = read_manifest(options.manifest) if options.manifest else None
+        returns, framework = _read_returns(found.files, manifest, options, keep)
+    outcome = settle(returns, roster(manifest) if manifest else None, prefer)
+    findings = found.findings + [f for r in returns for f in r.findings]
+    if manifest:
+        findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
+    findings += outcome.findings
+    return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
+                        expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
+                        preferred=outcome.preferred)
+
+
+def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: IngestOptions, keep):
+    """Read and check every file; each return is named as the folder shows it."""
+    framework = _choose_framework([peek_framework_id(f.path) for f in files], manifest, options)
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
 
     def take(index: int, checked: CheckedReturn) -> None:
+        _name_as_shown(checked, files[index])
         if keep is not None and checked.status == ACCEPTED:
             keep(index, checked, plan_workbook(framework))
             checked.answers = []
@@ -218,28 +244,60 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                                       manifest, options)
         for index, raw in pending:
             take(index, check_return(raw, framework, options.frameworks_dirs))
-    done = [r for r in returns if r is not None]
-    round_name = _settle_round(done, manifest)
-    _settle_duplicates(done)
-    chase = _check_manifest(done, manifest)
-    findings = [f for r in done for f in r.findings]
-    if manifest:
-        findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
-        findings += [Finding("no-return", f"'{name}' was sent a workbook but no return from them was found",
-                             file=manifest.path) for name in chase]
-    return IngestReport(framework, round_name, done, findings, chase,
-                        expected=len(manifest.respondents) if manifest else None)
+    return [r for r in returns if r is not None], framework
+
+
+def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
+    """Name the return, and its findings, as the folder shows it rather than where it was read."""
+    checked.findings = [replace(f, file=source.name) if f.file == checked.file else f for f in checked.findings]
+    checked.file = source.name
+    checked.file_time = source.modified
+
+
+def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[str]:
+    """The returns --prefer names, as the report names them; a name matching no file or several is refused."""
+    def same(name: str) -> str:
+        return name.replace("\\", "/")
+
+    chosen = []
+    for value in wanted:
+        shown = printable(value)
+        matches = [f.name for f in files if same(f.name) == same(shown) or same(f.name).endswith("/" + same(shown))]
+        if not matches:
+            real = Path(value).resolve()
+            matches = [f.name for f in files if Path(f.path).resolve() == real]
+        if not matches:
+            matches = [f.name for f in files if base_name(f.name) == base_name(shown)]
+        if len(matches) != 1:
+            listed = ", ".join(matches) if matches else ", ".join(f.name for f in files[:8])
+            raise UsageError(f"--prefer {shown} {'matches several returns' if matches else 'names none of the returns'}"
+                             f" ({listed}); give the file's name as the report shows it")
+        chosen.append(matches[0])
+    return chosen
 
 
 def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
                  known_ids: frozenset[str] | None = None) -> CheckedReturn:
     """Identify one return and, if it belongs to this exercise, read and check its answers."""
     checked = identify(raw)
+    if checked.status == ACCEPTED and raw.kind == "xls":
+        checked.findings.append(Finding("old-format", "the workbook was saved as .xls (Excel 97-2003); its values "
+                                        "and metadata were read, but that format can cut answers longer than 255 "
+                                        "characters", file=raw.path))
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_workbook(framework))
+        checked.content = _answers_digest(checked)
     return checked
+
+
+def _answers_digest(checked: CheckedReturn) -> str:
+    """A digest of what the return says, so two files with the same answers are known to agree."""
+    digest = hashlib.sha256()
+    for answer in sorted(checked.answers, key=lambda a: a.key):
+        digest.update(f"{answer.key}\x1f{answer.text}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
@@ -262,13 +320,46 @@ def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) ->
     return checked
 
 
-def _read_all(files: list[Path], options: IngestOptions, framework: Framework | None, compact: bool):
+def roster(manifest: Manifest) -> Roster:
+    """Who was asked, as the rules across returns need it, from the build manifest."""
+    return Roster(manifest.path, manifest.round, _asked([asdict(e) for e in manifest.entries]))
+
+
+def _asked(rows: list[dict]) -> dict[str, Asked]:
+    """Each respondent's files, current and replaced build ids and contacts, from the manifest rows.
+
+    A respondent listed twice (re-issued) counts once; the row built last holds the current
+    build, and any column naming earlier build ids (such as previous_build_id) is read too."""
+    asked: dict[str, Asked] = {}
+    for row in sorted(rows, key=lambda r: r.get("built_at") or ""):
+        name = (row.get("respondent") or "").lstrip("'").strip()
+        if not name:
+            continue
+        key = normalise_name(name)
+        before = asked.get(key, Asked(name))
+        current = (row.get("build_id") or "").strip()
+        older = [i for column, value in row.items() if column and column != "build_id" and "build_id" in column
+                 for i in re.split(r"[\s,;]+", value or "") if i]
+        if before.build_id and before.build_id != current:
+            older.append(before.build_id)
+        contacts = [(row.get(c) or "").lstrip("'").strip() for c in ("contact", "email")]
+        asked[key] = Asked(before.name, _merged(before.files, [row.get("file") or ""]),
+                           current or before.build_id, _merged(before.replaced, older),
+                           _merged(before.contacts, contacts))
+    return asked
+
+
+def _merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*old, *(v for v in new if v)]))
+
+
+def _read_all(files: list[ReturnFile], options: IngestOptions, framework: Framework | None, compact: bool):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
     known = _known_ids(tuple(options.frameworks_dirs))
-    tasks = [(str(p), framework, known, compact) for p in files]
+    tasks = [(f.path, framework, known, compact) for f in files]
     results = run_isolated(_read_and_check, tasks, options.limits)
     for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
-        yield index, _failed(str(files[index]), outcome) if isinstance(outcome, Failure) else outcome
+        yield index, _failed(files[index].path, outcome) if isinstance(outcome, Failure) else outcome
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:
@@ -300,80 +391,6 @@ def _choose_framework(found_ids: list[str], manifest: Manifest | None, options: 
                              f"say which this exercise uses with --framework ID")
         wanted = ranked[0][0]
     return get_framework(wanted, options.frameworks_dirs)
-
-
-def _settle_round(returns: list[CheckedReturn], manifest: Manifest | None) -> str:
-    candidates = [r for r in returns if r.status == ACCEPTED]
-    expected = manifest.round if manifest and manifest.round else ""
-    if not expected:
-        rounds = Counter(r.round for r in candidates)
-        expected = rounds.most_common(1)[0][0] if rounds else ""
-    for ret in candidates:
-        if ret.round != expected:
-            ret.findings.append(Finding("round-mismatch", f"the workbook is for round '{ret.round}', but this "
-                                        f"exercise is round '{expected}'", file=ret.file, sheet=SHEET_META, cell=meta_cell("round")))
-            ret.reject(f"round {ret.round}, expected {expected}")
-    return expected
-
-
-def _settle_duplicates(returns: list[CheckedReturn]) -> None:
-    """Identical files count once; of several returns from one respondent, the newest is kept."""
-    seen: dict[str, CheckedReturn] = {}
-    for ret in returns:
-        if ret.sha256 in seen and ret.sha256:
-            first = seen[ret.sha256]
-            ret.status = DUPLICATE
-            ret.reason = f"identical to {Path(first.file).name}"
-            ret.findings.append(Finding("duplicate-file", f"this file is byte-for-byte identical to {first.file}; "
-                                        f"only one copy is used", file=ret.file))
-        else:
-            seen[ret.sha256] = ret
-    by_person: dict[str, list[CheckedReturn]] = {}
-    for ret in returns:
-        if ret.status == ACCEPTED:
-            by_person.setdefault(ret.respondent_key, []).append(ret)
-    for group in by_person.values():
-        if len(group) < 2:
-            continue
-        group.sort(key=_saved_order, reverse=True)
-        newest = group[0]
-        for older in group[1:]:
-            older.status = SUPERSEDED
-            older.reason = f"replaced by {Path(newest.file).name}"
-            older.findings.append(Finding("superseded", f"{older.respondent} sent more than one return; "
-                                          f"{Path(newest.file).name} was saved later ({_when(newest)}) than this one "
-                                          f"({_when(older)}), so it is used instead", file=older.file))
-
-
-def _saved_order(ret: CheckedReturn):
-    stamp = ret.saved_at or _mtime(ret.file)
-    return stamp, ret.file
-
-
-def _mtime(path: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromtimestamp(os.path.getmtime(path), tz=dt.timezone.utc)
-    except OSError:
-        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-
-
-def _when(ret: CheckedReturn) -> str:
-    if ret.saved_at:
-        return f"saved {ret.saved_at.strftime('%Y-%m-%d %H:%M')} according to the workbook"
-    return f"file dated {_mtime(ret.file).strftime('%Y-%m-%d %H:%M')}"
-
-
-def _check_manifest(returns: list[CheckedReturn], manifest: Manifest | None) -> list[str]:
-    """Warn about respondents nobody asked; list those asked who have not replied."""
-    if manifest is None:
-        return []
-    asked = {normalise_name(name): name for name in manifest.respondents}
-    for ret in returns:
-        if ret.status == ACCEPTED and ret.respondent_key not in asked:
-            ret.findings.append(Finding("respondent-unknown", f"respondent '{ret.respondent}' is not in the manifest "
-                                        f"{manifest.path}", file=ret.file, sheet=SHEET_META, cell=meta_cell("respondent")))
-    replied = {r.respondent_key for r in returns if r.status in (ACCEPTED, SUPERSEDED)}
-    return [name for key, name in asked.items() if key not in replied]
 
 
 def _refuse_input_as_output(paths: list[str], out: Path) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cell_notes import read_cell_notes, read_ods_notes
+from .file_formats import ole_properties, open_workbook
 from .findings import Finding
 from .layout import META_KEYS, SHEET_META, column_letters
 
@@ -54,6 +55,7 @@ class RawReturn:
     kind: str = ""
     saved_at: dt.datetime | None = None
     saved_by: str = ""
+    created_by: str = ""
     has_macros: bool = False
     meta: dict[str, str] = field(default_factory=dict)
     # sheet name -> {(row, col): value}: every non-empty cell, in sheet order
@@ -77,30 +79,6 @@ def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, read in blocks."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def find_returns(paths: list[str]) -> list[Path]:
-    """Workbook-like files in the given files and folders (folders searched recursively)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and _looks_like_return(p))
-        else:
-            found.append(path)
-    unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)  # the same file named twice is read once, named as given
-    return list(unique.values())
-
-
-def _looks_like_return(path: Path) -> bool:
-    name = path.name
-    if name.startswith(("~$", ".~lock", ".")):  # Excel and LibreOffice lock files, hidden files
-        return False
-    if name == "manifest.csv":  # sheetkit's own build manifest, often kept beside the returns
-        return False
-    return path.suffix.lower() in WORKBOOK_SUFFIXES + (".csv",)
 
 
 def read_return(path: str) -> RawReturn:
@@ -180,8 +158,10 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
     if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
         return _fail(raw, "password-protected", "the workbook is encrypted with a password to open")
     if "Workbook" in streams or "Book" in streams:
-        return _fail(raw, "not-a-workbook", "the file is an old-style .xls workbook (Excel 97-2003), "
-                                            "not the .xlsx workbook sheetkit built")
+        raw.kind = "xls"
+        with olefile.OleFileIO(str(path)) as ole:
+            raw.saved_at, raw.saved_by, raw.created_by = ole_properties(ole)
+        return raw
     return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
 
 
@@ -309,6 +289,9 @@ def _col_number(letters: str) -> int:
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 _MODIFIED_BY = re.compile(rb"<cp:lastModifiedBy>([^<]*)</cp:lastModifiedBy>")
 _ODS_DATE = re.compile(rb"<dc:date>([^<]+)</dc:date>")
+_CREATOR = re.compile(rb"<dc:creator>([^<]*)</dc:creator>")
+_ODS_SAVED_BY = _CREATOR
+_ODS_CREATOR = re.compile(rb"<meta:initial-creator>([^<]*)</meta:initial-creator>")
 _CUSTOM = re.compile(rb'<property[^>]*name="sheetkit_([a-z_]+)"[^>]*>\s*<vt:[a-z0-9]+>([^<]*)</vt:[a-z0-9]+>')
 _ODS_CUSTOM = re.compile(rb'<meta:user-defined meta:name="sheetkit_([a-z_]+)"[^>]*>([^<]*)</meta:user-defined>')
 
@@ -317,8 +300,8 @@ def _read_ooxml_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[
     if "docProps/core.xml" in names:
         core = archive.read("docProps/core.xml")
         raw.saved_at = _timestamp(_MODIFIED, core)
-        by = _MODIFIED_BY.search(core)
-        raw.saved_by = _unescape(by.group(1)) if by else ""
+        raw.saved_by = _first(_MODIFIED_BY, core)
+        raw.created_by = _first(_CREATOR, core)
     if "docProps/custom.xml" in names:
         custom = archive.read("docProps/custom.xml")
         raw.meta.update({k.decode(): _unescape(v) for k, v in _CUSTOM.findall(custom)})
@@ -328,7 +311,14 @@ def _read_ods_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[st
     if "meta.xml" in names:
         meta = archive.read("meta.xml")
         raw.saved_at = _timestamp(_ODS_DATE, meta)
+        raw.saved_by = _first(_ODS_SAVED_BY, meta)  # in ODF, dc:creator is whoever saved last
+        raw.created_by = _first(_ODS_CREATOR, meta)
         raw.meta.update({k.decode(): _unescape(v) for k, v in _ODS_CUSTOM.findall(meta)})
+
+
+def _first(pattern: re.Pattern, blob: bytes) -> str:
+    match = pattern.search(blob)
+    return _unescape(match.group(1)).strip() if match else ""
 
 
 def _timestamp(pattern: re.Pattern, blob: bytes) -> dt.datetime | None:
@@ -351,10 +341,8 @@ def _unescape(value: bytes) -> str:
 
 def _parse(raw: RawReturn) -> None:
     """Read the values with python-calamine (cached results only: no formula ever runs)."""
-    from python_calamine import CalamineWorkbook
-
     try:
-        workbook = CalamineWorkbook.from_path(raw.path)
+        workbook = open_workbook(raw.path, raw.kind)
         sheets, cells = {}, 0
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)

@@ -28,8 +28,9 @@ MAX_CHART_RESPONDENTS = 12
 
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
-                       chase: list[str], round_name: str, expected: int | None, compiled_at: dt.datetime) -> None:
-    """Write the consolidated workbook to `path`."""
+                       chase: list[str], round_name: str, expected: int | None, compiled_at: dt.datetime,
+                       chase_why: dict[str, str] | None = None) -> None:
+    """Write the consolidated workbook to `path`; `chase_why` says why each person is still chased."""
     options = dict(WORKBOOK_OPTIONS, constant_memory=True)
     with strict_xlsxwriter():
         wb = xlsxwriter.Workbook(path, options)
@@ -41,7 +42,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             _actions(sheets["Action plan"], f, con)
             _evidence(sheets["Evidence"], f, con)
             _record(sheets["Record"], f, con)
-            _returns(sheets["Returns"], f, returns, chase)
+            _returns(sheets["Returns"], f, returns, chase, chase_why or {})
             _issues(sheets["Issues"], f, findings)
             _responses(sheets["Responses"], f, con)
             for ws in sheets.values():
@@ -338,7 +339,7 @@ def _shown(answer):
 
 
 # -- Returns, issues, responses ----------------------------------------------------------
-def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
+def _returns(ws, f, returns: list[CheckedReturn], chase: list[str], chase_why: dict[str, str]) -> None:
     ws.write_string(0, 0, "Returns register", f["title"])
     headers = ["File", "Respondent", "Organisation", "Status", "Why", "Complete", "Errors", "Warnings",
                "Saved", "SHA-256"]
@@ -361,6 +362,8 @@ def _returns(ws, f, returns: list[CheckedReturn], chase: list[str]) -> None:
     for person in chase:
         row += 1
         ws.write_string(row, 0, person, f["text"])
+        if person in chase_why:
+            ws.write_string(row, 1, chase_why[person], f["text"])
 
 
 def _issues(ws, f, findings: list[Finding]) -> None:

@@ -79,6 +79,11 @@ class CheckedReturn:
     fingerprint: str = ""
     build_id: str = ""
     saved_at: dt.datetime | None = None
+    saved_by: str = ""
+    created_by: str = ""
+    built_at: str = ""
+    content: str = ""  # a digest of the answers: equal for two files that say the same
+    file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""
     answers: list[Answer] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -114,8 +119,8 @@ class CheckedReturn:
 
 def identify(raw: RawReturn) -> CheckedReturn:
     """The return's identity from its metadata; unreadable or foreign files are rejected."""
-    checked = CheckedReturn(raw.path, raw.sha256, kind=raw.kind, saved_at=raw.saved_at,
-                            findings=list(raw.findings))
+    checked = CheckedReturn(raw.path, raw.sha256, kind=raw.kind, saved_at=raw.saved_at, saved_by=raw.saved_by,
+                            created_by=raw.created_by, findings=list(raw.findings))
     if not raw.readable:
         checked.reject(raw.findings[0].message)
         return checked
@@ -140,6 +145,7 @@ def identify(raw: RawReturn) -> CheckedReturn:
     checked.version = meta.get("framework_version", "")
     checked.fingerprint = meta.get("fingerprint", "")
     checked.build_id = meta.get("build_id", "")
+    checked.built_at = meta.get("built_at", "")
     _check_late(checked, meta.get("deadline", ""))
     if raw.has_macros:
         checked.findings.append(Finding("macros-ignored", f"the file is a {raw.kind} workbook with macros; only "

@@ -385,3 +385,22 @@ def test_a_template_without_its_subject_line_is_refused_with_the_file_named(exer
     assert result.exit_code == 2
     assert f"template {own / 'correction.txt'}, line 1: expected 'Subject: ...'" in result.output
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_findings_for_the_lead_to_settle_never_reach_the_respondent():
+    from sheetkit.chase import _decide
+    from sheetkit.contacts import Contact
+    from sheetkit.corrections import needs_correction, problems
+    from sheetkit.findings import Finding
+    from sheetkit.validate import CheckedReturn
+
+    conflict = Finding("return-conflict", "housing.xlsx and housing (2).xlsx were saved by different people",
+                       file="housing.xlsx")
+    ret = CheckedReturn("housing.xlsx", "", respondent="Housing", findings=[conflict])
+    case = _decide(Contact("Housing"), [ret])
+    assert case.kind == "nothing to ask" and case.notes == [f"settle first: {conflict.message}"]
+    wrong = Finding("rating-out-of-scale", "rating '4.5' ...", file="housing.xlsx", sheet="2 Inclusive", cell="D9")
+    ret.findings.append(wrong)
+    assert needs_correction(ret) and _decide(Contact("Housing"), [ret]).kind == "correction"
+    must, may = problems(ret, None)
+    assert [p.finding for p in must] == [wrong] and may == []
