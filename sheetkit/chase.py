@@ -41,6 +41,7 @@ class ChaseOptions:
     workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest)
     attach: bool = True
     framework_id: str | None = None
+    prefer: tuple[str, ...] = ()  # the lead's choice among a respondent's files, as for validate
     frameworks_dirs: tuple[str, ...] = ()
     progress: bool = False
 
@@ -107,7 +108,7 @@ def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
     if not any(_files_in(Path(p)) for p in paths):
         return None
     return validate_returns(list(paths), IngestOptions(manifest=str(options.manifest), framework_id=options.framework_id,
-                                                       frameworks_dirs=options.frameworks_dirs,
+                                                       frameworks_dirs=options.frameworks_dirs, prefer=options.prefer,
                                                        progress=options.progress))
 
 

@@ -222,17 +222,19 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of your own reminder*.txt and correction*.txt templates.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
+@_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str, emails_from: str, today,
-              workbooks: str | None, templates: str | None, framework_id: str | None, as_json: bool) -> None:
+              workbooks: str | None, templates: str | None, framework_id: str | None, prefer: tuple[str, ...],
+              as_json: bool) -> None:
     """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
     from .chase import ChaseOptions, chase
 
     options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
                            today=today.date() if today else None, templates=Path(templates) if templates else None,
                            workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
-                           frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
     _finish(chase(list(paths), options), as_json)
 
 

@@ -404,3 +404,15 @@ def test_findings_for_the_lead_to_settle_never_reach_the_respondent():
     assert needs_correction(ret) and _decide(Contact("Housing"), [ret]).kind == "correction"
     must, may = problems(ret, None)
     assert [p.finding for p in must] == [wrong] and may == []
+
+
+def test_prefer_settles_which_return_chase_reads_as_validate_does(tmp_path):
+    folder = SAMPLES / "lga-cbo"
+    if not (folder / "returns").is_dir():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    result = CliRunner().invoke(cli, ["chase", str(folder / "returns"), "--manifest", str(folder / "manifest.csv"),
+                                      "--out", str(tmp_path), "--today", "2026-12-03", "--json",
+                                      "--prefer", "DRAFT lga-cbo_housing_2026-q4.xlsx"])
+    assert result.exit_code == 0, result.output
+    housing = next(r for r in json.loads(result.output)["respondents"] if r["respondent"] == "Housing")
+    assert housing["kind"] == "nothing to ask" and housing["return_file"].endswith("DRAFT lga-cbo_housing_2026-q4.xlsx")
