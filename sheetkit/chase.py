@@ -137,10 +137,15 @@ def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:
                           + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret)
         case.notes += settle
         return case
-    if rejected:
-        ret = rejected[-1]
-        return Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)
-    return Chased(contact, REMINDER, "nothing received")
+    held = [f"settle first: {f.message}" for r in rejected for f in r.findings if f.is_error and lead_only(f)]
+    fixable = [r for r in rejected if needs_correction(r)]
+    if fixable:
+        ret = fixable[-1]
+        case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)
+    else:  # nothing received, or only files held back for the lead to settle
+        case = Chased(contact, REMINDER, "nothing usable received" if rejected else "nothing received")
+    case.notes += held
+    return case
 
 
 def _unmatched(report: IngestReport, contacts: list[Contact]) -> list[str]:

@@ -404,6 +404,12 @@ def test_findings_for_the_lead_to_settle_never_reach_the_respondent():
     assert needs_correction(ret) and _decide(Contact("Housing"), [ret]).kind == "correction"
     must, may = problems(ret, None)
     assert [p.finding for p in must] == [wrong] and may == []
+    forwarded = Finding("return-forwarded", "saved by Priya Shah, who saved Adult Social Care's return",
+                        file="h.xlsx")
+    held = CheckedReturn("h.xlsx", "", respondent="Housing", findings=[forwarded])
+    held.reject("possibly filled in for Adult Social Care")
+    case = _decide(Contact("Housing"), [held])
+    assert case.kind == "reminder" and case.notes == [f"settle first: {forwarded.message}"]
 
 
 def test_prefer_settles_which_return_chase_reads_as_validate_does(tmp_path):
