@@ -103,3 +103,16 @@ def tiny_dir(tmp_path, tiny_framework_yaml, monkeypatch):
     (folder / "tiny.yaml").write_text(tiny_framework_yaml, encoding="utf-8")
     monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(folder))
     return folder
+
+
+SLOW_MODULES = {"test_libreoffice", "test_lo_edits", "test_reading_edits", "test_hostile", "test_property",
+                "test_benchmark_smoke", "test_samples", "test_returns_folder"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tier: everything that drives LibreOffice or Gnumeric, builds many files or runs a
+    benchmark. `pytest -m "not slow"` runs the rest, the fast tier, in well under a minute."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.slow)

@@ -298,7 +298,7 @@ class Hole:
     id: str
     make: Callable[[Sources, Path], Path]
     code: str  # what should be reported for the file
-    now: str  # what happens today
+    now: str  # what used to happen, before the checks caught it
     contained: bool  # whether today the file is still rejected, within the bounds
     # Where it should be caught: 'inspect' (inspect_file, before parsing; cheap, so it is
     # probed in this process), 'read' (read_return, in a worker) or 'ingest' (a whole run).
@@ -368,25 +368,16 @@ def _probe(hole: Hole, path: Path) -> list[str]:
 
 @pytest.mark.parametrize("hole", HOLES, ids=[h.id for h in HOLES])
 def test_hole_is_caught(hole, sources, hole_files, tmp_path, quiet_worker_aborts):
-    """These files should be reported like the cases above; today they are not (see each reason).
-
-    Marked xfail (imperatively) while the hole is open; once sheetkit is fixed the test
-    runs the whole check and passes.
-    """
+    """Files that once got past the checks (see each one's `now`) are reported like the cases
+    above, at the stage that should catch them; a hole that reopens fails here."""
     path = hole_files(hole)
     if hole.stage != "ingest":
         codes = _probe(hole, path)
-        if hole.code not in codes:
-            pytest.xfail(f"hole: {hole.now} (reading gave {codes})")
+        assert hole.code in codes, f"reopened: {hole.now} (reading gave {codes})"
     case = Case(hole.id, hole.make, hole.code, suffix=hole.suffix)
     folder = folder_with(sources, tmp_path, [path])
-    try:
-        run = run_both(folder, tmp_path / "c.xlsx")
-        check_case(run, case, folder / path.name)
-    except Exception as exc:  # noqa: BLE001 - AssertionError included: the hole is still open
-        if hole.stage == "ingest":
-            pytest.xfail(f"hole: {hole.now} ({type(exc).__name__}: {str(exc)[:200]})")
-        raise
+    run = run_both(folder, tmp_path / "c.xlsx")
+    check_case(run, case, folder / path.name)
     check_good(run, sources)
     check_bounds(run)
 

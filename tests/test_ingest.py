@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
@@ -24,7 +25,9 @@ from sheetkit.sandbox import Limits
 RESPONDENTS = ("Adult Social Care", "Housing", "Health")
 
 
+@functools.lru_cache(maxsize=None)
 def _layout(framework_id):
+    """The layout, planned once per framework: the oracle never re-reads a framework file."""
     return plan_workbook(get_framework(framework_id))
 
 
@@ -120,8 +123,8 @@ def test_every_typed_value_appears_once_in_responses(exercise, framework_id, tmp
             if isinstance(value, dt.datetime):
                 assert got == value
             elif cells[key].field.type == "rating":
-                assert got == get_framework(framework_id).scale(cells[key].field.scale).choices.index(value) + \
-                    min(get_framework(framework_id).scale(cells[key].field.scale).values)
+                scale = layout.framework.scale(cells[key].field.scale)
+                assert got == scale.choices.index(value) + min(scale.values)
             elif key.endswith("/criterion"):
                 assert got == value.split(" ", 1)[0]  # picked as '1.5 Commissioners analyse...', kept as its id
             else:
