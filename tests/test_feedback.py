@@ -121,6 +121,7 @@ def test_evidence_is_shown_only_when_asked_and_still_unnamed(exercise):
     assert not any(other in text for other in PEOPLE[1:])
 
 
+@pytest.mark.libreoffice
 def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreoffice(tmp_path):
     samples = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo"
     if not (samples / "returns").is_dir():
