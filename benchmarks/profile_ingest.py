@@ -33,7 +33,7 @@ def rss_mb() -> tuple[float, float]:
 def stages(folder: str) -> None:
     """Time ingest_returns with its stages wrapped (not re-implemented), RSS after each."""
     import sheetkit.consolidate as consolidate_module
-    import sheetkit.report_writer as writer_module
+    import sheetkit.report as writer_module
     from sheetkit import ingest as ing
 
     rows = []

@@ -321,7 +321,8 @@ def _responses_rows(path: Path) -> int | None:
     if "Responses" not in workbook.sheet_names:
         return None
     rows = workbook.get_sheet_by_name("Responses").to_python()
-    return sum(1 for row in rows[1:] if any(v not in ("", None) for v in row))
+    header = next(n for n, row in enumerate(rows) if "respondent" in row and "value" in row)  # below the title
+    return sum(1 for row in rows[header + 1:] if any(v not in ("", None) for v in row))
 
 
 def task_calamine(spec: dict) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from datetime import date
@@ -17,10 +18,23 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cells import printable_text
 from .errors import SheetkitError
 from .framework_file import FrameworkFileError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+# Every exit status the command line can return, and what it means (the README's table).
+EXIT_CODES = {
+    EXIT_OK: "Done. For `validate` and `ingest`: every return was accepted with no errors.",
+    EXIT_FINDINGS: "`validate` and `ingest`: some return has errors or was rejected; the consolidated workbook "
+                   "is still written from the sound ones.",
+    EXIT_USAGE: "The command could not run as given: a bad option or file, an output aimed at an input, an "
+                "unknown framework, a framework file with errors, or no usable return at all. Nothing was written.",
+    EXIT_INTERNAL: "A fault in sheetkit itself. Run again with `--debug` and report the traceback.",
+    EXIT_FILE: "A file could not be written or read: open in another program (such as Excel), read-only, or the "
+               "disk is full. The message names the file; nothing half-written was kept.",
+    EXIT_INTERRUPTED: "Interrupted (Ctrl-C, or the process was asked to stop); nothing half-written was kept.",
+}
 
 
 class _Context:
@@ -32,10 +46,21 @@ class _Context:
 def _finish(result, as_json: bool) -> None:
     """Print a result as text or JSON and exit with its exit code."""
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(result.render())
+        click.echo(_printable(result.render()))
     click.get_current_context().exit(result.exit_code)
+
+
+def _printable(value):
+    """Output any terminal can show: undecodable bytes of file names, and control codes, as \\xHH."""
+    if isinstance(value, str):
+        return printable_text(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value
 
 
 class _Cli(click.Group):
@@ -50,14 +75,17 @@ class _Cli(click.Group):
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
         except SheetkitError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
+            click.echo(f"Error: {_printable(_file_problem(exc))}", err=True)
+            ctx.exit(EXIT_FILE)
         except BrokenPipeError:  # output piped into 'head' and the like: stop quietly
             sys.stdout = open(os.devnull, "w")
             ctx.exit(EXIT_OK)
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing half-written was kept.", err=True)
-            ctx.exit(EXIT_USAGE)
+            click.echo("Interrupted: no output was changed, and the temporary files were removed.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
             if ctx.params.get("debug"):
                 traceback.print_exc()
@@ -186,8 +214,10 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build: who was asked.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
-@click.option("--divergence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Flag items whose ratings spread over at least this share of the scale.")
+@click.option("--apart", type=click.FloatRange(0, 1), default=0.33, show_default=True,
+              help="A lone partner this share of the scale away from every other partner 'sits apart'.")
+@click.option("--split", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Two or more partners at each end this share of the scale apart are 'split'.")
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), default=None,
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
@@ -196,14 +226,16 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
-               csv_path: str | None, divergence: float, feedback_dir: str | None, feedback_evidence: bool,
-               prefer: tuple[str, ...], as_json: bool) -> None:
+               csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
+               feedback_evidence: bool, prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
+    from .agreement import AgreementRule
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
-                            divergence=divergence, feedback=Path(feedback_dir) if feedback_dir else None,
+                            agreement=AgreementRule(apart=apart, split=split),
+                            feedback=Path(feedback_dir) if feedback_dir else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
 
@@ -265,9 +297,21 @@ def codes_cmd(markdown: bool) -> None:
             click.echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
 
 
+def _file_problem(exc: OSError) -> str:
+    name = printable_text(os.fsdecode(exc.filename)) if exc.filename else "a file"
+    return (f"could not use {name} ({exc.strerror or exc}). If it is open in another program such as Excel, "
+            f"close it; check that you may write there and that the disk has space; then run again.")
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt  # so a request to stop cleans up exactly as Ctrl-C does
+
+
 def main() -> None:
     """Console-script entry point."""
     _tolerant_output()
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _stop)
     cli(prog_name="sheetkit")
 
 

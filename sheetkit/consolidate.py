@@ -1,34 +1,43 @@
-"""Consolidation: accepted answers in, the tables a manager reads out. No files are touched.
+"""Consolidation: accepted answers in, the tables and facts a manager reads out. Nothing is written.
 
-One pass over the answers, return by return, gives the ratings by item and respondent and
-the action plan; the long tables (evidence, responses) are streamed from the answer store
-when the workbook is written, so memory does not grow with the number of returns.
+One pass over the stored answers, return by return, gives the ratings by item and partner;
+one pass over the stored actions gives the action counts. Whether partners agree is judged
+by :mod:`sheetkit.agreement`. The long tables (evidence, responses, actions) stay in the
+answer store and are streamed from it when the workbook is written.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import groupby
-from typing import Iterable
+from itertools import islice
+from typing import Sequence
 
-from .framework import PRIORITIES, Framework, ResponseField
+from .actions import Action
+from .agreement import APART, Agreement, AgreementRule, judge
+from .framework import Framework, ResponseField, Scale
 from .layout import item_caption
+from .respondents import Respondent, normalise_name
 from .spool import AnswerSpool
-from .validate import Answer
+
+TOP = 5  # how many gaps and disagreements the Dashboard lists
 
 
 @dataclass
 class RatingRow:
-    """One rated thing (an item's or a section's rating field) across respondents."""
+    """One rated thing (an item's or a section's rating field) across partners."""
 
     level: str  # 'item' or 'section'
     section_id: str
     owner_id: str
     caption: str
     field: ResponseField
-    values: dict[str, int] = field(default_factory=dict)  # respondent -> level value
-    flagged: dict[str, str] = field(default_factory=dict)  # respondent -> kept but unusable text
+    values: dict[str, int] = field(default_factory=dict)  # partner -> level value
+    flagged: dict[str, str] = field(default_factory=dict)  # partner -> kept but unusable text
+    agreement: Agreement = field(default_factory=Agreement)
+    group_means: dict[str, float] = field(default_factory=dict)
+    groups_differ: bool = False
 
     @property
     def count(self) -> int:
@@ -41,60 +50,128 @@ class RatingRow:
         return {"mean": statistics.fmean, "median": statistics.median, "min": min, "max": max,
                 "spread": lambda v: max(v) - min(v)}[name](vals)
 
-    def ends(self) -> tuple[list[str], list[str]]:
-        """Respondents at the lowest and at the highest rating."""
+    def ends_text(self) -> str:
+        """Who sits at each end, with their ratings, e.g. 'Forum 1; others 7-8'."""
+        a = self.agreement
+        if a.kind == APART:
+            return "; ".join(f"{name} {self.values[name]}, others {_range(self._others(name))}"
+                             for name in a.apart)
         if not self.values:
-            return [], []
-        low, high = min(self.values.values()), max(self.values.values())
-        return ([r for r, v in self.values.items() if v == low], [r for r, v in self.values.items() if v == high])
+            return ""
+        return f"{', '.join(a.low)} {_range([self.values[p] for p in a.low])}; " \
+               f"{', '.join(a.high)} {_range([self.values[p] for p in a.high])}"
+
+    def _others(self, name: str) -> list[int]:
+        return [v for p, v in self.values.items() if p != name]
+
+
+def _range(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+@dataclass
+class ActionCounts:
+    """What the action plans add up to."""
+
+    total: int = 0
+    high: int = 0
+    incomplete: int = 0  # without an owner or a usable due date
+    by_item: Counter = field(default_factory=Counter)
+    by_owner_priority: Counter = field(default_factory=Counter)  # (owner, priority) -> n
+    acted: set[tuple[str, str]] = field(default_factory=set)  # (partner, item)
+    first: list[tuple[str, Action]] = field(default_factory=list)  # (partner, action): highest priority, soonest
 
 
 @dataclass
 class Consolidation:
     framework: Framework
-    respondents: list[str]
+    respondents: list[str]  # partners whose returns are counted, in the order shown
     ratings: list[RatingRow]
-    divergence_threshold: float
-    unactioned: list[tuple[str, str, str, int]]  # respondent, section, item, rating
+    rule: AgreementRule
+    actions: ActionCounts
+    unactioned: list[tuple[str, str, str, int]]  # partner, section, item, rating
     section_means: dict[str, float | None]
     respondent_section_means: dict[str, dict[str, float | None]]
     store: AnswerSpool
-
-    def divergent(self, row: RatingRow) -> bool:
-        spread = row.stat("spread")
-        scale = self.framework.scale(row.field.scale)
-        return spread is not None and row.count > 1 and spread >= self.divergence_threshold * scale.span
+    roster: list[Respondent] = field(default_factory=list)  # who was asked (empty: not known)
+    groups: dict[str, str] = field(default_factory=dict)  # partner -> group
+    chase: list[str] | None = None  # who is still to chase, as the exercise's rules decided; None: from roster
 
     def item_rows(self) -> list[RatingRow]:
         return [r for r in self.ratings if r.level == "item"]
 
+    @property
+    def scale(self) -> Scale | None:
+        """The item rating scale, the one the headline figures are on."""
+        rating = self.framework.item_rating_field()
+        return self.framework.scale(rating.scale) if rating else None
 
-def consolidate(store: AnswerSpool, respondents: list[str], divergence: float = 0.5) -> Consolidation:
-    """Compile the accepted answers in `store` into ratings and the action plan."""
+    @property
+    def missing(self) -> list[Respondent]:
+        """Who was asked and has no counted return (the chase list, with contacts from the roster)."""
+        if self.chase is None:
+            counted = {normalise_name(name) for name in self.respondents}
+            return [person for person in self.roster if person.key not in counted]
+        known = {person.key: person for person in self.roster}
+        return [known.get(normalise_name(name), Respondent(name)) for name in self.chase]
+
+    @property
+    def overall(self) -> float | None:
+        """The mean of every item rating given (each rating counts once)."""
+        values = [v for row in self.item_rows() for v in row.values.values()]
+        return statistics.fmean(values) if values else None
+
+    def ranked_sections(self) -> list[tuple[str, float]]:
+        """(section id, mean), strongest first; sections nobody rated are left out."""
+        rated = [(sid, mean) for sid, mean in self.section_means.items() if mean is not None]
+        return sorted(rated, key=lambda pair: -pair[1])
+
+    def gaps(self, top: int = TOP) -> list[RatingRow]:
+        """The lowest-rated items (by mean), in framework order among equals."""
+        rated = [r for r in self.item_rows() if r.count]
+        return sorted(rated, key=lambda r: r.stat("mean"))[:top]
+
+    def disagreements(self, top: int | None = TOP) -> list[RatingRow]:
+        """Items the rule flags: splits first, then widest spread, in framework order among equals."""
+        flagged = [r for r in self.item_rows() if r.agreement.flagged]
+        ranked = sorted(flagged, key=lambda r: (r.agreement.kind != "split", -r.stat("spread")))
+        return ranked if top is None else ranked[:top]
+
+    def apart_counts(self) -> dict[str, int]:
+        """Partner -> on how many items they alone sit apart, most first."""
+        counts = Counter(name for r in self.item_rows() for name in r.agreement.apart)
+        return dict(counts.most_common())
+
+    def group_names(self) -> list[str]:
+        return sorted(set(self.groups.values()))
+
+
+def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule | None = None,
+                roster: Sequence[Respondent] = (), chase: list[str] | None = None) -> Consolidation:
+    """Compile the accepted answers in `store` into ratings, agreement, action counts and section means."""
     fw = store.layout.framework
+    rule = rule or AgreementRule()
     ratings = _rating_rows(fw)
     by_key = {(r.level, r.owner_id, r.field.id): r for r in ratings}
-    acted: set[tuple[str, str]] = set()
-    position = {name: n for n, name in enumerate(respondents)}
-    for respondent, answers in groupby(store.by_return(summary_only=True), key=lambda pair: pair[0]):
-        groups: dict[str, dict[str, Answer]] = {}
-        for _, answer in answers:
-            level, owner, field_id = answer.key.split("/", 2)
-            row = by_key.get((level, owner, field_id))
-            if row is not None:
-                if answer.usable:
-                    row.values[respondent] = answer.value
-                else:
-                    row.flagged[respondent] = answer.text
-            elif level in ("action", "item"):
-                groups.setdefault(f"{level}/{owner}", {})[field_id] = answer
-        for action in _actions(fw, respondent, groups):
-            acted.add((respondent, action["item"]))
-            rank = {p: n for n, p in enumerate(PRIORITIES)}.get(action["priority"], len(PRIORITIES))
-            store.add_action(position[respondent], rank, action)
+    for respondent, answer in store.by_return(summary_only=True):
+        row = by_key.get(tuple(answer.key.split("/", 2)))
+        if row is None:
+            continue
+        if answer.usable:
+            row.values[respondent] = answer.value
+        else:
+            row.flagged[respondent] = answer.text
+    groups = _groups(roster, respondents)
+    for row in ratings:
+        scale = fw.scale(row.field.scale)
+        row.agreement = judge(row.values, scale, rule)
+        row.group_means, row.groups_differ = _group_means(row.values, groups, rule.points(rule.apart, scale))
+    counts = _count_actions(store)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
-    return Consolidation(fw, respondents, ratings, divergence, _unactioned(fw, ratings, acted), section_means,
-                         respondent_means, store)
+    return Consolidation(fw, respondents, ratings, rule, counts, _unactioned(fw, ratings, counts.acted),
+                         section_means, respondent_means, store, list(roster), groups,
+                         list(chase) if chase is not None and roster else None)
 
 
 def _rating_rows(fw: Framework) -> list[RatingRow]:
@@ -110,38 +187,31 @@ def _rating_rows(fw: Framework) -> list[RatingRow]:
     return rows
 
 
-def _actions(fw: Framework, respondent: str, groups: dict[str, dict[str, Answer]]) -> Iterable[dict]:
-    section_of = {item.id: section.id for section, item in fw.items()}
-    item_of = {st.id: item.id for _, item, st in fw.statements()}
-    for key, answers in groups.items():
-        level, owner = key.split("/", 1)
-        action = answers.get("action") or answers.get("actions")
-        if action is None:
-            continue
-        if level == "action":
-            criterion = answers.get("criterion")
-            item = item_of.get(criterion.text, criterion.text) if criterion else ""
-            source = f"Action plan row {owner}"
-        else:
-            item, source = owner, f"{fw.labels['item']} {owner}"
-        due = next((a for a in answers.values() if a.field.type == "date"), None)
-        yield {
-            "respondent": respondent,
-            "section": section_of.get(item, ""),
-            "item": item,
-            "action": action.text,
-            "owner": _text(next((a for a in answers.values() if a.field.type == "person"), None)),
-            "due": due.value if due is not None and due.usable else (due.text if due else ""),
-            "priority": _text(answers.get("priority")),
-            "resources": _text(answers.get("resources")),
-            "measure": _text(answers.get("measure")),
-            "status": _text(answers.get("status")),
-            "source": source,
-        }
+def _groups(roster: Sequence[Respondent], respondents: list[str]) -> dict[str, str]:
+    group_of = {person.key: person.group for person in roster if person.group}
+    return {name: group_of[normalise_name(name)] for name in respondents if normalise_name(name) in group_of}
 
 
-def _text(answer: Answer | None) -> str:
-    return answer.text if answer is not None else ""
+def _group_means(values: dict[str, int], groups: dict[str, str], gap: int) -> tuple[dict[str, float], bool]:
+    by_group: dict[str, list[int]] = {}
+    for person, value in values.items():
+        if person in groups:
+            by_group.setdefault(groups[person], []).append(value)
+    means = {g: statistics.fmean(v) for g, v in sorted(by_group.items())}
+    return means, len(means) > 1 and max(means.values()) - min(means.values()) >= gap
+
+
+def _count_actions(store: AnswerSpool) -> ActionCounts:
+    counts = ActionCounts()
+    for respondent, action in store.actions():
+        counts.total += 1
+        counts.high += action.priority_rank == 0
+        counts.incomplete += action.incomplete
+        counts.by_item[action.item] += 1
+        counts.by_owner_priority[(action.owner, action.priority)] += 1
+        counts.acted.add((respondent, action.item))
+    counts.first = list(islice(store.actions(order="priority"), TOP))
+    return counts
 
 
 def _section_means(fw: Framework, ratings: list[RatingRow], respondents: list[str]):
@@ -156,16 +226,19 @@ def _section_means(fw: Framework, ratings: list[RatingRow], respondents: list[st
     return overall, per_respondent
 
 
+def low_limit(scale: Scale) -> float:
+    """Ratings at or below this are 'rated low': the lowest third of the scale."""
+    return min(scale.values) + scale.span / 3
+
+
 def _unactioned(fw: Framework, ratings: list[RatingRow], acted: set[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
-    """Items a respondent rated in the lowest third of the scale with no action listed for them."""
+    """Items a partner rated low with no action listed for them."""
     out = []
     for row in ratings:
         if row.level != "item":
             continue
-        scale = fw.scale(row.field.scale)
-        low_limit = min(scale.values) + scale.span / 3
+        limit = low_limit(fw.scale(row.field.scale))
         for person, value in row.values.items():
-            if value <= low_limit and (person, row.owner_id) not in acted:
+            if value <= limit and (person, row.owner_id) not in acted:
                 out.append((person, row.section_id, row.owner_id, value))
     return out
-

@@ -97,6 +97,7 @@ WORDING: dict[str, str | None] = {
     "outlook-message": None,
     "output-skipped": None,
     "file-skipped": None,
+    "name-not-text": None,  # the file's name on the lead's disk, nothing the respondent typed
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 

@@ -93,6 +93,7 @@ CATALOGUE: dict[str, Code] = {
     "outlook-message": Code(ERROR, "An Outlook message (.msg) could not be read, or an attachment in it is itself a message, so a workbook in it may have been missed.", "Open the message in Outlook, save the attached workbook into the folder, and run again."),
     "output-skipped": Code(WARNING, "A file sheetkit wrote itself (a consolidated workbook, responses CSV or manifest) is in the folder and was skipped.", "No action needed; keep outputs outside the returns folder to silence this."),
     "file-skipped": Code(WARNING, "A file in the folder is neither a workbook nor a container of workbooks (a PDF, a Word document, an image...).", "No action needed unless a return was sent in that form; then ask for the workbook."),
+    "name-not-text": Code(WARNING, "The file's name holds bytes that are not text (common in names from Windows shares and zip files); reports and the consolidated workbook show each such byte as \\xHH.", "Rename the file if you want its name shown as it is."),
 }
 
 

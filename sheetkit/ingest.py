@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 
+from .agreement import AgreementRule
+from .cells import holds_unrepresentable
 from .errors import UsageError
 from .exercise import Asked, Roster, base_name, settle
 from .findings import Finding, count
@@ -24,9 +25,10 @@ from .framework import Framework
 from .layout import plan_workbook
 from .library import get_framework, list_frameworks
 from .manifest import Manifest, read_manifest
+from .outputs import AllOrNothing, refuse_inputs_as_outputs
 from .progress import progress
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
-from .respondents import normalise_name
+from .respondents import Respondent, normalise_name
 from .returns_folder import ReturnFile, collect_returns, printable
 from .sandbox import Failure, Limits, run_isolated
 from .spool import AnswerSpool, answer_rows
@@ -47,7 +49,7 @@ class IngestOptions:
     frameworks_dirs: tuple[str, ...] = ()
     out: Path | None = None
     csv: Path | None = None
-    divergence: float = 0.5
+    agreement: AgreementRule = field(default_factory=AgreementRule)
     feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     progress: bool = False
@@ -71,6 +73,7 @@ class IngestReport:
     feedback: Path | None = None
     chase_why: dict[str, str] = field(default_factory=dict)
     preferred: list[str] = field(default_factory=list)
+    asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
 
     @property
     def exit_code(self) -> int:
@@ -150,13 +153,16 @@ def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from .consolidate import consolidate
-    from .report_writer import write_consolidated, write_responses_csv
+    from .report import write_consolidated, write_responses_csv
 
     if options.out is None:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
-    _refuse_input_as_output(paths, options.out)
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    refuse_inputs_as_outputs(outputs.outputs, [*paths, *options.frameworks_dirs, *filter(None, [options.manifest])])
+    outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
 
     def keep(index: int, checked: CheckedReturn, layout) -> None:
@@ -165,23 +171,21 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         spools[0].add(index, checked.answers, rows=checked.rows or None)
         checked.rows = []
 
-    report = _check_returns(paths, options, keep=keep)
     try:
+        report = _check_returns(paths, options, keep=keep)
         accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
         if not accepted or not spools:
             return report
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
-        con = consolidate(store, [r.respondent for _, r in accepted], options.divergence)
-        options.out.parent.mkdir(parents=True, exist_ok=True)
-        temp = options.out.with_name(f".{options.out.name}.partial")
-        write_consolidated(str(temp), con, report.returns, report.findings, report.chase, report.round,
-                           report.expected, compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why)
-        os.replace(temp, options.out)
-        report.out = options.out
-        if options.csv:
-            write_responses_csv(str(options.csv), con, [r for _, r in accepted])
-            report.csv = options.csv
+        con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
+        with outputs:
+            outputs.write("--out", lambda temp: write_consolidated(
+                temp, con, report.returns, report.findings, report.round,
+                compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why))
+            if options.csv:
+                outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
+        report.out, report.csv = options.out, options.csv
         if options.feedback:
             from .feedback import write_feedback
 
@@ -201,8 +205,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
-    skip = {p.resolve() for p in (options.out, options.csv) if p}
-    with collect_returns(list(paths), skip) as found:
+    with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
             raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
                              f"{', '.join(paths)}; check the paths")
@@ -216,7 +219,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
     findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
-                        preferred=outcome.preferred)
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [])
 
 
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: IngestOptions, keep):
@@ -252,6 +255,9 @@ def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
     checked.findings = [replace(f, file=source.name) if f.file == checked.file else f for f in checked.findings]
     checked.file = source.name
     checked.file_time = source.modified
+    if holds_unrepresentable(source.path):
+        checked.findings.append(Finding("name-not-text", f"the file's name is not valid text; it is shown as "
+                                        f"{source.name}", file=source.name))
 
 
 def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[str]:
@@ -391,11 +397,3 @@ def _choose_framework(found_ids: list[str], manifest: Manifest | None, options: 
                              f"say which this exercise uses with --framework ID")
         wanted = ranked[0][0]
     return get_framework(wanted, options.frameworks_dirs)
-
-
-def _refuse_input_as_output(paths: list[str], out: Path) -> None:
-    target = out.resolve()
-    for raw in paths:
-        p = Path(raw).resolve()
-        if p == target:
-            raise UsageError(f"--out {out} is one of the input files; write the consolidated workbook elsewhere")

@@ -93,14 +93,14 @@ def printable(name: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-def collect_returns(paths: list[str], skip: set[Path] | frozenset = frozenset()) -> Collection:
+def collect_returns(paths: list[str]) -> Collection:
     """Every file to read from `paths` (files, or folders searched recursively), containers opened."""
     found = Collection()
     seen: set[Path] = set()
     for given in paths:
         for path, name in _walk(given, several=len(paths) > 1):
             real = Path(path).resolve()
-            if real in seen or real in skip:
+            if real in seen:
                 continue
             seen.add(real)
             _classify(found, path, name, depth=0, named=not Path(given).is_dir())
@@ -355,7 +355,7 @@ def _outlook_text(ole, entry: list[str]) -> str:
 
 def _own_csv(head: bytes) -> str:
     """What sheetkit output a CSV is ('' when it is not one): the responses table or the manifest."""
-    from .report_writer import RESPONSE_COLUMNS
+    from .report.responses import RESPONSE_COLUMNS
 
     first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().decode("utf-8", "replace")
     columns = {c.strip() for c in first.split(",")}

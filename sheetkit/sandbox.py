@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -169,6 +170,9 @@ class _Worker:
 
 
 def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str) -> None:
+    # Ctrl-C and requests to stop are the parent's to handle: it stops the workers and cleans up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_bytes:
         _limit_memory(memory_bytes, guard)
     conn.send_bytes(READY)

@@ -3,8 +3,8 @@
 The consolidated workbook's Responses and Evidence sheets hold one row per answer: hundreds
 of thousands of rows for a regional exercise. xlsxwriter writes their header, widths,
 filters and frozen panes; this module then writes the data rows as sheet XML directly into
-the saved file. Every value is written as an inline string, a number or a date serial:
-never a formula, never a link.
+the saved file. Every value is written as an inline string (escaped by cells.cell_xml, exactly as the
+format requires), a number or a date serial: never a formula, never a link.
 """
 
 from __future__ import annotations
@@ -16,29 +16,11 @@ import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .layout import TEXT_LIMIT, column_letters
+from .cells import cell_xml
+from .layout import column_letters
 
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.date(1899, 12, 30)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
-CUT_MARKER = " [cut here: the full text is in the Responses CSV]"
-
-
-def fit_cell(value) -> str:
-    """A value as cell text, cut (with a note saying so) to what a cell holds."""
-    text = "" if value is None else str(value)
-    if len(text) > TEXT_LIMIT:
-        text = text[: TEXT_LIMIT - len(CUT_MARKER)] + CUT_MARKER
-    return text
-
-
-def _escape(text: str) -> str:
-    text = fit_cell(text)
-    if not _NEEDS_ESCAPE.search(text):
-        return text
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 class RowEncoder:
@@ -69,7 +51,7 @@ class RowEncoder:
                 cells.append(f'<c r="{where}" s="{date_s}"><v>{(day - _EPOCH).days}</v></c>')
             else:
                 cells.append(f'<c r="{where}" s="{text_s}" t="inlineStr"><is><t xml:space="preserve">'
-                             f'{_escape(str(value))}</t></is></c>')
+                             f'{cell_xml(str(value))}</t></is></c>')
         return f'<row r="{number}">{"".join(cells)}</row>'
 
 

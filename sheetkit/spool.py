@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .actions import ACTION_COLUMNS, ACTION_LEVELS, Action, actions_of
 from .layout import WorkbookLayout, cell_for
 from .validate import Answer
 
@@ -26,13 +27,15 @@ CREATE TABLE answers (
 );
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
-    priority_rank INTEGER, due_sort TEXT, position INTEGER, respondent TEXT, section TEXT, item TEXT,
-    action TEXT, owner TEXT, due_day TEXT, due_text TEXT, priority TEXT, resources TEXT, measure TEXT,
-    status TEXT, source TEXT
+    ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
+    due_day TEXT, section TEXT, item TEXT, action TEXT, owner TEXT, due TEXT, priority TEXT, resources TEXT,
+    measure TEXT, status TEXT, source TEXT, flagged TEXT
 );
 """
-ACTION_KEYS = ("respondent", "section", "item", "action", "owner", "due", "priority", "resources", "measure",
-               "status", "source")
+_ACTION_ORDERS = {
+    "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
+    "priority": "a.priority_rank, a.due_sort, r.position, a.seq",
+}
 
 
 @lru_cache(maxsize=16)
@@ -79,9 +82,11 @@ class AnswerSpool:
         self.close()
 
     def add(self, ret: int, answers: Iterable[Answer] = (), rows: list[tuple] | None = None) -> None:
-        """Store one return's answers (or the rows answer_rows made of them)."""
+        """Store one return's answers (or the rows answer_rows made of them), and the actions they list."""
         rows = answer_rows(self.layout, ret, answers) if rows is None else [(ret, *row[1:]) for row in rows]
         self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        action_answers = [self._answer(*row[2:9]) for row in rows if row[2].split("/", 1)[0] in ACTION_LEVELS]
+        self._add_actions(ret, actions_of(self.layout.framework, action_answers))
 
     def accept(self, accepted: list[tuple[int, str]]) -> None:
         """Name the returns whose answers count, in the order respondents are shown."""
@@ -118,6 +123,13 @@ class AnswerSpool:
         query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE {where}"
         return self.db.execute(query).fetchone()[0]
 
+    def count_records(self) -> int:
+        """How many (return, item or section) pairs have item- or section-level answers: the record's rows."""
+        query = ("SELECT COUNT(*) FROM (SELECT DISTINCT a.ret, a.section_order, a.item_order, "
+                 "substr(a.key, 1, instr(a.key, '/')) FROM answers a JOIN accepted r ON a.ret = r.ret "
+                 "WHERE a.key LIKE 'item/%' OR a.key LIKE 'section/%')")
+        return self.db.execute(query).fetchone()[0]
+
     def evidence(self) -> Iterator[tuple[str, Answer]]:
         """Text answers other than the action plan's, item by item, respondent by respondent."""
         return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.evidence = 1")
@@ -126,22 +138,27 @@ class AnswerSpool:
         """Item and section answers, item by item (section answers after their items), respondent by respondent."""
         return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.summary = 1")
 
-    def add_action(self, position: int, priority_rank: int, action: dict) -> None:
-        """Store one action; actions come back sorted by priority, then due date."""
-        due = action["due"]
-        day = due.isoformat() if isinstance(due, dt.date) else None
-        self.db.execute("INSERT INTO actions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
-            priority_rank, day or "9999-12-31", position, action["respondent"], action["section"], action["item"],
-            action["action"], action["owner"], day, None if day else due, action["priority"], action["resources"],
-            action["measure"], action["status"], action["source"]))
+    def _add_actions(self, ret: int, actions: list[Action]) -> None:
+        _, item_order, section_order = _orders(self.layout)
+        rows = []
+        for seq, a in enumerate(actions):
+            day = a.due.isoformat() if isinstance(a.due, dt.date) else None
+            rows.append((ret, seq, section_order.get(a.section, len(section_order)),
+                         item_order.get(a.item, len(item_order)), a.priority_rank, day or "9999-12-31", day,
+                         *(getattr(a, name) if name != "due" else (None if day else a.due) for name in ACTION_COLUMNS)))
+        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * 18)})", rows)
 
     def count_actions(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
+        """How many actions the accepted returns list."""
+        query = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret"
+        return self.db.execute(query).fetchone()[0]
 
-    def actions(self) -> Iterator[dict]:
-        query = ("SELECT respondent, section, item, action, owner, due_day, due_text, priority, resources, measure, "
-                 "status, source FROM actions ORDER BY priority_rank, due_sort, position, rowid")
-        for row in self.db.execute(query):
-            respondent, section, item, action, owner, day, due_text, *rest = row
-            due = dt.date.fromisoformat(day) if day else (due_text or "")
-            yield dict(zip(ACTION_KEYS, (respondent, section, item, action, owner, due, *rest)))
+    def actions(self, order: str = "item") -> Iterator[tuple[str, Action]]:
+        """(respondent, action) for every action of the accepted returns, by item or by priority, then due date."""
+        columns = ", ".join(f"a.{name}" for name in ACTION_COLUMNS)
+        query = (f"SELECT r.respondent, a.due_day, {columns} FROM actions a JOIN accepted r ON a.ret = r.ret "
+                 f"ORDER BY {_ACTION_ORDERS[order]}")
+        for respondent, day, *values in self.db.execute(query):
+            action = dict(zip(ACTION_COLUMNS, values))
+            action["due"] = dt.date.fromisoformat(day) if day else (action["due"] or "")
+            yield respondent, Action(**action)

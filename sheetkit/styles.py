@@ -85,7 +85,8 @@ def ok(result, what: str) -> None:
 def strict_xlsxwriter():
     """Turn every xlsxwriter warning into an error while writing."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        # UserWarning only: XlsxWriter's own; a file left open by an interrupted write must stay quiet.
+        warnings.simplefilter("error", UserWarning)
         try:
             yield
         except UserWarning as exc:

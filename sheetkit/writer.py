@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from string import Template
 
-import xlsxwriter
 
 from . import __version__
+from .cells import TextWorkbook, write_text
 from .fields import field_type
 from .framework import Framework
 from .layout import (
@@ -95,7 +95,7 @@ class WorkbookFacts:
 def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> None:
     """Write one respondent workbook to `path`."""
     with strict_xlsxwriter():
-        workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+        workbook = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             _Writer(workbook, layout, facts).write()
         finally:
@@ -103,7 +103,7 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> N
 
 
 class _Writer:
-    def __init__(self, workbook: xlsxwriter.Workbook, layout: WorkbookLayout, facts: WorkbookFacts):
+    def __init__(self, workbook: TextWorkbook, layout: WorkbookLayout, facts: WorkbookFacts):
         self.wb = workbook
         self.layout = layout
         self.fw = layout.framework
@@ -137,8 +137,8 @@ class _Writer:
     # -- hidden sheets --------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
         for row, (key, value) in enumerate(self.facts.meta(self.fw).items()):
-            ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
+            write_text(ws, row, 0, key)
+            write_text(ws, row, 1, value)
         ws.hide()
         self._protect(ws)
 
@@ -146,7 +146,7 @@ class _Writer:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
         criteria = self.layout.criterion_choices()
         for row, text in enumerate(criteria):
-            ws.write_string(row, 0, text)
+            write_text(ws, row, 0, text)
         ref = f"='{SHEET_LISTS}'!$A$1:$A${len(criteria)}"
         ok(self.wb.define_name(CRITERIA_NAME, ref), "the list of criteria")
         ws.hide()
@@ -158,26 +158,26 @@ class _Writer:
         ws.set_column(0, 0, START_WIDTHS[0])
         ws.set_column(1, 1, START_WIDTHS[1])
         ws.set_column(2, 3, 18)
-        ws.write_string(0, 0, self.fw.title, f["title"])
-        ws.write_string(1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
+        write_text(ws, 0, 0, self.fw.title, f["title"])
+        write_text(ws, 1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
         values = (f"{self.fw.title} (version {self.fw.version})", self.fw.source.citation(), facts.respondent,
                   facts.organisation, facts.round, facts.deadline.strftime("%A %d %B %Y"),
                   facts.return_to or "the person who sent you this workbook")
         for row, (label, value) in enumerate(zip(START_FACTS, values), start=START_INFO_ROW):
-            ws.write_string(row, 0, label, f["label"])
-            ws.write_string(row, 1, value, f["text"])
+            write_text(ws, row, 0, label, f["label"])
+            write_text(ws, row, 1, value, f["text"])
             self._fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
-        ws.write_string(START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
-        ws.write_string(START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
+        write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
+        write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
         help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
             return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
             section=self.fw.labels["section"].lower(), answer=self.layout.sections[0].columns[-1].header)
-        ws.write_string(START_HELP_ROW, 0, "Instructions", f["label"])
-        ws.write_string(START_HELP_ROW, 1, help_text.strip(), f["text"])
+        write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
+        write_text(ws, START_HELP_ROW, 1, help_text.strip(), f["text"])
         self._fit_row(ws, START_HELP_ROW, [(help_text.strip(), START_WIDTHS[1], TEXT_FONT)])
         self._write_progress(ws)
         table = self.layout.start
-        ws.write_string(table.header_row - 1, 0, "Your answers and sign-off", f["heading"])
+        write_text(ws, table.header_row - 1, 0, "Your answers and sign-off", f["heading"])
         self._write_table(ws, table)
         ws.print_area(0, 0, table.rows[-1].row, 3)
         self._print_setup(ws, portrait=True)
@@ -186,9 +186,9 @@ class _Writer:
     def _write_progress(self, ws) -> None:
         """Per part: n of m ratings, n of m evidence boxes, n actions, with a link to the part."""
         f = self.fmt
-        ws.write_string(START_PROGRESS_ROW - 1, 0, "Your progress", f["heading"])
+        write_text(ws, START_PROGRESS_ROW - 1, 0, "Your progress", f["heading"])
         for col, text in enumerate(PROGRESS_HEADERS):
-            ws.write_string(START_PROGRESS_ROW, col, text, f["header"])
+            write_text(ws, START_PROGRESS_ROW, col, text, f["header"])
         totals = [[], []]
         for row, sheet in enumerate(self.layout.sections, start=START_PROGRESS_ROW + 1):
             ratings = [a for a in sheet.answers if a.field.type == "rating"]
@@ -213,14 +213,14 @@ class _Writer:
         f = self.fmt
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, "The rating scale", f["title"])
+        write_text(ws, 0, 0, "The rating scale", f["title"])
         row = 2
         for scale in self.fw.scales:
             row = self._write_one_scale(ws, scale, row) + 1
         if any(item.levels for _, item in self.fw.items()):
             note = (f"Each {self.fw.labels['item'].lower()} also has its own statement for every level, shown "
                     f"above its rating on its sheet.")
-            ws.write_string(row, 0, note, f["subtitle"])
+            write_text(ws, row, 0, note, f["subtitle"])
         self._print_setup(ws, portrait=True)
         self._protect(ws)
 
@@ -228,31 +228,31 @@ class _Writer:
         f = self.fmt
         origin = ("Published with the framework." if scale.origin == "publisher"
                   else "Added by sheetkit: the framework publishes no scale. " + scale.note)
-        ws.write_string(row, 0, scale.title, f["heading"])
-        ws.write_string(row + 1, 0, "Where it comes from", f["label"])
-        ws.write_string(row + 1, 1, origin, f["text"])
+        write_text(ws, row, 0, scale.title, f["heading"])
+        write_text(ws, row + 1, 0, "Where it comes from", f["label"])
+        write_text(ws, row + 1, 1, origin, f["text"])
         self._fit_row(ws, row + 1, [(origin, 100, TEXT_FONT)])
         row += 2
         guidance = getattr(scale, "guidance", "")
         described = any(level.description for level in scale.levels)
         if guidance:
-            ws.write_string(row, 0, "How to choose", f["label"])
-            ws.write_string(row, 1, guidance, f["text"])
+            write_text(ws, row, 0, "How to choose", f["label"])
+            write_text(ws, row, 1, guidance, f["text"])
             self._fit_row(ws, row, [(guidance, 100, TEXT_FONT)])
             row += 1
         if not described:
-            ws.write_string(row, 1, "The points of this scale carry no published descriptions: use the guidance "
+            write_text(ws, row, 1, "The points of this scale carry no published descriptions: use the guidance "
                                     "above and the framework's own wording on each sheet.", f["subtitle"])
             row += 1
-        ws.write_string(row, 0, "Level (pick)", f["header"])
-        ws.write_string(row, 1, "What it means", f["header"])
+        write_text(ws, row, 0, "Level (pick)", f["header"])
+        write_text(ws, row, 1, "What it means", f["header"])
         row += 1
         for position, level in enumerate(scale.levels):
             colour = self._level_format(position, len(scale.levels))
-            ws.write_string(row, 0, level.choice, colour)
+            write_text(ws, row, 0, level.choice, colour)
             meaning = level.description or ("Highest point of the scale" if position == len(scale.levels) - 1
                                             else "Lowest point of the scale" if position == 0 else "")
-            ws.write_string(row, 1, meaning, f["text"])
+            write_text(ws, row, 1, meaning, f["text"])
             self._fit_row(ws, row, [(meaning, 100, TEXT_FONT)])
             row += 1
         return row
@@ -260,14 +260,14 @@ class _Writer:
     # -- section sheets -------------------------------------------------------------------
     def _write_section(self, ws, sheet: SheetTable) -> None:
         f = self.fmt
-        ws.write_string(0, 0, sheet.title, f["title"])
+        write_text(ws, 0, 0, sheet.title, f["title"])
         text_col = sheet.col("text")
         if sheet.guidance:
-            ws.write_string(1, text_col, sheet.guidance, f["subtitle"])
+            write_text(ws, 1, text_col, sheet.guidance, f["subtitle"])
             self._fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
         hint = (f"Type or pick your answers in the yellow cells. Each answer sits beside the question it "
                 f"answers, or under the heading of its column.")
-        ws.write_string(2, text_col, hint, f["note"])
+        write_text(ws, 2, text_col, hint, f["note"])
         self._write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)
         self._print_setup(ws, repeat_row=sheet.header_row, table=sheet)
@@ -278,7 +278,7 @@ class _Writer:
         f = self.fmt
         for col, column in enumerate(table.columns):
             ws.set_column(col, col, column.width)
-            ws.write_string(table.header_row, col, column.header, f["header"])
+            write_text(ws, table.header_row, col, column.header, f["header"])
         for line in table.rows:
             self._write_row(ws, line, table)
 
@@ -288,10 +288,10 @@ class _Writer:
                  "illustration": f["text"], "statement": f["text"], "continued": f["text"]}.get(line.kind, f["text"])
         ref_col, text_col, prompt_col = table.col("ref"), table.col("text"), table.col("prompts")
         if ref_col >= 0:
-            ws.write_string(line.row, ref_col, line.ref, f["item"] if line.kind == "item" else f["ref"])
-        ws.write_string(line.row, text_col, line.text, style)
+            write_text(ws, line.row, ref_col, line.ref, f["item"] if line.kind == "item" else f["ref"])
+        write_text(ws, line.row, text_col, line.text, style)
         if prompt_col >= 0:
-            ws.write_string(line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
+            write_text(ws, line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
         used = {a.col for a in line.answers}
         for col, column in enumerate(table.columns):
             if column.kind == "answer" and col not in used:
@@ -303,10 +303,10 @@ class _Writer:
     # -- Action plan ----------------------------------------------------------------------
     def _write_actions(self, ws) -> None:
         f, table = self.fmt, self.layout.actions
-        ws.write_string(0, 0, "Action plan", f["title"])
-        ws.write_string(1, 0, "What will you do, who will do it, by when, and how will you know it worked? One action "
+        write_text(ws, 0, 0, "Action plan", f["title"])
+        write_text(ws, 1, 0, "What will you do, who will do it, by when, and how will you know it worked? One action "
                               "per row.", f["note"])
-        ws.write_string(2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
+        write_text(ws, 2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
                               "below the last numbered row: every filled row is read.", f["note"])
         self._write_table(ws, table)
         for line in table.rows:

@@ -23,8 +23,12 @@ from sheetkit.cli import cli
 from sheetkit.library import get_framework
 
 PEOPLE = ("Respondent Alpha", "Respondent Bravo", "Respondent Charlie", "Respondent Delta")
-# rating values by item, person by person; Alpha sits far below the others on item 1 only
-RATINGS = {"1": (1, 3, 3, 2), "2": (2, 3, 1, 2)}
+# rating values (scale 1-3) by item, person by person: on item 1 Alpha sits apart, low;
+# on item 2 the partners are split, Alpha and Bravo low, Charlie and Delta high
+RATINGS = {"1": (1, 3, 3, 3), "2": (1, 1, 3, 3)}
+EXPECTED_WHERE = {"1": ("apart: lower than every other partner", "", "", ""),
+                  "2": ("split: in the lower camp", "split: in the lower camp", "split: in the higher camp",
+                        "split: in the higher camp")}
 
 
 def _answers(framework, n: int, person: str) -> dict:
@@ -70,29 +74,28 @@ def _all_text(path) -> str:
 def test_feedback_figures_match_an_independent_count(exercise):
     tmp_path, framework = exercise
     folder = _ingest(tmp_path)
-    span = framework.scale("rating").span
     for n, person in enumerate(PEOPLE):
         wb = openpyxl.load_workbook(folder / f"feedback_{person}.xlsx")
         rows = [r for r in wb["Your ratings"].iter_rows(min_row=4, values_only=True) if r[0]]
         assert [r[1].split(":")[0] for r in rows] == ["Standard one", "Standard two"]
-        apart = []
+        differ_expected = []
         for item, row in zip(("1", "2"), rows):
             everyone = RATINGS[item]
             others = [v for m, v in enumerate(everyone) if m != n]
             assert row[2:8] == (everyone[n], statistics.median(everyone), min(everyone), max(everyone), 4,
                                 statistics.median(others))
-            far = abs(everyone[n] - statistics.median(others)) * 2 >= 0.5 * span and everyone[n] != statistics.median(others)
-            assert bool(row[8]) == far
-            if far:
-                apart.append(row[1])
+            assert (row[8] or "") == EXPECTED_WHERE[item][n]
+            if EXPECTED_WHERE[item][n]:
+                differ_expected.append(row[1])
         differ = [r[1] for r in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if r[0] and r[2]]
-        assert differ == apart
+        assert differ == differ_expected
         actions = [r[2] for r in wb["Others' actions"].iter_rows(min_row=4, values_only=True) if r[0]]
         assert sorted(actions) == sorted(f"ACTION-OF-{p.split()[-1].upper()}: refresh the needs assessment"
                                          for p in PEOPLE if p != person)
     alpha = BytesParser(policy=policy.default).parsebytes((folder / f"feedback_{PEOPLE[0]}.eml").read_bytes())
     body = alpha.get_body(("plain",)).get_content()
-    assert "You sit apart from the others on 1 item(s)" in body and "you rated 1; the others' median is 3" in body
+    assert "On 2 item(s) you sit apart from the other partners, or they are split" in body
+    assert "you rated 1 (apart: lower than every other partner); the others' median is 3" in body
     (attachment,) = list(alpha.iter_attachments())
     assert attachment.get_content() == (folder / f"feedback_{PEOPLE[0]}.xlsx").read_bytes()
 

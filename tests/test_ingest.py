@@ -42,10 +42,15 @@ def _sheet_rows(path, name):
     return rows
 
 
+def _table(path, name):
+    """A consolidated sheet's table as dicts: title in A1, the table's header on row 4."""
+    rows = _sheet_rows(path, name)
+    header = rows[3]
+    return [dict(zip(header, r)) for r in rows[4:]]
+
+
 def _responses(path):
-    rows = _sheet_rows(path, "Responses")
-    header = rows[0]
-    return [dict(zip(header, r)) for r in rows[1:]]
+    return _table(path, "Responses")
 
 
 def _ingest(paths, tmp_path, **options):
@@ -81,9 +86,8 @@ def test_consolidated_numbers_match_an_independent_computation(exercise, framewo
     rating_keys = {c.key for c in _layout(framework_id).answers if c.field.type == "rating"}
     for ret in report.returns:
         assert ret.ratings_given == len(rating_keys & set(answers[ret.respondent]))
-    overview = _sheet_rows(out, "Overview")
-    start = next(i for i, r in enumerate(overview) if r[0] == "Completion by respondent") + 2
-    assert {r[0]: r[2] for r in overview[start:start + 3]} == {r.respondent: r.ratings_given for r in report.returns}
+    given = {r["Partner"]: r["Ratings given"] for r in _table(out, "Returns") if r["Status"] == "accepted"}
+    assert given == {r.respondent: r.ratings_given for r in report.returns}
     rating = fw.item_rating_field()
     scale = fw.scale(rating.scale)
     value_of = {lv.choice: lv.value for lv in scale.levels}
@@ -93,7 +97,9 @@ def test_consolidated_numbers_match_an_independent_computation(exercise, framewo
     for _, item in fw.items():
         typed = [value_of[answers[p][f"item/{item.id}/{rating.id}"]] for p in RESPONDENTS
                  if f"item/{item.id}/{rating.id}" in answers[p]]
-        row = next(r for r in rows[4:] if r[col["Ref"]] == item.id and r[col["Rating"]] == rating.label)
+        by_person = {p: value_of[answers[p][f"item/{item.id}/{rating.id}"]] for p in RESPONDENTS
+                     if f"item/{item.id}/{rating.id}" in answers[p]}
+        (row,) = [r for r in rows[4:] if r[col["Ref"]] == item.id]
         assert row[col["Count"]] == len(typed)
         assert row[col["Mean"]] == pytest.approx(statistics.fmean(typed))
         assert row[col["Median"]] == pytest.approx(statistics.median(typed))
@@ -101,8 +107,20 @@ def test_consolidated_numbers_match_an_independent_computation(exercise, framewo
         for person in RESPONDENTS:
             expected = answers[person].get(f"item/{item.id}/{rating.id}")
             assert row[col[person]] == (value_of[expected] if expected else None)
-        divergent = max(typed) - min(typed) >= 0.5 * scale.span
-        assert (row[col["Divergent?"]] == "DIVERGENT") == divergent
+        assert row[col["Agreement"]] == _agreement(by_person, scale.span)
+
+
+def _agreement(values: dict, span: int) -> str | None:
+    """The disagreement rule, computed here independently: split (two or more at each end at least half the
+    span apart) before 'sits apart' (a lone partner at least a third of the span, at least 2 points, from all)."""
+    ordered = sorted(values.values())
+    split_gap, apart_gap = max(2, -(-span // 2)), max(2, -(-span // 3))
+    if len(ordered) >= 4 and ordered[-2] - ordered[1] >= min(span, split_gap):
+        return "Split"
+    if len(ordered) >= 3 and (ordered[1] - ordered[0] >= min(span, apart_gap)
+                              or ordered[-1] - ordered[-2] >= min(span, apart_gap)):
+        return "Sits apart"
+    return None
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
@@ -131,17 +149,18 @@ def test_every_typed_value_appears_once_in_responses(exercise, framework_id, tmp
                 assert got == value
 
 
-def test_section_averages_on_the_overview(exercise, tmp_path):
+def test_section_averages_on_the_dashboard(exercise, tmp_path):
     _, returns, answers = exercise["lga-cbo"]
     _, out = _ingest([returns], tmp_path)
     fw = get_framework("lga-cbo")
-    rows = _sheet_rows(out, "Overview")
-    start = next(i for i, r in enumerate(rows) if r[0] == "Average rating by section") + 2
-    for offset, section in enumerate(fw.sections):
+    rows = _sheet_rows(out, "Dashboard")
+    start = next(i for i, r in enumerate(rows) if "All partners" in r)
+    everyone = rows[start].index("All partners")
+    for offset, section in enumerate(fw.sections, start=1):
         values = [int(answers[p][f"item/{item.id}/rating"]) for p in RESPONDENTS for item in section.items
                   if f"item/{item.id}/rating" in answers[p]]
         assert rows[start + offset][0] == section.id
-        assert rows[start + offset][2] == pytest.approx(statistics.fmean(values))
+        assert rows[start + offset][everyone] == pytest.approx(statistics.fmean(values))
 
 
 def test_input_files_are_never_modified(exercise, tmp_path):
@@ -163,7 +182,11 @@ def test_respondent_text_that_looks_like_code_comes_out_as_text(tmp_path):
     report, out = _ingest([tmp_path / "r.xlsx"], tmp_path, csv=csv_path)
     wb = openpyxl.load_workbook(out)
     for ws in wb.worksheets:
-        assert not ws._hyperlinks
+        # The only links are the Contents sheet's, each to a sheet of this workbook (openpyxl keeps a
+        # loaded sheet's links on its cells, not in ws._hyperlinks).
+        links = [c.hyperlink for row in ws.iter_rows() for c in row if c.hyperlink]
+        assert all(link.target is None and link.location for link in links), ws.title
+        assert not links or ws.title == "Contents", ws.title
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
@@ -197,8 +220,9 @@ def test_validate_prints_findings_and_writes_nothing(exercise, tmp_path):
 
 
 def test_exit_status_two_when_nothing_usable(tmp_path):
-    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
-    result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "--out", str(tmp_path / "c.xlsx")])
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "notes.csv").write_text("a,b\n1,2\n")
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--out", str(tmp_path / "c.xlsx")])
     assert result.exit_code == 2
     assert "notes.csv" in result.output
     empty = tmp_path / "empty"
@@ -270,8 +294,8 @@ def test_iso_text_dates_are_accepted(one_return, tmp_path):
     path = one_return({"action/1/action": "Do it", "action/1/owner": "Sam", "action/1/due": "2026-12-31"})
     report, out = _ingest([path], tmp_path)
     assert not [f for f in report.findings if f.code.startswith("date")]
-    (action,) = [r for r in _sheet_rows(out, "Action plan")[4:] if len(r) > 3 and r[3] == "Do it"]
-    assert action[5] == dt.datetime(2026, 12, 31)
+    (action,) = [r for r in _table(out, "Action plan") if r["Action"] == "Do it"]
+    assert action["Due"] == dt.datetime(2026, 12, 31)
 
 
 def test_priority_and_choice_invalid(one_return):
@@ -422,6 +446,7 @@ def test_round_mismatch_duplicate_superseded_unknown_and_missing(tmp_path):
     assert row[header.index("Housing")] == 8  # the newer return is the one counted
     returns_sheet = _sheet_rows(out, "Returns")
     assert any(r[0] == "Public Health" for r in returns_sheet)
+    assert [r["Status"] for r in _table(out, "Returns") if r["Partner"] == "Public Health"] == ["not returned"]
 
 
 def test_every_finding_code_is_documented_in_the_readme():

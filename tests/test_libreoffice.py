@@ -159,6 +159,8 @@ def ingest(path: Path, out: Path):
 def responses(consolidated: Path) -> dict[tuple[str, str], dict]:
     sheet = openpyxl.load_workbook(consolidated, read_only=True)["Responses"]
     rows = sheet.iter_rows(values_only=True)
+    for _ in range(3):  # the title, its note and a blank row come before the table's header
+        next(rows)
     header = next(rows)
     found = {}
     for values in rows:

@@ -126,9 +126,10 @@ def _responses(path: Path, field: str | None = None) -> dict[tuple[str, str], di
     """Responses by (sheet, cell); comments (field 'comment') only when asked for by that field."""
     ws = openpyxl.load_workbook(path, read_only=True)["Responses"]
     rows = list(ws.iter_rows(values_only=True))
-    header = list(rows[0])
+    at = next(n for n, row in enumerate(rows) if "sheet" in row and "cell" in row)  # the table's header, below the title
+    header = list(rows[at])
     found = {}
-    for r in rows[1:]:
+    for r in rows[at + 1:]:
         row = dict(zip(header, r))
         if r[0] and (row["field"] == "comment") == (field == "comment"):
             found[(row["sheet"], row["cell"])] = row

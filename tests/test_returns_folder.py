@@ -266,9 +266,10 @@ def test_compiled_answers_come_from_the_chosen_files(folder, ingested):
                 assert theirs[(cells[key].sheet, cells[key].cell)]["value"] == value, (person, key)
     assert not any(r["respondent"] == "Museums" for r in rows)
     register = list(openpyxl.load_workbook(out / "c.xlsx", read_only=True)["Returns"].iter_rows(values_only=True))
-    files = [r[0] for r in register[3:] if r[0]]
+    register = [dict(zip(register[3], r)) for r in register[4:]]  # the table's header is on row 4
+    files = [r["File"] for r in register if r["File"]]
     assert set(expected.values()) <= set(files) and "Housing/return.xlsx" in files
-    assert ("Ports", "nothing received") in [r[:2] for r in register]
+    assert ("Ports", "nothing received") in [(r["Partner"], r["Why"]) for r in register]
 
 
 def test_prefer_chooses_the_forwarded_file_and_the_report_says_so(folder, tmp_path):

@@ -55,8 +55,11 @@ def test_samples_cover_agreement_disagreement_late_superseded_and_errors(regener
     assert [f.code for f in late.findings] == ["return-late"]
     wb = openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx", read_only=True)
     ratings = list(wb["Ratings"].iter_rows(values_only=True))
-    assert any("DIVERGENT" in row for row in ratings[4:]), "the forum's low ratings should make items divergent"
-    assert any(row[ratings[3].index("Divergent?")] in (None, "") for row in ratings[4:] if row[0]), \
+    agreement, ends = ratings[3].index("Agreement"), ratings[3].index("Who sits at each end")
+    apart = [row for row in ratings[4:] if row[agreement] == "Sits apart"]
+    assert apart and all(row[ends].startswith("Voluntary Sector Forum ") for row in apart), \
+        "the forum's low ratings should make it sit apart, by name"
+    assert any(row[agreement] in (None, "") for row in ratings[4:] if row[0]), \
         "most respondents agree on at least some items"
 
 

@@ -1,0 +1,32 @@
+"""Action plan: every action from every return, grouped by item, highest priority and soonest first."""
+
+from __future__ import annotations
+
+from ..layout import item_caption
+from .base import Column, Report, footer, long_table, print_setup, title
+
+NAME = "Action plan"
+ABOUT = "Every action from every return, grouped by item (with its title), then by priority and due date; " \
+        "values not counted (a due date of 'n/a') are shown as typed and marked."
+COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 30), Column("Partner", 18),
+           Column("Priority", 9), Column("Action", 44), Column("Owner", 16), Column("Due", 11, "date"),
+           Column("Status", 11), Column("Resources", 20), Column("Measure", 24), Column("Where", 16),
+           Column("Not counted", 18))
+
+
+def rows(rep: Report):
+    fw = rep.con.framework
+    captions = {item.id: item_caption(item) for _, item in fw.items()}
+    for partner, a in rep.con.store.actions(order="item"):
+        yield (a.section, a.item, captions.get(a.item, ""), partner, a.priority, a.action, a.owner, a.due,
+               a.status, a.resources, a.measure, a.source, a.flagged)
+
+
+def write(rep: Report, ws) -> None:
+    f = rep.formats
+    acts = rep.con.actions
+    title(ws, f, "Action plan: every action, grouped by item",
+          f"{acts.total} actions; {acts.high} high priority; {acts.incomplete} without an owner or a due date. "
+          f"Counts by owner and priority: see Action counts.")
+    last = long_table(rep, ws, "Action_plan", COLUMNS, rows(rep), acts.total, "Every action, grouped by item")
+    print_setup(ws, last, len(COLUMNS) - 1, footer(rep))

@@ -1,0 +1,174 @@
+"""What every sheet writer of the consolidated workbook shares: the context, cells, tables and print set-up.
+
+Each sheet has its title in A1, a one-line note in A2 and ONE named Excel table whose header
+is on row 4, so a screen reader, a filter and a reader of any sheet find things in the same place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from xlsxwriter.utility import xl_range
+
+from ..cells import format_escape, plain_text, write_text
+from ..consolidate import Consolidation
+from ..findings import Finding
+from ..styles import ok, row_height
+from ..validate import CheckedReturn
+
+HEADER_ROW = 3  # zero-based: title in A1, note in A2, a blank row, then the table's header
+A4, LANDSCAPE, PORTRAIT = 9, True, False
+
+
+@dataclass
+class Column:
+    """One column of a table: its header, width (characters) and cell style name."""
+
+    header: str
+    width: float = 12
+    style: str = "text"
+
+
+@dataclass
+class Report:
+    """Everything the sheet writers read; nothing here is changed by them except `streams`."""
+
+    con: Consolidation
+    returns: list[CheckedReturn]
+    findings: list[Finding]
+    round: str
+    compiled_at: dt.datetime
+    chase_why: dict[str, str] = field(default_factory=dict)  # partner -> why they are still chased
+    formats: dict = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
+    # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)
+    streams: dict[str, tuple[int, Iterable[Sequence], Sequence[Column], bool]] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> list[CheckedReturn]:
+        from ..validate import ACCEPTED
+
+        return [r for r in self.returns if r.status == ACCEPTED]
+
+
+def put_text(ws, row: int, col: int, text, fmt=None) -> None:
+    """Write text as text, whatever it looks like (never a formula, link, rich text or number)."""
+    write_text(ws, row, col, text, fmt)
+
+
+def put(ws, row: int, col: int, value, f: dict, style: str = "text") -> None:
+    """Write a value in the style its type calls for; text always as text."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, f[style])
+    elif isinstance(value, bool):
+        put_text(ws, row, col, "Yes" if value else "No", f[style])
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, f[style if style != "text" else
+                                           ("number" if isinstance(value, float) else "integer")])
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, f["date"])
+    else:
+        put_text(ws, row, col, value, f[style])
+
+
+def title(ws, f: dict, text: str, note: str = "") -> None:
+    """The sheet's title in A1 and a one-line note in A2."""
+    put_text(ws, 0, 0, text, f["title"])
+    ws.set_row(0, 24)
+    if note:
+        put_text(ws, 1, 0, note, f["intro"])
+
+
+def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequence], caption: str,
+          first_row: int = HEADER_ROW, first_col: int = 0, heights: bool = True) -> int:
+    """A named Excel table with its rows; returns the last row used. At least one (blank) row is kept."""
+    last = first_row + max(len(rows), 1)
+    _add_table(ws, f, name, columns, first_row, first_col, last, caption)
+    for r, values in enumerate(rows, start=first_row + 1):
+        for c, (column, value) in enumerate(zip(columns, values), start=first_col):
+            put(ws, r, c, value, f, column.style)
+        if heights:
+            ws.set_row(r, row_height([(str(v), col.width, 10) for col, v in zip(columns, values)
+                                      if isinstance(v, str)]))
+    return last
+
+
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Table headers as a table needs them: non-empty, one line, unique ignoring case (a partner may be
+    called 'Mean')."""
+    seen, out = set(), []
+    for header in headers:
+        text = " ".join(plain_text(header)[0].split())[:250] or "(blank)"  # Excel: a column name <= 255
+        base, n = text, 2
+        while text.casefold() in seen:
+            text, n = f"{base} ({n})", n + 1
+        seen.add(text.casefold())
+        out.append(text)
+    return out
+
+
+def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iterable[Sequence], count: int,
+               caption: str, wrap: bool = True) -> int:
+    """A named table whose `count` rows are streamed in after the workbook is saved; returns the last row.
+
+    With `wrap`, each row is made tall enough for its text; without, text stays on one line
+    (for tables too long to print, where reading one row at a time is the use).
+    """
+    f = rep.formats
+    rep.streams[ws.get_name()] = (HEADER_ROW + 2, rows, columns, wrap)
+    last = HEADER_ROW + max(count, 1)
+    _add_table(ws, f, name, columns, HEADER_ROW, 0, HEADER_ROW + 1, caption)
+    # XlsxWriter marks every cell of a table's range in a dict; for a streamed table of
+    # hundreds of thousands of rows that costs seconds and memory, so the table is declared
+    # one row deep and then given its real extent.
+    spec = ws.tables[-1]
+    spec["range"] = spec["a_range"] = spec["autofilter"] = xl_range(HEADER_ROW, 0, last, len(columns) - 1)
+    return last
+
+
+def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) -> None:
+    headers = unique_headers([c.header for c in columns])
+    for c, column in enumerate(columns, start=first_col):
+        ws.set_column(c, c, column.width)
+    ok(ws.add_table(first_row, first_col, last_row, first_col + len(columns) - 1, {
+        "name": name, "style": "Table Style Light 1", "title": caption,
+        "columns": [{"header": format_escape(h), "header_format": f["header"]} for h in headers],
+    }), f"the table {name}")
+    for c, header in enumerate(headers, start=first_col):  # the header cells again, through write_text
+        put_text(ws, first_row, c, header, f["header"])
+    ws.set_row(first_row, max(15.0, max(_header_lines(h, c.width) for h, c in zip(headers, columns)) * 13.2 + 4))
+
+
+def _header_lines(text: str, width: float) -> int:
+    """Lines a bold header takes in a column `width` characters wide, wrapping at spaces as spreadsheets do."""
+    per_line, lines, used = max(1.0, width * 0.9), 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > per_line:
+            lines, used = lines + 1, 0
+        used += len(word) + (1 if used else 0)
+        lines += int(max(0, len(word) - 1) // per_line) if used == len(word) else 0
+    return lines
+
+
+def print_setup(ws, last_row: int, last_col: int, footer: str, fit_width: bool = True,
+                repeat_cols: int = 0, print_rows: int | None = None) -> None:
+    """A4 landscape, the table's header repeated on every page, the print area set, fitted to width."""
+    ws.set_paper(A4)
+    ws.set_landscape()
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.repeat_rows(HEADER_ROW)
+    if repeat_cols:
+        ws.repeat_columns(0, repeat_cols - 1)
+    ws.print_area(0, 0, last_row if print_rows is None else print_rows, last_col)
+    if fit_width:
+        ws.fit_to_pages(1, 0)
+    ws.set_footer(footer)
+    ws.freeze_panes(HEADER_ROW + 1, repeat_cols)
+
+
+def footer(rep: Report) -> str:
+    """The page footer: framework and round, page number, sheet name."""
+    label = f"{rep.con.framework.id} {rep.round}".replace("&", "&&")
+    return f"&L{label}&CPage &P of &N&R&A"

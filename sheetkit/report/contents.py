@@ -1,0 +1,22 @@
+"""Contents: a link to every sheet, with what it shows."""
+
+from __future__ import annotations
+
+from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
+
+NAME = "Contents"
+ABOUT = "This list: every sheet, with a link and what it shows."
+COLUMNS = (Column("Sheet", 26), Column("What it shows", 110))
+
+
+def write(rep: Report, ws) -> None:
+    from .workbook import SHEETS, sheet_name
+
+    f = rep.formats
+    title(ws, f, "Contents", "Select a sheet's name to go to it.")
+    entries = [(sheet_name(m, rep.con), m.ABOUT) for m in SHEETS]
+    last = table(ws, f, "Contents", COLUMNS, entries, "Contents: every sheet and what it shows")
+    for row, (name, _) in enumerate(entries, start=HEADER_ROW + 1):
+        target = name.replace("'", "''")
+        ws.write_url(row, 0, f"internal:'{target}'!A1", f["link"], string=name, tip=f"Go to {name}")
+    print_setup(ws, last, len(COLUMNS) - 1, footer(rep))

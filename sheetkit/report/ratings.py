@@ -1,0 +1,53 @@
+"""Ratings: every item (and section rating) by partner, with the mean, spread and whether partners agree."""
+
+from __future__ import annotations
+
+from ..consolidate import Consolidation, RatingRow
+from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
+
+NAME = "Ratings"
+ABOUT = "Every rating by item and partner, with mean, median, spread, count, whether partners agree (and who " \
+        "sits at each end), whether groups differ, actions listed and values not counted."
+PARTNER_W = 9
+
+
+def columns(con: Consolidation) -> list[Column]:
+    cols = [Column("Section", 8), Column("Ref", 6), Column("Item", 40)]
+    cols += [Column(p, PARTNER_W, "centre") for p in con.respondents]
+    cols += [Column("Mean", 7, "mean"), Column("Median", 7, "mean"), Column("Spread", 7, "centre"),
+             Column("Count", 7, "centre"), Column("Agreement", 10), Column("Who sits at each end", 30)]
+    if con.groups:
+        cols.append(Column("Groups differ", 8))
+    cols += [Column("Actions", 8, "centre"), Column("Not counted", 18)]
+    return cols
+
+
+def values(con: Consolidation, row: RatingRow) -> list:
+    a = row.agreement
+    out = [row.section_id, row.owner_id if row.level == "item" else "", row.caption]
+    out += [row.values.get(p) for p in con.respondents]
+    out += [row.stat("mean"), row.stat("median"), row.stat("spread"), row.count,
+            {"split": "Split", "apart": "Sits apart"}.get(a.kind, ""), row.ends_text() if a.kind else ""]
+    if con.groups:
+        out.append("Yes" if row.groups_differ else "")
+    acted = con.actions.by_item.get(row.owner_id, 0) if row.level == "item" else None
+    out += [acted, "; ".join(f"{p}: {v}" for p, v in row.flagged.items())]
+    return out
+
+
+def write(rep: Report, ws) -> None:
+    con, f = rep.con, rep.formats
+    cols = columns(con)
+    title(ws, f, "Ratings by item and partner", "Colours follow the scale from red (lowest) to green (highest); "
+          "the number is always shown. Agreement and values not counted: see Notes.")
+    last = table(ws, f, "Ratings", cols, [values(con, r) for r in con.ratings], "Ratings by item and partner")
+    scale = con.scale
+    if scale is not None and con.respondents:
+        low, high = min(scale.values), max(scale.values)
+        ws.conditional_format(HEADER_ROW + 1, 3, last, 2 + len(con.respondents), {
+            "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
+            "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
+            "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    ws.conditional_format(HEADER_ROW + 1, 7 + len(con.respondents), last, 7 + len(con.respondents), {
+        "type": "no_blanks", "format": f["flag"]})
+    print_setup(ws, last, len(cols) - 1, footer(rep), fit_width=len(con.respondents) <= 12, repeat_cols=3)

@@ -1,0 +1,66 @@
+"""The framework's own record (LGA's summary and key actions, SWIA's self-evaluation record...), partner by partner."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ..consolidate import Consolidation
+from ..layout import item_caption
+from .base import Column, Report, footer, long_table, print_setup, title
+
+ABOUT = "The framework's own record: each item's and section's answers, partner by partner, with values " \
+        "not counted marked."
+
+
+def name(con: Consolidation) -> str:
+    return con.framework.labels.get("record") or "Record"
+
+
+def _fields(con: Consolidation):
+    fw = con.framework
+    item_fields = list(fw.fields("item"))
+    section_fields = [x for x in fw.fields("section") if x.id not in {i.id for i in item_fields}]
+    return item_fields, section_fields
+
+
+def columns(con: Consolidation) -> list[Column]:
+    item_fields, section_fields = _fields(con)
+    cols = [Column("Section", 8), Column("Ref", 6), Column("Item", 30), Column("Partner", 18)]
+    cols += [Column(x.label, 12 if x.type in ("rating", "date", "priority") else 30,
+                    "date" if x.type == "date" else "text") for x in item_fields + section_fields]
+    return cols + [Column("Not counted", 18)]
+
+
+def rows(con: Consolidation):
+    fw = con.framework
+    item_fields, section_fields = _fields(con)
+    position = {("item", x.id): n for n, x in enumerate(item_fields, start=4)}
+    position.update({("section", x.id): n for n, x in enumerate(section_fields, start=4 + len(item_fields))})
+    width = 5 + len(item_fields) + len(section_fields)
+    captions = {item.id: item_caption(item) for _, item in fw.items()}
+    titles = {s.id: s.title for s in fw.sections}
+    answers = ((p, a) for p, a in con.store.by_item() if a.field.level in ("item", "section"))
+    for (person, owner, level), group in groupby(answers, key=lambda pa: (pa[0], pa[1].key.split("/")[1],
+                                                                          pa[1].field.level)):
+        group = [a for _, a in group]
+        row = [""] * width
+        row[0] = group[0].section_id
+        row[1], row[2] = (owner, captions.get(owner, owner)) if level == "item" else \
+            ("", f"{fw.labels['section']} summary: {titles.get(owner, owner)}")
+        row[3] = person
+        for a in group:
+            col = position.get((level, a.field.id))
+            if col is not None:
+                row[col] = a.value if a.usable and not isinstance(a.value, str) else a.text
+        row[-1] = "; ".join(f"{a.field.label}: '{a.text}'" for a in group if not a.usable)
+        yield tuple(row)
+
+
+def write(rep: Report, ws) -> None:
+    con, f = rep.con, rep.formats
+    cols = columns(con)
+    title(ws, f, f"{name(con)}: as the framework records it", "One row per item (and per section summary) "
+          "and partner, in the framework's own columns.")
+    last = long_table(rep, ws, "Record", cols, rows(con), con.store.count_records(),
+                      f"{name(con)}, partner by partner")
+    print_setup(ws, last, len(cols) - 1, footer(rep), repeat_cols=0)
