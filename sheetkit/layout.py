@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .fields import field_type
+from .text_fit import fit_units, split_for_row
 from .framework import Framework, Item, ResponseField, Section
 
 SHEET_START = "Start"
@@ -34,8 +35,6 @@ RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LI
 ACTION_ROWS = 40
 ACTION_STATUSES = ("Not started", "In progress", "Done")
 TEXT_LIMIT = 32_767
-MAX_ROW_POINTS = 409.0  # the tallest row spreadsheets allow
-SAFE_ROW_POINTS = 380.0  # split framework text that would need more than this
 
 REF_HEADER = "Ref"
 ANSWER_HEADER = "Your answer"
@@ -257,13 +256,6 @@ def column_letters(col: int) -> str:
 def cell_name(row: int, col: int) -> str:
     """'B7' for row 6, column 1 (both counted from zero)."""
     return f"{column_letters(col)}{row + 1}"
-
-
-def fit_units(text: str, limit: int) -> str:
-    """The longest prefix of text within `limit` UTF-16 code units (how spreadsheets count)."""
-    while len(text.encode("utf-16-le")) // 2 > limit:
-        text = text[:-1]
-    return text
 
 
 def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:
@@ -491,51 +483,6 @@ def _criterion_titles(framework: Framework) -> dict[str, str]:
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.replace(",", " ").split())
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
-
-
-# -- row heights ---------------------------------------------------------------------------
-
-def lines_needed(text: str, width: float, size: int) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide at font `size`."""
-    # a column is about 7 pixels a character wide; Arial averages about 0.6 of its point size a
-    # character; word wrapping wastes about a tenth of each line
-    per_line = max(1, int(width * 7 / (size * 0.6) * 0.9))
-    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
-
-
-def points_needed(text: str, width: float, size: int) -> float:
-    """Row height in points that shows a wrapped text in full."""
-    return lines_needed(text, width, size) * size * 1.25 + 4 if text else 0.0
-
-
-def split_for_row(text: str, width: float, size: int) -> list[str]:
-    """The text in parts that each fit one row (under the 409-point limit), split between paragraphs."""
-    if not text or points_needed(text, width, size) <= SAFE_ROW_POINTS:
-        return [text]
-    parts, current = [], ""
-    for para in text.split("\n"):
-        candidate = f"{current}\n{para}" if current else para
-        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
-            parts.append(current)
-            current = para
-        else:
-            current = candidate
-    parts.append(current)
-    return [p for chunk in parts for p in _split_sentences(chunk, width, size)]
-
-
-def _split_sentences(text: str, width: float, size: int) -> list[str]:
-    if points_needed(text, width, size) <= SAFE_ROW_POINTS:
-        return [text]
-    words, parts, current = text.split(" "), [], ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
-            parts.append(current)
-            current = word
-        else:
-            current = candidate
-    return parts + [current]
 
 
 def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:

@@ -37,9 +37,9 @@ from .layout import (
     WorkbookLayout,
     cell_name,
     choices,
-    points_needed,
 )
 from .library import template_text
+from .text_fit import points_needed
 from .styles import WORKBOOK_OPTIONS, add_formats, level_colour, ok, strict_xlsxwriter
 
 PROTECT_OPTIONS = {

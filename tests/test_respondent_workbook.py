@@ -18,7 +18,8 @@ from conftest import BUNDLED, build
 from fill_by_label import fill_by_label, find_fields, text_of
 from sheetkit.framework import RESPONSE_LEVELS
 from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS, points_needed
+from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.text_fit import points_needed
 from sheetkit.library import get_framework
 
 HINT = re.compile(r"\s*\((pick|type here|date|name or role)(; added by sheetkit)?\)\s*$")

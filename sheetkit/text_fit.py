@@ -1,0 +1,61 @@
+"""How much room text needs in a cell: lines, row heights, and text cut to fit a limit.
+
+Spreadsheets give a row at most 409 points and a sheet name at most 31 UTF-16 units; these
+estimates (measured against LibreOffice's rendering with Calibri-width columns) let the layout
+split long framework text over several rows and the writer size every row for its text.
+"""
+
+from __future__ import annotations
+
+MAX_ROW_POINTS = 409.0  # the tallest row spreadsheets allow
+SAFE_ROW_POINTS = 380.0  # split framework text that would need more than this
+
+
+def fit_units(text: str, limit: int) -> str:
+    """The longest prefix of text within `limit` UTF-16 code units (how spreadsheets count)."""
+    while len(text.encode("utf-16-le")) // 2 > limit:
+        text = text[:-1]
+    return text
+
+
+def lines_needed(text: str, width: float, size: int) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide at font `size`."""
+    # a column is about 7 pixels a character wide; Arial averages about 0.6 of its point size a
+    # character; word wrapping wastes about a tenth of each line
+    per_line = max(1, int(width * 7 / (size * 0.6) * 0.9))
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def points_needed(text: str, width: float, size: int) -> float:
+    """Row height in points that shows a wrapped text in full."""
+    return lines_needed(text, width, size) * size * 1.25 + 4 if text else 0.0
+
+
+def split_for_row(text: str, width: float, size: int) -> list[str]:
+    """The text in parts that each fit one row (under the 409-point limit), split between paragraphs."""
+    if not text or points_needed(text, width, size) <= SAFE_ROW_POINTS:
+        return [text]
+    parts, current = [], ""
+    for para in text.split("\n"):
+        candidate = f"{current}\n{para}" if current else para
+        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
+            parts.append(current)
+            current = para
+        else:
+            current = candidate
+    parts.append(current)
+    return [p for chunk in parts for p in _split_sentences(chunk, width, size)]
+
+
+def _split_sentences(text: str, width: float, size: int) -> list[str]:
+    if points_needed(text, width, size) <= SAFE_ROW_POINTS:
+        return [text]
+    words, parts, current = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
+            parts.append(current)
+            current = word
+        else:
+            current = candidate
+    return parts + [current]
