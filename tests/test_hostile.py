@@ -115,7 +115,7 @@ def _edit_statement(s: Sources, dst: Path) -> Path:
 
 
 def _older_version(s: Sources, dst: Path) -> Path:
-    return H.older_version(s.base["Hostile base"], dst, str(int(s.framework_version) - 1))
+    return H.older_version(s.base["Hostile base"], dst, f"{s.framework_version}-earlier")  # versions are free text
 
 
 def _base(s: Sources) -> Path:
