@@ -218,19 +218,56 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="A lone partner this share of the scale away from every other partner 'sits apart'.")
 @click.option("--split", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Two or more partners at each end this share of the scale apart are 'split'.")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write each respondent a feedback workbook and email draft into this folder.")
+@click.option("--feedback-evidence", is_flag=True,
+              help="Show other partners' evidence text (never their names) in the feedback.")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
-               csv_path: str | None, apart: float, split: float, prefer: tuple[str, ...], as_json: bool) -> None:
+               csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
+               feedback_evidence: bool, prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
-                            agreement=AgreementRule(apart=apart, split=split), prefer=prefer, progress=not as_json)
+                            agreement=AgreementRule(apart=apart, split=split),
+                            feedback=Path(feedback_dir) if feedback_dir else None,
+                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json)
     _finish(ingest_returns(paths, options), as_json)
+
+
+@cli.command("chase")
+@_paths
+@click.option("--manifest", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv written by build: who was asked, their email and workbook.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the drafts (one subfolder per day) and the chase.csv log.")
+@click.option("--emails-from", default="", help="Your address, for the drafts' From and Reply-To lines.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the drafts as this day, YYYY-MM-DD (default: today).")
+@click.option("--workbooks", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder holding the built workbooks to re-attach (default: the manifest's folder).")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of your own reminder*.txt and correction*.txt templates.")
+@click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
+@_prefer
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str, emails_from: str, today,
+              workbooks: str | None, templates: str | None, framework_id: str | None, prefer: tuple[str, ...],
+              as_json: bool) -> None:
+    """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
+    from .chase import ChaseOptions, chase
+
+    options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
+                           today=today.date() if today else None, templates=Path(templates) if templates else None,
+                           workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
+                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+    _finish(chase(list(paths), options), as_json)
 
 
 @cli.command("samples")

@@ -50,6 +50,8 @@ class IngestOptions:
     out: Path | None = None
     csv: Path | None = None
     agreement: AgreementRule = field(default_factory=AgreementRule)
+    feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
+    feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
@@ -68,6 +70,7 @@ class IngestReport:
     out: Path | None = None
     csv: Path | None = None
     expected: int | None = None
+    feedback: Path | None = None
     chase_why: dict[str, str] = field(default_factory=dict)
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
@@ -97,6 +100,7 @@ class IngestReport:
             "findings": [f.to_dict() for f in self.findings],
             "out": str(self.out) if self.out else None,
             "csv": str(self.csv) if self.csv else None,
+            "feedback": str(self.feedback) if self.feedback else None,
         }
 
     def render(self) -> str:
@@ -123,6 +127,8 @@ class IngestReport:
             lines.append(f"Consolidated workbook: {self.out}")
         if self.csv:
             lines.append(f"Responses CSV: {self.csv}")
+        if self.feedback:
+            lines.append(f"Each respondent's feedback workbook and email draft: {self.feedback}")
         return "\n".join(lines)
 
 
@@ -180,6 +186,11 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
             if options.csv:
                 outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
         report.out, report.csv = options.out, options.csv
+        if options.feedback:
+            from .feedback import write_feedback
+
+            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence)
+            report.feedback = options.feedback
     finally:
         for store in spools:
             store.close()

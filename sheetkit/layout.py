@@ -299,14 +299,20 @@ def join_prompts(prompts: tuple[str, ...]) -> str:
     return "\n".join(f"\u2022 {p}" for p in prompts)
 
 
+def field_hint(f: ResponseField) -> str:
+    """What goes in a field's cells, and whether the source asks for it: '(type here; added by sheetkit)'."""
+    hint = field_type(f).hint
+    return hint[:-1] + "; added by sheetkit)" if getattr(f, "origin", "publisher") == "sheetkit" else hint
+
+
 def field_label(f: ResponseField) -> str:
     """The label shown beside an answer cell: the field's label and what goes in it."""
-    return f"{f.label} {field_type(f).hint}"
+    return f"{f.label} {field_hint(f)}"
 
 
 def statement_header(f: ResponseField) -> str:
     """The header of a statement-level answer column."""
-    return f"{f.label} {field_type(f).hint}"
+    return f"{f.label} {field_hint(f)}"
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -395,6 +401,8 @@ class _SectionPlanner:
             prompts = join_prompts(item.prompts + st.prompts)
         else:
             prompts = join_prompts(item.prompts)
+            stem = self.fw.stem(section, item) if hasattr(self.fw, "stem") else ""
+            heading += f"\n{stem}" if stem and item.statements else ""
         self.add("item", item.id, heading, prompts, what=f"{labels['item'].lower()} {item.id}")
         item_fields = self.fw.fields("item")
         for f in sorted(item_fields, key=lambda f: f.type != "rating"):  # the rating first

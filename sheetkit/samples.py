@@ -2,9 +2,9 @@
 
 From ``samples/respondents.csv`` it builds workbooks for two frameworks, fills them as the
 respondents of a fictional council might (most agree, one disagrees strongly and replies late,
-one sends a draft then a final version, one makes mistakes, one never replies), and ingests them into a
-consolidated workbook. The files in the repository's ``samples/`` folder are made this way,
-and a test checks they are still what this command makes.
+one sends a draft then a final version, one makes mistakes, one never replies), ingests them into a
+consolidated workbook and drafts the chase emails. The files in the repository's ``samples/``
+folder are made this way, and a test checks they are still what this command makes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BuildOptions, build_workbooks
+from .chase import ChaseOptions, chase
 from .filling import fill_workbook, realistic_answers
 from .framework import Framework
 from .ingest import IngestOptions, IngestReport, ingest_returns
@@ -87,9 +88,13 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
         layout = plan_workbook(framework)
         for n, item in enumerate(built.files):
             _fill_as(SCENARIOS.get(item.respondent.name, AGREE), layout, item.workbook, returns, random.Random(n))
+    shutil.rmtree(folder / "chase", ignore_errors=True)
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
                                                            now=BUILT_AT + dt.timedelta(days=65)))
+        # the drafts the lead would review; the workbooks are not kept here, so none is attached
+        chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
+                                        today=(BUILT_AT + dt.timedelta(days=65)).date(), attach=False))
     report.out = folder / "consolidated.xlsx"
     return report
 

@@ -21,7 +21,7 @@ from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS, points_needed
 from sheetkit.library import get_framework
 
-HINT = re.compile(r"\s*\((pick|type here|date|name or role)\)\s*$")
+HINT = re.compile(r"\s*\((pick|type here|date|name or role)(; added by sheetkit)?\)\s*$")
 SCREEN_PIXELS = 1366 - 60  # the window less Calc's row headers and scroll bar
 MAX_ROW_POINTS = 409
 
@@ -221,3 +221,22 @@ def test_section_sheets_print_on_a4_landscape_at_a_legible_scale(built):
                             if isinstance(c.value, str) and c.value and c.row > 4), default=11)
             assert (setup.scale or 100) * smallest / 100 >= 8, (ws.title, setup.scale, smallest)
             assert ws.print_title_rows, ws.title
+
+
+def test_what_the_source_does_not_ask_is_shown_as_sheetkits_and_stems_are_shown(built):
+    """Fields the source does not ask for say so where the respondent reads them; SWIA's stem
+    'The extent to which:' stands with the features that complete it."""
+    for framework_id in BUNDLED:
+        fw = get_framework(framework_id)
+        added = {f.label for level in RESPONSE_LEVELS for f in fw.fields(level) if f.origin == "sheetkit"}
+        shown = {_bare(f.row_label) for f in find_fields(built[framework_id])} | \
+                {_bare(f.column_header) for f in find_fields(built[framework_id])}
+        marked = {text for f in find_fields(built[framework_id]) for text in (f.row_label, f.column_header)
+                  if text and text.endswith("; added by sheetkit)")}
+        for label in added:
+            assert any(m.startswith(label) for m in marked), (framework_id, label)
+        assert not any(m.startswith(label) for m in marked for label in shown - added), framework_id
+    wb = openpyxl.load_workbook(built["swia-commissioning"])
+    for ws in wb.worksheets[2:6]:
+        texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert any("The extent to which:" in t for t in texts), ws.title

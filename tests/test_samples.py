@@ -14,6 +14,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def _content(path: Path):
+    if path.suffix == ".eml":
+        return path.read_bytes()
     if path.suffix == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return list(csv.reader(handle))

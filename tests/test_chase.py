@@ -1,0 +1,424 @@
+"""`sheetkit chase`: drafts for the people who have not replied or must put something right.
+
+Every draft is parsed back with the standard library, as a mail program would, and checked
+against an independent run of validate: who it goes to, what it says, the cells it lists and
+the workbook it carries.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+import re
+import shutil
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import fill
+from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.chase import ChaseOptions, chase
+from sheetkit.cli import cli
+from sheetkit.corrections import WORDING
+from sheetkit.drafts import Draft, write_draft
+from sheetkit.filling import realistic_answers
+from sheetkit.findings import CATALOGUE
+from sheetkit.ingest import IngestOptions, validate_returns
+from sheetkit.layout import plan_workbook
+from sheetkit.library import get_framework
+from sheetkit.respondents import Respondent
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BUILT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+FIRST_RUN, SECOND_RUN = dt.date(2026, 12, 3), dt.date(2026, 12, 10)
+PEOPLE = [
+    Respondent("Adult Social Care", "Anytown Council", "asc@anytown.gov.uk", "Priya Shah"),  # clean return
+    Respondent("Housing", "Anytown Council", "housing@anytown.gov.uk", "Tom Reilly"),  # errors
+    Respondent("Public Health", "Anytown Council", "ph@anytown.gov.uk", "Ama Mensah"),  # warnings only
+    Respondent("Gwasanaethau Cymdeithasol Môn", "Cyngor Sir Ynys Môn", "gwasanaethau@ynysmon.example"),  # silent
+    Respondent("Carers' Centre", "Anytown Carers", "", "Jo Evans"),  # silent, no address
+    Respondent("Provider Forum", "Anytown Care Association", "chair@anytowncare.org.uk"),  # last round's workbook
+]
+
+
+def _parse(path: Path):
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    defects = list(message.defects) + [d for part in message.walk() for d in part.defects]
+    defects += [d for name in message.keys() for d in getattr(message[name], "defects", ())]
+    assert not defects, f"{path.name}: {defects}"
+    assert message["X-Unsent"] == "1"
+    return message
+
+
+def _body(message) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _listed(body: str, heading_end: str, stop: str) -> list[tuple[str, str]]:
+    """The (sheet, cell) pairs listed between two passages of a draft."""
+    part = body.split(heading_end, 1)[1].split(stop, 1)[0]
+    return re.findall(r"^  - Sheet '([^']+)', cell ([A-Z]+\d+):", part, flags=re.M)
+
+
+@pytest.fixture(scope="module")
+def exercise(tmp_path_factory):
+    """A built exercise and a returns folder: one of each kind of respondent."""
+    root = tmp_path_factory.mktemp("chase")
+    framework = get_framework("lga-cbo")
+    layout = plan_workbook(framework)
+    built = build_workbooks(framework, PEOPLE, BuildOptions(out_dir=root / "built", round="2026 Q4",
+                                                            deadline="2026-11-30", password="x", now=BUILT_AT))
+    workbook = {f.respondent.name: f.workbook for f in built.files}
+    returns = root / "returns"
+    returns.mkdir()
+    answers = realistic_answers(layout, random.Random(1), lean=0.3)
+    fill(workbook["Adult Social Care"], returns / "asc.xlsx", answers)
+    ratings = [a.key for a in layout.answers if a.field.type == "rating" and a.field.level == "item"]
+    wrong = dict(answers, **{ratings[4]: "4.5", "action/1/due": "n/a", "action/2/due": "1/2/2027"})
+    wrong.pop("action/3/owner", None)
+    fill(workbook["Housing"], returns / "housing final.xlsx", wrong)
+    fill(workbook["Public Health"], returns / "ph.xlsx", {k: v for k, v in answers.items() if k != ratings[0]})
+    old = build_workbooks(framework, [PEOPLE[5]], BuildOptions(out_dir=root / "old", round="2025 Q4",
+                                                                 deadline="2026-11-30", password="x", now=BUILT_AT))
+    fill(old.files[0].workbook, returns / "provider.xlsx", answers)
+    return root, built, workbook
+
+
+def _run(exercise, out: Path, today: dt.date, **options):
+    root, built, _ = exercise
+    return chase([str(root / "returns")], ChaseOptions(manifest=built.manifest, out_dir=out, today=today,
+                                                       emails_from="Anytown Commissioning <lead@anytown.gov.uk>",
+                                                       **options))
+
+
+@pytest.fixture(scope="module")
+def first(exercise, tmp_path_factory):
+    out = tmp_path_factory.mktemp("drafts")
+    return out, _run(exercise, out, FIRST_RUN)
+
+
+def _case(result, name):
+    return next(c for c in result.chased if c.contact.name == name)
+
+
+def test_each_respondent_gets_what_their_return_calls_for(first):
+    _, result = first
+    kinds = {c.contact.name: c.kind for c in result.chased}
+    assert kinds == {"Adult Social Care": "nothing to ask", "Housing": "correction", "Public Health": "nothing to ask",
+                     "Gwasanaethau Cymdeithasol Môn": "reminder", "Carers' Centre": "reminder",
+                     "Provider Forum": "correction"}
+    drafts = sorted(p.name for p in result.drafts_dir.glob("*.eml"))
+    assert drafts == sorted(c.draft.name for c in result.chased if c.draft)
+    assert len(drafts) == 4
+    text = result.render()
+    assert "Public Health <ph@anytown.gov.uk>: return ph.xlsx accepted, 1 warning(s)" in text
+    assert "No email address for Carers' Centre" in text
+
+
+def test_reminder_goes_to_the_respondent_with_their_own_workbook(first, exercise):
+    _, result = first
+    _, built, workbook = exercise
+    case = _case(result, "Gwasanaethau Cymdeithasol Môn")
+    message = _parse(case.draft)
+    assert message["To"].addresses[0].display_name == "Gwasanaethau Cymdeithasol Môn"
+    assert message["To"].addresses[0].addr_spec == "gwasanaethau@ynysmon.example"
+    assert message["From"].addresses[0].addr_spec == "lead@anytown.gov.uk"
+    assert message["Subject"].startswith("Reminder: ") and "Gwasanaethau Cymdeithasol Môn" in message["Subject"]
+    body = _body(message)
+    assert "Monday 30 November 2026, so it is now overdue by 3 days" in body
+    assert "lead@anytown.gov.uk" in body
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == XLSX
+    assert attachment.get_filename() == workbook["Gwasanaethau Cymdeithasol Môn"].name
+    assert attachment.get_content() == workbook["Gwasanaethau Cymdeithasol Môn"].read_bytes()
+
+
+def test_respondent_without_address_gets_a_draft_with_no_recipient(first):
+    _, result = first
+    case = _case(result, "Carers' Centre")
+    message = _parse(case.draft)
+    assert message["To"] is None
+    assert _body(message).startswith("Dear Jo Evans,")  # the manifest's contact person
+    assert any("To: line" in note for note in case.notes)
+    assert result.to_dict()["no_email"] == ["Carers' Centre"]
+
+
+def test_correction_lists_exactly_the_cells_validate_finds(first, exercise):
+    root, built, _ = exercise
+    _, result = first
+    report = validate_returns([str(root / "returns")], IngestOptions(manifest=str(built.manifest)))
+    housing = next(r for r in report.returns if r.respondent == "Housing")
+    errors = [(f.sheet, f.cell) for f in housing.findings if f.is_error]
+    warnings = [(f.sheet, f.cell) for f in housing.findings if not f.is_error and WORDING.get(f.code)]
+    assert len(errors) == 3 and warnings
+    message = _parse(_case(result, "Housing").draft)
+    assert message["To"].addresses[0].display_name == "Tom Reilly"
+    assert "please check a few cells" in message["Subject"]
+    body = _body(message)
+    assert sorted(_listed(body, "attention before we can use all of your answers:", "Everything else")) == sorted(errors)
+    assert sorted(_listed(body, "These are optional", "With thanks")) == sorted(warnings)
+    assert "the rating '4.5' is not one of 1\u201310; please pick from the list" in body
+    assert "'Due date' holds 'n/a', which is not a date" in body
+    assert "the date '1/2/2027' could be read as day/month or as month/day" in body
+    assert "Everything else we read is fine, including the sheets 'Start'" in body
+    assert not list(message.iter_attachments())  # they correct their own copy
+
+
+def test_rejected_return_gets_a_correction_and_a_fresh_workbook(first, exercise):
+    _, _, workbook = exercise
+    _, result = first
+    case = _case(result, "Provider Forum")
+    assert "received but rejected" in case.why
+    message = _parse(case.draft)
+    body = _body(message)
+    assert "The workbook: this is the workbook for another assessment round" in body
+    assert "could not use that file at all" in body
+    assert "A fresh copy of your workbook (" + workbook["Provider Forum"].name + ") is attached" in body
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content() == workbook["Provider Forum"].read_bytes()
+
+
+def test_warnings_only_and_clean_returns_get_no_draft(first):
+    out, result = first
+    for name in ("Adult Social Care", "Public Health"):
+        assert _case(result, name).draft is None
+    assert not list(out.rglob("*Public Health*")) and not list(out.rglob("*Adult*"))
+
+
+def test_log_and_second_run_escalate(exercise, tmp_path):
+    _run(exercise, tmp_path, FIRST_RUN)
+    _run(exercise, tmp_path, FIRST_RUN)  # run again the same day: redrafts, does not escalate
+    raw = (tmp_path / "chase.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with (tmp_path / "chase.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted((r["respondent"], r["kind"]) for r in rows) == [
+        ("Carers' Centre", "reminder"), ("Gwasanaethau Cymdeithasol Môn", "reminder"),
+        ("Housing", "correction"), ("Provider Forum", "correction")]
+    assert {r["date"] for r in rows} == {"2026-12-03"}
+    assert next(r for r in rows if r["respondent"].startswith("Gwas"))["attached"].endswith(".xlsx")
+
+    second = _run(exercise, tmp_path, SECOND_RUN)
+    case = _case(second, "Gwasanaethau Cymdeithasol Môn")
+    assert case.earlier == [FIRST_RUN]
+    assert "reminded on 3 December" in second.render()
+    message = _parse(case.draft)
+    assert message["Subject"].startswith("Still awaited: ")
+    assert "We wrote to you about this on 3 December" in _body(message)
+    assert "overdue by 10 days" in _body(message)
+    housing = _parse(_case(second, "Housing").draft)
+    assert housing["Subject"].startswith("Still to put right: ")
+    assert case.draft.parent.name == "2026-12-10"
+    with (tmp_path / "chase.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 8
+
+
+def test_before_any_return_everyone_is_reminded(exercise, tmp_path):
+    root, built, _ = exercise
+    empty = tmp_path / "returns"
+    empty.mkdir()
+    result = chase([str(empty)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out",
+                                              today=dt.date(2026, 11, 20)))
+    assert {c.kind for c in result.chased} == {"reminder"}
+    body = _body(_parse(_case(result, "Housing").draft))
+    assert "The deadline is Monday 30 November 2026, in 10 days." in body
+
+
+def test_a_second_run_the_same_day_leaves_no_stale_draft(exercise, tmp_path):
+    root, built, _ = exercise
+    empty = tmp_path / "nothing-yet"
+    empty.mkdir()
+    morning = chase([str(empty)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    assert len(list(morning.drafts_dir.glob("*.eml"))) == len(PEOPLE)
+    afternoon = _run(exercise, tmp_path / "out", FIRST_RUN)
+    assert sorted(p.name for p in afternoon.drafts_dir.glob("*.eml")) == sorted(
+        c.draft.name for c in afternoon.chased if c.draft)
+    assert not (afternoon.drafts_dir / "reminder_Adult Social Care.eml").exists()
+
+
+def test_workbook_is_not_attached_unless_it_is_the_one_built(exercise, tmp_path):
+    root, built, workbook = exercise
+    folder = tmp_path / "build-copy"
+    shutil.copytree(built.out_dir, folder)
+    fill(workbook["Housing"], folder / workbook["Gwasanaethau Cymdeithasol Môn"].name, {})  # another file, same name
+    result = chase([str(root / "returns")], ChaseOptions(manifest=folder / "manifest.csv", out_dir=tmp_path / "out",
+                                                         today=FIRST_RUN))
+    case = _case(result, "Gwasanaethau Cymdeithasol Môn")
+    assert case.attached is None and "SHA-256 differs" in case.notes[0]
+    assert not list(_parse(case.draft).iter_attachments())
+    assert _case(result, "Carers' Centre").attached is not None
+
+
+def test_own_templates_replace_the_bundled_ones(exercise, tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "reminder.txt").write_text("Subject: Nodyn atgoffa i $respondent\n\nAnnwyl $addressee,\n\n$deadline_line\n",
+                                      encoding="utf-8")
+    result = _run(exercise, tmp_path / "out", FIRST_RUN, templates=own)
+    message = _parse(_case(result, "Gwasanaethau Cymdeithasol Môn").draft)
+    assert message["Subject"] == "Nodyn atgoffa i Gwasanaethau Cymdeithasol Môn"
+    assert _body(message).startswith("Annwyl Gwasanaethau Cymdeithasol Môn,\n\nThe deadline was")
+    assert _parse(_case(result, "Housing").draft)["Subject"].endswith("please check a few cells")
+
+
+def test_sample_exercise(tmp_path):
+    folder = SAMPLES / "lga-cbo"
+    if not (folder / "returns").is_dir():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    result = chase([str(folder / "returns")], ChaseOptions(manifest=folder / "manifest.csv", out_dir=tmp_path,
+                                                           today=FIRST_RUN))
+    kinds = {c.contact.name: c.kind for c in result.chased if c.kind != "nothing to ask"}
+    assert kinds == {"Carers' Centre": "reminder", "Provider Forum": "correction"}
+    report = validate_returns([str(folder / "returns")], IngestOptions(manifest=str(folder / "manifest.csv")))
+    provider = next(r for r in report.returns if r.respondent == "Provider Forum")
+    body = _body(_parse(_case(result, "Provider Forum").draft))
+    listed = _listed(body, "attention before we can use all of your answers:", "Everything else")
+    assert sorted(listed) == sorted((f.sheet, f.cell) for f in provider.findings if f.is_error)
+    reminder = _parse(_case(result, "Carers' Centre").draft)
+    assert reminder["To"].addresses[0].addr_spec == "hello@anytowncarers.org.uk"
+    assert "not found" in _case(result, "Carers' Centre").notes[0]  # the samples keep no built workbooks
+
+
+def test_cli_json_and_refusals(exercise, tmp_path):
+    root, built, _ = exercise
+    runner = CliRunner()
+    result = runner.invoke(cli, ["chase", str(root / "returns"), "--manifest", str(built.manifest), "--out",
+                                 str(tmp_path / "out"), "--today", "2026-12-03", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["today"] == "2026-12-03"
+    housing = next(r for r in data["respondents"] if r["respondent"] == "Housing")
+    assert housing["kind"] == "correction" and len(housing["problems"]) == 3
+    inside = runner.invoke(cli, ["chase", str(root / "returns"), "--manifest", str(built.manifest), "--out",
+                                 str(root / "returns" / "drafts")])
+    assert inside.exit_code == 2 and "inside the returns folder" in inside.output
+    assert not (root / "returns" / "drafts").exists()
+
+
+def test_utf8_attachment_name_is_encoded_for_every_mail_program(tmp_path):
+    workbook = tmp_path / "Gwasanaethau Cymdeithasol Môn.xlsx"
+    workbook.write_bytes(b"PK\x03\x04 not really a workbook")
+    path = write_draft(tmp_path / "d.eml", Draft("Pwnc: Môn", "Annwyl Môn,\n", "Siôn Môn", "sion@mon.example",
+                                                 "", workbook))
+    raw = path.read_bytes()
+    assert raw.isascii()
+    unfolded = raw.replace(b"\r\n ", b" ")
+    assert b"filename*=utf-8''Gwasanaethau%20Cymdeithasol%20M%C3%B4n.xlsx" in unfolded
+    assert f"\r\nContent-Type: {XLSX}\r\n".encode() in raw  # the type itself never encoded or folded
+    message = _parse(path)
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "Gwasanaethau Cymdeithasol Môn.xlsx"
+    assert attachment.get_content() == workbook.read_bytes()
+    assert message["Subject"] == "Pwnc: Môn" and str(message["To"]) == "Siôn Môn <sion@mon.example>"
+
+
+FRAMEWORK_FILE_CODES = {"yaml-invalid", "key-unknown", "key-missing", "value-invalid", "id-duplicate",
+                        "level-outside-scale", "scale-unknown", "field-unknown"}
+
+
+def test_every_code_a_return_can_have_is_worded_for_respondents_or_marked_for_the_lead():
+    assert set(WORDING) <= set(CATALOGUE)
+    assert set(CATALOGUE) - FRAMEWORK_FILE_CODES <= set(WORDING), "say in corrections.WORDING how a respondent reads it"
+    for code, words in WORDING.items():
+        if words:
+            assert words.format(value="v", label="l", levels="1\u201310")
+
+
+def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # sent back blank
+    first = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "a", today=FIRST_RUN))
+    again = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "b", today=FIRST_RUN))
+    case = _case(first, "Carers' Centre")
+    assert case.kind == "correction" and "it is empty" in case.why
+    body = _body(_parse(case.draft))
+    assert "The workbook: the workbook came back with no answers in it" in body
+    assert "optional" not in body and "fine" not in body  # not the dozens of blank ratings
+    for one, other in zip(first.chased, again.chased):
+        if one.draft:
+            assert one.draft.read_bytes() == other.draft.read_bytes()
+
+
+def test_files_nobody_can_be_given_are_listed_for_the_lead(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    (returns / workbook["Carers' Centre"].name).write_bytes(b"name,rating\nCarers,3\n")  # a CSV saved as .xlsx
+    stranger = build_workbooks(get_framework("lga-cbo"), [Respondent("Fire and Rescue")], BuildOptions(
+        out_dir=tmp_path / "other", round="2026 Q4", deadline="2026-11-30", password="x", now=BUILT_AT))
+    fill(stranger.files[0].workbook, returns / "fire.xlsx", {})
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    unreadable, unknown = sorted(result.unmatched, key=lambda note: "Fire and Rescue" in note)
+    assert workbook["Carers' Centre"].name in unreadable and "its name is that of Carers' Centre's workbook" in unreadable
+    assert "fire.xlsx is from 'Fire and Rescue', who is not in the manifest" in unknown
+    assert _case(result, "Carers' Centre").kind == "reminder"  # an unreadable file is never pinned on anyone
+    assert "Not matched to anyone in the manifest" in result.render()
+
+
+def test_an_email_column_that_is_not_an_address_is_left_out_and_said(exercise, tmp_path):
+    root, built, _ = exercise
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(built.manifest.read_text(encoding="utf-8-sig").replace("housing@anytown.gov.uk", "ask Tom"),
+                        encoding="utf-8-sig")
+    result = chase([str(root / "returns")], ChaseOptions(manifest=manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    case = _case(result, "Housing")
+    assert _parse(case.draft)["To"] is None
+    assert "its email column holds 'ask Tom'" in case.render()
+    assert "No email address for Housing, Carers' Centre:" in result.render()
+
+
+def test_a_template_without_its_subject_line_is_refused_with_the_file_named(exercise, tmp_path):
+    root, built, _ = exercise
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "correction.txt").write_text("Dear $addressee,\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["chase", str(root / "returns"), "--manifest", str(built.manifest), "--out",
+                                      str(tmp_path / "out"), "--templates", str(own)])
+    assert result.exit_code == 2
+    assert f"template {own / 'correction.txt'}, line 1: expected 'Subject: ...'" in result.output
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_findings_for_the_lead_to_settle_never_reach_the_respondent():
+    from sheetkit.chase import _decide
+    from sheetkit.contacts import Contact
+    from sheetkit.corrections import needs_correction, problems
+    from sheetkit.findings import Finding
+    from sheetkit.validate import CheckedReturn
+
+    conflict = Finding("return-conflict", "housing.xlsx and housing (2).xlsx were saved by different people",
+                       file="housing.xlsx")
+    ret = CheckedReturn("housing.xlsx", "", respondent="Housing", findings=[conflict])
+    case = _decide(Contact("Housing"), [ret])
+    assert case.kind == "nothing to ask" and case.notes == [f"settle first: {conflict.message}"]
+    wrong = Finding("rating-out-of-scale", "rating '4.5' ...", file="housing.xlsx", sheet="2 Inclusive", cell="D9")
+    ret.findings.append(wrong)
+    assert needs_correction(ret) and _decide(Contact("Housing"), [ret]).kind == "correction"
+    must, may = problems(ret, None)
+    assert [p.finding for p in must] == [wrong] and may == []
+    forwarded = Finding("return-forwarded", "saved by Priya Shah, who saved Adult Social Care's return",
+                        file="h.xlsx")
+    held = CheckedReturn("h.xlsx", "", respondent="Housing", findings=[forwarded])
+    held.reject("possibly filled in for Adult Social Care")
+    case = _decide(Contact("Housing"), [held])
+    assert case.kind == "reminder" and case.notes == [f"settle first: {forwarded.message}"]
+
+
+def test_prefer_settles_which_return_chase_reads_as_validate_does(tmp_path):
+    folder = SAMPLES / "lga-cbo"
+    if not (folder / "returns").is_dir():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    result = CliRunner().invoke(cli, ["chase", str(folder / "returns"), "--manifest", str(folder / "manifest.csv"),
+                                      "--out", str(tmp_path), "--today", "2026-12-03", "--json",
+                                      "--prefer", "DRAFT lga-cbo_housing_2026-q4.xlsx"])
+    assert result.exit_code == 0, result.output
+    housing = next(r for r in json.loads(result.output)["respondents"] if r["respondent"] == "Housing")
+    assert housing["kind"] == "nothing to ask" and housing["return_file"].endswith("DRAFT lga-cbo_housing_2026-q4.xlsx")

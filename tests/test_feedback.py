@@ -1,0 +1,151 @@
+"""`sheetkit ingest --feedback`: each partner sees their ratings beside the partnership's.
+
+The figures are computed here, independently, from the answers typed into the returns; the
+files are searched for every other partner's name and evidence text.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import zipfile
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import IN_CI, build, fill
+from sheetkit.cli import cli
+from sheetkit.library import get_framework
+
+PEOPLE = ("Respondent Alpha", "Respondent Bravo", "Respondent Charlie", "Respondent Delta")
+# rating values (scale 1-3) by item, person by person: on item 1 Alpha sits apart, low;
+# on item 2 the partners are split, Alpha and Bravo low, Charlie and Delta high
+RATINGS = {"1": (1, 3, 3, 3), "2": (1, 1, 3, 3)}
+EXPECTED_WHERE = {"1": ("apart: lower than every other partner", "", "", ""),
+                  "2": ("split: in the lower camp", "split: in the lower camp", "split: in the higher camp",
+                        "split: in the higher camp")}
+
+
+def _answers(framework, n: int, person: str) -> dict:
+    scale = framework.scale("rating")
+    choice = {lv.value: lv.choice for lv in scale.levels}
+    short = person.split()[-1].upper()
+    return {
+        "item/1/rating": choice[RATINGS["1"][n]], "item/2/rating": choice[RATINGS["2"][n]],
+        "statement/1.1/evidence": f"EVIDENCE-OF-{short} about our population",
+        "statement/2.1/evidence": f"EVIDENCE-OF-{short} about joint plans",
+        "item/1/actions": f"ACTION-OF-{short}: refresh the needs assessment",
+        "item/1/owner": f"OWNER-OF-{short}",
+    }
+
+
+@pytest.fixture
+def exercise(tiny_dir, tmp_path):
+    framework = get_framework("tiny")
+    built = build("tiny", tmp_path / "built", names=PEOPLE)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for n, (person, path) in enumerate(zip(PEOPLE, built)):
+        fill(path, returns / path.name, _answers(framework, n, person))
+    return tmp_path, framework
+
+
+def _ingest(tmp_path, *extra):
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--manifest",
+                                      str(tmp_path / "built" / "manifest.csv"), "--out", str(tmp_path / "c.xlsx"),
+                                      "--feedback", str(tmp_path / "feedback"), *extra])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "feedback"
+
+
+def _all_text(path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as archive:
+            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    return str(message["Subject"]) + str(message["To"]) + message.get_body(("plain",)).get_content()
+
+
+def test_feedback_figures_match_an_independent_count(exercise):
+    tmp_path, framework = exercise
+    folder = _ingest(tmp_path)
+    for n, person in enumerate(PEOPLE):
+        wb = openpyxl.load_workbook(folder / f"feedback_{person}.xlsx")
+        rows = [r for r in wb["Your ratings"].iter_rows(min_row=4, values_only=True) if r[0]]
+        assert [r[1].split(":")[0] for r in rows] == ["Standard one", "Standard two"]
+        differ_expected = []
+        for item, row in zip(("1", "2"), rows):
+            everyone = RATINGS[item]
+            others = [v for m, v in enumerate(everyone) if m != n]
+            assert row[2:8] == (everyone[n], statistics.median(everyone), min(everyone), max(everyone), 4,
+                                statistics.median(others))
+            assert (row[8] or "") == EXPECTED_WHERE[item][n]
+            if EXPECTED_WHERE[item][n]:
+                differ_expected.append(row[1])
+        differ = [r[1] for r in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if r[0] and r[2]]
+        assert differ == differ_expected
+        actions = [r[2] for r in wb["Others' actions"].iter_rows(min_row=4, values_only=True) if r[0]]
+        assert sorted(actions) == sorted(f"ACTION-OF-{p.split()[-1].upper()}: refresh the needs assessment"
+                                         for p in PEOPLE if p != person)
+    alpha = BytesParser(policy=policy.default).parsebytes((folder / f"feedback_{PEOPLE[0]}.eml").read_bytes())
+    body = alpha.get_body(("plain",)).get_content()
+    assert "On 2 item(s) you sit apart from the other partners, or they are split" in body
+    assert "you rated 1 (apart: lower than every other partner); the others' median is 3" in body
+    (attachment,) = list(alpha.iter_attachments())
+    assert attachment.get_content() == (folder / f"feedback_{PEOPLE[0]}.xlsx").read_bytes()
+
+
+def test_feedback_shows_no_other_partner_s_evidence_or_name(exercise):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path)
+    for person in PEOPLE:
+        for suffix in (".xlsx", ".eml"):
+            text = _all_text(folder / f"feedback_{person}{suffix}")
+            for other in PEOPLE:
+                if other == person:
+                    continue
+                short = other.split()[-1].upper()
+                assert other not in text and f"EVIDENCE-OF-{short}" not in text and f"OWNER-OF-{short}" not in text
+
+
+def test_evidence_is_shown_only_when_asked_and_still_unnamed(exercise):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path, "--feedback-evidence")
+    wb = openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    shown = [r[3] for r in wb["Others' evidence"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert sorted(shown) == sorted(f"EVIDENCE-OF-{p.split()[-1].upper()} about {what}"
+                                   for p in PEOPLE[1:] for what in ("our population", "joint plans"))
+    text = _all_text(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    assert not any(other in text for other in PEOPLE[1:])
+
+
+@pytest.mark.libreoffice
+def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreoffice(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo"
+    if not (samples / "returns").is_dir():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    result = CliRunner().invoke(cli, ["ingest", str(samples / "returns"), "--manifest", str(samples / "manifest.csv"),
+                                      "--out", str(tmp_path / "c.xlsx"), "--feedback", str(tmp_path / "fb")])
+    assert result.exit_code == 1, result.output  # the sample has a return with errors on purpose
+    assert sorted(p.stem for p in (tmp_path / "fb").glob("*.xlsx")) == sorted(
+        f"feedback_{name}" for name in ("Adult Social Care", "Housing", "Public Health", "Anytown Integrated Care Board",
+                                        "Voluntary Sector Forum", "Provider Forum"))
+    provider = tmp_path / "fb" / "feedback_Provider Forum.xlsx"
+    mine = [row[2] for row in openpyxl.load_workbook(provider)["Your ratings"].iter_rows(min_row=4, values_only=True)]
+    assert "'4.5' (not on the scale)" in mine and "'Good' (not on the scale)" in mine
+    soffice = shutil.which("soffice")
+    if not soffice:
+        if IN_CI:
+            pytest.fail("LibreOffice is not installed; .ci/run installs it")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    run = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                          "--convert-to", "csv", "--outdir", str(tmp_path), str(provider)],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    shown = (tmp_path / "feedback_Provider Forum.csv").read_text(encoding="utf-8", errors="replace")
+    assert "'4.5' (not on the scale)" in shown and "Median of the others" in shown
