@@ -156,7 +156,7 @@ class TextCell:
 class Row:
     """One row of a sheet table as the writer draws it, at its planned row number."""
 
-    kind: str  # 'item', 'statement', 'field', 'level', 'illustration', 'heading', 'continued'
+    kind: str  # 'item', 'statement', 'field', 'level', 'stem', 'illustration', 'heading', 'continued'
     row: int
     ref: str = ""
     text: str = ""
@@ -393,14 +393,15 @@ class _SectionPlanner:
             prompts = join_prompts(item.prompts + st.prompts)
         else:
             prompts = join_prompts(item.prompts)
-            stem = self.fw.stem(section, item) if hasattr(self.fw, "stem") else ""
-            heading += f"\n{stem}" if stem and item.statements else ""
         self.add("item", item.id, heading, prompts, what=f"{labels['item'].lower()} {item.id}")
         item_fields = self.fw.fields("item")
         for f in sorted(item_fields, key=lambda f: f.type != "rating"):  # the rating first
             self.field_row(f, "item", item.id, item.id, section.id, item.id)
         for lv in item.levels:
             self.add("level", f"Level {lv.value}", lv.text, level=lv.value, what=f"level {lv.value} of {item.id}")
+        stem = self.fw.stem(section, item)
+        if stem and item.statements and not compact:  # right above the statements that complete it
+            self.add("stem", "", stem, what=f"the wording that {item.id}'s statements complete")
         if not compact:
             for st in item.statements:
                 answers = self.statement_answers(st.id, item.id)

@@ -287,7 +287,7 @@ class _Writer:
 
     def _write_row(self, ws, line, table: SheetTable) -> None:
         f = self.fmt
-        style = {"item": f["item"], "field": f["label"], "heading": f["heading"], "level": f["text"],
+        style = {"item": f["item"], "field": f["label"], "heading": f["heading"], "level": f["text"], "stem": f["note"],
                  "illustration": f["text"], "statement": f["text"], "continued": f["text"]}.get(line.kind, f["text"])
         ref_col, text_col, prompt_col = table.col("ref"), table.col("text"), table.col("prompts")
         if ref_col >= 0:
@@ -441,7 +441,7 @@ def _page_breaks(table: SheetTable, scale: int) -> list[int]:
     page = 0.9 * PAGE_POINTS * 100 / scale
     heights = [max(answer_room(line), *(points_needed(*c) for c in row_cells(line, table))) for line in table.rows]
     for n, line in enumerate(table.rows):
-        block = sum(heights[n:n + 3]) if line.kind in ("item", "heading") else heights[n]
+        block = sum(heights[n:n + 3]) if line.kind in ("item", "heading", "stem") else heights[n]
         if used and used + block > page:
             breaks.append(line.row)
             used = 0.0
