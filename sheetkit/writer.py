@@ -12,7 +12,7 @@ from string import Template
 
 
 from . import __version__
-from .cells import TextWorkbook, write_text
+from .cells import TextWorkbook, TextWorksheet, write_text
 from .fields import field_type
 from .framework import Framework
 from .layout import (
@@ -92,10 +92,36 @@ class WorkbookFacts:
         return values
 
 
+class FormWorksheet(TextWorksheet):
+    """A sheet whose answer rows keep their height only until the respondent types more.
+
+    XlsxWriter marks every row height it stores as custom (customHeight="1"), and Excel and
+    LibreOffice never grow such a row. Without the mark they open the row at the stored height
+    (tall enough for its label and a few lines) and fit it to its text as it is typed. No public
+    XlsxWriter option stores a height without the mark, so the row's start tag is written here
+    without it; tests/test_respondent_workbook.py checks the XML and LibreOffice's reading of it.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.growing_rows: set[int] = set()
+
+    def _xml_start_tag_unencoded(self, tag, attributes=[]):
+        if tag == "row" and self.growing_rows:
+            number = next((int(v) for k, v in attributes if k == "r"), 0)
+            if number - 1 in self.growing_rows:
+                attributes = [(k, v) for k, v in attributes if k != "customHeight"]
+        return super()._xml_start_tag_unencoded(tag, attributes)
+
+
+class FormWorkbook(TextWorkbook):
+    worksheet_class = FormWorksheet
+
+
 def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> None:
     """Write one respondent workbook to `path`."""
     with strict_xlsxwriter():
-        workbook = TextWorkbook(path, WORKBOOK_OPTIONS)
+        workbook = FormWorkbook(path, WORKBOOK_OPTIONS)
         try:
             _Writer(workbook, layout, facts).write()
         finally:
@@ -103,7 +129,7 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> N
 
 
 class _Writer:
-    def __init__(self, workbook: TextWorkbook, layout: WorkbookLayout, facts: WorkbookFacts):
+    def __init__(self, workbook: FormWorkbook, layout: WorkbookLayout, facts: WorkbookFacts):
         self.wb = workbook
         self.layout = layout
         self.fw = layout.framework
@@ -302,6 +328,8 @@ class _Writer:
         for answer in line.answers:
             self._answer_cell(ws, answer)
         self._fit_row(ws, line.row, row_cells(line, table), answer_room(line))
+        if line.answers:
+            ws.growing_rows.add(line.row)
 
     # -- Action plan ----------------------------------------------------------------------
     def _write_actions(self, ws) -> None:

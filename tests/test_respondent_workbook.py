@@ -241,3 +241,42 @@ def test_what_the_source_does_not_ask_is_shown_as_sheetkits_and_stems_are_shown(
     for ws in wb.worksheets[2:6]:
         texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert any("The extent to which:" in t for t in texts), ws.title
+
+
+@pytest.mark.libreoffice
+def test_answer_rows_grow_as_the_respondent_types(built, tmp_path):
+    """Answer rows store a height (so labels show in full on opening) but not as a custom one, so
+    Excel and LibreOffice fit them to what is typed; framework text rows keep their set height."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    path = built["lga-cbo"]
+    fields = find_fields(path)
+    answer_rows = {(f.sheet, int(re.sub(r"[A-Z]+", "", f.cell))) for f in fields}
+    wb = openpyxl.load_workbook(path)
+    with zipfile.ZipFile(path) as archive:
+        for n, ws in enumerate(wb.worksheets, start=1):
+            xml = archive.read(f"xl/worksheets/sheet{n}.xml").decode()
+            for number, attrs in re.findall(r'<row r="(\d+)"([^>]*)>', xml):
+                if (ws.title, int(number)) in answer_rows:
+                    assert 'ht="' in attrs and "customHeight" not in attrs, (ws.title, number, attrs)
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "ods",
+                    "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180, check=True)
+    with zipfile.ZipFile(tmp_path / f"{path.stem}.ods") as archive:
+        content = archive.read("content.xml").decode()
+    optimal = set(re.findall(r'style:name="(ro\d+)"[^>]*><style:table-row-properties[^>]*'
+                             r'style:use-optimal-row-height="true"', content))
+    sheet = re.search(r'<table:table table:name="1 Person-centred".*?</table:table>', content, re.S).group(0)
+    rows, number = [], 0
+    for style, repeat in re.findall(r'<table:table-row table:style-name="(ro\d+)"(?: table:number-rows-repeated="(\d+)")?',
+                                    sheet):
+        for _ in range(int(repeat or 1)):
+            number += 1
+            rows.append((number, style))
+    growing = {n for n, style in rows if style in optimal}
+    wanted = {n for s, n in answer_rows if s == "1 Person-centred"}
+    assert wanted and wanted <= growing, sorted(wanted - growing)[:5]
