@@ -43,6 +43,7 @@ class Located:
     unplaced: list[tuple[int, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sorted_columns: set[int] = field(default_factory=set)  # columns re-ordered on their own
+    sorted_rows: dict[int, set[int]] = field(default_factory=dict)  # of those, the rows, where only a run moved
     found_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     edited: dict[tuple[int, int], str] = field(default_factory=dict)  # other text in a locked column of a known row
     missing_columns: set[str] = field(default_factory=set)
@@ -184,8 +185,8 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
             continue
         if r < header_row and (r, c) in static or r == header_row:
             continue
-        if r > header_row and c in locked_cols and (norm(value) in fixed or table.name == "Action plan"
-                                                    and c == columns.get(NO_ANSWER)):
+        if r > header_row and c in locked_cols and (norm(value) in fixed or c == columns.get(NO_ANSWER)
+                                                    and _is_row_number(value)):
             located.found_texts[(r, c)] = norm(value)
             continue
         if r < header_row and c in locked_cols and norm(value) in fixed:
@@ -210,25 +211,31 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
     if table.name == "Action plan":
         by_col = _action_columns(located)
     filled_per_row = Counter(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
+    runs = {}
     for c, cells in by_col.items():
         cells.sort(key=lambda ra: ra[0])
+        run = _sorted_text_run([grid.get((r, c)) for r, _ in cells])
+        if run is not None:
+            runs[c] = cells[run:run + SORTED_RUN]
+    for c, run in runs.items():
+        # A column in sorted order is the key of a sort of whole rows only if the rows moved with it
+        # (their Refs or numbers out of built order) and no other column came out sorted too.
+        if _rows_in_built_order(table, grid, columns, run) or len(runs) > 1:
+            _report_sorted(located, columns, c, run[0][0])
+    for c, cells in by_col.items():
+        if c in runs:
+            continue
+        window = _crossed_window(cells, c, grid, fits)
+        if window:
+            _report_sorted(located, columns, c, window[0], rows=window)
+            continue
         values = [grid.get((r, c)) for r, _ in cells]
         filled = [i for i, v in enumerate(values) if not _blank(v)]
-        run = _sorted_text_run(values)
-        if run is not None:
-            _report_sorted(located, columns, c, cells[run][0])
-            continue
-        if len(filled) < 3 or not _monotone([values[i] for i in filled]):
-            continue
-        if len(by_col) > 1:
-            lonely = any(filled_per_row[cells[i][0]] == 1 for i in filled)
-            if not (_gathered(filled, len(values)) and lonely):
-                continue
-        elif not _types_crossed(cells, c, grid, fits):
-            continue
-        _report_sorted(located, columns, c, cells[filled[0]][0])
+        if len(by_col) > 1 and len(filled) >= 3 and _monotone([values[i] for i in filled]) \
+                and _gathered(filled, len(values)) and any(filled_per_row[cells[i][0]] == 1 for i in filled):
+            _report_sorted(located, columns, c, cells[filled[0]][0])
     for key, (r, c) in list(located.positions.items()):
-        if c in located.sorted_columns:
+        if c in located.sorted_columns and (c not in located.sorted_rows or r in located.sorted_rows[c]):
             del located.positions[key]
             if not _blank(grid.get((r, c))):
                 located.unplaced.append((r, c))
@@ -272,16 +279,40 @@ def _enumerated(texts: list[str]) -> bool:
     return all(a < b for a, b in zip(keys, keys[1:])) or all(a > b for a, b in zip(keys, keys[1:]))
 
 
-def _types_crossed(cells, col: int, grid: Grid, fits) -> bool:
-    """In a one-column form, a sort shows as ratings moved onto other questions' rows and other
-    answers onto the rating rows: both must be seen, so one mistyped rating is not taken for a sort."""
-    ratings = [a for _, a in cells if a.field.type == "rating"]
+def _rows_in_built_order(table: SheetTable, grid: Grid, columns: dict[str, int], cells) -> bool:
+    """Whether the rows of a run still stand in the order they were built in. A sort of whole rows
+    moves their Refs (or action numbers) with the values; a sort of one column leaves them."""
+    if table.name == "Action plan":
+        col = columns.get(NO_ANSWER)
+        order = [grid.get((r, col)) for r, _ in cells] if col is not None else []
+        order = [int(v) for v in order if _is_row_number(v)]
+    else:
+        built = {a.key: n for n, a in enumerate(table.answers)}
+        order = [built[a.key] for _, a in cells if a is not None]
+    return len(order) >= 2 and order == sorted(order)
+
+
+def _crossed_window(cells, col: int, grid: Grid, fits) -> list[int] | None:
+    """The rows of a run re-ordered on its own in a column that mixes ratings with other answers:
+    a stretch of rows in sorted order where a rating row holds something that is not a rating
+    and another question's row holds a rating. Every value in the stretch is then suspect."""
+    ratings = [a for _, a in cells if a is not None and a.field.type == "rating"]
     if not ratings:
-        return False
-    filled = [(a, grid.get((r, col))) for r, a in cells if not _blank(grid.get((r, col)))]
-    wrong_on_rating = any(a.field.type == "rating" and not fits(a, v) for a, v in filled)
-    rating_elsewhere = any(a.field.type != "rating" and any(fits(rt, v) for rt in ratings[:1]) for a, v in filled)
-    return wrong_on_rating and rating_elsewhere
+        return None
+    rows = [(r, a, grid.get((r, col))) for r, a in cells if a is not None]
+    keys = [_sort_key(v) if not _blank(v) else None for _, _, v in rows]
+    for start in range(len(rows)):
+        for order in (1, -1):
+            end = start + 1
+            while end < len(rows) and keys[end] is not None and keys[end - 1] is not None and \
+                    (keys[end - 1] <= keys[end] if order > 0 else keys[end - 1] >= keys[end]):
+                end += 1
+            stretch = rows[start:end]
+            wrong = any(a.field.type == "rating" and not _blank(v) and not fits(a, v) for _, a, v in stretch)
+            moved = any(a.field.type != "rating" and not _blank(v) and fits(ratings[0], v) for _, a, v in stretch)
+            if end - start >= 2 and wrong and moved:
+                return [r for r, _, _ in stretch]
+    return None
 
 
 def _action_columns(located: Located) -> dict[int, list[tuple[int, AnswerCell | None]]]:
@@ -291,8 +322,12 @@ def _action_columns(located: Located) -> dict[int, list[tuple[int, AnswerCell | 
     return by_col
 
 
-def _report_sorted(located: Located, columns: dict[str, int], col: int, first_row: int) -> None:
+def _report_sorted(located: Located, columns: dict[str, int], col: int, first_row: int,
+                   rows: list[int] | None = None) -> None:
+    """Report a column (or, given `rows`, a run of its rows) re-ordered on its own."""
     located.sorted_columns.add(col)
+    if rows is not None:
+        located.sorted_rows[col] = set(rows)
     header = next((h for h, c in columns.items() if c == col), f"column {col + 1}")
     located.problems.append(Problem(
         "column-sorted-alone", f"the column '{header}' appears to have been sorted on its own (its values are in "
@@ -317,6 +352,11 @@ def _sort_key(value):
 def _monotone(values: list) -> bool:
     keys = [_sort_key(v) for v in values]
     return keys == sorted(keys) or keys == sorted(keys, reverse=True)
+
+
+def _is_row_number(value) -> bool:
+    """The action plan's own row numbers ('#'): whole numbers, nothing a person typed as text."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
 
 
 def _blank(value) -> bool:
