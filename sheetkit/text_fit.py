@@ -32,30 +32,22 @@ def points_needed(text: str, width: float, size: int) -> float:
 
 
 def split_for_row(text: str, width: float, size: int) -> list[str]:
-    """The text in parts that each fit one row (under the 409-point limit), split between paragraphs."""
+    """The text in parts that each fit one row (under the 409-point limit), split between
+    paragraphs, and within a paragraph too long for one row, between words."""
     if not text or points_needed(text, width, size) <= SAFE_ROW_POINTS:
         return [text]
+    paragraphs = _pack(text.split("\n"), "\n", width, size)
+    return [part for para in paragraphs for part in _pack(para.split(" "), " ", width, size)]
+
+
+def _pack(pieces: list[str], joiner: str, width: float, size: int) -> list[str]:
+    """Pieces joined back together, starting a new part wherever the next would not fit a row."""
     parts, current = [], ""
-    for para in text.split("\n"):
-        candidate = f"{current}\n{para}" if current else para
+    for piece in pieces:
+        candidate = f"{current}{joiner}{piece}" if current else piece
         if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
             parts.append(current)
-            current = para
-        else:
-            current = candidate
-    parts.append(current)
-    return [p for chunk in parts for p in _split_sentences(chunk, width, size)]
-
-
-def _split_sentences(text: str, width: float, size: int) -> list[str]:
-    if points_needed(text, width, size) <= SAFE_ROW_POINTS:
-        return [text]
-    words, parts, current = text.split(" "), [], ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if current and points_needed(candidate, width, size) > SAFE_ROW_POINTS:
-            parts.append(current)
-            current = word
+            current = piece
         else:
             current = candidate
     return parts + [current]

@@ -294,8 +294,8 @@ class _Writer:
         if sheet.guidance:
             write_text(ws, 1, text_col, sheet.guidance, f["subtitle"])
             self._fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
-        hint = (f"Type or pick your answers in the yellow cells. Each answer sits beside the question it "
-                f"answers, or under the heading of its column.")
+        hint = ("Type or pick your answers in the yellow cells. Each answer sits beside the question it "
+                "answers, or under the heading of its column.")
         write_text(ws, 2, text_col, hint, f["note"])
         self._write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)

@@ -6,6 +6,8 @@ import datetime as dt
 import multiprocessing
 import os
 import random
+import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -30,6 +32,46 @@ from sheetkit.respondents import Respondent
 BUNDLED = ["ipc-audit", "lga-cbo", "swia-commissioning", "tlap-market", "wales-commissioning"]
 SEEDS = Path(os.environ.get("SHEETKIT_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
+UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for the system Python and soffice, without this interpreter's paths."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env.update(extra)
+    return env
+
+
+def soffice_path() -> str | None:
+    """LibreOffice's soffice, if installed."""
+    return shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
+
+
+def uno_missing() -> str | None:
+    """Why LibreOffice cannot be driven through UNO here, or None if it can."""
+    if not Path(UNO_PYTHON).exists():
+        return f"{UNO_PYTHON}, the Python with LibreOffice's UNO bridge, is missing (set SHEETKIT_UNO_PYTHON)"
+    probe = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, text=True, timeout=60,
+                           env=clean_env())
+    if probe.returncode:
+        return f"{UNO_PYTHON} cannot import uno (install python3-uno): {probe.stderr.strip()[-200:]}"
+    return None
+
+
+def unavailable(reason: str) -> None:
+    """Skip with the reason; under CI=true fail instead, since CI must run the LibreOffice tests."""
+    if IN_CI:
+        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
+    pytest.skip(reason)
+
+
+def libreoffice_or_skip(uno: bool = True) -> str:
+    """soffice (and, with `uno`, a Python that drives it through UNO), or a visible skip."""
+    found = soffice_path()
+    reason = "LibreOffice (soffice) is not installed" if found is None else (uno_missing() if uno else None)
+    if reason:
+        unavailable(reason)
+    return found
 
 
 def build(framework_id: str, out_dir: Path, names=("Adult Social Care", "Housing", "Health"), round_name="2026 Q4",

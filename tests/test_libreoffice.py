@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from conftest import UNO_PYTHON, clean_env, libreoffice_or_skip
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.filling import fill_workbook, realistic_answers
 from sheetkit.ingest import IngestOptions, ingest_returns
@@ -36,8 +36,6 @@ from sheetkit.respondents import Respondent
 pytestmark = pytest.mark.libreoffice
 
 HELPER = Path(__file__).resolve().parent / "lo_uno_fill.py"
-UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 FRAMEWORK = "swia-commissioning"
 ROUND = "2026 Q4"
 TYPIST, CHECKER, CONVERTED = "Adult Social Care", "Housing", "Health"
@@ -45,51 +43,15 @@ HELPER_SECONDS = 240
 
 
 # -- LibreOffice -----------------------------------------------------------------------------
-def _soffice() -> str | None:
-    found = shutil.which("soffice")
-    if found:
-        return found
-    return "/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The environment for the system Python and soffice, without this interpreter's paths."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
-    env.update(extra)
-    return env
-
-
-def _uno_missing() -> str | None:
-    if not Path(UNO_PYTHON).exists():
-        return f"{UNO_PYTHON}, the Python with LibreOffice's UNO bridge, is missing (set SHEETKIT_UNO_PYTHON)"
-    probe = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, text=True, timeout=60,
-                           env=_clean_env())
-    if probe.returncode:
-        return f"{UNO_PYTHON} cannot import uno (install python3-uno): {probe.stderr.strip()[-200:]}"
-    return None
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    found = _soffice()
-    if found is None:
-        _unavailable("LibreOffice (soffice) is not installed")
-    return found
+    return libreoffice_or_skip(uno=False)
 
 
 @pytest.fixture(scope="module")
 def uno_soffice(soffice) -> str:
     """soffice, and a Python that can drive it through UNO."""
-    reason = _uno_missing()
-    if reason:
-        _unavailable(reason)
-    return soffice
+    return libreoffice_or_skip()
 
 
 def lo_fill(soffice: str, source: Path, plan: dict, out_base: Path) -> dict:
@@ -97,7 +59,7 @@ def lo_fill(soffice: str, source: Path, plan: dict, out_base: Path) -> dict:
     plan_path = out_base.parent / f"{out_base.name}.plan.json"
     plan_path.write_text(json.dumps(plan, ensure_ascii=False, indent=1), encoding="utf-8")
     run = subprocess.run([UNO_PYTHON, str(HELPER), "--soffice", soffice, str(source), str(plan_path), str(out_base)],
-                         capture_output=True, text=True, timeout=HELPER_SECONDS + 30, env=_clean_env())
+                         capture_output=True, text=True, timeout=HELPER_SECONDS + 30, env=clean_env())
     try:
         report = json.loads(run.stdout)
     except json.JSONDecodeError:
@@ -122,7 +84,7 @@ def convert(soffice: str, source: Path, fmt: str, out_dir: Path, profile: Path) 
         proc = subprocess.Popen([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                                  "--convert-to", target, "--outdir", str(out_dir), str(source)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=_clean_env(TMPDIR=str(temp)), start_new_session=True)
+                                env=clean_env(TMPDIR=str(temp)), start_new_session=True)
         try:
             output, _ = proc.communicate(timeout=HELPER_SECONDS)
         except subprocess.TimeoutExpired:

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -37,14 +35,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from conftest import BUNDLED, build
+from conftest import BUNDLED, UNO_PYTHON, build, clean_env, libreoffice_or_skip
 from sheetkit.layout import SHEET_ACTIONS
 from fill_by_label import fill_by_label, find_fields, followed, header_rows, text_of
 
 HERE = Path(__file__).resolve().parent
 EDIT = HERE / "lo_uno_edit.py"
-UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 RUN_SECONDS = 180
 PLAN = SHEET_ACTIONS
 COPY = "Copied standards"
@@ -131,26 +127,9 @@ def test_filling_by_label_fills_every_built_workbook(framework_id, tmp_path):
 
 
 # -- LibreOffice ---------------------------------------------------------------------------
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
-
-
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    found = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
-    reason = None if found else "LibreOffice (soffice) is not installed"
-    if found and not Path(UNO_PYTHON).exists():
-        reason = f"{UNO_PYTHON}, the Python with LibreOffice's UNO bridge, is missing (set SHEETKIT_UNO_PYTHON)"
-    elif found:
-        probe = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, text=True, timeout=60,
-                               env=_clean_env())
-        if probe.returncode:
-            reason = f"{UNO_PYTHON} cannot import uno (install python3-uno): {probe.stderr.strip()[-200:]}"
-    if reason and IN_CI:
-        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
-    if reason:
-        pytest.skip(reason)
-    return found
+    return libreoffice_or_skip()
 
 
 def lo_edit(soffice: str, source: Path, edits: list, out_base: Path, password: str = "secret"):
@@ -159,7 +138,7 @@ def lo_edit(soffice: str, source: Path, edits: list, out_base: Path, password: s
     plan.write_text(json.dumps(edits, ensure_ascii=False, indent=1), encoding="utf-8")
     run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", password, "--timeout",
                           str(RUN_SECONDS), str(source), str(plan), str(out_base)],
-                         capture_output=True, text=True, timeout=RUN_SECONDS + 30, env=_clean_env())
+                         capture_output=True, text=True, timeout=RUN_SECONDS + 30, env=clean_env())
     try:
         return run.returncode, json.loads(run.stdout)
     except json.JSONDecodeError:

@@ -30,7 +30,7 @@ from sheetkit.errors import UsageError
 from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
 from sheetkit.manifest import MANIFEST, read_manifest
 from sheetkit.respondents import load_respondents
-from sheetkit.sandbox import Failure, Limits, memory_guard, run_isolated, start_context
+from sheetkit.sandbox import Limits, memory_guard, start_context
 
 ROOT = Path(__file__).resolve().parents[1]
 WELSH = ["Cyngor Sir Ynys Môn", "Fire and Rescue £ Fund", "Cyngor Gwynedd", "Tŷ Hafan"]

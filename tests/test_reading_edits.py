@@ -13,7 +13,6 @@ in Responses at that cell.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import IN_CI, build
+from conftest import UNO_PYTHON, build, clean_env, libreoffice_or_skip
 from fill_by_label import fill_by_label
 from sheetkit.framework import RESPONSE_LEVELS
 from sheetkit.ingest import IngestOptions, ingest_returns
@@ -33,7 +32,6 @@ from test_respondent_workbook import _expected_label, _owner_matches, _responses
 
 HERE = Path(__file__).resolve().parent
 EDIT = HERE / "lo_uno_edit.py"
-UNO_PYTHON = os.environ.get("SHEETKIT_UNO_PYTHON", "/usr/bin/python3")
 RUN_SECONDS = 240
 ACTION_IDS = {f.id for f in ACTION_FIELDS}
 
@@ -45,27 +43,12 @@ SECTION_EDITS = ["sort_rows", "insert_row", "insert_column", "delete_column", "d
 PLAN_EDITS = ["delete_row", "sort_single_column", "type", "insert_row"]
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    reason = None
-    if found is None:
-        reason = "LibreOffice (soffice) is not installed"
-    elif not Path(UNO_PYTHON).exists():
-        reason = f"{UNO_PYTHON}, a Python with LibreOffice's UNO bridge, is missing (install python3-uno)"
-    if reason and IN_CI:
-        pytest.fail(f"{reason}; CI must run the LibreOffice tests")
-    if reason:
-        pytest.skip(reason)
-    return found
-
-
 def _edit(soffice: str, source: Path, edits: list, out_base: Path, seed: int) -> dict:
     plan = out_base.parent / f"{out_base.name}.edits.json"
     plan.write_text(json.dumps({"seed": seed, "edits": edits}, indent=1), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", "secret", "--timeout",
                           str(RUN_SECONDS), str(source), str(plan), str(out_base)],
-                         capture_output=True, text=True, timeout=RUN_SECONDS + 60, env=env)
+                         capture_output=True, text=True, timeout=RUN_SECONDS + 60, env=clean_env())
     try:
         report = json.loads(run.stdout)
     except json.JSONDecodeError:
@@ -88,7 +71,7 @@ SEEDS = {"ipc-audit": 5, "lga-cbo": 11, "swia-commissioning": 17, "tlap-market":
 
 def _edit_and_ingest(work: Path, framework_id: str, seed: int, edits: list, only=None):
     """Build, fill by label (all answers, or those `only` accepts), edit in LibreOffice, ingest."""
-    soffice = _soffice()
+    soffice = libreoffice_or_skip()
     source = build(framework_id, work / "built", names=("Housing",))[0]
     filled_path = work / "filled.xlsx"
     filled = fill_by_label(source, filled_path, seed=seed, only=only)
