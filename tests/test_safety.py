@@ -24,14 +24,14 @@ import python_calamine
 import xlsxwriter
 from click.testing import CliRunner
 
-from conftest import build, fill, random_answers
+from conftest import build, fill, libreoffice_or_skip, random_answers
 from sheetkit.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, printable_text, write_text
 from sheetkit.cli import EXIT_CODES, cli
 from sheetkit.errors import SheetkitError
 from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.layout import column_letters, plan_workbook
 from sheetkit.library import get_framework
-from test_libreoffice import _soffice, _uno_missing, lo_fill
+from test_libreoffice import lo_fill
 
 INJECTED_LINK = ('<r><t>x</t></r></is></c><c r="A1" t="str"><f>HYPERLINK("http://evil.example","Open")</f>'
                  '<v>Open</v></c><c r="B1" t="inlineStr"><is><r><t>y</t></r>')
@@ -129,9 +129,7 @@ def _keys_by_kind(framework_id: str) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def hostile_exercise(tmp_path_factory):
     """Returns filled in LibreOffice whose respondents' names and every kind of text answer are hostile."""
-    soffice = _soffice()
-    if soffice is None or _uno_missing():
-        pytest.skip(f"LibreOffice driven through UNO is needed to fill returns: {_uno_missing() or 'no soffice'}")
+    soffice = libreoffice_or_skip()  # LibreOffice, driven through UNO, fills the returns
     root = tmp_path_factory.mktemp("hostile")
     names = ("<r>Spend < budget</r>", "Ref _x0041_", INJECTED_LINK)
     built = build("lga-cbo", root / "built", names=names)
