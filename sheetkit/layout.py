@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .fields import field_type
 from .text_fit import fit_units, split_for_row
-from .framework import Framework, Item, ResponseField, Section
+from .framework import SHEET_NAME_FORBIDDEN, Framework, Item, ResponseField, Section
 
 SHEET_START = "Start"
 SHEET_SCALE = "Scale"
@@ -258,16 +258,11 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letters(col)}{row + 1}"
 
 
-def section_sheet_name(section: Section, label: str, taken: set[str]) -> str:
-    """A legal, unique sheet name: the section's short title, or one made from its id and title."""
-    short = getattr(section, "short_title", "") or ""
-    if short:
-        base = short
-    else:
-        mentions_id = re.search(rf"(^|\W){re.escape(section.id)}(\W|$)", section.title[:24])
-        base = section.title if mentions_id else f"{section.id} {section.title}"
-    base = re.sub(r"[\[\]:*?/\\']", " ", base)
-    base = fit_units(" ".join(base.split()), 31).strip() or f"{label} {section.id}"
+def section_sheet_name(section: Section, taken: set[str]) -> str:
+    """The section's tab: its short title (given, and checked, or derived by the framework model),
+    made legal and unique however the framework was loaded."""
+    base = "".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in section.short_title)
+    base = fit_units(" ".join(base.split()).strip("'"), 31).strip() or f"Section {section.id}"
     name, n = base, 2
     while name.lower() in taken:
         suffix = f" ({n})"
@@ -294,17 +289,13 @@ def join_prompts(prompts: tuple[str, ...]) -> str:
 def field_hint(f: ResponseField) -> str:
     """What goes in a field's cells, and whether the source asks for it: '(type here; added by sheetkit)'."""
     hint = field_type(f).hint
-    return hint[:-1] + "; added by sheetkit)" if getattr(f, "origin", "publisher") == "sheetkit" else hint
+    return hint[:-1] + "; added by sheetkit)" if f.origin == "sheetkit" else hint
 
 
 def field_label(f: ResponseField) -> str:
     """The label shown beside an answer cell: the field's label and what goes in it."""
     return f"{f.label} {field_hint(f)}"
 
-
-def statement_header(f: ResponseField) -> str:
-    """The header of a statement-level answer column."""
-    return f"{f.label} {field_hint(f)}"
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -316,7 +307,7 @@ def plan_workbook(framework: Framework) -> WorkbookLayout:
     taken = {name.lower() for name in RESERVED_SHEETS}
     sections = []
     for section in framework.sections:
-        name = section_sheet_name(section, framework.labels["section"], taken)
+        name = section_sheet_name(section, taken)
         sheet = _section_table(framework, section, name)
         _plan_section(framework, sheet, texts)
         sections.append(sheet)
@@ -331,7 +322,7 @@ def _section_table(framework: Framework, section: Section, name: str) -> SheetTa
         columns.append(Column(labels["prompts"], WIDTHS["prompts"], "prompts"))
     statement_fields = framework.fields("statement")
     if statement_fields:
-        columns += [Column(statement_header(f), WIDTHS["answer"], "answer") for f in statement_fields]
+        columns += [Column(field_label(f), WIDTHS["answer"], "answer") for f in statement_fields]
     else:
         columns.append(Column(ANSWER_HEADER, WIDTHS["answer"], "answer"))
     title = section.title

@@ -61,7 +61,7 @@ class Answer:
         """The answer as the respondent sees it."""
         if isinstance(self.value, dt.date):
             return self.value.isoformat()
-        return _as_text(self.raw)
+        return as_text(self.raw)
 
 
 @dataclass
@@ -286,10 +286,10 @@ def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, r
     for row, col in positions:
         value = grid.get((row, col))
         cell = unplaced_cell(sheet, row, col)
-        answer = Answer(cell.key, cell.field, "", "", "", sheet, cell.cell, value, _as_text(value), usable=False)
+        answer = Answer(cell.key, cell.field, "", "", "", sheet, cell.cell, value, as_text(value), usable=False)
         checked.answers.append(answer)
         if report and (row, col) not in notes:
-            checked.findings.append(Finding("content-outside-layout", f"'{_clip(_as_text(value), 80)}' was typed "
+            checked.findings.append(Finding("content-outside-layout", f"'{clip(as_text(value), 80)}' was typed "
                                             f"where no answer belongs (not beside a question sheetkit asked); it is "
                                             f"kept in Responses as unplaced", file=checked.file, sheet=sheet,
                                             cell=cell.cell))
@@ -300,14 +300,14 @@ def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
     for (row, col), (kind, text) in sorted(notes.items()):
         where = {"file": checked.file, "sheet": sheet, "cell": cell_name(row, col)}
         if kind == "formula":
-            checked.findings.append(Finding("formula-without-value", f"the cell holds a formula ({_clip(text, 60)}) "
+            checked.findings.append(Finding("formula-without-value", f"the cell holds a formula ({clip(text, 60)}) "
                                             f"whose result was never saved, so its value cannot be read", **where))
         elif kind == "error":
             checked.findings.append(Finding("error-value", f"the cell shows the error {text}; it was not counted",
                                             **where))
         elif kind == "comment":
             on = "an answer" if (row, col) in answers else "a cell"
-            checked.findings.append(Finding("cell-comment", f"a comment on {on}: '{_clip(text, 200)}'", **where))
+            checked.findings.append(Finding("cell-comment", f"a comment on {on}: '{clip(text, 200)}'", **where))
             cell = unplaced_cell(sheet, row, col)
             checked.answers.append(Answer(f"{cell.key}/comment", COMMENT_FIELD, "", "", "", sheet, cell.cell, text,
                                           text, usable=False))
@@ -334,7 +334,7 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
         found_text = located.edited[position] if position else "(nothing: the text is gone)"
         code = "statement-changed" if text.what.startswith("statement") else "text-changed"
         checked.findings.append(Finding(code, f"the text of {text.what} was changed. Expected: "
-                                        f"\"{_clip(text.text)}\". Found: \"{_clip(found_text)}\"",
+                                        f"\"{clip(text.text)}\". Found: \"{clip(found_text)}\"",
                                         file=checked.file, sheet=sheet,
                                         cell=cell_name(*position) if position else text.cell))
         spare.pop(position, None)
@@ -369,7 +369,7 @@ def _check(cell: AnswerCell, value, framework: Framework):
     if isinstance(value, str) and value.strip() in ERROR_LITERALS:
         return Checked(value, False, "error-value", f"the cell shows the error {value.strip()}; it was not counted")
     if cell.field.level == "action" and cell.field.id == "criterion":
-        return Checked(_criterion_id(_as_text(value), framework))
+        return Checked(_criterion_id(as_text(value), framework))
     return field_type(cell.field).check(value, choices(cell.field, framework), cell.field.label)
 
 
@@ -451,9 +451,5 @@ def _check_extra_actions(checked: CheckedReturn, layout: WorkbookLayout) -> None
         _check_action(checked, "action", number, cells, {f: answers.get(f) for f in ("action", "owner", "due")})
 
 
-_as_text = as_text
-_clip = clip
-
-
 def _squash(value) -> str:
-    return " ".join(_as_text(value).split())
+    return " ".join(as_text(value).split())

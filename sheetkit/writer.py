@@ -254,14 +254,14 @@ class _Writer:
         f = self.fmt
         origin = ("Published with the framework." if scale.origin == "publisher"
                   else "Added by sheetkit: the framework publishes no scale. " + scale.note)
-        if scale.origin == "publisher" and getattr(scale, "label_origin", "publisher") == "sheetkit":
+        if scale.origin == "publisher" and scale.label_origin == "sheetkit":
             origin += " The short names of the levels are sheetkit's; what each level means is the publisher's."
         write_text(ws, row, 0, scale.title, f["heading"])
         write_text(ws, row + 1, 0, "Where it comes from", f["label"])
         write_text(ws, row + 1, 1, origin, f["text"])
         self._fit_row(ws, row + 1, [(origin, 100, TEXT_FONT)])
         row += 2
-        guidance = getattr(scale, "guidance", "")
+        guidance = scale.guidance
         described = any(level.description for level in scale.levels)
         if guidance:
             write_text(ws, row, 0, "How to choose", f["label"])
