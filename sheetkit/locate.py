@@ -180,11 +180,14 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     locked_cols = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
     ref_col = columns.get(REF_HEADER)
     refs = {norm(r.ref) for r in table.rows if r.ref}
+    shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
             continue
+        if r > header_row and c in shown and norm(grid.get((r, ref_col))) in refs:
+            continue  # last round's answer, shown locked beside this round's on a row sheetkit drew
         if r > header_row and c in locked_cols and (norm(value) in fixed or c == columns.get(NO_ANSWER)
                                                     and _is_row_number(value)):
             located.found_texts[(r, c)] = norm(value)
@@ -210,6 +213,8 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
             by_col.setdefault(c, []).append((r, answer))
     if table.name == "Action plan":
         by_col = _action_columns(located)
+    locked = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
+    by_col = {c: cells for c, cells in by_col.items() if c not in locked}  # a locked column is never sorted alone
     filled_per_row = Counter(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
     runs = {}
     for c, cells in by_col.items():
