@@ -45,7 +45,7 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
     """What `person`'s answers and actions of last round put into their workbook of this round."""
     shown: dict[str, object] = {}
     values: dict[str, object] = {}
-    for cell in (a for sheet in layout.sections for a in sheet.answers):
+    for cell in layout.framework_answers + [a for sheet in layout.sections for a in sheet.answers]:
         why = previous.not_comparable.get(cell.item_id)
         if why:
             shown[cell.key] = NOT_COMPARABLE.format(why=why)

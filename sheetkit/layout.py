@@ -77,7 +77,7 @@ FOLLOW_UP_FIELDS = (
 CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
 LAST_ROUND_HEADER = "Last round"
 ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
-                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 12}
+                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
 LAST_ROUND_WIDTH = 30
 
 SIGNOFF_FIELDS = (
@@ -326,7 +326,7 @@ def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayo
         sections.append(sheet)
     from .start_sheet import plan_start  # the Start sheet's module builds on this one's types
 
-    start = plan_start(framework, len(sections))
+    start = plan_start(framework, len(sections), follow_up)
     return WorkbookLayout(framework, sections, start, _plan_actions(follow_up), texts, follow_up)
 
 
@@ -505,8 +505,9 @@ def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
 
 
 def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
-    """The cells above a section sheet's header row that the writer fills: title and guidance."""
-    return {(0, 0), (1, table.col("text")), (2, table.col("text"))}
+    """The cells above a section sheet's header row that the writer fills: title, guidance, and the
+    note above a follow-up workbook's Last round column."""
+    return {(0, 0), (1, table.col("text")), (2, table.col("text")), (2, table.col("previous"))}
 
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")

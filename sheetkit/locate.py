@@ -181,12 +181,15 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     ref_col = columns.get(REF_HEADER)
     refs = {norm(r.ref) for r in table.rows if r.ref}
     shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
+    text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
+    labels = {norm(a.label) for a in table.answers if a.label}
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
             continue
-        if r > header_row and c in shown and norm(grid.get((r, ref_col))) in refs:
+        if r > header_row and c in shown and (norm(grid.get((r, ref_col))) in refs
+                                              or norm(grid.get((r, text_col))) in labels):
             continue  # last round's answer, shown locked beside this round's on a row sheetkit drew
         if r > header_row and c in locked_cols and (norm(value) in fixed or c == columns.get(NO_ANSWER)
                                                     and _is_row_number(value)):

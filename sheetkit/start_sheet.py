@@ -14,6 +14,8 @@ from .framework import Framework
 from .layout import (
     ANSWER_HEADER,
     FIELD_HEADER,
+    LAST_ROUND_HEADER,
+    LAST_ROUND_WIDTH,
     SHEET_ACTIONS,
     SHEET_START,
     SIGNOFF_FIELDS,
@@ -41,9 +43,11 @@ PROTECTED_VIEW = ("If a yellow bar says PROTECTED VIEW, click Enable Editing: th
                   "checks only work once editing is enabled.")
 
 
-def plan_start(framework: Framework, sections: int) -> SheetTable:
-    """The Start sheet's answer table: framework-level questions, then the sign-off."""
+def plan_start(framework: Framework, sections: int, follow_up: bool = False) -> SheetTable:
+    """The Start sheet's answer table: framework-level questions, then the sign-off (and, in a
+    follow-up workbook, the Last round column)."""
     columns = [Column(FIELD_HEADER, START_WIDTHS[0], "text"), Column(ANSWER_HEADER, START_WIDTHS[1], "answer")]
+    columns += [Column(LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous")] if follow_up else []
     header = START_PROGRESS_ROW + sections + 4
     table = SheetTable(SHEET_START, framework.title, columns, header_row=header)
     fields = [(f, "framework") for f in framework.fields("framework")] + [(f, "signoff") for f in SIGNOFF_FIELDS]

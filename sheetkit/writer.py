@@ -18,7 +18,6 @@ from .framework import Framework
 from .layout import (
     CARRIED_FIELD,
     CRITERIA_NAME,
-    LAST_ROUND_HEADER,
     META_FORMAT,
     META_KEYS,
     PROMPT_FONT,
@@ -237,9 +236,9 @@ class _Writer:
             self.fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
         hint = ("Type or pick your answers in the yellow cells. Each answer sits beside the question it "
                 "answers, or under the heading of its column.")
-        if self.layout.follow_up:
-            hint += f" The grey '{LAST_ROUND_HEADER}' column shows your answers in {self.carried.round}, to confirm or change."
         write_text(ws, 2, text_col, hint, f["note"])
+        if sheet.col("previous") >= 0:
+            write_text(ws, 2, sheet.col("previous"), f"Your answers in {self.carried.round}", f["note"])
         self.write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)
         self.print_setup(ws, repeat_row=sheet.header_row, table=sheet)
@@ -251,6 +250,7 @@ class _Writer:
         for col, column in enumerate(table.columns):
             ws.set_column(col, col, column.width)
             write_text(ws, table.header_row, col, column.header, f["header"])
+        self.fit_row(ws, table.header_row, [(c.header, c.width, TEXT_FONT) for c in table.columns])
         for line in table.rows:
             self._write_row(ws, line, table)
 

@@ -1,0 +1,311 @@
+"""The next round, built from the last: each respondent sees what they answered last round, locked
+beside this round's answer cells, and last round's actions listed first on the Action plan for
+follow-up; what they type back is read under the keys the ingest side expects.
+
+Round 1 is built, filled and ingested as the councils do it; round 2 is built with
+``--previous`` from that consolidated workbook. The built workbooks are opened with openpyxl
+and checked as a person sees them (columns found by their headers, locked or not); follow-up
+answers are typed by reading the visible labels, then read back through validate_returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import UNO_PYTHON, build, clean_env, fill, libreoffice_or_skip, random_answers
+from fill_by_label import fill_by_label, find_fields
+from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.cli import cli
+from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
+from sheetkit.layout import ACTION_STATUSES, SHEET_ACTIONS, SHEET_META, plan_workbook
+from sheetkit.library import get_framework
+from sheetkit.previous import PreviousAction, PreviousRespondent, PreviousRound, load_previous
+from sheetkit.respondents import Respondent
+
+LAST = ("Adult Social Care", "Housing", "Public Health")
+NOW = ("Adults and Health", "Housing", "Carers Centre")  # one renamed, one new; Public Health has gone
+RENAMED = {"Adults and Health": "Adult Social Care", "Housing": "Housing"}
+EDIT = Path(__file__).resolve().parent / "lo_uno_edit.py"
+
+
+@pytest.fixture(scope="module", params=["lga-cbo", "swia-commissioning"])
+def rounds(request, tmp_path_factory):
+    """Round 1 built, filled and ingested; round 2 built from it, blank and pre-filled."""
+    framework_id = request.param
+    root = tmp_path_factory.mktemp(framework_id)
+    typed, returns = {}, root / "returns"
+    returns.mkdir()
+    for n, path in enumerate(build(framework_id, root / "round1", LAST)):
+        typed[LAST[n]] = random_answers(framework_id, seed=n + 1)
+        fill(path, returns / path.name, typed[LAST[n]])
+    report = ingest_returns([str(returns)], IngestOptions(manifest=str(root / "round1" / "manifest.csv"),
+                                                          out=root / "consolidated.xlsx"))
+    assert report.exit_code == 0
+    renames = root / "renames.csv"
+    renames.write_text("previous,current\nAdult Social Care,Adults and Health\n", encoding="utf-8")
+    framework = get_framework(framework_id)
+    previous = load_previous(root / "consolidated.xlsx", framework, renames=renames)
+    results = {}
+    for prefill in (False, True):
+        options = BuildOptions(out_dir=root / f"round2{'-prefilled' if prefill else ''}", round="2027 Q4",
+                               password="secret", previous=previous, prefill=prefill)
+        results[prefill] = build_workbooks(framework, [Respondent(n) for n in NOW], options)
+    return {"framework": framework, "typed": typed, "results": results, "root": root}
+
+
+def _workbook(rounds, name: str, prefill: bool = False) -> Path:
+    return next(f.workbook for f in rounds["results"][prefill].files if f.respondent.name == name)
+
+
+def _header(ws, text: str) -> tuple[int, int]:
+    """(row, column) of the header cell that reads `text`, or `text` and its hint: 'Owner (name or role)'."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and (cell.value == text or cell.value.startswith(text + " (")):
+                return cell.row, cell.column
+    raise AssertionError(f"no header '{text}' on sheet '{ws.title}'")
+
+
+def _as_seen(value):
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _section_answers(framework, typed: dict) -> dict:
+    """What was typed last round into section sheets (not the Start sheet, sign-off or actions)."""
+    sections = {a.key for s in plan_workbook(framework).sections for a in s.answers}
+    return {k: _as_seen(v) for k, v in typed.items() if k in sections}
+
+
+@pytest.mark.parametrize("prefill", [False, True])
+def test_last_round_is_shown_locked_beside_each_answer(rounds, prefill):
+    framework = rounds["framework"]
+    layout = plan_workbook(framework, follow_up=True)
+    for name, last_name in RENAMED.items():
+        wb = openpyxl.load_workbook(_workbook(rounds, name, prefill))
+        typed = _section_answers(framework, rounds["typed"][last_name])
+        shown = 0
+        for sheet in layout.sections:
+            ws = wb[sheet.name]
+            assert ws.protection.sheet
+            _, last_col = _header(ws, "Last round")
+            for answer in sheet.answers:
+                beside = ws.cell(answer.row + 1, last_col)
+                cell = ws.cell(answer.row + 1, answer.col + 1)
+                assert beside.protection.locked and not cell.protection.locked
+                assert _as_seen(beside.value) == typed.get(answer.key), (name, sheet.name, beside.coordinate)
+                assert _as_seen(cell.value) == (typed.get(answer.key) if prefill else None), (name, cell.coordinate)
+                shown += beside.value is not None
+        assert shown == len(typed) > 20
+
+
+def test_last_round_dates_are_dates_and_long_texts_are_clipped(rounds, tmp_path):
+    framework = rounds["framework"]
+    layout = plan_workbook(framework, follow_up=True)
+    long_text = "Evidence " + "very long " * 200
+    date_field = next((a for a in layout.answers if a.field.type == "date" and a.sheet != SHEET_ACTIONS), None)
+    text_field = next(a for s in layout.sections for a in s.answers if a.field.type == "text")
+    answers = {text_field.key: long_text} | ({date_field.key: dt.date(2027, 3, 31)} if date_field else {})
+    previous = _previous_round(framework, answers)
+    out = build_workbooks(framework, [Respondent("Housing")],
+                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+    ws_of = openpyxl.load_workbook(out.files[0].workbook)
+    ws = ws_of[text_field.sheet]
+    _, last_col = _header(ws, "Last round")
+    clipped = ws.cell(text_field.row + 1, last_col).value
+    assert clipped.endswith("\u2026") and len(clipped) <= 300 and long_text.startswith(clipped[:-1])
+    if date_field:
+        seen = ws_of[date_field.sheet].cell(date_field.row + 1, last_col)
+        assert seen.value == dt.datetime(2027, 3, 31) and seen.is_date
+
+
+def test_an_item_not_comparable_says_so_and_is_not_prefilled(rounds, tmp_path):
+    framework = rounds["framework"]
+    layout = plan_workbook(framework, follow_up=True)
+    rating = next(a for s in layout.sections for a in s.answers if a.field.type == "rating" and a.item_id)
+    choice = framework.scale(rating.field.scale).levels[1]
+    previous = _previous_round(framework, {rating.key: float(choice.value)},
+                               not_comparable={rating.item_id: "wording changed"})
+    out = build_workbooks(framework, [Respondent("Housing")], BuildOptions(
+        out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous, prefill=True))
+    ws = openpyxl.load_workbook(out.files[0].workbook)[rating.sheet]
+    _, last_col = _header(ws, "Last round")
+    assert ws.cell(rating.row + 1, last_col).value == "not comparable (wording changed)"
+    assert ws.cell(rating.row + 1, rating.col + 1).value is None
+
+
+def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
+    for prefill in (False, True):
+        for name, last_name in RENAMED.items():
+            typed = rounds["typed"][last_name]
+            wb = openpyxl.load_workbook(_workbook(rounds, name, prefill))
+            ws = wb[SHEET_ACTIONS]
+            header, carried_col = _header(ws, "From last round")
+            cols = {text: _header(ws, text)[1] for text in ("Which part it addresses", "Action", "Owner", "Due date", "Priority",
+                                                            "Status", "Progress note", "Revised date")}
+            numbers = sorted({int(k.split("/")[1]) for k in typed if k.startswith("action/") and k.endswith("/action")})
+            assert numbers
+            for row, number in enumerate(numbers, start=header + 1):
+                at = {text: ws.cell(row, col).value for text, col in cols.items()}
+                carried = ws.cell(row, carried_col)
+                assert carried.value == f"2026 Q4 #{number}" and carried.protection.locked
+                assert at["Which part it addresses"] == typed[f"action/{number}/criterion"]
+                assert (at["Action"], at["Owner"]) == (typed[f"action/{number}/action"], typed[f"action/{number}/owner"])
+                assert _as_seen(at["Due date"]) == _as_seen(typed[f"action/{number}/due"])
+                assert at["Priority"] == typed[f"action/{number}/priority"]
+                assert at["Status"] == (typed[f"action/{number}/status"] if prefill else None)
+                assert at["Progress note"] is None and at["Revised date"] is None
+                assert not ws.cell(row, cols["Status"]).protection.locked
+            assert ws.cell(header + len(numbers) + 1, carried_col).value is None  # then rows for new actions
+            status = next(f for f in find_fields(wb) if f.sheet == SHEET_ACTIONS and f.column_header.startswith("Status"))
+            assert status.choices == ACTION_STATUSES and "Dropped" in status.choices
+
+
+def test_a_new_respondent_gets_a_blank_workbook_and_the_gone_are_reported(rounds):
+    result = rounds["results"][False]
+    assert result.gone == ["Public Health"]
+    assert "In 2026 Q4 but not in this list (no workbook built): Public Health" in result.render()
+    assert "Carers Centre: " in result.render() and "(new since 2026 Q4: blank workbook)" in result.render()
+    assert "(follows up 2026 Q4 as 'Adult Social Care')" in result.render()
+    assert result.to_dict()["not_in_this_round"] == ["Public Health"]
+    wb = openpyxl.load_workbook(_workbook(rounds, "Carers Centre"))
+    seen = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert not any(text.startswith(("Last round", "From last round", "2026 Q4 #")) for text in seen)
+    meta = {r[0].value: r[1].value for r in wb[SHEET_META].iter_rows()}
+    assert "previous_round" not in meta
+    followed = openpyxl.load_workbook(_workbook(rounds, "Housing"))
+    assert {r[0].value: r[1].value for r in followed[SHEET_META].iter_rows()}["previous_round"] == "2026 Q4"
+
+
+def _follow_up(source: Path, target: Path) -> dict[str, dict]:
+    """Fill the sections by label, then, on the Action plan, what became of each carried action,
+    found by the 'From last round' text a person reads at the left of its row."""
+    fill_by_label(source, target, only=lambda f: f.sheet != SHEET_ACTIONS)
+    fields = [f for f in find_fields(target) if f.sheet == SHEET_ACTIONS and f.row_label.startswith("2026 Q4 #")]
+    wb = openpyxl.load_workbook(target)
+    ws = wb[SHEET_ACTIONS]
+    typed: dict[str, dict] = {}
+    for n, f in enumerate(fields):
+        entry = typed.setdefault(f.row_label, {})
+        if f.column_header.startswith("Status"):
+            entry["status"] = "Dropped" if f.row_label.endswith("#1") else "In progress"
+        elif f.column_header.startswith("Progress note"):
+            entry["progress"] = f"Progress on {f.row_label}: board paper {n}"
+        elif f.column_header.startswith("Revised date"):
+            entry["revised_due"] = dt.date(2027, 9, 1 + n % 28)
+        elif f.column_header.startswith("Action"):
+            entry["action"] = ws[f.cell].value
+            continue
+        else:
+            continue
+        ws[f.cell].value = entry[list(entry)[-1]]
+    new_row = max(ws[f.cell].row for f in fields) + 1
+    ws.cell(new_row, _header(ws, "Action")[1]).value = "A new action this round"
+    wb.save(target)
+    return typed
+
+
+def _read_back(path: Path, manifest: Path):
+    report = validate_returns([str(path)], IngestOptions(manifest=str(manifest)))
+    (checked,) = report.returns
+    return checked, {a.key: a for a in checked.answers}
+
+
+def _carried_rows(answers: dict) -> dict[str, str]:
+    """'2026 Q4 #n' -> the action number it was read under."""
+    return {a.value: key.split("/")[1] for key, a in answers.items() if key.endswith("/carried")}
+
+
+def test_follow_up_typed_by_label_is_read_back_under_the_agreed_keys(rounds, tmp_path):
+    source = _workbook(rounds, "Housing")
+    target = tmp_path / source.name
+    typed = _follow_up(source, target)
+    checked, answers = _read_back(target, source.parent / "manifest.csv")
+    assert checked.status == "accepted"
+    carried = _carried_rows(answers)
+    assert sorted(carried) == sorted(typed) and len(typed) >= 2
+    for label, values in typed.items():
+        number = carried[label]
+        for field_id, value in values.items():
+            assert answers[f"action/{number}/{field_id}"].value == value, (label, field_id)
+    assert answers[f"action/{carried['2026 Q4 #1']}/status"].value == "Dropped"
+    new = [k for k, a in answers.items() if a.value == "A new action this round"]
+    assert new and f"action/{new[0].split('/')[1]}/carried" not in answers
+    codes = {f.code for f in checked.findings}
+    assert not codes & {"content-outside-layout", "text-changed", "statement-changed", "column-missing",
+                        "column-missing-text", "column-sorted-alone", "row-missing"}, checked.findings
+    assert not [f for f in checked.findings if "Last round" in f.message or "last round" in f.message]
+    assert not [a for a in checked.answers if a.key.startswith("unplaced/")]
+
+
+@pytest.mark.libreoffice
+def test_carried_actions_stay_with_their_rows_when_the_action_plan_is_sorted(rounds, tmp_path):
+    soffice = libreoffice_or_skip()
+    source = _workbook(rounds, "Housing")
+    filled = tmp_path / source.name
+    typed = _follow_up(source, filled)
+    ws = openpyxl.load_workbook(filled)[SHEET_ACTIONS]
+    header, action_col = _header(ws, "Action")
+    last = max(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, action_col).value)
+    letter = openpyxl.utils.get_column_letter(action_col)
+    edits = [{"op": "sort_rows", "sheet": SHEET_ACTIONS, "rows": [header + 1, last], "by": letter, "descending": True}]
+    plan = tmp_path / "edits.json"
+    plan.write_text(json.dumps(edits), encoding="utf-8")
+    run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", "secret", str(filled), str(plan),
+                          str(tmp_path / "sorted")], capture_output=True, text=True, timeout=300, env=clean_env())
+    report = json.loads(run.stdout)
+    assert "error" not in report["edits"][0] and report["edits"][0]["moved"], report["edits"][0]
+    checked, answers = _read_back(Path(report["outputs"]["xlsx"]), source.parent / "manifest.csv")
+    carried = _carried_rows(answers)
+    assert sorted(carried) == sorted(typed)
+    assert carried != _carried_rows(_read_back(filled, source.parent / "manifest.csv")[1])  # the rows did move
+    for label, values in typed.items():
+        for field_id, value in values.items():
+            assert answers[f"action/{carried[label]}/{field_id}"].value == value, (label, field_id)
+    assert not {f.code for f in checked.findings} & {"content-outside-layout", "column-sorted-alone"}
+
+
+def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_path):
+    root = rounds["root"]
+    args = ["build", rounds["framework"].id, "--out", str(tmp_path / "out"), "--round", "2027 Q4",
+            "--password", "secret", "--previous", str(root / "consolidated.xlsx"), "--renames",
+            str(root / "renames.csv"), "--prefill"] + [arg for n in NOW for arg in ("--respondent", n)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Public Health" in result.output and "follows up 2026 Q4 as 'Adult Social Care'" in result.output
+    refused = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(tmp_path / "x"), "--respondent", "A",
+                                       "--prefill"])
+    assert refused.exit_code != 0 and "--previous" in refused.output
+
+
+def _previous_round(framework, answers: dict, not_comparable: dict | None = None) -> PreviousRound:
+    """A hand-made last round for one respondent, Housing, with one action."""
+    action = PreviousAction(1, "", "Review the market position statement", "Lead", dt.date(2027, 1, 31), "Done", "")
+    person = PreviousRespondent("Housing", answers, [action])
+    return PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version, {"housing": person},
+                         not_comparable=not_comparable or {})
+
+
+def test_the_start_sheets_questions_show_last_round_too(tmp_path):
+    framework = get_framework("lga-cbo")
+    layout = plan_workbook(framework, follow_up=True)
+    (question,) = layout.framework_answers
+    previous = _previous_round(framework, {question.key: "Agreed with the ICB in March"})
+    out = build_workbooks(framework, [Respondent("Housing")],
+                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                                       previous=previous, prefill=True))
+    built = out.files[0].workbook
+    ws = openpyxl.load_workbook(built)[question.sheet]
+    _, last_col = _header(ws, "Last round")
+    assert ws.cell(question.row + 1, last_col).value == "Agreed with the ICB in March"
+    assert ws.cell(question.row + 1, question.col + 1).value == "Agreed with the ICB in March"
+    checked, answers = _read_back(built, built.parent / "manifest.csv")
+    assert answers[question.key].value == "Agreed with the ICB in March"
+    assert answers["action/1/carried"].value == "2026 Q4 #1"
+    assert not [f for f in checked.findings if f.code == "content-outside-layout"], checked.findings
