@@ -47,7 +47,8 @@ def plan_start(framework: Framework, sections: int, follow_up: bool = False) -> 
     """The Start sheet's answer table: framework-level questions, then the sign-off (and, in a
     follow-up workbook, the Last round column)."""
     columns = [Column(FIELD_HEADER, START_WIDTHS[0], "text"), Column(ANSWER_HEADER, START_WIDTHS[1], "answer")]
-    columns += [Column(LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous")] if follow_up else []
+    if follow_up and framework.fields("framework"):
+        columns.append(Column(LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous"))
     header = START_PROGRESS_ROW + sections + 4
     table = SheetTable(SHEET_START, framework.title, columns, header_row=header)
     fields = [(f, "framework") for f in framework.fields("framework")] + [(f, "signoff") for f in SIGNOFF_FIELDS]
@@ -88,7 +89,8 @@ def write_start(w, ws) -> None:
     write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
     help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
         return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
-        section=fw.labels["section"].lower(), answer=w.layout.sections[0].columns[-1].header)
+        section=fw.labels["section"].lower(),
+        answer=[c for c in w.layout.sections[0].columns if c.kind == "answer"][-1].header)
     write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
     write_text(ws, START_HELP_ROW, 1, help_text.strip(), f["text"])
     w.fit_row(ws, START_HELP_ROW, [(help_text.strip(), START_WIDTHS[1], TEXT_FONT)])
@@ -102,8 +104,10 @@ def write_start(w, ws) -> None:
 
 
 def _write_progress(w, ws) -> None:
-    """Per part: n of m ratings, n of m evidence boxes, n actions, with a link to the part."""
-    f, layout = w.fmt, w.layout
+    """Per part: n of m ratings, n of m evidence boxes, n actions, with a link to the part. The
+    values stored with the formulas count what the workbook starts with (LibreOffice shows them
+    until it recalculates)."""
+    f, layout, given = w.fmt, w.layout, w.carried.values
     write_text(ws, START_PROGRESS_ROW - 1, 0, "Your progress", f["heading"])
     for col, text in enumerate(PROGRESS_HEADERS):
         write_text(ws, START_PROGRESS_ROW, col, text, f["header"])
@@ -115,16 +119,22 @@ def _write_progress(w, ws) -> None:
         totals[1] += evidence
         ok(ws.write_url(row, 0, f"internal:'{sheet.name}'!A1", f["link"], sheet.name,
                         f"Go to {sheet.title}"), f"the link to '{sheet.name}'")
-        ws.write_formula(row, 1, _n_of_m(ratings), f["text"], f"0 of {len(ratings)}")
-        ws.write_formula(row, 2, _n_of_m(evidence), f["text"], f"0 of {len(evidence)}")
+        ws.write_formula(row, 1, _n_of_m(ratings), f["text"], _counted(ratings, given))
+        ws.write_formula(row, 2, _n_of_m(evidence), f["text"], _counted(evidence, given))
     total_row = START_PROGRESS_ROW + len(layout.sections) + 1
     ok(ws.write_url(total_row, 0, f"internal:'{SHEET_ACTIONS}'!A1", f["link"], "All parts, and the Action plan"),
        "the link to the action plan")
-    ws.write_formula(total_row, 1, _n_of_m(totals[0]), f["label"], f"0 of {len(totals[0])}")
-    ws.write_formula(total_row, 2, _n_of_m(totals[1]), f["label"], f"0 of {len(totals[1])}")
+    ws.write_formula(total_row, 1, _n_of_m(totals[0]), f["label"], _counted(totals[0], given))
+    ws.write_formula(total_row, 2, _n_of_m(totals[1]), f["label"], _counted(totals[1], given))
     first = next(a for a in layout.actions.rows[0].answers if a.field.id == "action")
+    actions = sum(1 for key in given if key.startswith("action/") and key.endswith("/action"))
     ws.write_formula(total_row, 3, f"=COUNTA('{SHEET_ACTIONS}'!{cell_name(first.row, first.col)}:"
-                                   f"{cell_name(first.row + 999, first.col)})&\" actions\"", f["label"], "0 actions")
+                                   f"{cell_name(first.row + 999, first.col)})&\" actions\"", f["label"],
+                     f"{actions} actions")
+
+
+def _counted(answers: list[AnswerCell], given: dict) -> str:
+    return f"{sum(1 for a in answers if a.key in given)} of {len(answers)}"
 
 
 def _n_of_m(answers: list[AnswerCell]) -> str:

@@ -309,3 +309,19 @@ def test_the_start_sheets_questions_show_last_round_too(tmp_path):
     assert answers[question.key].value == "Agreed with the ICB in March"
     assert answers["action/1/carried"].value == "2026 Q4 #1"
     assert not [f for f in checked.findings if f.code == "content-outside-layout"], checked.findings
+
+
+def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
+    """LibreOffice shows a formula's stored value until it recalculates: a pre-filled workbook's
+    progress panel must count the pre-filled answers and the carried actions."""
+    framework = rounds["framework"]
+    typed = _section_answers(framework, rounds["typed"]["Housing"])
+    ratings = [a for s in plan_workbook(framework).sections for a in s.answers if a.field.type == "rating"]
+    actions = {k.split("/")[1] for k in rounds["typed"]["Housing"] if k.startswith("action/") and k.endswith("/action")}
+    for prefill in (False, True):
+        ws = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill), data_only=True)["Start"]
+        total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "All parts, and the Action plan")
+        rated = sum(1 for a in ratings if a.key in typed) if prefill else 0
+        assert total[1:4] == (f"{rated} of {len(ratings)}", total[2], f"{len(actions)} actions")
+        help_text = next(row[1] for row in ws.iter_rows(values_only=True) if row[0] == "Instructions")
+        assert "Last round" not in help_text
