@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -391,3 +392,36 @@ def _last_round_cells(path: Path) -> list[tuple[str, str]]:
                   if ws.cell(r, col).value is not None]
     assert found
     return found
+
+
+def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, tiny_framework_yaml, monkeypatch):
+    """A framework asking two things of every statement: each answer column has its Last round
+    column, headed by the field it follows, and the return reads back without a finding about them."""
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    two = re.sub(r"( *)- \{id: evidence, label: Evidence, type: text\}\n",
+                 r"\g<0>\1- {id: done_by, label: Done by, type: date}\n", tiny_framework_yaml)
+    assert "done_by" in two
+    (folder / "tiny.yaml").write_text(two, encoding="utf-8")
+    monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(folder))
+    framework = get_framework("tiny")
+    answers = {"statement/1.1/evidence": "Census 2021 and the JSNA", "statement/1.1/done_by": dt.date(2026, 5, 1),
+               "item/1/rating": 2.0}
+    previous = _previous_round(framework, answers)
+    out = build_workbooks(framework, [Respondent("Housing")],
+                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                                       previous=previous))
+    built = out.files[0].workbook
+    ws = openpyxl.load_workbook(built)[plan_workbook(framework).sections[0].name]
+    header, evidence_col = _header(ws, "Last round: Evidence")
+    _, date_col = _header(ws, "Last round: Done by")
+    row = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value == "1.1")
+    assert ws.cell(row, evidence_col).value == "Census 2021 and the JSNA"
+    assert ws.cell(row, date_col).value == dt.datetime(2026, 5, 1)
+    rating_row = next(r for r in range(header + 1, ws.max_row + 1) if str(ws.cell(r, 2).value).startswith("Rating"))
+    assert ws.cell(rating_row, evidence_col).value == "2 - Fair"  # a question's row: beside its one answer cell
+    filled = tmp_path / "filled.xlsx"
+    fill_by_label(built, filled)
+    checked, answers_back = _read_back(filled, built.parent / "manifest.csv")
+    assert not {f.code for f in checked.findings} & {"content-outside-layout", "text-changed", "column-missing-text"}
+    assert answers_back["action/1/carried"].value == "2026 Q4 #1"
