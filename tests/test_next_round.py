@@ -425,3 +425,20 @@ def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, t
     checked, answers_back = _read_back(filled, built.parent / "manifest.csv")
     assert not {f.code for f in checked.findings} & {"content-outside-layout", "text-changed", "column-missing-text"}
     assert answers_back["action/1/carried"].value == "2026 Q4 #1"
+
+
+def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
+    framework = get_framework("swia-commissioning")
+    actions = [PreviousAction(n, "", f"Action number {n}", "Lead", None, "In progress", "") for n in range(1, 46)]
+    previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
+                             {"housing": PreviousRespondent("Housing", {}, actions)})
+    out = build_workbooks(framework, [Respondent("Housing")],
+                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+    built = out.files[0].workbook
+    ws = openpyxl.load_workbook(built)[SHEET_ACTIONS]
+    header, carried_col = _header(ws, "From last round")
+    assert ws.cell(header + 45, carried_col).value == "2026 Q4 #45"
+    assert ws.cell(header + 45, 1).value == 45 and not ws.cell(header + 45, _header(ws, "Status")[1]).protection.locked
+    _, answers = _read_back(built, built.parent / "manifest.csv")
+    assert [answers[f"action/{n}/carried"].value for n in range(1, 46)] == [f"2026 Q4 #{n}" for n in range(1, 46)]
+    assert answers["action/45/action"].value == "Action number 45"
