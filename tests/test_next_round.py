@@ -442,3 +442,24 @@ def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
     _, answers = _read_back(built, built.parent / "manifest.csv")
     assert [answers[f"action/{n}/carried"].value for n in range(1, 46)] == [f"2026 Q4 #{n}" for n in range(1, 46)]
     assert answers["action/45/action"].value == "Action number 45"
+
+
+def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
+    """The Action plan of a follow-up workbook has an extra column: a correction asked of the
+    respondent still names the field whose cell it is ('Owner', not the column built there before)."""
+    from sheetkit.corrections import problems
+
+    framework = get_framework("lga-cbo")
+    action = PreviousAction(1, "", "Review the market position statement", "", dt.date(2027, 1, 31), "", "")
+    previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
+                             {"housing": PreviousRespondent("Housing", {}, [action])})
+    out = build_workbooks(framework, [Respondent("Housing")],
+                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+    built = out.files[0].workbook
+    checked, _ = _read_back(built, built.parent / "manifest.csv")
+    (finding,) = [f for f in checked.findings if f.code == "action-incomplete"]
+    ws = openpyxl.load_workbook(built)[SHEET_ACTIONS]
+    assert ws[finding.cell].column == _header(ws, "Owner")[1]
+    must, _ = problems(checked, plan_workbook(framework))
+    (asked,) = [p for p in must + _ if p.finding is finding]
+    assert "'Owner' is blank" in asked.words, asked.words
