@@ -280,6 +280,12 @@ def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_pat
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Public Health" in result.output and "follows up 2026 Q4 as 'Adult Social Care'" in result.output
+    as_json = CliRunner().invoke(cli, args[:3] + [str(tmp_path / "again")] + args[4:] + ["--json"])
+    assert as_json.exit_code == 0, as_json.output
+    printed = json.loads(as_json.output)
+    assert (printed["previous_round"], printed["not_in_this_round"]) == ("2026 Q4", ["Public Health"])
+    assert {w["respondent"]: w["follows_up"] for w in printed["workbooks"]} == {
+        "Adults and Health": "Adult Social Care", "Housing": "Housing", "Carers Centre": None}
     refused = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(tmp_path / "x"), "--respondent", "A",
                                        "--prefill"])
     assert refused.exit_code != 0 and "--previous" in refused.output
