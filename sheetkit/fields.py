@@ -39,7 +39,6 @@ class FieldType:
     name: str
     hint: str  # shown after the label or header: what goes in the cell
     style: str  # the answer cell's style in sheetkit.styles
-    is_list: bool  # a dropdown
     check: Callable  # (text or value, choices, label) -> Checked
     in_frameworks: bool = True  # a framework file may give it; False for sheetkit's own action fields only
 
@@ -131,12 +130,12 @@ def _check_rating(raw, choices, label) -> Checked:
 
 
 FIELD_TYPES: dict[str, FieldType] = {
-    "rating": FieldType("rating", "(pick)", "answer", True, _check_rating),
-    "text": FieldType("text", "(type here)", "answer", False, _check_text),
-    "date": FieldType("date", "(date)", "answer_date", False, _check_date),
-    "person": FieldType("person", "(name or role)", "answer", False, _check_text),
-    "priority": FieldType("priority", "(pick)", "answer", True, _check_priority),
-    "choice": FieldType("choice", "(pick)", "answer", True, _check_list, in_frameworks=False),
+    "rating": FieldType("rating", "(pick)", "answer", _check_rating),
+    "text": FieldType("text", "(type here)", "answer", _check_text),
+    "date": FieldType("date", "(date)", "answer_date", _check_date),
+    "person": FieldType("person", "(name or role)", "answer", _check_text),
+    "priority": FieldType("priority", "(pick)", "answer", _check_priority),
+    "choice": FieldType("choice", "(pick)", "answer", _check_list, in_frameworks=False),
 }
 
 

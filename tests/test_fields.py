@@ -58,7 +58,7 @@ def test_a_type_added_to_the_registry_is_loaded_laid_out_written_and_validated(t
                                                                                monkeypatch):
     """A postcode field: one registry entry (and, since its check reports a new problem, one catalogue
     entry). Nothing else is changed, and the framework loader, layout, writer and validation take it."""
-    monkeypatch.setitem(FIELD_TYPES, "postcode", FieldType("postcode", "(postcode)", "answer", False, _check_postcode))
+    monkeypatch.setitem(FIELD_TYPES, "postcode", FieldType("postcode", "(postcode)", "answer", _check_postcode))
     monkeypatch.setitem(findings.CATALOGUE, "postcode-invalid", findings.Code(
         findings.ERROR, "A postcode cell holds something that is not a postcode.", "Ask for the postcode."))
     folder = tmp_path / "frameworks"
