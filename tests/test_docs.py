@@ -94,3 +94,11 @@ def test_the_module_table_lists_every_module_and_no_other():
                    f"sheetkit/{m}" for m in extra]
                 + [f"the README's 'Developing sheetkit' table lists `{m}` more than once" for m in twice])
     assert not problems, "\n".join(problems)
+
+
+def test_every_test_the_readme_names_exists():
+    named = re.findall(r"`tests/(\w+\.py)::(\w+)`", README)
+    assert named, "the README names its reproduction tests as tests/FILE.py::NAME"
+    missing = [f"tests/{file}::{name}" for file, name in named
+               if not re.search(rf"^def {name}\(", (ROOT / "tests" / file).read_text(encoding="utf-8"), re.M)]
+    assert not missing, f"the README names tests that do not exist: {missing}"
