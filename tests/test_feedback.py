@@ -236,3 +236,25 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
     assert message["Message-ID"] != _message(tmp_path / "one" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]
     created = openpyxl.load_workbook(tmp_path / "one" / f"feedback_{PEOPLE[0]}.xlsx").properties.created
     assert created == when.replace(tzinfo=None)
+
+
+def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch):
+    from sheetkit import feedback
+    from sheetkit.ingest import IngestOptions, ingest_returns
+
+    tmp_path, _ = exercise
+    real, drafts = feedback.write_draft, []
+
+    def write_draft(path, draft):  # Ctrl-C while the second draft is written
+        if drafts:
+            raise KeyboardInterrupt
+        drafts.append(real(path, draft))
+        return drafts[-1]
+
+    monkeypatch.setattr(feedback, "write_draft", write_draft)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_returns([str(tmp_path / "returns")], IngestOptions(
+            manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / "c.xlsx",
+            feedback=feedback.FeedbackFolder.of(tmp_path / "feedback", "lead@anytown.gov.uk")))
+    assert len(drafts) == 1 and drafts[0].name.endswith(".partial")  # one draft was written, then stopped
+    assert not (tmp_path / "feedback").exists()
