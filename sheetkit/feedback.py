@@ -141,17 +141,29 @@ def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[Partn
     """What each respondent is shown, and the files it will be written to."""
     actions = list(con.store.actions(order="item"))
     evidence = list(con.store.evidence()) if with_evidence else []
-    feedbacks = []
+    feedbacks, taken = [], set()
     for respondent in con.respondents:
         feedback = PartnerFeedback(
             respondent, compare(con, respondent),
             [a for who, a in actions if who != respondent],
             [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence
              if who != respondent and a.field.id not in ACTION_FIELDS])
-        name = safe_file_name(respondent)
+        name = _unique(safe_file_name(respondent), taken)
         feedback.workbook, feedback.draft = folder / f"feedback_{name}.xlsx", folder / f"feedback_{name}.eml"
         feedbacks.append(feedback)
     return feedbacks
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`...: two respondents whose names make the same file name (as 'A/B' and 'A-B' do,
+    or names differing only in case on Windows and macOS) each keep their own files."""
+    unique = name
+    for n in range(2, len(taken) + 3):
+        if unique.casefold() not in taken:
+            break
+        unique = f"{name} ({n})"
+    taken.add(unique.casefold())
+    return unique
 
 
 @contextlib.contextmanager

@@ -258,3 +258,10 @@ def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch
             feedback=feedback.FeedbackFolder.of(tmp_path / "feedback", "lead@anytown.gov.uk")))
     assert len(drafts) == 1 and drafts[0].name.endswith(".partial")  # one draft was written, then stopped
     assert not (tmp_path / "feedback").exists()
+
+
+def test_respondents_whose_names_make_the_same_file_name_each_get_their_own_files():
+    from sheetkit.feedback import _unique
+
+    taken: set[str] = set()
+    assert [_unique(n, taken) for n in ("A-B", "A-B", "a-b", "C")] == ["A-B", "A-B (2)", "a-b (3)", "C"]
