@@ -65,6 +65,8 @@ class SamplesResult:
             statuses = ", ".join(f"{r.status} {Path(r.file).name}" for r in report.returns)
             lines.append(f"{fid}: {statuses}; still to chase: {', '.join(report.chase) or 'nobody'}")
             lines.append(f"  consolidated workbook: {report.out}")
+            if report.feedback:
+                lines.append(f"  each partner's feedback workbook and email draft: {report.feedback}")
         lines.append(f"Sample exercise written to {self.out_dir}")
         return "\n".join(lines)
 
@@ -102,6 +104,7 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
                                         today=compiled.date(), attach=False))
     report.out = folder / "consolidated.xlsx"
+    report.feedback = folder / "feedback" if feedback else None
     return report
 
 
