@@ -109,15 +109,17 @@ class FeedbackFolder(type(Path())):
         return made
 
 
-def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None,
-                   with_evidence: bool = False) -> list[PartnerFeedback]:
+def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
+                   sender: str | None = None, written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
     """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
 
     Every file is written beside its final name first and moved into place only when all are
-    written, so a run that fails or is interrupted leaves the folder as it was.
+    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
+    from `sender` and are dated `written_at` (now, if not given); a :class:`FeedbackFolder`
+    carries both for callers that pass only the folder.
     """
-    sender, written_at = getattr(folder, "sender", ""), getattr(folder, "written_at", None)
-    written_at = written_at or dt.datetime.now().astimezone()
+    sender = getattr(folder, "sender", "") if sender is None else sender
+    written_at = written_at or getattr(folder, "written_at", None) or dt.datetime.now().astimezone()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
     outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
