@@ -14,7 +14,7 @@ from sheetkit.fields import FIELD_TYPES, Checked, FieldType, as_text, framework_
 from sheetkit.filling import fill_workbook
 from sheetkit.framework_file import FrameworkFileError, check_framework_file, load_framework
 from sheetkit.ingest import check_return
-from sheetkit.layout import plan_workbook
+from sheetkit.layout import column_letters, plan_workbook
 from sheetkit.reader import read_return
 from sheetkit.respondents import Respondent
 
@@ -87,7 +87,7 @@ def test_a_type_added_to_the_registry_is_loaded_laid_out_written_and_validated(t
     assert answers["item/2/site"].usable is False
     (problem,) = [f for f in checked.findings if f.code == "postcode-invalid"]
     cell = cells["item/2/site"]
-    assert (problem.sheet, problem.cell) == (cell.sheet, f"{_column(cell.col)}{cell.row + 1}")
+    assert (problem.sheet, problem.cell) == (cell.sheet, f"{column_letters(cell.col)}{cell.row + 1}")
 
 
 def test_a_type_not_in_the_registry_is_refused_with_the_nearest_name(tmp_path, tiny_framework_yaml):
@@ -107,15 +107,6 @@ def test_the_framework_format_documents_every_type_a_framework_may_give():
     extra = [name for name in documented if name not in framework_field_types()]
     assert not missing and not extra, (f"docs/framework-format.md, table 'Field types': add rows for {missing}, "
                                        f"remove rows for {extra}")
-
-
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def test_every_registered_type_s_style_exists():
