@@ -19,7 +19,7 @@ from ..styles import ok, row_height
 from ..validate import CheckedReturn
 
 HEADER_ROW = 3  # zero-based: title in A1, note in A2, a blank row, then the table's header
-A4, LANDSCAPE, PORTRAIT = 9, True, False
+A4 = 9  # XlsxWriter's paper size number
 
 
 @dataclass
