@@ -147,6 +147,7 @@ def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
             typed = rounds["typed"][last_name]
             wb = openpyxl.load_workbook(_workbook(rounds, name, prefill))
             ws = wb[SHEET_ACTIONS]
+            assert ws.protection.sheet
             header, carried_col = _header(ws, "From last round")
             cols = {text: _header(ws, text)[1] for text in ("Which part it addresses", "Action", "Owner", "Due date", "Priority",
                                                             "Status", "Progress note", "Revised date")}
