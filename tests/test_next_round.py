@@ -195,21 +195,19 @@ def _follow_up(source: Path, target: Path) -> dict[str, dict]:
     typed: dict[str, dict] = {}
     for n, f in enumerate(fields):
         entry = typed.setdefault(f.row_label, {})
-        if f.column_header.startswith("Status"):
-            entry["status"] = "Dropped" if f.row_label.endswith("#1") else "In progress"
-        elif f.column_header.startswith("Progress note"):
-            entry["progress"] = f"Progress on {f.row_label}: board paper {n}"
-        elif f.column_header.startswith("Revised date"):
-            entry["revised_due"] = dt.date(2027, 9, 1 + n % 28)
-        elif f.column_header.startswith("Action"):
-            entry["action"] = ws[f.cell].value
+        if f.column_header.startswith("Action"):
+            entry["action"] = ws[f.cell].value  # last round's, as built: it must stay with its row
             continue
-        else:
-            continue
-        ws[f.cell].value = entry[list(entry)[-1]]
+        answers = {"Status": ("status", "Dropped" if f.row_label.endswith("#1") else "In progress"),
+                   "Progress note": ("progress", f"Progress on {f.row_label}: board paper {n}"),
+                   "Revised date": ("revised_due", dt.date(2027, 9, 1 + n % 28))}
+        for header, (field_id, value) in answers.items():
+            if f.column_header.startswith(header + " ("):
+                entry[field_id] = ws[f.cell].value = value
     new_row = max(ws[f.cell].row for f in fields) + 1
     ws.cell(new_row, _header(ws, "Action")[1]).value = "A new action this round"
     wb.save(target)
+    assert all(set(entry) == {"action", "status", "progress", "revised_due"} for entry in typed.values()), typed
     return typed
 
 
