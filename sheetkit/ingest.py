@@ -179,13 +179,14 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
+        plans, csv = _plan_outputs(con, report, options, outputs)
         with outputs:
             outputs.write("--out", lambda temp: write_consolidated(
                 temp, con, report.returns, report.findings, report.round,
-                compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why))
-            if options.csv:
+                compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why, plans=plans))
+            if csv:
                 outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
-        report.out, report.csv = options.out, options.csv
+        report.out, report.csv = options.out, csv
         if options.feedback:
             from .feedback import write_feedback
 
@@ -195,6 +196,35 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         for store in spools:
             store.close()
     return report
+
+
+def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: AllOrNothing):
+    """How the long tables fit the workbook, and the CSV files needed beside it, each reported.
+
+    A table too long for the workbook is written as CSV beside it (the Responses table as the
+    Responses CSV, beside the workbook when --csv was not given); so is the Responses CSV when
+    an answer is longer than a cell holds, since the workbook shows it cut."""
+    from .report.workbook import plan_tables
+
+    plans = plan_tables(con, options.out, options.csv)
+    csv = options.csv
+    cut = any(f.code == "text-too-long" for f in report.findings)
+    for name, plan in plans.items():
+        if not plan.kept_out:
+            continue
+        report.findings.append(Finding("table-kept-out", f"the {name} table has {plan.size:,} rows, too many for "
+                                       f"the workbook; it is in {printable(str(plan.csv))} instead",
+                                       file=printable(options.out.name)))
+        if plan.csv != csv and name != "Responses":
+            outputs.add(f"CSV {name}", plan.csv, f"the {name} table")
+            plan.write_to = outputs.temp(f"CSV {name}")
+        elif csv is None:
+            csv = plan.csv
+    if csv is None and cut:
+        csv = options.out.with_name(f"{options.out.stem} - Responses.csv")
+    if csv is not None and csv != options.csv:
+        outputs.add("--csv", csv, "the Responses CSV")
+    return plans, csv
 
 
 def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestReport:
