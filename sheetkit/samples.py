@@ -91,7 +91,8 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     shutil.rmtree(folder / "chase", ignore_errors=True)
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
-                                                           now=BUILT_AT + dt.timedelta(days=65)))
+                                                           now=BUILT_AT + dt.timedelta(days=65),
+                                                           use_cache=False))  # samples/ holds curated files only
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
                                         today=(BUILT_AT + dt.timedelta(days=65)).date(), attach=False))
