@@ -168,6 +168,15 @@ class TextWorksheet(Worksheet):
         # Constant-memory mode sends any "<r>...</r>" string here; sheetkit writes no rich text.
         return self._xml_inline_string(string, _preserve_whitespace(string), attributes)
 
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        # XlsxWriter tries some 150 patterns, each ending in "(", on every formula and conditional
+        # format value; one without "(" (a quoted choice, a number) is only stripped of "{", "=" and "}".
+        if "(" in formula:
+            return super()._prepare_formula(formula, expand_future_functions)
+        formula = formula[1:] if formula.startswith("{") else formula
+        formula = formula[1:] if formula.startswith("=") else formula
+        return formula[:-1] if formula.endswith("}") else formula
+
     def write_rich_string(self, *args, **kwargs):
         raise TypeError("sheetkit writes no rich text; use cells.write_text")
 

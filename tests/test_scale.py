@@ -168,3 +168,13 @@ def _as_csv(value) -> str:
         return value.isoformat()
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@pytest.mark.parametrize("formula", ['"Met"', '="Partly met"', "{=1}", "=A1", '"Sort it out"', "=_xlfn.X", "3",
+                                     '"SORT(x"', "=SUM(A1:A3)", "=FILTER(A1:A3,A1:A3>1)"])
+def test_formulas_are_prepared_exactly_as_xlsxwriter_does(tmp_path, formula):
+    from xlsxwriter.worksheet import Worksheet
+
+    ws = TextWorkbook(str(tmp_path / "x.xlsx")).add_worksheet()
+    for expand in (False, True):
+        assert ws._prepare_formula(formula, expand) == Worksheet._prepare_formula(ws, formula, expand)
