@@ -571,9 +571,10 @@ def bench_n(n: int, filled: list[Path], root: Path, args) -> dict:
     r["validate"] = run_task({"task": "validate", "dir": str(returns)})
     r["ingest"] = run_task({"task": "ingest", "dir": str(returns), "out": str(out), "cache": str(cache),
                             "verify": n <= 100})
-    if r["ingest"]["accepted"] != n or r["ingest"]["errors"]:
-        raise RuntimeError(f"ingest accepted {r['ingest']['accepted']} of {n} returns with "
-                           f"{r['ingest']['errors']} error(s): the fill is not clean")
+    # Errors are counted, not refused: a random fill now and then puts seven distinct texts of a
+    # column in alphabetical order, which ingest rightly reports as a column sorted on its own.
+    if r["ingest"]["accepted"] != n:
+        raise RuntimeError(f"ingest accepted {r['ingest']['accepted']} of {n} returns: the fill is not clean")
     r["write_floor"] = run_task({"task": "write_floor", "consolidated": str(out), "out_dir": str(here / "floor")})
     shutil.rmtree(here / "floor", ignore_errors=True)
     _link(filled[n], returns / filled[n].name)  # one late return arrives
@@ -720,13 +721,13 @@ def write_markdown(path: Path, results: dict) -> None:
                      f"| {rt['pandas_over_ingest']:.1f}× |")
     lines += ["", "Peak memory (MB), summed over each task's whole process tree (its reader workers too), "
               "sampled every 50 ms: PSS (shared pages split between the processes sharing them) and RSS.", "",
-              "| N | ingest PSS | ingest RSS | ingest processes | re-ingest PSS | validate PSS | consolidated workbook |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
+              "| N | ingest PSS | ingest RSS | ingest processes | re-ingest PSS | validate PSS | consolidated workbook "
+              "| errors found |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n, r in runs.items():
         i = r["ingest"]
         lines.append(f"| {int(n):,} | {i['tree_peak_pss_mb']} | {i['tree_peak_rss_mb']} | {i['tree_peak_processes']} "
                      f"| {r['reingest']['tree_peak_pss_mb']} | {r['validate']['tree_peak_pss_mb']} "
-                     f"| {i['consolidated_bytes'] / 1e6:.0f} MB |")
+                     f"| {i['consolidated_bytes'] / 1e6:.0f} MB | {i['errors']} |")
     floor = results["build_floor"]
     lines += ["", f"Build: milliseconds per workbook (wall, and CPU with the build's worker processes), against "
                   f"bare XlsxWriter in in-memory mode in one process writing the same "
