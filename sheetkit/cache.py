@@ -62,7 +62,7 @@ class ReturnCache:
         path = self.path(sha256)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not kept yet (or no folder: reported when writing)
             return None
         except OSError as exc:
             return self._ignored(path, shown, f"it could not be read ({exc.strerror or exc})")
@@ -78,10 +78,10 @@ class ReturnCache:
 
     def put(self, sha256: str, checked: CheckedReturn) -> None:
         """Store a checked return (with its answers as spool rows), whole or not at all."""
-        entry = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked)},
-                           ensure_ascii=False, separators=(",", ":"))
         path = self.path(sha256)
         try:
+            entry = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked)},
+                               ensure_ascii=False, separators=(",", ":"))
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
             try:
@@ -91,11 +91,12 @@ class ReturnCache:
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
                 raise
-        except OSError as exc:
+        except (OSError, TypeError, ValueError) as exc:  # TypeError: a value JSON cannot hold
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120]
             if not any(f.code == "cache-unwritable" for f in self.findings):
                 self.findings.append(Finding("cache-unwritable", f"the re-ingest cache {printable(str(self.folder))} "
-                                             f"could not be written ({exc.strerror or exc}); every return was "
-                                             f"read in full", file=printable(str(self.folder))))
+                                             f"could not be written ({why}); the next ingest reads those returns "
+                                             f"again", file=printable(str(self.folder))))
 
     def _ignored(self, path: Path, shown: str, why: str) -> None:
         self.findings.append(Finding("cache-ignored", f"the re-ingest cache entry {printable(path.name)} for "

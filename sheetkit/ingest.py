@@ -209,6 +209,7 @@ def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: Al
     A table too long for the workbook is written as CSV beside it (the Responses table as the
     Responses CSV, beside the workbook when --csv was not given); so is the Responses CSV when
     an answer is longer than a cell holds, since the workbook shows it cut."""
+    from .report.responses import NAME as RESPONSES
     from .report.workbook import plan_tables
 
     plans = plan_tables(con, options.out, options.csv)
@@ -220,7 +221,7 @@ def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: Al
         report.findings.append(Finding("table-kept-out", f"the {name} table has {plan.size:,} rows, too many for "
                                        f"the workbook; it is in {printable(str(plan.csv))} instead",
                                        file=printable(options.out.name)))
-        if plan.csv != csv and name != "Responses":
+        if plan.csv != csv and name != RESPONSES:
             outputs.add(f"CSV {name}", plan.csv, f"the {name} table")
             plan.write_to = outputs.temp(f"CSV {name}")
         elif csv is None:

@@ -58,6 +58,7 @@ def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_ru
     warm, cold = tmp_path / "warm" / "c.xlsx", tmp_path / "cold" / "c.xlsx"
     first = _ingest(folder, warm)
     assert len(parsed[-1]) == len(list(folder.iterdir())) and warm.with_name("c.xlsx.cache").is_dir()
+    assert not [f for f in first.findings if f.code.startswith("cache-")]
     shutil.copy(late, folder / late.name)
     again = _ingest(folder, warm)
     assert parsed[-1] == [late.name]  # only the new return was read
@@ -105,6 +106,15 @@ def test_a_new_version_of_sheetkit_or_the_framework_reads_everything_again(tmp_p
     monkeypatch.setattr("sheetkit.cache.code_digest", lambda: "another build of sheetkit")
     _ingest(SAMPLES / "returns", out)
     assert len(parsed[-1]) == every
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_and_the_workbook_is_still_written(tmp_path, parsed):
+    blocker = tmp_path / "not a folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    report = _ingest(SAMPLES / "returns", tmp_path / "c.xlsx", cache=blocker)
+    unwritable = [f for f in report.findings if f.code == "cache-unwritable"]
+    assert len(unwritable) == 1 and unwritable[0].severity == "warning" and (tmp_path / "c.xlsx").exists()
+    assert not [f for f in report.findings if f.code == "cache-ignored"]
 
 
 def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, parsed):
