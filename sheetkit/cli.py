@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .cells import printable_text
-from .errors import SheetkitError
+from .errors import SheetkitError, UsageError
 from .framework_file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -222,6 +222,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
+@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
 @_prefer
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="Keep each return's checked result here, so the next ingest reads only new or changed "
@@ -231,16 +232,17 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
-               as_json: bool) -> None:
+               feedback_evidence: bool, emails_from: str, prefer: tuple[str, ...], cache_dir: str | None,
+               no_cache: bool, as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
+    from .feedback import FeedbackFolder
     from .ingest import IngestOptions, ingest_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
-                            feedback=Path(feedback_dir) if feedback_dir else None,
+                            feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
     _finish(ingest_returns(paths, options), as_json)
@@ -284,7 +286,11 @@ def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
     """Make the sample exercise: build, fill and ingest returns for two frameworks (always the same files)."""
-    from .samples import make_samples
+    try:
+        from .samples import make_samples
+    except ModuleNotFoundError as exc:  # openpyxl, which only this command needs, is an optional extra
+        raise UsageError(f"sheetkit samples needs {exc.name}, which a plain install leaves out; "
+                         f"install it with: pip install \"sheetkit[samples]\" (or pip install {exc.name})") from None
 
     _finish(make_samples(Path(respondents_csv), Path(out_dir)), as_json)
 

@@ -98,6 +98,7 @@ WORDING: dict[str, str | None] = {
     "output-skipped": None,
     "file-skipped": None,
     "name-not-text": None,  # the file's name on the lead's disk, nothing the respondent typed
+    "item-not-mapped": None,  # the lead's item map between framework versions, nothing in a return
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 
@@ -142,7 +143,7 @@ def problems(ret: CheckedReturn, layout: WorkbookLayout | None) -> tuple[list[Pr
     return must, may
 
 
-def fine_sheets(ret: CheckedReturn, layout: WorkbookLayout | None, must: list[Problem]) -> list[str]:
+def fine_sheets(layout: WorkbookLayout | None, must: list[Problem]) -> list[str]:
     """The answer sheets with nothing to put right."""
     if layout is None:
         return []

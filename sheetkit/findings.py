@@ -51,6 +51,7 @@ CATALOGUE: dict[str, Code] = {
     "version-mismatch": Code(ERROR, "The workbook was built from another version of the framework.", "Send the respondent a workbook built from the current version and copy their answers across."),
     "fingerprint-mismatch": Code(ERROR, "The framework's wording has changed since the workbook was built, without a new version number.", "Rebuild the workbooks, or restore the framework file the workbooks were built from."),
     "round-mismatch": Code(ERROR, "The workbook belongs to another assessment round.", "Check it is this round's return; if it is last round's, ask the respondent for this round's."),
+    "item-not-mapped": Code(WARNING, "Last round used another version of the framework, and the item map does not say what one of its ids became, so those answers are not compared or carried.", "Add the id to the item map (old id: new id), or list it under 'dropped' if it has no successor."),
     "statement-changed": Code(ERROR, "A framework statement in the workbook was edited.", "Answers stay, but check with the respondent what they meant; the expected text is in the message."),
     "sheet-missing": Code(ERROR, "A sheet of the workbook is missing, so its answers could not be read.", "Ask the respondent to resend the workbook without deleting or renaming sheets."),
     "sheet-renamed": Code(WARNING, "A sheet was renamed; sheetkit read its answers from the renamed sheet.", "No action needed; ask respondents not to rename sheets."),

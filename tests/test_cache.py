@@ -11,6 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import sheetkit.ingest as ingest
+from sheetkit.errors import UsageError
 from sheetkit.ingest import IngestOptions, ingest_returns
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo"
@@ -121,5 +122,5 @@ def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, pars
     out, folder = tmp_path / "c.xlsx", tmp_path / "kept"
     _ingest(SAMPLES / "returns", out, cache=folder)
     assert folder.is_dir() and not out.with_name("c.xlsx.cache").exists()
-    with pytest.raises(Exception, match="--cache"):
+    with pytest.raises(UsageError, match="--cache"):
         _ingest(SAMPLES / "returns", out, cache=SAMPLES / "returns" / "cache")

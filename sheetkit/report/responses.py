@@ -13,9 +13,10 @@ from .base import HEADER_ROW, Column, Report, long_table, title
 
 NAME = "Responses"
 ABOUT = "The tidy table for analysis: one row per answer (partner, section, item, statement, field, value, " \
-        "status, file, sheet, cell). Not set up to print."
-RESPONSE_COLUMNS = ("respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet", "cell")
-WIDTHS = (24, 9, 9, 10, 18, 60, 9, 40, 24, 7)
+        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up to print."
+RESPONSE_COLUMNS = ("respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet", "cell",
+                    "key")
+WIDTHS = (24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
 
 
 def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
@@ -24,7 +25,7 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
         yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-               response_status(a), files.get(person, ""), a.sheet, a.cell)
+               response_status(a), files.get(person, ""), a.sheet, a.cell, a.key)
 
 
 def response_status(answer) -> str:

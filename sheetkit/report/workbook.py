@@ -16,8 +16,8 @@ from ..findings import Finding
 from ..sheet_stream import RowEncoder, stream_rows
 from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
-from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, groups, issues, notes,
-               ratings, record, responses, returns, unactioned)
+from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, groups, issues, meta,
+               notes, ratings, record, responses, returns, unactioned)
 from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
 
 SHEETS = (cover, contents, notes, dashboard, ratings, distribution, groups, action_plan, action_counts, unactioned,
@@ -98,6 +98,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             for module, ws in sheets:
                 module.write(rep, ws)
             sheets[SHEETS.index(dashboard)][1].activate()
+            meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
                                "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
             for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
