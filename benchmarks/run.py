@@ -735,7 +735,9 @@ def write_markdown(path: Path, results: dict) -> None:
                   f"{floor['cells_per_workbook']} cell values and nothing else (no styles, validation, "
                   f"protection, names or properties), measured at N = {floor['files']:,}: "
                   f"{1000 * floor['seconds'] / floor['files']:.1f} ms wall, "
-                  f"{1000 * floor['cpu_seconds'] / floor['files']:.1f} ms CPU per workbook.", "",
+                  f"{1000 * floor['cpu_seconds'] / floor['files']:.1f} ms CPU per workbook"
+                  + (f" (builds measured {results['builds_measured']}, at {results['builds_commit']}, in the run "
+                     f"that filled these returns)" if results.get("builds_measured") else "") + ".", "",
               "| N | build wall | build CPU | build CPU / bare XlsxWriter CPU |", "|---:|---:|---:|---:|"]
     for n, b in results["builds"].items():
         cpu = b["cpu_seconds"] / b["files"]
@@ -770,6 +772,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where the workbooks go (default: a temporary folder)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for the (untimed) filling")
     parser.add_argument("--keep", action="store_true", help="keep the workbooks")
+    parser.add_argument("--reuse", type=Path, metavar="WORKDIR",
+                        help="measure again on the filled returns a run with --keep left in WORKDIR, taking its "
+                             "build figures from the results.json in --out")
     parser.add_argument("--from-results", type=Path, metavar="JSON",
                         help="measure nothing: rewrite RESULTS.md beside a results.json from its figures")
     args = parser.parse_args(argv)
@@ -782,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(n < 1 for n in ns):
         parser.error("--n must be at least 1")
     args.out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="sheetkit-bench-", dir=args.workdir))
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="sheetkit-bench-", dir=args.workdir))
     log(f"workbooks in {work}")
     try:
         results = run_all(ns, work, args)
@@ -790,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         write_markdown(args.out / "RESULTS.md", results)
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(work, ignore_errors=True)
     for key, t in results["targets"].items():
         verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
@@ -802,6 +807,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_all(ns: list[int], work: Path, args) -> dict:
     """Build at each N, fill the largest N's workbooks and one more, then measure each N."""
+    if args.reuse:
+        return remeasure(ns, work, args)
     template = cell_template(work / "reference")
     template_path = work / "cells.json"
     template_path.write_text(json.dumps(template), encoding="utf-8")
@@ -823,6 +830,21 @@ def run_all(ns: list[int], work: Path, args) -> dict:
     fill = fill_all(built, work / "filled", args.jobs)
     shutil.rmtree(work / f"built-{largest}", ignore_errors=True)
     results["fill"], results["answers_per_workbook"] = fill, fill["answers_per_workbook"]
+    filled = sorted((work / "filled").glob("*.xlsx"))
+    for n in ns:
+        results["runs"][str(n)] = bench_n(n, filled, work, args)
+        summarise(results)
+        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def remeasure(ns: list[int], work: Path, args) -> dict:
+    """Each N measured again on the returns a kept run filled, with that run's build figures."""
+    earlier = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
+    results = {key: earlier[key] for key in ("schema", "framework", "builds", "build_floor", "fill",
+                                             "answers_per_workbook")}
+    results.update(date=dt.datetime.now().astimezone().isoformat(timespec="seconds"), ns=ns, machine=machine(),
+                   runs={}, builds_measured=earlier["date"], builds_commit=earlier["machine"].get("git_commit"))
     filled = sorted((work / "filled").glob("*.xlsx"))
     for n in ns:
         results["runs"][str(n)] = bench_n(n, filled, work, args)

@@ -365,6 +365,9 @@ def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) ->
     if framework is None:
         return raw
     checked = check_return(raw, framework, known_ids=known_ids)
+    if compact:
+        # Where each answer was found served the checks; held for thousands of returns it would grow with them.
+        checked.placed = {}
     if compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
