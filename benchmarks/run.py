@@ -18,6 +18,7 @@ With the bundled ``lga-cbo`` framework, every answer cell of every workbook fill
    ingest       ``ingest_returns`` from cold (an empty re-ingest cache, which it fills);
    write floor  the fastest writer available (rustpy-xlsxwriter if installed, else XlsxWriter in
                 constant-memory mode) writing every cell of the consolidated workbook ingest wrote;
+                rustpy-xlsxwriter is not a sheetkit dependency: pip install it for the fairest floor;
    re-ingest    ``ingest_returns`` again after one new return arrives, with the cache;
    pandas       ``pandas.read_excel(sheet_name=None)`` per file and the answers melted into one
                 long table (the usual hand-written loop), on at most PANDAS_SAMPLE files, scaled
