@@ -241,11 +241,16 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Show other partners' evidence text (never their names) in the feedback.")
 @click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
 @_prefer
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each return's checked result here, so the next ingest reads only new or changed "
+                   "files (default: a folder beside --out named after it, ending .cache). Safe to delete.")
+@click.option("--no-cache", is_flag=True, help="Read every return again, and keep nothing for next time.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, prefer: tuple[str, ...], as_json: bool) -> None:
+               feedback_evidence: bool, emails_from: str, prefer: tuple[str, ...], cache_dir: str | None,
+               no_cache: bool, as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .feedback import FeedbackFolder
@@ -255,7 +260,8 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
-                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json)
+                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
+                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
     _finish(ingest_returns(paths, options), as_json)
 
 
