@@ -2,7 +2,7 @@
 
 A follow-up workbook (see ``plan_workbook(framework, follow_up=True)``) shows, locked beside
 each answer, what the respondent answered last round, and lists last round's actions first
-on the Action plan, each marked in its locked 'From last round' cell (e.g. "2026 Q4 #3") and
+on the Action plan (those not Done or Dropped), each marked in its locked 'From last round' cell (e.g. "2026 Q4 #3") and
 asking what became of it. With ``prefill`` the answer cells start with last round's values,
 for the respondent to confirm or change; otherwise they start blank.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .fields import as_text
-from .layout import AnswerCell, Row, WorkbookLayout
+from .layout import ACTION_CLOSED, AnswerCell, Row, WorkbookLayout
 
 if TYPE_CHECKING:
     from .previous import PreviousAction, PreviousRespondent, PreviousRound
@@ -55,8 +55,9 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
             typed = typed_value(cell, value, layout)
             if prefill and typed is not None:
                 values[cell.key] = typed
-    carried = Carried(previous.round, shown, values, len(person.actions))
-    for number, action in enumerate(person.actions, start=1):
+    still_open = [a for a in person.actions if a.status not in ACTION_CLOSED]
+    carried = Carried(previous.round, shown, values, len(still_open))
+    for number, action in enumerate(still_open, start=1):
         values.update(_action_values(layout, number, action, carried, prefill))
     return carried
 

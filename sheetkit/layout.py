@@ -34,6 +34,7 @@ RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LI
 
 ACTION_ROWS = 40
 ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
+ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 TEXT_LIMIT = 32_767
 
 REF_HEADER = "Ref"

@@ -25,7 +25,7 @@ from fill_by_label import fill_by_label, find_fields
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
 from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
-from sheetkit.layout import ACTION_STATUSES, SHEET_ACTIONS, SHEET_META, plan_workbook
+from sheetkit.layout import ACTION_CLOSED, ACTION_STATUSES, SHEET_ACTIONS, SHEET_META, plan_workbook
 from sheetkit.library import get_framework
 from sheetkit.previous import PreviousAction, PreviousRespondent, PreviousRound, load_previous
 from sheetkit.respondents import Respondent
@@ -59,6 +59,12 @@ def rounds(request, tmp_path_factory):
                                password="secret", previous=previous, prefill=prefill)
         results[prefill] = build_workbooks(framework, [Respondent(n) for n in NOW], options)
     return {"framework": framework, "typed": typed, "results": results, "root": root}
+
+
+def _open_actions(typed: dict) -> set[str]:
+    """The numbers of the actions typed last round that were not Done or Dropped: those carried."""
+    return {k.split("/")[1] for k in typed if k.startswith("action/") and k.endswith("/action")
+            and typed.get(k.replace("/action", "/status")) not in ACTION_CLOSED}
 
 
 def _workbook(rounds, name: str, prefill: bool = False) -> Path:
@@ -142,6 +148,7 @@ def test_an_item_not_comparable_says_so_and_is_not_prefilled(rounds, tmp_path):
 
 
 def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
+    closed_seen = set()
     for prefill in (False, True):
         for name, last_name in RENAMED.items():
             typed = rounds["typed"][last_name]
@@ -151,8 +158,13 @@ def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
             header, carried_col = _header(ws, "From last round")
             cols = {text: _header(ws, text)[1] for text in ("Which part it addresses", "Action", "Owner", "Due date", "Priority",
                                                             "Status", "Progress note", "Revised date")}
-            numbers = sorted({int(k.split("/")[1]) for k in typed if k.startswith("action/") and k.endswith("/action")})
+            numbers = sorted({int(k.split("/")[1]) for k in typed if k.startswith("action/") and k.endswith("/action")
+                              and typed.get(f"action/{k.split('/')[1]}/status") not in ACTION_CLOSED})
+            closed = {int(k.split("/")[1]) for k in typed if k.endswith("/status") and typed[k] in ACTION_CLOSED}
             assert numbers
+            closed_seen |= closed
+            shown = {ws.cell(r, carried_col).value for r in range(header + 1, ws.max_row + 1)}
+            assert not shown & {f"2026 Q4 #{n}" for n in closed}, "a Done or Dropped action is not carried"
             for row, number in enumerate(numbers, start=header + 1):
                 at = {text: ws.cell(row, col).value for text, col in cols.items()}
                 carried = ws.cell(row, carried_col)
@@ -167,6 +179,7 @@ def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
             assert ws.cell(header + len(numbers) + 1, carried_col).value is None  # then rows for new actions
             status = next(f for f in find_fields(wb) if f.sheet == SHEET_ACTIONS and f.column_header.startswith("Status"))
             assert status.choices == ACTION_STATUSES and "Dropped" in status.choices
+    assert closed_seen, "the fill should close some of last round's actions, to show they are not carried"
 
 
 def test_a_new_respondent_gets_a_blank_workbook_and_the_gone_are_reported(rounds):
@@ -198,7 +211,7 @@ def _follow_up(source: Path, target: Path) -> dict[str, dict]:
         if f.column_header.startswith("Action"):
             entry["action"] = ws[f.cell].value  # last round's, as built: it must stay with its row
             continue
-        answers = {"Status": ("status", "Dropped" if f.row_label.endswith("#1") else "In progress"),
+        answers = {"Status": ("status", "Dropped" if f.row_label == fields[0].row_label else "In progress"),
                    "Progress note": ("progress", f"Progress on {f.row_label}: board paper {n}"),
                    "Revised date": ("revised_due", dt.date(2027, 9, 1 + n % 28))}
         for header, (field_id, value) in answers.items():
@@ -234,7 +247,7 @@ def test_follow_up_typed_by_label_is_read_back_under_the_agreed_keys(rounds, tmp
         number = carried[label]
         for field_id, value in values.items():
             assert answers[f"action/{number}/{field_id}"].value == value, (label, field_id)
-    assert answers[f"action/{carried['2026 Q4 #1']}/status"].value == "Dropped"
+    assert answers[f"action/{carried[next(iter(typed))]}/status"].value == "Dropped"  # the first carried
     new = [k for k, a in answers.items() if a.value == "A new action this round"]
     assert new and f"action/{new[0].split('/')[1]}/carried" not in answers
     codes = {f.code for f in checked.findings}
@@ -254,7 +267,11 @@ def test_carried_actions_stay_with_their_rows_when_the_action_plan_is_sorted(rou
     header, action_col = _header(ws, "Action")
     last = max(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, action_col).value)
     letter = openpyxl.utils.get_column_letter(action_col)
-    edits = [{"op": "sort_rows", "sheet": SHEET_ACTIONS, "rows": [header + 1, last], "by": letter, "descending": True}]
+    texts = [str(ws.cell(r, action_col).value).casefold() for r in range(header + 1, last + 1)]
+    assert len(set(texts)) >= 2, "the sort needs two different actions to move anything"
+    descending = texts != sorted(texts, reverse=True)  # whichever order moves the rows
+    edits = [{"op": "sort_rows", "sheet": SHEET_ACTIONS, "rows": [header + 1, last], "by": letter,
+              "descending": descending}]
     plan = tmp_path / "edits.json"
     plan.write_text(json.dumps(edits), encoding="utf-8")
     run = subprocess.run([UNO_PYTHON, str(EDIT), "--soffice", soffice, "--password", "secret", str(filled), str(plan),
@@ -292,7 +309,7 @@ def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_pat
 
 def _previous_round(framework, answers: dict, not_comparable: dict | None = None) -> PreviousRound:
     """A hand-made last round for one respondent, Housing, with one action."""
-    action = PreviousAction(1, "", "Review the market position statement", "Lead", dt.date(2027, 1, 31), "Done", "")
+    action = PreviousAction(1, "", "Review the market position statement", "Lead", dt.date(2027, 1, 31), "In progress", "")
     person = PreviousRespondent("Housing", answers, [action])
     return PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version, {"housing": person},
                          not_comparable=not_comparable or {})
@@ -323,7 +340,7 @@ def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
     framework = rounds["framework"]
     typed = _section_answers(framework, rounds["typed"]["Housing"])
     ratings = [a for s in plan_workbook(framework).sections for a in s.answers if a.field.type == "rating"]
-    actions = {k.split("/")[1] for k in rounds["typed"]["Housing"] if k.startswith("action/") and k.endswith("/action")}
+    actions = _open_actions(rounds["typed"]["Housing"])
     for prefill in (False, True):
         ws = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill), data_only=True)["Start"]
         total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "All parts, and the Action plan")
@@ -369,7 +386,7 @@ def test_respondents_edits_to_a_follow_up_workbook_never_misattribute(rounds, tm
         (folder / f"housing.{fmt}").write_bytes(Path(report["outputs"][fmt]).read_bytes())
         ingest = ingest_returns([str(folder)], IngestOptions(out=tmp_path / f"consolidated-{fmt}.xlsx"))
         results[fmt] = (ingest, _responses(tmp_path / f"consolidated-{fmt}.xlsx"), {})
-    carried = {a for a in rounds["typed"]["Housing"] if a.startswith("action/") and a.endswith("/action")}
+    carried = {f"action/{n}/action" for n in _open_actions(rounds["typed"]["Housing"])}
     for fmt, (ingest, rows, _) in results.items():
         _check_every_typed_value((rounds["framework"].id, filled, report, results), fmt, share=0.6)
         for sheet, cell in last_round:
