@@ -22,7 +22,8 @@ from functools import lru_cache
 from typing import Callable
 
 from .fields import as_text
-from .layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell, cell_name
+from .framework import PRIORITIES
+from .layout import ACTION_STATUSES, NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell, cell_name
 
 Grid = dict[tuple[int, int], object]
 
@@ -235,6 +236,10 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
     for c, cells in by_col.items():
         if c in runs:
             continue
+        if _out_of_natural_order([grid.get((r, c)) for r, _ in cells]) and \
+                _rows_in_built_order(table, grid, columns, cells):
+            _report_sorted(located, columns, c, next(r for r, _ in cells if not _blank(grid.get((r, c)))))
+            continue
         window = _crossed_window(cells, c, grid, fits)
         if window:
             _report_sorted(located, columns, c, window[0], rows=window)
@@ -270,6 +275,24 @@ def _sorted_text_run(values: list) -> int | None:
                 return start
             start = end
     return None
+
+
+ORDERED_CHOICES = (PRIORITIES, ACTION_STATUSES)  # short lists whose own order is not alphabetical
+ORDERED_RUN = 5
+
+
+def _out_of_natural_order(values: list) -> bool:
+    """Choices from one short ordered list (High, Medium, Low) standing in alphabetical order
+    but not in their own: High, Low, Medium is how a sort of the column leaves them, never how
+    a person ranks actions. Needs ORDERED_RUN filled cells and three different choices."""
+    filled = [v.strip().casefold() for v in values if isinstance(v, str) and v.strip()]
+    if len(filled) < ORDERED_RUN or len(set(filled)) < 3:
+        return False
+    for choices in ORDERED_CHOICES:
+        rank = {choice.casefold(): n for n, choice in enumerate(choices)}
+        if all(v in rank for v in filled):
+            return _monotone(filled) and not _monotone([rank[v] for v in filled])
+    return False
 
 
 def _in_order(a: str | None, b: str | None, order: int) -> bool:

@@ -365,9 +365,9 @@ def test_respondents_edits_to_a_follow_up_workbook_never_misattribute(rounds, tm
     filled = fill_by_label(source, filled_path, seed=3)
     last_round = _last_round_cells(filled_path)
     edits = [{"op": op, "choose": True} for op in SECTION_EDITS]
-    # On the Action plan: a whole-row sort, and a sort of the Progress note column alone. (The
-    # reader cannot tell a sort of a column of a few repeated values, such as Priority, from
-    # values typed in that order, in any workbook; that is not what this test is about.)
+    # On the Action plan: a whole-row sort, and a sort of the Progress note column alone. (A sort
+    # of a column of a few ordered choices, such as Priority, is told apart only from five filled
+    # cells and three different choices on: tests/test_sorted_choices.py.)
     plan = openpyxl.load_workbook(filled_path)[SHEET_ACTIONS]
     header, action = _header(plan, "Action")
     _, progress = _header(plan, "Progress note")
