@@ -50,7 +50,7 @@ CATALOGUE: dict[str, Code] = {
     "framework-mismatch": Code(ERROR, "The workbook is for a different framework from the rest of the returns.", "Ingest it with the returns of its own exercise."),
     "version-mismatch": Code(ERROR, "The workbook was built from another version of the framework.", "Send the respondent a workbook built from the current version and copy their answers across."),
     "fingerprint-mismatch": Code(ERROR, "The framework's wording has changed since the workbook was built, without a new version number.", "Rebuild the workbooks, or restore the framework file the workbooks were built from."),
-    "round-mismatch": Code(ERROR, "The workbook belongs to another assessment round.", "Check it is this round's return; if it is last round's, ask the respondent for this round's."),
+    "round-mismatch": Code(ERROR, "The workbook belongs to another assessment round.", "Check it is this round's return; if it is last round's, ask the respondent for this round's. To compare with last round, give last round's consolidated workbook to ingest as --previous."),
     "statement-changed": Code(ERROR, "A framework statement in the workbook was edited.", "Answers stay, but check with the respondent what they meant; the expected text is in the message."),
     "sheet-missing": Code(ERROR, "A sheet of the workbook is missing, so its answers could not be read.", "Ask the respondent to resend the workbook without deleting or renaming sheets."),
     "sheet-renamed": Code(WARNING, "A sheet was renamed; sheetkit read its answers from the renamed sheet.", "No action needed; ask respondents not to rename sheets."),
@@ -86,6 +86,7 @@ CATALOGUE: dict[str, Code] = {
     "return-conflict": Code(ERROR, "A respondent sent more than one return and the files' evidence (who saved them, when, from which build) does not say which to use; sheetkit used one for now.", "Check both files named in the message and run again with --prefer FILE naming the one to use."),
     "return-forwarded": Code(ERROR, "The workbook was last saved by someone who saved another respondent's return or is their contact: it may have been forwarded and filled in for them (a warning when nothing tells the two apart).", "Ask who filled it in; if its respondent did send it, run again with --prefer FILE."),
     "duplicate-file": Code(WARNING, "The identical file was received more than once.", "No action needed; only one copy is used."),
+    "carried-action-unknown": Code(WARNING, "A row of this round's action plan says it carries on one of last round's actions, but last round's workbook lists no such action for that partner, or another row already carries it.", "Check the row with the partner; until then it is not shown against last round's actions on the Trend sheet."),
     "no-return": Code(WARNING, "A respondent in the manifest has no usable return: nothing was received, or what was received was rejected (the message says why).", "Chase the respondent, telling them what was wrong with what they sent."),
     # the returns folder
     "container-unreadable": Code(ERROR, "A zip file or saved email in the folder could not be opened safely, so the workbooks inside it were not read.", "Open it yourself with care, save the workbooks into the folder, and run again."),
