@@ -222,21 +222,34 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
+@click.option("--previous", type=click.Path(exists=True),
+              help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
+                   "last round's actions.")
+@click.option("--renames", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous: partners renamed since last round (.csv or .xlsx; columns previous, current).")
+@click.option("--item-map", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous: which of last version's ids became which of this one's, when the framework's "
+                   "version changed.")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, prefer: tuple[str, ...], as_json: bool) -> None:
+               feedback_evidence: bool, previous: str | None, renames: str | None, item_map: str | None,
+               prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .ingest import IngestOptions, ingest_returns
 
+    if (renames or item_map) and not previous:
+        raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=Path(feedback_dir) if feedback_dir else None,
-                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json)
+                            feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
+                            previous=Path(previous) if previous else None,
+                            renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None)
     _finish(ingest_returns(paths, options), as_json)
 
 

@@ -25,6 +25,7 @@ from .respondents import normalise_name
 if TYPE_CHECKING:
     from .framework import Framework
     from .previous import PreviousAction, PreviousRound
+    from .spool import AnswerSpool
 
 CLOSED = ("Done", "Dropped")  # statuses that end an action: never overdue
 NOT_REPORTED = "not reported"
@@ -339,4 +340,20 @@ def _left_out(fw: Framework, not_comparable: dict[str, str]) -> list[tuple[str, 
     for item, why in not_comparable.items():
         section, caption = where.get(item, ("", "(not in this version of the framework)"))
         out.append((section, item, caption, why))
+    return out
+
+
+def current_answers(store: AnswerSpool) -> dict[str, Answers]:
+    """Each counted partner's ratings and action-plan answers, as compute_trend takes them.
+
+    A rating that is not counted is left out; any other answer not usable as typed (a revised
+    date of 'n/a') is kept as its text, so it is shown rather than lost.
+    """
+    out: dict[str, Answers] = {}
+    for partner, answer in store.by_return(summary_only=True):
+        mine = out.setdefault(partner, {})
+        if answer.usable:
+            mine[answer.key] = answer.value
+        elif answer.field.type != "rating":
+            mine[answer.key] = answer.text
     return out

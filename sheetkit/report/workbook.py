@@ -12,15 +12,16 @@ from pathlib import Path
 from ..cells import TextWorkbook
 from ..consolidate import Consolidation
 from ..findings import Finding
+from ..trend import Trend
 from ..sheet_stream import RowEncoder, stream_rows
 from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
-from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, groups, issues, notes,
-               ratings, record, responses, returns, unactioned)
+from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
+               issues, notes, ratings, record, responses, returns, trend, unactioned)
 from .base import Report
 
-SHEETS = (cover, contents, notes, dashboard, ratings, distribution, groups, action_plan, action_counts, unactioned,
-          evidence, record, returns, issues, responses)
+SHEETS = (cover, contents, notes, dashboard, trend, ratings, distribution, groups, action_plan, action_counts,
+          unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
     "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},
@@ -36,6 +37,10 @@ EXTRA_STYLES = {
     "mean": {"font_name": FONT, "valign": "vcenter", "num_format": "0.0", "align": "center"},
     "count": {"font_name": FONT, "valign": "vcenter", "num_format": "0;-0;", "align": "center"},
     "centre": {"font_name": FONT, "valign": "vcenter", "num_format": "0", "align": "center"},
+    "centre_text": {"font_name": FONT, "valign": "vcenter", "align": "center"},
+    "change": {"font_name": FONT, "valign": "vcenter", "num_format": "+0.0;-0.0;0.0", "align": "center"},
+    "rose": {"font_color": "#006100", "bg_color": "#C6EFCE"},  # conditional: a change up
+    "fell": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},  # conditional: a change down
 }
 
 
@@ -45,9 +50,11 @@ def sheet_name(module, con: Consolidation) -> str:
 
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
-                       round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None) -> None:
-    """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased."""
-    rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {})
+                       round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
+                       trend: Trend | None = None) -> None:
+    """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
+    how this round compares with the last (ingest --previous)."""
+    rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {}, trend=trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
