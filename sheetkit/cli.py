@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .cells import printable_text
-from .errors import SheetkitError
+from .errors import SheetkitError, UsageError
 from .framework_file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -291,7 +291,11 @@ def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
     """Make the sample exercise: build, fill and ingest returns for two frameworks (always the same files)."""
-    from .samples import make_samples
+    try:
+        from .samples import make_samples
+    except ModuleNotFoundError as exc:  # openpyxl, which only this command needs, is an optional extra
+        raise UsageError(f"sheetkit samples needs {exc.name}, which a plain install leaves out; "
+                         f"install it with: pip install \"sheetkit[samples]\" (or pip install {exc.name})") from None
 
     _finish(make_samples(Path(respondents_csv), Path(out_dir)), as_json)
 

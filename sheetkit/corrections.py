@@ -99,6 +99,7 @@ WORDING: dict[str, str | None] = {
     "output-skipped": None,
     "file-skipped": None,
     "name-not-text": None,  # the file's name on the lead's disk, nothing the respondent typed
+    "item-not-mapped": None,  # the lead's item map between framework versions, nothing in a return
 }
 RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the return cannot be used as it is
 

@@ -10,17 +10,17 @@ from ..tables import csv_safe
 from ..cells import encodable
 from ..consolidate import Consolidation
 from ..framework import Framework
-from ..layout import SHEET_ACTIONS
 from ..trend import Trend
 from ..validate import CheckedReturn
 from .base import HEADER_ROW, Column, Report, footer, long_table, print_setup, title
 
 NAME = "Responses"
-ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, " \
-        "value, status, file, sheet, cell). Not set up to print."
+ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
+        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up " \
+        "to print."
 RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet",
-                    "cell")
-WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7)
+                    "cell", "key")
+WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
 
 
 def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name: str):
@@ -29,7 +29,7 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name:
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
         yield (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
-               response_status(a), files.get(person, ""), a.sheet, a.cell)
+               response_status(a), files.get(person, ""), a.sheet, a.cell, a.key)
 
 
 def previous_rows(fw: Framework, trend: Trend):
@@ -45,12 +45,13 @@ def previous_rows(fw: Framework, trend: Trend):
             section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:
-                yield (previous.round, name, section, item, statement, field_id, value, "ok", file, "", "")
+                yield (previous.round, name, section, item, statement, field_id, value, "ok", file, "", "",
+                       answer_key)
         for action in respondent.actions:
             for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
                 if getattr(action, field_id):
                     yield (previous.round, name, "", "", "", field_id, getattr(action, field_id), "ok", file,
-                           SHEET_ACTIONS, "")
+                           "", "", f"action/{action.number}/{field_id}")
 
 
 def response_status(answer) -> str:

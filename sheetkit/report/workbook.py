@@ -17,7 +17,7 @@ from ..sheet_stream import RowEncoder, stream_rows
 from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
 from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
-               issues, notes, ratings, record, responses, returns, trend, unactioned)
+               issues, meta, notes, ratings, record, responses, returns, trend, unactioned)
 from .base import Report
 
 SHEETS = (cover, contents, notes, dashboard, trend, ratings, distribution, groups, action_plan, action_counts,
@@ -65,6 +65,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             for module, ws in sheets:
                 module.write(rep, ws)
             sheets[SHEETS.index(dashboard)][1].activate()
+            meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
                                "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
             for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
