@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
+from conftest import build, fill
+from python_calamine import CalamineWorkbook
 
+from sheetkit.cli import cli
+from sheetkit.ingest import IngestOptions, ingest_returns
 from sheetkit.library import get_framework
 from sheetkit.previous import PreviousAction, PreviousRespondent, PreviousRound
 from sheetkit.trend import NOT_REPORTED, compute_trend
@@ -163,3 +168,111 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
     (finding,) = trend.findings
     assert finding.code == "carried-action-unknown" and finding.file == "asc.xlsx"
     assert "row 7" in finding.message and f"'{LAST} #9'" in finding.message and "Action plan" in finding.location()
+
+
+# -- two rounds end to end: build, fill, ingest; then again with --previous ---------------------
+def _fill_round(tmp: Path, round_name: str, typed: dict[str, dict[str, object]]) -> Path:
+    """Build workbooks for the partners in `typed`, fill each with its answers; the returns folder."""
+    built = build(FW.id, tmp / "built", names=list(typed), round_name=round_name)
+    returns = tmp / "returns"
+    returns.mkdir()
+    for name, workbook in zip(typed, built):
+        fill(workbook, returns / workbook.name, typed[name])
+    return returns
+
+
+def _typed(seed: int, names: list[str], skip: float = 0.1) -> dict[str, dict[str, object]]:
+    """Ratings as a respondent picks them (the dropdown's text), some left blank."""
+    rng = random.Random(seed)
+    return {name: {f"item/{i}/rating": str(rng.randint(1, 10)) for i in ITEMS if rng.random() > skip}
+            for name in names}
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def _grid(path: Path, sheet: str) -> list[dict]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    return [dict(zip(rows[3], r)) for r in rows[4:]]
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tmp_path_factory):
+    """Round 2025 Q4 compiled; round 2026 Q4 compiled with --previous, Housing Dept renamed Housing."""
+    first, second = tmp_path_factory.mktemp("last"), tmp_path_factory.mktemp("this")
+    then = _typed(11, ["Adult Social Care", "Housing Dept", "Integrated Care Board", "Old Forum"])
+    then["Adult Social Care"].update({"action/1/criterion": "3.1", "action/1/action": "Publish a market statement",
+                                      "action/1/owner": "Head of Commissioning", "action/1/priority": "High",
+                                      "action/1/due": dt.datetime(2025, 6, 30)})
+    returns = _fill_round(first, LAST, then)
+    last_out = first / "consolidated.xlsx"
+    report = ingest_returns([str(returns)], IngestOptions(manifest=str(first / "built" / "manifest.csv"),
+                                                          out=last_out))
+    assert report.out == last_out, report.render()
+    now = _typed(12, ["Adult Social Care", "Housing", "Integrated Care Board", "Carers' Centre"])
+    returns = _fill_round(second, THIS, now)
+    (second / "renames.csv").write_text("previous,current\nHousing Dept,Housing\n", encoding="utf-8")
+    out, csv_out = second / "consolidated.xlsx", second / "responses.csv"
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(second / "built" / "manifest.csv"),
+                                      "--out", str(out), "--csv", str(csv_out), "--previous", str(last_out),
+                                      "--renames", str(second / "renames.csv")])
+    assert result.exit_code in (0, 1) and out.exists(), result.output
+    return then, now, out, csv_out
+
+
+def test_the_csv_holds_both_rounds_under_their_round(two_rounds):
+    then, now, _, csv_out = two_rounds
+    data = _csv(csv_out)
+    ratings = data[data["key"].str.endswith("/rating")]
+    for round_name, typed, rename in ((LAST, then, {"Housing Dept": "Housing"}), (THIS, now, {})):
+        mine = ratings[ratings["round"] == round_name]
+        got = {(p, k): float(v) for p, k, v in zip(mine["respondent"], mine["key"], mine["value"])}
+        assert got == {(rename.get(p, p), k): float(v) for p, answers in typed.items()
+                       for k, v in answers.items() if k.endswith("/rating")}
+    action = data[(data["round"] == LAST) & (data["key"] == "action/1/action")]
+    assert list(action["value"]) == ["Publish a market statement"]
+
+
+def test_the_trend_sheet_shows_what_the_two_rounds_say(two_rounds):
+    _, _, out, csv_out = two_rounds
+    data = _csv(csv_out)
+    tidy = data[data["key"].str.endswith("/rating") & data["key"].str.startswith("item/")]
+    tidy = pd.DataFrame({"partner": tidy["respondent"], "item": tidy["item"], "round": tidy["round"],
+                         "rating": tidy["value"].astype(float), "section": tidy["item"].map(SECTION_OF)})
+    means = tidy.groupby(["item", "round"])["rating"].mean().unstack()
+    moves = _changes(tidy, ["item"])
+    sheet = {r["Ref"]: r for r in _grid(out, "Trend") if r["Ref"]}
+    assert list(sheet) == ITEMS
+    for item, row in sheet.items():
+        assert row["Last round"] == pytest.approx(means.loc[item, LAST])
+        assert row["This round"] == pytest.approx(means.loc[item, THIS])
+        assert row["Change"] == pytest.approx(means.loc[item, THIS] - means.loc[item, LAST])
+        mine = moves.xs(item, level="item")["change"]
+        assert row["Same partners' change"] == pytest.approx(mine.mean())
+        top = mine[mine.abs() == mine.abs().max()]
+        if top.abs().max():
+            assert all(f"{p} {'+' if c > 0 else '−'}{abs(c):.1f}" in row["Moved most (their change)"]
+                       for p, c in top.items())
+    overall = tidy.groupby("round")["rating"].mean()
+    (total,) = [r for r in _grid(out, "Trend") if r["Item"] == "All standards"]
+    assert total["Change"] == pytest.approx(overall[THIS] - overall[LAST])
+    partners = {r["Partner"]: r for r in _grid(out, "Trend by partner")}
+    expected = _changes(tidy, []).reset_index().set_index("partner")
+    for name in ("Adult Social Care", "Housing", "Integrated Care Board"):
+        assert partners[name]["Change"] == pytest.approx(expected.loc[name, "change"])
+    assert partners["Carers' Centre"]["Note"] == "new this round"
+    assert partners["Old Forum"]["Note"] == "no return this round"
+    assert partners["Housing"]["Note"] == "named 'Housing Dept' last round"
+
+
+def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
+    _, _, out, _ = two_rounds
+    (action,) = _grid(out, "Actions followed up")
+    assert (action["Partner"], action["Action"], action["Status now"], action["Overdue"]) == \
+        ("Adult Social Care", "Publish a market statement", NOT_REPORTED, "Overdue")
+    dashboard = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard").to_python()
+    line = dashboard[2][0]
+    trend = {r["Item"]: r for r in _grid(out, "Trend")}["All standards"]
+    assert line.startswith(f"Since {LAST}: overall {trend['Last round']:.1f} → {trend['This round']:.1f}")
+    assert "Last round's 1 action: 0 done, 1 overdue, 1 not reported" in line

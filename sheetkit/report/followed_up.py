@@ -8,10 +8,10 @@ from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 NAME = "Actions followed up"
 ABOUT = "Each action partners listed last round (ingest --previous), with the status, progress and revised date " \
         "their return reports this round, and whether it is overdue; actions nobody reported on say so."
-COLUMNS = (Column("Partner", 18), Column("No.", 5, "centre"), Column("Ref", 6), Column("Action", 40),
+COLUMNS = (Column("Partner", 18), Column("No.", 5, "centre_text"), Column("Ref", 6), Column("Action", 40),
            Column("Owner", 16), Column("Due", 11, "date"), Column("Status last round", 11),
            Column("Status now", 12), Column("Progress", 34), Column("Revised due", 11, "date"),
-           Column("Overdue", 9), Column("Row this round", 8, "centre"), Column("Why not reported", 20))
+           Column("Overdue", 9), Column("Row this round", 8, "centre_text"), Column("Why not reported", 20))
 
 
 def write(rep: Report, ws) -> None:
@@ -26,7 +26,7 @@ def write(rep: Report, ws) -> None:
     acts = trend.actions
     unreported = sum(1 for a in acts if a.status == NOT_REPORTED)
     title(ws, f, f"Actions followed up: {trend.previous_round}'s actions in {rep.round}",
-          f"{len(acts)} actions listed last round; {len(trend.overdue())} overdue (due, or due again by the revised "
+          f"{len(acts)} action{'s' if len(acts) != 1 else ''} listed last round; {len(trend.overdue())} overdue (due, or due again by the revised "
           f"date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(CLOSED)}); {unreported} not reported.")
     rows = [(a.partner, a.action.number, a.action.criterion, a.action.action, a.action.owner, a.action.due,
              a.action.status, a.status, a.progress, a.revised_due, "Overdue" if a.overdue else "", a.row, a.why)

@@ -1,59 +1,55 @@
-"""Trend: this round against the last one, item by item and section by section, and each partner's change.
+"""Trend: this round against the last one, item by item and section by section.
 
 Written from a :class:`sheetkit.trend.Trend` (ingest --previous); without one the sheet says how
-to get it. Last round's actions and what became of them are on the Actions followed up sheet.
+to get it. Each partner's change is on Trend by partner; last round's actions and what became
+of them on Actions followed up.
 """
 
 from __future__ import annotations
 
 from ..styles import row_height
 from ..trend import NOT_REPORTED, Trend, TrendRow
-from .base import HEADER_ROW, Column, Report, footer, put, put_text, table, title
+from .base import HEADER_ROW, Column, Report, footer, print_setup, put_text, table, title
 
 NAME = "Trend"
 ABOUT = "This round against the last (ingest --previous): each item's and section's average then and now, the " \
-        "change, who moved most, each partner's own change, and the items that cannot be compared."
-COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 44), Column("Last round", 9, "mean"),
-           Column("This round", 9, "mean"), Column("Change", 8, "change"), Column("Same partners' change", 10, "change"),
-           Column("Partners then → now", 10, "centre_text"), Column("Moved most (their change)", 34))
-PARTNER_COLUMNS = (Column("Partner", 44), Column("Last round", 9, "mean"), Column("This round", 9, "mean"),
-                   Column("Change", 8, "change"), Column("Ratings compared", 10, "centre"),
-                   Column("Ratings then → now", 10, "centre_text"), Column("Note", 34))
-PARTNER_COL = 2  # the partners' table sits under the Item column, sharing its widths
+        "change, the change among partners who rated in both rounds, who moved most, and why an item is not compared."
+COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 50), Column("Last round", 9, "mean_top"),
+           Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
+           Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
+           Column("Moved most (their change)", 34))
+ONE_PAGE = 30  # rows that still print legibly on one A4 page; longer tables run on, their header repeated
+NO_PREVIOUS = "To compare with last round, run ingest again with --previous giving last round's consolidated " \
+              "workbook (and --renames FILE for partners renamed, --item-map FILE if the framework's version changed)."
 
 
 def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
     if trend is None:
-        title(ws, f, "Trend: not compared with last round",
-              "To compare with last round, run ingest again with --previous giving last round's consolidated "
-              "workbook (with --renames FILE for partners renamed, --item-map FILE if the framework's version "
-              "changed).")
+        title(ws, f, "Trend: not compared with last round", NO_PREVIOUS)
         last = table(ws, f, "Trend", COLUMNS, [], "Change since last round")
-        _print(ws, rep, last)
+        print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
         return
-    label = rep.con.framework.labels["item"].lower()
-    title(ws, f, f"Trend: {rep.round} against {trend.previous_round}",
-          f"Averages of every rating given in each round. 'Same partners' change': the average change of the "
-          f"partners who rated in both rounds (partners who joined or left move only the averages). Last round: "
-          f"{trend.previous.source.name}.")
-    rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(trend, s)]
+    title(ws, f, f"Trend: {rep.round} against {trend.previous_round}")
+    _note(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
+                 f"partners' change: the average change of the partners who rated in both rounds, so partners who "
+                 f"joined or left move only the averages. Each partner's own change: see Trend by partner.")
+    rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
+    rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
     last = table(ws, f, "Trend", COLUMNS, rows, "Change since last round, by section and item")
-    _mark_rows(ws, f, rows)
-    _colour_changes(ws, f, HEADER_ROW + 1, last, (5, 6))
-    last = _partners(ws, f, trend, last + 2)
-    last = _left_out(ws, f, trend, last + 2, label)
-    _print(ws, rep, last)
+    for n, values in enumerate(rows, start=HEADER_ROW + 1):
+        if not values[1]:  # the overall and section rows in bold, so the items read as under their section
+            put_text(ws, n, 2, values[2], f["label"])
+    colour_changes(ws, f, HEADER_ROW + 1, last, (5, 6))
+    print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
+    if len(rows) <= ONE_PAGE:
+        ws.fit_to_pages(1, 1)
 
 
-def _print(ws, rep: Report, last: int) -> None:
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.print_area(0, 0, last, len(COLUMNS) - 1)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer(footer(rep))
-    ws.freeze_panes(HEADER_ROW + 1, 0)
+def _note(ws, f, text: str) -> None:
+    ws.merge_range(1, 0, 1, len(COLUMNS) - 1, "", f["note_wrap"])
+    put_text(ws, 1, 0, text, f["note_wrap"])
+    ws.set_row(1, row_height([(text, sum(c.width for c in COLUMNS), 10)]))
 
 
 def _values(row: TrendRow) -> list:
@@ -61,10 +57,20 @@ def _values(row: TrendRow) -> list:
             f"{row.rated_then} → {row.rated_now}", _moved(row)]
 
 
-def _section_values(trend: Trend, section: TrendRow) -> list[list]:
+def _left_out(item: tuple[str, str, str, str]) -> list:
+    section, ref, caption, why = item
+    return [section, ref, caption, None, None, None, None, "", f"Not compared with last round: {why}"]
+
+
+def _section_values(rep: Report, trend: Trend, section: TrendRow) -> list[list]:
+    """The section's own row, then its items (and those not compared) in the framework's order."""
+    labels = rep.con.framework.labels
     whole = _values(section)
-    whole[1], whole[2] = "", f"{section.ref} {section.caption}: all its items"
-    return [whole] + [_values(r) for r in trend.rows if r.section_id == section.section_id]
+    whole[1], whole[2] = "", f"{labels['section']} {section.ref}: {section.caption} (all its {labels['item'].lower()}s)"
+    order = {item.id: n for n, (_, item) in enumerate(rep.con.framework.items())}
+    rows = [(order.get(r.ref, len(order)), _values(r)) for r in trend.rows if r.section_id == section.section_id]
+    rows += [(order.get(item[1], len(order)), _left_out(item)) for item in trend.left_out if item[0] == section.ref]
+    return [whole] + [values for _, values in sorted(rows, key=lambda pair: pair[0])]
 
 
 def _moved(row: TrendRow) -> str:
@@ -86,50 +92,13 @@ def signed(value: float) -> str:
     return "0.0" if text == "0.0" else ("+" if value > 0 else "\u2212") + text
 
 
-def _mark_rows(ws, f, rows: list[list]) -> None:
-    """The overall and section rows in bold, so the items read as under their section."""
-    for n, values in enumerate(rows, start=HEADER_ROW + 1):
-        if not values[1]:
-            put_text(ws, n, 2, values[2], f["label"])
-
-
-def _colour_changes(ws, f, first: int, last: int, columns) -> None:
+def colour_changes(ws, f, first: int, last: int, columns) -> None:
+    """Rises in green, falls in red (the sign is always printed too)."""
     for col in columns:
         ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": ">", "value": "0",
                                                       "format": f["rose"]})
         ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "<", "value": "0",
                                                       "format": f["fell"]})
-
-
-def _partners(ws, f, trend: Trend, row: int) -> int:
-    put_text(ws, row, PARTNER_COL, "Each partner's change: their average over the ratings they gave in both rounds",
-             f["heading"])
-    rows = [[p.name, p.then, p.now, p.change, p.compared or None, f"{p.rated_then} → {p.rated_now}", p.note]
-            for p in trend.partners]
-    last = table(ws, f, "Trend_partners", PARTNER_COLUMNS, rows, "Each partner's change since last round",
-                 first_row=row + 1, first_col=PARTNER_COL)
-    _colour_changes(ws, f, row + 2, last, (PARTNER_COL + 3,))
-    return last
-
-
-def _left_out(ws, f, trend: Trend, row: int, label: str) -> int:
-    put_text(ws, row, 0, f"Left out of the trend: {label}s that cannot be compared with last round", f["heading"])
-    if not trend.left_out:
-        put_text(ws, row + 1, 0, f"None: every {label} is compared.", f["text"])
-        return row + 1
-    row += 1
-    for col, text in enumerate(("Section", "Ref", "Item")):
-        put_text(ws, row, col, text, f["header"])
-    ws.merge_range(row, 3, row, len(COLUMNS) - 1, "", f["header"])
-    put_text(ws, row, 3, "Why it is left out", f["header"])
-    for section, item, caption, why in trend.left_out:
-        row += 1
-        for col, value in enumerate((section, item, caption)):
-            put(ws, row, col, value, f)
-        ws.merge_range(row, 3, row, len(COLUMNS) - 1, "", f["text"])
-        put_text(ws, row, 3, why, f["text"])
-        ws.set_row(row, row_height([(caption, COLUMNS[2].width, 10), (why, 70, 10)]))
-    return row
 
 
 def dashboard_lines(rep: Report) -> str:
@@ -140,8 +109,9 @@ def dashboard_lines(rep: Report) -> str:
     if overall.change is None:
         said += "no rating can be compared with last round."
     else:
-        said += f"overall {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)})"
         label = con.framework.labels["item"]
+        compared = f" on the {sum(r.kind == 'item' for r in trend.rows)} {label.lower()}s compared" if trend.left_out else ""
+        said += f"overall {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)}){compared}"
         up, down = trend.improved(), trend.fell()
         said += f"; most improved: {label} {up.ref} ({signed(up.change)})" if up else f"; no {label.lower()} rose"
         said += f"; fell most: {label} {down.ref} ({signed(down.change)})." if down else \

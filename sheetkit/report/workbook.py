@@ -17,11 +17,11 @@ from ..sheet_stream import RowEncoder, stream_rows
 from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
 from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
-               issues, meta, notes, ratings, record, responses, returns, trend, unactioned)
+               issues, meta, notes, ratings, record, responses, returns, trend, trend_partners, unactioned)
 from .base import Report
 
-SHEETS = (cover, contents, notes, dashboard, trend, ratings, distribution, groups, action_plan, action_counts,
-          unactioned, followed_up, evidence, record, returns, issues, responses)
+SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
+          action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
     "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},
@@ -37,8 +37,10 @@ EXTRA_STYLES = {
     "mean": {"font_name": FONT, "valign": "vcenter", "num_format": "0.0", "align": "center"},
     "count": {"font_name": FONT, "valign": "vcenter", "num_format": "0;-0;", "align": "center"},
     "centre": {"font_name": FONT, "valign": "vcenter", "num_format": "0", "align": "center"},
-    "centre_text": {"font_name": FONT, "valign": "vcenter", "align": "center"},
-    "change": {"font_name": FONT, "valign": "vcenter", "num_format": "+0.0;-0.0;0.0", "align": "center"},
+    "mean_top": {"font_name": FONT, "valign": "top", "num_format": "0.0", "align": "center"},
+    "centre_text": {"font_name": FONT, "valign": "top", "align": "center"},
+    "change": {"font_name": FONT, "valign": "top", "num_format": "+0.0;-0.0;0.0", "align": "center"},
+    "note_wrap": {"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"},
     "rose": {"font_color": "#006100", "bg_color": "#C6EFCE"},  # conditional: a change up
     "fell": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},  # conditional: a change down
 }
