@@ -39,7 +39,6 @@ class Move:
     partner: str
     then: float
     now: float
-    compared: int
 
     @property
     def change(self) -> float:
@@ -165,7 +164,7 @@ def compute_trend(framework: Framework, previous: PreviousRound, current: dict[s
     keys = _rating_keys(framework, previous.not_comparable)
     then = {key: _ratings(r.answers, keys.all) for key, r in previous.respondents.items()}
     now = {name: _ratings(answers, keys.all) for name, answers in current.items()}
-    pairs = [(name, key) for name, key in pairing.items()]
+    pairs = list(pairing.items())
 
     def row(kind, section_id, ref, caption, wanted) -> TrendRow:
         return _row(kind, section_id, ref, caption, set(wanted), then, now, pairs)
@@ -237,7 +236,7 @@ def _row(kind, section_id, ref, caption, wanted: set[str], then, now, pairs) -> 
         both = [k for k in wanted if k in then[key] and k in now[name]]
         if both:
             moves.append(Move(name, statistics.fmean(then[key][k] for k in both),
-                              statistics.fmean(now[name][k] for k in both), len(both)))
+                              statistics.fmean(now[name][k] for k in both)))
     return TrendRow(kind, section_id, ref, caption, _mean(before), _mean(after),
                     sum(1 for v in before.values() if v), sum(1 for v in after.values() if v), moves)
 

@@ -18,8 +18,7 @@ def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
     if trend is None:
         title(ws, f, "Actions followed up: not compared with last round",
-              "To follow up last round's actions, run ingest again with --previous giving last round's "
-              "consolidated workbook.")
+              "To follow up last round's actions, run ingest with --previous (see Trend).")
         last = table(ws, f, "Actions_followed_up", COLUMNS, [], "Last round's actions and their status now")
         print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
         return

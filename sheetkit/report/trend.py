@@ -26,7 +26,8 @@ NO_PREVIOUS = "To compare with last round, run ingest again with --previous givi
 def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
     if trend is None:
-        title(ws, f, "Trend: not compared with last round", NO_PREVIOUS)
+        title(ws, f, "Trend: not compared with last round")
+        _note(ws, f, NO_PREVIOUS)
         last = table(ws, f, "Trend", COLUMNS, [], "Change since last round")
         print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
-from .trend import NO_PREVIOUS, colour_changes
+from .trend import colour_changes
 
 NAME = "Trend by partner"
 ABOUT = "Each partner's change since last round (ingest --previous): their average over the ratings they gave in " \
@@ -16,7 +16,8 @@ COLUMNS = (Column("Partner", 30), Column("Last round", 9, "mean_top"), Column("T
 def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
     if trend is None:
-        title(ws, f, "Trend by partner: not compared with last round", NO_PREVIOUS)
+        title(ws, f, "Trend by partner: not compared with last round", "To compare with last round, run ingest "
+              "with --previous (see Trend).")
         rows = []
     else:
         title(ws, f, f"Trend by partner: {rep.round} against {trend.previous_round}",
