@@ -276,3 +276,24 @@ def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     trend = {r["Item"]: r for r in _grid(out, "Trend")}["All standards"]
     assert line.startswith(f"Since {LAST}: overall {trend['Last round']:.1f} → {trend['This round']:.1f}")
     assert "Last round's 1 action: 0 done, 1 overdue, 1 not reported" in line
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.parametrize("previous, said", [
+    ("lga-cbo", "compiles round 2026 Q4, the round these returns are for"),
+    ("swia-commissioning", "compiles framework 'swia-commissioning', not 'lga-cbo'"),
+])
+def test_a_previous_round_that_cannot_be_compared_is_refused_and_nothing_is_written(tmp_path, previous, said):
+    out = tmp_path / "consolidated.xlsx"
+    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES / "lga-cbo" / "returns"), "--manifest",
+                                      str(SAMPLES / "lga-cbo" / "manifest.csv"), "--out", str(out),
+                                      "--previous", str(SAMPLES / previous / "consolidated.xlsx")])
+    assert result.exit_code not in (0, 1) and said in result.output and not out.exists(), result.output
+
+
+def test_renames_need_a_previous_round(tmp_path):
+    result = CliRunner().invoke(cli, ["ingest", str(SAMPLES / "lga-cbo" / "returns"), "--out",
+                                      str(tmp_path / "c.xlsx"), "--renames", str(SAMPLES / "respondents.csv")])
+    assert result.exit_code == 2 and "give it with --previous" in result.output
