@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import build, fill
+from conftest import build, fill, libreoffice_or_skip
 from python_calamine import CalamineWorkbook
 
 from sheetkit.cli import cli
@@ -297,3 +299,29 @@ def test_renames_need_a_previous_round(tmp_path):
     result = CliRunner().invoke(cli, ["ingest", str(SAMPLES / "lga-cbo" / "returns"), "--out",
                                       str(tmp_path / "c.xlsx"), "--renames", str(SAMPLES / "respondents.csv")])
     assert result.exit_code == 2 and "give it with --previous" in result.output
+
+
+@pytest.mark.libreoffice
+def test_the_trend_and_the_dashboard_each_print_on_one_a4_page(two_rounds, tmp_path):
+    soffice = libreoffice_or_skip(uno=False)
+    out = tmp_path / "two-rounds.xlsx"
+    shutil.copy(two_rounds[2], out)
+    run = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                          "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    pages = _pages(out.with_suffix(".pdf"))
+    for sheet in ("Dashboard", "Trend", "Trend by partner", "Actions followed up"):
+        assert len([text for text in pages if text.rstrip().endswith(sheet)]) == 1, sheet
+    dashboard = next(text for text in pages if text.rstrip().endswith("Dashboard"))
+    assert f"Since {LAST}: overall" in " ".join(dashboard.split())
+    info = subprocess.run(["pdfinfo", str(out.with_suffix(".pdf"))], capture_output=True, text=True).stdout
+    assert "pts (A4)" in info
+
+
+def _pages(pdf: Path) -> list[str]:
+    count = int(next(line.split()[-1] for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                                 text=True).stdout.splitlines()
+                     if line.startswith("Pages:")))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                           capture_output=True, text=True).stdout.strip() for n in range(1, count + 1)]
