@@ -232,6 +232,7 @@ def test_the_csv_holds_both_rounds_under_their_round(two_rounds):
         got = {(p, k): float(v) for p, k, v in zip(mine["respondent"], mine["key"], mine["value"])}
         assert got == {(rename.get(p, p), k): float(v) for p, answers in typed.items()
                        for k, v in answers.items() if k.endswith("/rating")}
+    assert not ratings["value"].str.endswith(".0").any()  # both rounds' ratings read as typed: 7, not 7.0
     action = data[(data["round"] == LAST) & (data["key"] == "action/1/action")]
     assert list(action["value"]) == ["Publish a market statement"]
 

@@ -45,8 +45,9 @@ def previous_rows(fw: Framework, trend: Trend):
             section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:
-                yield (previous.round, name, section, item, statement, field_id, value, "ok", file, "", "",
-                       answer_key)
+                whole = isinstance(value, float) and value.is_integer()  # a rating read back as 7.0 is 7
+                yield (previous.round, name, section, item, statement, field_id, int(value) if whole else value,
+                       "ok", file, "", "", answer_key)
         for action in respondent.actions:
             for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
                 if getattr(action, field_id):
