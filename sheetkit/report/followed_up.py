@@ -24,9 +24,11 @@ def write(rep: Report, ws) -> None:
         return
     acts = trend.actions
     unreported = sum(1 for a in acts if a.status == NOT_REPORTED)
+    plural = "s" if len(acts) != 1 else ""
     title(ws, f, f"Actions followed up: {trend.previous_round}'s actions in {rep.round}",
-          f"{len(acts)} action{'s' if len(acts) != 1 else ''} listed last round; {len(trend.overdue())} overdue (due, or due again by the revised "
-          f"date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(CLOSED)}); {unreported} not reported.")
+          f"{len(acts)} action{plural} listed last round; {len(trend.overdue())} overdue (due, or due again by the "
+          f"revised date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(CLOSED)}); {unreported} not "
+          f"reported.")
     rows = [(a.partner, a.action.number, a.action.criterion, a.action.action, a.action.owner, a.action.due,
              a.action.status, a.status, a.progress, a.revised_due, "Overdue" if a.overdue else "", a.row, a.why)
             for a in acts]

@@ -111,7 +111,8 @@ def dashboard_lines(rep: Report) -> str:
         said += "no rating can be compared with last round."
     else:
         label = con.framework.labels["item"]
-        compared = f" on the {sum(r.kind == 'item' for r in trend.rows)} {label.lower()}s compared" if trend.left_out else ""
+        counted = sum(r.kind == "item" for r in trend.rows)
+        compared = f" on the {counted} {label.lower()}s compared" if trend.left_out else ""
         said += f"overall {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)}){compared}"
         up, down = trend.improved(), trend.fell()
         said += f"; most improved: {label} {up.ref} ({signed(up.change)})" if up else f"; no {label.lower()} rose"
