@@ -279,6 +279,7 @@ def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     trend = {r["Item"]: r for r in _grid(out, "Trend")}["All standards"]
     assert line.startswith(f"Since {LAST}: overall {trend['Last round']:.1f} → {trend['This round']:.1f}")
     assert "Last round's 1 action: 0 done, 1 overdue, 1 not reported" in line
+    assert {"Change since last round", "Same partners' change", "Overdue"} <= {r["Term"] for r in _grid(out, "Notes")}
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
