@@ -219,7 +219,7 @@ def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.da
     if previous.round == report.round:
         raise UsageError(f"--previous {options.previous} compiles round {previous.round}, the round these returns "
                          f"are for; give last round's consolidated workbook")
-    trend = compute_trend(con.framework, previous, current_answers(con.store), compiled_on, files)
+    trend = compute_trend(con.framework, previous, current_answers(con.store, con.respondents), compiled_on, files)
     report.findings += previous.findings + trend.findings
     report.previous = options.previous
     return trend

@@ -342,13 +342,14 @@ def _left_out(fw: Framework, not_comparable: dict[str, str]) -> list[tuple[str, 
     return out
 
 
-def current_answers(store: AnswerSpool) -> dict[str, Answers]:
-    """Each counted partner's ratings and action-plan answers, as compute_trend takes them.
+def current_answers(store: AnswerSpool, partners: list[str]) -> dict[str, Answers]:
+    """Each counted partner's ratings and action-plan answers, as compute_trend takes them (a partner whose
+    return holds none is still there: they returned).
 
     A rating that is not counted is left out; any other answer not usable as typed (a revised
     date of 'n/a') is kept as its text, so it is shown rather than lost.
     """
-    out: dict[str, Answers] = {}
+    out: dict[str, Answers] = {name: {} for name in partners}
     for partner, answer in store.by_return(summary_only=True):
         mine = out.setdefault(partner, {})
         if answer.usable:

@@ -203,7 +203,7 @@ def _grid(path: Path, sheet: str) -> list[dict]:
 def two_rounds(tmp_path_factory):
     """Round 2025 Q4 compiled; round 2026 Q4 compiled with --previous, Housing Dept renamed Housing."""
     first, second = tmp_path_factory.mktemp("last"), tmp_path_factory.mktemp("this")
-    then = _typed(11, ["Adult Social Care", "Housing Dept", "Integrated Care Board", "Old Forum"])
+    then = _typed(11, ["Adult Social Care", "Housing Dept", "Integrated Care Board", "Old Forum", "Public Health"])
     then["Adult Social Care"].update({"action/1/criterion": "3.1", "action/1/action": "Publish a market statement",
                                       "action/1/owner": "Head of Commissioning", "action/1/priority": "High",
                                       "action/1/due": dt.datetime(2025, 6, 30)})
@@ -213,6 +213,7 @@ def two_rounds(tmp_path_factory):
                                                           out=last_out))
     assert report.out == last_out, report.render()
     now = _typed(12, ["Adult Social Care", "Housing", "Integrated Care Board", "Carers' Centre"])
+    now["Public Health"] = {}  # returned, but blank
     returns = _fill_round(second, THIS, now)
     (second / "renames.csv").write_text("previous,current\nHousing Dept,Housing\n", encoding="utf-8")
     out, csv_out = second / "consolidated.xlsx", second / "responses.csv"
@@ -267,6 +268,7 @@ def test_the_trend_sheet_shows_what_the_two_rounds_say(two_rounds):
     assert partners["Carers' Centre"]["Note"] == "new this round"
     assert partners["Old Forum"]["Note"] == "no return this round"
     assert partners["Housing"]["Note"] == "named 'Housing Dept' last round"
+    assert partners["Public Health"]["Note"] == "no ratings this round"  # a blank return is still a return
 
 
 def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
