@@ -320,10 +320,13 @@ def _unknown_carried(previous, name: str, text: str, row: int, file: str) -> Fin
 
 
 def _report(follow: FollowUp, answers: Answers, row: int) -> None:
+    """What this round's carried `row` says; a row left blank reports nothing."""
     follow.row = row
     follow.status = str(answers.get(f"action/{row}/status", "") or "")
     follow.progress = str(answers.get(f"action/{row}/progress", "") or "")
     follow.revised_due = answers.get(f"action/{row}/revised_due")
+    if not (follow.status or follow.progress or follow.revised_due):
+        follow.status, follow.why = NOT_REPORTED, "carried into this round's action plan, but left blank"
 
 
 def _overdue(follow: FollowUp, today: dt.date) -> bool:

@@ -143,7 +143,7 @@ def test_a_not_comparable_item_is_left_out_and_says_why(rounds):
 def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(rounds):
     then, now = rounds
     past, later = dt.date(2026, 6, 30), dt.date(2027, 3, 31)
-    actions = {"Adult Social Care": [_act(1, past), _act(2, past), _act(3, past), _act(4, later)],
+    actions = {"Adult Social Care": [_act(1, past), _act(2, past), _act(3, past), _act(4, later), _act(5, past)],
                "Housing Dept": [_act(1, past)], "Old Forum": [_act(1, later), _act(2, past)]}
     current = _current(now)
     current["Adult Social Care"].update({
@@ -151,7 +151,8 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
         "action/5/carried": f"{LAST}  #2", "action/5/status": "In progress", "action/5/progress": "Half way",
         "action/5/revised_due": dt.date(2026, 10, 1),
         "action/6/carried": f"{LAST} #4", "action/6/status": "Not started",
-        "action/7/carried": f"{LAST} #9", "action/7/status": "Done"})  # last round listed no action 9
+        "action/7/carried": f"{LAST} #9", "action/7/status": "Done",  # last round listed no action 9
+        "action/8/carried": f"{LAST} #5"})  # carried, and left blank
     current["Housing"].update({"action/1/carried": f"{LAST} #1", "action/1/status": "In progress",
                                "action/1/revised_due": dt.date(2027, 1, 31)})
     trend = compute_trend(FW, _previous(then, actions), current, TODAY, files={"Adult Social Care": "asc.xlsx"})
@@ -161,6 +162,7 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
         ("Adult Social Care", 2): ("In progress", 5, True, ""),  # revised date passed too
         ("Adult Social Care", 3): (NOT_REPORTED, None, True, "not carried into this round's action plan"),
         ("Adult Social Care", 4): ("Not started", 6, False, ""),  # not due yet
+        ("Adult Social Care", 5): (NOT_REPORTED, 8, True, "carried into this round's action plan, but left blank"),
         ("Housing", 1): ("In progress", 1, False, ""),  # due date passed, but revised to next year
         ("Old Forum", 1): (NOT_REPORTED, None, False, "no return this round"),
         ("Old Forum", 2): (NOT_REPORTED, None, True, "no return this round"),
