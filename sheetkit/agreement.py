@@ -45,8 +45,6 @@ class Agreement:
     apart: dict[str, str] = field(default_factory=dict)  # partner -> 'low' or 'high'
     low: list[str] = field(default_factory=list)  # who sits at the low end
     high: list[str] = field(default_factory=list)  # who sits at the high end
-    low_value: int | None = None
-    high_value: int | None = None
 
     @property
     def flagged(self) -> bool:
@@ -67,7 +65,6 @@ def judge(values: dict[str, int], scale: Scale, rule: AgreementRule) -> Agreemen
     if len(values) < 2:
         return result
     ordered = sorted(values.values())
-    result.low_value, result.high_value = ordered[0], ordered[-1]
     result.low = [p for p, v in values.items() if v == ordered[0]]
     result.high = [p for p, v in values.items() if v == ordered[-1]]
     split_gap = rule.points(rule.split, scale)
@@ -75,7 +72,6 @@ def judge(values: dict[str, int], scale: Scale, rule: AgreementRule) -> Agreemen
         result.kind = SPLIT
         result.low = [p for p, v in values.items() if v <= ordered[1]]
         result.high = [p for p, v in values.items() if v >= ordered[-2]]
-        result.low_value, result.high_value = ordered[1], ordered[-2]
         return result
     apart_gap = rule.points(rule.apart, scale)
     if len(ordered) >= 3:

@@ -130,7 +130,7 @@ class Mailer:
             return "Because of this we could not use that file at all, so none of its answers are counted yet."
         if _empty(case):
             return ""
-        fine = fine_sheets(case.ret, self.layout, case.problems)
+        fine = fine_sheets(self.layout, case.problems)
         if not fine:
             return "Everything else we read is fine; please change only the cells listed."
         return (f"Everything else we read is fine, including the sheets {_quoted(fine)}: {case.ret.ratings_given} "

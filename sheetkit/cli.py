@@ -222,6 +222,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
+@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -235,10 +236,11 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, previous: str | None, renames: str | None, item_map: str | None,
-               prefer: tuple[str, ...], as_json: bool) -> None:
+               feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
+               item_map: str | None, prefer: tuple[str, ...], as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
+    from .feedback import FeedbackFolder
     from .ingest import IngestOptions, ingest_returns
 
     if (renames or item_map) and not previous:
@@ -246,7 +248,7 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
-                            feedback=Path(feedback_dir) if feedback_dir else None,
+                            feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None)

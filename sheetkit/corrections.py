@@ -144,7 +144,7 @@ def problems(ret: CheckedReturn, layout: WorkbookLayout | None) -> tuple[list[Pr
     return must, may
 
 
-def fine_sheets(ret: CheckedReturn, layout: WorkbookLayout | None, must: list[Problem]) -> list[str]:
+def fine_sheets(layout: WorkbookLayout | None, must: list[Problem]) -> list[str]:
     """The answer sheets with nothing to put right."""
     if layout is None:
         return []

@@ -7,6 +7,7 @@ Thunderbird opens it with "Edit as new". Non-ASCII names are encoded as MIME req
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.headerregistry import Address
+from email.utils import format_datetime
 from pathlib import Path
 from string import Template
 
@@ -32,6 +34,8 @@ class Draft:
     to_address: str = ""
     sender: str = ""
     attachment: Path | None = None
+    attachment_name: str = ""  # the name it is attached as, when the file is still a temporary one
+    date: dt.datetime | None = None  # when given, the draft is dated and given a Message-ID from its content
 
 
 def fill_template(name: str, values: dict[str, str], folder: Path | None = None) -> tuple[str, str]:
@@ -66,12 +70,16 @@ def write_draft(path: Path, draft: Draft) -> Path:
     if draft.sender:
         message["From"] = draft.sender
         message["Reply-To"] = draft.sender
+    if draft.date is not None:
+        message["Date"] = format_datetime(draft.date)
     message["X-Unsent"] = "1"
     message.set_content(draft.body, cte="quoted-printable")  # 7-bit safe through any program
     if draft.attachment is not None:
         message.add_attachment(draft.attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
-                               filename=draft.attachment.name)
+                               filename=draft.attachment_name or draft.attachment.name)
         message.set_boundary(_boundary(message))
+    if draft.date is not None:
+        message["Message-ID"] = _message_id(message)
     path.write_bytes(message.as_bytes())
     return path
 
@@ -79,6 +87,11 @@ def write_draft(path: Path, draft: Draft) -> Path:
 def safe_file_name(name: str) -> str:
     """A file name made from a respondent's name that every system accepts, keeping letters such as 'ô'."""
     return re.sub(r'[<>:"/\\|?*\x00-\x1f]+', "-", name).strip(" .-")[:80] or "respondent"
+
+
+def _message_id(message: EmailMessage) -> str:
+    """An id made from the whole draft, so the same draft always has the same id and another draft another."""
+    return f"<{hashlib.sha256(message.as_bytes()).hexdigest()[:32]}@sheetkit.invalid>"
 
 
 def _boundary(message: EmailMessage) -> str:

@@ -9,8 +9,11 @@ it. Computed from the same consolidation as the consolidated workbook.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
 
 from .actions import Action
@@ -20,6 +23,7 @@ from .cells import TextWorkbook, fit_cell, write_text, write_value
 from .contacts import Contact, read_contacts
 from .drafts import Draft, fill_template, safe_file_name, write_draft
 from .layout import item_caption
+from .outputs import AllOrNothing
 from .respondents import normalise_name
 from .styles import WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
 
@@ -88,30 +92,97 @@ def _where(agreement: Agreement, respondent: str) -> str:
     return ""
 
 
-def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None,
-                   with_evidence: bool = False) -> list[PartnerFeedback]:
-    """Write a feedback workbook and email draft per respondent into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
+class FeedbackFolder(type(Path())):
+    """The folder feedback is written into, carrying who the drafts come from and when they are dated.
+
+    ``sheetkit ingest`` hands its options' feedback folder to :func:`write_feedback`; this
+    lets the caller say, with the folder, the lead's address and the compile time.
+    """
+
+    sender: str = ""  # the lead's address, for the drafts' From and Reply-To lines
+    written_at: dt.datetime | None = None  # the compile time; fixed for reproducible samples
+
+    @classmethod
+    def of(cls, folder: str | Path, sender: str = "", written_at: dt.datetime | None = None) -> "FeedbackFolder":
+        made = cls(folder)
+        made.sender, made.written_at = sender, written_at
+        return made
+
+
+def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
+                   sender: str | None = None, written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
+    """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
+
+    Every file is written beside its final name first and moved into place only when all are
+    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
+    from `sender` and are dated `written_at` (now, if not given); a :class:`FeedbackFolder`
+    carries both for callers that pass only the folder.
+    """
+    sender = getattr(folder, "sender", "") if sender is None else sender
+    written_at = written_at or getattr(folder, "written_at", None) or dt.datetime.now().astimezone()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
+    feedbacks = _gather(con, Path(folder), with_evidence)
+    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
+                           {str(fb.workbook): f"the feedback workbook for {fb.respondent}" for fb in feedbacks}
+                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks},
+                           option="--feedback")
+    with _removed_if_left_empty(Path(folder)):
+        outputs.check()
+        with outputs:
+            for fb in feedbacks:
+                outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
+                                                                            written_at))
+                contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+                draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
+                                attachment=outputs.temporary(str(fb.workbook)), attachment_name=fb.workbook.name)
+                outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+    return feedbacks
+
+
+def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[PartnerFeedback]:
+    """What each respondent is shown, and the files it will be written to."""
     actions = list(con.store.actions(order="item"))
     evidence = list(con.store.evidence()) if with_evidence else []
-    written = []
+    feedbacks, taken = [], set()
     for respondent in con.respondents:
         feedback = PartnerFeedback(
             respondent, compare(con, respondent),
             [a for who, a in actions if who != respondent],
             [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence
              if who != respondent and a.field.id not in ACTION_FIELDS])
-        name = safe_file_name(respondent)
-        feedback.workbook = folder / f"feedback_{name}.xlsx"
-        write_workbook(feedback.workbook, con, feedback, with_evidence)
-        contact = contacts.get(normalise_name(respondent), Contact(respondent))
-        feedback.draft = write_draft(folder / f"feedback_{name}.eml", _draft(con, feedback, contact, with_evidence))
-        written.append(feedback)
-    return written
+        name = _unique(safe_file_name(respondent), taken)
+        feedback.workbook, feedback.draft = folder / f"feedback_{name}.xlsx", folder / f"feedback_{name}.eml"
+        feedbacks.append(feedback)
+    return feedbacks
 
 
-def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, with_evidence: bool) -> None:
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`...: two respondents whose names make the same file name (as 'A/B' and 'A-B' do,
+    or names differing only in case on Windows and macOS) each keep their own files."""
+    unique = name
+    for n in range(2, len(taken) + 3):
+        if unique.casefold() not in taken:
+            break
+        unique = f"{name} ({n})"
+    taken.add(unique.casefold())
+    return unique
+
+
+@contextlib.contextmanager
+def _removed_if_left_empty(folder: Path):
+    """A folder made for a run that then failed is not left behind, empty."""
+    existed = folder.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, with_evidence: bool,
+                   written_at: dt.datetime) -> None:
     """The feedback workbook: ratings, where they differ, others' actions (and evidence if allowed)."""
     with strict_xlsxwriter():
         wb = TextWorkbook(str(path), WORKBOOK_OPTIONS)
@@ -128,7 +199,8 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
                 _table(wb.add_worksheet("Others' evidence"), f, "What other partners wrote (not named)",
                        EVIDENCE_COLUMNS, [(s, _item(con, i), q, text)
                                           for s, i, q, text in feedback.evidence], (22, 40, 24, 80))
-            wb.set_properties({"title": title, "author": "sheetkit"})
+            wb.set_properties({"title": title, "author": "sheetkit",
+                               "created": written_at.astimezone(dt.timezone.utc).replace(tzinfo=None)})
         finally:
             wb.close()
 
@@ -159,7 +231,7 @@ def _cell(ws, row: int, col: int, value, f) -> None:
     write_value(ws, row, col, fit_cell(value) if isinstance(value, str) else value, f)
 
 
-def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with_evidence: bool) -> Draft:
+def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with_evidence: bool, sender: str) -> Draft:
     apart = feedback.apart
     lines = [f"  - {c.row.caption}: you rated {c.mine} ({c.apart}); the others' median is "
              f"{_number(c.others_median)} (from {min(c.others)} to {max(c.others)})" for c in apart]
@@ -170,10 +242,10 @@ def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with
                           else "It shows no other partner's evidence, and names no other partner."),
         "apart": (f"On {len(apart)} item(s) you sit apart from the other partners, or they are split:\n\n"
                   + "\n".join(lines)) if apart else "Your ratings sit with the others' on every item.",
-        "sender": "The commissioning team",
+        "sender": parseaddr(sender)[0] or "The commissioning team",
     }
     subject, body = fill_template("feedback.txt", values)
-    return Draft(subject, body, contact.addressee, contact.email, "", feedback.workbook)
+    return Draft(subject, body, contact.addressee, contact.email, sender, feedback.workbook)
 
 
 def _number(value: float | None) -> str:

@@ -2,7 +2,11 @@
 
 Each :class:`FieldType` says how its cells are labelled ("(pick)", "(date)", "(type here)"),
 styled and validated in the respondent's workbook, and how a value read back is made usable.
-Adding a field type is one entry here plus its tests.
+Adding a field type is one entry in :data:`FIELD_TYPES` plus its tests (and a row in the
+field types table of docs/framework-format.md, which a test checks): the framework loader,
+the layout, the writer and validation all read this registry. A type whose ``check`` reports
+a new finding code also needs that code in sheetkit.findings.CATALOGUE; a dropdown type takes
+its choices from sheetkit.layout.choices.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ class Checked:
 
 @dataclass(frozen=True)
 class FieldType:
+    """One kind of answer cell: how it is labelled, styled and validated, and who may use it."""
+
     name: str
     hint: str  # shown after the label or header: what goes in the cell
     style: str  # the answer cell's style in sheetkit.styles
-    is_list: bool  # a dropdown
     check: Callable  # (text or value, choices, label) -> Checked
+    in_frameworks: bool = True  # a framework file may give it; False for sheetkit's own action fields only
 
 
 def as_text(value) -> str:
@@ -124,13 +130,18 @@ def _check_rating(raw, choices, label) -> Checked:
 
 
 FIELD_TYPES: dict[str, FieldType] = {
-    "rating": FieldType("rating", "(pick)", "answer", True, _check_rating),
-    "text": FieldType("text", "(type here)", "answer", False, _check_text),
-    "date": FieldType("date", "(date)", "answer_date", False, _check_date),
-    "person": FieldType("person", "(name or role)", "answer", False, _check_text),
-    "priority": FieldType("priority", "(pick)", "answer", True, _check_priority),
-    "choice": FieldType("choice", "(pick)", "answer", True, _check_list),
+    "rating": FieldType("rating", "(pick)", "answer", _check_rating),
+    "text": FieldType("text", "(type here)", "answer", _check_text),
+    "date": FieldType("date", "(date)", "answer_date", _check_date),
+    "person": FieldType("person", "(name or role)", "answer", _check_text),
+    "priority": FieldType("priority", "(pick)", "answer", _check_priority),
+    "choice": FieldType("choice", "(pick)", "answer", _check_list, in_frameworks=False),
 }
+
+
+def framework_field_types() -> tuple[str, ...]:
+    """The types a framework file's response fields may have, in the registry's order."""
+    return tuple(name for name, kind in FIELD_TYPES.items() if kind.in_frameworks)
 
 
 def field_type(f) -> FieldType:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator
 
-FIELD_TYPES = ("rating", "text", "date", "person", "priority")
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 PRIORITIES = ("High", "Medium", "Low")
 ORIGINS = ("publisher", "sheetkit")

@@ -17,7 +17,6 @@ from .errors import SheetkitError
 from .findings import Finding
 from .framework import (
     DEFAULT_LABELS,
-    FIELD_TYPES,
     NO_ROLE,
     ORIGINS,
     ROLES,
@@ -33,6 +32,7 @@ from .framework import (
     Source,
     Statement,
 )
+from .fields import framework_field_types
 from .framework_fit import misfits, short_titles
 from .located_yaml import LocatedReader, join_path
 
@@ -221,10 +221,11 @@ class _Checker(LocatedReader):
                     self._add("id-duplicate", join_path(path, "id"), f"field id '{field_id}' is used twice at {level} level")
                 seen.add(field_id)
                 ftype = self._text(raw, "type", path)
-                if ftype and ftype not in FIELD_TYPES:
-                    near = difflib.get_close_matches(ftype, FIELD_TYPES, n=1)
+                types = framework_field_types()
+                if ftype and ftype not in types:
+                    near = difflib.get_close_matches(ftype, types, n=1)
                     hint = f"; did you mean '{near[0]}'?" if near else ""
-                    self._add("value-invalid", join_path(path, "type"), f"type '{ftype}' is not one of {', '.join(FIELD_TYPES)}{hint}")
+                    self._add("value-invalid", join_path(path, "type"), f"type '{ftype}' is not one of {', '.join(types)}{hint}")
                 scale = self._text(raw, "scale", path)
                 if ftype == "rating" and scale not in scales:
                     known = ", ".join(sorted(scales)) or "none defined"

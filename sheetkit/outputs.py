@@ -96,9 +96,11 @@ class AllOrNothing:
             outputs.write("--out", lambda temp: write_workbook(temp))
     """
 
-    def __init__(self, outputs: dict[str, Path | None], what: dict[str, str] | None = None):
+    def __init__(self, outputs: dict[str, Path | None], what: dict[str, str] | None = None,
+                 option: str | None = None):
         self.outputs = {option: Path(path) for option, path in outputs.items() if path is not None}
         self.what = what or {}
+        self.option = option  # the folder option that names them all, when the keys are the files in that folder
 
     def check(self) -> None:
         """Fail now, before any work, if an output cannot be written (locked, read-only, no folder)."""
@@ -116,6 +118,10 @@ class AllOrNothing:
         path = self.outputs[option]
         with self._explained(option, path):
             write(str(_temp(path)))
+
+    def temporary(self, option: str) -> Path:
+        """Where `option`'s file is while the run lasts (for a later output that reads an earlier one)."""
+        return _temp(self.outputs[option])
 
     def __enter__(self) -> "AllOrNothing":
         return self
@@ -136,26 +142,28 @@ class AllOrNothing:
                         pass
 
     def _explained(self, option: str, path: Path):
+        if self.option:
+            return _explained(self.option, path, self.what.get(option, "the output"), "folder")
         return _explained(option, path, self.what.get(option, "the output"))
 
 
 @contextmanager
-def _explained(option: str, path: Path, what: str):
+def _explained(option: str, path: Path, what: str, other: str = "file"):
     """Turn an OSError met while writing `path` into an OutputError that says what to do."""
     try:
         yield
     except FileCreateError as exc:  # XlsxWriter wraps the error it met when saving
         if not isinstance(exc.args[0], OSError):
             raise
-        raise OutputError(explain(exc.args[0], path, what, option)) from None
+        raise OutputError(explain(exc.args[0], path, what, option, other)) from None
     except OSError as exc:
-        raise OutputError(explain(exc, path, what, option)) from None
+        raise OutputError(explain(exc, path, what, option, other)) from None
 
 
-def explain(exc: OSError, path: Path, what: str, option: str | None) -> str:
+def explain(exc: OSError, path: Path, what: str, option: str | None, other: str = "file") -> str:
     """A message for a file that could not be written: which file, why, and what to do."""
     name = printable(str(path))
-    elsewhere = f"give {option} another file" if option else "choose another file"
+    elsewhere = f"give {option} another {other}" if option else f"choose another {other}"
     unchanged = f"Nothing was written: {name} is as it was." if path.exists() else "Nothing was written."
     if exc.errno in _FULL:
         return (f"cannot write {what} {name}: the disk is full. Free some space, or {elsewhere}, and run "

@@ -23,6 +23,7 @@ from .cell_notes import read_cell_notes, read_ods_notes
 from .file_formats import ole_properties, open_workbook
 from .findings import Finding
 from .layout import META_KEYS, SHEET_META, column_letters
+from .sheet_extent import content_extent
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -38,8 +39,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 CENTRAL_ENTRY = b"PK\x01\x02"
-_SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?(\d*)["']""")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
 # RuntimeError for members under legacy zip encryption.
@@ -166,33 +165,56 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
 
 
 def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
+    """What a zip-based file is, whether it is safe to read, and then its properties and notes."""
     members = archive.infolist()
     names = {m.filename for m in members}
+    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
+        return
+    if raw.kind in ("xlsx", "xlsm"):
+        _read_ooxml_properties(raw, archive, names)
+        raw.notes = read_cell_notes(archive, names)
+    else:
+        _read_ods_properties(raw, archive, names)
+        raw.notes = read_ods_notes(archive, names)
+
+
+def _sizes_allowed(raw: RawReturn, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether the archive is of a size a return can be (False, with a finding, for a zip bomb)."""
     if len(members) > MAX_MEMBERS:
         _fail(raw, "file-too-large", f"the file holds {len(members)} parts; a workbook holds a few dozen")
-        return
-    total = sum(m.file_size for m in members)
+        return False
     for m in members:
         ratio = m.file_size / max(m.compress_size, 1)
         if m.file_size > MAX_PART_BYTES or (ratio > MAX_RATIO and m.file_size > 1_000_000):
             _fail(raw, "file-too-large", f"the part {m.filename} expands to {m.file_size / 1e6:.0f} MB "
                                          f"(ratio {ratio:.0f}:1); no return is that large")
-            return
+            return False
+    total = sum(m.file_size for m in members)
     if total > MAX_TOTAL_BYTES:
         _fail(raw, "file-too-large", f"the file expands to {total / 1e6:.0f} MB; no return is that large")
-        return
+        return False
     if any(m.flag_bits & 0x1 for m in members):
         _fail(raw, "file-unreadable", "parts of the file are encrypted with zip encryption, which spreadsheet "
                                       "programs never use")
-        return
+        return False
+    return True
+
+
+def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """Set the file's kind (xlsx, xlsm or ods) and whether it carries macros; False if it is no workbook."""
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         raw.kind = "xlsm" if any(n.endswith("vbaProject.bin") for n in names) else "xlsx"
     elif "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
         raw.kind = "ods"
     else:
         _fail(raw, "not-a-workbook", "the file is a zip archive or another Office document, not a workbook")
-        return
+        return False
     raw.has_macros = raw.kind == "xlsm" or any("vbaProject" in n or n.startswith("Basic/") for n in names)
+    return True
+
+
+def _parts_safe(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
     cells = 0
     for m in members:
         if "/media/" in m.filename or m.filename.startswith("Pictures/"):
@@ -204,22 +226,17 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
         if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
                                       f"never write (an XML attack such as 'billion laughs' or an external entity)")
-            return
+            return False
         if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
             extent = _sheet_extent(raw, m.filename, data)
             if extent is None:
-                return
+                return False
             cells += extent
             if cells > MAX_GRID_CELLS:
                 _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (up to {m.filename}); a return "
                                              f"spans a few thousand")
-                return
-    if raw.kind in ("xlsx", "xlsm"):
-        _read_ooxml_properties(raw, archive, names)
-        raw.notes = read_cell_notes(archive, names)
-    else:
-        _read_ods_properties(raw, archive, names)
-        raw.notes = read_ods_notes(archive, names)
+                return False
+    return True
 
 
 def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
@@ -227,8 +244,7 @@ def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
     is far outside a sheetkit layout. Empty and merely styled cells do not count: LibreOffice
     writes a styled empty row 1048576 after a row is deleted, and no reader allocates for it.
     Rows and cells without r="..." are counted, as readers do."""
-    quick = _quick_extent(data)
-    last_row, last_col = quick if quick is not None else _walked_extent(data)
+    last_row, last_col = content_extent(data, MAX_ROW, MAX_COL)
     if last_row > MAX_ROW or last_col > MAX_COL:
         _fail(raw, "file-too-large", f"the part {part} has a value at {_col_letters(last_col)}{last_row} or beyond, "
                                      f"far outside the workbook's layout; no return uses cells there")
@@ -236,54 +252,9 @@ def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
     return last_row * last_col
 
 
-def _walked_extent(data: bytes) -> tuple[int, int]:
-    row = col = last_row = last_col = 0
-    for match in _SHEET_ELEMENT.finditer(data):
-        ref = _REF_ATTR.search(match.group(2))
-        if match.group(1) == b"row":
-            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-            col = 0
-            continue
-        if ref and ref.group(1):
-            col = _col_number(ref.group(1).upper().decode())
-            row = int(ref.group(2)) if ref.group(2) else row
-        else:
-            col += 1
-        if not match.group(2).rstrip().endswith(b"/"):  # a cell with content
-            last_row, last_col = max(last_row, row), max(last_col, col)
-        if last_row > MAX_ROW or last_col > MAX_COL:
-            break
-    return last_row, last_col
-
-
-_PLAIN_ROW_REFS = re.compile(rb'<row\s[^>]*?\br="(\d+)"')
-_PLAIN_CELLS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
-_ANY_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
-
-
-def _quick_extent(data: bytes) -> tuple[int, int] | None:
-    """(last row, last column) of the cells with content when every <row> and <c> carries a plain
-    r="..." (as every spreadsheet program writes them); None when any does not."""
-    rows = _PLAIN_ROW_REFS.findall(data)
-    cells = _PLAIN_CELLS.findall(data)
-    if len(rows) + len(cells) != len(_ANY_ROW_OR_CELL.findall(data)):
-        return None
-    full = [(letters, int(number)) for letters, number, closed in cells if not closed]
-    last_row = max((number for _, number in full), default=0)
-    widest = max((letters for letters, _ in full), key=lambda letters: (len(letters), letters), default=b"")
-    return last_row, _col_number(widest.decode()) if widest else 0
-
-
 def _col_letters(number: int) -> str:
     """'A' for column number 1 (counted from one, as in sheet XML); 'A' for 0 too."""
     return column_letters(max(number, 1) - 1)
-
-
-def _col_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")

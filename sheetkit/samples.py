@@ -3,7 +3,8 @@
 From ``samples/respondents.csv`` it builds workbooks for two frameworks, fills them as the
 respondents of a fictional council might (most agree, one disagrees strongly and replies late,
 one sends a draft then a final version, one makes mistakes, one never replies), ingests them into a
-consolidated workbook and drafts the chase emails. The files in the repository's ``samples/``
+consolidated workbook, writes each partner's feedback (for the first framework) and drafts the
+chase emails. The files in the repository's ``samples/``
 folder are made this way, and a test checks they are still what this command makes.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from .build import BuildOptions, build_workbooks
 from .chase import ChaseOptions, chase
+from .feedback import FeedbackFolder
 from .filling import fill_workbook, realistic_answers
 from .framework import Framework
 from .ingest import IngestOptions, IngestReport, ingest_returns
@@ -28,6 +30,7 @@ from .library import get_framework
 from .respondents import Respondent, load_respondents
 
 FRAMEWORKS = ("lga-cbo", "swia-commissioning")
+WITH_FEEDBACK = ("lga-cbo",)  # one framework's feedback shows what partners are sent
 BUILT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
 DEADLINE = "2026-11-30"
 ROUND = "2026 Q4"
@@ -62,6 +65,8 @@ class SamplesResult:
             statuses = ", ".join(f"{r.status} {Path(r.file).name}" for r in report.returns)
             lines.append(f"{fid}: {statuses}; still to chase: {', '.join(report.chase) or 'nobody'}")
             lines.append(f"  consolidated workbook: {report.out}")
+            if report.feedback:
+                lines.append(f"  each partner's feedback workbook and email draft: {report.feedback}")
         lines.append(f"Sample exercise written to {self.out_dir}")
         return "\n".join(lines)
 
@@ -89,13 +94,17 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
         for n, item in enumerate(built.files):
             _fill_as(SCENARIOS.get(item.respondent.name, AGREE), layout, item.workbook, returns, random.Random(n))
     shutil.rmtree(folder / "chase", ignore_errors=True)
+    shutil.rmtree(folder / "feedback", ignore_errors=True)
+    compiled = BUILT_AT + dt.timedelta(days=65)
+    feedback = FeedbackFolder.of("feedback", RETURN_TO, compiled) if framework.id in WITH_FEEDBACK else None
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
-                                                           now=BUILT_AT + dt.timedelta(days=65)))
+                                                           now=compiled, feedback=feedback))
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
-                                        today=(BUILT_AT + dt.timedelta(days=65)).date(), attach=False))
+                                        today=compiled.date(), attach=False))
     report.out = folder / "consolidated.xlsx"
+    report.feedback = folder / "feedback" if feedback else None
     return report
 
 

@@ -59,11 +59,11 @@ def read_table(path: str | Path, required: str, what: str) -> Table:
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); if it is open in Excel, close it "
                          f"and try again") from None
-    text, warnings = _decode(path, data, what)
+    text, warnings = _decode(path, data)
     return _from_text(path, text, required, what, warnings)
 
 
-def _decode(path: Path, data: bytes, what: str) -> tuple[str, list[str]]:
+def _decode(path: Path, data: bytes) -> tuple[str, list[str]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

@@ -7,8 +7,7 @@ split long framework text over several rows and the writer size every row for it
 
 from __future__ import annotations
 
-MAX_ROW_POINTS = 409.0  # the tallest row spreadsheets allow
-SAFE_ROW_POINTS = 380.0  # split framework text that would need more than this
+SAFE_ROW_POINTS = 380.0  # split framework text that would need more than this (a row holds at most 409)
 
 
 def fit_units(text: str, limit: int) -> str:

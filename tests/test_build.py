@@ -27,10 +27,6 @@ def built(tmp_path_factory):
     return {fid: build(fid, root / fid) for fid in BUNDLED}
 
 
-def _cells(ws):
-    return {c.coordinate: c for row in ws.iter_rows() for c in row}
-
-
 def _validations(ws):
     found = {}
     for dv in ws.data_validations.dataValidation:

@@ -62,3 +62,43 @@ def test_the_two_setup_commands_come_first_and_ci_runs_the_test_command():
     assert "pip install ." in install_and_run and "sheetkit build" in install_and_run and "sheetkit ingest" in install_and_run
     assert "pytest" in test_command
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _module_table() -> list[str]:
+    """The first column of the README's 'Developing sheetkit' table, one module per row."""
+    section = README.split("\n## Developing sheetkit\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = [re.fullmatch(r"\| `([^`]+)` \|.*\|", row) for row in rows]
+    assert all(named), f"each row of the module table names one module: {[r for r, m in zip(rows, named) if not m]}"
+    return [m[1] for m in named]
+
+
+def _job(path: Path) -> str:
+    """A module's one job, from the first sentence of its docstring: what a new row should say."""
+    import ast
+
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "(say what it does)"
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def test_the_module_table_lists_every_module_and_no_other():
+    package = ROOT / "sheetkit"
+    modules = sorted(p.relative_to(package).as_posix() for folder in (package, package / "report")
+                     for p in folder.glob("*.py"))
+    listed = _module_table()
+    missing = [f"| `{m}` | {_job(package / m)} |" for m in modules if m not in listed]
+    extra = [m for m in listed if m not in modules]
+    twice = sorted({m for m in listed if listed.count(m) > 1})
+    problems = ([f"add this row to the README's 'Developing sheetkit' table: {row}" for row in missing]
+                + [f"remove the row for `{m}` from the README's 'Developing sheetkit' table: there is no "
+                   f"sheetkit/{m}" for m in extra]
+                + [f"the README's 'Developing sheetkit' table lists `{m}` more than once" for m in twice])
+    assert not problems, "\n".join(problems)
+
+
+def test_every_test_the_readme_names_exists():
+    named = re.findall(r"`tests/(\w+\.py)::(\w+)`", README)
+    assert named, "the README names its reproduction tests as tests/FILE.py::NAME"
+    missing = [f"tests/{file}::{name}" for file, name in named
+               if not re.search(rf"^def {name}\(", (ROOT / "tests" / file).read_text(encoding="utf-8"), re.M)]
+    assert not missing, f"the README names tests that do not exist: {missing}"

@@ -6,6 +6,8 @@ files are searched for every other partner's name and evidence text.
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import shutil
 import statistics
 import subprocess
@@ -149,3 +151,117 @@ def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreof
     assert run.returncode == 0, run.stderr
     shown = (tmp_path / "feedback_Provider Forum.csv").read_text(encoding="utf-8", errors="replace")
     assert "'4.5' (not on the scale)" in shown and "Median of the others" in shown
+
+
+def _message(path):
+    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+
+
+def test_feedback_drafts_come_from_the_lead(exercise):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path, "--emails-from", "Anytown Commissioning <lead@anytown.gov.uk>")
+    for person in PEOPLE:
+        message = _message(folder / f"feedback_{person}.eml")
+        (sender,) = message["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == ("Anytown Commissioning", "lead@anytown.gov.uk")
+        assert message["Reply-To"].addresses[0].addr_spec == "lead@anytown.gov.uk"
+        assert message.get_body(("plain",)).get_content().rstrip().endswith("Anytown Commissioning")
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_filename() == f"feedback_{person}.xlsx"
+
+
+def test_feedback_drafts_without_an_address_have_no_from_line(exercise):
+    tmp_path, _ = exercise
+    message = _message(_ingest(tmp_path) / f"feedback_{PEOPLE[0]}.eml")
+    assert message["From"] is None and message["Reply-To"] is None
+    assert message.get_body(("plain",)).get_content().rstrip().endswith("The commissioning team")
+
+
+def _fail_on_second_workbook(monkeypatch):
+    from sheetkit import feedback
+
+    written = []
+    real = feedback.write_workbook
+
+    def write_workbook(path, *args):
+        if len(written) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        real(path, *args)
+
+    monkeypatch.setattr(feedback, "write_workbook", write_workbook)
+    return written
+
+
+def test_a_failed_feedback_run_leaves_no_folder(exercise, monkeypatch):
+    tmp_path, _ = exercise
+    written = _fail_on_second_workbook(monkeypatch)
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--manifest",
+                                      str(tmp_path / "built" / "manifest.csv"), "--out", str(tmp_path / "c.xlsx"),
+                                      "--feedback", str(tmp_path / "feedback")])
+    assert result.exit_code == 4, result.output
+    assert len(written) == 1  # the first workbook was written, then the second failed
+    assert "disk is full" in result.output and "feedback_" in result.output and "--feedback another folder" in result.output
+    assert not (tmp_path / "feedback").exists()
+
+
+def test_a_failed_feedback_run_leaves_an_earlier_folder_as_it_was(exercise, monkeypatch):
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path, "--emails-from", "lead@anytown.gov.uk")
+    (folder / "notes.txt").write_text("the lead's own notes")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    _fail_on_second_workbook(monkeypatch)
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "returns"), "--manifest",
+                                      str(tmp_path / "built" / "manifest.csv"), "--out", str(tmp_path / "c2.xlsx"),
+                                      "--feedback", str(folder)])
+    assert result.exit_code == 4, result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
+    from sheetkit.feedback import FeedbackFolder
+    from sheetkit.ingest import IngestOptions, ingest_returns
+
+    tmp_path, _ = exercise
+    when = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.timezone.utc)
+    made = []
+    for run in ("one", "two"):
+        ingest_returns([str(tmp_path / "returns")], IngestOptions(
+            manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / f"{run}.xlsx", now=when,
+            feedback=FeedbackFolder.of(tmp_path / run, "lead@anytown.gov.uk", when)))
+        made.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
+    assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE)
+    message = _message(tmp_path / "one" / f"feedback_{PEOPLE[0]}.eml")
+    assert message["Date"].datetime == when
+    assert message["Message-ID"] != _message(tmp_path / "one" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]
+    created = openpyxl.load_workbook(tmp_path / "one" / f"feedback_{PEOPLE[0]}.xlsx").properties.created
+    assert created == when.replace(tzinfo=None)
+
+
+def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch):
+    from sheetkit import feedback
+    from sheetkit.ingest import IngestOptions, ingest_returns
+
+    tmp_path, _ = exercise
+    real, drafts = feedback.write_draft, []
+
+    def write_draft(path, draft):  # Ctrl-C while the second draft is written
+        if drafts:
+            raise KeyboardInterrupt
+        drafts.append(real(path, draft))
+        return drafts[-1]
+
+    monkeypatch.setattr(feedback, "write_draft", write_draft)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_returns([str(tmp_path / "returns")], IngestOptions(
+            manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / "c.xlsx",
+            feedback=feedback.FeedbackFolder.of(tmp_path / "feedback", "lead@anytown.gov.uk")))
+    assert len(drafts) == 1 and drafts[0].name.endswith(".partial")  # one draft was written, then stopped
+    assert not (tmp_path / "feedback").exists()
+
+
+def test_respondents_whose_names_make_the_same_file_name_each_get_their_own_files():
+    from sheetkit.feedback import _unique
+
+    taken: set[str] = set()
+    assert [_unique(n, taken) for n in ("A-B", "A-B", "a-b", "C")] == ["A-B", "A-B (2)", "a-b (3)", "C"]

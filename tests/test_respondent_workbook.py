@@ -280,3 +280,48 @@ def test_answer_rows_grow_as_the_respondent_types(built, tmp_path):
     growing = {n for n, style in rows if style in optimal}
     wanted = {n for s, n in answer_rows if s == "1 Person-centred"}
     assert wanted and wanted <= growing, sorted(wanted - growing)[:5]
+
+
+# -- the upstream behaviour behind writer.FormWorksheet, kept as a reproduction ---------------
+def _row_tags(path: Path) -> dict[int, str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    return {int(number): attrs for number, attrs in re.findall(r'<row r="(\d+)"([^>]*)>', xml)}
+
+
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_xlsxwriter_marks_every_stored_row_height_as_custom(tmp_path, constant_memory):
+    """XlsxWriter 3.3 writes customHeight="1" with every height set_row stores, and has no option to
+    store a height without it; Excel and LibreOffice then never grow the row as text is typed.
+    No XlsxWriter issue asks for such an option (searched November 2026; #762 and #817 explain
+    why Excel keeps a set height). If this test fails, XlsxWriter has changed and
+    writer.FormWorksheet's override of the row's start tag may go."""
+    import xlsxwriter
+
+    path = tmp_path / "upstream.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
+    ws = wb.add_worksheet()
+    ws.set_row(0, 45)
+    ws.write_string(0, 0, "an answer")
+    wb.close()
+    assert 'ht="45"' in _row_tags(path)[1] and 'customHeight="1"' in _row_tags(path)[1]
+
+
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_form_worksheet_stores_a_growing_row_s_height_without_the_custom_mark(tmp_path, constant_memory):
+    from sheetkit.cells import write_text
+    from sheetkit.writer import FormWorkbook
+
+    path = tmp_path / "form.xlsx"
+    wb = FormWorkbook(str(path), {"constant_memory": constant_memory})
+    ws = wb.add_worksheet()
+    ws.growing_rows = {0}
+    for row in (0, 1):
+        ws.set_row(row, 45)
+        write_text(ws, row, 0, "an answer")
+    wb.close()
+    rows = _row_tags(path)
+    assert 'ht="45"' in rows[1] and "customHeight" not in rows[1]  # grows as the respondent types
+    assert 'ht="45"' in rows[2] and 'customHeight="1"' in rows[2]  # framework text: the height stays

@@ -357,7 +357,7 @@ MANIFEST_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
 def test_gnumeric_indented_ods_minimal_reproduction(tmp_path):
     """python-calamine stops at whitespace between a row's cells and drops <text:line-break/>;
     the normalised copy reads both."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
     content = (b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
                b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -378,7 +378,7 @@ def test_gnumeric_indented_ods_minimal_reproduction(tmp_path):
         archive.writestr("META-INF/manifest.xml", MANIFEST_XML)
     # When this stops raising, python-calamine reads indented .ods itself and file_formats'
     # normalising step can go.
-    with pytest.raises(Exception, match="table-cell"):
+    with pytest.raises(CalamineError, match="table-cell"):
         CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     with zipfile.ZipFile(path) as archive:
         fixed = normalised_ods(archive)

@@ -72,7 +72,7 @@ def test_text_workbook_writes_every_text_as_plain_text(tmp_path, constant_memory
     ws = wb.add_worksheet()
     for row, text in enumerate(HOSTILE + ["=1+1", "http://example.org"]):
         write_text(ws, row, 0, text)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="sheetkit writes no rich text"):
         ws.write_rich_string(0, 1, "a", wb.add_format({"bold": True}), "b")
     wb.close()
     _assert_well_formed(path)
@@ -96,7 +96,7 @@ def test_every_writer_puts_text_in_cells_through_write_text():
 
 def test_write_text_needs_a_text_workbook(tmp_path):
     wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="write_text needs a sheet of a cells.TextWorkbook"):
         write_text(wb.add_worksheet(), 0, 0, "text")
     wb.close()
 

@@ -85,3 +85,22 @@ def test_consolidated_samples_open_in_libreoffice(tmp_path):
     for path in files:
         pdf = tmp_path / (Path(path).stem + ".pdf")
         assert pdf.exists() and pdf.stat().st_size > 20_000
+
+
+def test_sample_feedback_shows_the_forum_where_it_sits_apart():
+    from email import policy
+    from email.parser import BytesParser
+
+    from sheetkit.samples import RETURN_TO, WITH_FEEDBACK
+
+    for framework_id in WITH_FEEDBACK:
+        folder = SAMPLES / framework_id / "feedback"
+        forum = BytesParser(policy=policy.default).parsebytes(
+            (folder / "feedback_Voluntary Sector Forum.eml").read_bytes())
+        assert forum["From"].addresses[0].addr_spec == RETURN_TO
+        assert "you sit apart from the other partners" in forum.get_body(("plain",)).get_content()
+        (attachment,) = list(forum.iter_attachments())
+        assert attachment.get_content() == (folder / "feedback_Voluntary Sector Forum.xlsx").read_bytes()
+        wb = openpyxl.load_workbook(folder / "feedback_Voluntary Sector Forum.xlsx")
+        where = [row[8] for row in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if row[0]]
+        assert where and all(w == "apart: lower than every other partner" for w in where)

@@ -20,7 +20,7 @@ from ..trend import Trend
 from ..validate import CheckedReturn
 
 HEADER_ROW = 3  # zero-based: title in A1, note in A2, a blank row, then the table's header
-A4, LANDSCAPE, PORTRAIT = 9, True, False
+A4 = 9  # XlsxWriter's paper size number
 
 
 @dataclass
