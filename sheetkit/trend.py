@@ -139,17 +139,22 @@ class Trend:
         return self.previous.round
 
     def improved(self) -> TrendRow | None:
-        """The item whose average rose most (None when none rose)."""
-        rose = [r for r in self.rows if r.kind == "item" and (r.change or 0) > 0]
+        """The item whose average rose most (None when none rose by at least the 0.1 shown)."""
+        rose = [r for r in self.rows if r.kind == "item" and tenths(r.change) > 0]
         return max(rose, key=lambda r: r.change, default=None)
 
     def fell(self) -> TrendRow | None:
-        """The item whose average fell most (None when none fell)."""
-        fell = [r for r in self.rows if r.kind == "item" and (r.change or 0) < 0]
+        """The item whose average fell most (None when none fell by at least the 0.1 shown)."""
+        fell = [r for r in self.rows if r.kind == "item" and tenths(r.change) < 0]
         return min(fell, key=lambda r: r.change, default=None)
 
     def overdue(self) -> list[FollowUp]:
         return [a for a in self.actions if a.overdue]
+
+
+def tenths(value: float | None) -> float:
+    """A change as shown, to one decimal place (0.0 for none, never -0.0)."""
+    return round(value, 1) + 0.0 if value is not None else 0.0
 
 
 def compute_trend(framework: Framework, previous: PreviousRound, current: dict[str, Answers],

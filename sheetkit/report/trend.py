@@ -8,7 +8,7 @@ of them on Actions followed up.
 from __future__ import annotations
 
 from ..styles import row_height
-from ..trend import NOT_REPORTED, Trend, TrendRow
+from ..trend import NOT_REPORTED, Trend, TrendRow, tenths
 from .base import HEADER_ROW, Column, Report, footer, print_setup, put_text, table, title
 
 NAME = "Trend"
@@ -54,7 +54,8 @@ def _note(ws, f, text: str) -> None:
 
 
 def _values(row: TrendRow) -> list:
-    return [row.section_id, row.ref, row.caption, row.then, row.now, row.change, row.same_partners_change,
+    changes = [tenths(c) if c is not None else None for c in (row.change, row.same_partners_change)]
+    return [row.section_id, row.ref, row.caption, row.then, row.now, *changes,
             f"{row.rated_then} → {row.rated_now}", _moved(row)]
 
 
@@ -67,7 +68,9 @@ def _section_values(rep: Report, trend: Trend, section: TrendRow) -> list[list]:
     """The section's own row, then its items (and those not compared) in the framework's order."""
     labels = rep.con.framework.labels
     whole = _values(section)
-    whole[1], whole[2] = "", f"{labels['section']} {section.ref}: {section.caption} (all its {labels['item'].lower()}s)"
+    named = section.caption.casefold().startswith(labels["section"].casefold())  # 'Theme 1: Analyse' says so
+    title = section.caption if named else f"{labels['section']} {section.ref}: {section.caption}"
+    whole[1], whole[2] = "", f"{title} (all its {labels['item'].lower()}s)"
     order = {item.id: n for n, (_, item) in enumerate(rep.con.framework.items())}
     rows = [(order.get(r.ref, len(order)), _values(r)) for r in trend.rows if r.section_id == section.section_id]
     rows += [(order.get(item[1], len(order)), _left_out(item)) for item in trend.left_out if item[0] == section.ref]

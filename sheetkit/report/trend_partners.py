@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..trend import tenths
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 from .trend import colour_changes
 
@@ -22,7 +23,7 @@ def write(rep: Report, ws) -> None:
     else:
         title(ws, f, f"Trend by partner: {rep.round} against {trend.previous_round}",
               "Each partner's average over the ratings they gave in both rounds (items not compared are left out).")
-        rows = [[p.name, p.then, p.now, p.change, p.compared or None, f"{p.rated_then} → {p.rated_now}", p.note]
+        rows = [[p.name, p.then, p.now, tenths(p.change) if p.compared else None, p.compared or None, f"{p.rated_then} → {p.rated_now}", p.note]
                 for p in trend.partners]
     last = table(ws, f, "Trend_by_partner", COLUMNS, rows, "Each partner's change since last round")
     colour_changes(ws, f, HEADER_ROW + 1, last, (3,))
