@@ -27,6 +27,7 @@ from xlsxwriter.utility import _preserve_whitespace
 from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 from .layout import TEXT_LIMIT
+from .styles import WriteError
 
 CUT_MARKER = " [cut here: the full text is in the Responses CSV]"
 _UNREPRESENTABLE = re.compile("[\ud800-\udfff]")
@@ -116,8 +117,34 @@ def _kept_inline(text: str) -> bool:
     return (text.startswith("<r>") and text.endswith("</r>")) or bool(_OVERLAPPING_ESCAPES.search(text))
 
 
+# Worksheet methods that report a write they dropped (a cell past the sheet's last row or column,
+# a text cut at 32,767 characters, a rule or range XlsxWriter refused) by returning -1, -2 or -3.
+_CHECKED_METHODS = (
+    "write", "write_string", "write_number", "write_blank", "write_formula", "write_datetime", "write_boolean",
+    "write_url", "write_array_formula", "write_dynamic_array_formula", "write_row", "write_column",
+    "merge_range", "set_row", "set_column", "set_row_pixels", "set_column_pixels", "add_table", "autofilter",
+    "data_validation", "conditional_format", "write_comment", "insert_image", "insert_textbox", "print_area",
+    "repeat_columns", "unprotect_range", "ignore_errors", "add_sparkline",
+)
+_CHECKED_WORKBOOK_METHODS = ("define_name", "set_custom_property")
+
+
+def _checked(method):
+    """`method`, raising WriteError instead of returning XlsxWriter's 'dropped' codes."""
+    def call(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        if isinstance(result, int) and not isinstance(result, bool) and result < 0:
+            where = f" on sheet {self.name!r}" if isinstance(self, Worksheet) else ""
+            raise WriteError(f"internal error: XlsxWriter dropped {method.__name__}{args!r:.200}{where} "
+                             f"(it returned {result}); nothing was saved")
+        return result
+    call.__name__, call.__doc__ = method.__name__, method.__doc__
+    return call
+
+
 class TextWorksheet(Worksheet):
-    """A worksheet that writes every string as escaped plain text and never writes rich text."""
+    """A worksheet that writes every string as escaped plain text and never writes rich text, and that
+    raises WriteError for any write XlsxWriter drops rather than passing it silently."""
 
     # XlsxWriter's own version leaves "_x005F_x0041_" ambiguous (it escapes one underscore, not two).
     _escape_control_characters = staticmethod(format_escape)
@@ -141,6 +168,15 @@ class TextWorksheet(Worksheet):
         # Constant-memory mode sends any "<r>...</r>" string here; sheetkit writes no rich text.
         return self._xml_inline_string(string, _preserve_whitespace(string), attributes)
 
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        # XlsxWriter tries some 150 patterns, each ending in "(", on every formula and conditional
+        # format value; one without "(" (a quoted choice, a number) is only stripped of "{", "=" and "}".
+        if "(" in formula:
+            return super()._prepare_formula(formula, expand_future_functions)
+        formula = formula[1:] if formula.startswith("{") else formula
+        formula = formula[1:] if formula.startswith("=") else formula
+        return formula[:-1] if formula.endswith("}") else formula
+
     def write_rich_string(self, *args, **kwargs):
         raise TypeError("sheetkit writes no rich text; use cells.write_text")
 
@@ -152,6 +188,12 @@ class TextWorkbook(xlsxwriter.Workbook):
 
     def __init__(self, filename, options: dict | None = None):
         super().__init__(filename, dict(options or {}, **_TEXT_OPTIONS))
+
+
+for _name in _CHECKED_METHODS:
+    setattr(TextWorksheet, _name, _checked(getattr(Worksheet, _name)))
+for _name in _CHECKED_WORKBOOK_METHODS:
+    setattr(TextWorkbook, _name, _checked(getattr(xlsxwriter.Workbook, _name)))
 
 
 def write_text(ws: TextWorksheet, row: int, col: int, text, fmt=None) -> bool:

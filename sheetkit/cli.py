@@ -232,12 +232,17 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="With --previous: which of last version's ids became which of this one's, when the framework's "
                    "version changed.")
 @_prefer
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each return's checked result here, so the next ingest reads only new or changed "
+                   "files (default: a folder beside --out named after it, ending .cache). Safe to delete.")
+@click.option("--no-cache", is_flag=True, help="Read every return again, and keep nothing for next time.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
                feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
-               item_map: str | None, prefer: tuple[str, ...], as_json: bool) -> None:
+               item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
+               as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .feedback import FeedbackFolder
@@ -251,7 +256,8 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                             feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
-                            renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None)
+                            renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
+                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
     _finish(ingest_returns(paths, options), as_json)
 
 

@@ -97,6 +97,9 @@ WORDING: dict[str, str | None] = {
     "container-empty": None,
     "outlook-message": None,
     "output-skipped": None,
+    "table-kept-out": None,
+    "cache-ignored": None,
+    "cache-unwritable": None,
     "file-skipped": None,
     "name-not-text": None,  # the file's name on the lead's disk, nothing the respondent typed
     "item-not-mapped": None,  # the lead's item map between framework versions, nothing in a return

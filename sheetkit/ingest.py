@@ -17,6 +17,7 @@ from pathlib import Path
 
 
 from .agreement import AgreementRule
+from .cache import ReturnCache
 from .cells import holds_unrepresentable
 from .errors import UsageError
 from .exercise import Asked, Roster, base_name, settle
@@ -59,6 +60,8 @@ class IngestOptions:
     renames: Path | None = None  # partners renamed since last round: columns previous, current
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
+    cache: Path | None = None  # the re-ingest cache folder (default: beside --out, named after it)
+    use_cache: bool = True  # ingest only: validate never writes
 
 
 @dataclass
@@ -168,7 +171,8 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         raise UsageError(f"--out {options.out} must end in .xlsx")
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
-    refuse_inputs_as_outputs(outputs.outputs, [*paths, *options.frameworks_dirs, *filter(None, [
+    cache = {"--cache": options.cache} if options.cache and options.use_cache else {}
+    refuse_inputs_as_outputs({**outputs.outputs, **cache}, [*paths, *options.frameworks_dirs, *filter(None, [
         options.manifest, options.previous, options.renames, options.item_map])])
     outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
@@ -189,14 +193,15 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
         compiled_at = options.now or dt.datetime.now()
         trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for _, r in accepted})
+        plans, csv = _plan_outputs(con, report, options, outputs)
         with outputs:
             outputs.write("--out", lambda temp: write_consolidated(
                 temp, con, report.returns, report.findings, report.round,
-                compiled_at=compiled_at, chase_why=report.chase_why, trend=trend))
-            if options.csv:
+                compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
+            if csv:
                 outputs.write("--csv", lambda temp: write_responses_csv(
                     temp, con, [r for _, r in accepted], report.round, trend))
-        report.out, report.csv = options.out, options.csv
+        report.out, report.csv = options.out, csv
         if options.feedback:
             from .feedback import write_feedback
 
@@ -225,6 +230,36 @@ def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.da
     return trend
 
 
+def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: AllOrNothing):
+    """How the long tables fit the workbook, and the CSV files needed beside it, each reported.
+
+    A table too long for the workbook is written as CSV beside it (the Responses table as the
+    Responses CSV, beside the workbook when --csv was not given); so is the Responses CSV when
+    an answer is longer than a cell holds, since the workbook shows it cut."""
+    from .report.responses import NAME as RESPONSES
+    from .report.workbook import plan_tables
+
+    plans = plan_tables(con, options.out, options.csv)
+    csv = options.csv
+    cut = any(f.code == "text-too-long" for f in report.findings)
+    for name, plan in plans.items():
+        if not plan.kept_out:
+            continue
+        report.findings.append(Finding("table-kept-out", f"the {name} table has {plan.size:,} rows, too many for "
+                                       f"the workbook; it is in {printable(str(plan.csv))} instead",
+                                       file=printable(options.out.name)))
+        if plan.csv != csv and name != RESPONSES:
+            outputs.add(f"CSV {name}", plan.csv, f"the {name} table")
+            plan.write_to = outputs.temp(f"CSV {name}")
+        elif csv is None:
+            csv = plan.csv
+    if csv is None and cut:
+        csv = options.out.with_name(f"{options.out.stem} - Responses.csv")
+    if csv is not None and csv != options.csv:
+        outputs.add("--csv", csv, "the Responses CSV")
+    return plans, csv
+
+
 def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestReport:
     """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
 
@@ -239,9 +274,9 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
-        returns, framework = _read_returns(found.files, manifest, options, keep)
+        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep)
     outcome = settle(returns, roster(manifest) if manifest else None, prefer)
-    findings = found.findings + [f for r in returns for f in r.findings]
+    findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
         findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
     findings += outcome.findings
@@ -253,6 +288,7 @@ def _check_returns(paths: list[str], options: IngestOptions, keep) -> IngestRepo
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: IngestOptions, keep):
     """Read and check every file; each return is named as the folder shows it."""
     framework = _choose_framework([peek_framework_id(f.path) for f in files], manifest, options)
+    cache = cache_for(options, framework) if keep is not None else None
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
 
@@ -263,7 +299,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: I
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework, compact=keep is not None):
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -275,7 +311,15 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: I
                                       manifest, options)
         for index, raw in pending:
             take(index, check_return(raw, framework, options.frameworks_dirs))
-    return [r for r in returns if r is not None], framework
+    return [r for r in returns if r is not None], framework, cache.findings if cache else []
+
+
+def cache_for(options: IngestOptions, framework: Framework | None) -> ReturnCache | None:
+    """The re-ingest cache for this run: --cache, or a folder beside --out; None with --no-cache."""
+    if not options.use_cache or framework is None or (options.cache is None and options.out is None):
+        return None
+    folder = options.cache or options.out.with_name(options.out.name + ".cache")
+    return ReturnCache(folder, framework, _known_ids(tuple(options.frameworks_dirs)))
 
 
 def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
@@ -348,6 +392,9 @@ def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) ->
     if framework is None:
         return raw
     checked = check_return(raw, framework, known_ids=known_ids)
+    if compact:
+        # Where each answer was found served the checks; held for thousands of returns it would grow with them.
+        checked.placed = {}
     if compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
@@ -387,13 +434,31 @@ def _merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*old, *(v for v in new if v)]))
 
 
-def _read_all(files: list[ReturnFile], options: IngestOptions, framework: Framework | None, compact: bool):
-    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file."""
+def _read_all(files: list[ReturnFile], options: IngestOptions, framework: Framework | None, compact: bool,
+              cache: ReturnCache | None = None):
+    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file.
+
+    A return found in the cache (same bytes, framework and sheetkit) is not read again; each one
+    read is stored there before it is handed on."""
     known = _known_ids(tuple(options.frameworks_dirs))
-    tasks = [(f.path, framework, known, compact) for f in files]
+    todo = []
+    for index, found in enumerate(files):
+        sha = _sha256_or_blank(found.path) if cache else ""
+        cached = cache.get(sha, found.name) if sha else None
+        if cached is not None:
+            yield index, cached
+        else:
+            todo.append((index, sha))
+    tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
     results = run_isolated(_read_and_check, tasks, options.limits)
-    for index, outcome in progress(results, options.progress, "Reading returns", length=len(files)):
-        yield index, _failed(files[index].path, outcome) if isinstance(outcome, Failure) else outcome
+    for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
+        index, sha = todo[n]
+        if isinstance(outcome, Failure):
+            yield index, _failed(files[index].path, outcome)
+            continue
+        if cache and sha and isinstance(outcome, CheckedReturn):
+            cache.put(sha, outcome)
+        yield index, outcome
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:

@@ -18,6 +18,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from .fields import as_text
@@ -49,6 +50,7 @@ class Located:
     missing_columns: set[str] = field(default_factory=set)
 
 
+@lru_cache(maxsize=1 << 16, typed=True)  # the same few thousand texts, compared again on every return
 def norm(value) -> str:
     """Text compared for identity: whitespace folded, case kept."""
     return " ".join(as_text(value).split())
@@ -300,6 +302,13 @@ def _crossed_window(cells, col: int, grid: Grid, fits) -> list[int] | None:
     if not ratings:
         return None
     rows = [(r, a, grid.get((r, col))) for r, a in cells if a is not None]
+    # Each row judged once: a rating row holding a non-rating, another row holding a rating.
+    wrong = [a.field.type == "rating" and not _blank(v) and not fits(a, v) for _, a, v in rows]
+    if not any(wrong):
+        return None
+    moved = [a.field.type != "rating" and not _blank(v) and fits(ratings[0], v) for _, a, v in rows]
+    if not any(moved):
+        return None
     keys = [_sort_key(v) if not _blank(v) else None for _, _, v in rows]
     for start in range(len(rows)):
         for order in (1, -1):
@@ -307,11 +316,8 @@ def _crossed_window(cells, col: int, grid: Grid, fits) -> list[int] | None:
             while end < len(rows) and keys[end] is not None and keys[end - 1] is not None and \
                     (keys[end - 1] <= keys[end] if order > 0 else keys[end - 1] >= keys[end]):
                 end += 1
-            stretch = rows[start:end]
-            wrong = any(a.field.type == "rating" and not _blank(v) and not fits(a, v) for _, a, v in stretch)
-            moved = any(a.field.type != "rating" and not _blank(v) and fits(ratings[0], v) for _, a, v in stretch)
-            if end - start >= 2 and wrong and moved:
-                return [r for r, _, _ in stretch]
+            if end - start >= 2 and any(wrong[start:end]) and any(moved[start:end]):
+                return [r for r, _, _ in rows[start:end]]
     return None
 
 

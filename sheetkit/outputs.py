@@ -113,6 +113,16 @@ class AllOrNothing:
                 with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
                     pass
 
+    def add(self, option: str, path: Path, what: str) -> None:
+        """Another output, found to be needed once the work has started; checked at once."""
+        self.outputs[option], self.what[option] = Path(path), what
+        with self._explained(option, self.outputs[option]):
+            self.check()
+
+    def temp(self, option: str) -> Path:
+        """Where `option`'s file is written before it is moved into place."""
+        return _temp(self.outputs[option])
+
     def write(self, option: str, write: Callable[[str], None]) -> None:
         """Call `write` with the temporary path for `option`'s file."""
         path = self.outputs[option]

@@ -99,7 +99,8 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     feedback = FeedbackFolder.of("feedback", RETURN_TO, compiled) if framework.id in WITH_FEEDBACK else None
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
-                                                           now=compiled, feedback=feedback))
+                                                           now=compiled, feedback=feedback,
+                                                           use_cache=False))  # samples/ holds curated files only
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
                                         today=compiled.date(), attach=False))

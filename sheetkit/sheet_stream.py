@@ -16,8 +16,10 @@ import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from . import limits
 from .cells import cell_xml
 from .layout import column_letters
+from .styles import WriteError
 
 _EPOCH = dt.date(1899, 12, 30)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
@@ -81,6 +83,9 @@ def stream_rows(workbook: Path, tables: dict[str, tuple[int, Iterable[Sequence],
                 part.write(head.encode("utf-8"))
                 batch = []
                 for number, values in enumerate(rows, start=first_row):
+                    if number > limits.SHEET_ROWS:
+                        raise WriteError(f"internal error: {info.filename} would pass a sheet's last row "
+                                         f"({limits.SHEET_ROWS:,}); nothing was saved")
                     batch.append(encoder.row(number, values))
                     if len(batch) >= 2000:
                         part.write("".join(batch).encode("utf-8"))

@@ -358,7 +358,8 @@ def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framewor
         answer.raw = result.value  # the id, without the title the dropdown shows beside it
     if result.code:
         checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
-    elif isinstance(result.value, str) and len(result.value) > TEXT_LIMIT:
+    elif isinstance(result.value, str) and len(result.value.encode("utf-16-le", "surrogatepass")) // 2 > TEXT_LIMIT:
+        # A cell's limit counts UTF-16 units, as cells.fit_cell does: an emoji takes two.
         checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
                                         f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
                                         f"Responses CSV", file=checked.file, sheet=sheet, cell=where))

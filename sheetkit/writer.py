@@ -318,7 +318,8 @@ class _Writer:
         ref_col, text_col, prompt_col = table.col("ref"), table.col("text"), table.col("prompts")
         if ref_col >= 0:
             write_text(ws, line.row, ref_col, line.ref, f["item"] if line.kind == "item" else f["ref"])
-        write_text(ws, line.row, text_col, line.text, style)
+        if text_col >= 0:  # the action plan's sheet has no text column
+            write_text(ws, line.row, text_col, line.text, style)
         if prompt_col >= 0:
             write_text(ws, line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
         used = {a.col for a in line.answers}

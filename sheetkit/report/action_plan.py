@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..consolidate import Consolidation
 from ..layout import item_caption
-from .base import Column, Report, footer, long_table, print_setup, title
+from .base import Column, Report, long_table, title
 
 NAME = "Action plan"
 ABOUT = "Every action from every return, grouped by item (with its title), then by priority and due date; " \
@@ -28,5 +29,9 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Action plan: every action, grouped by item",
           f"{acts.total} actions; {acts.high} high priority; {acts.incomplete} without an owner or a due date. "
           f"Counts by owner and priority: see Action counts.")
-    last = long_table(rep, ws, "Action_plan", COLUMNS, rows(rep), acts.total, "Every action, grouped by item")
-    print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
+    long_table(rep, ws, "Action_plan", COLUMNS, rows(rep), acts.total, "Every action, grouped by item")
+
+
+def length(con: Consolidation) -> int:
+    """The table's rows: one per action."""
+    return con.actions.total

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from xlsxwriter.utility import xl_range
 
-from ..cells import format_escape, plain_text, write_text
+from .. import limits
+from ..cells import encodable, format_escape, plain_text, write_text
 from ..consolidate import Consolidation
 from ..findings import Finding
 from ..styles import ok, row_height
+from ..tables import write_csv
 from ..trend import Trend
 from ..validate import CheckedReturn
 
@@ -33,6 +37,34 @@ class Column:
 
 
 @dataclass
+class TablePlan:
+    """Where one table goes: the sheets it is split across, or a CSV when it is too long to hold sensibly."""
+
+    size: int  # rows (a long table) or partner columns (a wide one)
+    sheets: list[str]  # its sheet names: the registry's own, then "Name (2)", "Name (3)"...
+    csv: Path | None = None  # where the table is, when it is kept out of the workbook
+    write_to: Path | None = None  # where the workbook writer writes that CSV (None: written by another step)
+
+    @property
+    def kept_out(self) -> bool:
+        return self.csv is not None
+
+
+def rows_per_sheet() -> int:
+    """Rows of a long table one sheet holds below its title and header."""
+    return limits.SHEET_ROWS - (HEADER_ROW + 1)
+
+
+def parts_needed(size: int, per_sheet: int) -> int:
+    return max(1, -(-size // max(1, per_sheet)))
+
+
+def part_names(name: str, parts: int) -> list[str]:
+    """'Responses', 'Responses (2)', ...: each within a sheet name's 31 characters."""
+    return [name] + [name[:31 - len(f" ({k})")].rstrip() + f" ({k})" for k in range(2, parts + 1)]
+
+
+@dataclass
 class Report:
     """Everything the sheet writers read; nothing here is changed by them except `streams`."""
 
@@ -47,6 +79,8 @@ class Report:
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
     # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)
     streams: dict[str, tuple[int, Iterable[Sequence], Sequence[Column], bool]] = field(default_factory=dict)
+    plans: dict[str, TablePlan] = field(default_factory=dict)  # sheet name -> its parts, or its CSV
+    continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
 
     @property
     def accepted(self) -> list[CheckedReturn]:
@@ -112,22 +146,65 @@ def unique_headers(headers: Sequence[str]) -> list[str]:
 
 
 def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iterable[Sequence], count: int,
-               caption: str, wrap: bool = True) -> int:
-    """A named table whose `count` rows are streamed in after the workbook is saved; returns the last row.
+               caption: str, wrap: bool = True, print_rows: int | None = None) -> None:
+    """A named table whose `count` rows are streamed in after the workbook is saved, set up to print.
 
-    With `wrap`, each row is made tall enough for its text; without, text stays on one line
-    (for tables too long to print, where reading one row at a time is the use).
+    A table longer than a sheet holds goes on as many sheets as it needs (each with the header
+    row), as the workbook's plan says; one longer still is kept out and written as CSV, with a
+    note here saying where. With `wrap`, each row is made tall enough for its text; without,
+    text stays on one line (for tables too long to print, where reading one row at a time is the
+    use). `print_rows`: print only the rows above it.
     """
-    f = rep.formats
+    plan = rep.plans.get(ws.get_name())
+    if plan is not None and plan.kept_out:
+        _kept_out(rep, ws, plan, columns, rows, count)
+        return
+    sheets = [ws, *rep.continued.get(ws.get_name(), [])]
+    per_sheet = rows_per_sheet()
+    source = iter(rows)
+    for k, sheet in enumerate(sheets):
+        first = k * per_sheet
+        size = min(per_sheet, count - first) if k < len(sheets) - 1 else max(0, count - first)
+        if k:
+            title(sheet, rep.formats, f"{caption} (continued)", f"Rows {first + 1:,} to {first + size:,} of "
+                  f"{count:,}; the table starts on the sheet '{ws.get_name()}'.")
+        # The last part takes whatever rows remain: the stream refuses rows past the sheet's end.
+        part = source if k == len(sheets) - 1 else islice(source, size)
+        last = _streamed_table(rep, sheet, name if not k else f"{name}_{k + 1}", columns, part, size, caption, wrap)
+        print_setup(sheet, last, len(columns) - 1, footer(rep), print_rows=print_rows)
+
+
+def _streamed_table(rep: Report, ws, name, columns, rows, count, caption, wrap) -> int:
     rep.streams[ws.get_name()] = (HEADER_ROW + 2, rows, columns, wrap)
     last = HEADER_ROW + max(count, 1)
-    _add_table(ws, f, name, columns, HEADER_ROW, 0, HEADER_ROW + 1, caption)
+    _add_table(ws, rep.formats, name, columns, HEADER_ROW, 0, HEADER_ROW + 1, caption)
     # XlsxWriter marks every cell of a table's range in a dict; for a streamed table of
     # hundreds of thousands of rows that costs seconds and memory, so the table is declared
     # one row deep and then given its real extent.
     spec = ws.tables[-1]
     spec["range"] = spec["a_range"] = spec["autofilter"] = xl_range(HEADER_ROW, 0, last, len(columns) - 1)
     return last
+
+
+def _kept_out(rep: Report, ws, plan: TablePlan, columns, rows, count) -> None:
+    """In place of a table too long to hold: where it is; and the table itself written to that CSV."""
+    if plan.write_to is not None:
+        write_table_csv(plan.write_to, [c.header for c in columns], rows)
+    put_text(ws, HEADER_ROW, 0, kept_out_note(plan), rep.formats["text"])
+    ws.set_column(0, 0, 110)
+    print_setup(ws, HEADER_ROW, 0, footer(rep))
+
+
+def kept_out_note(plan: TablePlan) -> str:
+    """What the Contents, Notes and the sheet itself say about a table kept out of the workbook."""
+    return (f"Not in this workbook: its {plan.size:,} rows would need more than {limits.MOST_PARTS} sheets of "
+            f"{rows_per_sheet():,} rows. The whole table is in the CSV file {plan.csv.name}, beside this workbook.")
+
+
+def write_table_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """A table as CSV for people: dates as ISO text, cells a spreadsheet would run made safe."""
+    write_csv(path, list(headers), ([encodable(v.isoformat() if isinstance(v, dt.date) else
+                                               ("" if v is None else str(v))) for v in row] for row in rows))
 
 
 def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 
+from .. import limits
 from ..consolidate import TOP, Consolidation
 from ..styles import row_height
 from . import headline as words
@@ -25,7 +26,7 @@ HEAT_ROW = 8  # the heat map's header row
 
 def write(rep: Report, ws) -> None:
     con, f = rep.con, rep.formats
-    partners = con.respondents
+    partners = heat_map_partners(con)
     right = len(partners) + 4  # first column of the right-hand block, after a narrow gap column
     last_col = right + len(RIGHT_W) - 1
     title(ws, f, f"{con.framework.title}: where we stand, {rep.round}")
@@ -74,8 +75,11 @@ def _tiles(ws, f, con: Consolidation, right: int, last_col: int) -> None:
 
 
 def _heat_map(ws, f, con: Consolidation) -> int:
-    fw, partners = con.framework, con.respondents
-    put_text(ws, HEAT_ROW - 1, 0, f"Average rating by {fw.labels['section'].lower()} and partner", f["heading"])
+    fw, partners = con.framework, heat_map_partners(con)
+    too_many = "" if partners or not con.respondents else \
+        f" (all partners together: {len(con.respondents):,} columns would not fit a sheet; see Ratings)"
+    put_text(ws, HEAT_ROW - 1, 0, f"Average rating by {fw.labels['section'].lower()} and partner{too_many}",
+             f["heading"])
     columns = [Column("Ref", REF_W), Column(fw.labels["section"], SECTION_W)]
     columns += [Column(p, PARTNER_W, "mean") for p in partners] + [Column("All partners", 11, "mean")]  # wide enough for a due date below
     rows = [[s.id, s.title] + [con.respondent_section_means[p].get(s.id) for p in partners]
@@ -92,6 +96,11 @@ def _heat_map(ws, f, con: Consolidation) -> int:
             "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
             "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
     return last
+
+
+def heat_map_partners(con: Consolidation) -> list[str]:
+    """The partners given a column of the heat map: all of them, when they fit on a sheet beside the rest."""
+    return con.respondents if len(con.respondents) + 4 + len(RIGHT_W) <= limits.SHEET_COLUMNS else []
 
 
 def _mean(values):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..consolidate import Consolidation
 from ..layout import item_caption
-from .base import Column, Report, footer, long_table, print_setup, title
+from .base import Column, Report, long_table, title
 
 NAME = "Evidence"
 ABOUT = "Every piece of evidence and narrative, item by item, with the criterion it is for beside it."
@@ -38,5 +38,9 @@ def write(rep: Report, ws) -> None:
     count = rep.con.store.count(evidence_only=True)
     title(ws, f, "Evidence and narrative, by item", f"{count} answers. The criterion's own words are beside "
           f"each answer; 'Where' is the sheet and cell of the partner's workbook.")
-    last = long_table(rep, ws, "Evidence", COLUMNS, rows(rep), count, "Evidence and narrative, by item")
-    print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
+    long_table(rep, ws, "Evidence", COLUMNS, rows(rep), count, "Evidence and narrative, by item")
+
+
+def length(con: Consolidation) -> int:
+    """The table's rows: one per text answer other than the action plan's."""
+    return con.store.count(evidence_only=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..consolidate import TOP, Consolidation, low_limit
-from .base import Column, Report, footer, print_setup, table, title
+from . import ratings
+from .base import Column, Report, footer, kept_out_note, print_setup, table, title
 
 NAME = "Notes"
 ABOUT = "What every measure means: mean, spread, counted, the disagreement rule, the scales, flagged values."
@@ -14,9 +15,23 @@ def write(rep: Report, ws) -> None:
     f = rep.formats
     title(ws, f, "Notes: how to read this workbook", "Every figure is calculated by sheetkit from the returns "
           "counted (see Returns); nothing is weighted.")
-    terms = definitions(rep.con) + (TREND_TERMS if rep.trend else [])
+    terms = definitions(rep.con) + (TREND_TERMS if rep.trend else []) + sizes(rep)
     last = table(ws, f, "Notes", COLUMNS, terms, "Definitions of the measures used")
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
+
+
+def sizes(rep: Report) -> list[tuple[str, str]]:
+    """A line for each table split across sheets or kept out of the workbook for its size."""
+    rows = []
+    for name, plan in rep.plans.items():
+        if plan.kept_out:
+            rows.append((f"{name}: kept out", kept_out_note(plan)))
+        elif len(plan.sheets) > 1:
+            what = "partners" if name == ratings.NAME else "rows"
+            rows.append((f"{name}: split", f"{plan.size:,} {what} are more than one sheet holds, so the table "
+                                           f"continues on {', '.join(repr(s) for s in plan.sheets[1:])}, each "
+                                           f"with the header row."))
+    return rows
 
 
 TREND_TERMS = [

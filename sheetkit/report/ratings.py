@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import limits
 from ..consolidate import Consolidation, RatingRow
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 
@@ -11,9 +12,10 @@ ABOUT = "Every rating by item and partner, with mean, median, spread, count, whe
 PARTNER_W = 9
 
 
-def columns(con: Consolidation) -> list[Column]:
+def columns(con: Consolidation, partners: list[str] | None = None) -> list[Column]:
+    """The table's columns, with one for each of `partners` (default: every partner counted)."""
     cols = [Column("Section", 8), Column("Ref", 6), Column("Item", 40)]
-    cols += [Column(p, PARTNER_W, "centre") for p in con.respondents]
+    cols += [Column(p, PARTNER_W, "centre") for p in (con.respondents if partners is None else partners)]
     cols += [Column("Mean", 7, "mean"), Column("Median", 7, "mean"), Column("Spread", 7, "centre"),
              Column("Count", 7, "centre"), Column("Agreement", 10), Column("Who sits at each end", 30)]
     if con.groups:
@@ -22,10 +24,15 @@ def columns(con: Consolidation) -> list[Column]:
     return cols
 
 
-def values(con: Consolidation, row: RatingRow) -> list:
+def partner_columns(con: Consolidation) -> int:
+    """How many partners' columns one sheet holds beside the item and summary columns."""
+    return limits.SHEET_COLUMNS - len(columns(con, []))
+
+
+def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None) -> list:
     a = row.agreement
     out = [row.section_id, row.owner_id if row.level == "item" else "", row.caption]
-    out += [row.values.get(p) for p in con.respondents]
+    out += [row.values.get(p) for p in (con.respondents if partners is None else partners)]
     out += [row.stat("mean"), row.stat("median"), row.stat("spread"), row.count,
             {"split": "Split", "apart": "Sits apart"}.get(a.kind, ""), row.ends_text() if a.kind else ""]
     if con.groups:
@@ -36,18 +43,33 @@ def values(con: Consolidation, row: RatingRow) -> list:
 
 
 def write(rep: Report, ws) -> None:
+    """The table; with more partners than a sheet has columns, continued on further sheets, each
+    with the item columns and the summary (of every partner) again."""
     con, f = rep.con, rep.formats
-    cols = columns(con)
-    title(ws, f, "Ratings by item and partner", "Colours follow the scale from red (lowest) to green (highest); "
-          "the number is always shown. Agreement and values not counted: see Notes.")
-    last = table(ws, f, "Ratings", cols, [values(con, r) for r in con.ratings], "Ratings by item and partner")
+    sheets = [ws, *rep.continued.get(ws.get_name(), [])]
+    per_sheet = partner_columns(con)
+    for k, sheet in enumerate(sheets):
+        partners = con.respondents[k * per_sheet:(k + 1) * per_sheet]
+        note = "Colours follow the scale from red (lowest) to green (highest); the number is always shown. " \
+               "Agreement and values not counted: see Notes."
+        if k:
+            note = f"Partners {k * per_sheet + 1:,} to {k * per_sheet + len(partners):,} of " \
+                   f"{len(con.respondents):,}; the table starts on the sheet '{ws.get_name()}'. " + note
+        title(sheet, f, "Ratings by item and partner" + (" (continued)" if k else ""), note)
+        _part(rep, sheet, "Ratings" if not k else f"Ratings_{k + 1}", partners)
+
+
+def _part(rep: Report, ws, name: str, partners: list[str]) -> None:
+    con, f = rep.con, rep.formats
+    cols = columns(con, partners)
+    last = table(ws, f, name, cols, [values(con, r, partners) for r in con.ratings], "Ratings by item and partner")
     scale = con.scale
-    if scale is not None and con.respondents:
+    if scale is not None and partners:
         low, high = min(scale.values), max(scale.values)
-        ws.conditional_format(HEADER_ROW + 1, 3, last, 2 + len(con.respondents), {
+        ws.conditional_format(HEADER_ROW + 1, 3, last, 2 + len(partners), {
             "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
             "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
             "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
-    ws.conditional_format(HEADER_ROW + 1, 7 + len(con.respondents), last, 7 + len(con.respondents), {
+    ws.conditional_format(HEADER_ROW + 1, 7 + len(partners), last, 7 + len(partners), {
         "type": "no_blanks", "format": f["flag"]})
-    print_setup(ws, last, len(cols) - 1, footer(rep), fit_width=len(con.respondents) <= 12, repeat_cols=3)
+    print_setup(ws, last, len(cols) - 1, footer(rep), fit_width=len(partners) <= 12, repeat_cols=3)

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from ..consolidate import Consolidation
 from ..layout import item_caption
-from .base import Column, Report, footer, long_table, print_setup, title
+from .base import Column, Report, long_table, title
 
 ABOUT = "The framework's own record: each item's and section's answers, partner by partner, with values " \
         "not counted marked."
@@ -61,6 +61,9 @@ def write(rep: Report, ws) -> None:
     cols = columns(con)
     title(ws, f, f"{name(con)}: as the framework records it", "One row per item (and per section summary) "
           "and partner, in the framework's own columns.")
-    last = long_table(rep, ws, "Record", cols, rows(con), con.store.count_records(),
-                      f"{name(con)}, partner by partner")
-    print_setup(ws, last, len(cols) - 1, footer(rep), repeat_cols=0)
+    long_table(rep, ws, "Record", cols, rows(con), length(con), f"{name(con)}, partner by partner")
+
+
+def length(con: Consolidation) -> int:
+    """The table's rows: one per item (and section summary) and partner with answers."""
+    return con.store.count_records()

@@ -12,7 +12,7 @@ from ..consolidate import Consolidation
 from ..framework import Framework
 from ..trend import Trend
 from ..validate import CheckedReturn
-from .base import HEADER_ROW, Column, Report, footer, long_table, print_setup, title
+from .base import HEADER_ROW, Column, Report, long_table, title
 
 NAME = "Responses"
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
@@ -68,9 +68,13 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Responses: every answer, one row each", f"{count} rows, for filtering and analysis; only "
           f"this title prints (use the other sheets to print).")
     cols = [Column(h, w) for h, w in zip(RESPONSE_COLUMNS, WIDTHS)]
-    last = long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted, rep.round), count,
-                      "Every answer, one row each", wrap=False)
-    print_setup(ws, last, len(cols) - 1, footer(rep), print_rows=HEADER_ROW)
+    long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted, rep.round), count,
+               "Every answer, one row each", wrap=False, print_rows=HEADER_ROW)
+
+
+def length(con: Consolidation) -> int:
+    """The table's rows: one per answer counted."""
+    return con.store.count()
 
 
 def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn], round_name: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .. import limits
 from ..cells import TextWorkbook
 from ..consolidate import Consolidation
 from ..findings import Finding
@@ -18,7 +19,7 @@ from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xls
 from ..validate import CheckedReturn
 from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
                issues, meta, notes, ratings, record, responses, returns, trend, trend_partners, unactioned)
-from .base import Report
+from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
           action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
@@ -51,19 +52,57 @@ def sheet_name(module, con: Consolidation) -> str:
     return module.name(con) if hasattr(module, "name") else module.NAME
 
 
+def plan_tables(con: Consolidation, out: Path | None = None, csv: Path | None = None) -> dict[str, TablePlan]:
+    """How each long or wide table fits Excel's limits: the sheets it is split across, or (past
+    limits.MOST_PARTS sheets) the CSV beside `out` it is kept in instead. A kept-out Responses
+    table is the Responses CSV: `csv`, or a file beside `out` when none was asked for."""
+    plans = {}
+    for module in SHEETS:
+        name = sheet_name(module, con)
+        if hasattr(module, "length"):
+            size = module.length(con)
+            parts = parts_needed(size, rows_per_sheet())
+            if parts > limits.MOST_PARTS:
+                where = csv if module is responses and csv else _beside(out, name)
+                plans[name] = TablePlan(size, [name], where)
+                continue
+        elif hasattr(module, "partner_columns"):
+            size = len(con.respondents)
+            parts = parts_needed(size, module.partner_columns(con))
+        else:
+            continue
+        plans[name] = TablePlan(size, part_names(name, parts))
+    return plans
+
+
+def _beside(out: Path | None, name: str) -> Path:
+    if out is None:
+        raise ValueError(f"the {name} table is too long for a workbook and no output folder was given for its CSV")
+    return out.with_name(f"{out.stem} - {name}.csv")
+
+
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
                        round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
-                       trend: Trend | None = None) -> None:
+                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None) -> None:
     """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
-    how this round compares with the last (ingest --previous)."""
-    rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {}, trend=trend)
+    how this round compares with the last (ingest --previous).
+
+    `plans` (from plan_tables) says how the long tables fit; by default they are split across
+    sheets as needed, and one too long for that is refused."""
+    rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
+                 plans=plan_tables(con) if plans is None else plans, trend=trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             rep.formats = add_formats(wb)
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
             rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}
-            sheets = [(m, wb.add_worksheet(sheet_name(m, con))) for m in SHEETS]
+            sheets = []
+            for module in SHEETS:  # each sheet, then the sheets continuing it
+                name = sheet_name(module, con)
+                sheets.append((module, wb.add_worksheet(name)))
+                more = rep.plans[name].sheets[1:] if name in rep.plans else []
+                rep.continued[name] = [wb.add_worksheet(extra) for extra in more]
             for module, ws in sheets:
                 module.write(rep, ws)
             sheets[SHEETS.index(dashboard)][1].activate()
@@ -72,12 +111,13 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
                                "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
             for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
                 rep.formats[name]._get_xf_index()
+            parts = {ws.get_name(): f"xl/worksheets/sheet{n}.xml" for n, ws in enumerate(wb.worksheets(), start=1)}
         finally:
             wb.close()
-    _stream(Path(path), rep, [name for _, name in ((m, sheet_name(m, con)) for m in SHEETS)])
+    _stream(Path(path), rep, parts)
 
 
-def _stream(path: Path, rep: Report, names: list[str]) -> None:
+def _stream(path: Path, rep: Report, parts: dict[str, str]) -> None:
     """Write the long tables' rows straight into the saved workbook (see sheetkit.sheet_stream)."""
     f = rep.formats
     tables = {}
@@ -85,7 +125,7 @@ def _stream(path: Path, rep: Report, names: list[str]) -> None:
         text = f["text"] if wrap else f["text_line"]
         styles = (text.xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index)
         encoder = FittedRows(*styles, [c.width for c in columns]) if wrap else RowEncoder(*styles, len(columns))
-        tables[f"xl/worksheets/sheet{names.index(name) + 1}.xml"] = (first_row, rows, encoder)
+        tables[parts[name]] = (first_row, rows, encoder)
     stream_rows(path, tables)
 
 
