@@ -240,6 +240,14 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
 @click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
+@click.option("--previous", type=click.Path(exists=True),
+              help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
+                   "last round's actions.")
+@click.option("--renames", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous: partners renamed since last round (.csv or .xlsx; columns previous, current).")
+@click.option("--item-map", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous: which of last version's ids became which of this one's, when the framework's "
+                   "version changed.")
 @_prefer
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="Keep each return's checked result here, so the next ingest reads only new or changed "
@@ -249,18 +257,23 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, prefer: tuple[str, ...], cache_dir: str | None,
-               no_cache: bool, as_json: bool) -> None:
+               feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
+               item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
+               as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
     from .feedback import FeedbackFolder
     from .ingest import IngestOptions, ingest_returns
 
+    if (renames or item_map) and not previous:
+        raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
+                            previous=Path(previous) if previous else None,
+                            renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
                             cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
     _finish(ingest_returns(paths, options), as_json)
 

@@ -87,6 +87,7 @@ WORDING: dict[str, str | None] = {
     "duplicate-file": None,
     "respondent-unknown": None,
     "no-return": None,
+    "carried-action-unknown": None,
     "list-not-utf8": None,
     "column-missing-text": None,
     "cell-comment": None,

@@ -78,9 +78,11 @@ def settle_round(returns: list[CheckedReturn], expected: str = "") -> str:
         expected = rounds.most_common(1)[0][0] if rounds else ""
     for ret in candidates:
         if ret.round != expected:
-            ret.findings.append(Finding("round-mismatch", f"the workbook is for round '{ret.round}', but this "
-                                        f"exercise is round '{expected}'", file=ret.file, sheet=SHEET_META,
-                                        cell=meta_cell("round")))
+            ret.findings.append(Finding(
+                "round-mismatch", f"the workbook is from round '{ret.round}', but this exercise is round "
+                f"'{expected}', so it is not counted; if it is the respondent's return for last round, ask them "
+                f"for this round's, and to compare with last round, give last round's consolidated workbook as "
+                f"--previous", file=ret.file, sheet=SHEET_META, cell=meta_cell("round")))
             ret.reject(f"round {ret.round}, expected {expected}")
     return expected
 

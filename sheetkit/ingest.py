@@ -56,6 +56,9 @@ class IngestOptions:
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
+    previous: Path | None = None  # last round's consolidated workbook (or returns folder), to compare with
+    renames: Path | None = None  # partners renamed since last round: columns previous, current
+    item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
     cache: Path | None = None  # the re-ingest cache folder (default: beside --out, named after it)
     use_cache: bool = True  # ingest only: validate never writes
@@ -77,6 +80,7 @@ class IngestReport:
     chase_why: dict[str, str] = field(default_factory=dict)
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
+    previous: Path | None = None  # last round's workbook the consolidated workbook compares with
 
     @property
     def exit_code(self) -> int:
@@ -104,6 +108,7 @@ class IngestReport:
             "out": str(self.out) if self.out else None,
             "csv": str(self.csv) if self.csv else None,
             "feedback": str(self.feedback) if self.feedback else None,
+            "previous": str(self.previous) if self.previous else None,
         }
 
     def render(self) -> str:
@@ -128,6 +133,8 @@ class IngestReport:
                 f"{name} ({self.chase_why[name]})" if name in self.chase_why else name for name in self.chase))
         if self.out:
             lines.append(f"Consolidated workbook: {self.out}")
+        if self.previous:
+            lines.append(f"Compared with last round: {self.previous} (see the Trend sheet)")
         if self.csv:
             lines.append(f"Responses CSV: {self.csv}")
         if self.feedback:
@@ -165,8 +172,8 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
     cache = {"--cache": options.cache} if options.cache and options.use_cache else {}
-    refuse_inputs_as_outputs({**outputs.outputs, **cache},
-                             [*paths, *options.frameworks_dirs, *filter(None, [options.manifest])])
+    refuse_inputs_as_outputs({**outputs.outputs, **cache}, [*paths, *options.frameworks_dirs, *filter(None, [
+        options.manifest, options.previous, options.renames, options.item_map])])
     outputs.check()  # before the returns are read, so a locked output is reported at once
     spools: list[AnswerSpool] = []
 
@@ -184,13 +191,16 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
+        compiled_at = options.now or dt.datetime.now()
+        trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for _, r in accepted})
         plans, csv = _plan_outputs(con, report, options, outputs)
         with outputs:
             outputs.write("--out", lambda temp: write_consolidated(
                 temp, con, report.returns, report.findings, report.round,
-                compiled_at=options.now or dt.datetime.now(), chase_why=report.chase_why, plans=plans))
+                compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
             if csv:
-                outputs.write("--csv", lambda temp: write_responses_csv(temp, con, [r for _, r in accepted]))
+                outputs.write("--csv", lambda temp: write_responses_csv(
+                    temp, con, [r for _, r in accepted], report.round, trend))
         report.out, report.csv = options.out, csv
         if options.feedback:
             from .feedback import write_feedback
@@ -201,6 +211,23 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         for store in spools:
             store.close()
     return report
+
+
+def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):
+    """This round against last round's workbook (--previous), or None; its findings join the report's."""
+    if options.previous is None:
+        return None
+    from .previous import load_previous
+    from .trend import compute_trend, current_answers
+
+    previous = load_previous(options.previous, con.framework, options.renames, options.item_map)
+    if previous.round == report.round:
+        raise UsageError(f"--previous {options.previous} compiles round {previous.round}, the round these returns "
+                         f"are for; give last round's consolidated workbook")
+    trend = compute_trend(con.framework, previous, current_answers(con.store, con.respondents), compiled_on, files)
+    report.findings += previous.findings + trend.findings
+    report.previous = options.previous
+    return trend
 
 
 def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: AllOrNothing):

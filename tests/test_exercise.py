@@ -217,6 +217,7 @@ def test_unknown_respondents_are_warned_and_round_is_the_most_common_without_a_m
     a, b, c = ret("a.xlsx", respondent="A"), ret("b.xlsx", respondent="B"), ret("c.xlsx", respondent="C", round_="2025")
     outcome = settle([a, b, c], None)
     assert outcome.round == "2026 Q4" and c.status == "rejected" and codes(c) == ["round-mismatch"]
+    assert "from round '2025'" in c.findings[0].message and "as --previous" in c.findings[0].message
     outcome = settle([ret("x.xlsx", respondent="Stranger")], roster(Asked("Housing")))
     assert outcome.chase == ["Housing"]
 

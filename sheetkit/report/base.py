@@ -20,6 +20,7 @@ from ..consolidate import Consolidation
 from ..findings import Finding
 from ..styles import ok, row_height
 from ..tables import write_csv
+from ..trend import Trend
 from ..validate import CheckedReturn
 
 HEADER_ROW = 3  # zero-based: title in A1, note in A2, a blank row, then the table's header
@@ -73,6 +74,7 @@ class Report:
     round: str
     compiled_at: dt.datetime
     chase_why: dict[str, str] = field(default_factory=dict)  # partner -> why they are still chased
+    trend: Trend | None = None  # this round against the last, when ingest was given --previous
     formats: dict = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
     # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)

@@ -28,6 +28,9 @@ def write(rep: Report, ws) -> None:
         ("Compiled", rep.compiled_at.strftime("%d %B %Y at %H:%M")),
         ("Returns counted", f"{len(con.respondents)}{asked}"),
         ("Not yet returned", missing or "Nobody: every partner asked has returned"),
+        ("Compared with", f"Round {rep.trend.previous_round}, from {rep.trend.previous.source.name}: see Trend and "
+                          f"Actions followed up" if rep.trend else "Last round was not given (ingest --previous), "
+                          "so nothing is compared"),
         ("Files read", f"{len(rep.returns)} files; each is listed with its status and SHA-256 on the Returns sheet"),
         ("Where to start", "Dashboard: the first page to read. Contents links to every sheet; Notes defines "
                            "every measure and the rule for disagreement."),

@@ -13,6 +13,7 @@ from .. import limits
 from ..consolidate import TOP, Consolidation
 from ..styles import row_height
 from . import headline as words
+from . import trend
 from .base import Column, Report, footer, put, put_text, table, title
 
 NAME = "Dashboard"
@@ -30,7 +31,10 @@ def write(rep: Report, ws) -> None:
     last_col = right + len(RIGHT_W) - 1
     title(ws, f, f"{con.framework.title}: where we stand, {rep.round}")
     _merged(ws, 1, 0, last_col, words.headline(con), f["headline"], 160)
-    ws.set_row(2, 6)
+    if rep.trend is not None:
+        _merged(ws, 2, 0, last_col, trend.dashboard_lines(rep), f["headline"], 160)
+    else:
+        ws.set_row(2, 6)
     _tiles(ws, f, con, right, last_col)
     ws.set_row(6, 6)
     heat_last = _heat_map(ws, f, con)

@@ -15,7 +15,8 @@ def write(rep: Report, ws) -> None:
     f = rep.formats
     title(ws, f, "Notes: how to read this workbook", "Every figure is calculated by sheetkit from the returns "
           "counted (see Returns); nothing is weighted.")
-    last = table(ws, f, "Notes", COLUMNS, definitions(rep.con) + sizes(rep), "Definitions of the measures used")
+    terms = definitions(rep.con) + (TREND_TERMS if rep.trend else []) + sizes(rep)
+    last = table(ws, f, "Notes", COLUMNS, terms, "Definitions of the measures used")
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
 
 
@@ -31,6 +32,19 @@ def sizes(rep: Report) -> list[tuple[str, str]]:
                                            f"continues on {', '.join(repr(s) for s in plan.sheets[1:])}, each "
                                            f"with the header row."))
     return rows
+
+
+TREND_TERMS = [
+    ("Change since last round", "This round's average less last round's, each the average of every rating given "
+                                "in that round. Items that cannot be compared (the Trend sheet says why) are left out "
+                                "of both rounds, and so of the overall figure."),
+    ("Same partners' change", "The average of the changes of the partners who rated an item (or a section's items) "
+                              "in both rounds, each partner's change being the average of their ratings now less "
+                              "then. A partner who joined or left moves the averages but not this."),
+    ("Overdue", "One of last round's actions whose due date, or the revised date reported this round, is before the "
+                "day this workbook was compiled, and whose status is not Done or Dropped. An action nobody carried "
+                "into this round's action plan is 'not reported'."),
+]
 
 
 def definitions(con: Consolidation) -> list[tuple[str, str]]:

@@ -4,28 +4,55 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from itertools import chain
 
 from ..tables import csv_safe
 from ..cells import encodable
 from ..consolidate import Consolidation
+from ..framework import Framework
+from ..trend import Trend
 from ..validate import CheckedReturn
 from .base import HEADER_ROW, Column, Report, long_table, title
 
 NAME = "Responses"
-ABOUT = "The tidy table for analysis: one row per answer (partner, section, item, statement, field, value, " \
-        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up to print."
-RESPONSE_COLUMNS = ("respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet", "cell",
-                    "key")
-WIDTHS = (24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
+ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
+        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up " \
+        "to print."
+RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet",
+                    "cell", "key")
+WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
 
 
-def response_rows(con: Consolidation, accepted: list[CheckedReturn]):
+def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name: str):
     """One row per non-empty answer of every accepted return."""
     files = {ret.respondent: ret.file for ret in accepted}
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
-        yield (person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
+        yield (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
                response_status(a), files.get(person, ""), a.sheet, a.cell, a.key)
+
+
+def previous_rows(fw: Framework, trend: Trend):
+    """Last round's answers (those the trend can compare, and the actions) under last round's name for the
+    round, each partner named as this round names them."""
+    previous, file = trend.previous, trend.previous.source.name
+    items = {item.id: section.id for section, item in fw.items()}
+    statements = {st.id: (section.id, item.id) for section, item, st in fw.statements()}
+    for key, respondent in previous.respondents.items():
+        name = trend.names.get(key, respondent.name)
+        for answer_key, value in respondent.answers.items():
+            level, owner, field_id = answer_key.split("/", 2)
+            section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
+                                        "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
+            if item not in previous.not_comparable:
+                whole = isinstance(value, float) and value.is_integer()  # a rating read back as 7.0 is 7
+                yield (previous.round, name, section, item, statement, field_id, int(value) if whole else value,
+                       "ok", file, "", "", answer_key)
+        for action in respondent.actions:
+            for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
+                if getattr(action, field_id):
+                    yield (previous.round, name, "", "", "", field_id, getattr(action, field_id), "ok", file,
+                           "", "", f"action/{action.number}/{field_id}")
 
 
 def response_status(answer) -> str:
@@ -41,7 +68,7 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Responses: every answer, one row each", f"{count} rows, for filtering and analysis; only "
           f"this title prints (use the other sheets to print).")
     cols = [Column(h, w) for h, w in zip(RESPONSE_COLUMNS, WIDTHS)]
-    long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted), count,
+    long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted, rep.round), count,
                "Every answer, one row each", wrap=False, print_rows=HEADER_ROW)
 
 
@@ -50,10 +77,13 @@ def length(con: Consolidation) -> int:
     return con.store.count()
 
 
-def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn]) -> None:
-    """The Responses table as CSV, full-length text, safe to open in a spreadsheet."""
+def write_responses_csv(path: str, con: Consolidation, accepted: list[CheckedReturn], round_name: str,
+                        trend: Trend | None = None) -> None:
+    """The Responses table as CSV, full-length text, safe to open in a spreadsheet; with a `trend`, last
+    round's answers follow, under their round, so the two can be pivoted side by side."""
+    rows = response_rows(con, accepted, round_name)
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(RESPONSE_COLUMNS)
-        for values in response_rows(con, accepted):
+        for values in chain(rows, previous_rows(con.framework, trend) if trend else ()):
             writer.writerow([encodable(csv_safe(v.isoformat() if isinstance(v, dt.date) else v)) for v in values])

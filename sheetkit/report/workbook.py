@@ -13,15 +13,16 @@ from .. import limits
 from ..cells import TextWorkbook
 from ..consolidate import Consolidation
 from ..findings import Finding
+from ..trend import Trend
 from ..sheet_stream import RowEncoder, stream_rows
 from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
 from ..validate import CheckedReturn
-from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, groups, issues, meta,
-               notes, ratings, record, responses, returns, unactioned)
+from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
+               issues, meta, notes, ratings, record, responses, returns, trend, trend_partners, unactioned)
 from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
 
-SHEETS = (cover, contents, notes, dashboard, ratings, distribution, groups, action_plan, action_counts, unactioned,
-          evidence, record, returns, issues, responses)
+SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
+          action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
     "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},
@@ -37,6 +38,12 @@ EXTRA_STYLES = {
     "mean": {"font_name": FONT, "valign": "vcenter", "num_format": "0.0", "align": "center"},
     "count": {"font_name": FONT, "valign": "vcenter", "num_format": "0;-0;", "align": "center"},
     "centre": {"font_name": FONT, "valign": "vcenter", "num_format": "0", "align": "center"},
+    "mean_top": {"font_name": FONT, "valign": "top", "num_format": "0.0", "align": "center"},
+    "centre_text": {"font_name": FONT, "valign": "top", "align": "center"},
+    "change": {"font_name": FONT, "valign": "top", "num_format": "+0.0;-0.0;0.0", "align": "center"},
+    "note_wrap": {"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"},
+    "rose": {"font_color": "#006100", "bg_color": "#C6EFCE"},  # conditional: a change up
+    "fell": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},  # conditional: a change down
 }
 
 
@@ -76,13 +83,14 @@ def _beside(out: Path | None, name: str) -> Path:
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
                        round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
-                       plans: dict[str, TablePlan] | None = None) -> None:
-    """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased.
+                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None) -> None:
+    """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
+    how this round compares with the last (ingest --previous).
 
     `plans` (from plan_tables) says how the long tables fit; by default they are split across
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
-                 plans=plan_tables(con) if plans is None else plans)
+                 plans=plan_tables(con) if plans is None else plans, trend=trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
