@@ -181,11 +181,12 @@ def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[
                          f"(it has no '{consolidated_meta.NAME}' sheet); give the workbook ingest wrote last round, "
                          f"or last round's returns folder with its manifest.csv")
     sheets = [name for name in book.sheet_names if name == RESPONSES or name.startswith(RESPONSES + " (")]
-    rows = [row for name in sheets for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python())]
+    rows = [row for name in sheets
+            for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
     return rows, meta
 
 
-def _response_rows(path: Path, sheet: str, grid: list[list]) -> Iterable[tuple[str, str, object]]:
+def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:
     header = next((n for n, row in enumerate(grid) if "respondent" in row and "key" in row), None)
     if header is None:
         raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns; "
@@ -193,6 +194,8 @@ def _response_rows(path: Path, sheet: str, grid: list[list]) -> Iterable[tuple[s
     cols = {name: n for n, name in enumerate(grid[header])}
     for row in grid[header + 1:]:
         person, key, status = row[cols["respondent"]], row[cols["key"]], row[cols["status"]]
+        if "round" in cols and row[cols["round"]] != round_name:
+            continue  # a round that workbook compared itself with, not its own
         if person and key and status == "ok":
             yield str(person), str(key), _as_value(row[cols["value"]])
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from .build import BuildOptions, build_workbooks
 from .chase import ChaseOptions, chase
 from .feedback import FeedbackFolder
+from .sample_next_round import ROUND as NEXT_ROUND
+from .sample_next_round import make_next_round
 from .filling import fill_workbook, realistic_answers
 from .framework import Framework
 from .ingest import IngestOptions, IngestReport, ingest_returns
@@ -30,6 +32,7 @@ from .library import get_framework
 from .respondents import Respondent, load_respondents
 
 FRAMEWORKS = ("lga-cbo", "swia-commissioning")
+WITH_NEXT_ROUND = ("lga-cbo",)  # one framework's second round shows the Trend
 WITH_FEEDBACK = ("lga-cbo",)  # one framework's feedback shows what partners are sent
 BUILT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
 DEADLINE = "2026-11-30"
@@ -77,6 +80,9 @@ def make_samples(respondents_csv: Path, out_dir: Path) -> SamplesResult:
     result = SamplesResult(out_dir)
     for framework_id in FRAMEWORKS:
         result.reports[framework_id] = _make_one(get_framework(framework_id), respondents, out_dir / framework_id)
+    for framework_id in WITH_NEXT_ROUND:  # a year on: the follow-up workbooks and the Trend
+        report = make_next_round(get_framework(framework_id), respondents, out_dir / framework_id, RETURN_TO)
+        result.reports[f"{framework_id}, {NEXT_ROUND}"] = report
     return result
 
 

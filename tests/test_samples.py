@@ -33,7 +33,8 @@ def regenerated(tmp_path_factory):
 def test_committed_samples_are_not_stale(regenerated):
     out, _ = regenerated
     made = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file() and p.name != "respondents.csv")
+    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*")
+                       if p.is_file() and p != SAMPLES / "respondents.csv")  # the input, not made
     assert made == committed, "run 'sheetkit samples' and commit the result"
     for relative in made:
         assert _content(out / relative) == _content(SAMPLES / relative), (
@@ -104,3 +105,38 @@ def test_sample_feedback_shows_the_forum_where_it_sits_apart():
         wb = openpyxl.load_workbook(folder / "feedback_Voluntary Sector Forum.xlsx")
         where = [row[8] for row in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if row[0]]
         assert where and all(w == "apart: lower than every other partner" for w in where)
+
+
+def _item_ratings(path: Path) -> dict[str, list[float]]:
+    """Every counted item rating in a consolidated workbook's Responses sheet, by partner."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb["Responses"].iter_rows(values_only=True))
+    head = next(n for n, row in enumerate(rows) if row and "respondent" in row)
+    col = {name: n for n, name in enumerate(rows[head])}
+    out: dict[str, list[float]] = {}
+    for row in rows[head + 1:]:
+        if row[col["field"]] == "rating" and row[col["item"]] and not row[col["statement"]] \
+                and row[col["status"]] == "ok":
+            out.setdefault(row[col["respondent"]], []).append(float(row[col["value"]]))
+    return out
+
+
+def test_the_next_round_sample_follows_up_and_compares_with_the_first(regenerated):
+    _, result = regenerated
+    report = result.reports["lga-cbo, 2027 Q4"]
+    assert {r.status for r in report.returns} == {"accepted"} and not report.chase
+    first, then = SAMPLES / "lga-cbo" / "consolidated.xlsx", SAMPLES / "lga-cbo" / "next-round" / "consolidated.xlsx"
+    last, now = _item_ratings(first), _item_ratings(then)
+    wb = openpyxl.load_workbook(then, read_only=True)
+    trend = list(wb["Trend"].iter_rows(values_only=True))
+    head = next(n for n, row in enumerate(trend) if row and row[0] == "Section")
+    overall = trend[head + 1]
+    mean = lambda by: sum(sum(v) for v in by.values()) / sum(len(v) for v in by.values())  # noqa: E731
+    assert overall[trend[head].index("Last round")] == pytest.approx(mean(last))
+    assert overall[trend[head].index("This round")] == pytest.approx(mean(now))
+    partners = {row[0]: row[-1] for row in wb["Trend by partner"].iter_rows(values_only=True) if row and row[0]}
+    assert partners["Adults and Health"] == "named 'Adult Social Care' last round"
+    assert partners["Public Health"] == "no return this round" and partners["Healthwatch Anytown"] == "new this round"
+    followed = [row for row in wb["Actions followed up"].iter_rows(values_only=True) if row and row[0]]
+    statuses = {row[7] for row in followed[2:]}
+    assert {"Done", "In progress"} <= statuses, "the sample partners report on last round's actions"
