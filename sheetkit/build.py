@@ -19,10 +19,13 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 
+from .carry import Carried, carry_over
 from .emails import write_email
 from .errors import UsageError
+from .findings import Finding
 from .framework import Framework
 from .layout import plan_workbook
 from .library import templates_dir
@@ -34,6 +37,9 @@ from .reader import file_sha256
 from .respondents import Respondent
 from .sandbox import start_context
 from .writer import WorkbookFacts, write_workbook
+
+if TYPE_CHECKING:
+    from .previous import PreviousRound
 
 
 @dataclass
@@ -49,6 +55,8 @@ class BuildOptions:
     progress: bool = False
     warnings: list[str] = field(default_factory=list)  # about the inputs, e.g. how the respondents list was read
     now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
+    previous: PreviousRound | None = None  # last round: each respondent's workbook follows up their answers
+    prefill: bool = False  # start the answer cells with last round's values (else they start blank)
 
     @property
     def today(self) -> dt.date:
@@ -63,6 +71,7 @@ class BuiltFile:
     build_id: str
     email: Path | None = None
     replaces: str = ""  # the build id of the workbook this one re-issues
+    follows: str = ""  # the respondent's name in last round, when their workbook follows up their answers
 
 
 @dataclass
@@ -77,6 +86,9 @@ class BuildResult:
     listed: int = 0  # respondents in the manifest after this build
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
+    previous_round: str = ""  # the round the workbooks follow up, when built with --previous
+    gone: list[str] = field(default_factory=list)  # last round's respondents not in this build's list
+    previous_findings: list[Finding] = field(default_factory=list)  # what reading last round found
 
     def to_dict(self) -> dict:
         return {
@@ -92,15 +104,29 @@ class BuildResult:
             "workbooks": [
                 {"respondent": f.respondent.name, "file": str(f.workbook), "sha256": f.sha256,
                  "build_id": f.build_id, "replaces_build_id": f.replaces or None,
-                 "email": str(f.email) if f.email else None}
+                 "email": str(f.email) if f.email else None, "follows_up": f.follows or None}
                 for f in self.files
             ],
+            "previous_round": self.previous_round or None,
+            "not_in_this_round": self.gone,
+            "previous_findings": [f.to_dict() for f in self.previous_findings],
         }
 
+    def _follow_up_note(self, f: BuiltFile) -> str:
+        if not self.previous_round:
+            return ""
+        if not f.follows:
+            return f" (new since {self.previous_round}: blank workbook)"
+        renamed = f" as '{f.follows}'" if f.follows != f.respondent.name else ""
+        return f" (follows up {self.previous_round}{renamed})"
+
     def render(self) -> str:
-        lines = [f"Warning: {w}" for w in self.warnings]
+        lines = [f"Warning: {w}" for w in self.warnings] + [f.render() for f in self.previous_findings]
         lines += [f"  {f.respondent.name}: {f.workbook.name}" + (f" (+ {f.email.name})" if f.email else "")
-                  + (f" (re-issued; replaces build {f.replaces})" if f.replaces else "") for f in self.files]
+                  + (f" (re-issued; replaces build {f.replaces})" if f.replaces else "")
+                  + self._follow_up_note(f) for f in self.files]
+        if self.gone:
+            lines.append(f"In {self.previous_round} but not in this list (no workbook built): {', '.join(self.gone)}")
         if self.password_file:
             lines.append(f"Sheet protection password recorded in {self.password_file}")
         drafts = sum(1 for f in self.files if f.email)
@@ -125,11 +151,15 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
-        jobs = [(framework, layout, person, WorkbookFacts(
-                    person.name, person.organisation, person.email, options.round, deadline, options.return_to,
-                    build_id(framework, person, options.round, built_at, _replaced(person, kept)), built_at,
-                    password, templates),
-                 staging / names[person.key], options.emails) for person in respondents]
+        jobs = []
+        for person in respondents:
+            follows, carried = _carried(framework, person, options)
+            facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
+                                  options.return_to, build_id(framework, person, options.round, built_at,
+                                                              _replaced(person, kept)), built_at, password, templates,
+                                  carried.round if carried else "")
+            jobs.append((framework, plan_workbook(framework, follow_up=True) if carried else layout, person, facts,
+                         staging / names[person.key], options.emails, carried, follows))
         files = _run_jobs(jobs, options.progress)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, options.round, deadline, built_at) for f in files])
@@ -140,9 +170,23 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     password_file = out_dir / PASSWORD_FILE
+    previous = options.previous
     return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
                        password_file if password_file.exists() else None, deadline, options.round,
-                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []))
+                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []),
+                       previous_round=previous.round if previous else "",
+                       gone=previous.gone([p.name for p in respondents]) if previous else [],
+                       previous_findings=list(previous.findings) if previous else [])
+
+
+def _carried(framework: Framework, person: Respondent, options: BuildOptions) -> tuple[str, Carried | None]:
+    """(last round's name for this respondent, or ''; what last round brings into their workbook).
+    A respondent new this round gets a blank workbook."""
+    found = options.previous.respondent(person.name) if options.previous else None
+    if found is None:
+        return "", None
+    carried = carry_over(plan_workbook(framework, follow_up=True), options.previous, found, options.prefill)
+    return found.name, carried
 
 
 def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
@@ -192,10 +236,10 @@ def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None)
 
 
 def _build_one(job) -> BuiltFile:
-    framework, layout, person, facts, path, emails = job
-    write_workbook(str(path), layout, facts)
+    framework, layout, person, facts, path, emails, carried, follows = job
+    write_workbook(str(path), layout, facts, carried)
     email = write_email(path.parent, framework, person, facts, path) if emails else None
-    return BuiltFile(person, path, file_sha256(path), facts.build_id, email)
+    return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
 
 
 def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:

@@ -157,18 +157,33 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
               help="A folder with your own email.txt and/or instructions.txt (also $SHEETKIT_TEMPLATES).")
 @click.option("--force", is_flag=True, help="Re-issue the named respondents' workbooks already in the folder (only theirs are replaced).")
+@click.option("--previous", type=click.Path(exists=True),
+              help="Last round's consolidated workbook (or returns folder): show each respondent their last answers "
+                   "and list their last actions for follow-up.")
+@click.option("--prefill", is_flag=True, help="With --previous: start the answer cells with last round's values "
+                                              "(default: blank, last round shown beside them).")
+@click.option("--renames", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous: a list (.csv or .xlsx) with columns previous and current, for renamed respondents.")
+@click.option("--item-map", type=click.Path(dir_okay=False, exists=True),
+              help="With --previous from another framework version: which old item ids became which new ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: str | None,
               respondent_names: tuple[str, ...], deadline: str | None, round_name: str, return_to: str,
-              password: str | None, emails: bool, templates_dir: str | None, force: bool, as_json: bool) -> None:
+              password: str | None, emails: bool, templates_dir: str | None, force: bool, previous: str | None,
+              prefill: bool, renames: str | None, item_map: str | None, as_json: bool) -> None:
     """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
     from .build import BuildOptions, build_workbooks
     from .library import resolve_framework
+    from .previous import load_previous
     from .respondents import load_respondents
 
+    if not previous and (prefill or renames or item_map):
+        raise UsageError("--prefill, --renames and --item-map go with --previous (last round's consolidated "
+                         "workbook); give --previous too, or leave them out")
     framework = resolve_framework(framework_id, obj.frameworks_dirs)
     respondents = load_respondents(respondents_csv, respondent_names)
+    last_round = load_previous(previous, framework, renames, item_map) if previous else None
     options = BuildOptions(
         out_dir=Path(out_dir),
         deadline=deadline,
@@ -180,6 +195,8 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
         force=force,
         progress=not as_json,
         warnings=respondents.warnings,
+        previous=last_round,
+        prefill=prefill,
     )
     _finish(build_workbooks(framework, respondents.people, options), as_json)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .findings import Finding
 from .framework import PRIORITIES
-from .layout import SHEET_META, WorkbookLayout
+from .layout import SHEET_META, WorkbookLayout, cell_for
 from .validate import CheckedReturn
 
 # {value}: what the cell holds; {label}: the answer's heading; {levels}: the rating scale's levels.
@@ -165,15 +165,20 @@ def _words(finding: Finding, ret: CheckedReturn, layout: WorkbookLayout | None) 
     if template is None:
         return finding.message
     answer = next((a for a in ret.answers if a.sheet == finding.sheet and a.cell == finding.cell), None)
-    cell = _layout_cell(layout, finding)
+    cell = _layout_cell(layout, finding, ret)
     field = answer.field if answer else (cell.field if cell else None)
     return template.format(value=answer.text if answer else "", label=field.label if field else "this cell",
                            levels=_levels(layout, field))
 
 
-def _layout_cell(layout: WorkbookLayout | None, finding: Finding):
+def _layout_cell(layout: WorkbookLayout | None, finding: Finding, ret: CheckedReturn):
+    """The answer cell a finding is about: the one the return's answer was found in (wherever the
+    respondent's edits, or a follow-up workbook's extra columns, put it), else the one built there."""
     if layout is None:
         return None
+    key = next((k for k, where in ret.placed.items() if where == (finding.sheet, finding.cell)), None)
+    if key is not None:
+        return cell_for(layout, key)
     return next((c for c in layout.answers if c.sheet == finding.sheet and c.cell == finding.cell), None)
 
 

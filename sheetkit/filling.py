@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from .framework import PRIORITIES, Framework
-from .layout import ACTION_STATUSES, AnswerCell, WorkbookLayout, plan_workbook
+from .layout import ACTION_STATUSES, AnswerCell, WorkbookLayout, plan_for
 
 
 def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, object],
@@ -29,7 +29,7 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
     meta = _read_meta(workbook)
     from .library import get_framework
 
-    layout = plan_workbook(get_framework(meta["framework_id"]))
+    layout = plan_for(get_framework(meta["framework_id"]), meta)
     cells = {cell.key: cell for cell in layout.answers + layout.signoff_answers}
     for key, value in answers.items():
         cell = cells[key]
@@ -111,10 +111,14 @@ def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
         "priority": lambda: rng.choice(PRIORITIES),
         "resources": lambda: rng.choice(["Existing team", "0.5 FTE analyst", "Joint funding with the ICB"]),
         "measure": lambda: rng.choice(["Quarterly report to the board", "Survey of people using services"]),
-        "status": lambda: rng.choice(ACTION_STATUSES),
+        "status": lambda: rng.choice(NEW_ACTION_STATUSES),
+        "progress": lambda: rng.choice(_PHRASES),
+        "revised_due": lambda: dt.datetime(2027, 6, 1) + dt.timedelta(days=rng.randrange(0, 365)),
+        "carried": lambda: None,  # locked: sheetkit's own
     }[cell.field.id]()
 
 
+NEW_ACTION_STATUSES = tuple(s for s in ACTION_STATUSES if s != "Dropped")  # an action new this round is not yet dropped
 _PHRASES = [
     "Joint strategic needs assessment refreshed in 2026 and shared with partners.",
     "Market position statement published; providers engaged through quarterly forums.",

@@ -23,7 +23,7 @@ from .errors import UsageError
 from .exercise import Asked, Roster, base_name, settle
 from .findings import Finding, count
 from .framework import Framework
-from .layout import plan_workbook
+from .layout import plan_for, plan_workbook
 from .library import get_framework, list_frameworks
 from .manifest import Manifest, read_manifest
 from .outputs import AllOrNothing, refuse_inputs_as_outputs
@@ -365,7 +365,7 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        read_answers(checked, raw, plan_workbook(framework))
+        read_answers(checked, raw, plan_for(framework, raw.meta))
         checked.content = _answers_digest(checked)
     return checked
 

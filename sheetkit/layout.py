@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .fields import field_type
 from .text_fit import fit_units, split_for_row
-from .framework import SHEET_NAME_FORBIDDEN, Framework, Item, ResponseField, Section
+from .framework import NO_ROLE, SHEET_NAME_FORBIDDEN, Framework, Item, ResponseField, Section
 
 SHEET_START = "Start"
 SHEET_SCALE = "Scale"
@@ -33,19 +33,14 @@ META_FORMAT = "sheetkit-return/2"
 RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LISTS)
 
 ACTION_ROWS = 40
-ACTION_STATUSES = ("Not started", "In progress", "Done")
+ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
+ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 TEXT_LIMIT = 32_767
 
 REF_HEADER = "Ref"
 ANSWER_HEADER = "Your answer"
 FIELD_HEADER = "Question"
 NO_ANSWER = "#"  # action plan: the locked row number column
-
-# Start sheet: title rows, the facts block, the help text, the progress panel, then the answers.
-START_INFO_ROW = 2
-START_HELP_ROW = 11
-START_PROGRESS_ROW = 14
-START_WIDTHS = (34, 90)
 
 HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
 WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
@@ -55,7 +50,7 @@ PROMPT_FONT = 9
 # Metadata sheet rows: key in column A, value in column B.
 META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",
              "respondent", "organisation", "email", "round", "deadline", "return_to",
-             "build_id", "built_at", "sheetkit_version")
+             "build_id", "built_at", "sheetkit_version", "previous_round")
 CRITERIA_NAME = "sk_criteria"
 
 
@@ -74,8 +69,17 @@ ACTION_FIELDS = (
     ResponseField("measure", "How success will be measured", "text", "action"),
     ResponseField("status", "Status", "choice", "action"),
 )
+# A follow-up workbook (built with last round's answers) also asks what became of each action,
+# and shows, locked, which of last round's actions a row carries (read back as action/N/carried).
+FOLLOW_UP_FIELDS = (
+    ResponseField("progress", "Progress note", "text", "action"),
+    ResponseField("revised_due", "Revised date", "date", "action", role=NO_ROLE),
+)
+CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
+LAST_ROUND_HEADER = "Last round"
 ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
-                 "measure": 26, "status": 12}
+                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
+LAST_ROUND_WIDTH = 30
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -108,7 +112,7 @@ class Column:
 
     header: str
     width: float
-    kind: str  # 'ref', 'text', 'prompts', 'answer'
+    kind: str  # 'ref', 'text', 'prompts', 'answer'; 'previous' and 'carried': last round's, locked
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,11 @@ class SheetTable:
     def answers(self) -> list[AnswerCell]:
         return [a for r in self.rows for a in r.answers]
 
+    def last_round_col(self, answer_col: int) -> int:
+        """The 'Last round' column shown for an answer column, or -1 when the sheet has none."""
+        answer_cols = [n for n, c in enumerate(self.columns) if c.kind == "answer"]
+        return self.col("previous", answer_cols.index(answer_col)) if answer_col in answer_cols else -1
+
 
 @dataclass(eq=False)
 class WorkbookLayout:
@@ -194,6 +203,7 @@ class WorkbookLayout:
     start: SheetTable
     actions: SheetTable
     texts: list[TextCell]
+    follow_up: bool = False  # built with last round's answers beside this round's (see sheetkit.carry)
 
     @property
     def framework_answers(self) -> list[AnswerCell]:
@@ -236,11 +246,14 @@ class WorkbookLayout:
         return [f"{cid} {titles[cid]}".strip() for cid in self.criteria()]
 
     def action_cell(self, number: int, field_id: str) -> AnswerCell:
-        """The answer cell of action `number` (1-based), also beyond the rows the workbook was built with."""
-        f = next(f for f in ACTION_FIELDS if f.id == field_id)
-        col = self.actions.col("answer", ACTION_FIELDS.index(f))
-        return AnswerCell(f"action/{number}/{f.id}", SHEET_ACTIONS, self.actions.header_row + number, col, f,
-                          ref=str(number), header=self.actions.columns[col].header)
+        """The answer cell of action `number` (1-based), also beyond the rows the workbook was built with
+        (and, for a follow-up field, as a follow-up workbook places it)."""
+        first = {a.field.id: a for a in self.actions.rows[0].answers}
+        if field_id not in first and not self.follow_up:
+            return plan_workbook(self.framework, follow_up=True).action_cell(number, field_id)
+        cell = first[field_id]
+        return AnswerCell(f"action/{number}/{field_id}", SHEET_ACTIONS, self.actions.header_row + number, cell.col,
+                          cell.field, ref=str(number), header=cell.header)
 
 
 def column_letters(col: int) -> str:
@@ -301,21 +314,29 @@ def field_label(f: ResponseField) -> str:
 # -- planning ------------------------------------------------------------------------------
 
 @lru_cache(maxsize=32)
-def plan_workbook(framework: Framework) -> WorkbookLayout:
-    """Lay out a respondent workbook for a framework (pure: no files are touched)."""
+def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayout:
+    """Lay out a respondent workbook for a framework (pure: no files are touched). A follow-up
+    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up."""
     texts: list[TextCell] = []
     taken = {name.lower() for name in RESERVED_SHEETS}
     sections = []
     for section in framework.sections:
         name = section_sheet_name(section, taken)
-        sheet = _section_table(framework, section, name)
+        sheet = _section_table(framework, section, name, follow_up)
         _plan_section(framework, sheet, texts)
         sections.append(sheet)
-    start = _plan_start(framework, len(sections))
-    return WorkbookLayout(framework, sections, start, _plan_actions(), texts)
+    from .start_sheet import plan_start  # the Start sheet's module builds on this one's types
+
+    start = plan_start(framework, len(sections), follow_up)
+    return WorkbookLayout(framework, sections, start, _plan_actions(follow_up), texts, follow_up)
 
 
-def _section_table(framework: Framework, section: Section, name: str) -> SheetTable:
+def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
+    """The layout a built workbook has, from its metadata: a follow-up one when it names a previous round."""
+    return plan_workbook(framework, follow_up=bool(meta.get("previous_round")))
+
+
+def _section_table(framework: Framework, section: Section, name: str, follow_up: bool) -> SheetTable:
     labels = framework.labels
     columns = [Column(REF_HEADER, WIDTHS["ref"], "ref"), Column(labels["statement"], WIDTHS["text"], "text")]
     if _uses_prompts(section):
@@ -325,6 +346,10 @@ def _section_table(framework: Framework, section: Section, name: str) -> SheetTa
         columns += [Column(field_label(f), WIDTHS["answer"], "answer") for f in statement_fields]
     else:
         columns.append(Column(ANSWER_HEADER, WIDTHS["answer"], "answer"))
+    if follow_up:
+        shown = statement_fields if len(statement_fields) > 1 else [None]
+        columns += [Column(f"{LAST_ROUND_HEADER}: {f.label}" if f else LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous")
+                    for f in shown]
     title = section.title
     if not title.lower().startswith(labels["section"].lower()):
         title = f"{labels['section']} {section.id}: {title}"
@@ -436,29 +461,19 @@ def _at_row(answer: AnswerCell, row: int) -> AnswerCell:
                       answer.statement_id, answer.ref, answer.label, answer.header)
 
 
-def _plan_start(framework: Framework, sections: int) -> SheetTable:
-    """The Start sheet's answer table: framework-level questions, then the sign-off."""
-    columns = [Column(FIELD_HEADER, START_WIDTHS[0], "text"), Column(ANSWER_HEADER, START_WIDTHS[1], "answer")]
-    header = START_PROGRESS_ROW + sections + 4
-    table = SheetTable(SHEET_START, framework.title, columns, header_row=header)
-    fields = [(f, "framework") for f in framework.fields("framework")] + [(f, "signoff") for f in SIGNOFF_FIELDS]
-    for n, (f, level) in enumerate(fields, start=header + 1):
-        label = field_label(f)
-        cell = AnswerCell(f"{level}/-/{f.id}", SHEET_START, n, 1, f, label=label, header=ANSWER_HEADER)
-        table.rows.append(Row("field", n, "", label, answers=(cell,)))
-    return table
-
-
-def _plan_actions() -> SheetTable:
+def _plan_actions(follow_up: bool) -> SheetTable:
+    """One row per action; a follow-up plan also has the locked 'From last round' column after '#'."""
+    fields = ACTION_FIELDS + (FOLLOW_UP_FIELDS if follow_up else ())
     columns = [Column(NO_ANSWER, 5, "ref")]
-    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in ACTION_FIELDS]
+    columns += [Column(CARRIED_FIELD.label, ACTION_WIDTHS["carried"], "carried")] if follow_up else []
+    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in fields]
+    placed = list(zip(fields, range(len(columns) - len(fields), len(columns))))
+    placed += [(CARRIED_FIELD, 1)] if follow_up else []  # last, so the others keep their places in a row
     table = SheetTable(SHEET_ACTIONS, "Action plan", columns)
     for number in range(1, ACTION_ROWS + 1):
         row = table.header_row + number
-        cells = tuple(
-            AnswerCell(f"action/{number}/{f.id}", SHEET_ACTIONS, row, n + 1, f, ref=str(number),
-                       header=columns[n + 1].header)
-            for n, f in enumerate(ACTION_FIELDS))
+        cells = tuple(AnswerCell(f"action/{number}/{f.id}", SHEET_ACTIONS, row, col, f, ref=str(number),
+                                 header=columns[col].header) for f, col in placed)
         table.rows.append(Row("action", row, str(number), answers=cells))
     return table
 
@@ -490,25 +505,10 @@ def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
     return ()
 
 
-def start_static_cells(layout: WorkbookLayout) -> set[tuple[int, int]]:
-    """The Start sheet cells above its answer table that the writer fills (facts, help, progress)."""
-    cells = {(0, 0), (1, 0), (START_HELP_ROW - 2, 0), (START_HELP_ROW - 1, 0), (START_HELP_ROW, 0),
-             (START_HELP_ROW, 1), (START_PROGRESS_ROW - 1, 0)}
-    cells |= {(r, c) for r in range(START_INFO_ROW, START_INFO_ROW + len(START_FACTS)) for c in (0, 1)}
-    last = START_PROGRESS_ROW + len(layout.sections) + 1
-    cells |= {(r, c) for r in range(START_PROGRESS_ROW, last + 1) for c in range(len(PROGRESS_HEADERS))}
-    cells |= {(layout.start.header_row - 1, 0)}
-    return cells
-
-
 def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
-    """The cells above a section sheet's header row that the writer fills: title and guidance."""
-    return {(0, 0), (1, table.col("text")), (2, table.col("text"))}
-
-
-START_FACTS = ("Framework", "Source", "Respondent", "Organisation", "Assessment round", "Please return by",
-               "Your contact")
-PROGRESS_HEADERS = ("Part", "Ratings given", "Evidence boxes filled", "Actions")
+    """The cells above a section sheet's header row that the writer fills: title, guidance, and the
+    note above a follow-up workbook's Last round column."""
+    return {(0, 0), (1, table.col("text")), (2, table.col("text")), (2, table.col("previous"))}
 
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")

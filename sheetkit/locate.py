@@ -22,7 +22,8 @@ from functools import lru_cache
 from typing import Callable
 
 from .fields import as_text
-from .layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell, cell_name
+from .framework import PRIORITIES
+from .layout import ACTION_STATUSES, NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell, cell_name
 
 Grid = dict[tuple[int, int], object]
 
@@ -182,11 +183,17 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     locked_cols = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
     ref_col = columns.get(REF_HEADER)
     refs = {norm(r.ref) for r in table.rows if r.ref}
+    shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
+    text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
+    labels = {norm(a.label) for a in table.answers if a.label}
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
             continue
+        if r > header_row and c in shown and (norm(grid.get((r, ref_col))) in refs
+                                              or norm(grid.get((r, text_col))) in labels):
+            continue  # last round's answer, shown locked beside this round's on a row sheetkit drew
         if r > header_row and c in locked_cols and (norm(value) in fixed or c == columns.get(NO_ANSWER)
                                                     and _is_row_number(value)):
             located.found_texts[(r, c)] = norm(value)
@@ -212,6 +219,8 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
             by_col.setdefault(c, []).append((r, answer))
     if table.name == "Action plan":
         by_col = _action_columns(located)
+    locked = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
+    by_col = {c: cells for c, cells in by_col.items() if c not in locked}  # a locked column is never sorted alone
     filled_per_row = Counter(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
     runs = {}
     for c, cells in by_col.items():
@@ -226,6 +235,10 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
             _report_sorted(located, columns, c, run[0][0])
     for c, cells in by_col.items():
         if c in runs:
+            continue
+        if _out_of_natural_order([grid.get((r, c)) for r, _ in cells]) and \
+                _rows_in_built_order(table, grid, columns, cells):
+            _report_sorted(located, columns, c, next(r for r, _ in cells if not _blank(grid.get((r, c)))))
             continue
         window = _crossed_window(cells, c, grid, fits)
         if window:
@@ -262,6 +275,24 @@ def _sorted_text_run(values: list) -> int | None:
                 return start
             start = end
     return None
+
+
+ORDERED_CHOICES = (PRIORITIES, ACTION_STATUSES)  # short lists whose own order is not alphabetical
+ORDERED_RUN = 5
+
+
+def _out_of_natural_order(values: list) -> bool:
+    """Choices from one short ordered list (High, Medium, Low) standing in alphabetical order
+    but not in their own: High, Low, Medium is how a sort of the column leaves them, never how
+    a person ranks actions. Needs ORDERED_RUN filled cells and three different choices."""
+    filled = [v.strip().casefold() for v in values if isinstance(v, str) and v.strip()]
+    if len(filled) < ORDERED_RUN or len(set(filled)) < 3:
+        return False
+    for choices in ORDERED_CHOICES:
+        rank = {choice.casefold(): n for n, choice in enumerate(choices)}
+        if all(v in rank for v in filled):
+            return _monotone(filled) and not _monotone([rank[v] for v in filled])
+    return False
 
 
 def _in_order(a: str | None, b: str | None, order: int) -> bool:

@@ -32,6 +32,12 @@ STYLES: dict[str, dict] = {
     "ref": {"font_name": FONT, "valign": "top", "bold": True},
     "prompt": {"font_name": FONT, "text_wrap": True, "valign": "top", "font_color": "#404040", "font_size": 9},
     "muted": {"font_name": FONT, "valign": "top", "bg_color": LOCKED_FILL},
+    # Last round's answers, shown beside this round's: locked, grey, smaller.
+    "previous": {"font_name": FONT, "text_wrap": True, "valign": "top", "bg_color": LOCKED_FILL, "font_size": 9,
+                 "font_color": "#404040", "italic": True, "num_format": "@"},
+    "previous_date": {"font_name": FONT, "valign": "top", "align": "left", "bg_color": LOCKED_FILL, "font_size": 9,
+                      "font_color": "#404040", "italic": True, "num_format": DATE_FORMAT},
+    "carried": {"font_name": FONT, "valign": "top", "bg_color": LOCKED_FILL, "bold": True, "text_wrap": True},
     # Answer cells are Text, so what is typed is kept as typed ("50%", "007", "=1+1" stay text).
     "answer": {"font_name": FONT, "text_wrap": True, "valign": "top", "bg_color": ANSWER_FILL, "border": 1,
                "border_color": "#BFA640", "locked": False, "num_format": "@"},

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .findings import Finding
-from .layout import SHEET_ACTIONS, item_caption
+from .layout import ACTION_CLOSED, SHEET_ACTIONS, item_caption
 from .respondents import normalise_name
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .previous import PreviousAction, PreviousRound
     from .spool import AnswerSpool
 
-CLOSED = ("Done", "Dropped")  # statuses that end an action: never overdue
 NOT_REPORTED = "not reported"
 Answers = dict[str, object]  # answer key ("item/7/rating") -> value
 
@@ -284,7 +283,9 @@ def _follow_ups(previous, current, pairing, compiled_on, files) -> tuple[list[Fo
         for action in respondent.actions:
             follow = FollowUp(name or respondent.name, action)
             found = carried[name].pop(_tag(f"{previous.round} #{action.number}"), None) if name else None
-            if found is not None:
+            if action.status in ACTION_CLOSED:  # finished last round, so not carried (sheetkit.carry)
+                follow.status, follow.why = action.status, f"{action.status.lower()} by {previous.round}: not carried"
+            elif found is not None:
                 _report(follow, current[name], found[0])
             else:
                 follow.why = "not carried into this round's action plan" if name else "no return this round"
@@ -338,7 +339,7 @@ def _overdue(follow: FollowUp, today: dt.date) -> bool:
     """Due (or due again, by the revised date) before today, and neither done nor dropped."""
     revised = follow.revised_due if isinstance(follow.revised_due, dt.date) else None
     due = revised or follow.action.due
-    return isinstance(due, dt.date) and due < today and follow.status not in CLOSED
+    return isinstance(due, dt.date) and due < today and follow.status not in ACTION_CLOSED
 
 
 def _left_out(fw: Framework, not_comparable: dict[str, str]) -> list[tuple[str, str, str, str]]:

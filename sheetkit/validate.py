@@ -31,10 +31,10 @@ from .layout import (
     choices,
     meta_cell,
     section_static_cells,
-    start_static_cells,
     unplaced_cell,
 )
 from .locate import locate_table
+from .start_sheet import start_static_cells
 from .reader import RawReturn
 from .respondents import normalise_name
 

@@ -8,37 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from string import Template
 
 
 from . import __version__
 from .cells import TextWorkbook, TextWorksheet, write_text
 from .fields import field_type
+from .carry import Carried, action_rows
 from .framework import Framework
 from .layout import (
+    CARRIED_FIELD,
     CRITERIA_NAME,
     META_FORMAT,
     META_KEYS,
-    PROGRESS_HEADERS,
     PROMPT_FONT,
     SHEET_ACTIONS,
     SHEET_LISTS,
     SHEET_META,
     SHEET_SCALE,
     SHEET_START,
-    START_FACTS,
-    START_HELP_ROW,
-    START_INFO_ROW,
-    START_PROGRESS_ROW,
-    START_WIDTHS,
     TEXT_FONT,
     AnswerCell,
     SheetTable,
     WorkbookLayout,
-    cell_name,
     choices,
 )
-from .library import template_text
+from .start_sheet import write_start
 from .text_fit import points_needed
 from .styles import WORKBOOK_OPTIONS, add_formats, level_colour, ok, strict_xlsxwriter
 
@@ -49,8 +43,6 @@ PROTECT_OPTIONS = {
     "format_rows": True,
 }
 ACTION_PROTECT_OPTIONS = dict(PROTECT_OPTIONS, insert_rows=True)
-PROTECTED_VIEW = ("If a yellow bar says PROTECTED VIEW, click Enable Editing: the dropdown lists and date "
-                  "checks only work once editing is enabled.")
 PRINTABLE_PIXELS = 1000  # A4 landscape inside 0.4-inch margins, at 96 pixels an inch, less a little
 PIXELS_PER_CHARACTER = 8  # LibreOffice draws a column a little wider than Excel's 7 pixels a character
 PAGE_POINTS = 470  # of sheet rows on one printed A4 landscape page at 100%, inside margins, header and footer
@@ -70,6 +62,7 @@ class WorkbookFacts:
     built_at: str
     password: str
     templates: str = ""  # the user's template folder, if any (see library.templates_dir)
+    previous_round: str = ""  # the round whose answers a follow-up workbook shows (see sheetkit.carry)
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -87,6 +80,7 @@ class WorkbookFacts:
             "build_id": self.build_id,
             "built_at": self.built_at,
             "sheetkit_version": __version__,
+            "previous_round": self.previous_round,
         }
         assert tuple(values) == META_KEYS
         return values
@@ -118,19 +112,21 @@ class FormWorkbook(TextWorkbook):
     worksheet_class = FormWorksheet
 
 
-def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts) -> None:
-    """Write one respondent workbook to `path`."""
+def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts, carried: Carried | None = None) -> None:
+    """Write one respondent workbook to `path`; a follow-up layout shows what `carried` brings from last round."""
     with strict_xlsxwriter():
         workbook = FormWorkbook(path, WORKBOOK_OPTIONS)
         try:
-            _Writer(workbook, layout, facts).write()
+            _Writer(workbook, layout, facts, carried).write()
         finally:
             workbook.close()
 
 
 class _Writer:
-    def __init__(self, workbook: FormWorkbook, layout: WorkbookLayout, facts: WorkbookFacts):
+    def __init__(self, workbook: FormWorkbook, layout: WorkbookLayout, facts: WorkbookFacts,
+                 carried: Carried | None = None):
         self.wb = workbook
+        self.carried = carried or Carried(facts.previous_round)
         self.layout = layout
         self.fw = layout.framework
         self.facts = facts
@@ -147,12 +143,12 @@ class _Writer:
         meta = self.wb.add_worksheet(SHEET_META)
         self._write_lists(lists)
         self._write_meta(meta)
-        self._write_start(start)
+        write_start(self, start)
         self._write_scale(scale)
         for ws, sheet in sections:
             self._write_section(ws, sheet)
         self._write_actions(actions)
-        for prop, value in self.facts.meta(self.fw).items():
+        for prop, value in _written_meta(self.facts.meta(self.fw)).items():
             ok(self.wb.set_custom_property(f"sheetkit_{prop}", value), f"document property {prop}")
         self.wb.set_properties({"title": f"{self.fw.title}: {self.facts.respondent}",
                                 "subject": f"Self-assessment, {self.facts.round}",
@@ -162,11 +158,11 @@ class _Writer:
 
     # -- hidden sheets --------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
-        for row, (key, value) in enumerate(self.facts.meta(self.fw).items()):
+        for row, (key, value) in enumerate(_written_meta(self.facts.meta(self.fw)).items()):
             write_text(ws, row, 0, key)
             write_text(ws, row, 1, value)
         ws.hide()
-        self._protect(ws)
+        self.protect(ws)
 
     def _write_lists(self, ws) -> None:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
@@ -176,63 +172,7 @@ class _Writer:
         ref = f"='{SHEET_LISTS}'!$A$1:$A${len(criteria)}"
         ok(self.wb.define_name(CRITERIA_NAME, ref), "the list of criteria")
         ws.hide()
-        self._protect(ws)
-
-    # -- Start ----------------------------------------------------------------------------
-    def _write_start(self, ws) -> None:
-        f, facts = self.fmt, self.facts
-        ws.set_column(0, 0, START_WIDTHS[0])
-        ws.set_column(1, 1, START_WIDTHS[1])
-        ws.set_column(2, 3, 18)
-        write_text(ws, 0, 0, self.fw.title, f["title"])
-        write_text(ws, 1, 0, f"Self-assessment workbook for {facts.respondent}", f["note"])
-        values = (f"{self.fw.title} (version {self.fw.version})", self.fw.source.citation(), facts.respondent,
-                  facts.organisation, facts.round, facts.deadline.strftime("%A %d %B %Y"),
-                  facts.return_to or "the person who sent you this workbook")
-        for row, (label, value) in enumerate(zip(START_FACTS, values), start=START_INFO_ROW):
-            write_text(ws, row, 0, label, f["label"])
-            write_text(ws, row, 1, value, f["text"])
-            self._fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
-        write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
-        write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-        help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
-            return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
-            section=self.fw.labels["section"].lower(), answer=self.layout.sections[0].columns[-1].header)
-        write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
-        write_text(ws, START_HELP_ROW, 1, help_text.strip(), f["text"])
-        self._fit_row(ws, START_HELP_ROW, [(help_text.strip(), START_WIDTHS[1], TEXT_FONT)])
-        self._write_progress(ws)
-        table = self.layout.start
-        write_text(ws, table.header_row - 1, 0, "Your answers and sign-off", f["heading"])
-        self._write_table(ws, table)
-        ws.print_area(0, 0, table.rows[-1].row, 3)
-        self._print_setup(ws, portrait=True)
-        self._protect(ws)
-
-    def _write_progress(self, ws) -> None:
-        """Per part: n of m ratings, n of m evidence boxes, n actions, with a link to the part."""
-        f = self.fmt
-        write_text(ws, START_PROGRESS_ROW - 1, 0, "Your progress", f["heading"])
-        for col, text in enumerate(PROGRESS_HEADERS):
-            write_text(ws, START_PROGRESS_ROW, col, text, f["header"])
-        totals = [[], []]
-        for row, sheet in enumerate(self.layout.sections, start=START_PROGRESS_ROW + 1):
-            ratings = [a for a in sheet.answers if a.field.type == "rating"]
-            evidence = [a for a in sheet.answers if a.field.type == "text"]
-            totals[0] += ratings
-            totals[1] += evidence
-            ok(ws.write_url(row, 0, f"internal:'{sheet.name}'!A1", f["link"], sheet.name,
-                            f"Go to {sheet.title}"), f"the link to '{sheet.name}'")
-            ws.write_formula(row, 1, _n_of_m(ratings), f["text"], f"0 of {len(ratings)}")
-            ws.write_formula(row, 2, _n_of_m(evidence), f["text"], f"0 of {len(evidence)}")
-        total_row = START_PROGRESS_ROW + len(self.layout.sections) + 1
-        ok(ws.write_url(total_row, 0, f"internal:'{SHEET_ACTIONS}'!A1", f["link"], "All parts, and the Action plan"),
-           "the link to the action plan")
-        ws.write_formula(total_row, 1, _n_of_m(totals[0]), f["label"], f"0 of {len(totals[0])}")
-        ws.write_formula(total_row, 2, _n_of_m(totals[1]), f["label"], f"0 of {len(totals[1])}")
-        first = self.layout.actions.rows[0].answers[1]
-        ws.write_formula(total_row, 3, f"=COUNTA('{SHEET_ACTIONS}'!{cell_name(first.row, first.col)}:"
-                                       f"{cell_name(first.row + 999, first.col)})&\" actions\"", f["label"], "0 actions")
+        self.protect(ws)
 
     # -- Scale ----------------------------------------------------------------------------
     def _write_scale(self, ws) -> None:
@@ -247,8 +187,8 @@ class _Writer:
             note = (f"Each {self.fw.labels['item'].lower()} also has its own statement for every level, shown "
                     f"above its rating on its sheet.")
             write_text(ws, row, 0, note, f["subtitle"])
-        self._print_setup(ws, portrait=True)
-        self._protect(ws)
+        self.print_setup(ws, portrait=True)
+        self.protect(ws)
 
     def _write_one_scale(self, ws, scale, row: int) -> int:
         f = self.fmt
@@ -259,14 +199,14 @@ class _Writer:
         write_text(ws, row, 0, scale.title, f["heading"])
         write_text(ws, row + 1, 0, "Where it comes from", f["label"])
         write_text(ws, row + 1, 1, origin, f["text"])
-        self._fit_row(ws, row + 1, [(origin, 100, TEXT_FONT)])
+        self.fit_row(ws, row + 1, [(origin, 100, TEXT_FONT)])
         row += 2
         guidance = scale.guidance
         described = any(level.description for level in scale.levels)
         if guidance:
             write_text(ws, row, 0, "How to choose", f["label"])
             write_text(ws, row, 1, guidance, f["text"])
-            self._fit_row(ws, row, [(guidance, 100, TEXT_FONT)])
+            self.fit_row(ws, row, [(guidance, 100, TEXT_FONT)])
             row += 1
         if not described:
             write_text(ws, row, 1, "The points of this scale carry no published descriptions: use the guidance "
@@ -282,7 +222,7 @@ class _Writer:
                                             else "Lowest point of the scale" if position == 0
                                             else "A point between the lowest and the highest")
             write_text(ws, row, 1, meaning, f["text"])
-            self._fit_row(ws, row, [(meaning, 100, TEXT_FONT)])
+            self.fit_row(ws, row, [(meaning, 100, TEXT_FONT)])
             row += 1
         return row
 
@@ -293,21 +233,24 @@ class _Writer:
         text_col = sheet.col("text")
         if sheet.guidance:
             write_text(ws, 1, text_col, sheet.guidance, f["subtitle"])
-            self._fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
+            self.fit_row(ws, 1, [(sheet.guidance, sheet.columns[text_col].width, 11)])
         hint = ("Type or pick your answers in the yellow cells. Each answer sits beside the question it "
                 "answers, or under the heading of its column.")
         write_text(ws, 2, text_col, hint, f["note"])
-        self._write_table(ws, sheet)
+        if sheet.col("previous") >= 0:
+            write_text(ws, 2, sheet.col("previous"), f"Your answers in {self.carried.round}", f["note"])
+        self.write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)
-        self._print_setup(ws, repeat_row=sheet.header_row, table=sheet)
-        self._protect(ws)
+        self.print_setup(ws, repeat_row=sheet.header_row, table=sheet)
+        self.protect(ws)
 
-    def _write_table(self, ws, table: SheetTable) -> None:
+    def write_table(self, ws, table: SheetTable) -> None:
         """The header row and every row of a sheet table, at the rows the layout planned."""
         f = self.fmt
         for col, column in enumerate(table.columns):
             ws.set_column(col, col, column.width)
             write_text(ws, table.header_row, col, column.header, f["header"])
+        self.fit_row(ws, table.header_row, [(c.header, c.width, TEXT_FONT) for c in table.columns])
         for line in table.rows:
             self._write_row(ws, line, table)
 
@@ -322,13 +265,15 @@ class _Writer:
             write_text(ws, line.row, text_col, line.text, style)
         if prompt_col >= 0:
             write_text(ws, line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
-        used = {a.col for a in line.answers}
+        used = {a.col for a in line.answers} | {table.last_round_col(a.col) for a in line.answers}
         for col, column in enumerate(table.columns):
-            if column.kind == "answer" and col not in used:
+            if column.kind in ("answer", "previous") and col not in used:
                 ws.write_blank(line.row, col, None, f["item"] if line.kind == "item" else f["muted"])
+        shown = []
         for answer in line.answers:
             self._answer_cell(ws, answer)
-        self._fit_row(ws, line.row, row_cells(line, table), answer_room(line))
+            shown += self._last_round_cell(ws, answer, table)
+        self.fit_row(ws, line.row, row_cells(line, table) + shown, answer_room(line))
         if line.answers:
             ws.growing_rows.add(line.row)
 
@@ -340,20 +285,49 @@ class _Writer:
                               "per row.", f["note"])
         write_text(ws, 2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
                               "below the last numbered row: every filled row is read.", f["note"])
-        self._write_table(ws, table)
-        for line in table.rows:
+        self.write_table(ws, table)
+        if self.layout.follow_up:
+            write_text(ws, 1, 0, f"Rows marked in '{CARRIED_FIELD.label}' are your actions of {self.carried.round}: "
+                                 f"say what became of each (Status, Progress note, Revised date). Then add new "
+                                 f"actions, one per row.", f["note"])
+        rows = action_rows(self.layout, self.carried)
+        for line in rows[len(table.rows):]:
+            self._write_row(ws, line, table)
+        for line in rows:
             ws.write_number(line.row, 0, int(line.ref), f["ref"])
         ws.freeze_panes(table.header_row + 1, 0)
-        self._print_setup(ws, repeat_row=table.header_row, table=table)
+        self.print_setup(ws, repeat_row=table.header_row, table=table)
         self._apply_validations(ws)
         ws.protect(self.facts.password, ACTION_PROTECT_OPTIONS)
 
     # -- cells ----------------------------------------------------------------------------
     def _answer_cell(self, ws, answer: AnswerCell) -> None:
-        """Write an empty, unlocked answer cell; its validation is added with its field's others."""
+        """Write an unlocked answer cell, empty or holding what last round carries into it; its
+        validation is added with its field's others. The 'From last round' cell is locked."""
+        value = self.carried.values.get(answer.key)
+        if answer.field == CARRIED_FIELD:
+            write_text(ws, answer.row, answer.col, value, self.fmt["carried"])
+            return
         style = self.fmt[field_type(answer.field).style]
-        ok(ws.write_blank(answer.row, answer.col, None, style), f"answer cell {answer.cell}")
+        if isinstance(value, dt.date):
+            ok(ws.write_datetime(answer.row, answer.col, dt.datetime.combine(value, dt.time()), style),
+               f"answer cell {answer.cell}")
+        else:
+            write_text(ws, answer.row, answer.col, value, style)
         self.pending.setdefault(answer.field, []).append(answer)
+
+    def _last_round_cell(self, ws, answer: AnswerCell, table: SheetTable) -> list[tuple[str, float, int]]:
+        """Draw an answer's locked Last round cell, if the sheet has one; its text, for the row's height."""
+        col = table.last_round_col(answer.col)
+        if col < 0:
+            return []
+        value = self.carried.shown.get(answer.key)
+        if isinstance(value, dt.date):
+            ok(ws.write_datetime(answer.row, col, dt.datetime.combine(value, dt.time()), self.fmt["previous_date"]),
+               f"the last-round date beside {answer.cell}")
+            return []
+        write_text(ws, answer.row, col, value, self.fmt["previous"])
+        return [(value or "", table.columns[col].width, PROMPT_FONT)]
 
     def _apply_validations(self, ws) -> None:
         """One validation (and one set of level colours) per field and sheet, over all its cells."""
@@ -420,18 +394,18 @@ class _Writer:
         return self.level_formats[key]
 
     # -- sheet settings ---------------------------------------------------------------------
-    def _fit_row(self, ws, row: int, cells: list[tuple[str, float, int]], minimum: float = 15.0) -> None:
+    def fit_row(self, ws, row: int, cells: list[tuple[str, float, int]], minimum: float = 15.0) -> None:
         # LibreOffice does not fit rows to wrapped text when it opens a workbook, so every row
         # gets the height its text needs, and answer rows room for several lines.
         height = max([minimum] + [points_needed(text, width, size) for text, width, size in cells])
         ws.set_row(row, min(height, 409.0))
 
-    def _protect(self, ws) -> None:
+    def protect(self, ws) -> None:
         """Protect a finished sheet (and add the validations of its answer cells)."""
         self._apply_validations(ws)
         ws.protect(self.facts.password, PROTECT_OPTIONS)
 
-    def _print_setup(self, ws, repeat_row: int | None = None, portrait: bool = False,
+    def print_setup(self, ws, repeat_row: int | None = None, portrait: bool = False,
                      table: SheetTable | None = None) -> None:
         ws.set_paper(9)  # A4
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
@@ -447,6 +421,12 @@ class _Writer:
             ws.repeat_rows(repeat_row)
         who = self.facts.respondent.replace("&", "&&")
         ws.set_footer(f"&L{_clip(who, 60)}&CPage &P of &N&R{_clip(self.fw.id, 40)}")
+
+
+def _written_meta(meta: dict[str, str]) -> dict[str, str]:
+    """The metadata a workbook records: a key added to the format later only when it says something,
+    so a workbook that does not use it is as it was before."""
+    return {key: value for key, value in meta.items() if value or key != "previous_round"}
 
 
 def row_cells(line, table: SheetTable) -> list[tuple[str, float, int]]:
@@ -476,15 +456,6 @@ def _page_breaks(table: SheetTable, scale: int) -> list[int]:
             used = 0.0
         used += heights[n]
     return breaks[:1000]
-
-
-def _n_of_m(answers: list[AnswerCell]) -> str:
-    """="n of m" over scattered cells, COUNTA in groups under Excel's 255-argument limit."""
-    if not answers:
-        return '="0 of 0"'
-    groups = [answers[i:i + 200] for i in range(0, len(answers), 200)]
-    parts = ["COUNTA(" + ",".join(f"'{a.sheet}'!{a.cell}" for a in group) + ")" for group in groups]
-    return f'=({"+".join(parts)})&" of {len(answers)}"'
 
 
 def _quote(text: str) -> str:

@@ -145,7 +145,8 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
     then, now = rounds
     past, later = dt.date(2026, 6, 30), dt.date(2027, 3, 31)
     actions = {"Adult Social Care": [_act(1, past), _act(2, past), _act(3, past), _act(4, later), _act(5, past)],
-               "Housing Dept": [_act(1, past)], "Old Forum": [_act(1, later), _act(2, past)]}
+               "Housing Dept": [_act(1, past), _act(2, past, "Done"), _act(3, past, "Dropped")],
+               "Old Forum": [_act(1, later), _act(2, past)]}
     current = _current(now)
     current["Adult Social Care"].update({
         "action/2/carried": f"{LAST} #1", "action/2/status": "Done",
@@ -165,6 +166,8 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
         ("Adult Social Care", 4): ("Not started", 6, False, ""),  # not due yet
         ("Adult Social Care", 5): (NOT_REPORTED, 8, True, "carried into this round's action plan, but left blank"),
         ("Housing", 1): ("In progress", 1, False, ""),  # due date passed, but revised to next year
+        ("Housing", 2): ("Done", None, False, f"done by {LAST}: not carried"),  # finished last round
+        ("Housing", 3): ("Dropped", None, False, f"dropped by {LAST}: not carried"),
         ("Old Forum", 1): (NOT_REPORTED, None, False, "no return this round"),
         ("Old Forum", 2): (NOT_REPORTED, None, True, "no return this round"),
     }

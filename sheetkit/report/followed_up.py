@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..trend import CLOSED, NOT_REPORTED
+from ..layout import ACTION_CLOSED
+from ..trend import NOT_REPORTED
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 
 NAME = "Actions followed up"
@@ -27,7 +28,7 @@ def write(rep: Report, ws) -> None:
     plural = "s" if len(acts) != 1 else ""
     title(ws, f, f"Actions followed up: {trend.previous_round}'s actions in {rep.round}",
           f"{len(acts)} action{plural} listed last round; {len(trend.overdue())} overdue (due, or due again by the "
-          f"revised date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(CLOSED)}); {unreported} not "
+          f"revised date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(ACTION_CLOSED)}); {unreported} not "
           f"reported.")
     rows = [(a.partner, a.action.number, a.action.criterion, a.action.action, a.action.owner, a.action.due,
              a.action.status, a.status, a.progress, a.revised_due, "Overdue" if a.overdue else "", a.row, a.why)
