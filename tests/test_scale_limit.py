@@ -53,7 +53,7 @@ def big(tmp_path_factory):
     import datetime as dt
 
     write_consolidated(str(out), con, returns, [], "2026", dt.datetime(2026, 12, 1))
-    expected = [list(row) for row in response_rows(con, returns)]
+    expected = [list(row) for row in response_rows(con, returns, "2026")]
     store.close()
     return out, expected, per_sheet
 

@@ -334,3 +334,43 @@ def _pages(pdf: Path) -> list[str]:
                      if line.startswith("Pages:")))
     return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
                            capture_output=True, text=True).stdout.strip() for n in range(1, count + 1)]
+
+
+def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_path):
+    """Last round's actions carried onto this round's Action plan by build --previous, their status typed there."""
+    from sheetkit.build import BuildOptions, build_workbooks
+    from sheetkit.previous import load_previous
+    from sheetkit.respondents import Respondent
+
+    def exercise(round_name, typed, previous=None):
+        folder = tmp_path / round_name
+        built = build_workbooks(FW, [Respondent(n) for n in typed],
+                                BuildOptions(out_dir=folder / "built", round=round_name, password="p",
+                                             previous=previous))
+        (folder / "returns").mkdir()
+        for f in built.files:
+            fill(f.workbook, folder / "returns" / f.workbook.name, typed[f.respondent.name])
+        out = folder / "consolidated.xlsx"
+        options = IngestOptions(manifest=str(folder / "built" / "manifest.csv"), out=out,
+                                previous=tmp_path / LAST / "consolidated.xlsx" if previous else None,
+                                now=dt.datetime(2026, 11, 24, 9))
+        assert ingest_returns([str(folder / "returns")], options).out == out
+        return out
+
+    ratings = {f"item/{i}/rating": "5" for i in ITEMS}
+    plan = {"action/1/criterion": "3.1", "action/1/action": "Publish a market statement", "action/1/owner": "Head",
+            "action/1/due": dt.datetime(2026, 6, 30), "action/2/criterion": "4",
+            "action/2/action": "Set up a provider forum", "action/2/owner": "Head",
+            "action/2/due": dt.datetime(2026, 9, 30), "action/3/action": "Train commissioners",
+            "action/3/due": dt.datetime(2026, 3, 31)}
+    last = exercise(LAST, {"Adult Social Care": {**ratings, **plan}, "Housing": ratings})
+    previous = load_previous(last, FW)
+    # Rows 1-3 of this round's plan carry last round's actions 1-3; the respondent reports on two of them.
+    out = exercise(THIS, {"Adult Social Care": {**ratings, "action/1/status": "Done", "action/2/status": "In progress",
+                                                "action/2/progress": "Met twice",
+                                                "action/2/revised_due": dt.datetime(2026, 10, 31)},
+                          "Housing": ratings}, previous)
+    got = [(r["No."], r["Status now"], r["Progress"], r["Revised due"], r["Overdue"], r["Row this round"])
+           for r in _grid(out, "Actions followed up")]
+    assert got == [(1, "Done", "", "", "", 1), (2, "In progress", "Met twice", dt.date(2026, 10, 31), "Overdue", 2),
+                   (3, "not reported", "", "", "Overdue", 3)]
