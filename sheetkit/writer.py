@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 
 from . import __version__
+from .cell_rules import clip, validation_for
 from .cells import TextWorkbook, TextWorksheet, write_text
 from .fields import field_type
 from .carry import Carried, action_rows
@@ -30,7 +31,6 @@ from .layout import (
     AnswerCell,
     SheetTable,
     WorkbookLayout,
-    choices,
 )
 from .start_sheet import write_start
 from .text_fit import points_needed
@@ -332,7 +332,7 @@ class _Writer:
     def _apply_validations(self, ws) -> None:
         """One validation (and one set of level colours) per field and sheet, over all its cells."""
         for field, answers in self.pending.items():
-            options = self._validation(field)
+            options = validation_for(field, self.fw)
             if options is None:
                 continue
             cells = " ".join(a.cell for a in answers)
@@ -349,42 +349,6 @@ class _Writer:
                 "type": "cell", "criteria": "==", "value": _quote(choice), "multi_range": cells,
                 "format": self._level_format(position, len(choices_)),
             }), f"the level colours of '{first.sheet}'")
-
-    def _validation(self, field) -> dict | None:
-        if field.type == "date":
-            return {
-                "validate": "date", "criteria": "between",
-                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
-                "input_title": "Enter a date",
-                "input_message": "Type a date such as 2026-12-31, or leave the cell blank.",
-                "error_title": "Not a date",
-                "error_message": "Please enter a real date, such as 2026-12-31. Leave it blank if there is none.",
-            }
-        if field.level == "action" and field.id == "criterion":
-            return {
-                "validate": "list", "source": f"={CRITERIA_NAME}",
-                "input_title": "Which part does it address?",
-                "input_message": "Pick the item or statement this action addresses.",
-                "error_title": "Not in the list",
-                "error_message": "Please pick one of the parts in the list.",
-            }
-        options = choices(field, self.fw)
-        if not options:
-            return None
-        return {
-            "validate": "list", "source": list(options),
-            "input_title": _clip(field.label, 32),
-            "input_message": self._list_prompt(field, options),
-            "error_title": "Please pick from the list",
-            "error_message": _clip("Choose one of the values in the dropdown: " + "; ".join(options), 224),
-        }
-
-    def _list_prompt(self, field, options) -> str:
-        if field.type == "rating":
-            scale = self.fw.scale(field.scale)
-            summary = "; ".join(level.choice for level in scale.levels)
-            return _clip(f"Pick a level: {summary}. What each level means is on the Scale sheet.", 255)
-        return _clip("Pick one: " + ", ".join(options), 255)
 
     def _level_format(self, position: int, count: int):
         key = (position, count)
@@ -420,7 +384,7 @@ class _Writer:
         if repeat_row is not None:
             ws.repeat_rows(repeat_row)
         who = self.facts.respondent.replace("&", "&&")
-        ws.set_footer(f"&L{_clip(who, 60)}&CPage &P of &N&R{_clip(self.fw.id, 40)}")
+        ws.set_footer(f"&L{clip(who, 60)}&CPage &P of &N&R{clip(self.fw.id, 40)}")
 
 
 def _written_meta(meta: dict[str, str]) -> dict[str, str]:
@@ -460,7 +424,3 @@ def _page_breaks(table: SheetTable, scale: int) -> list[int]:
 
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
