@@ -262,7 +262,6 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
     from .agreement import AgreementRule
-    from .feedback import FeedbackFolder
     from .ingest import IngestOptions, ingest_returns
 
     if (renames or item_map) and not previous:
@@ -270,7 +269,7 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
-                            feedback=FeedbackFolder.of(feedback_dir, emails_from) if feedback_dir else None,
+                            feedback=Path(feedback_dir) if feedback_dir else None, emails_from=emails_from,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,

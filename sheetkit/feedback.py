@@ -92,34 +92,15 @@ def _where(agreement: Agreement, respondent: str) -> str:
     return ""
 
 
-class FeedbackFolder(type(Path())):
-    """The folder feedback is written into, carrying who the drafts come from and when they are dated.
-
-    ``sheetkit ingest`` hands its options' feedback folder to :func:`write_feedback`; this
-    lets the caller say, with the folder, the lead's address and the compile time.
-    """
-
-    sender: str = ""  # the lead's address, for the drafts' From and Reply-To lines
-    written_at: dt.datetime | None = None  # the compile time; fixed for reproducible samples
-
-    @classmethod
-    def of(cls, folder: str | Path, sender: str = "", written_at: dt.datetime | None = None) -> "FeedbackFolder":
-        made = cls(folder)
-        made.sender, made.written_at = sender, written_at
-        return made
-
-
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
-                   sender: str | None = None, written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
+                   sender: str = "", written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
     """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
 
     Every file is written beside its final name first and moved into place only when all are
     written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
-    from `sender` and are dated `written_at` (now, if not given); a :class:`FeedbackFolder`
-    carries both for callers that pass only the folder.
+    from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
     """
-    sender = getattr(folder, "sender", "") if sender is None else sender
-    written_at = written_at or getattr(folder, "written_at", None) or dt.datetime.now().astimezone()
+    written_at = written_at or dt.datetime.now().astimezone()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
     outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},

@@ -49,18 +49,8 @@ def validate_returns(paths: list[str], options: IngestOptions) -> IngestReport:
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from .consolidate import consolidate
-    from .report import write_consolidated, write_responses_csv
 
-    if options.out is None:
-        raise UsageError("ingest needs --out, the consolidated workbook to write")
-    if options.out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {options.out} must end in .xlsx")
-    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
-                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
-    cache = {"--cache": options.cache} if options.cache and options.use_cache else {}
-    refuse_inputs_as_outputs({**outputs.outputs, **cache}, [*paths, *options.frameworks_dirs, *filter(None, [
-        options.manifest, options.previous, options.renames, options.item_map])])
-    outputs.check()  # before the returns are read, so a locked output is reported at once
+    outputs = _outputs(paths, options)
     spools: list[AnswerSpool] = []
 
     def keep(index: int, checked: CheckedReturn, layout) -> None:
@@ -78,25 +68,50 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
         compiled_at = options.now or dt.datetime.now()
-        trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for _, r in accepted})
-        plans, csv = _plan_outputs(con, report, options, outputs)
-        with outputs:
-            outputs.write("--out", lambda temp: write_consolidated(
-                temp, con, report.returns, report.findings, report.round,
-                compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
-            if csv:
-                outputs.write("--csv", lambda temp: write_responses_csv(
-                    temp, con, [r for _, r in accepted], report.round, trend))
-        report.out, report.csv = options.out, csv
+        _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
         if options.feedback:
             from .feedback import write_feedback
 
-            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence)
+            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
+                           sender=options.emails_from, written_at=options.now)
             report.feedback = options.feedback
     finally:
         for store in spools:
             store.close()
     return report
+
+
+def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
+    """The files ingest will write, checked before any return is read: named right, none of them
+    an input, none locked by a program that has it open."""
+    if options.out is None:
+        raise UsageError("ingest needs --out, the consolidated workbook to write")
+    if options.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {options.out} must end in .xlsx")
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    folders = {"--cache": options.cache} if options.cache and options.use_cache else {}
+    folders |= {"--feedback": options.feedback} if options.feedback else {}
+    refuse_inputs_as_outputs({**outputs.outputs, **folders}, [*paths, *options.frameworks_dirs, *filter(None, [
+        options.manifest, options.previous, options.renames, options.item_map])])
+    outputs.check()
+    return outputs
+
+
+def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], options: IngestOptions,
+                   outputs: AllOrNothing, compiled_at: dt.datetime) -> None:
+    """The consolidated workbook and the CSVs beside it, all of them or none."""
+    from .report import write_consolidated, write_responses_csv
+
+    trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for r in accepted})
+    plans, csv = _plan_outputs(con, report, options, outputs)
+    with outputs:
+        outputs.write("--out", lambda temp: write_consolidated(
+            temp, con, report.returns, report.findings, report.round,
+            compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
+        if csv:
+            outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
+    report.out, report.csv = options.out, csv
 
 
 def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):

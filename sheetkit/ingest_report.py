@@ -28,6 +28,7 @@ class IngestOptions:
     agreement: AgreementRule = field(default_factory=AgreementRule)
     feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
+    emails_from: str = ""  # the lead's address, for the feedback drafts' From and Reply-To lines
     progress: bool = False
     limits: Limits = field(default_factory=Limits)
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from .build import BuildOptions, build_workbooks
 from .chase import ChaseOptions, chase
-from .feedback import FeedbackFolder
 from .sample_next_round import ROUND as NEXT_ROUND
 from .sample_next_round import make_next_round
 from .filling import fill_workbook, realistic_answers
@@ -102,10 +101,10 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     shutil.rmtree(folder / "chase", ignore_errors=True)
     shutil.rmtree(folder / "feedback", ignore_errors=True)
     compiled = BUILT_AT + dt.timedelta(days=65)
-    feedback = FeedbackFolder.of("feedback", RETURN_TO, compiled) if framework.id in WITH_FEEDBACK else None
+    feedback = Path("feedback") if framework.id in WITH_FEEDBACK else None
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
-                                                           now=compiled, feedback=feedback,
+                                                           now=compiled, feedback=feedback, emails_from=RETURN_TO,
                                                            use_cache=False))  # samples/ holds curated files only
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,

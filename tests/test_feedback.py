@@ -219,7 +219,6 @@ def test_a_failed_feedback_run_leaves_an_earlier_folder_as_it_was(exercise, monk
 
 
 def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
-    from sheetkit.feedback import FeedbackFolder
     from sheetkit.ingest import IngestOptions, ingest_returns
 
     tmp_path, _ = exercise
@@ -228,7 +227,7 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
     for run in ("one", "two"):
         ingest_returns([str(tmp_path / "returns")], IngestOptions(
             manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / f"{run}.xlsx", now=when,
-            feedback=FeedbackFolder.of(tmp_path / run, "lead@anytown.gov.uk", when)))
+            feedback=tmp_path / run, emails_from="lead@anytown.gov.uk"))
         made.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
     assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE)
     message = _message(tmp_path / "one" / f"feedback_{PEOPLE[0]}.eml")
@@ -255,7 +254,7 @@ def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         ingest_returns([str(tmp_path / "returns")], IngestOptions(
             manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / "c.xlsx",
-            feedback=feedback.FeedbackFolder.of(tmp_path / "feedback", "lead@anytown.gov.uk")))
+            feedback=tmp_path / "feedback", emails_from="lead@anytown.gov.uk"))
     assert len(drafts) == 1 and drafts[0].name.endswith(".partial")  # one draft was written, then stopped
     assert not (tmp_path / "feedback").exists()
 

@@ -307,7 +307,7 @@ def _a_return(root: Path) -> Path:
 @pytest.mark.parametrize("aim", ["out at a return", "csv at a return in a subfolder", "out new inside the folder",
                                  "csv at the manifest", "out and csv the same", "out through a symbolic link",
                                  "out through a hard link", "csv inside the frameworks folder",
-                                 "out at a return given as a file"])
+                                 "out at a return given as a file", "feedback inside the returns folder"])
 def test_outputs_aimed_at_inputs_are_refused(small_exercise, tmp_path, aim):
     root = small_exercise
     ret, late = _a_return(root), next((root / "returns" / "late").glob("*.xlsx"))
@@ -319,6 +319,7 @@ def test_outputs_aimed_at_inputs_are_refused(small_exercise, tmp_path, aim):
         "csv at the manifest": _ingest_args(root, elsewhere, root / "built" / "manifest.csv"),
         "out and csv the same": _ingest_args(root, elsewhere, tmp_path / "." / "consolidated.xlsx"),
         "csv inside the frameworks folder": _ingest_args(root, elsewhere, root / "frameworks" / "r.csv"),
+        "feedback inside the returns folder": _ingest_args(root, elsewhere, None, "--feedback", root / "returns" / "fb"),
     }.get(aim)
     if aim == "out through a symbolic link":
         if sys.platform == "win32":
