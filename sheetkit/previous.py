@@ -189,8 +189,9 @@ def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[
 def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:
     header = next((n for n, row in enumerate(grid) if "respondent" in row and "key" in row), None)
     if header is None:
-        raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns; "
-                         f"give the consolidated workbook as ingest wrote it")
+        raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns "
+                         f"(a table too long for a workbook is kept in a CSV beside it instead); give last "
+                         f"round's returns folder with its manifest.csv as --previous")
     cols = {name: n for n, name in enumerate(grid[header])}
     for row in grid[header + 1:]:
         person, key, status = row[cols["respondent"]], row[cols["key"]], row[cols["status"]]
