@@ -201,6 +201,7 @@ def test_respondent_text_is_never_a_formula(tmp_path):
                     assert cell.data_type == "s"
 
 
+@pytest.mark.libreoffice
 def test_every_bundled_workbook_opens_in_libreoffice(built, tmp_path):
     soffice = shutil.which("soffice")
     if not soffice:
