@@ -855,6 +855,11 @@ def run_all(ns: list[int], work: Path, args) -> dict:
     shutil.rmtree(work / f"built-{largest}", ignore_errors=True)
     results["fill"], results["answers_per_workbook"] = fill, fill["answers_per_workbook"]
     filled = sorted((work / "filled").glob("*.xlsx"))
+    return measure_each(ns, filled, work, args, results)
+
+
+def measure_each(ns: list[int], filled: list[Path], work: Path, args, results: dict) -> dict:
+    """Each N measured on the filled returns, the results saved after each (a long run can be stopped)."""
     for n in ns:
         results["runs"][str(n)] = bench_n(n, filled, work, args)
         summarise(results)
@@ -870,11 +875,7 @@ def remeasure(ns: list[int], work: Path, args) -> dict:
     results.update(date=dt.datetime.now().astimezone().isoformat(timespec="seconds"), ns=ns, machine=machine(),
                    runs={}, builds_measured=earlier["date"], builds_commit=earlier["machine"].get("git_commit"))
     filled = sorted((work / "filled").glob("*.xlsx"))
-    for n in ns:
-        results["runs"][str(n)] = bench_n(n, filled, work, args)
-        summarise(results)
-        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return results
+    return measure_each(ns, filled, work, args, results)
 
 
 if __name__ == "__main__":

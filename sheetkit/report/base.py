@@ -131,6 +131,17 @@ def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequ
     return last
 
 
+def rating_colours(ws, scale, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+    """Colour rating cells red (the scale's lowest) through yellow to green (its highest)."""
+    if scale is None or last_col < first_col or last_row < first_row:
+        return
+    low, high = min(scale.values), max(scale.values)
+    ok(ws.conditional_format(first_row, first_col, last_row, last_col, {
+        "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
+        "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
+        "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"}), "the rating colours")
+
+
 def unique_headers(headers: Sequence[str]) -> list[str]:
     """Table headers as a table needs them: non-empty, one line, unique ignoring case (a partner may be
     called 'Mean')."""

@@ -14,7 +14,7 @@ from ..consolidate import TOP, Consolidation
 from ..styles import row_height
 from . import headline as words
 from . import trend
-from .base import Column, Report, footer, put, put_text, table, title
+from .base import Column, Report, footer, put, put_text, rating_colours, table, title
 
 NAME = "Dashboard"
 ABOUT = "The first page to read: the headline, returns, overall rating, a heat map of sections by partner, " \
@@ -88,13 +88,8 @@ def _heat_map(ws, f, con: Consolidation) -> int:
     rows.append(["", f"All {fw.labels['section'].lower()}s"] + overall + [con.overall])
     last = table(ws, f, "Dashboard_heat_map", columns, rows, "Average rating by section and partner",
                  first_row=HEAT_ROW)
-    scale = con.scale
-    if scale is not None and partners:
-        low, high = min(scale.values), max(scale.values)
-        ws.conditional_format(HEAT_ROW + 1, 2, last, len(partners) + 2, {
-            "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
-            "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
-            "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    if partners:
+        rating_colours(ws, con.scale, HEAT_ROW + 1, 2, last, len(partners) + 2)
     return last
 
 

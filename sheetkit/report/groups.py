@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
+from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
 
 NAME = "Groups"
 ABOUT = "The average rating of each group of partners (from the 'group' column of the respondents list) for " \
@@ -22,11 +22,5 @@ def write(rep: Report, ws) -> None:
     rows = [[r.section_id, r.owner_id if r.level == "item" else "", r.caption]
             + [r.group_means.get(g) for g in groups] + ["Yes" if r.groups_differ else ""] for r in con.ratings]
     last = table(ws, f, "Groups", cols, rows, "Average rating by group of partners")
-    scale = con.scale
-    if scale is not None and groups:
-        low, high = min(scale.values), max(scale.values)
-        ws.conditional_format(HEADER_ROW + 1, 3, last, 2 + len(groups), {
-            "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
-            "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
-            "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    rating_colours(ws, con.scale, HEADER_ROW + 1, 3, last, 2 + len(groups))
     print_setup(ws, last, len(cols) - 1, footer(rep))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import limits
 from ..consolidate import Consolidation, RatingRow
-from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
+from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
 
 NAME = "Ratings"
 ABOUT = "Every rating by item and partner, with mean, median, spread, count, whether partners agree (and who " \
@@ -63,13 +63,7 @@ def _part(rep: Report, ws, name: str, partners: list[str]) -> None:
     con, f = rep.con, rep.formats
     cols = columns(con, partners)
     last = table(ws, f, name, cols, [values(con, r, partners) for r in con.ratings], "Ratings by item and partner")
-    scale = con.scale
-    if scale is not None and partners:
-        low, high = min(scale.values), max(scale.values)
-        ws.conditional_format(HEADER_ROW + 1, 3, last, 2 + len(partners), {
-            "type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
-            "mid_value": (low + high) / 2, "max_type": "num", "max_value": high,
-            "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+    rating_colours(ws, con.scale, HEADER_ROW + 1, 3, last, 2 + len(partners))
     ws.conditional_format(HEADER_ROW + 1, 7 + len(partners), last, 7 + len(partners), {
         "type": "no_blanks", "format": f["flag"]})
     print_setup(ws, last, len(cols) - 1, footer(rep), fit_width=len(partners) <= 12, repeat_cols=3)
