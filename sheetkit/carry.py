@@ -57,8 +57,9 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
                 values[cell.key] = typed
     still_open = [a for a in person.actions if a.status not in ACTION_CLOSED]
     carried = Carried(previous.round, shown, values, len(still_open))
+    choices = {choice.split(" ", 1)[0]: choice for choice in layout.criterion_choices()}  # id -> as the dropdown shows it
     for number, action in enumerate(still_open, start=1):
-        values.update(_action_values(layout, number, action, carried, prefill))
+        values.update(_action_values(choices, number, action, carried, prefill))
     return carried
 
 
@@ -97,10 +98,9 @@ def _number(text) -> float | None:
         return None
 
 
-def _action_values(layout: WorkbookLayout, number: int, action: PreviousAction, carried: Carried,
+def _action_values(choices: dict[str, str], number: int, action: PreviousAction, carried: Carried,
                    prefill: bool) -> dict[str, object]:
     """Row `number` of the Action plan: last round's action, and with `prefill` its last status."""
-    choices = {choice.split(" ", 1)[0]: choice for choice in layout.criterion_choices()}
     values = {"carried": carried.carried_label(action.number),
               "criterion": choices.get(action.criterion, action.criterion), "action": action.action,
               "owner": action.owner, "due": action.due, "priority": action.priority,
