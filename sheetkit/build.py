@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 
+from . import clock
 from .carry import Carried, carry_over
 from .emails import write_email
 from .errors import UsageError
@@ -60,7 +61,7 @@ class BuildOptions:
 
     @property
     def today(self) -> dt.date:
-        return (self.now or dt.datetime.now()).date()
+        return self.now.date() if self.now else clock.today()
 
 
 @dataclass
@@ -139,15 +140,15 @@ class BuildResult:
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
-    deadline = parse_deadline(options.deadline, options.today)
     out_dir = _prepare_out_dir(options.out_dir)
     kept = _existing_manifest(out_dir, framework, options.round)
+    deadline = _deadline(options, kept)
     respondents = [_as_recorded(person, kept) for person in respondents]
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
     _refuse_overwrite(out_dir, kept, respondents, names, options.force)
     password, new_password = _exercise_password(out_dir, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
-    built_at = (options.now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
     layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
@@ -259,6 +260,21 @@ def build_id(framework: Framework, person: Respondent, round_name: str, built_at
     """
     seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ()))
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def _deadline(options: BuildOptions, kept: Manifest | None) -> dt.date:
+    """--deadline when given; else the deadline of the exercise the folder already holds; else four weeks on."""
+    if options.deadline or not (kept and kept.deadline):
+        return parse_deadline(options.deadline, options.today)
+    try:
+        recorded = dt.date.fromisoformat(kept.deadline)
+    except ValueError:
+        raise UsageError(f"{kept.path} records the deadline '{kept.deadline}', which is not a date (YYYY-MM-DD); "
+                         f"give --deadline for the new workbooks") from None
+    if recorded < options.today:
+        raise UsageError(f"the exercise in {kept.path} has the deadline {recorded.isoformat()}, which has passed "
+                         f"(today is {options.today.isoformat()}); give the new workbooks their own --deadline")
+    return recorded
 
 
 def parse_deadline(value: str | None, today: dt.date) -> dt.date:

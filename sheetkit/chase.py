@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import clock
 from .chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
 from .contacts import Contact, read_contacts
 from .corrections import lead_only, needs_correction
@@ -76,7 +77,7 @@ class ChaseResult:
 
 def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
-    today = options.today or dt.date.today()
+    today = options.today or clock.today()
     contacts = read_contacts(options.manifest)
     if not contacts:
         raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")

@@ -12,12 +12,11 @@ import os
 import signal
 import sys
 import traceback
-from datetime import date
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, clock
 from .cells import printable_text
 from .errors import SheetkitError, UsageError
 from .framework_file import FrameworkFileError
@@ -149,7 +148,7 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
 @click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False),
               help="The respondents list (.csv, .xlsx or .ods; header row): name, organisation, email, contact.")
 @click.option("--respondent", "respondent_names", multiple=True, help="A respondent's name (repeatable).")
-@click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: four weeks from today).")
+@click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: the deadline of the exercise already in --out, else four weeks from today).")
 @click.option("--round", "round_name", default="", help='The assessment round, e.g. "2026 Q4" (default: the current year).')
 @click.option("--return-to", default="", help="Who respondents send the workbook back to (an email address or a name).")
 @click.option("--password", default=None, help="Sheet protection password (default: generated and written to the manifest folder).")
@@ -187,7 +186,7 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
     options = BuildOptions(
         out_dir=Path(out_dir),
         deadline=deadline,
-        round=round_name or str(date.today().year),
+        round=round_name or str(clock.today().year),
         return_to=return_to,
         password=password,
         emails=emails,

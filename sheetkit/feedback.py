@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
 
+from . import clock
 from .actions import Action
 from .agreement import SPLIT, Agreement
 from .consolidate import Consolidation, RatingRow
@@ -100,7 +101,7 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
     written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
     from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
     """
-    written_at = written_at or dt.datetime.now().astimezone()
+    written_at = written_at or clock.now()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
     outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
+from . import clock
 from .framework import PRIORITIES, Framework
 from .layout import ACTION_STATUSES, AnswerCell, WorkbookLayout, plan_for
 
@@ -23,7 +24,8 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
     """Copy `source` to `target` with the answers typed into their cells (values as given).
 
     Values are written as data: a string is always stored as text, even one starting
-    with '=', just as a spreadsheet stores what a person types into a text cell.
+    with '=', just as a spreadsheet stores what a person types into a text cell. The file
+    records `saved_at` as its 'last saved' time (sheetkit's clock when not given).
     """
     workbook = openpyxl.load_workbook(source)
     meta = _read_meta(workbook)
@@ -38,12 +40,13 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
         if isinstance(value, str) and value.startswith("="):
             target_cell.data_type = "s"  # typed text, not a formula
     workbook.save(target)
-    if saved_at is not None:
-        _stamp_saved_at(Path(target), saved_at)
+    _stamp_saved_at(Path(target), saved_at or clock.utc_now())
 
 
 def _stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
-    """Set the 'last saved' time a spreadsheet program records (openpyxl always writes 'now')."""
+    """Set the 'last saved' time a spreadsheet program records (openpyxl always writes the system clock's)."""
+    if saved_at.tzinfo:
+        saved_at = saved_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as archive:
         parts = [(info, archive.read(info.filename)) for info in archive.infolist()]

@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 
+from . import clock
 from .cache import ReturnCache
 from .cells import holds_unrepresentable
 from .errors import UsageError
@@ -67,7 +68,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
-        compiled_at = options.now or dt.datetime.now()
+        compiled_at = options.now or clock.now()
         _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
         if options.feedback:
             from .feedback import write_feedback

@@ -68,6 +68,11 @@ class Manifest:
         return next((e.round for e in self.entries if e.round), "")
 
     @property
+    def deadline(self) -> str:
+        """The exercise's deadline: the one its first workbooks were built with (YYYY-MM-DD, or '')."""
+        return next((e.deadline for e in self.entries if e.deadline), "")
+
+    @property
     def respondents(self) -> list[str]:
         return [e.respondent for e in self.entries]
 

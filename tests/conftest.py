@@ -23,6 +23,7 @@ if WINDOWS_LIKE:
     multiprocessing.get_all_start_methods = lambda: ["spawn"]
     multiprocessing.set_start_method("spawn", force=True)
 
+from sheetkit import clock
 from sheetkit.build import BuildOptions, build_workbooks
 from sheetkit.filling import fill_workbook, realistic_answers
 from sheetkit.layout import plan_workbook
@@ -90,6 +91,47 @@ def fill(source: Path, target: Path, answers: dict, saved_at: dt.datetime | None
 
 def random_answers(framework_id: str, seed: int = 1, lean: float = 0.0) -> dict:
     return realistic_answers(plan_workbook(get_framework(framework_id)), random.Random(seed), lean=lean)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default="", metavar="DATE",
+                     help="run with sheetkit's clock fixed at DATE (YYYY-MM-DD or an ISO date-time), as if that were "
+                          "today; tests marked 'calendar' also run at their own list of days")
+
+
+def pytest_configure(config):
+    day = config.getoption("--clock")
+    if day:
+        clock.parse(day)  # a bad date fails here, once, with its reason
+        os.environ[clock.ENVIRONMENT] = day  # workers and subprocesses see the same day
+
+
+# The days the date-sensitive tests (marked `calendar`) run on, besides today: past every sample
+# deadline, a leap day, the last evening of a year in a timezone ahead of UTC, and 400 days on.
+CALENDAR_DAYS = {
+    "today": None,
+    "after-samples": "2028-01-15T10:00:00+00:00",
+    "leap-day": "2028-02-29T12:00:00+00:00",
+    "year-end": "2026-12-31T23:30:00+00:00",
+    "400-days-on": "+400",
+}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("calendar") and "calendar_day" in metafunc.fixturenames:
+        metafunc.parametrize("calendar_day", list(CALENDAR_DAYS), indirect=True)
+
+
+@pytest.fixture
+def calendar_day(request, monkeypatch):
+    """Sheetkit's clock set to one of CALENDAR_DAYS for the test (and its worker processes)."""
+    value = CALENDAR_DAYS[request.param]
+    if value is None:
+        return clock.now()
+    if value.startswith("+"):
+        value = (clock.now() + dt.timedelta(days=int(value[1:]))).isoformat()
+    monkeypatch.setenv(clock.ENVIRONMENT, value)
+    return clock.now()
 
 
 @pytest.fixture

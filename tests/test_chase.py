@@ -36,6 +36,7 @@ from sheetkit.respondents import Respondent
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BUILT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+SAVED = BUILT_AT + dt.timedelta(days=20)  # every return here is saved on time, whatever day the tests run
 FIRST_RUN, SECOND_RUN = dt.date(2026, 12, 3), dt.date(2026, 12, 10)
 PEOPLE = [
     Respondent("Adult Social Care", "Anytown Council", "asc@anytown.gov.uk", "Priya Shah"),  # clean return
@@ -78,15 +79,16 @@ def exercise(tmp_path_factory):
     returns = root / "returns"
     returns.mkdir()
     answers = realistic_answers(layout, random.Random(1), lean=0.3)
-    fill(workbook["Adult Social Care"], returns / "asc.xlsx", answers)
+    fill(workbook["Adult Social Care"], returns / "asc.xlsx", answers, saved_at=SAVED)
     ratings = [a.key for a in layout.answers if a.field.type == "rating" and a.field.level == "item"]
     wrong = dict(answers, **{ratings[4]: "4.5", "action/1/due": "n/a", "action/2/due": "1/2/2027"})
     wrong.pop("action/3/owner", None)
-    fill(workbook["Housing"], returns / "housing final.xlsx", wrong)
-    fill(workbook["Public Health"], returns / "ph.xlsx", {k: v for k, v in answers.items() if k != ratings[0]})
+    fill(workbook["Housing"], returns / "housing final.xlsx", wrong, saved_at=SAVED)
+    fill(workbook["Public Health"], returns / "ph.xlsx", {k: v for k, v in answers.items() if k != ratings[0]},
+         saved_at=SAVED)
     old = build_workbooks(framework, [PEOPLE[5]], BuildOptions(out_dir=root / "old", round="2025 Q4",
                                                                  deadline="2026-11-30", password="x", now=BUILT_AT))
-    fill(old.files[0].workbook, returns / "provider.xlsx", answers)
+    fill(old.files[0].workbook, returns / "provider.xlsx", answers, saved_at=SAVED)
     return root, built, workbook
 
 
@@ -246,7 +248,7 @@ def test_workbook_is_not_attached_unless_it_is_the_one_built(exercise, tmp_path)
     root, built, workbook = exercise
     folder = tmp_path / "build-copy"
     shutil.copytree(built.out_dir, folder)
-    fill(workbook["Housing"], folder / workbook["Gwasanaethau Cymdeithasol Môn"].name, {})  # another file, same name
+    fill(workbook["Housing"], folder / workbook["Gwasanaethau Cymdeithasol Môn"].name, {}, saved_at=SAVED)  # same name
     result = chase([str(root / "returns")], ChaseOptions(manifest=folder / "manifest.csv", out_dir=tmp_path / "out",
                                                          today=FIRST_RUN))
     case = _case(result, "Gwasanaethau Cymdeithasol Môn")
@@ -354,7 +356,7 @@ def test_files_nobody_can_be_given_are_listed_for_the_lead(exercise, tmp_path):
     (returns / workbook["Carers' Centre"].name).write_bytes(b"name,rating\nCarers,3\n")  # a CSV saved as .xlsx
     stranger = build_workbooks(get_framework("lga-cbo"), [Respondent("Fire and Rescue")], BuildOptions(
         out_dir=tmp_path / "other", round="2026 Q4", deadline="2026-11-30", password="x", now=BUILT_AT))
-    fill(stranger.files[0].workbook, returns / "fire.xlsx", {})
+    fill(stranger.files[0].workbook, returns / "fire.xlsx", {}, saved_at=SAVED)
     result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
     unreadable, unknown = sorted(result.unmatched, key=lambda note: "Fire and Rescue" in note)
     assert workbook["Carers' Centre"].name in unreadable and "its name is that of Carers' Centre's workbook" in unreadable
