@@ -27,6 +27,7 @@ _FACE = {
     "Framework": "sheetkit.framework:Framework",
     "Respondent": "sheetkit.respondents:Respondent",
     "load_respondents": "sheetkit.respondents:load_respondents",
+    "read_manifest": "sheetkit.manifest:read_manifest",
     "BuildOptions": "sheetkit.build:BuildOptions",
     "BuildResult": "sheetkit.build:BuildResult",
     "build_workbooks": "sheetkit.build:build_workbooks",
@@ -43,6 +44,9 @@ _FACE = {
     "CATALOGUE": "sheetkit.findings:CATALOGUE",
     "SheetkitError": "sheetkit.errors:SheetkitError",
     "UsageError": "sheetkit.errors:UsageError",
+    # the most ingest opens at once: files in one folder or zip, and the bytes of one container
+    "MAX_MEMBERS": "sheetkit.reader:MAX_MEMBERS",
+    "MAX_CONTAINER_BYTES": "sheetkit.returns_folder:MAX_CONTAINER_BYTES",
 }
 __all__ = ["__version__", *_FACE]
 
@@ -54,7 +58,16 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'sheetkit' has no attribute {name!r}") from None
     value = getattr(import_module(module), attribute)
     globals()[name] = value
+    _unshadow()
     return value
+
+
+def _unshadow() -> None:
+    """Importing a module named like a face function (``sheetkit.chase``) binds the module to that
+    name in this package; drop such a binding, so the name goes on meaning the function."""
+    for name in _FACE:
+        if type(globals().get(name)).__name__ == "module":
+            del globals()[name]
 
 
 def __dir__() -> list[str]:
