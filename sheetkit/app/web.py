@@ -333,5 +333,10 @@ def _errors(app: Flask) -> None:
 
 
 def _error_page(status: int, heading: str, lines: list[str]):
-    return render_template("error.html", title=heading, heading=heading, lines=lines, errors=[],
-                           field_errors={}, command=""), status
+    """The page for a refusal or a fault; plain text where no page can be drawn (a request for
+    another host name has no address to link back to)."""
+    try:
+        return render_template("error.html", title=heading, heading=heading, lines=lines, errors=[],
+                               field_errors={}, command=""), status
+    except Exception:
+        return "\n".join([heading, *lines]) + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
