@@ -7,12 +7,14 @@ to do, and never a traceback.
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 import sys
 import traceback
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, send_file, send_from_directory, url_for
+from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, send_file, send_from_directory, url_for
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -22,6 +24,7 @@ from . import commands, exercises, guard, steps
 from .exercises import Exercise
 
 STATIC = Path(__file__).resolve().parent / "static"
+GOVUK_CSS = "govuk/govuk-frontend.min.css"
 STATES = {"ok": ("Returned", "green"), "warnings": ("Returned, with warnings", "yellow"),
           "errors": ("Needs correcting", "red"), "not returned": ("Not returned", "grey")}
 
@@ -53,6 +56,12 @@ def _cfg(name: str):
     from flask import current_app
 
     return current_app.config[name]
+
+
+def _today():
+    import datetime as dt
+
+    return dt.date.today()
 
 
 def _home() -> Path:
@@ -109,6 +118,8 @@ def _pages() -> Blueprint:
 
     @pages.get("/static/<path:name>")
     def static(name: str):
+        if name == GOVUK_CSS:
+            return Response(_govuk_css(), mimetype="text/css")
         return send_from_directory(STATIC, name, max_age=0)
 
     @pages.get("/frameworks")
@@ -135,7 +146,9 @@ def _pages() -> Blueprint:
         ids = steps.framework_ids(_dirs())
         if request.method == "GET":
             form = steps.Start(previous=previous.name if previous else "",
-                               framework=(previous.note().get("framework", "") if previous else ""),
+                               framework=(previous.note().get("framework", "") if previous
+                                          else request.args.get("framework", "")),
+                               round=str(_today().year) if not previous else "",
                                name=(previous.name + "-next-round" if previous else ""))
             return _start_page(form, ids, previous)
         upload = request.files.get("respondents")
@@ -253,6 +266,14 @@ def _pages() -> Blueprint:
                          "application/zip")
 
     return pages
+
+
+@functools.cache
+def _govuk_css() -> str:
+    """GOV.UK Frontend's stylesheet as shipped, less its @font-face rules: GDS Transport is for
+    services on GOV.UK, so its files are not shipped, and the text falls back to Arial (the next
+    font the stylesheet names) without the browser ever asking for them."""
+    return re.sub(r"@font-face\{[^}]*\}", "", (STATIC / GOVUK_CSS).read_text(encoding="utf-8"))
 
 
 def _records(exercise: Exercise, errors: list):
