@@ -117,8 +117,10 @@ def _refusal(message: str) -> bool:
     return "the server responded with a status of 400" in message
 
 
-def snap(page, name: str) -> None:
-    """A 1366x768 screenshot of the page, kept when $SHEETKIT_APP_SCREENSHOTS names a folder."""
+def snap(page, name: str, top: bool = True) -> None:
+    """A 1366x768 screenshot of the page (from its top), kept when $SHEETKIT_APP_SCREENSHOTS names a folder."""
+    if top:
+        page.evaluate("window.scrollTo(0, 0)")
     folder = os.environ.get("SHEETKIT_APP_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -192,11 +194,13 @@ def test_the_whole_job_in_a_browser(server, page, tmp_path):
     page.get_by_role("button", name="Add and check").click()
     assert "2 file(s) added" in page.inner_text("main")
     snap(page, "6-returns")
+    page.get_by_role("heading", name="Where each partner stands").scroll_into_view_if_needed()
+    snap(page, "6-returns-findings", top=False)
     _check_findings_match_validate(page, server, tmp_path)
 
     # 4. compile, download the consolidated workbook and the CSV, and find the typed answer
     page.get_by_role("link", name="Compile the consolidated workbook").click()
-    page.get_by_role("button", name="Compile").click()
+    page.get_by_role("button", name="Compile", exact=True).click()
     assert "compiled from 2 return(s)" in page.inner_text("main")
     snap(page, "7-compile")
     consolidated = download(page, lambda: page.locator("#download-consolidated").click(), tmp_path)
@@ -245,6 +249,11 @@ def _check_findings_match_validate(page, server, tmp_path):
     assert shown == expected
     waiting = page.locator("#not-returned").inner_text()
     assert all(name in waiting for name in report.chase) and len(report.chase) == 5
+    states = page.locator("#partners tbody tr")
+    assert states.count() == 7
+    for n in range(7):
+        name, state = states.nth(n).locator("th").inner_text(), states.nth(n).locator("td").first.inner_text()
+        assert ("Not returned" in state) == (name in report.chase), (name, state)
 
 
 def test_keyboard_only_start_form_and_error_summary(server, page):

@@ -149,7 +149,8 @@ def _pages() -> Blueprint:
                                framework=(previous.note().get("framework", "") if previous
                                           else request.args.get("framework", "")),
                                round=str(_today().year) if not previous else "",
-                               name=(previous.name + "-next-round" if previous else ""))
+                               name=(previous.name + "-next-round" if previous else ""),
+                               return_to=(previous.note().get("return_to", "") if previous else ""))
             return _start_page(form, ids, previous)
         upload = request.files.get("respondents")
         form = steps.Start(**{k: request.form.get(k, "") for k in ("name", "framework", "round", "return_to",
