@@ -185,7 +185,8 @@ def test_the_whole_job_in_a_browser(server, page, tmp_path):
     answers = random_answers("lga-cbo", 3) | {"statement/1.1/evidence": TYPED}
     (tmp_path / "filled").mkdir()
     first = fill(workbooks[0], tmp_path / "filled" / workbooks[0].name, answers)
-    second = fill(workbooks[1], tmp_path / "filled" / workbooks[1].name, random_answers("lga-cbo", 4))
+    wrong = random_answers("lga-cbo", 4) | {"item/2/rating": 11}  # off the 1-10 scale: a correction to ask for
+    second = fill(workbooks[1], tmp_path / "filled" / workbooks[1].name, wrong)
     bundle = tmp_path / "filled" / "late returns.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.write(second, second.name)
@@ -194,8 +195,10 @@ def test_the_whole_job_in_a_browser(server, page, tmp_path):
     page.get_by_role("button", name="Add and check").click()
     assert "2 file(s) added" in page.inner_text("main")
     snap(page, "6-returns")
-    page.get_by_role("heading", name="Where each partner stands").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('partners-heading').scrollIntoView()")
     snap(page, "6-returns-findings", top=False)
+    page.evaluate("document.querySelector('.sheetkit-partner').scrollIntoView()")
+    snap(page, "6-returns-what-is-wrong", top=False)
     _check_findings_match_validate(page, server, tmp_path)
 
     # 4. compile, download the consolidated workbook and the CSV, and find the typed answer
@@ -219,7 +222,9 @@ def test_the_whole_job_in_a_browser(server, page, tmp_path):
     drafts = download(page, lambda: page.locator("#download-chase").click(), tmp_path)
     with zipfile.ZipFile(drafts) as archive:
         reminders = [n for n in archive.namelist() if n.startswith("reminder_")]
+        corrections = [n for n in archive.namelist() if n.startswith("correction_")]
     assert len(reminders) == 5 and all(n.endswith(".eml") for n in reminders)
+    assert len(corrections) == 1  # the return rated 11 on a scale of 1 to 10
 
     # 5. the next round, from this exercise, with the same partners
     page.get_by_role("link", name="Exercise anytown-2026").click()
@@ -247,6 +252,7 @@ def _check_findings_match_validate(page, server, tmp_path):
                    for n in range(rows.count()))
     expected = sorted((f.file, f.sheet, f.cell, f.message) for f in report.findings if f.code != "no-return")
     assert shown == expected
+    assert any(f.is_error and f.file.endswith(".zip » " + f.file.split(" » ")[-1]) for f in report.findings)
     waiting = page.locator("#not-returned").inner_text()
     assert all(name in waiting for name in report.chase) and len(report.chase) == 5
     states = page.locator("#partners tbody tr")
