@@ -234,3 +234,25 @@ def test_the_default_home_is_the_users_data_folder():
     import platformdirs
 
     assert exercises.default_home() == Path(platformdirs.user_data_dir("sheetkit", appauthor=False)) / "exercises"
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_the_pages_templates_and_govuk_frontend(tmp_path):
+    import subprocess
+    import sys
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    wheel = next(tmp_path.glob("sheetkit-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("sheetkit/app/static/govuk/govuk-frontend.min.css", "sheetkit/app/static/govuk/govuk-frontend.min.js",
+                 "sheetkit/app/static/govuk/LICENSE.txt", "sheetkit/app/static/govuk/SOURCE.md",
+                 "sheetkit/app/static/app.js", "sheetkit/app/static/app.css", "sheetkit/app/templates/base.html",
+                 "sheetkit/app/templates/returns.html"):
+        assert name in names, name
+
+
+def test_the_readme_states_the_pages_limits_as_they_are():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"({sheetkit.MAX_MEMBERS} files, {sheetkit.MAX_CONTAINER_BYTES // 2**20} MB at a time)" in readme
