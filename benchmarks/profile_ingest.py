@@ -3,7 +3,7 @@
     python3 benchmarks/run.py --n 1000 --keep --workdir /tmp/bench      # makes the returns
     python3 benchmarks/profile_ingest.py /tmp/bench/sheetkit-bench-*/n1000/filled [--pyinstrument DIR]
 
-Runs the same steps as ``sheetkit.ingest.ingest_returns`` one at a time, printing each stage's
+Runs the same steps as ``sheetkit.commands.ingest.ingest_returns`` one at a time, printing each stage's
 seconds and the process's RSS after it (and the peak so far), then the sizes of what is held.
 With ``--pyinstrument DIR`` it also writes pyinstrument profiles (text and HTML) of the whole
 ingest in the main process and of ``read_return`` run in-process on a sample of the files
@@ -32,9 +32,9 @@ def rss_mb() -> tuple[float, float]:
 
 def stages(folder: str) -> None:
     """Time ingest_returns with its stages wrapped (not re-implemented), RSS after each."""
-    import sheetkit.consolidate as consolidate_module
+    import sheetkit.consolidate.consolidation as consolidate_module
     import sheetkit.report as writer_module
-    from sheetkit import ingest as ing
+    from sheetkit.commands import ingest as ing
 
     rows = []
 
@@ -90,9 +90,9 @@ def stages(folder: str) -> None:
 def profile(folder: str, out_dir: Path, sample: int) -> None:
     from pyinstrument import Profiler
 
-    from sheetkit.ingest import IngestOptions, ingest_returns
-    from sheetkit.reader import read_return
-    from sheetkit.returns_folder import collect_returns
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
+    from sheetkit.returns.reader import read_return
+    from sheetkit.returns.folder import collect_returns
 
     out_dir.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(interval=0.001)

@@ -57,7 +57,7 @@ QUICK_NS = (4, 8)
 PANDAS_SAMPLE = 200
 REFERENCE_N = 1000  # the N the speed targets are judged at (the smallest measured, if 1,000 is not)
 SAMPLE_INTERVAL = 0.05
-KEPT_OUT_ROWS = 4 * (1_048_576 - 4)  # sheetkit.limits: four sheets of rows below a title and header
+KEPT_OUT_ROWS = 4 * (1_048_576 - 4)  # sheetkit.common.limits: four sheets of rows below a title and header
 RESULT_PREFIX = "BENCHMARK-RESULT "
 
 # measure: (how it compares, bound, what it is)
@@ -87,7 +87,7 @@ _LAST = ["Patel", "Jones", "Okafor", "Williams", "Nowak", "Evans", "Khan", "Murp
 
 def respondents(n: int) -> list:
     """N distinct, plausible respondents (deterministic)."""
-    from sheetkit.respondents import Respondent
+    from sheetkit.roster.respondents import Respondent
 
     rng = random.Random(20260101)
     people = []
@@ -125,9 +125,9 @@ _MEASURES = ["Quarterly report to the board", "Survey of people using services",
 
 def full_answers(layout, rng: random.Random, lean: float) -> dict:
     """Every answer cell filled: sheetkit's realistic answers, then every action-plan row."""
-    from sheetkit.filling import realistic_answers
-    from sheetkit.framework import PRIORITIES
-    from sheetkit.layout import ACTION_STATUSES
+    from sheetkit.samples.filling import realistic_answers
+    from sheetkit.framework.model import PRIORITIES
+    from sheetkit.workbook.layout import ACTION_STATUSES
 
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
     criteria = layout.criteria()
@@ -155,8 +155,8 @@ _FILL_STATE: dict = {}
 
 
 def _fill_init() -> None:
-    from sheetkit.layout import plan_workbook
-    from sheetkit.library import get_framework
+    from sheetkit.workbook.plan import plan_workbook
+    from sheetkit.framework.library import get_framework
 
     layout = plan_workbook(get_framework(FRAMEWORK))
     _FILL_STATE["layout"] = layout
@@ -164,7 +164,7 @@ def _fill_init() -> None:
 
 
 def _fill_one(job: tuple[str, str, int]) -> int:
-    """Type a full set of answers into one built workbook, as sheetkit.filling.fill_workbook does."""
+    """Type a full set of answers into one built workbook, as sheetkit.samples.filling.fill_workbook does."""
     import openpyxl
 
     source, target, seed = job
@@ -203,9 +203,9 @@ def cell_template(scratch: Path) -> dict:
     """Every value sheetkit writes into a workbook, read back from one it built (sentinel respondent)."""
     import openpyxl
 
-    from sheetkit.build import BuildOptions, build_workbooks
-    from sheetkit.library import get_framework
-    from sheetkit.respondents import Respondent
+    from sheetkit.commands.build import BuildOptions, build_workbooks
+    from sheetkit.framework.library import get_framework
+    from sheetkit.roster.respondents import Respondent
 
     result = build_workbooks(get_framework(FRAMEWORK), [Respondent(SENTINEL_NAME, SENTINEL_ORG, SENTINEL_EMAIL)],
                              BuildOptions(scratch, round=ROUND, password=PASSWORD))
@@ -250,8 +250,8 @@ def _cpu_seconds() -> float:
 
 
 def task_build(spec: dict) -> dict:
-    from sheetkit.build import BuildOptions, build_workbooks
-    from sheetkit.library import get_framework
+    from sheetkit.commands.build import BuildOptions, build_workbooks
+    from sheetkit.framework.library import get_framework
 
     framework = get_framework(FRAMEWORK)
     people = respondents(spec["n"])
@@ -307,7 +307,8 @@ def task_calamine(spec: dict) -> dict:
 
 
 def task_validate(spec: dict) -> dict:
-    from sheetkit.ingest import IngestOptions, validate_returns
+    from sheetkit.commands.ingest import IngestOptions
+    from sheetkit.returns.check import validate_returns
 
     clock = Clock()
     report = validate_returns([spec["dir"]], IngestOptions())
@@ -315,8 +316,8 @@ def task_validate(spec: dict) -> dict:
 
 
 def task_ingest(spec: dict) -> dict:
-    from sheetkit.ingest import IngestOptions, ingest_returns
-    from sheetkit.validate import ACCEPTED
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
+    from sheetkit.returns.model import ACCEPTED
 
     out = Path(spec["out"])
     clock = Clock()

@@ -22,31 +22,32 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 # name -> the module that defines it
 _FACE = {
-    "load_framework": "sheetkit.library:resolve_framework",
-    "list_frameworks": "sheetkit.library:list_frameworks",
-    "Framework": "sheetkit.framework:Framework",
-    "Respondent": "sheetkit.respondents:Respondent",
-    "load_respondents": "sheetkit.respondents:load_respondents",
-    "read_manifest": "sheetkit.manifest:read_manifest",
-    "BuildOptions": "sheetkit.build:BuildOptions",
-    "BuildResult": "sheetkit.build:BuildResult",
-    "build_workbooks": "sheetkit.build:build_workbooks",
-    "IngestOptions": "sheetkit.ingest_report:IngestOptions",
-    "IngestReport": "sheetkit.ingest_report:IngestReport",
-    "validate_returns": "sheetkit.ingest:validate_returns",
-    "ingest_returns": "sheetkit.ingest:ingest_returns",
-    "ChaseOptions": "sheetkit.chase:ChaseOptions",
-    "ChaseResult": "sheetkit.chase:ChaseResult",
-    "chase": "sheetkit.chase:chase",
-    "load_previous": "sheetkit.previous:load_previous",
-    "AgreementRule": "sheetkit.agreement:AgreementRule",
-    "Finding": "sheetkit.findings:Finding",
-    "CATALOGUE": "sheetkit.findings:CATALOGUE",
-    "SheetkitError": "sheetkit.errors:SheetkitError",
-    "UsageError": "sheetkit.errors:UsageError",
+    "load_framework": "sheetkit.framework.library:resolve_framework",
+    "list_frameworks": "sheetkit.framework.library:list_frameworks",
+    "Framework": "sheetkit.framework.model:Framework",
+    "Respondent": "sheetkit.roster.respondents:Respondent",
+    "load_respondents": "sheetkit.roster.respondents:load_respondents",
+    "BuildOptions": "sheetkit.commands.build:BuildOptions",
+    "BuildResult": "sheetkit.commands.build:BuildResult",
+    "build_workbooks": "sheetkit.commands.build:build_workbooks",
+    "CheckOptions": "sheetkit.returns.outcome:CheckOptions",
+    "IngestOptions": "sheetkit.commands.ingest:IngestOptions",
+    "IngestReport": "sheetkit.returns.outcome:IngestReport",
+    "validate_returns": "sheetkit.returns.check:validate_returns",
+    "ingest_returns": "sheetkit.commands.ingest:ingest_returns",
+    "ChaseOptions": "sheetkit.commands.chase:ChaseOptions",
+    "ChaseResult": "sheetkit.commands.chase:ChaseResult",
+    "chase": "sheetkit.commands.chase:chase",
+    "load_previous": "sheetkit.rounds.load:load_previous",
+    "AgreementRule": "sheetkit.consolidate.agreement:AgreementRule",
+    "Finding": "sheetkit.common.findings:Finding",
+    "CATALOGUE": "sheetkit.common.findings:CATALOGUE",
+    "SheetkitError": "sheetkit.common.errors:SheetkitError",
+    "UsageError": "sheetkit.common.errors:UsageError",
+    "read_manifest": "sheetkit.roster.manifest:read_manifest",
     # the most ingest opens at once: files in one folder or zip, and the bytes of one container
-    "MAX_MEMBERS": "sheetkit.reader:MAX_MEMBERS",
-    "MAX_CONTAINER_BYTES": "sheetkit.returns_folder:MAX_CONTAINER_BYTES",
+    "MAX_MEMBERS": "sheetkit.returns.reader:MAX_MEMBERS",
+    "MAX_CONTAINER_BYTES": "sheetkit.returns.folder:MAX_CONTAINER_BYTES",
 }
 __all__ = ["__version__", *_FACE]
 
@@ -58,16 +59,7 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'sheetkit' has no attribute {name!r}") from None
     value = getattr(import_module(module), attribute)
     globals()[name] = value
-    _unshadow()
     return value
-
-
-def _unshadow() -> None:
-    """Importing a module named like a face function (``sheetkit.chase``) binds the module to that
-    name in this package; drop such a binding, so the name goes on meaning the function."""
-    for name in _FACE:
-        if type(globals().get(name)).__name__ == "module":
-            del globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import click
 
-from . import __version__, clock
-from .cells import printable_text
-from .errors import SheetkitError, UsageError
-from .framework_file import FrameworkFileError
+from . import __version__
+from .common import clock
+from sheetkit.common.text import printable_text
+from sheetkit.common.errors import SheetkitError, UsageError
+from sheetkit.framework.file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 # Every exit status the command line can return, and what it means (the README's table).
@@ -115,7 +116,7 @@ def cli(ctx: click.Context, debug: bool, frameworks_dirs: tuple[str, ...]) -> No
 def frameworks_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the available frameworks (id, title, version, counts)."""
     if ctx.invoked_subcommand is None:
-        from .catalogue import list_available
+        from sheetkit.commands.frameworks import list_available
 
         _finish(list_available(ctx.obj.frameworks_dirs), as_json)
 
@@ -126,7 +127,7 @@ def frameworks_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.pass_obj
 def frameworks_show(obj: _Context, framework_id: str, as_json: bool) -> None:
     """Print one framework readably (FRAMEWORK_ID is an id or a YAML file)."""
-    from .catalogue import show_framework
+    from sheetkit.commands.frameworks import show_framework
 
     _finish(show_framework(framework_id, obj.frameworks_dirs), as_json)
 
@@ -136,7 +137,7 @@ def frameworks_show(obj: _Context, framework_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
     """Check your own framework FILES and report every problem with its line."""
-    from .catalogue import check_files
+    from sheetkit.commands.frameworks import check_files
 
     _finish(check_files(files), as_json)
 
@@ -172,10 +173,10 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
               password: str | None, emails: bool, templates_dir: str | None, force: bool, previous: str | None,
               prefill: bool, renames: str | None, item_map: str | None, as_json: bool) -> None:
     """Write one locked workbook per respondent for FRAMEWORK_ID, and a manifest."""
-    from .build import BuildOptions, build_workbooks
-    from .library import resolve_framework
-    from .previous import load_previous
-    from .respondents import load_respondents
+    from sheetkit.commands.build import BuildOptions, build_workbooks
+    from sheetkit.framework.library import resolve_framework
+    from sheetkit.rounds.load import load_previous
+    from sheetkit.roster.respondents import load_respondents
 
     if not previous and (prefill or renames or item_map):
         raise UsageError("--prefill, --renames and --item-map go with --previous (last round's consolidated "
@@ -217,7 +218,8 @@ _prefer = click.option("--prefer", multiple=True, metavar="FILE",
 def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, framework_id: str | None,
                  prefer: tuple[str, ...], as_json: bool) -> None:
     """Check returned workbooks in PATHS (files or folders) and report every problem; changes nothing."""
-    from .ingest import IngestOptions, validate_returns
+    from sheetkit.commands.ingest import IngestOptions
+    from sheetkit.returns.check import validate_returns
 
     options = IngestOptions(manifest=manifest, framework_id=framework_id, prefer=prefer,
                             frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
@@ -250,7 +252,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @_prefer
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="Keep each return's checked result here, so the next ingest reads only new or changed "
-                   "files (default: a folder beside --out named after it, ending .cache). Safe to delete.")
+                   "files (default: sheetkit's folder in your user cache folder). Safe to delete.")
 @click.option("--no-cache", is_flag=True, help="Read every return again, and keep nothing for next time.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
@@ -260,8 +262,8 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
-    from .agreement import AgreementRule
-    from .ingest import IngestOptions, ingest_returns
+    from sheetkit.consolidate.agreement import AgreementRule
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
     if (renames or item_map) and not previous:
         raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
@@ -297,7 +299,7 @@ def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str
               workbooks: str | None, templates: str | None, framework_id: str | None, prefer: tuple[str, ...],
               as_json: bool) -> None:
     """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
-    from .chase import ChaseOptions, chase
+    from sheetkit.commands.chase import ChaseOptions, chase
 
     options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
                            today=today.date() if today else None, templates=Path(templates) if templates else None,
@@ -315,7 +317,7 @@ def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str
 def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
     """Make the sample exercise: build, fill and ingest returns for two frameworks (always the same files)."""
     try:
-        from .samples import make_samples
+        from sheetkit.samples.make import make_samples
     except ModuleNotFoundError as exc:  # openpyxl, which only this command needs, is an optional extra
         raise UsageError(f"sheetkit samples needs {exc.name}, which a plain install leaves out; "
                          f"install it with: pip install \"sheetkit[samples]\" (or pip install {exc.name})") from None
@@ -354,7 +356,7 @@ def app_cmd(obj: _Context, home: str | None, port: int, no_browser: bool) -> Non
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown (as in the README).")
 def codes_cmd(markdown: bool) -> None:
     """List every finding code with its severity, meaning and what to do."""
-    from .findings import CATALOGUE
+    from sheetkit.common.findings import CATALOGUE
 
     for code, info in CATALOGUE.items():
         if markdown:

@@ -9,6 +9,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -23,12 +24,12 @@ if WINDOWS_LIKE:
     multiprocessing.get_all_start_methods = lambda: ["spawn"]
     multiprocessing.set_start_method("spawn", force=True)
 
-from sheetkit import clock
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.filling import fill_workbook, realistic_answers
-from sheetkit.layout import plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
+from sheetkit.common import clock
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.samples.filling import fill_workbook, realistic_answers
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
 
 BUNDLED = ["ipc-audit", "lga-cbo", "swia-commissioning", "tlap-market", "wales-commissioning"]
 SEEDS = Path(os.environ.get("SHEETKIT_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
@@ -100,6 +101,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # The re-ingest cache goes to a folder of the test run, never the user's own cache.
+    if "SHEETKIT_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="sheetkit-test-cache-")
+        os.environ["SHEETKIT_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     day = config.getoption("--clock")
     if day:
         clock.parse(day)  # a bad date fails here, once, with its reason

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sheetkit.layout import column_letters
+from sheetkit.common.text import column_letters
 
 GB = 1 << 30
 
@@ -406,7 +406,7 @@ def statement_edited(src: Path, dst: Path, sheet: str, cell: str, text: str) -> 
 
 def older_version(src: Path, dst: Path, version: str) -> Path:
     """The genuine return made to look built from another framework version (sheet and properties)."""
-    from sheetkit.layout import SHEET_META, meta_cell
+    from sheetkit.common.own_files import SHEET_META, meta_cell
 
     def edit(workbook):
         workbook[SHEET_META][meta_cell("framework_version")].value = version

@@ -44,6 +44,11 @@ def _start(app, client, **changes):
     return client.post(f"/{TOKEN}/start", data=_start_form(app, **changes), content_type="multipart/form-data")
 
 
+def test_every_name_of_the_library_face_the_page_calls_resolves():
+    for name in sheetkit.__all__:
+        assert getattr(sheetkit, name) is not None, name
+
+
 # -- the guards ---------------------------------------------------------------------------
 def test_every_page_needs_the_token(page):
     app, client, _ = page

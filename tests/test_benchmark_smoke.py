@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sheetkit.layout import plan_workbook
-from sheetkit.library import get_framework
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 

@@ -16,8 +16,10 @@ from click.testing import CliRunner
 
 from conftest import BUNDLED, IN_CI, build
 from sheetkit.cli import cli
-from sheetkit.layout import SHEET_LISTS, SHEET_META, SHEET_START, choices, plan_workbook
-from sheetkit.library import get_framework
+from sheetkit.workbook.layout import choices
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
+from sheetkit.framework.library import get_framework
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,20 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-import sheetkit.ingest as ingest
-from sheetkit.errors import UsageError
-from sheetkit.ingest import IngestOptions, ingest_returns
+import sheetkit.returns.check as ingest
+from sheetkit.common.errors import UsageError
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo"
 NOW = dt.datetime(2026, 12, 6, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Each test's default cache folder, where the user's cache folder would be."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("SHEETKIT_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture
@@ -54,18 +62,19 @@ def _some_returns(tmp_path: Path, leave_out: str) -> tuple[Path, Path]:
     return folder, held
 
 
-def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_runs(tmp_path, parsed):
+def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_runs(tmp_path, parsed, own_cache):
     folder, late = _some_returns(tmp_path, "lga-cbo_public-health_2026-q4.xlsx")
     warm, cold = tmp_path / "warm" / "c.xlsx", tmp_path / "cold" / "c.xlsx"
     first = _ingest(folder, warm)
-    assert len(parsed[-1]) == len(list(folder.iterdir())) and warm.with_name("c.xlsx.cache").is_dir()
+    assert len(parsed[-1]) == len(list(folder.iterdir())) and len(list(own_cache.glob("*.json"))) == len(parsed[-1])
+    assert sorted(p.name for p in warm.parent.iterdir()) == ["c.csv", "c.xlsx"]  # nothing in the managers' folder
     assert not [f for f in first.findings if f.code.startswith("cache-")]
     shutil.copy(late, folder / late.name)
     again = _ingest(folder, warm)
     assert parsed[-1] == [late.name]  # only the new return was read
     assert not [f for f in again.findings if f.code.startswith("cache-")]
     _ingest(folder, cold, use_cache=False)
-    assert len(parsed[-1]) == len(list(folder.iterdir())) and not cold.with_name("c.xlsx.cache").exists()
+    assert len(parsed[-1]) == len(list(folder.iterdir()))
     assert _tables(warm) == _tables(cold)
     assert warm.with_suffix(".csv").read_bytes() == cold.with_suffix(".csv").read_bytes()
     assert again.to_dict()["returns"] == ingest_returns([str(folder)], IngestOptions(
@@ -74,10 +83,10 @@ def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_ru
     assert len(first.returns) + 1 == len(again.returns)
 
 
-def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_again(tmp_path, parsed):
+def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_again(tmp_path, parsed, own_cache):
     out = tmp_path / "c.xlsx"
     _ingest(SAMPLES / "returns", out)
-    entries = sorted(out.with_name("c.xlsx.cache").glob("*.json"))
+    entries = sorted(own_cache.glob("*.json"))
     assert len(entries) == len(parsed[-1])
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # cut short, as by a full disk
     entry = json.loads(entries[1].read_text(encoding="utf-8"))
@@ -101,10 +110,10 @@ def test_a_new_version_of_sheetkit_or_the_framework_reads_everything_again(tmp_p
     every = len(parsed[-1])
     _ingest(SAMPLES / "returns", out)
     assert parsed[-1] == []
-    monkeypatch.setattr("sheetkit.cache.__version__", "99.0")
+    monkeypatch.setattr("sheetkit.returns.cache.__version__", "99.0")
     _ingest(SAMPLES / "returns", out)
     assert len(parsed[-1]) == every
-    monkeypatch.setattr("sheetkit.cache.code_digest", lambda: "another build of sheetkit")
+    monkeypatch.setattr("sheetkit.returns.cache.code_digest", lambda: "another build of sheetkit")
     _ingest(SAMPLES / "returns", out)
     assert len(parsed[-1]) == every
 
@@ -118,9 +127,9 @@ def test_a_cache_that_cannot_be_written_is_a_warning_and_the_workbook_is_still_w
     assert not [f for f in report.findings if f.code == "cache-ignored"]
 
 
-def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, parsed):
+def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, parsed, own_cache):
     out, folder = tmp_path / "c.xlsx", tmp_path / "kept"
     _ingest(SAMPLES / "returns", out, cache=folder)
-    assert folder.is_dir() and not out.with_name("c.xlsx.cache").exists()
+    assert folder.is_dir() and not out.with_name("c.xlsx.cache").exists() and not own_cache.exists()
     with pytest.raises(UsageError, match="--cache"):
         _ingest(SAMPLES / "returns", out, cache=SAMPLES / "returns" / "cache")

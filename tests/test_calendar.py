@@ -17,14 +17,15 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import fill, random_answers
-from sheetkit import clock
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.chase import ChaseOptions, chase
+from sheetkit.common import clock
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.commands.chase import ChaseOptions, chase
 from sheetkit.cli import cli
-from sheetkit.errors import UsageError
-from sheetkit.ingest import IngestOptions, validate_returns
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
+from sheetkit.common.errors import UsageError
+from sheetkit.commands.ingest import IngestOptions
+from sheetkit.returns.check import validate_returns
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
 
 pytestmark = pytest.mark.calendar
 

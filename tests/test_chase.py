@@ -21,17 +21,17 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import fill
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.chase import ChaseOptions, chase
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.commands.chase import ChaseOptions, chase
 from sheetkit.cli import cli
-from sheetkit.corrections import WORDING
-from sheetkit.drafts import Draft, write_draft
-from sheetkit.filling import realistic_answers
-from sheetkit.findings import CATALOGUE
-from sheetkit.ingest import IngestOptions, validate_returns
-from sheetkit.layout import plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
+from sheetkit.mail.drafts import Draft, write_draft
+from sheetkit.samples.filling import realistic_answers
+from sheetkit.common.findings import CATALOGUE
+from sheetkit.commands.ingest import IngestOptions
+from sheetkit.returns.check import validate_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -157,7 +157,7 @@ def test_correction_lists_exactly_the_cells_validate_finds(first, exercise):
     report = validate_returns([str(root / "returns")], IngestOptions(manifest=str(built.manifest)))
     housing = next(r for r in report.returns if r.respondent == "Housing")
     errors = [(f.sheet, f.cell) for f in housing.findings if f.is_error]
-    warnings = [(f.sheet, f.cell) for f in housing.findings if not f.is_error and WORDING.get(f.code)]
+    warnings = [(f.sheet, f.cell) for f in housing.findings if not f.is_error and CATALOGUE[f.code].respondent]
     assert len(errors) == 3 and warnings
     message = _parse(_case(result, "Housing").draft)
     assert message["To"].addresses[0].display_name == "Tom Reilly"
@@ -325,11 +325,13 @@ FRAMEWORK_FILE_CODES = {"yaml-invalid", "key-unknown", "key-missing", "value-inv
 
 
 def test_every_code_a_return_can_have_is_worded_for_respondents_or_marked_for_the_lead():
-    assert set(WORDING) <= set(CATALOGUE)
-    assert set(CATALOGUE) - FRAMEWORK_FILE_CODES <= set(WORDING), "say in corrections.WORDING how a respondent reads it"
-    for code, words in WORDING.items():
-        if words:
-            assert words.format(value="v", label="l", levels="1\u201310")
+    for code, info in CATALOGUE.items():
+        if code in FRAMEWORK_FILE_CODES:
+            continue
+        assert info.respondent or info.lead_only, f"say in the catalogue how a respondent reads {code}, or mark it lead_only"
+        assert not (info.respondent and info.lead_only), code
+        if info.respondent:
+            assert info.respondent.format(value="v", label="l", levels="1\u201310", choices="a, b")
 
 
 def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise, tmp_path):
@@ -390,11 +392,11 @@ def test_a_template_without_its_subject_line_is_refused_with_the_file_named(exer
 
 
 def test_findings_for_the_lead_to_settle_never_reach_the_respondent():
-    from sheetkit.chase import _decide
-    from sheetkit.contacts import Contact
-    from sheetkit.corrections import needs_correction, problems
-    from sheetkit.findings import Finding
-    from sheetkit.validate import CheckedReturn
+    from sheetkit.commands.chase import _decide
+    from sheetkit.roster.contacts import Contact
+    from sheetkit.mail.corrections import needs_correction, problems
+    from sheetkit.common.findings import Finding
+    from sheetkit.returns.model import CheckedReturn
 
     conflict = Finding("return-conflict", "housing.xlsx and housing (2).xlsx were saved by different people",
                        file="housing.xlsx")

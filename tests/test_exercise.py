@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sheetkit.exercise import Asked, Roster, base_name, person_key, settle, stamps
-from sheetkit.validate import CheckedReturn
+from sheetkit.returns.settle import Asked, Roster, base_name, person_key, settle, stamps
+from sheetkit.returns.model import CheckedReturn
 
 UTC = dt.timezone.utc
 
@@ -18,7 +18,7 @@ def ret(file, respondent="Housing", saved=(2026, 12, 1, 9), by="", build="b1", c
 
 
 def roster(*entries: Asked, round_="2026 Q4") -> Roster:
-    from sheetkit.respondents import normalise_name
+    from sheetkit.common.text import normalise_name
 
     return Roster("manifest.csv", round_, {normalise_name(e.name): e for e in entries})
 

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from conftest import IN_CI, build, fill
 from sheetkit.cli import cli
-from sheetkit.library import get_framework
+from sheetkit.framework.library import get_framework
 
 PEOPLE = ("Respondent Alpha", "Respondent Bravo", "Respondent Charlie", "Respondent Delta")
 # rating values (scale 1-3) by item, person by person: on item 1 Alpha sits apart, low;
@@ -178,7 +178,7 @@ def test_feedback_drafts_without_an_address_have_no_from_line(exercise):
 
 
 def _fail_on_second_workbook(monkeypatch):
-    from sheetkit import feedback
+    from sheetkit.mail import feedback
 
     written = []
     real = feedback.write_workbook
@@ -219,7 +219,7 @@ def test_a_failed_feedback_run_leaves_an_earlier_folder_as_it_was(exercise, monk
 
 
 def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
-    from sheetkit.ingest import IngestOptions, ingest_returns
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
     tmp_path, _ = exercise
     when = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.timezone.utc)
@@ -238,8 +238,8 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
 
 
 def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch):
-    from sheetkit import feedback
-    from sheetkit.ingest import IngestOptions, ingest_returns
+    from sheetkit.mail import feedback
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
     tmp_path, _ = exercise
     real, drafts = feedback.write_draft, []
@@ -260,7 +260,7 @@ def test_an_interrupted_feedback_run_leaves_no_file_behind(exercise, monkeypatch
 
 
 def test_respondents_whose_names_make_the_same_file_name_each_get_their_own_files():
-    from sheetkit.feedback import _unique
+    from sheetkit.mail.feedback import _unique
 
     taken: set[str] = set()
     assert [_unique(n, taken) for n in ("A-B", "A-B", "a-b", "C")] == ["A-B", "A-B (2)", "a-b (3)", "C"]

@@ -8,15 +8,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetkit import fields, findings
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.fields import FIELD_TYPES, Checked, FieldType, as_text, framework_field_types
-from sheetkit.filling import fill_workbook
-from sheetkit.framework_file import FrameworkFileError, check_framework_file, load_framework
-from sheetkit.ingest import check_return
-from sheetkit.layout import column_letters, plan_workbook
-from sheetkit.reader import read_return
-from sheetkit.respondents import Respondent
+from sheetkit.framework import fields
+from sheetkit.common import findings
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.framework.fields import FIELD_TYPES, Checked, FieldType, framework_field_types
+from sheetkit.common.text import as_text
+from sheetkit.samples.filling import fill_workbook
+from sheetkit.framework.file import FrameworkFileError, check_framework_file, load_framework
+from sheetkit.returns.check import check_return
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.text import column_letters
+from sheetkit.returns.reader import read_return
+from sheetkit.roster.respondents import Respondent
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "framework-format.md"
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
@@ -110,7 +113,7 @@ def test_the_framework_format_documents_every_type_a_framework_may_give():
 
 
 def test_every_registered_type_s_style_exists():
-    from sheetkit.styles import add_formats
+    from sheetkit.xlsx.styles import add_formats
 
     class Book:
         def add_format(self, properties=None):

@@ -12,17 +12,24 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import BUNDLED, IN_CI, SEEDS
-from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.commands.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
-from sheetkit.filling import fill_workbook
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.errors import FrameworkNotFound
-from sheetkit.framework import ROLES, UNDESCRIBED_LEVELS, default_role, derived_short_title, sheet_name_problem
-from sheetkit.framework_file import KEYS, FrameworkFileError, check_framework_file, load_framework
-from sheetkit.framework_fit import short_titles
-from sheetkit.layout import ACTION_FIELDS, RESERVED_SHEETS
-from sheetkit.library import data_dir, get_framework, list_frameworks
-from sheetkit.respondents import Respondent
+from sheetkit.samples.filling import fill_workbook
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.common.errors import FrameworkNotFound
+from sheetkit.framework.model import (
+    ROLES,
+    UNDESCRIBED_LEVELS,
+    default_role,
+    derived_short_title,
+    sheet_name_problem,
+)
+from sheetkit.framework.file import KEYS, FrameworkFileError, check_framework_file, load_framework
+from sheetkit.framework.fit import short_titles
+from sheetkit.workbook.layout import ACTION_FIELDS
+from sheetkit.common.own_files import RESERVED_SHEETS
+from sheetkit.framework.library import data_dir, get_framework, list_frameworks
+from sheetkit.roster.respondents import Respondent
 
 SOURCES = {
     "ipc-audit": "000_71e16c5a6ea667d4.txt",

@@ -36,16 +36,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import hostile as H  # noqa: E402
 
-from sheetkit.build import BuildOptions, build_workbooks  # noqa: E402
-from sheetkit.filling import fill_workbook, realistic_answers  # noqa: E402
-from sheetkit.findings import CATALOGUE, ERROR  # noqa: E402
-from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns  # noqa: E402
-from sheetkit.layout import plan_workbook  # noqa: E402
-from sheetkit.library import get_framework  # noqa: E402
-from sheetkit.reader import RawReturn, inspect_file, read_return  # noqa: E402
-from sheetkit.respondents import Respondent  # noqa: E402
-from sheetkit.sandbox import Limits, run_isolated  # noqa: E402
-from sheetkit.validate import ACCEPTED, REJECTED  # noqa: E402
+from sheetkit.commands.build import BuildOptions, build_workbooks  # noqa: E402
+from sheetkit.samples.filling import fill_workbook, realistic_answers  # noqa: E402
+from sheetkit.common.findings import CATALOGUE, ERROR  # noqa: E402
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.returns.check import validate_returns  # noqa: E402
+from sheetkit.workbook.plan import plan_workbook  # noqa: E402
+from sheetkit.framework.library import get_framework  # noqa: E402
+from sheetkit.returns.reader import RawReturn, inspect_file, read_return  # noqa: E402
+from sheetkit.roster.respondents import Respondent  # noqa: E402
+from sheetkit.common.sandbox import Limits, run_isolated  # noqa: E402
+from sheetkit.returns.model import ACCEPTED, REJECTED  # noqa: E402
 
 FRAMEWORK = "wales-commissioning"  # the exercise
 OTHER_FRAMEWORK = "ipc-audit"  # a return sent to the wrong exercise

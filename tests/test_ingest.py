@@ -16,11 +16,13 @@ from click.testing import CliRunner
 
 from conftest import BUNDLED, build, fill, random_answers
 from sheetkit.cli import cli
-from sheetkit.findings import CATALOGUE
-from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
-from sheetkit.layout import SHEET_ACTIONS, SHEET_META, plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.sandbox import Limits
+from sheetkit.common.findings import CATALOGUE
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.returns.check import validate_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_META
+from sheetkit.framework.library import get_framework
+from sheetkit.common.sandbox import Limits
 
 RESPONDENTS = ("Adult Social Care", "Housing", "Health")
 
@@ -368,7 +370,7 @@ def test_sheet_renamed_is_still_read_and_missing_is_reported(one_return):
     ("framework_id", "our-own-2019", "framework-unknown"),
 ])
 def test_identity_mismatches_are_rejected(one_return, key, value, code):
-    from sheetkit.layout import META_KEYS
+    from sheetkit.common.own_files import META_KEYS
 
     def patch(wb):
         wb[SHEET_META].cell(row=META_KEYS.index(key) + 1, column=2).value = value

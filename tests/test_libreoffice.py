@@ -26,12 +26,14 @@ import openpyxl
 import pytest
 
 from conftest import UNO_PYTHON, clean_env, libreoffice_or_skip
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.filling import fill_workbook, realistic_answers
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import SHEET_ACTIONS, AnswerCell, plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.samples.filling import fill_workbook, realistic_answers
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.layout import AnswerCell
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_ACTIONS
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
 
 pytestmark = pytest.mark.libreoffice
 

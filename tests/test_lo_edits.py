@@ -36,7 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from conftest import BUNDLED, UNO_PYTHON, build, clean_env, libreoffice_or_skip
-from sheetkit.layout import SHEET_ACTIONS
+from sheetkit.common.own_files import SHEET_ACTIONS
 from fill_by_label import fill_by_label, find_fields, followed, header_rows, text_of
 
 HERE = Path(__file__).resolve().parent

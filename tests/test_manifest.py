@@ -12,8 +12,9 @@ from openpyxl.utils.protection import hash_password
 
 from conftest import fill, random_answers
 from sheetkit.cli import cli
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.manifest import COLUMNS, MANIFEST, PASSWORD_FILE, read_manifest, read_password
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.roster.manifest import COLUMNS, read_manifest, read_password
+from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE
 
 EIGHT = ("Adult Social Care", "Housing", "Public Health", "Cyngor Sir Ynys Môn", "Children's Services",
          "Voluntary Sector Forum", "Carers' Centre", "=Provider Forum")

@@ -22,13 +22,17 @@ from click.testing import CliRunner
 
 from conftest import UNO_PYTHON, build, clean_env, fill, libreoffice_or_skip, random_answers
 from fill_by_label import fill_by_label, find_fields
-from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.commands.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
-from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
-from sheetkit.layout import ACTION_CLOSED, ACTION_STATUSES, SHEET_ACTIONS, SHEET_META, plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.previous import PreviousAction, PreviousRespondent, PreviousRound, load_previous
-from sheetkit.respondents import Respondent
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.returns.check import validate_returns
+from sheetkit.workbook.layout import ACTION_CLOSED, ACTION_STATUSES
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_META
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.load import load_previous
+from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
+from sheetkit.roster.respondents import Respondent
 
 LAST = ("Adult Social Care", "Housing", "Public Health")
 NOW = ("Adults and Health", "Housing", "Carers Centre")  # one renamed, one new; Public Health has gone
@@ -469,7 +473,7 @@ def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
 def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     """The Action plan of a follow-up workbook has an extra column: a correction asked of the
     respondent still names the field whose cell it is ('Owner', not the column built there before)."""
-    from sheetkit.corrections import problems
+    from sheetkit.mail.corrections import problems
 
     framework = get_framework("lga-cbo")
     action = PreviousAction(1, "", "Review the market position statement", "", dt.date(2027, 1, 31), "", "")

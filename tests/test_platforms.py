@@ -26,11 +26,13 @@ from click.testing import CliRunner
 
 from conftest import IN_CI, WINDOWS_LIKE, build, fill, random_answers
 from sheetkit.cli import cli
-from sheetkit.errors import UsageError
-from sheetkit.ingest import IngestOptions, ingest_returns, validate_returns
-from sheetkit.manifest import MANIFEST, read_manifest
-from sheetkit.respondents import load_respondents
-from sheetkit.sandbox import Limits, memory_guard, start_context
+from sheetkit.common.errors import UsageError
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.returns.check import validate_returns
+from sheetkit.roster.manifest import read_manifest
+from sheetkit.common.own_files import MANIFEST
+from sheetkit.roster.respondents import load_respondents
+from sheetkit.common.sandbox import Limits, memory_guard, start_context
 
 ROOT = Path(__file__).resolve().parents[1]
 WELSH = ["Cyngor Sir Ynys Môn", "Fire and Rescue £ Fund", "Cyngor Gwynedd", "Tŷ Hafan"]
@@ -50,8 +52,8 @@ def test_the_windows_like_lane_is_what_windows_offers():
 SPAWNED_SANDBOX = """
 import os, sys, time
 sys.modules["resource"] = None
-from sheetkit.reader import file_sha256
-from sheetkit.sandbox import Failure, Limits, memory_guard, run_isolated, start_context
+from sheetkit.returns.reader import file_sha256
+from sheetkit.common.sandbox import Failure, Limits, memory_guard, run_isolated, start_context
 assert start_context().get_start_method() == "spawn", start_context().get_start_method()
 assert memory_guard() == "none"
 limits = Limits(seconds=5, workers=2)

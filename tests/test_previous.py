@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sheetkit.errors import UsageError
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.library import get_framework
-from sheetkit.previous import load_previous
+from sheetkit.common.errors import UsageError
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.load import load_previous
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "lga-cbo"
 

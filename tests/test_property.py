@@ -11,12 +11,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.filling import fill_workbook
-from sheetkit.framework_file import load_framework
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import plan_workbook
-from sheetkit.respondents import Respondent
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.samples.filling import fill_workbook
+from sheetkit.framework.file import load_framework
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.roster.respondents import Respondent
 
 WORDS = st.text(alphabet=st.characters(whitelist_categories=("L", "N", "P", "S", "Zs"), blacklist_characters="\x7f"),
                 min_size=1, max_size=40).map(str.strip).filter(bool)

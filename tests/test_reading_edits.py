@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from conftest import UNO_PYTHON, build, clean_env, libreoffice_or_skip
 from fill_by_label import fill_by_label
-from sheetkit.framework import RESPONSE_LEVELS
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS
-from sheetkit.library import get_framework
+from sheetkit.framework.model import RESPONSE_LEVELS
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.framework.library import get_framework
 from test_respondent_workbook import _expected_label, _owner_matches, _responses
 
 HERE = Path(__file__).resolve().parent

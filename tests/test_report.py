@@ -19,12 +19,12 @@ import pytest
 from conftest import IN_CI, fill
 from click.testing import CliRunner
 
-from sheetkit.agreement import APART, SPLIT, AgreementRule, judge
-from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.consolidate.agreement import APART, SPLIT, AgreementRule, judge
+from sheetkit.commands.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 FW = "lga-cbo"  # 12 standards in 4 domains, rated 1 to 10

@@ -16,11 +16,11 @@ import pytest
 
 from conftest import BUNDLED, build
 from fill_by_label import fill_by_label, find_fields, text_of
-from sheetkit.framework import RESPONSE_LEVELS
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import ACTION_FIELDS, SIGNOFF_FIELDS
-from sheetkit.text_fit import points_needed
-from sheetkit.library import get_framework
+from sheetkit.framework.model import RESPONSE_LEVELS
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.xlsx.text_fit import points_needed
+from sheetkit.framework.library import get_framework
 
 HINT = re.compile(r"\s*\((pick|type here|date|name or role)(; added by sheetkit)?\)\s*$")
 SCREEN_PIXELS = 1366 - 60  # the window less Calc's row headers and scroll bar
@@ -311,8 +311,8 @@ def test_xlsxwriter_marks_every_stored_row_height_as_custom(tmp_path, constant_m
 
 @pytest.mark.parametrize("constant_memory", [True, False])
 def test_form_worksheet_stores_a_growing_row_s_height_without_the_custom_mark(tmp_path, constant_memory):
-    from sheetkit.cells import write_text
-    from sheetkit.writer import FormWorkbook
+    from sheetkit.xlsx.cells import write_text
+    from sheetkit.workbook.writer import FormWorkbook
 
     path = tmp_path / "form.xlsx"
     wb = FormWorkbook(str(path), {"constant_memory": constant_memory})

@@ -25,14 +25,15 @@ from click.testing import CliRunner
 from conftest import build, fill, random_answers
 from hostile import compound_file
 from outlook import outlook_message
-from sheetkit.build import BuildOptions, build_workbooks
+from sheetkit.commands.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
-from sheetkit.file_formats import normalised_ods
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.respondents import Respondent
-from sheetkit.returns_folder import collect_returns, printable
+from sheetkit.returns.file_formats import normalised_ods
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
+from sheetkit.roster.respondents import Respondent
+from sheetkit.returns.folder import collect_returns
+from sheetkit.common.text import printable
 
 FW = "lga-cbo"
 ROUND = "2026 Q4"

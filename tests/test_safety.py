@@ -25,12 +25,14 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from conftest import build, fill, libreoffice_or_skip, random_answers
-from sheetkit.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, printable_text, write_text
+from sheetkit.xlsx.cells import TextWorkbook, _kept_inline, cell_xml, format_escape, plain_text, write_text
+from sheetkit.common.text import printable_text
 from sheetkit.cli import EXIT_CODES, cli
-from sheetkit.errors import SheetkitError
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import column_letters, plan_workbook
-from sheetkit.library import get_framework
+from sheetkit.common.errors import SheetkitError
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.text import column_letters
+from sheetkit.framework.library import get_framework
 from test_libreoffice import lo_fill
 
 INJECTED_LINK = ('<r><t>x</t></r></is></c><c r="A1" t="str"><f>HYPERLINK("http://evil.example","Open")</f>'
@@ -366,7 +368,7 @@ def _locked(path_to_lock: Path):
 def test_an_output_locked_by_excel_is_reported_and_left_as_it_was(small_exercise, tmp_path, monkeypatch):
     out = tmp_path / "consolidated.xlsx"
     out.write_bytes(b"last week's workbook")
-    monkeypatch.setattr("sheetkit.outputs.os.replace", _locked(out))
+    monkeypatch.setattr("sheetkit.common.outputs.os.replace", _locked(out))
     result = _run(_ingest_args(small_exercise, out, tmp_path / "r.csv"))
     assert result.exit_code == 4, result.output
     assert f"cannot write the consolidated workbook {out}: it is open in another program" in result.output
@@ -386,8 +388,8 @@ def test_a_read_only_output_is_reported_before_the_returns_are_read(small_exerci
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr("sheetkit.outputs.open", read_only, raising=False)
-    monkeypatch.setattr("sheetkit.ingest._check_returns", lambda *a, **k: pytest.fail("the returns were read"))
+    monkeypatch.setattr("sheetkit.common.outputs.open", read_only, raising=False)
+    monkeypatch.setattr("sheetkit.commands.ingest.check_returns", lambda *a, **k: pytest.fail("the returns were read"))
     result = _run(_ingest_args(small_exercise, out))
     assert result.exit_code == 4, result.output
     assert "open in another program (such as Excel) or read-only" in result.output
@@ -402,7 +404,7 @@ def test_a_full_disk_leaves_no_temporary_file(small_exercise, tmp_path, monkeypa
     if when == "the workbook is saved":  # XlsxWriter wraps the error in its FileCreateError
         monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
     elif when == "the workbook is streamed":
-        monkeypatch.setattr("sheetkit.sheet_stream.shutil.move", full)
+        monkeypatch.setattr("sheetkit.xlsx.stream.shutil.move", full)
     else:
         real = __import__("sheetkit.report", fromlist=["x"]).write_responses_csv
 
@@ -420,8 +422,8 @@ def test_other_file_errors_are_explained_not_internal(small_exercise, tmp_path, 
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error", str(tmp_path / "somewhere"))
 
-    monkeypatch.setattr("sheetkit.ingest.consolidate", broken, raising=False)
-    monkeypatch.setattr("sheetkit.consolidate.consolidate", broken)
+    monkeypatch.setattr("sheetkit.commands.ingest.consolidate", broken, raising=False)
+    monkeypatch.setattr("sheetkit.consolidate.consolidation.consolidate", broken)
     result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx"))
     assert result.exit_code == 4, result.output
     assert "Input/output error" in result.output and "Internal error" not in result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetkit.samples import FRAMEWORKS, make_samples
+from sheetkit.samples.make import FRAMEWORKS, make_samples
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -92,7 +92,7 @@ def test_sample_feedback_shows_the_forum_where_it_sits_apart():
     from email import policy
     from email.parser import BytesParser
 
-    from sheetkit.samples import RETURN_TO, WITH_FEEDBACK
+    from sheetkit.samples.make import RETURN_TO, WITH_FEEDBACK
 
     for framework_id in WITH_FEEDBACK:
         folder = SAMPLES / framework_id / "feedback"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sheetkit import limits
-from sheetkit.cells import TextWorkbook
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.styles import WriteError
+from sheetkit.common import limits
+from sheetkit.xlsx.cells import TextWorkbook
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.xlsx.styles import WriteError
 
 
 @pytest.mark.parametrize("write", [

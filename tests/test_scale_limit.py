@@ -15,16 +15,17 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from conftest import clean_env, libreoffice_or_skip
-from sheetkit import limits
-from sheetkit.consolidate import consolidate
-from sheetkit.ingest import check_return
-from sheetkit.layout import plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.reader import read_return
+from sheetkit.common import limits
+from sheetkit.consolidate.consolidation import consolidate
+from sheetkit.returns.check import check_return
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
+from sheetkit.returns.reader import read_return
 from sheetkit.report import write_consolidated
 from sheetkit.report.responses import response_rows
-from sheetkit.spool import AnswerSpool, answer_rows
-from sheetkit.validate import ACCEPTED
+from sheetkit.consolidate.spool import AnswerSpool
+from sheetkit.returns.model import answer_rows
+from sheetkit.returns.model import ACCEPTED
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo" / "returns" / \

@@ -11,9 +11,11 @@ import openpyxl
 import pytest
 
 from conftest import build, fill
-from sheetkit.ingest import IngestOptions, validate_returns
-from sheetkit.layout import SHEET_ACTIONS, plan_workbook
-from sheetkit.library import get_framework
+from sheetkit.commands.ingest import IngestOptions
+from sheetkit.returns.check import validate_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_ACTIONS
+from sheetkit.framework.library import get_framework
 
 PRIORITIES = ("High", "Medium", "Low", "High", "Low", "Medium")
 

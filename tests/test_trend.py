@@ -19,10 +19,10 @@ from conftest import build, fill, libreoffice_or_skip
 from python_calamine import CalamineWorkbook
 
 from sheetkit.cli import cli
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.library import get_framework
-from sheetkit.previous import PreviousAction, PreviousRespondent, PreviousRound
-from sheetkit.trend import NOT_REPORTED, compute_trend
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
+from sheetkit.rounds.trend import NOT_REPORTED, compute_trend
 
 FW = get_framework("lga-cbo")  # 12 standards in 4 domains, rated 1 to 10
 ITEMS = [item.id for _, item in FW.items()]
@@ -338,9 +338,9 @@ def _pages(pdf: Path) -> list[str]:
 
 def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_path):
     """Last round's actions carried onto this round's Action plan by build --previous, their status typed there."""
-    from sheetkit.build import BuildOptions, build_workbooks
-    from sheetkit.previous import load_previous
-    from sheetkit.respondents import Respondent
+    from sheetkit.commands.build import BuildOptions, build_workbooks
+    from sheetkit.rounds.load import load_previous
+    from sheetkit.roster.respondents import Respondent
 
     def exercise(round_name, typed, previous=None):
         folder = tmp_path / round_name

@@ -16,13 +16,14 @@ import openpyxl
 import pytest
 
 from conftest import fill, random_answers
-from sheetkit.build import BuildOptions, build_workbooks
-from sheetkit.carry import carry_over
-from sheetkit.ingest import IngestOptions, ingest_returns
-from sheetkit.layout import SHEET_ACTIONS, plan_workbook
-from sheetkit.library import get_framework
-from sheetkit.previous import load_previous
-from sheetkit.respondents import Respondent
+from sheetkit.commands.build import BuildOptions, build_workbooks
+from sheetkit.rounds.carry import carry_over
+from sheetkit.commands.ingest import IngestOptions, ingest_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.common.own_files import SHEET_ACTIONS
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.load import load_previous
+from sheetkit.roster.respondents import Respondent
 
 FIRST = ("Adult Social Care", "Housing", "Public Health")  # Public Health leaves
 NEXT = ("Adults and Health", "Housing", "Healthwatch")  # renamed, stayed, new

@@ -8,7 +8,7 @@ an optional extra: ``pip install "sheetkit[app]"``.
 
 from __future__ import annotations
 
-NEEDS = ("flask", "govuk_frontend_jinja", "platformdirs")  # importable names of the 'app' extra
+NEEDS = ("flask", "govuk_frontend_jinja")  # importable names of the 'app' extra
 
 
 def missing() -> list[str]:

@@ -176,13 +176,9 @@ def check(exercise: Exercise, frameworks_dirs: tuple[str, ...] = ()):
     """The report `validate` gives for the exercise's returns, or None while there are none."""
     if not exercise.return_files():
         return None
-    return sheetkit.validate_returns([str(exercise.returns)], _options(exercise, frameworks_dirs))
-
-
-def _options(exercise: Exercise, frameworks_dirs: tuple[str, ...], **more):
     manifest = exercise.manifest
-    return sheetkit.IngestOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs,
-                                  **more)
+    options = sheetkit.CheckOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs)
+    return sheetkit.validate_returns([str(exercise.returns)], options)
 
 
 @dataclass
@@ -243,9 +239,9 @@ def compile_returns(exercise: Exercise, frameworks_dirs: tuple[str, ...] = ()):
     """`ingest`: the consolidated workbook and the Responses CSV, from the returns that can be trusted."""
     if not exercise.return_files():
         raise FieldError("", "There are no returns yet; add the returns first, then compile them")
-    previous = exercise.previous
-    options = _options(exercise, frameworks_dirs, out=exercise.consolidated, csv=exercise.responses_csv,
-                       previous=previous)
+    manifest = exercise.manifest
+    options = sheetkit.IngestOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs,
+                                     out=exercise.consolidated, csv=exercise.responses_csv, previous=exercise.previous)
     return sheetkit.ingest_returns([str(exercise.returns)], options)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..framework import PRIORITIES
+from sheetkit.framework.model import PRIORITIES
 from .base import Column, Report, footer, print_setup, table, title
 
 NAME = "Action counts"

@@ -14,14 +14,15 @@ from typing import Iterable, Sequence
 
 from xlsxwriter.utility import xl_range
 
-from .. import limits
-from ..cells import encodable, format_escape, plain_text, write_text
-from ..consolidate import Consolidation
-from ..findings import Finding
-from ..styles import ok, row_height
-from ..tables import write_csv
-from ..trend import Trend
-from ..validate import CheckedReturn
+from sheetkit.common import limits
+from sheetkit.xlsx.cells import format_escape, plain_text, write_text
+from sheetkit.common.text import encodable
+from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.common.findings import Finding
+from sheetkit.xlsx.styles import ok, row_height
+from sheetkit.common.tables import write_csv
+from sheetkit.rounds.trend import Trend
+from sheetkit.returns.model import CheckedReturn
 
 HEADER_ROW = 3  # zero-based: title in A1, note in A2, a blank row, then the table's header
 A4 = 9  # XlsxWriter's paper size number
@@ -81,10 +82,11 @@ class Report:
     streams: dict[str, tuple[int, Iterable[Sequence], Sequence[Column], bool]] = field(default_factory=dict)
     plans: dict[str, TablePlan] = field(default_factory=dict)  # sheet name -> its parts, or its CSV
     continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
+    sheets: tuple = ()  # the sheet modules of this workbook, in order (the registry in report/workbook.py)
 
     @property
     def accepted(self) -> list[CheckedReturn]:
-        from ..validate import ACCEPTED
+        from sheetkit.returns.model import ACCEPTED
 
         return [r for r in self.returns if r.status == ACCEPTED]
 

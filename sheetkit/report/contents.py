@@ -10,13 +10,11 @@ COLUMNS = (Column("Sheet", 26), Column("What it shows", 110))
 
 
 def write(rep: Report, ws) -> None:
-    from .workbook import SHEETS, sheet_name
-
     f = rep.formats
     title(ws, f, "Contents", "Select a sheet's name to go to it.")
     entries = []
-    for module in SHEETS:
-        name = sheet_name(module, rep.con)
+    for module in rep.sheets:
+        name = rep.sheet_names[module.__name__.rsplit(".", 1)[1]]
         plan = rep.plans.get(name)
         if plan is not None and plan.kept_out:
             entries.append((name, f"{module.ABOUT} {kept_out_note(plan)}"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import __version__
+from sheetkit import __version__
 from .base import Column, Report, footer, print_setup, table, title
 from .headline import headline
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import statistics
 
-from .. import limits
-from ..consolidate import TOP, Consolidation
-from ..styles import row_height
+from sheetkit.common import limits
+from sheetkit.consolidate.consolidation import TOP, Consolidation
+from sheetkit.xlsx.styles import row_height
 from . import headline as words
 from . import trend
 from .base import Column, Report, footer, put, put_text, rating_colours, table, title

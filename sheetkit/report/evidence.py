@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..consolidate import Consolidation
-from ..layout import item_caption
+from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.framework.model import item_caption
 from .base import Column, Report, long_table, title
 
 NAME = "Evidence"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..layout import ACTION_CLOSED
-from ..trend import NOT_REPORTED
+from sheetkit.workbook.layout import ACTION_CLOSED
+from sheetkit.rounds.trend import NOT_REPORTED
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 
 NAME = "Actions followed up"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..agreement import SPLIT
-from ..consolidate import Consolidation, RatingRow, low_limit
-from ..framework import Scale
+from sheetkit.consolidate.agreement import SPLIT
+from sheetkit.consolidate.consolidation import Consolidation, RatingRow, low_limit
+from sheetkit.framework.model import Scale
 
 
 def item_name(con: Consolidation, row: RatingRow) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..validate import DUPLICATE, SUPERSEDED
+from sheetkit.returns.model import DUPLICATE, SUPERSEDED
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 
 NAME = "Issues"

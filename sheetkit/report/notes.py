@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..consolidate import TOP, Consolidation, low_limit
+from sheetkit.consolidate.consolidation import TOP, Consolidation, low_limit
 from . import ratings
 from .base import Column, Report, footer, kept_out_note, print_setup, table, title
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import limits
-from ..consolidate import Consolidation, RatingRow
+from sheetkit.common import limits
+from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
 
 NAME = "Ratings"

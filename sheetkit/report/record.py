@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ..consolidate import Consolidation
-from ..layout import item_caption
+from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.framework.model import item_caption
 from .base import Column, Report, long_table, title
+from sheetkit.framework.keys import AnswerKey
 
 ABOUT = "The framework's own record: each item's and section's answers, partner by partner, with values " \
         "not counted marked."
@@ -40,7 +41,7 @@ def rows(con: Consolidation):
     captions = {item.id: item_caption(item) for _, item in fw.items()}
     titles = {s.id: s.title for s in fw.sections}
     answers = ((p, a) for p, a in con.store.by_item() if a.field.level in ("item", "section"))
-    for (person, owner, level), group in groupby(answers, key=lambda pa: (pa[0], pa[1].key.split("/")[1],
+    for (person, owner, level), group in groupby(answers, key=lambda pa: (pa[0], AnswerKey.parse(pa[1].key).owner,
                                                                           pa[1].field.level)):
         group = [a for _, a in group]
         row = [""] * width

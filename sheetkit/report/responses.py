@@ -6,20 +6,21 @@ import csv
 import datetime as dt
 from itertools import chain
 
-from ..tables import csv_safe
-from ..cells import encodable
-from ..consolidate import Consolidation
-from ..framework import Framework
-from ..trend import Trend
-from ..validate import CheckedReturn
+from sheetkit.common.tables import csv_safe
+from sheetkit.common.text import encodable
+from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.framework.model import Framework
+from sheetkit.rounds.trend import Trend
+from sheetkit.returns.model import CheckedReturn
+from sheetkit.common.own_files import RESPONSE_COLUMNS, RESPONSES_SHEET
 from .base import HEADER_ROW, Column, Report, long_table, title
+from sheetkit.framework.keys import AnswerKey
+from dataclasses import astuple
 
-NAME = "Responses"
+NAME = RESPONSES_SHEET
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
         "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up " \
         "to print."
-RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet",
-                    "cell", "key")
 WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
 
 
@@ -41,7 +42,7 @@ def previous_rows(fw: Framework, trend: Trend):
     for key, respondent in previous.respondents.items():
         name = trend.names.get(key, respondent.name)
         for answer_key, value in respondent.answers.items():
-            level, owner, field_id = answer_key.split("/", 2)
+            level, owner, field_id = astuple(AnswerKey.parse(answer_key))
             section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:
@@ -52,7 +53,7 @@ def previous_rows(fw: Framework, trend: Trend):
             for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
                 if getattr(action, field_id):
                     yield (previous.round, name, "", "", "", field_id, getattr(action, field_id), "ok", file,
-                           "", "", f"action/{action.number}/{field_id}")
+                           "", "", AnswerKey.action(action.number, field_id))
 
 
 def response_status(answer) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..respondents import normalise_name
-from ..validate import ACCEPTED
+from sheetkit.common.text import normalise_name
+from sheetkit.returns.model import ACCEPTED
 from .base import Column, Report, footer, print_setup, table, title
 
 NAME = "Returns"

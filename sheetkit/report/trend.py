@@ -1,14 +1,14 @@
 """Trend: this round against the last one, item by item and section by section.
 
-Written from a :class:`sheetkit.trend.Trend` (ingest --previous); without one the sheet says how
+Written from a :class:`sheetkit.rounds.trend.Trend` (ingest --previous); without one the sheet says how
 to get it. Each partner's change is on Trend by partner; last round's actions and what became
 of them on Actions followed up.
 """
 
 from __future__ import annotations
 
-from ..styles import row_height
-from ..trend import NOT_REPORTED, Trend, TrendRow, tenths
+from sheetkit.xlsx.styles import row_height
+from sheetkit.rounds.trend import NOT_REPORTED, Trend, TrendRow, tenths
 from .base import HEADER_ROW, Column, Report, footer, print_setup, put_text, table, title
 
 NAME = "Trend"

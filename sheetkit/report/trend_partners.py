@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..trend import tenths
+from sheetkit.rounds.trend import tenths
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 from .trend import colour_changes
 

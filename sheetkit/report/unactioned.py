@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..layout import item_caption
+from sheetkit.framework.model import item_caption
 from .base import Column, Report, footer, print_setup, table, title
 
 NAME = "Low, no action"

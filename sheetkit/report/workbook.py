@@ -9,17 +9,37 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .. import limits
-from ..cells import TextWorkbook
-from ..consolidate import Consolidation
-from ..findings import Finding
-from ..trend import Trend
-from ..sheet_stream import RowEncoder, stream_rows
-from ..styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
-from ..validate import CheckedReturn
-from . import (action_counts, action_plan, contents, cover, dashboard, distribution, evidence, followed_up, groups,
-               issues, meta, notes, ratings, record, responses, returns, trend, trend_partners, unactioned)
+from sheetkit.common import limits
+from sheetkit.xlsx.cells import TextWorkbook
+from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.common.findings import Finding
+from sheetkit.rounds.trend import Trend
+from sheetkit.xlsx.stream import RowEncoder, stream_rows
+from sheetkit.xlsx.styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
+from sheetkit.returns.model import CheckedReturn
+from . import (
+    action_counts,
+    action_plan,
+    contents,
+    cover,
+    dashboard,
+    distribution,
+    evidence,
+    followed_up,
+    groups,
+    issues,
+    meta,
+    notes,
+    ratings,
+    record,
+    responses,
+    returns,
+    trend,
+    trend_partners,
+    unactioned,
+)
 from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
+from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
           action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
@@ -96,6 +116,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
         try:
             rep.formats = add_formats(wb)
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
+            rep.sheets = SHEETS
             rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}
             sheets = []
             for module in SHEETS:  # each sheet, then the sheets continuing it
@@ -107,8 +128,8 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
                 module.write(rep, ws)
             sheets[SHEETS.index(dashboard)][1].activate()
             meta.write(wb, con, round_name, compiled_at)
-            wb.set_properties({"title": f"{con.framework.title}: consolidated self-assessment {round_name}",
-                               "author": "sheetkit", "created": compiled_at.replace(tzinfo=None)})
+            wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
+                               "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})
             for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
                 rep.formats[name]._get_xf_index()
             parts = {ws.get_name(): f"xl/worksheets/sheet{n}.xml" for n, ws in enumerate(wb.worksheets(), start=1)}
@@ -118,7 +139,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
 
 
 def _stream(path: Path, rep: Report, parts: dict[str, str]) -> None:
-    """Write the long tables' rows straight into the saved workbook (see sheetkit.sheet_stream)."""
+    """Write the long tables' rows straight into the saved workbook (see sheetkit.xlsx.stream)."""
     f = rep.formats
     tables = {}
     for name, (first_row, rows, columns, wrap) in rep.streams.items():

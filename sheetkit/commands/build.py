@@ -1,0 +1,343 @@
+"""`sheetkit build`: one locked workbook per respondent, a manifest, and optional email drafts.
+
+Everything is written into a temporary folder inside the output folder first and moved into
+place only when every file succeeded, so a failure leaves nothing half-done. A folder that
+already holds an exercise grows: its manifest gains the new respondents and its password is
+reused, and only the workbooks of the respondents named are ever replaced (with --force).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+
+from sheetkit.common import clock
+from sheetkit.rounds.carry import carry_over
+from sheetkit.workbook.prefill import Carried
+from sheetkit.mail.emails import write_email
+from sheetkit.common.errors import UsageError
+from sheetkit.common.findings import Finding
+from sheetkit.framework.model import Framework
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import templates_dir
+from sheetkit.roster.manifest import Entry, Manifest, merge, read_manifest, read_password, write_manifest
+from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE
+from sheetkit.roster.manifest import write_password
+from sheetkit.common.progress import THRESHOLD as PROGRESS_THRESHOLD
+from sheetkit.common.progress import progress as show_progress
+from sheetkit.returns.reader import file_sha256
+from sheetkit.roster.respondents import Respondent
+from sheetkit.common.sandbox import start_context
+from sheetkit.workbook.writer import WorkbookFacts, write_workbook
+
+if TYPE_CHECKING:
+    from sheetkit.rounds.model import PreviousRound
+
+
+@dataclass
+class BuildOptions:
+    out_dir: Path
+    deadline: str | None = None
+    round: str = ""
+    return_to: str = ""
+    password: str | None = None
+    emails: bool = False
+    templates: str | None = None  # the user's folder of email and instruction templates
+    force: bool = False
+    progress: bool = False
+    warnings: list[str] = field(default_factory=list)  # about the inputs, e.g. how the respondents list was read
+    now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
+    previous: PreviousRound | None = None  # last round: each respondent's workbook follows up their answers
+    prefill: bool = False  # start the answer cells with last round's values (else they start blank)
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date() if self.now else clock.today()
+
+
+@dataclass
+class BuiltFile:
+    respondent: Respondent
+    workbook: Path
+    sha256: str
+    build_id: str
+    email: Path | None = None
+    replaces: str = ""  # the build id of the workbook this one re-issues
+    follows: str = ""  # the respondent's name in last round, when their workbook follows up their answers
+
+
+@dataclass
+class BuildResult:
+    framework: Framework
+    out_dir: Path
+    files: list[BuiltFile]
+    manifest: Path
+    password_file: Path | None
+    deadline: dt.date
+    round: str
+    listed: int = 0  # respondents in the manifest after this build
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    previous_round: str = ""  # the round the workbooks follow up, when built with --previous
+    gone: list[str] = field(default_factory=list)  # last round's respondents not in this build's list
+    previous_findings: list[Finding] = field(default_factory=list)  # what reading last round found
+
+    def to_dict(self) -> dict:
+        return {
+            "framework": {"id": self.framework.id, "version": self.framework.version,
+                          "fingerprint": self.framework.fingerprint},
+            "out_dir": str(self.out_dir),
+            "manifest": str(self.manifest),
+            "password_file": str(self.password_file) if self.password_file else None,
+            "round": self.round,
+            "deadline": self.deadline.isoformat(),
+            "respondents_in_manifest": self.listed,
+            "warnings": self.warnings,
+            "workbooks": [
+                {"respondent": f.respondent.name, "file": str(f.workbook), "sha256": f.sha256,
+                 "build_id": f.build_id, "replaces_build_id": f.replaces or None,
+                 "email": str(f.email) if f.email else None, "follows_up": f.follows or None}
+                for f in self.files
+            ],
+            "previous_round": self.previous_round or None,
+            "not_in_this_round": self.gone,
+            "previous_findings": [f.to_dict() for f in self.previous_findings],
+        }
+
+    def _follow_up_note(self, f: BuiltFile) -> str:
+        if not self.previous_round:
+            return ""
+        if not f.follows:
+            return f" (new since {self.previous_round}: blank workbook)"
+        renamed = f" as '{f.follows}'" if f.follows != f.respondent.name else ""
+        return f" (follows up {self.previous_round}{renamed})"
+
+    def render(self) -> str:
+        lines = [f"Warning: {w}" for w in self.warnings] + [f.render() for f in self.previous_findings]
+        lines += [f"  {f.respondent.name}: {f.workbook.name}" + (f" (+ {f.email.name})" if f.email else "")
+                  + (f" (re-issued; replaces build {f.replaces})" if f.replaces else "")
+                  + self._follow_up_note(f) for f in self.files]
+        if self.gone:
+            lines.append(f"In {self.previous_round} but not in this list (no workbook built): {', '.join(self.gone)}")
+        if self.password_file:
+            lines.append(f"Sheet protection password recorded in {self.password_file}")
+        drafts = sum(1 for f in self.files if f.email)
+        extra = f" and {drafts} email draft(s)" if drafts else ""
+        lines.append(f"Built {len(self.files)} workbook(s){extra} for {self.framework.id} "
+                     f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}; "
+                     f"manifest: {self.manifest.name}, listing {self.listed} respondent(s)")
+        return "\n".join(lines)
+
+
+def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
+    """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
+    out_dir = _prepare_out_dir(options.out_dir)
+    kept = _existing_manifest(out_dir, framework, options.round)
+    deadline = _deadline(options, kept)
+    respondents = [_as_recorded(person, kept) for person in respondents]
+    names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
+    _refuse_overwrite(out_dir, kept, respondents, names, options.force)
+    password, new_password = _exercise_password(out_dir, kept, options.password)
+    templates = str(templates_dir(options.templates) or "")
+    built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
+    layout = plan_workbook(framework)
+    staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
+    try:
+        jobs = []
+        for person in respondents:
+            follows, carried = _carried(framework, person, options)
+            facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
+                                  options.return_to, build_id(framework, person, options.round, built_at,
+                                                              _replaced(person, kept)), built_at, password, templates,
+                                  carried.round if carried else "")
+            jobs.append((framework, plan_workbook(framework, follow_up=True) if carried else layout, person, facts,
+                         staging / names[person.key], options.emails, carried, follows))
+        files = _run_jobs(jobs, options.progress)
+        entries = merge(kept.entries if kept else [],
+                        [_entry(framework, f, options.round, deadline, built_at) for f in files])
+        write_manifest(staging / MANIFEST, entries)
+        if new_password:
+            write_password(staging, framework.id, built_at, password)
+        final = _move_into_place(staging, out_dir, files, kept)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    password_file = out_dir / PASSWORD_FILE
+    previous = options.previous
+    return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
+                       password_file if password_file.exists() else None, deadline, options.round,
+                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []),
+                       previous_round=previous.round if previous else "",
+                       gone=previous.gone([p.name for p in respondents]) if previous else [],
+                       previous_findings=list(previous.findings) if previous else [])
+
+
+def _carried(framework: Framework, person: Respondent, options: BuildOptions) -> tuple[str, Carried | None]:
+    """(last round's name for this respondent, or ''; what last round brings into their workbook).
+    A respondent new this round gets a blank workbook."""
+    found = options.previous.respondent(person.name) if options.previous else None
+    if found is None:
+        return "", None
+    carried = carry_over(plan_workbook(framework, follow_up=True), options.previous, found, options.prefill)
+    return found.name, carried
+
+
+def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
+    person = f.respondent
+    return Entry(person.name, person.organisation, person.email, person.contact, person.group, f.workbook.name,
+                 f.sha256, framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
+                 built_at, f.build_id)
+
+
+def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
+    """A respondent re-issued by name alone keeps the name and details the manifest records for them."""
+    entry = kept.entry(person.name) if kept else None
+    if entry is None or person.organisation or person.email or person.contact or person.group:
+        return person
+    return kept.people[kept.entries.index(entry)]
+
+
+def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
+    """The manifest already in the folder, when it belongs to the same exercise; another exercise's is refused."""
+    if not (out_dir / MANIFEST).exists():
+        return None
+    kept = read_manifest(out_dir / MANIFEST)
+    theirs = (kept.framework_id or framework.id, kept.round)
+    if theirs != (framework.id, round_name):
+        raise UsageError(f"{out_dir / MANIFEST} records the {theirs[0]} exercise, round '{theirs[1]}', not "
+                         f"{framework.id} round '{round_name}'; build into another --out folder, or give "
+                         f"--round '{theirs[1]}' to add to that exercise")
+    return kept
+
+
+def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
+    """One password per exercise: the one kept in the folder, the one chosen, or a new one (then True)."""
+    stored = read_password(out_dir)
+    if stored is not None:
+        if chosen is not None and chosen != stored:
+            raise UsageError(f"the workbooks already in {out_dir} are locked with the password kept in "
+                             f"{out_dir / PASSWORD_FILE}; every workbook of an exercise keeps that one password, "
+                             f"so leave out --password (or build into another --out folder)")
+        return stored, False
+    if chosen is not None:
+        return chosen, False
+    if kept and kept.entries:
+        raise UsageError(f"the workbooks already in {out_dir} were locked with a password chosen with --password "
+                         f"(there is no {PASSWORD_FILE}); give the same --password so the whole exercise keeps "
+                         f"one password")
+    return secrets.token_urlsafe(9), True
+
+
+def _build_one(job) -> BuiltFile:
+    framework, layout, person, facts, path, emails, carried, follows = job
+    write_workbook(str(path), layout, facts, carried)
+    email = write_email(path.parent, framework, person, facts, path) if emails else None
+    return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
+
+
+def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
+    """Build the workbooks, over every core when there are more than a handful (each is independent)."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
+        return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
+    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+        results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+        return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
+
+
+def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "") -> str:
+    """A short id for one built workbook, the same whenever the same inputs are built.
+
+    A re-issued workbook's id also depends on the id it replaces, so the two always differ.
+    """
+    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ()))
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def _deadline(options: BuildOptions, kept: Manifest | None) -> dt.date:
+    """--deadline when given; else the deadline of the exercise the folder already holds; else four weeks on."""
+    if options.deadline or not (kept and kept.deadline):
+        return parse_deadline(options.deadline, options.today)
+    try:
+        recorded = dt.date.fromisoformat(kept.deadline)
+    except ValueError:
+        raise UsageError(f"{kept.path} records the deadline '{kept.deadline}', which is not a date (YYYY-MM-DD); "
+                         f"give --deadline for the new workbooks") from None
+    if recorded < options.today:
+        raise UsageError(f"the exercise in {kept.path} has the deadline {recorded.isoformat()}, which has passed "
+                         f"(today is {options.today.isoformat()}); give the new workbooks their own --deadline")
+    return recorded
+
+
+def parse_deadline(value: str | None, today: dt.date) -> dt.date:
+    """YYYY-MM-DD, not in the past; four weeks from today when not given."""
+    if not value:
+        return today + dt.timedelta(days=28)
+    try:
+        deadline = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"--deadline '{value}' is not a date; give it as YYYY-MM-DD, e.g. "
+                         f"{(today + dt.timedelta(days=28)).isoformat()}") from None
+    if deadline < today:
+        raise UsageError(f"--deadline {deadline.isoformat()} is in the past (today is {today.isoformat()}); "
+                         f"give a future date")
+    return deadline
+
+
+def workbook_name(framework: Framework, respondent: Respondent, round_name: str) -> str:
+    """A safe, recognisable file name: framework, respondent and round."""
+    parts = [framework.id, _slug(respondent.name), _slug(round_name)]
+    return "_".join(p for p in parts if p)[:150] + ".xlsx"
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+
+
+def _prepare_out_dir(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".sheetkit-probe-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {out_dir} ({exc.strerror or exc}); "
+                         f"choose a folder you can write to with --out") from None
+    return out_dir
+
+
+def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Respondent],
+                      names: dict[str, str], force: bool) -> None:
+    """Without --force, nobody already sent a workbook (in the manifest or on disk) is built again."""
+    if force:
+        return
+    sent = [f"{p.name} ({names[p.key]})" for p in respondents
+            if (kept and kept.entry(p.name)) or (out_dir / names[p.key]).exists()]
+    if sent:
+        shown = ", ".join(sent[:5]) + (f" and {len(sent) - 5} more" if len(sent) > 5 else "")
+        raise UsageError(f"{out_dir} already holds workbooks for {shown}; use --force to re-issue them (only "
+                         f"theirs are replaced, and the manifest keeps the build ids they replace), or leave "
+                         f"them out to add only new respondents")
+
+
+def _move_into_place(staging: Path, out_dir: Path, files: list[BuiltFile], kept: Manifest | None) -> list[BuiltFile]:
+    for path in staging.iterdir():
+        path.replace(out_dir / path.name)
+    return [replace(f, workbook=out_dir / f.workbook.name, email=out_dir / f.email.name if f.email else None,
+                    replaces=_replaced(f.respondent, kept)) for f in files]
+
+
+def _replaced(person: Respondent, kept: Manifest | None) -> str:
+    """The build id of the workbook `person` was sent before, if any."""
+    entry = kept.entry(person.name) if kept else None
+    return entry.build_id if entry else ""

@@ -1,0 +1,216 @@
+"""`sheetkit chase`: reminders and correction requests as email drafts, and a log of them.
+
+The returns are validated as `sheetkit validate` does; then each respondent in the manifest
+is in one of three states: nothing usable received (a reminder, with their own workbook
+attached again), a return that needs putting right (a correction request, cell by cell, in
+their words), or nothing to ask. Drafts go into a folder named after the day; ``chase.csv``
+beside it records every draft, so the next run can say "reminded on 3 December" and use the
+firmer wording of the ``-again`` templates. Nothing is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetkit.common import clock
+from sheetkit.mail.chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
+from sheetkit.roster.contacts import Contact, read_contacts
+from sheetkit.mail.corrections import lead_only, needs_correction
+from sheetkit.common.errors import UsageError
+from sheetkit.framework.model import Framework
+from sheetkit.returns.outcome import CheckOptions
+from sheetkit.returns.outcome import IngestReport
+from sheetkit.returns.check import validate_returns
+from sheetkit.workbook.plan import plan_workbook
+from sheetkit.framework.library import get_framework
+from sheetkit.common.text import normalise_name
+from sheetkit.common.tables import read_table, unprotect, write_csv
+from sheetkit.returns.model import ACCEPTED, REJECTED, CheckedReturn
+
+LOG = "chase.csv"
+LOG_COLUMNS = ("date", "respondent", "email", "kind", "draft", "return_file", "attached")
+
+
+@dataclass
+class ChaseOptions:
+    manifest: Path
+    out_dir: Path
+    emails_from: str = ""
+    today: dt.date | None = None
+    templates: Path | None = None
+    workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest)
+    attach: bool = True
+    framework_id: str | None = None
+    prefer: tuple[str, ...] = ()  # the lead's choice among a respondent's files, as for validate
+    frameworks_dirs: tuple[str, ...] = ()
+    progress: bool = False
+
+
+@dataclass
+class ChaseResult:
+    framework: Framework
+    today: dt.date
+    drafts_dir: Path
+    log: Path
+    chased: list[Chased]
+    unmatched: list[str]
+    exit_code: int = 0
+
+    def to_dict(self) -> dict:
+        return {"framework": self.framework.id, "today": self.today.isoformat(), "drafts_dir": str(self.drafts_dir),
+                "log": str(self.log), "respondents": [c.to_dict() for c in self.chased],
+                "no_email": [c.contact.name for c in self.chased if c.draft and not c.contact.email],
+                "unmatched": self.unmatched}
+
+    def render(self) -> str:
+        lines = [c.render() for c in self.chased]
+        missing = [c.contact.name for c in self.chased if c.draft and not c.contact.email]
+        if missing:
+            lines.append(f"No email address for {', '.join(missing)}: type it into the To: line of the draft before "
+                         f"sending, and add it to the manifest's email column for next time.")
+        lines += [f"Not matched to anyone in the manifest: {note}" for note in self.unmatched]
+        drafts = sum(1 for c in self.chased if c.draft)
+        lines.append(f"{drafts} draft(s) written to {self.drafts_dir} (nothing was sent); log: {self.log}")
+        return "\n".join(lines)
+
+
+def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
+    """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
+    today = options.today or clock.today()
+    contacts = read_contacts(options.manifest)
+    if not contacts:
+        raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
+    _refuse_out_inside_returns(paths, options.out_dir)
+    report = _validate(paths, options)
+    framework = report.framework if report and report.framework else get_framework(
+        options.framework_id or contacts[0].framework_id, options.frameworks_dirs)
+    log_path = options.out_dir / LOG
+    history = read_log(log_path, before=today)
+    drafts_dir = options.out_dir / today.isoformat()
+    mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, options.emails_from, options.templates,
+                    options.workbooks or options.manifest.parent, options.attach)
+    _clear_day(log_path, today)
+    drafts_dir.mkdir(parents=True, exist_ok=True)
+    chased = []
+    for contact in contacts:
+        case = _decide(contact, report.returns if report else [])
+        case.earlier = sorted({d for d, kind in history.get(contact.key, []) if kind == case.kind})
+        if case.kind != NOTHING:
+            mailer.write(case)
+        chased.append(case)
+    write_log(log_path, today, chased)
+    return ChaseResult(framework, today, drafts_dir, log_path, chased,
+                       _unmatched(report, contacts) if report else [])
+
+
+def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
+    """The validation report, or None when no return has arrived yet (everyone is reminded)."""
+    if not any(_files_in(Path(p)) for p in paths):
+        return None
+    return validate_returns(list(paths), CheckOptions(manifest=str(options.manifest), framework_id=options.framework_id,
+                                                       frameworks_dirs=options.frameworks_dirs, prefer=options.prefer,
+                                                       progress=options.progress))
+
+
+def _files_in(path: Path) -> bool:
+    """Whether `path` is a file or a folder with any file in it (hidden ones and lock files aside)."""
+    if path.is_file():
+        return True
+    return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.rglob("*"))
+
+
+def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:
+    """Reminder, correction or nothing, from this respondent's returns."""
+    mine = [r for r in returns if r.respondent_key == contact.key]
+    usable = [r for r in mine if r.status == ACCEPTED]
+    rejected = [r for r in mine if r.status == REJECTED]
+    if usable:
+        ret = usable[0]
+        errors = sum(1 for f in ret.findings if f.is_error and not lead_only(f))
+        settle = [f"settle first: {f.message}" for f in ret.findings if f.is_error and lead_only(f)]
+        if needs_correction(ret):
+            case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} has {errors or 'no'} error(s) to put "
+                                               f"right" + ("" if errors else " (it is empty)"), ret)
+        else:
+            warnings = sum(1 for f in ret.findings if not f.is_error)
+            case = Chased(contact, NOTHING, f"return {Path(ret.file).name} accepted"
+                          + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret)
+        case.notes += settle
+        return case
+    held = [f"settle first: {f.message}" for r in rejected for f in r.findings if f.is_error and lead_only(f)]
+    fixable = [r for r in rejected if needs_correction(r)]
+    if fixable:
+        ret = fixable[-1]
+        case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)
+    else:  # nothing received, or only files held back for the lead to settle
+        case = Chased(contact, REMINDER, "nothing usable received" if rejected else "nothing received")
+    case.notes += held
+    return case
+
+
+def _unmatched(report: IngestReport, contacts: list[Contact]) -> list[str]:
+    """Returns nobody in the manifest can be given: unknown senders and unreadable files."""
+    known = {c.key for c in contacts}
+    notes = []
+    for ret in report.returns:
+        name = Path(ret.file).name
+        if ret.respondent and ret.respondent_key not in known and ret.status in (ACCEPTED, REJECTED):
+            notes.append(f"{ret.file} is from '{ret.respondent}', who is not in the manifest; reply to its sender "
+                         f"yourself")
+        elif not ret.respondent and ret.status == REJECTED:
+            same = [c.name for c in contacts if c.file and c.file == name]
+            hint = f" (its name is that of {same[0]}'s workbook)" if same else ""
+            notes.append(f"{ret.file} could not be read ({ret.reason}){hint}; find out who sent it and ask them "
+                         f"to resend")
+    return notes
+
+
+def _refuse_out_inside_returns(paths: list[str], out_dir: Path) -> None:
+    out = out_dir.resolve()
+    for raw in paths:
+        folder = Path(raw).resolve()
+        if folder.is_dir() and (out == folder or folder in out.parents):
+            raise UsageError(f"--out {out_dir} is inside the returns folder {raw}; write the drafts elsewhere, so "
+                             f"they are not read as returns")
+
+
+def read_log(path: Path, before: dt.date) -> dict[str, list[tuple[dt.date, str]]]:
+    """Earlier drafts by respondent key: [(date, kind)], only those dated before `before`."""
+    history: dict[str, list[tuple[dt.date, str]]] = {}
+    for number, row in _log_rows(path):
+        try:
+            when = dt.date.fromisoformat(row.get("date", ""))
+        except ValueError:
+            raise UsageError(f"{path}, row {number}: the date '{row.get('date')}' is not YYYY-MM-DD; correct or "
+                             f"delete the row") from None
+        if when < before:
+            history.setdefault(normalise_name(unprotect(row.get("respondent", ""))), []).append((when, row.get("kind", "")))
+    return history
+
+
+def write_log(path: Path, today: dt.date, chased: list[Chased]) -> None:
+    """Keep earlier days' rows, replace today's with this run's drafts (UTF-8 with BOM, for Excel)."""
+    kept = [[unprotect(row.get(c, "")) for c in LOG_COLUMNS] for _, row in _log_rows(path)
+            if row.get("date") != today.isoformat()]
+    new = [[today.isoformat(), c.contact.name, c.contact.email, c.kind, f"{c.draft.parent.name}/{c.draft.name}",
+            c.return_file, c.attached.name if c.attached else ""] for c in chased if c.draft]
+    temp = path.with_name(f".{path.name}.partial")
+    write_csv(temp, LOG_COLUMNS, kept + new)
+    os.replace(temp, path)
+
+
+def _clear_day(path: Path, today: dt.date) -> None:
+    """Remove the drafts an earlier run wrote today, so none is left for someone who no longer needs it."""
+    for _, row in _log_rows(path):
+        draft = path.parent / unprotect(row.get("draft", ""))
+        if row.get("date") == today.isoformat() and draft.suffix == ".eml" and draft.parent.name == today.isoformat():
+            draft.unlink(missing_ok=True)
+
+
+def _log_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    if not path.exists():
+        return []
+    return read_table(path, "respondent", "the chase log (chase.csv)").rows

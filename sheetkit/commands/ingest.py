@@ -1,0 +1,152 @@
+"""`sheetkit ingest`: the checked returns compiled into the consolidated workbook, and the files
+beside it (the Responses CSV, tables too long for the workbook, each partner's feedback), all
+written or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sheetkit.common import clock
+from sheetkit.common.errors import UsageError
+from sheetkit.common.findings import Finding
+from sheetkit.common.outputs import AllOrNothing, refuse_inputs_as_outputs
+from sheetkit.common.text import printable
+from sheetkit.consolidate.agreement import AgreementRule
+from sheetkit.consolidate.spool import AnswerSpool
+from sheetkit.returns.check import check_returns
+from sheetkit.returns.model import ACCEPTED, CheckedReturn
+from sheetkit.returns.outcome import CheckOptions, IngestReport
+
+
+@dataclass
+class IngestOptions(CheckOptions):
+    """What `ingest` is asked to do: what `validate` checks, and the outputs to write."""
+
+    out: Path | None = None
+    csv: Path | None = None
+    agreement: AgreementRule = field(default_factory=AgreementRule)
+    feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
+    feedback_evidence: bool = False  # show other partners' evidence text in the feedback
+    emails_from: str = ""  # the lead's address, for the feedback drafts' From and Reply-To lines
+    previous: Path | None = None  # last round's consolidated workbook (or returns folder), to compare with
+    renames: Path | None = None  # partners renamed since last round: columns previous, current
+    item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
+    now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
+
+
+def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
+    """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
+    from sheetkit.consolidate.consolidation import consolidate
+
+    outputs = _outputs(paths, options)
+    spools: list[AnswerSpool] = []
+
+    def keep(index: int, checked: CheckedReturn, layout) -> None:
+        if not spools:
+            spools.append(AnswerSpool(layout))
+        spools[0].add(index, checked.answers, rows=checked.rows or None)
+        checked.rows = []
+
+    try:
+        report = check_returns(paths, options, keep=keep)
+        accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
+        if not accepted or not spools:
+            return report
+        store = spools[0]
+        store.accept([(n, r.respondent) for n, r in accepted])
+        con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
+        compiled_at = options.now or clock.now()
+        _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
+        if options.feedback:
+            from sheetkit.mail.feedback import write_feedback
+
+            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
+                           sender=options.emails_from, written_at=options.now)
+            report.feedback = options.feedback
+    finally:
+        for store in spools:
+            store.close()
+    return report
+
+
+def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
+    """The files ingest will write, checked before any return is read: named right, none of them
+    an input, none locked by a program that has it open."""
+    if options.out is None:
+        raise UsageError("ingest needs --out, the consolidated workbook to write")
+    if options.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {options.out} must end in .xlsx")
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    folders = {"--cache": options.cache} if options.cache and options.use_cache else {}
+    folders |= {"--feedback": options.feedback} if options.feedback else {}
+    refuse_inputs_as_outputs({**outputs.outputs, **folders}, [*paths, *options.frameworks_dirs, *filter(None, [
+        options.manifest, options.previous, options.renames, options.item_map])])
+    outputs.check()
+    return outputs
+
+
+def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], options: IngestOptions,
+                   outputs: AllOrNothing, compiled_at: dt.datetime) -> None:
+    """The consolidated workbook and the CSVs beside it, all of them or none."""
+    from sheetkit.report import write_consolidated, write_responses_csv
+
+    trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for r in accepted})
+    plans, csv = _plan_outputs(con, report, options, outputs)
+    with outputs:
+        outputs.write("--out", lambda temp: write_consolidated(
+            temp, con, report.returns, report.findings, report.round,
+            compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
+        if csv:
+            outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
+    report.out, report.csv = options.out, csv
+
+
+def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):
+    """This round against last round's workbook (--previous), or None; its findings join the report's."""
+    if options.previous is None:
+        return None
+    from sheetkit.rounds.load import load_previous
+    from sheetkit.rounds.trend import compute_trend, current_answers
+
+    previous = load_previous(options.previous, con.framework, options.renames, options.item_map)
+    if previous.round == report.round:
+        raise UsageError(f"--previous {options.previous} compiles round {previous.round}, the round these returns "
+                         f"are for; give last round's consolidated workbook")
+    trend = compute_trend(con.framework, previous, current_answers(con.store, con.respondents), compiled_on, files)
+    report.findings += previous.findings + trend.findings
+    report.previous = options.previous
+    return trend
+
+
+def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: AllOrNothing):
+    """How the long tables fit the workbook, and the CSV files needed beside it, each reported.
+
+    A table too long for the workbook is written as CSV beside it (the Responses table as the
+    Responses CSV, beside the workbook when --csv was not given); so is the Responses CSV when
+    an answer is longer than a cell holds, since the workbook shows it cut."""
+    from sheetkit.report.responses import NAME as RESPONSES
+    from sheetkit.report.workbook import plan_tables
+
+    plans = plan_tables(con, options.out, options.csv)
+    csv = options.csv
+    cut = any(f.code == "text-too-long" for f in report.findings)
+    for name, plan in plans.items():
+        if not plan.kept_out:
+            continue
+        report.findings.append(Finding("table-kept-out", f"the {name} table has {plan.size:,} rows, too many for "
+                                       f"the workbook; it is in {printable(str(plan.csv))} instead",
+                                       file=printable(options.out.name)))
+        if plan.csv != csv and name != RESPONSES:
+            outputs.add(f"CSV {name}", plan.csv, f"the {name} table")
+            plan.write_to = outputs.temp(f"CSV {name}")
+        elif csv is None:
+            csv = plan.csv
+    if csv is None and cut:
+        csv = options.out.with_name(f"{options.out.stem} - Responses.csv")
+    if csv is not None and csv != options.csv:
+        outputs.add("--csv", csv, "the Responses CSV")
+    return plans, csv

@@ -1,0 +1,52 @@
+"""The marks of every file sheetkit writes, in one place: what its writer puts in and what its
+readers (and the returns folder, which skips sheetkit's own outputs) look for.
+
+- the respondent's workbook: its fixed sheet names and the keys of its hidden metadata sheet;
+- the consolidated workbook: its metadata sheet, the Responses table's name and columns, and the
+  words its document title carries;
+- the lead's records: the manifest's and the password file's names, and the password file's
+  first words.
+"""
+
+from __future__ import annotations
+
+# -- the respondent's workbook ---------------------------------------------------------------
+SHEET_START = "Start"
+SHEET_SCALE = "Scale"
+SHEET_ACTIONS = "Action plan"
+SHEET_META = "_sheetkit"
+SHEET_LISTS = "_lists"
+RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LISTS)
+META_FORMAT = "sheetkit-return/2"
+# Metadata sheet rows: key in column A, value in column B.
+META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",
+             "respondent", "organisation", "email", "round", "deadline", "return_to",
+             "build_id", "built_at", "sheetkit_version", "previous_round")
+
+# -- the consolidated workbook ---------------------------------------------------------------
+CONSOLIDATED_META_SHEET = "_sheetkit"
+CONSOLIDATED_FORMAT = "sheetkit-consolidated/1"
+CONSOLIDATED_META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "round", "compiled_at",
+                          "sheetkit_version")
+CONSOLIDATED_TITLE = "consolidated self-assessment"  # in the document title: '<framework>: consolidated ...'
+CONSOLIDATED_AUTHOR = "sheetkit"
+RESPONSES_SHEET = "Responses"
+RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet",
+                    "cell", "key")
+
+# -- the lead's records ----------------------------------------------------------------------
+MANIFEST = "manifest.csv"
+PASSWORD_FILE = "protection-password.txt"
+PASSWORD_HEADER = "Sheet protection password for the "
+
+
+def meta_cell(key: str) -> str:
+    """Where a metadata value sits on a respondent workbook's metadata sheet, e.g. 'B2' for framework_id."""
+    return f"B{META_KEYS.index(key) + 1}"
+
+
+def read_consolidated_meta(rows: list[list]) -> dict[str, str]:
+    """A consolidated workbook's metadata, from its metadata sheet's rows; {} when the rows are not sheetkit's."""
+    meta = {str(r[0]).strip(): str(r[1]).strip() for r in rows
+            if len(r) >= 2 and str(r[0]).strip() in CONSOLIDATED_META_KEYS}
+    return meta if meta.get("format") == CONSOLIDATED_FORMAT else {}

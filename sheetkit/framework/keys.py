@@ -1,0 +1,80 @@
+"""The stable name of every answer: ``level/owner/field``, formatted and parsed here alone.
+
+``item/7/rating`` is item 7's rating, ``statement/1.2/evidence`` the evidence for statement
+1.2, ``section/2/summary`` a section's summary answer, ``framework/-/vision`` and
+``signoff/-/completed_by`` the Start sheet's questions, ``action/3/owner`` the owner of the
+third action, and ``unplaced/Sheet name/B7`` (``…/B7/comment``) whatever was typed where no
+question sits. The writer, the reader, the spool, the reports and the next round all name
+answers through :class:`AnswerKey`, so the format can change in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced")
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """The name of one answer: its level, its owner (an id, a number, or '-') and its field."""
+
+    level: str
+    owner: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.owner}/{self.field}"
+
+    @classmethod
+    def parse(cls, text: str) -> "AnswerKey":
+        """The key written as `text`; ValueError when it is not one."""
+        parts = str(text).split("/", 2)
+        if len(parts) != 3 or parts[0] not in ANSWER_LEVELS:
+            raise ValueError(f"'{text}' is not an answer key (level/owner/field)")
+        return cls(*parts)
+
+    @classmethod
+    def of(cls, level: str, owner: str, field: str) -> str:
+        """The key of a field at `level`, as text: ``AnswerKey.of('item', '7', 'rating')``."""
+        return str(cls(level, owner or "-", field))
+
+    @classmethod
+    def item(cls, item_id: str, field: str) -> str:
+        return cls.of("item", item_id, field)
+
+    @classmethod
+    def statement(cls, statement_id: str, field: str) -> str:
+        return cls.of("statement", statement_id, field)
+
+    @classmethod
+    def section(cls, section_id: str, field: str) -> str:
+        return cls.of("section", section_id, field)
+
+    @classmethod
+    def action(cls, number: int | str, field: str) -> str:
+        return cls.of("action", str(number), field)
+
+    @classmethod
+    def unplaced(cls, sheet: str, cell: str, comment: bool = False) -> str:
+        return cls.of("unplaced", sheet, cell + ("/comment" if comment else ""))
+
+    @staticmethod
+    def level_of(text: str) -> str:
+        """The level of a key written as text ('item' for 'item/7/rating'), without checking the rest."""
+        return str(text).split("/", 1)[0]
+
+    @property
+    def number(self) -> int:
+        """An action key's row number."""
+        return int(self.owner)
+
+    @property
+    def is_comment(self) -> bool:
+        """Whether an unplaced key names a comment on a cell rather than the cell's value."""
+        return self.level == "unplaced" and self.field.endswith("/comment")
+
+    @property
+    def cell(self) -> str:
+        """An unplaced key's cell ('B7')."""
+        return self.field.removesuffix("/comment")

@@ -1,0 +1,236 @@
+"""Checking a folder of returns: the stage `validate` runs alone and `ingest`, `chase` and the
+next round build on.
+
+Find the files; read each one safely (in isolated workers); identify it; decide which
+framework and round the exercise is; validate each return against the framework's layout;
+settle duplicates and superseded returns and check them against the manifest. Every problem
+becomes a finding in the report. Nothing is written, except the re-ingest cache when asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import replace
+
+from sheetkit.common.errors import UsageError
+from sheetkit.common.findings import Finding
+from sheetkit.common.progress import progress
+from sheetkit.common.sandbox import Failure, run_isolated
+from sheetkit.common.text import holds_unrepresentable, printable
+from sheetkit.framework.library import get_framework, list_frameworks
+from sheetkit.framework.model import Framework
+from sheetkit.roster.manifest import Manifest, read_manifest
+from sheetkit.workbook.plan import plan_for, plan_workbook
+from .cache import ReturnCache, default_cache_folder
+from .folder import ReturnFile, collect_returns
+from .identity import check_framework, identify
+from .model import ACCEPTED, CheckedReturn, answer_rows
+from .outcome import CheckOptions, IngestReport
+from .reader import RawReturn, file_sha256, peek_framework_id, read_return
+from .settle import base_name, roster, settle
+from .validate import read_answers
+from pathlib import Path
+
+
+def validate_returns(paths: list[str], options: CheckOptions) -> IngestReport:
+    """Check every return in `paths` and report; nothing is written."""
+    return check_returns(paths, options, keep=None)
+
+
+def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport:
+    """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
+
+    When the framework is known before reading (from --framework, the manifest or the files'
+    document properties), each worker validates the return it read, so the work is spread
+    over the cores. When `keep` is given, answers are handed over as each return arrives and
+    then dropped, so memory stays flat however many returns there are.
+    """
+    with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
+        if not found.files and not found.findings:
+            raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
+                             f"{', '.join(paths)}; check the paths")
+        prefer = _resolve_prefer(options.prefer, found.files)
+        manifest = read_manifest(options.manifest) if options.manifest else None
+        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep)
+    outcome = settle(returns, roster(manifest) if manifest else None, prefer)
+    findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
+    if manifest:
+        findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
+    findings += outcome.findings
+    return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
+                        expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [])
+
+
+def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep):
+    """Read and check every file; each return is named as the folder shows it."""
+    framework = _choose_framework([peek_framework_id(f.path) for f in files], manifest, options)
+    cache = cache_for(options, framework) if keep is not None else None
+    returns: list[CheckedReturn | None] = [None] * len(files)
+    pending: list[tuple[int, RawReturn]] = []
+
+    def take(index: int, checked: CheckedReturn) -> None:
+        _name_as_shown(checked, files[index])
+        if keep is not None and checked.status == ACCEPTED:
+            keep(index, checked, plan_workbook(framework))
+            checked.answers = []
+        returns[index] = checked
+
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache):
+        if isinstance(outcome, CheckedReturn):
+            take(index, outcome)
+        elif framework is None:
+            pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
+        else:
+            take(index, check_return(outcome, framework, options.frameworks_dirs))
+    if pending:
+        framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
+                                      manifest, options)
+        for index, raw in pending:
+            take(index, check_return(raw, framework, options.frameworks_dirs))
+    return [r for r in returns if r is not None], framework, cache.findings if cache else []
+
+
+def cache_for(options: CheckOptions, framework: Framework | None) -> ReturnCache | None:
+    """The re-ingest cache for this run: --cache, or sheetkit's folder in the user's cache; None with --no-cache."""
+    if not options.use_cache or framework is None:
+        return None
+    return ReturnCache(options.cache or default_cache_folder(), framework, _known_ids(tuple(options.frameworks_dirs)))
+
+
+def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
+    """Name the return, and its findings, as the folder shows it rather than where it was read."""
+    checked.findings = [replace(f, file=source.name) if f.file == checked.file else f for f in checked.findings]
+    checked.file = source.name
+    checked.file_time = source.modified
+    if holds_unrepresentable(source.path):
+        checked.findings.append(Finding("name-not-text", f"the file's name is not valid text; it is shown as "
+                                        f"{source.name}", file=source.name))
+
+
+def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[str]:
+    """The returns --prefer names, as the report names them; a name matching no file or several is refused."""
+    def same(name: str) -> str:
+        return name.replace("\\", "/")
+
+    chosen = []
+    for value in wanted:
+        shown = printable(value)
+        matches = [f.name for f in files if same(f.name) == same(shown) or same(f.name).endswith("/" + same(shown))]
+        if not matches:
+            real = Path(value).resolve()
+            matches = [f.name for f in files if Path(f.path).resolve() == real]
+        if not matches:
+            matches = [f.name for f in files if base_name(f.name) == base_name(shown)]
+        if len(matches) != 1:
+            listed = ", ".join(matches) if matches else ", ".join(f.name for f in files[:8])
+            raise UsageError(f"--prefer {shown} {'matches several returns' if matches else 'names none of the returns'}"
+                             f" ({listed}); give the file's name as the report shows it")
+        chosen.append(matches[0])
+    return chosen
+
+
+def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
+                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
+    """Identify one return and, if it belongs to this exercise, read and check its answers."""
+    checked = identify(raw)
+    if checked.status == ACCEPTED and raw.kind == "xls":
+        checked.findings.append(Finding("old-format", "the workbook was saved as .xls (Excel 97-2003); its values "
+                                        "and metadata were read, but that format can cut answers longer than 255 "
+                                        "characters", file=raw.path))
+    if checked.status == ACCEPTED and framework is not None:
+        check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
+    if checked.status == ACCEPTED and framework is not None:
+        read_answers(checked, raw, plan_for(framework, raw.meta))
+        checked.content = _answers_digest(checked)
+    return checked
+
+
+def _answers_digest(checked: CheckedReturn) -> str:
+    """A digest of what the return says, so two files with the same answers are known to agree."""
+    digest = hashlib.sha256()
+    for answer in sorted(checked.answers, key=lambda a: a.key):
+        digest.update(f"{answer.key}\x1f{answer.text}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
+    """The framework ids found now (not cached: $SHEETKIT_FRAMEWORKS may name other folders next time)."""
+    return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
+
+
+def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+    """In a worker: read a return and, when the exercise's framework is known, check it against
+    that framework (the one the parent chose, handed over whole). With `compact`, the answers
+    travel back as plain spool rows rather than objects."""
+    path, framework, known_ids, compact = task
+    raw = read_return(path)
+    if framework is None:
+        return raw
+    checked = check_return(raw, framework, known_ids=known_ids)
+    if compact:
+        # Where each answer was found served the checks; held for thousands of returns it would grow with them.
+        checked.placed = {}
+    if compact and checked.answers:
+        checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
+        checked.answers = []
+    return checked
+
+
+def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framework | None, compact: bool,
+              cache: ReturnCache | None = None):
+    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file.
+
+    A return found in the cache (same bytes, framework and sheetkit) is not read again; each one
+    read is stored there before it is handed on."""
+    known = _known_ids(tuple(options.frameworks_dirs))
+    todo = []
+    for index, found in enumerate(files):
+        sha = _sha256_or_blank(found.path) if cache else ""
+        cached = cache.get(sha, found.name) if sha else None
+        if cached is not None:
+            yield index, cached
+        else:
+            todo.append((index, sha))
+    tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
+    results = run_isolated(_read_and_check, tasks, options.limits)
+    for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
+        index, sha = todo[n]
+        if isinstance(outcome, Failure):
+            yield index, _failed(files[index].path, outcome)
+            continue
+        if cache and sha and isinstance(outcome, CheckedReturn):
+            cache.put(sha, outcome)
+        yield index, outcome
+
+
+def _failed(path: str, failure: Failure) -> RawReturn:
+    raw = RawReturn(path, _sha256_or_blank(path))
+    what = {"timeout": "took too long to read and was stopped", "crashed": "made the reader crash",
+            "error": "could not be read"}[failure.reason]
+    raw.findings.append(Finding("reader-failed", f"the file {what} ({failure.detail}); it may be damaged or "
+                                                 f"crafted", file=path))
+    return raw
+
+
+def _sha256_or_blank(path: str) -> str:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
+def _choose_framework(found_ids: list[str], manifest: Manifest | None, options: CheckOptions) -> Framework | None:
+    """The exercise's framework: --framework, else the manifest's, else the most common among returns."""
+    wanted = options.framework_id or (manifest.framework_id if manifest else "")
+    if not wanted:
+        ids = Counter(i for i in found_ids if i)
+        if not ids:
+            return None  # nothing is a readable sheetkit return: every file is reported as rejected
+        ranked = ids.most_common()
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            raise UsageError(f"the returns are split between frameworks {', '.join(i for i, _ in ranked)}; "
+                             f"say which this exercise uses with --framework ID")
+        wanted = ranked[0][0]
+    return get_framework(wanted, options.frameworks_dirs)

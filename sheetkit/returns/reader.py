@@ -1,0 +1,365 @@
+"""The return reader: turns a returned file into plain data, safely.
+
+Returned workbooks come from outside the council, so :func:`inspect_file` looks at the file
+before any spreadsheet parser does (size, kind, encryption, macros, DTDs, part sizes, cells
+far outside the layout). Only files that pass are parsed, with python-calamine, inside a
+worker process with a memory and time limit (see :mod:`sheetkit.common.sandbox`). The result is a
+:class:`RawReturn`: every sheet's values, the metadata and the file's facts. Nothing here
+knows about frameworks; validation does that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cell_notes import read_cell_notes, read_ods_notes
+from .file_formats import ole_properties, open_workbook
+from sheetkit.common.findings import Finding
+from sheetkit.common.own_files import META_KEYS, SHEET_META
+from sheetkit.common.text import column_letters
+from .extent import content_extent
+
+MAX_FILE_BYTES = 25 * 1024 * 1024
+MAX_MEMBERS = 500
+MAX_PART_BYTES = 40 * 1024 * 1024
+MAX_TOTAL_BYTES = 150 * 1024 * 1024
+MAX_RATIO = 200
+MAX_ROW = 20_000
+MAX_COL = 200  # column GR; sheetkit workbooks use fewer than 20 columns
+MAX_GRID_CELLS = 1_000_000  # all sheets' extents together; sheetkit workbooks span a few thousand cells
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+CENTRAL_ENTRY = b"PK\x01\x02"
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
+# RuntimeError for members under legacy zip encryption.
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error)
+
+
+@dataclass
+class RawReturn:
+    """What a returned file holds, before anything is judged."""
+
+    path: str
+    sha256: str
+    kind: str = ""
+    saved_at: dt.datetime | None = None
+    saved_by: str = ""
+    created_by: str = ""
+    has_macros: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+    # sheet name -> {(row, col): value}: every non-empty cell, in sheet order
+    sheets: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
+    # sheet name -> {(row, col): (kind, text)} for what the values do not show: a formula with no
+    # stored result ('formula'), an error value ('error') or a comment ('comment')
+    notes: dict[str, dict[tuple[int, int], tuple[str, str]]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not any(f.is_error for f in self.findings)
+
+    def value(self, sheet: str, row: int, col: int):
+        cells = self.sheets.get(sheet)
+        value = cells.get((row, col)) if cells else None
+        return None if value == "" else value
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def read_return(path: str) -> RawReturn:
+    """Inspect a file and, if it is safe, parse it. Never raises for a bad file.
+
+    Every non-empty cell of every sheet is kept (a return spans a few thousand cells), so that
+    nothing a respondent typed, wherever they typed it, is lost.
+    """
+    raw = inspect_file(path)
+    if raw.readable:
+        _parse(raw)
+    return raw
+
+
+def peek_framework_id(path: str) -> str:
+    """The framework id in a file's document properties, without parsing the workbook ('' if none).
+
+    This runs in the ingest process, outside the workers' limits, so it looks only at files
+    inspect_file could accept, and it never raises: the worker reports what is wrong.
+    """
+    try:
+        p = Path(path)
+        if p.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        blob = p.read_bytes()
+        if not blob.startswith(ZIP_MAGIC) or blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:
+            return ""
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            names = set(archive.namelist())
+            for part, pattern in (("docProps/custom.xml", _CUSTOM), ("meta.xml", _ODS_CUSTOM)):
+                if part in names and archive.getinfo(part).file_size < 1_000_000:
+                    found = dict(pattern.findall(archive.read(part)))
+                    if b"framework_id" in found:
+                        return _unescape(found[b"framework_id"])
+    except Exception:  # noqa: BLE001 - a damaged or crafted file: the worker will say what is wrong
+        pass
+    return ""
+
+
+def inspect_file(path: str) -> RawReturn:
+    """Everything that can be learnt without a spreadsheet parser; findings for unsafe files."""
+    p = Path(path)
+    try:
+        data_size = p.stat().st_size
+        if data_size > MAX_FILE_BYTES:
+            return _rejected(path, "", "file-too-large",
+                             f"the file is {data_size / 1e6:.0f} MB; a return is well under 5 MB")
+        blob = p.read_bytes()
+    except OSError as exc:
+        return _rejected(path, "", "file-unreadable", f"cannot read the file ({exc.strerror or exc})")
+    raw = RawReturn(path, hashlib.sha256(blob).hexdigest())
+    if not blob:
+        return _fail(raw, "not-a-workbook", "the file is empty (0 bytes)")
+    if blob.startswith(OLE_MAGIC):
+        return _inspect_ole(raw, p)
+    if not blob.startswith(ZIP_MAGIC):
+        what = "text such as a CSV file" if _is_text(blob[:2048]) else "not a spreadsheet"
+        return _fail(raw, "not-a-workbook", f"the file is {what}, not an .xlsx or .ods workbook")
+    if blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:  # before zipfile builds an object for every entry
+        return _fail(raw, "file-too-large", f"the file holds over {MAX_MEMBERS} parts; a workbook holds a few dozen")
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            _inspect_zip(raw, archive)
+    except _ZIP_ERRORS as exc:
+        return _fail(raw, "file-unreadable", f"the file is damaged or truncated ({exc})")
+    return raw
+
+
+def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s) for s in ole.listdir()}
+    except Exception as exc:  # olefile raises several types for damaged files
+        return _fail(raw, "file-unreadable", f"the file is a damaged Office file ({exc})")
+    if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+        return _fail(raw, "password-protected", "the workbook is encrypted with a password to open")
+    if "Workbook" in streams or "Book" in streams:
+        raw.kind = "xls"
+        with olefile.OleFileIO(str(path)) as ole:
+            raw.saved_at, raw.saved_by, raw.created_by = ole_properties(ole)
+        return raw
+    return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
+
+
+def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
+    """What a zip-based file is, whether it is safe to read, and then its properties and notes."""
+    members = archive.infolist()
+    names = {m.filename for m in members}
+    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
+        return
+    if raw.kind in ("xlsx", "xlsm"):
+        _read_ooxml_properties(raw, archive, names)
+        raw.notes = read_cell_notes(archive, names)
+    else:
+        _read_ods_properties(raw, archive, names)
+        raw.notes = read_ods_notes(archive, names)
+
+
+def _sizes_allowed(raw: RawReturn, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether the archive is of a size a return can be (False, with a finding, for a zip bomb)."""
+    if len(members) > MAX_MEMBERS:
+        _fail(raw, "file-too-large", f"the file holds {len(members)} parts; a workbook holds a few dozen")
+        return False
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > MAX_PART_BYTES or (ratio > MAX_RATIO and m.file_size > 1_000_000):
+            _fail(raw, "file-too-large", f"the part {m.filename} expands to {m.file_size / 1e6:.0f} MB "
+                                         f"(ratio {ratio:.0f}:1); no return is that large")
+            return False
+    total = sum(m.file_size for m in members)
+    if total > MAX_TOTAL_BYTES:
+        _fail(raw, "file-too-large", f"the file expands to {total / 1e6:.0f} MB; no return is that large")
+        return False
+    if any(m.flag_bits & 0x1 for m in members):
+        _fail(raw, "file-unreadable", "parts of the file are encrypted with zip encryption, which spreadsheet "
+                                      "programs never use")
+        return False
+    return True
+
+
+def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """Set the file's kind (xlsx, xlsm or ods) and whether it carries macros; False if it is no workbook."""
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        raw.kind = "xlsm" if any(n.endswith("vbaProject.bin") for n in names) else "xlsx"
+    elif "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
+        raw.kind = "ods"
+    else:
+        _fail(raw, "not-a-workbook", "the file is a zip archive or another Office document, not a workbook")
+        return False
+    raw.has_macros = raw.kind == "xlsm" or any("vbaProject" in n or n.startswith("Basic/") for n in names)
+    return True
+
+
+def _parts_safe(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
+    cells = 0
+    for m in members:
+        if "/media/" in m.filename or m.filename.startswith("Pictures/"):
+            continue  # images (an SVG may carry a DOCTYPE); no reader parses them
+        with archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
+            data = handle.read(m.file_size + 1)
+        if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            continue  # not XML (vbaProject.bin and other binary parts)
+        if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
+            _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
+                                      f"never write (an XML attack such as 'billion laughs' or an external entity)")
+            return False
+        if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
+            extent = _sheet_extent(raw, m.filename, data)
+            if extent is None:
+                return False
+            cells += extent
+            if cells > MAX_GRID_CELLS:
+                _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (up to {m.filename}); a return "
+                                             f"spans a few thousand")
+                return False
+    return True
+
+
+def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
+    """The rows x columns of a sheet's cells that hold something, or None (with a finding) if any
+    is far outside a sheetkit layout. Empty and merely styled cells do not count: LibreOffice
+    writes a styled empty row 1048576 after a row is deleted, and no reader allocates for it.
+    Rows and cells without r="..." are counted, as readers do."""
+    last_row, last_col = content_extent(data, MAX_ROW, MAX_COL)
+    if last_row > MAX_ROW or last_col > MAX_COL:
+        _fail(raw, "file-too-large", f"the part {part} has a value at {_col_letters(last_col)}{last_row} or beyond, "
+                                     f"far outside the workbook's layout; no return uses cells there")
+        return None
+    return last_row * last_col
+
+
+def _col_letters(number: int) -> str:
+    """'A' for column number 1 (counted from one, as in sheet XML); 'A' for 0 too."""
+    return column_letters(max(number, 1) - 1)
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+_MODIFIED_BY = re.compile(rb"<cp:lastModifiedBy>([^<]*)</cp:lastModifiedBy>")
+_ODS_DATE = re.compile(rb"<dc:date>([^<]+)</dc:date>")
+_CREATOR = re.compile(rb"<dc:creator>([^<]*)</dc:creator>")
+_ODS_SAVED_BY = _CREATOR
+_ODS_CREATOR = re.compile(rb"<meta:initial-creator>([^<]*)</meta:initial-creator>")
+_CUSTOM = re.compile(rb'<property[^>]*name="sheetkit_([a-z_]+)"[^>]*>\s*<vt:[a-z0-9]+>([^<]*)</vt:[a-z0-9]+>')
+_ODS_CUSTOM = re.compile(rb'<meta:user-defined meta:name="sheetkit_([a-z_]+)"[^>]*>([^<]*)</meta:user-defined>')
+
+
+def _read_ooxml_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
+    if "docProps/core.xml" in names:
+        core = archive.read("docProps/core.xml")
+        raw.saved_at = _timestamp(_MODIFIED, core)
+        raw.saved_by = _first(_MODIFIED_BY, core)
+        raw.created_by = _first(_CREATOR, core)
+    if "docProps/custom.xml" in names:
+        custom = archive.read("docProps/custom.xml")
+        raw.meta.update({k.decode(): _unescape(v) for k, v in _CUSTOM.findall(custom)})
+
+
+def _read_ods_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
+    if "meta.xml" in names:
+        meta = archive.read("meta.xml")
+        raw.saved_at = _timestamp(_ODS_DATE, meta)
+        raw.saved_by = _first(_ODS_SAVED_BY, meta)  # in ODF, dc:creator is whoever saved last
+        raw.created_by = _first(_ODS_CREATOR, meta)
+        raw.meta.update({k.decode(): _unescape(v) for k, v in _ODS_CUSTOM.findall(meta)})
+
+
+def _first(pattern: re.Pattern, blob: bytes) -> str:
+    match = pattern.search(blob)
+    return _unescape(match.group(1)).strip() if match else ""
+
+
+def _timestamp(pattern: re.Pattern, blob: bytes) -> dt.datetime | None:
+    match = pattern.search(blob)
+    if not match:
+        return None
+    text = match.group(1).decode(errors="replace").strip().replace("Z", "+00:00")
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+
+
+def _unescape(value: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(value.decode("utf-8", errors="replace"), {"&quot;": '"', "&apos;": "'"})
+
+
+def _parse(raw: RawReturn) -> None:
+    """Read the values with python-calamine (cached results only: no formula ever runs)."""
+    try:
+        workbook = open_workbook(raw.path, raw.kind)
+        sheets, cells = {}, 0
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            cells += sheet.total_height * sheet.total_width
+            if cells > MAX_GRID_CELLS:  # .ods repeated cells, and anything the checks before parsing missed
+                _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (sheet '{name}' is "
+                                             f"{sheet.total_height:,} rows by {sheet.total_width:,} columns); "
+                                             f"a return spans a few thousand")
+                return
+            sheets[name] = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for damaged content
+        _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
+        return
+    meta_rows = sheets.get(SHEET_META)
+    if meta_rows:
+        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)] if len(r) > 1 and r[0]}
+        raw.meta.update(sheet_meta)
+    for name, rows in sheets.items():
+        raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
+                            if value != "" and value is not None}
+    for name, notes in raw.notes.items():
+        grid = raw.sheets.setdefault(name, {})
+        for position, (kind, text) in notes.items():
+            if kind == "error" and position not in grid:
+                grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
+
+
+def _meta_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+def _fail(raw: RawReturn, code: str, message: str) -> RawReturn:
+    raw.findings.append(Finding(code, message, file=raw.path))
+    return raw
+
+
+def _rejected(path: str, sha: str, code: str, message: str) -> RawReturn:
+    return _fail(RawReturn(path, sha), code, message)

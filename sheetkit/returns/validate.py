@@ -1,0 +1,300 @@
+"""Validation: a RawReturn checked against its framework's layout, giving answers and findings
+(who sent it, and for which framework, is settled first by :mod:`sheetkit.returns.identity`).
+
+Each check is a small function that appends findings; none stops at the first problem.
+Values that fail a check are kept (marked not usable) so that nothing typed is lost, but
+they are left out of the statistics.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+
+from sheetkit.framework.fields import Checked, field_type
+from sheetkit.common.text import as_text, clip
+from sheetkit.common.findings import Finding
+from sheetkit.framework.model import Framework
+from sheetkit.workbook.layout import (
+    AnswerCell,
+    COMMENT_FIELD,
+    TextCell,
+    WorkbookLayout,
+    choices,
+    section_static_cells,
+    unplaced_cell,
+)
+from sheetkit.workbook.plan import cell_for
+from sheetkit.framework.keys import AnswerKey
+from sheetkit.common.limits import TEXT_LIMIT
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
+from sheetkit.common.text import cell_name
+from .locate import locate_table
+from sheetkit.workbook.start import start_static_cells
+from .reader import RawReturn
+from sheetkit.returns.model import Answer, CheckedReturn
+
+def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> None:
+    """Find every answer by its row's Ref and label and its column's header, check each one,
+    and keep (as unplaced) whatever was typed where no answer belongs."""
+    sheet_map = _match_sheets(checked, raw, layout)
+    framework = layout.framework
+    fits = _fits(framework)
+    for table in layout.tables:
+        actual = sheet_map.get(table.name)
+        if actual is None:
+            continue
+        grid = raw.sheets.get(actual, {})
+        texts = [t for t in layout.texts if t.sheet == table.name]
+        located = locate_table(table, grid, texts, _static(layout, table), fits)
+        _report_problems(checked, actual, located)
+        _check_texts(checked, actual, texts, located, grid)
+        cells = {a.key: a for a in table.answers}
+        for key, (row, col) in located.positions.items():
+            checked.placed[key] = (actual, cell_name(row, col))
+            value = grid.get((row, col))
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            cell = cells.get(key) or cell_for(layout, key)
+            answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
+            if cell.field.level == "signoff":
+                _sign_off(checked, answer)
+            checked.answers.append(answer)
+        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+        _keep_unplaced(checked, actual, grid, located.unplaced, notes)
+        _report_notes(checked, actual, notes, located)
+    _read_extra_sheets(checked, raw, layout, sheet_map)
+    checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
+    checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
+    _check_completeness(checked, layout, sheet_map)
+    if not any(a.field.level not in ("unplaced", "signoff") for a in checked.answers):
+        checked.findings.append(Finding("return-empty", "no answer cell has anything in it; the respondent may "
+                                        "have sent back the blank workbook", file=checked.file))
+    if not checked.signed_off_by:
+        checked.findings.append(Finding("sign-off-missing", "nobody is named under 'Completed by' in the "
+                                        "sign-off at the foot of the Start sheet", file=checked.file,
+                                        sheet=sheet_map.get(SHEET_START, SHEET_START)))
+
+
+def _fits(framework: Framework):
+    def fits(cell: AnswerCell, value) -> bool:
+        return _check(cell, value, framework).usable
+    return fits
+
+
+def _static(layout: WorkbookLayout, table) -> set[tuple[int, int]]:
+    if table.name == SHEET_START:
+        return start_static_cells(layout)
+    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 0), (2, 0)}
+
+
+def _report_problems(checked: CheckedReturn, sheet: str, located) -> None:
+    for problem in located.problems:
+        checked.findings.append(Finding(problem.code, problem.message, file=checked.file, sheet=sheet,
+                                        cell=problem.cell))
+
+
+def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> dict[str, str]:
+    """Expected sheet name -> sheet found; one renamed sheet is recognised, missing ones reported."""
+    present = set(raw.sheets)
+    expected = layout.sheet_names
+    missing = [name for name in expected if name not in present]
+    extra = [name for name in raw.sheets if name not in expected and name not in (SHEET_META, SHEET_LISTS)]
+    sheet_map = {name: name for name in expected if name in present}
+    if len(missing) == 1 and len(extra) == 1:
+        sheet_map[missing[0]] = extra[0]
+        checked.findings.append(Finding("sheet-renamed", f"sheet '{missing[0]}' was renamed '{extra[0]}'; its "
+                                        f"answers were read from '{extra[0]}'", file=checked.file, sheet=extra[0]))
+        return sheet_map
+    for name in missing:
+        checked.findings.append(Finding("sheet-missing", f"sheet '{name}' is missing, so its answers could not be "
+                                        f"read", file=checked.file, sheet=name))
+    return sheet_map
+
+
+def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout,
+                       sheet_map: dict[str, str]) -> None:
+    """Sheets sheetkit did not make (a copied sheet, a sheet of notes): everything on them is kept."""
+    used = set(sheet_map.values()) | {SHEET_META, SHEET_LISTS}
+    for name, grid in raw.sheets.items():
+        if name in used:
+            continue
+        filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
+        checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
+                                        f"(added or copied); its {len(filled)} filled cells were not read as answers "
+                                        f"and are listed as unplaced", file=checked.file, sheet=name))
+        _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
+
+
+def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, report: bool = True) -> None:
+    for row, col in positions:
+        value = grid.get((row, col))
+        cell = unplaced_cell(sheet, row, col)
+        answer = Answer(cell.key, cell.field, "", "", "", sheet, cell.cell, value, as_text(value), usable=False)
+        checked.answers.append(answer)
+        if report and (row, col) not in notes:
+            checked.findings.append(Finding("content-outside-layout", f"'{clip(as_text(value), 80)}' was typed "
+                                            f"where no answer belongs (not beside a question sheetkit asked); it is "
+                                            f"kept in Responses as unplaced", file=checked.file, sheet=sheet,
+                                            cell=cell.cell))
+
+
+def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
+    answers = {position for position in located.positions.values()}
+    for (row, col), (kind, text) in sorted(notes.items()):
+        where = {"file": checked.file, "sheet": sheet, "cell": cell_name(row, col)}
+        if kind == "formula":
+            checked.findings.append(Finding("formula-without-value", f"the cell holds a formula ({clip(text, 60)}) "
+                                            f"whose result was never saved, so its value cannot be read", **where))
+        elif kind == "error":
+            checked.findings.append(Finding("error-value", f"the cell shows the error {text}; it was not counted",
+                                            **where))
+        elif kind == "comment":
+            on = "an answer" if (row, col) in answers else "a cell"
+            checked.findings.append(Finding("cell-comment", f"a comment on {on}: '{clip(text, 200)}'", **where))
+            cell = unplaced_cell(sheet, row, col)
+            checked.answers.append(Answer(f"{cell.key}/comment", COMMENT_FIELD, "", "", "", sheet, cell.cell, text,
+                                          text, usable=False))
+
+
+def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], located, grid) -> None:
+    """Every piece of framework wording must still be on the sheet, wherever its row now is.
+    A changed text is reported with what was found in its place; other text left in a locked
+    column is kept as unplaced."""
+    found = Counter(located.found_texts.values())
+    missing = []
+    for text in texts:
+        if text.header in located.missing_columns:
+            continue
+        key = _squash(text.text)
+        if found[key] > 0:
+            found[key] -= 1
+        else:
+            missing.append(text)
+    spare = {position: _squash(value) for position, value in located.edited.items()}
+    for text in missing:
+        near = difflib.get_close_matches(_squash(text.text), list(spare.values()), n=1, cutoff=0.0)
+        position = next((p for p, v in spare.items() if near and v == near[0]), None)
+        found_text = located.edited[position] if position else "(nothing: the text is gone)"
+        code = "statement-changed" if text.what.startswith("statement") else "text-changed"
+        checked.findings.append(Finding(code, f"the text of {text.what} was changed. Expected: "
+                                        f"\"{clip(text.text)}\". Found: \"{clip(found_text)}\"",
+                                        file=checked.file, sheet=sheet,
+                                        cell=cell_name(*position) if position else text.cell))
+        spare.pop(position, None)
+    _keep_unplaced(checked, sheet, grid, sorted(spare), {})
+
+
+def _sign_off(checked: CheckedReturn, answer: Answer) -> None:
+    if answer.field.id == "completed_by":
+        checked.signed_off_by = answer.text
+    elif answer.field.id == "completed_on" and answer.usable:
+        checked.signed_off_on = answer.value.isoformat()
+    checked.sign_off[answer.field.id] = answer.text
+
+
+def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framework, checked: CheckedReturn) -> Answer:
+    answer = Answer(cell.key, cell.field, cell.section_id, cell.item_id, cell.statement_id, sheet, where,
+                    value, value)
+    result = _check(cell, value, framework)
+    answer.value, answer.usable = result.value, result.usable
+    if cell.field.level == "action" and cell.field.id == "criterion":
+        answer.raw = result.value  # the id, without the title the dropdown shows beside it
+    if result.code:
+        checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
+    elif isinstance(result.value, str) and len(result.value.encode("utf-16-le", "surrogatepass")) // 2 > TEXT_LIMIT:
+        # A cell's limit counts UTF-16 units, as cells.fit_cell does: an emoji takes two.
+        checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
+                                        f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
+                                        f"Responses CSV", file=checked.file, sheet=sheet, cell=where))
+    return answer
+
+
+def _check(cell: AnswerCell, value, framework: Framework):
+    if isinstance(value, str) and value.strip() in ERROR_LITERALS:
+        return Checked(value, False, "error-value", f"the cell shows the error {value.strip()}; it was not counted")
+    if cell.field.level == "action" and cell.field.id == "criterion":
+        return Checked(_criterion_id(as_text(value), framework))
+    return field_type(cell.field).check(value, choices(cell.field, framework), cell.field.label)
+
+
+def _criterion_id(text: str, framework: Framework) -> str:
+    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
+    ids = {st.id for _, _, st in framework.statements()} | {item.id for _, item in framework.items()}
+    head = text.strip().split(" ", 1)[0]
+    return head if head in ids else text.strip()
+
+
+ERROR_LITERALS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR",
+                            "Err:502", "Err:504", "Err:508", "Err:511", "Err:522"})
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
+    by_key = {a.key: a for a in checked.answers}
+    groups: dict[tuple[str, str], list[AnswerCell]] = {}
+    for cell in layout.answers:
+        key = cell.answer_key
+        groups.setdefault((key.level, key.owner), []).append(cell)
+    statement_text_by_item: dict[str, bool] = {}
+    for a in checked.answers:
+        if a.field.level == "statement" and a.field.type == "text":
+            statement_text_by_item[a.item_id] = True
+    for (level, owner), cells in groups.items():
+        if cells[0].sheet not in sheet_map:
+            continue
+        filled = {c.field.id: by_key.get(c.key) for c in cells}
+        for cell in cells:
+            if cell.key not in checked.placed:
+                continue  # its row or column was not found: reported as such, never as a blank answer
+            sheet, where = checked.placed[cell.key]
+            answer = filled[cell.field.id]
+            if cell.field.type == "rating" and cell.field.required and level != "action":
+                if answer is None:
+                    checked.findings.append(Finding("rating-missing", f"no rating given for '{cell.field.label}' "
+                                                    f"({level} {owner})", file=checked.file, sheet=sheet, cell=where))
+                elif answer.usable and cell.field.evidence and not _has_evidence(cell, filled, statement_text_by_item):
+                    checked.findings.append(Finding("rating-without-evidence", f"rating given for {level} {owner} "
+                                                    f"with no evidence in: {', '.join(cell.field.evidence)}",
+                                                    file=checked.file, sheet=sheet, cell=where))
+        _check_action(checked, level, owner, cells, filled)
+    _check_extra_actions(checked, layout)
+
+
+def _has_evidence(cell: AnswerCell, filled: dict, statement_text_by_item: dict[str, bool]) -> bool:
+    for ref in cell.field.evidence:
+        if filled.get(ref) is not None:
+            return True
+    return statement_text_by_item.get(cell.item_id, False) and cell.field.level == "item"
+
+
+def _check_action(checked, level, owner, cells, filled) -> None:
+    action_cell = next((c for c in cells if c.field.role == "action"), None)
+    if action_cell is None or filled.get(action_cell.field.id) is None:
+        return
+    needed = [c for c in cells if c.field.role in ("owner", "due")]
+    empty = [c for c in needed if filled.get(c.field.id) is None and c.key in checked.placed]
+    if empty:
+        what = " and ".join(f"'{c.field.label}'" for c in empty)
+        sheet, where = checked.placed[empty[0].key]
+        checked.findings.append(Finding("action-incomplete", f"an action is given but {what} is blank",
+                                        file=checked.file, sheet=sheet, cell=where))
+
+
+def _check_extra_actions(checked: CheckedReturn, layout: WorkbookLayout) -> None:
+    """Actions typed below the rows the workbook was built with are read; check them as the others."""
+    built = {c.key for c in layout.action_answers}
+    extra: dict[str, dict[str, Answer]] = {}
+    for a in checked.answers:
+        if a.field.level == "action" and a.key not in built:
+            extra.setdefault(AnswerKey.parse(a.key).owner, {})[a.field.id] = a
+    for number, answers in extra.items():
+        cells = [layout.action_cell(int(number), f) for f in ("action", "owner", "due")]
+        _check_action(checked, "action", number, cells, {f: answers.get(f) for f in ("action", "owner", "due")})
+
+
+def _squash(value) -> str:
+    return " ".join(as_text(value).split())

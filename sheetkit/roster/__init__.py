@@ -1,0 +1,21 @@
+"""Who is asked: the respondents list as people save it, the exercise's manifest (who was
+sent which workbook), its password, and who to write to.
+"""
+
+from .respondents import Respondent, RespondentList, load_respondents
+from .manifest import Entry, Manifest, read_manifest, write_manifest, read_password, write_password
+from .contacts import Contact, read_contacts
+
+__all__ = [
+    "Respondent",
+    "RespondentList",
+    "load_respondents",
+    "Entry",
+    "Manifest",
+    "read_manifest",
+    "write_manifest",
+    "read_password",
+    "write_password",
+    "Contact",
+    "read_contacts",
+]

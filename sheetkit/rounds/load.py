@@ -1,0 +1,182 @@
+"""Last round, as plain data: each respondent's answers and actions, in this framework's ids.
+
+The next round starts from the last one: ``build --previous`` shows each respondent what they
+said last time and lists their actions for follow-up, and ``ingest --previous`` compares the
+two rounds. Both read last round through :func:`load_previous`, from either
+
+- last round's consolidated workbook (its hidden metadata sheet says which framework, version
+  and round it compiles; its Responses sheet holds every answer with its key), or
+- last round's returns folder with the manifest build wrote, validated as ingest would.
+
+Respondents are matched by name after normalising (case and spaces), and a renames list
+(columns ``previous`` and ``current``) covers organisations that changed their name. When the
+framework's version changed, an item map (see :mod:`sheetkit.framework.item_map`) says which old ids
+became which new ones; nothing is matched by guesswork.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from sheetkit.common.errors import UsageError
+from sheetkit.framework.model import Framework
+from sheetkit.framework.item_map import IdMap, identity_map, read_item_map
+from sheetkit.framework.keys import AnswerKey
+from sheetkit.common.text import normalise_name
+from sheetkit.common.tables import read_table
+from sheetkit.common.own_files import CONSOLIDATED_META_SHEET, RESPONSES_SHEET, read_consolidated_meta
+from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
+
+NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
+
+
+def load_previous(path: str | Path, framework: Framework, renames: str | Path | None = None,
+                  item_map: str | Path | None = None) -> PreviousRound:
+    """Read last round from its consolidated workbook or returns folder, in `framework`'s ids.
+
+    Raises UsageError, naming the file and what to do, when `path` is neither, when it is of
+    another framework, or when the framework's version changed and no item map was given.
+    """
+    path = Path(path)
+    if path.is_dir():
+        rows, meta = _from_returns_folder(path, framework)
+    elif path.is_file():
+        rows, meta = _from_consolidated(path)
+    else:
+        raise UsageError(f"--previous {path}: no such file or folder; give last round's consolidated workbook "
+                         f"(the .xlsx ingest wrote) or last round's returns folder")
+    if meta["framework_id"] != framework.id:
+        raise UsageError(f"--previous {path} compiles framework '{meta['framework_id']}', not '{framework.id}'; "
+                         f"give last round's workbook for {framework.id}")
+    ids = _id_map(path, meta["framework_version"], framework, item_map)
+    previous = PreviousRound(path, meta["round"], meta["framework_id"], meta["framework_version"], {},
+                             not_comparable=ids.not_comparable(framework))
+    _collect(previous, rows, ids)
+    previous.findings = ids.findings
+    if renames:
+        previous.renames = _read_renames(renames)
+    return previous
+
+
+def _id_map(path: Path, version: str, framework: Framework, item_map) -> IdMap:
+    if item_map:
+        return read_item_map(item_map, version, framework)
+    if version != framework.version:
+        raise UsageError(f"--previous {path} was compiled from version {version} of {framework.id}, and this round "
+                         f"uses version {framework.version}; give --item-map FILE saying which of last version's "
+                         f"ids became which of this one's (see docs/framework-format.md, 'Item maps')")
+    return identity_map(framework)
+
+
+def _collect(previous: PreviousRound, rows: Iterable[tuple[str, str, object]], ids: IdMap) -> None:
+    """Sort (respondent, key, value) rows into respondents' answers and actions, in the new ids."""
+    actions: dict[str, dict[int, dict[str, object]]] = {}
+    for person, key, value in rows:
+        name = normalise_name(person)
+        who = previous.respondents.setdefault(name, PreviousRespondent(person, {}, []))
+        parts = AnswerKey.parse(key)
+        if parts.level in NOT_CARRIED:
+            continue
+        if parts.level == "action" and parts.owner.isdigit():
+            actions.setdefault(name, {}).setdefault(int(parts.owner), {})[parts.field] = value
+            continue
+        new_key = ids.key(parts)
+        if new_key is not None:
+            who.answers[new_key] = value
+    for name, numbered in actions.items():
+        previous.respondents[name].actions = [_action(n, parts, ids) for n, parts in sorted(numbered.items())
+                                              if str(parts.get("action", "")).strip()]
+
+
+def _action(number: int, parts: dict[str, object], ids: IdMap) -> PreviousAction:
+    criterion = _text(parts.get("criterion"))
+    due = parts.get("due")
+    return PreviousAction(number, ids.criterion(criterion), _text(parts.get("action")), _text(parts.get("owner")),
+                          due if isinstance(due, dt.date) else None, _text(parts.get("status")),
+                          _text(parts.get("priority")))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_renames(path: str | Path) -> dict[str, str]:
+    table = read_table(path, "previous", "the renames list (columns previous and current)")
+    if "current" not in table.headers:
+        raise UsageError(f"{path}: the renames list needs a 'current' column beside 'previous' "
+                         f"(last round's name, this round's name)")
+    return {normalise_name(row["current"]): normalise_name(row["previous"])
+            for _, row in table.rows if row.get("previous") and row.get("current")}
+
+
+def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[str, str]]:
+    """(respondent, key, value) of every counted answer in a consolidated workbook, and its metadata."""
+    from python_calamine import CalamineWorkbook
+
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for files it cannot open
+        raise UsageError(f"--previous {path}: cannot be read as a workbook ({exc}); give last round's "
+                         f"consolidated workbook (.xlsx) or its returns folder") from None
+    meta = {}
+    if CONSOLIDATED_META_SHEET in book.sheet_names:
+        meta = read_consolidated_meta(book.get_sheet_by_name(CONSOLIDATED_META_SHEET).to_python())
+    if not meta:
+        raise UsageError(f"--previous {path} is not a consolidated workbook written by this version of sheetkit "
+                         f"(it has no '{CONSOLIDATED_META_SHEET}' sheet); give the workbook ingest wrote last round, "
+                         f"or last round's returns folder with its manifest.csv")
+    sheets = [name for name in book.sheet_names if name == RESPONSES_SHEET or name.startswith(RESPONSES_SHEET + " (")]
+    rows = [row for name in sheets
+            for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
+    return rows, meta
+
+
+def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:
+    header = next((n for n, row in enumerate(grid) if "respondent" in row and "key" in row), None)
+    if header is None:
+        raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns "
+                         f"(a table too long for a workbook is kept in a CSV beside it instead); give last "
+                         f"round's returns folder with its manifest.csv as --previous")
+    cols = {name: n for n, name in enumerate(grid[header])}
+    for row in grid[header + 1:]:
+        person, key, status = row[cols["respondent"]], row[cols["key"]], row[cols["status"]]
+        if "round" in cols and row[cols["round"]] != round_name:
+            continue  # a round that workbook compared itself with, not its own
+        if person and key and status == "ok":
+            yield str(person), str(key), _as_value(row[cols["value"]])
+
+
+def _as_value(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _from_returns_folder(path: Path, framework: Framework) -> tuple[list[tuple[str, str, object]], dict[str, str]]:
+    """The accepted answers of last round's returns, validated as ingest validates them."""
+    from sheetkit.returns.outcome import CheckOptions
+    from sheetkit.returns.check import validate_returns
+    from sheetkit.common.own_files import MANIFEST
+    from sheetkit.returns.model import ACCEPTED
+
+    manifest = next((p / MANIFEST for p in (path, path.parent) if (p / MANIFEST).is_file()), None)
+    if manifest is None:
+        raise UsageError(f"--previous {path}: no {MANIFEST} in the folder or beside it; give last round's "
+                         f"consolidated workbook instead, or put last round's manifest.csv in the folder")
+    report = validate_returns([str(path)], CheckOptions(manifest=str(manifest), framework_id=framework.id))
+    accepted = [r for r in report.returns if r.status == ACCEPTED]
+    if not accepted:
+        raise UsageError(f"--previous {path}: none of last round's returns could be read as {framework.id} "
+                         f"version {framework.version} (if the framework's version changed, give last round's "
+                         f"consolidated workbook and an --item-map)")
+    rows = [(r.respondent, a.key, a.value) for r in accepted for a in r.answers if a.usable]
+    meta = {"framework_id": framework.id, "framework_version": accepted[0].version or framework.version,
+            "round": report.round}
+    return rows, meta

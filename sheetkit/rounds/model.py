@@ -1,0 +1,59 @@
+"""Last round as plain data: what each respondent said and proposed, in this framework's ids
+(read by :mod:`sheetkit.rounds.load`; used to carry answers forward and to compare rounds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from sheetkit.common.findings import Finding
+from sheetkit.common.text import normalise_name
+
+
+@dataclass(frozen=True)
+class PreviousAction:
+    """One action a respondent proposed last round, numbered as on their Action plan."""
+
+    number: int
+    criterion: str
+    action: str
+    owner: str
+    due: dt.date | None
+    status: str
+    priority: str
+
+
+@dataclass
+class PreviousRespondent:
+    """What one respondent said last round."""
+
+    name: str  # as written last round
+    answers: dict[str, object]  # answer key in this framework's ids -> value (float rating, date or text)
+    actions: list[PreviousAction]
+
+
+@dataclass
+class PreviousRound:
+    """Last round: who answered what, and which items cannot be compared with this round."""
+
+    source: Path
+    round: str
+    framework_id: str
+    framework_version: str
+    respondents: dict[str, PreviousRespondent]  # keyed by normalised name
+    not_comparable: dict[str, str] = field(default_factory=dict)  # item id (this framework) -> why
+    findings: list[Finding] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)  # normalised current name -> normalised previous
+
+    def respondent(self, name: str) -> PreviousRespondent | None:
+        """Last round's answers of the respondent called `name` this round (renames applied)."""
+        key = normalise_name(name)
+        return self.respondents.get(self.renames.get(key, key))
+
+    def gone(self, names: Iterable[str]) -> list[str]:
+        """Last round's respondents who are not among this round's `names`, as written last round."""
+        here = {self.renames.get(normalise_name(n), normalise_name(n)) for n in names}
+        return [p.name for key, p in self.respondents.items() if key not in here]

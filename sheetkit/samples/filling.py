@@ -1,0 +1,142 @@
+"""Filling built workbooks programmatically, as a respondent would in a spreadsheet program.
+
+Used to make the sample returns, by the benchmarks and by the tests. Answers are given by
+stable key (``item/7/rating``), never by cell, so a filled return follows the layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from sheetkit.common import clock
+from sheetkit.framework.model import PRIORITIES, Framework
+from sheetkit.workbook.layout import ACTION_STATUSES, AnswerCell, WorkbookLayout
+from sheetkit.workbook.plan import plan_for
+
+
+def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, object],
+                  saved_at: dt.datetime | None = None) -> None:
+    """Copy `source` to `target` with the answers typed into their cells (values as given).
+
+    Values are written as data: a string is always stored as text, even one starting
+    with '=', just as a spreadsheet stores what a person types into a text cell. The file
+    records `saved_at` as its 'last saved' time (sheetkit's clock when not given).
+    """
+    workbook = openpyxl.load_workbook(source)
+    meta = _read_meta(workbook)
+    from sheetkit.framework.library import get_framework
+
+    layout = plan_for(get_framework(meta["framework_id"]), meta)
+    cells = {cell.key: cell for cell in layout.answers + layout.signoff_answers}
+    for key, value in answers.items():
+        cell = cells[key]
+        target_cell = workbook[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1)
+        target_cell.value = value
+        if isinstance(value, str) and value.startswith("="):
+            target_cell.data_type = "s"  # typed text, not a formula
+    workbook.save(target)
+    _stamp_saved_at(Path(target), saved_at or clock.utc_now())
+
+
+def _stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
+    """Set the 'last saved' time a spreadsheet program records (openpyxl always writes the system clock's)."""
+    if saved_at.tzinfo:
+        saved_at = saved_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=saved_at.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(fixed, data)  # fixed entry times: the same answers give the same bytes
+
+
+def _read_meta(workbook) -> dict[str, str]:
+    from sheetkit.common.own_files import SHEET_META
+
+    sheet = workbook[SHEET_META]
+    return {str(row[0].value): str(row[1].value) for row in sheet.iter_rows(max_col=2) if row[0].value}
+
+
+def realistic_answers(layout: WorkbookLayout, rng: random.Random, lean: float = 0.0,
+                      completeness: float = 1.0) -> dict[str, object]:
+    """Plausible answers for every answer cell: ratings around a lean (-1 weak .. +1 strong)."""
+    fw = layout.framework
+    answers: dict[str, object] = {}
+    for cell in layout.answers + layout.signoff_answers:
+        if rng.random() > completeness:
+            continue
+        value = _plausible(cell, fw, layout, rng, lean)
+        if value is not None:
+            answers[cell.key] = value
+    return answers
+
+
+def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: random.Random, lean: float):
+    f = cell.field
+    if f.level == "signoff":
+        return {"completed_by": "Head of Commissioning", "role": "Commissioning lead",
+                "completed_on": dt.datetime(2026, 12, 1), "approved_by": "Director of Adult Social Care"}[f.id]
+    if f.level == "action":
+        return _action_value(cell, layout, rng)
+    if f.type == "rating":
+        scale = fw.scale(f.scale)
+        centre = (len(scale.levels) - 1) * (0.5 + lean / 2)
+        position = min(len(scale.levels) - 1, max(0, round(rng.gauss(centre, 0.8))))
+        return scale.levels[position].choice
+    if f.type == "date":
+        return dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
+    if f.type == "priority":
+        return rng.choice(PRIORITIES)
+    if f.type == "person":
+        return rng.choice(["Head of Commissioning", "Housing Strategy Lead", "ICB Partnership Manager",
+                           "Voluntary Sector Forum Chair", "Director of Adult Social Care"])
+    return rng.choice(_PHRASES) + " " + rng.choice(_PHRASES).lower()
+
+
+def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
+    row = int(cell.answer_key.owner)
+    if row > 4:
+        return None
+    return {
+        "criterion": lambda: rng.choice(layout.criterion_choices()),
+        "action": lambda: rng.choice(_ACTIONS),
+        "owner": lambda: rng.choice(["Head of Commissioning", "Market Development Manager", "Quality Lead"]),
+        "due": lambda: dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365)),
+        "priority": lambda: rng.choice(PRIORITIES),
+        "resources": lambda: rng.choice(["Existing team", "0.5 FTE analyst", "Joint funding with the ICB"]),
+        "measure": lambda: rng.choice(["Quarterly report to the board", "Survey of people using services"]),
+        "status": lambda: rng.choice(NEW_ACTION_STATUSES),
+        "progress": lambda: rng.choice(_PHRASES),
+        "revised_due": lambda: dt.datetime(2027, 6, 1) + dt.timedelta(days=rng.randrange(0, 365)),
+        "carried": lambda: None,  # locked: sheetkit's own
+    }[cell.field.id]()
+
+
+NEW_ACTION_STATUSES = tuple(s for s in ACTION_STATUSES if s != "Dropped")  # an action new this round is not yet dropped
+_PHRASES = [
+    "Joint strategic needs assessment refreshed in 2026 and shared with partners.",
+    "Market position statement published; providers engaged through quarterly forums.",
+    "People with lived experience sit on the commissioning board.",
+    "Outcome measures agreed with health but not yet reported jointly.",
+    "Contract monitoring focuses on outputs; moving to outcomes is planned.",
+    "Workforce data from the adult social care dataset informs fee setting.",
+    "Co-production guidance adopted; practice is uneven across directorates.",
+    "Pooled budget under section 75 covers reablement and equipment.",
+]
+_ACTIONS = [
+    "Publish a joint market position statement with health and housing",
+    "Set up a provider forum that meets quarterly",
+    "Agree shared outcome measures with the ICB",
+    "Train commissioners in co-production",
+    "Review fee levels against the cost of care exercise",
+]

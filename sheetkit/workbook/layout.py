@@ -1,0 +1,301 @@
+"""Where everything sits in a respondent workbook: the one definition shared by the
+workbook writer and the return reader, so the two cannot disagree.
+
+:func:`plan_workbook` turns a framework into a :class:`WorkbookLayout`. Every sheet that
+holds answers is a :class:`SheetTable`: a header row naming its columns, then rows. Every
+row that carries an answer also carries, in its locked Ref cell, the id of what it answers,
+and (for rows that answer one field) the field's label beside the answer. The reader finds
+rows by those ids and labels and columns by their header text (see :mod:`sheetkit.returns.locate`),
+so sorting rows, inserting rows or columns, or hiding columns never moves an answer to
+another item or field.
+
+Section sheets are laid out as forms by :mod:`sheetkit.workbook.section`, the Start sheet by
+:mod:`sheetkit.workbook.start`; the Action plan is laid out here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sheetkit.framework.fields import field_type
+from sheetkit.framework.model import NO_ROLE, Framework, ResponseField, Section
+from sheetkit.common.text import cell_name
+from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_SCALE, SHEET_START
+from sheetkit.framework.keys import AnswerKey
+from sheetkit.framework.model import item_caption
+
+
+ACTION_ROWS = 40
+ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
+ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
+
+REF_HEADER = "Ref"
+ANSWER_HEADER = "Your answer"
+FIELD_HEADER = "Question"
+NO_ANSWER = "#"  # action plan: the locked row number column
+
+HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
+WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
+TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
+PROMPT_FONT = 9
+
+CRITERIA_NAME = "sk_criteria"
+
+
+
+ACTION_FIELDS = (
+    ResponseField("criterion", "Which part it addresses", "choice", "action"),
+    ResponseField("action", "Action", "text", "action"),
+    ResponseField("owner", "Owner", "person", "action"),
+    ResponseField("due", "Due date", "date", "action"),
+    ResponseField("priority", "Priority", "priority", "action"),
+    ResponseField("resources", "Resources needed", "text", "action"),
+    ResponseField("measure", "How success will be measured", "text", "action"),
+    ResponseField("status", "Status", "choice", "action"),
+)
+# A follow-up workbook (built with last round's answers) also asks what became of each action,
+# and shows, locked, which of last round's actions a row carries (read back as action/N/carried).
+FOLLOW_UP_FIELDS = (
+    ResponseField("progress", "Progress note", "text", "action"),
+    ResponseField("revised_due", "Revised date", "date", "action", role=NO_ROLE),
+)
+CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
+LAST_ROUND_HEADER = "Last round"
+ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
+                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
+LAST_ROUND_WIDTH = 30
+
+SIGNOFF_FIELDS = (
+    ResponseField("completed_by", "Completed by", "person", "signoff"),
+    ResponseField("role", "Role", "text", "signoff"),
+    ResponseField("completed_on", "Date completed", "date", "signoff"),
+    ResponseField("approved_by", "Approved by", "person", "signoff"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a sheet table, found on a return by its header text."""
+
+    header: str
+    width: float
+    kind: str  # 'ref', 'text', 'prompts', 'answer'; 'previous' and 'carried': last round's, locked
+
+
+@dataclass(frozen=True)
+class AnswerCell:
+    """A cell the respondent fills in, with what it answers and how the reader finds it."""
+
+    key: str
+    sheet: str
+    row: int
+    col: int
+    field: ResponseField
+    section_id: str = ""
+    item_id: str = ""
+    statement_id: str = ""
+    ref: str = ""  # the row's Ref cell
+    label: str = ""  # the row's label cell, when the row answers one field
+    header: str = ""  # the header of the answer's column
+
+    @property
+    def cell(self) -> str:
+        return cell_name(self.row, self.col)
+
+    @property
+    def answer_key(self) -> AnswerKey:
+        return AnswerKey.parse(self.key)
+
+
+@dataclass(frozen=True)
+class TextCell:
+    """A locked cell holding framework wording, checked on ingest."""
+
+    sheet: str
+    row: int
+    col: int
+    text: str
+    what: str
+    header: str = ""  # the column it sits in
+
+    @property
+    def cell(self) -> str:
+        return cell_name(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a sheet table as the writer draws it, at its planned row number."""
+
+    kind: str  # 'item', 'statement', 'field', 'level', 'stem', 'illustration', 'heading', 'continued'
+    row: int
+    ref: str = ""
+    text: str = ""
+    prompts: str = ""
+    answers: tuple[AnswerCell, ...] = ()
+    level: int | None = None
+
+
+@dataclass
+class SheetTable:
+    """A sheet whose answers sit in one table: a header row, then rows found by Ref and label."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    header_row: int = HEADER_ROW
+    rows: list[Row] = field(default_factory=list)
+    section: Section | None = None
+    guidance: str = ""
+
+    def col(self, kind: str, nth: int = 0) -> int:
+        """The index of the nth column of a kind; -1 when the sheet has none."""
+        found = [n for n, c in enumerate(self.columns) if c.kind == kind]
+        return found[nth] if nth < len(found) else -1
+
+    @property
+    def answers(self) -> list[AnswerCell]:
+        return [a for r in self.rows for a in r.answers]
+
+    def last_round_col(self, answer_col: int) -> int:
+        """The 'Last round' column shown for an answer column, or -1 when the sheet has none."""
+        answer_cols = [n for n, c in enumerate(self.columns) if c.kind == "answer"]
+        return self.col("previous", answer_cols.index(answer_col)) if answer_col in answer_cols else -1
+
+
+@dataclass(eq=False)
+class WorkbookLayout:
+    framework: Framework
+    sections: list[SheetTable]
+    start: SheetTable
+    actions: SheetTable
+    texts: list[TextCell]
+    follow_up: bool = False  # built with last round's answers beside this round's (see sheetkit.rounds.carry)
+
+    @property
+    def framework_answers(self) -> list[AnswerCell]:
+        return [a for a in self.start.answers if a.field.level == "framework"]
+
+    @property
+    def signoff_answers(self) -> list[AnswerCell]:
+        return [a for a in self.start.answers if a.field.level == "signoff"]
+
+    @property
+    def tables(self) -> list[SheetTable]:
+        """Every sheet table the reader looks for answers in."""
+        return [self.start] + self.sections + [self.actions]
+
+    @property
+    def action_answers(self) -> list[AnswerCell]:
+        return self.actions.answers
+
+    @property
+    def answers(self) -> list[AnswerCell]:
+        """Every answer cell of the built workbook, in reading order (sign-off excluded)."""
+        section_answers = [a for s in self.sections for a in s.answers]
+        return self.framework_answers + section_answers + self.action_answers
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [SHEET_START, SHEET_SCALE] + [s.name for s in self.sections] + [SHEET_ACTIONS]
+
+    def criteria(self) -> list[str]:
+        """The ids an action can address: every item and statement id, in order."""
+        ids: list[str] = []
+        for _, item in self.framework.items():
+            ids.append(item.id)
+            ids += [st.id for st in item.statements if st.id != item.id]
+        return list(dict.fromkeys(ids))
+
+    def criterion_choices(self) -> list[str]:
+        """What the action plan's dropdown shows: id and a short title, '7.3 Joint strategies'."""
+        titles = _criterion_titles(self.framework)
+        return [f"{cid} {titles[cid]}".strip() for cid in self.criteria()]
+
+    def action_cell(self, number: int, field_id: str) -> AnswerCell:
+        """The answer cell of action `number` (1-based), also beyond the rows the workbook was built with
+        (and, for a follow-up field, as a follow-up workbook places it)."""
+        first = {a.field.id: a for a in self.actions.rows[0].answers}
+        if field_id not in first and not self.follow_up:
+            first = {a.field.id: a for a in plan_actions(follow_up=True).rows[0].answers}
+        cell = first[field_id]
+        return AnswerCell(AnswerKey.action(number, field_id), SHEET_ACTIONS, self.actions.header_row + number, cell.col,
+                          cell.field, ref=str(number), header=cell.header)
+
+
+
+def join_prompts(prompts: tuple[str, ...]) -> str:
+    if len(prompts) == 1:
+        return prompts[0]
+    return "\n".join(f"\u2022 {p}" for p in prompts)
+
+
+def field_hint(f: ResponseField) -> str:
+    """What goes in a field's cells, and whether the source asks for it: '(type here; added by sheetkit)'."""
+    hint = field_type(f).hint
+    return hint[:-1] + "; added by sheetkit)" if f.origin == "sheetkit" else hint
+
+
+def field_label(f: ResponseField) -> str:
+    """The label shown beside an answer cell: the field's label and what goes in it."""
+    return f"{f.label} {field_hint(f)}"
+
+
+
+def plan_actions(follow_up: bool) -> SheetTable:
+    """One row per action; a follow-up plan also has the locked 'From last round' column after '#'."""
+    fields = ACTION_FIELDS + (FOLLOW_UP_FIELDS if follow_up else ())
+    columns = [Column(NO_ANSWER, 5, "ref")]
+    columns += [Column(CARRIED_FIELD.label, ACTION_WIDTHS["carried"], "carried")] if follow_up else []
+    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in fields]
+    placed = list(zip(fields, range(len(columns) - len(fields), len(columns))))
+    placed += [(CARRIED_FIELD, 1)] if follow_up else []  # last, so the others keep their places in a row
+    table = SheetTable(SHEET_ACTIONS, "Action plan", columns)
+    for number in range(1, ACTION_ROWS + 1):
+        row = table.header_row + number
+        cells = tuple(AnswerCell(AnswerKey.action(number, f.id), SHEET_ACTIONS, row, col, f, ref=str(number),
+                                 header=columns[col].header) for f, col in placed)
+        table.rows.append(Row("action", row, str(number), answers=cells))
+    return table
+
+
+def _criterion_titles(framework: Framework) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for _, item in framework.items():
+        titles.setdefault(item.id, _short(item_caption(item)))
+        for st in item.statements:
+            titles.setdefault(st.id, _short(st.text))
+    return titles
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.replace(",", " ").split())
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
+    """The dropdown choices of a field, or () for free text, dates and the criterion (any id is kept)."""
+    if f.type == "rating":
+        return framework.scale(f.scale).choices
+    if f.type == "priority":
+        from sheetkit.framework.model import PRIORITIES
+
+        return PRIORITIES
+    if f.level == "action" and f.id == "status":
+        return ACTION_STATUSES
+    return ()
+
+
+def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
+    """The cells above a section sheet's header row that the writer fills: title, guidance, and the
+    note above a follow-up workbook's Last round column."""
+    return {(0, 0), (1, table.col("text")), (2, table.col("text")), (2, table.col("previous"))}
+
+
+UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
+COMMENT_FIELD = ResponseField("comment", "A comment on the cell", "text", "unplaced")
+
+
+def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:
+    """A cell no layout position claims, kept under a key that names where it was typed."""
+    return AnswerCell(AnswerKey.unplaced(sheet, cell_name(row, col)), sheet, row, col, UNPLACED_FIELD)

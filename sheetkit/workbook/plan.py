@@ -1,0 +1,73 @@
+"""Planning a respondent workbook: a framework turned into its :class:`WorkbookLayout`.
+
+:func:`plan_workbook` lays out each section's sheet (:mod:`sheetkit.workbook.section`), the
+Start sheet (:mod:`sheetkit.workbook.start`) and the Action plan
+(:func:`sheetkit.workbook.layout.plan_actions`); :func:`plan_for` gives the layout a built
+workbook has, from its metadata; :func:`cell_for` the cell behind any answer key.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sheetkit.common.own_files import RESERVED_SHEETS
+from sheetkit.common.text import cell_position
+from sheetkit.framework.keys import AnswerKey
+from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Framework, Section
+from sheetkit.xlsx.text_fit import fit_units
+from .layout import COMMENT_FIELD, AnswerCell, TextCell, WorkbookLayout, plan_actions, unplaced_cell
+from .section import plan_section
+from .start import plan_start
+
+
+@lru_cache(maxsize=32)
+def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayout:
+    """Lay out a respondent workbook for a framework (pure: no files are touched). A follow-up
+    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up."""
+    texts: list[TextCell] = []
+    taken = {name.lower() for name in RESERVED_SHEETS}
+    sections = []
+    for section in framework.sections:
+        sections.append(plan_section(framework, section, section_sheet_name(section, taken), follow_up, texts))
+
+    start = plan_start(framework, len(sections), follow_up)
+    return WorkbookLayout(framework, sections, start, plan_actions(follow_up), texts, follow_up)
+
+
+def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
+    """The layout a built workbook has, from its metadata: a follow-up one when it names a previous round."""
+    return plan_workbook(framework, follow_up=bool(meta.get("previous_round")))
+
+
+def section_sheet_name(section: Section, taken: set[str]) -> str:
+    """The section's tab: its short title (given, and checked, or derived by the framework model),
+    made legal and unique however the framework was loaded."""
+    base = "".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in section.short_title)
+    base = fit_units(" ".join(base.split()).strip("'"), 31).strip() or f"Section {section.id}"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = fit_units(base, 31 - len(suffix)) + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
+    """The answer cell behind any answer key: the layout's own, an action beyond the built rows,
+    or a cell typed outside the layout."""
+    known = _cells_by_key(layout)
+    if key in known:
+        return known[key]
+    parts = AnswerKey.parse(key)
+    if parts.level == "action":
+        return layout.action_cell(int(parts.owner), parts.field)
+    row, col = cell_position(parts.cell) or (0, 0)
+    cell = unplaced_cell(parts.owner, row, col)
+    if parts.is_comment:
+        return AnswerCell(AnswerKey.unplaced(parts.owner, parts.cell, comment=True), parts.owner, row, col, COMMENT_FIELD)
+    return cell
+
+
+@lru_cache(maxsize=32)
+def _cells_by_key(layout: WorkbookLayout) -> dict[str, AnswerCell]:
+    return {c.key: c for c in layout.answers + layout.signoff_answers}

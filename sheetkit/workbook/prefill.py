@@ -1,0 +1,36 @@
+"""What a workbook starts with besides its questions: last round's answers shown beside this
+round's, values typed in for the respondent, and last round's actions on the Action plan.
+
+The values are decided by :mod:`sheetkit.rounds.carry`; this module holds the type the writer
+draws from, and the Action plan's rows when more actions are carried than it was planned with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .layout import Row, WorkbookLayout
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What last round puts into one respondent's workbook, by answer key."""
+
+    round: str  # last round's name, as its workbooks recorded it
+    shown: dict[str, object] = field(default_factory=dict)  # key -> its Last round cell: text or a date
+    values: dict[str, object] = field(default_factory=dict)  # key -> what its answer cell starts with
+    actions: int = 0  # action rows 1..n carry last round's actions
+
+    def carried_label(self, number: int) -> str:
+        """What the 'From last round' cell of last round's action `number` says, e.g. '2026 Q4 #3'."""
+        return f"{self.round} #{number}"
+
+
+def action_rows(layout: WorkbookLayout, carried: Carried | None) -> list[Row]:
+    """The Action plan's rows: the planned ones, and more when last round had more actions than that."""
+    rows = list(layout.actions.rows)
+    fields = [a.field.id for a in rows[0].answers]
+    for number in range(len(rows) + 1, (carried.actions if carried else 0) + 1):
+        cells = tuple(layout.action_cell(number, field_id) for field_id in fields)
+        rows.append(Row("action", cells[0].row, str(number), answers=cells))
+    return rows
