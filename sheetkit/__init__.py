@@ -45,6 +45,7 @@ _FACE = {
     "SheetkitError": "sheetkit.common.errors:SheetkitError",
     "UsageError": "sheetkit.common.errors:UsageError",
     "read_manifest": "sheetkit.roster.manifest:read_manifest",
+    "today": "sheetkit.common.clock:today",  # sheetkit's one clock: every "today", settable in tests
     # the most ingest opens at once: files in one folder or zip, and the bytes of one container
     "MAX_MEMBERS": "sheetkit.returns.reader:MAX_MEMBERS",
     "MAX_CONTAINER_BYTES": "sheetkit.returns.folder:MAX_CONTAINER_BYTES",

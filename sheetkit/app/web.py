@@ -58,12 +58,6 @@ def _cfg(name: str):
     return current_app.config[name]
 
 
-def _today():
-    import datetime as dt
-
-    return dt.date.today()
-
-
 def _home() -> Path:
     return _cfg("SHEETKIT_HOME")
 
@@ -148,7 +142,7 @@ def _pages() -> Blueprint:
             form = steps.Start(previous=previous.name if previous else "",
                                framework=(previous.note().get("framework", "") if previous
                                           else request.args.get("framework", "")),
-                               round=str(_today().year) if not previous else "",
+                               round=str(sheetkit.today().year) if not previous else "",
                                name=(previous.name + "-next-round" if previous else ""),
                                return_to=(previous.note().get("return_to", "") if previous else ""))
             return _start_page(form, ids, previous)
@@ -168,10 +162,7 @@ def _pages() -> Blueprint:
 
     def _start_page(form, ids, previous, errors=(), status=200):
         return page("start.html", status=status, title="Start an exercise", form=form, framework_ids=ids,
-                    previous=previous, errors=list(errors),
-                    command="sheetkit build FRAMEWORK --respondents LIST --out FOLDER --round ROUND "
-                            "--deadline YYYY-MM-DD --return-to ADDRESS --emails"
-                            + (f" --previous {commands.quote(str(previous.consolidated))}" if previous else ""))
+                    previous=previous, errors=list(errors), command=_planned_build(form, previous))
 
     @pages.get("/e/<name>")
     def exercise(name: str):
@@ -275,6 +266,19 @@ def _govuk_css() -> str:
     services on GOV.UK, so its files are not shipped, and the text falls back to Arial (the next
     font the stylesheet names) without the browser ever asking for them."""
     return re.sub(r"@font-face\{[^}]*\}", "", (STATIC / GOVUK_CSS).read_text(encoding="utf-8"))
+
+
+def _planned_build(form: steps.Start, previous: Exercise | None) -> str:
+    """The build command the start form will run, with what has been typed so far (CAPITALS for the rest)."""
+    exercise = Exercise(_home(), exercises.slug(form.name) or "NAME")
+    try:
+        deadline = form.deadline()
+    except steps.FieldError:
+        deadline = ""
+    suffix = Path(form.list_name).suffix.lower() if form.list_name else ".csv"
+    return commands.build(form.framework or "FRAMEWORK", exercise.path("respondents" + suffix), exercise,
+                          form.round.strip() or "ROUND", deadline, form.return_to.strip() or "ADDRESS",
+                          previous.consolidated if previous else None)
 
 
 def _records(exercise: Exercise, errors: list):
