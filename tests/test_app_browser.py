@@ -150,6 +150,9 @@ def test_the_whole_job_in_a_browser(server, page, tmp_path):
     page.get_by_role("link", name="Frameworks", exact=True).click()
     snap(page, "2-frameworks")
     framework = sheetkit.load_framework("lga-cbo")
+    row = page.locator("tr", has=page.get_by_role("link", name=framework.title))
+    counts = framework.counts()
+    assert row.locator("td").all_inner_texts()[-3:] == [str(counts[k]) for k in ("sections", "items", "statements")]
     page.get_by_role("link", name=framework.title).click()
     assert page.locator("h1").inner_text() == framework.title
     assert page.get_by_text(framework.sections[0].title).count() >= 1
