@@ -241,6 +241,19 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
 @click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
+@click.option("--discuss", multiple=True, metavar="ITEM",
+              help="With --feedback: also ask every partner who rated this item to reply on it (repeatable; "
+                   "an item id, or 'all').")
+@click.option("--reply-by", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --feedback: the date replies are asked for, YYYY-MM-DD (default: two weeks on).")
+@click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="A folder of partners' replies to their feedback: compiled into the Moderation sheet, and their "
+                   "revised ratings counted.")
+@click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="With --replies: the feedback's manifest.csv, which lists who was asked to reply (default: the "
+                   "--feedback folder's).")
+@click.option("--pack", type=click.Path(dir_okay=False), default=None,
+              help="Also write the challenge-day pack (.xlsx): a printable page for each contested item.")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -258,7 +271,8 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
+               feedback_evidence: bool, emails_from: str, discuss: tuple[str, ...], reply_by, replies_dir: str | None,
+               replies_manifest: str | None, pack: str | None, previous: str | None, renames: str | None,
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
@@ -267,6 +281,10 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 
     if (renames or item_map) and not previous:
         raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
+    if (discuss or reply_by) and not feedback_dir:
+        raise click.UsageError("--discuss and --reply-by say what each partner's feedback asks: give --feedback too")
+    if replies_manifest and not replies_dir:
+        raise click.UsageError("--replies-manifest goes with --replies, the folder of replies to the feedback")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
@@ -274,7 +292,11 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
-                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
+                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache,
+                            discuss=discuss, reply_by=reply_by.date() if reply_by else None,
+                            replies=Path(replies_dir) if replies_dir else None,
+                            replies_manifest=Path(replies_manifest) if replies_manifest else None,
+                            pack=Path(pack) if pack else None)
     _finish(ingest_returns(paths, options), as_json)
 
 

@@ -229,7 +229,7 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
             manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / f"{run}.xlsx", now=when,
             feedback=tmp_path / run, emails_from="lead@anytown.gov.uk"))
         made.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
-    assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE)
+    assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE) + 1  # and the feedback's manifest
     message = _message(tmp_path / "one" / f"feedback_{PEOPLE[0]}.eml")
     assert message["Date"].datetime == when
     assert message["Message-ID"] != _message(tmp_path / "one" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]

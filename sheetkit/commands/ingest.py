@@ -13,6 +13,7 @@ from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
 from sheetkit.common.outputs import AllOrNothing, refuse_inputs_as_outputs
+from sheetkit.common.own_files import MANIFEST, REPLY_KIND
 from sheetkit.common.text import printable
 from sheetkit.consolidate.agreement import AgreementRule
 from sheetkit.consolidate.spool import AnswerSpool
@@ -35,6 +36,12 @@ class IngestOptions(CheckOptions):
     renames: Path | None = None  # partners renamed since last round: columns previous, current
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
+    discuss: tuple[str, ...] = ()  # items every partner who rated them is asked to reply on ('all': every item)
+    reply_by: dt.date | None = None  # when replies to the feedback are asked for (default: two weeks on)
+    feedback_password: str | None = None  # the feedback's sheet password (default: the exercise's, else a new one)
+    replies: Path | None = None  # folder of partners' replies to their feedback
+    replies_manifest: Path | None = None  # the feedback's manifest.csv (default: the --feedback folder's)
+    pack: Path | None = None  # the challenge-day pack to write: a page for each contested item
 
 
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
@@ -58,18 +65,45 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         store = spools[0]
         store.accept([(n, r.respondent) for n, r in accepted])
         con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
+        moderation, counted = _moderate(con, report, options)
         compiled_at = options.now or clock.now()
-        _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
+        _write_outputs(counted, report, [r for _, r in accepted], options, outputs, compiled_at, moderation)
         if options.feedback:
             from sheetkit.mail.feedback import write_feedback
 
             write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
-                           sender=options.emails_from, written_at=options.now)
+                           sender=options.emails_from, written_at=options.now, round_name=report.round,
+                           discuss=frozenset(options.discuss), reply_by=options.reply_by,
+                           password=options.feedback_password)
             report.feedback = options.feedback
     finally:
         for store in spools:
             store.close()
     return report
+
+
+def _moderate(con, report: IngestReport, options: IngestOptions):
+    """The partners' replies to their feedback (--replies), checked as returns are and compiled: (the
+    Moderation, the consolidation counting the revised ratings); (None, con) without replies."""
+    if options.replies is None:
+        return None, con
+    from sheetkit.consolidate.moderation import moderate
+
+    manifest = options.replies_manifest or _feedback_manifest(options)
+    replies = check_returns([str(options.replies)], CheckOptions(
+        manifest=str(manifest) if manifest else None, framework_id=con.framework.id,
+        frameworks_dirs=options.frameworks_dirs, progress=options.progress, limits=options.limits,
+        use_cache=False, expect=REPLY_KIND), keep=None)
+    report.replies = replies
+    moderation, counted = moderate(con, replies.returns, [p.name for p in replies.asked], frozenset(options.discuss))
+    report.findings += replies.findings + moderation.findings
+    return moderation, counted
+
+
+def _feedback_manifest(options: IngestOptions) -> Path | None:
+    """The feedback's manifest in the --feedback folder, when there is one (it lists who was asked to reply)."""
+    found = options.feedback / MANIFEST if options.feedback else None
+    return found if found is not None and found.is_file() else None
 
 
 def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
@@ -79,34 +113,44 @@ def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
-    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
-                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
+    if options.pack is not None and options.pack.suffix.lower() != ".xlsx":
+        raise UsageError(f"--pack {options.pack} must end in .xlsx")
+    outputs = AllOrNothing({"--out": options.out, "--csv": options.csv, "--pack": options.pack},
+                           {"--out": "the consolidated workbook", "--csv": "the Responses CSV",
+                            "--pack": "the challenge-day pack"})
     folders = {"--cache": options.cache} if options.cache and options.use_cache else {}
     folders |= {"--feedback": options.feedback} if options.feedback else {}
     refuse_inputs_as_outputs({**outputs.outputs, **folders}, [*paths, *options.frameworks_dirs, *filter(None, [
-        options.manifest, options.previous, options.renames, options.item_map])])
+        options.manifest, options.previous, options.renames, options.item_map, options.replies,
+        options.replies_manifest])])
     outputs.check()
     return outputs
 
 
 def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], options: IngestOptions,
-                   outputs: AllOrNothing, compiled_at: dt.datetime) -> None:
-    """The consolidated workbook and the CSVs beside it, all of them or none."""
-    from sheetkit.report import write_consolidated, write_responses_csv
+                   outputs: AllOrNothing, compiled_at: dt.datetime, moderation=None) -> None:
+    """The consolidated workbook, the CSVs beside it and the challenge-day pack, all of them or none."""
+    from sheetkit.report import write_consolidated, write_pack, write_responses_csv
 
-    trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for r in accepted})
+    trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for r in accepted},
+                   moderation.revised if moderation else {})
     plans, csv = _plan_outputs(con, report, options, outputs)
     with outputs:
         outputs.write("--out", lambda temp: write_consolidated(
             temp, con, report.returns, report.findings, report.round,
-            compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
+            compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend, moderation=moderation))
         if csv:
             outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
-    report.out, report.csv = options.out, csv
+        if options.pack:
+            outputs.write("--pack", lambda temp: write_pack(temp, con, moderation, report.round, compiled_at,
+                                                            frozenset(options.discuss)))
+    report.out, report.csv, report.pack = options.out, csv, options.pack
 
 
-def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):
-    """This round against last round's workbook (--previous), or None; its findings join the report's."""
+def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str],
+           revised: dict[tuple[str, str], int]):
+    """This round against last round's workbook (--previous), or None; its findings join the report's. This
+    round's ratings are those counted: a partner's revised rating in place of their self-assessed one."""
     if options.previous is None:
         return None
     from sheetkit.rounds.load import load_previous
@@ -116,7 +160,10 @@ def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.da
     if previous.round == report.round:
         raise UsageError(f"--previous {options.previous} compiles round {previous.round}, the round these returns "
                          f"are for; give last round's consolidated workbook")
-    trend = compute_trend(con.framework, previous, current_answers(con.store, con.respondents), compiled_on, files)
+    answers = current_answers(con.store, con.respondents)
+    for (partner, key), value in revised.items():
+        answers[partner][key] = value
+    trend = compute_trend(con.framework, previous, answers, compiled_on, files)
     report.findings += previous.findings + trend.findings
     report.previous = options.previous
     return trend

@@ -3,8 +3,9 @@
 ``item/7/rating`` is item 7's rating, ``statement/1.2/evidence`` the evidence for statement
 1.2, ``section/2/summary`` a section's summary answer, ``framework/-/vision`` and
 ``signoff/-/completed_by`` the Start sheet's questions, ``action/3/owner`` the owner of the
-third action, and ``unplaced/Sheet name/B7`` (``…/B7/comment``) whatever was typed where no
-question sits. The writer, the reader, the spool, the reports and the next round all name
+third action, ``unplaced/Sheet name/B7`` (``…/B7/comment``) whatever was typed where no
+question sits, and ``reply/item|7|rating/revised`` a partner's reply to their feedback on item 7's
+rating (the rated answer's own key, its slashes written as ``|``). The writer, the reader, the spool, the reports and the next round all name
 answers through :class:`AnswerKey`, so the format can change in one place.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced")
+ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced", "reply")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,18 @@ class AnswerKey:
     @classmethod
     def unplaced(cls, sheet: str, cell: str, comment: bool = False) -> str:
         return cls.of("unplaced", sheet, cell + ("/comment" if comment else ""))
+
+    @classmethod
+    def reply(cls, rated: str, field: str) -> str:
+        """The key of a reply's `field` about the rated answer `rated` ('item/7/rating')."""
+        return cls.of("reply", rated.replace("/", "|"), field)
+
+    @property
+    def rated(self) -> str:
+        """A reply key's rated answer: 'item/7/rating' for 'reply/item|7|rating/revised'."""
+        level, rest = self.owner.split("|", 1)
+        owner, field = rest.rsplit("|", 1)
+        return str(AnswerKey(level, owner, field))
 
     @staticmethod
     def level_of(text: str) -> str:

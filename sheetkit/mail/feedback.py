@@ -18,21 +18,22 @@ from pathlib import Path
 
 from sheetkit.common import clock
 from sheetkit.consolidate.actions import Action
-from sheetkit.consolidate.agreement import SPLIT, Agreement
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
-from sheetkit.xlsx.cells import TextWorkbook, fit_cell, write_text, write_value
+from sheetkit.xlsx.cells import fit_cell, write_text, write_value
 from sheetkit.roster.contacts import Contact, read_contacts
 from .drafts import Draft, fill_template, safe_file_name, write_draft
 from sheetkit.framework.model import item_caption
 from sheetkit.common.outputs import AllOrNothing
+from sheetkit.common.own_files import MANIFEST, SHEET_REPLY
+from sheetkit.returns.reader import file_sha256
+from .feedback_reply import (FormWorkbook, ReplyRequest, add_reply, exercise_password, plan_request, replaced_ids,
+                             reply_deadline, write_reply_manifest)
 from sheetkit.common.text import normalise_name
 from sheetkit.xlsx.styles import WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
 
 RATING_COLUMNS = ("Section", "Item", "Your rating", "Median of all", "Lowest", "Highest", "Partners rating it",
                   "Median of the others", "Where you sit")
 ACTION_COLUMNS = ("Section", "Item", "Action proposed by another partner", "Due", "Priority")
-WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
-         "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
 ACTION_FIELDS = ("action", "actions")  # item answers the consolidation reads as actions: shown with the actions
 EVIDENCE_COLUMNS = ("Section", "Item", "Question", "Another partner's answer")
 
@@ -62,6 +63,7 @@ class PartnerFeedback:
     evidence: list[tuple[str, str, str, str]] = field(default_factory=list)
     workbook: Path | None = None
     draft: Path | None = None
+    request: ReplyRequest | None = None  # what the workbook asks them to reply on (see .feedback_reply)
 
     @property
     def apart(self) -> list[Comparison]:
@@ -78,35 +80,34 @@ def compare(con: Consolidation, respondent: str) -> list[Comparison]:
     for row in con.ratings:
         others = [v for who, v in row.values.items() if who != respondent]
         comparison = Comparison(row, row.values.get(respondent), row.flagged.get(respondent, ""), others)
-        comparison.apart = _where(row.agreement, respondent)
+        comparison.apart = row.agreement.where(respondent)
         out.append(comparison)
     return out
 
 
-def _where(agreement: Agreement, respondent: str) -> str:
-    if respondent in agreement.apart:
-        return WHERE[agreement.apart[respondent]]
-    if agreement.kind == SPLIT and respondent in agreement.low:
-        return WHERE["split low"]
-    if agreement.kind == SPLIT and respondent in agreement.high:
-        return WHERE["split high"]
-    return ""
-
-
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
-                   sender: str = "", written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
-    """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
+                   sender: str = "", written_at: dt.datetime | None = None, round_name: str = "",
+                   discuss: frozenset[str] = frozenset(), reply_by: dt.date | None = None,
+                   password: str | None = None) -> list[PartnerFeedback]:
+    """Write a feedback workbook and email draft per respondent into `folder`, and the feedback's manifest,
+    all of them or none.
 
-    Every file is written beside its final name first and moved into place only when all are
-    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
-    from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
+    Each workbook asks its partner to reply on the ratings where they sit apart or are split, and on
+    the items in `discuss` (see sheetkit.mail.feedback_reply), by `reply_by`. Every file is written
+    beside its final name first and moved into place only when all are written, so a run that fails
+    or is interrupted leaves the folder as it was. The drafts come from `sender` (no From line when
+    blank) and are dated `written_at` (now, if not given).
     """
     written_at = written_at or clock.now()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
-    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
+    _ask_replies(con, feedbacks, Path(folder), contacts, sender, written_at, round_name, discuss,
+                 reply_deadline(written_at, reply_by), exercise_password(manifest, password, con.framework, round_name))
+    listing = Path(folder) / MANIFEST
+    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)} | {str(listing): listing},
                            {str(fb.workbook): f"the feedback workbook for {fb.respondent}" for fb in feedbacks}
-                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks},
+                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks}
+                           | {str(listing): "the feedback's manifest"},
                            option="--feedback")
     with _removed_if_left_empty(Path(folder)):
         outputs.check()
@@ -118,7 +119,22 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
                 draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
                                 attachment=outputs.temporary(str(fb.workbook)), attachment_name=fb.workbook.name)
                 outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+            written = [(fb.request, fb.workbook.name, file_sha256(outputs.temporary(str(fb.workbook))))
+                       for fb in feedbacks]
+            outputs.write(str(listing), lambda path: write_reply_manifest(Path(path), written, listing))
     return feedbacks
+
+
+def _ask_replies(con: Consolidation, feedbacks: list[PartnerFeedback], folder: Path, contacts: dict, sender: str,
+                 written_at: dt.datetime, round_name: str, discuss: frozenset[str], deadline: dt.date,
+                 password: str) -> None:
+    """What each partner is asked to reply on, and their workbook's build id (a new one replacing the last)."""
+    replaced = replaced_ids(folder, con.framework.id, round_name)
+    for fb in feedbacks:
+        contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+        fb.request = plan_request(con, fb.respondent, fb.comparisons, contact, round_name or contact.round,
+                                  written_at, deadline, password, parseaddr(sender)[1], discuss,
+                                  replaced.get(normalise_name(fb.respondent), ""))
 
 
 def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[PartnerFeedback]:
@@ -167,7 +183,7 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
                    written_at: dt.datetime) -> None:
     """The feedback workbook: ratings, where they differ, others' actions (and evidence if allowed)."""
     with strict_xlsxwriter():
-        wb = TextWorkbook(str(path), WORKBOOK_OPTIONS)
+        wb = FormWorkbook(str(path), WORKBOOK_OPTIONS)
         try:
             f = add_formats(wb)
             title = f"{con.framework.title}: {feedback.respondent}'s ratings beside the partnership's"
@@ -181,6 +197,8 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
                 _table(wb.add_worksheet("Others' evidence"), f, "What other partners wrote (not named)",
                        EVIDENCE_COLUMNS, [(s, _item(con, i), q, text)
                                           for s, i, q, text in feedback.evidence], (22, 40, 24, 80))
+            if feedback.request is not None:
+                add_reply(wb, feedback.request, f)
             wb.set_properties({"title": title, "author": "sheetkit",
                                "created": written_at.astimezone(dt.timezone.utc).replace(tzinfo=None)})
         finally:
@@ -225,9 +243,24 @@ def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with
         "apart": (f"On {len(apart)} item(s) you sit apart from the other partners, or they are split:\n\n"
                   + "\n".join(lines)) if apart else "Your ratings sit with the others' on every item.",
         "sender": parseaddr(sender)[0] or "The commissioning team",
+        "reply": _reply_line(feedback),
     }
     subject, body = fill_template("feedback.txt", values)
     return Draft(subject, body, contact.addressee, contact.email, sender, feedback.workbook)
+
+
+def _reply_line(feedback: PartnerFeedback) -> str:
+    """How to reply: on the workbook's reply sheet, by its date; or, when nothing is asked, by email."""
+    request = feedback.request
+    if request is None or not request.asks:
+        return ("If, seeing this, you would like to change a rating, or to talk through where you differ, please "
+                "reply to this email before the summary is final.")
+    deadline = request.facts.deadline
+    count = len(request.layout.asked)
+    return (f"On the sheet '{SHEET_REPLY}' of the workbook, the {count} item(s) where you differ (or that we would "
+            f"like to discuss) each have a row for your reply: keep or revise your rating, say why, and add any "
+            f"evidence we should see. Please save the workbook and send it back by {deadline.day} "
+            f"{deadline:%B %Y}; what you say is shown beside your self-assessment, which is kept as it is.")
 
 
 def _number(value: float | None) -> str:

@@ -64,6 +64,9 @@ def headline(con: Consolidation) -> str:
         parts.append(f"Strongest {label}: {section_title(con, best)} ({high:.1f}); "
                      f"weakest: {section_title(con, worst)} ({low:.1f}).")
     parts.append(disagreement_phrase(con))
+    if con.revised:
+        parts.append(f"After their feedback, partners revised {con.revised} rating{'s' if con.revised != 1 else ''}; "
+                     f"the figures count the revised ratings (see Moderation).")
     return " ".join(parts)
 
 

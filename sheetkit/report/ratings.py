@@ -21,12 +21,22 @@ def columns(con: Consolidation, partners: list[str] | None = None) -> list[Colum
     if con.groups:
         cols.append(Column("Groups differ", 8))
     cols += [Column("Actions", 8, "centre"), Column("Not counted", 18)]
+    if con.revised:
+        cols.append(Column("Revised after feedback", 22))
     return cols
 
 
 def partner_columns(con: Consolidation) -> int:
     """How many partners' columns one sheet holds beside the item and summary columns."""
     return limits.SHEET_COLUMNS - len(columns(con, []))
+
+
+def revised_note(con: Consolidation) -> str:
+    """What the ratings shown are, when partners revised some after their feedback."""
+    if not con.revised:
+        return ""
+    return (f" {con.revised} rating(s) revised by partners after their feedback are shown and counted in place of "
+            f"their self-assessment, which 'Revised after feedback' gives (see Moderation).")
 
 
 def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None) -> list:
@@ -39,6 +49,9 @@ def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None
         out.append("Yes" if row.groups_differ else "")
     acted = con.actions.by_item.get(row.owner_id, 0) if row.level == "item" else None
     out += [acted, "; ".join(f"{p}: {v}" for p, v in row.flagged.items())]
+    if con.revised:
+        out.append("; ".join(f"{p}: {'none' if v is None else v} \u2192 {row.values[p]}"
+                             for p, v in row.self_assessed.items()))
     return out
 
 
@@ -51,7 +64,7 @@ def write(rep: Report, ws) -> None:
     for k, sheet in enumerate(sheets):
         partners = con.respondents[k * per_sheet:(k + 1) * per_sheet]
         note = "Colours follow the scale from red (lowest) to green (highest); the number is always shown. " \
-               "Agreement and values not counted: see Notes."
+               "Agreement and values not counted: see Notes." + revised_note(con)
         if k:
             note = f"Partners {k * per_sheet + 1:,} to {k * per_sheet + len(partners):,} of " \
                    f"{len(con.respondents):,}; the table starts on the sheet '{ws.get_name()}'. " + note

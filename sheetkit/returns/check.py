@@ -24,12 +24,15 @@ from sheetkit.roster.manifest import Manifest, read_manifest
 from sheetkit.workbook.plan import plan_for, plan_workbook
 from .cache import ReturnCache, default_cache_folder
 from .folder import ReturnFile, collect_returns
-from .identity import check_framework, identify
+from .identity import check_framework, check_kind, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .settle import base_name, roster, settle
+from .replies import check_reply
 from .validate import read_answers
+from sheetkit.common.own_files import RETURN_KIND
+from sheetkit.workbook.reply import ReplyLayout
 from pathlib import Path
 
 
@@ -83,12 +86,12 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
         elif framework is None:
             pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
         else:
-            take(index, check_return(outcome, framework, options.frameworks_dirs))
+            take(index, check_return(outcome, framework, options.frameworks_dirs, expect=options.expect))
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
         for index, raw in pending:
-            take(index, check_return(raw, framework, options.frameworks_dirs))
+            take(index, check_return(raw, framework, options.frameworks_dirs, expect=options.expect))
     return [r for r in returns if r is not None], framework, cache.findings if cache else []
 
 
@@ -132,9 +135,12 @@ def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[st
 
 
 def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
-                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
-    """Identify one return and, if it belongs to this exercise, read and check its answers."""
+                 known_ids: frozenset[str] | None = None, expect: str = RETURN_KIND) -> CheckedReturn:
+    """Identify one return and, if it belongs to this exercise, read and check its answers. `expect` says
+    what it should be: a return, or (REPLY_KIND) a partner's reply to their feedback."""
     checked = identify(raw)
+    if checked.status == ACCEPTED:
+        check_kind(checked, expect)
     if checked.status == ACCEPTED and raw.kind == "xls":
         checked.findings.append(Finding("old-format", "the workbook was saved as .xls (Excel 97-2003); its values "
                                         "and metadata were read, but that format can cut answers longer than 255 "
@@ -142,7 +148,11 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        read_answers(checked, raw, plan_for(framework, raw.meta))
+        layout = plan_for(framework, raw.meta)
+        read_answers(checked, raw, layout)
+        if isinstance(layout, ReplyLayout):
+            checked.asks = tuple(r.key for r in layout.asked)
+            check_reply(checked, layout)
         checked.content = _answers_digest(checked)
     return checked
 
@@ -160,15 +170,15 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool, str]) -> RawReturn | CheckedReturn:
     """In a worker: read a return and, when the exercise's framework is known, check it against
     that framework (the one the parent chose, handed over whole). With `compact`, the answers
     travel back as plain spool rows rather than objects."""
-    path, framework, known_ids, compact = task
+    path, framework, known_ids, compact, expect = task
     raw = read_return(path)
     if framework is None:
         return raw
-    checked = check_return(raw, framework, known_ids=known_ids)
+    checked = check_return(raw, framework, known_ids=known_ids, expect=expect)
     if compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
@@ -193,7 +203,7 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
             yield index, cached
         else:
             todo.append((index, sha))
-    tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
+    tasks = [(files[index].path, framework, known, compact, options.expect) for index, _ in todo]
     results = run_isolated(_read_and_check, tasks, options.limits)
     for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
         index, sha = todo[n]

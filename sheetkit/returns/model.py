@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from sheetkit.common.findings import Finding
+from sheetkit.common.own_files import RETURN_KIND
 from sheetkit.common.text import as_text, normalise_name
 from sheetkit.framework.model import ResponseField
 from sheetkit.workbook.layout import WorkbookLayout
@@ -61,6 +62,8 @@ class CheckedReturn:
     content: str = ""  # a digest of the answers: equal for two files that say the same
     file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""
+    built_as: str = RETURN_KIND  # what sheetkit built the workbook as: a return, or a partner's feedback
+    asks: tuple[str, ...] = ()  # a reply to feedback: the rating keys its partner was asked to reply on
     answers: list[Answer] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     ratings_asked: int = 0

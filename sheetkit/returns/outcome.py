@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetkit.common.findings import Finding, count
+from sheetkit.common.own_files import RETURN_KIND
 from sheetkit.framework.model import Framework
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.sandbox import Limits
@@ -27,6 +28,7 @@ class CheckOptions:
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     cache: Path | None = None  # the re-ingest cache folder (default: sheetkit's folder in the user's cache)
     use_cache: bool = True  # ingest only: validate never writes
+    expect: str = RETURN_KIND  # what the files should be: returns, or partners' replies to their feedback
 
 
 @dataclass
@@ -46,6 +48,8 @@ class IngestReport:
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
+    replies: "IngestReport | None" = None  # the partners' replies to their feedback, checked as returns are
+    pack: Path | None = None  # the challenge-day pack written
 
     @property
     def exit_code(self) -> int:
@@ -74,6 +78,8 @@ class IngestReport:
             "csv": str(self.csv) if self.csv else None,
             "feedback": str(self.feedback) if self.feedback else None,
             "previous": str(self.previous) if self.previous else None,
+            "replies": self.replies.to_dict() if self.replies else None,
+            "pack": str(self.pack) if self.pack else None,
         }
 
     def render(self) -> str:
@@ -104,7 +110,25 @@ class IngestReport:
             lines.append(f"Responses CSV: {self.csv}")
         if self.feedback:
             lines.append(f"Each respondent's feedback workbook and email draft: {self.feedback}")
+        if self.replies:
+            lines += self._replies_lines()
+        if self.pack:
+            lines.append(f"Challenge-day pack: {self.pack}")
         return "\n".join(lines)
+
+    def _replies_lines(self) -> list[str]:
+        """The replies to the feedback: how many files, who replied, who is still to reply."""
+        replies = self.replies
+        statuses = Counter(r.status for r in replies.returns)
+        summary = ", ".join(f"{n} {s}" for s, n in statuses.items()) or "none"
+        lines = [f"Replies to the feedback: {len(replies.returns)} file(s), {summary} (their problems are listed "
+                 f"above with the returns'; see the Moderation sheet)"]
+        for ret in replies.returns:
+            lines.append(f"  {ret.status:<10} {ret.file}  {ret.respondent or '(unknown partner)'}"
+                         + (f"  [{ret.reason}]" if ret.reason else ""))
+        if replies.chase:
+            lines.append(f"Still to reply ({len(replies.chase)}): " + ", ".join(replies.chase))
+        return lines
 
 
 def _return_dict(ret: CheckedReturn) -> dict:

@@ -3,7 +3,7 @@
 :func:`plan_workbook` lays out each section's sheet (:mod:`sheetkit.workbook.section`), the
 Start sheet (:mod:`sheetkit.workbook.start`) and the Action plan
 (:func:`sheetkit.workbook.layout.plan_actions`); :func:`plan_for` gives the layout a built
-workbook has, from its metadata; :func:`cell_for` the cell behind any answer key.
+workbook has, from its metadata (a partner's reply to their feedback included); :func:`cell_for` the cell behind any answer key.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Framework, Section
 from sheetkit.xlsx.text_fit import fit_units
 from .layout import COMMENT_FIELD, AnswerCell, TextCell, WorkbookLayout, plan_actions, unplaced_cell
+from .reply import ReplyLayout, plan_from_meta
 from .section import plan_section
 from .start import plan_start
 
@@ -34,9 +35,10 @@ def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayo
     return WorkbookLayout(framework, sections, start, plan_actions(follow_up), texts, follow_up)
 
 
-def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
-    """The layout a built workbook has, from its metadata: a follow-up one when it names a previous round."""
-    return plan_workbook(framework, follow_up=bool(meta.get("previous_round")))
+def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout | ReplyLayout:
+    """The layout a built workbook has, from its metadata: a follow-up one when it names a previous round,
+    a partner's reply sheet when it is their feedback (see sheetkit.workbook.reply)."""
+    return plan_from_meta(framework, meta) or plan_workbook(framework, follow_up=bool(meta.get("previous_round")))
 
 
 def section_sheet_name(section: Section, taken: set[str]) -> str:
