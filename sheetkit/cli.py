@@ -314,19 +314,29 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of your own reminder*.txt and correction*.txt templates.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
+@click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Also chase replies to the feedback: the folder they are saved in (with --replies-manifest).")
+@click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="With --replies: the feedback's manifest.csv, which lists who was asked to reply (their feedback "
+                   "workbooks, beside it, are attached to reminders).")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str, emails_from: str, today,
-              workbooks: str | None, templates: str | None, framework_id: str | None, prefer: tuple[str, ...],
-              as_json: bool) -> None:
-    """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
+              workbooks: str | None, templates: str | None, framework_id: str | None, replies_dir: str | None,
+              replies_manifest: str | None, prefer: tuple[str, ...], as_json: bool) -> None:
+    """Draft reminders and correction requests for the returns in PATHS (and replies to the feedback); nothing is sent."""
     from sheetkit.commands.chase import ChaseOptions, chase
 
+    if bool(replies_dir) != bool(replies_manifest):
+        raise click.UsageError("--replies and --replies-manifest go together: the folder of replies to the feedback, "
+                               "and the feedback's manifest.csv listing who was asked to reply")
     options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
                            today=today.date() if today else None, templates=Path(templates) if templates else None,
                            workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
-                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json,
+                           replies=Path(replies_dir) if replies_dir else None,
+                           replies_manifest=Path(replies_manifest) if replies_manifest else None)
     _finish(chase(list(paths), options), as_json)
 
 

@@ -55,6 +55,7 @@ AGREED_RATING = "Agreed rating (you fill in)"
 AGREED_POSITION = "Agreed position (you fill in)"
 MODERATION_KEY = "key"
 MODERATION_PARTNER = "Partner"
+MODERATION_COUNTED = "Rating counted"
 
 # -- the lead's records ----------------------------------------------------------------------
 MANIFEST = "manifest.csv"

@@ -8,8 +8,8 @@ are named in :mod:`sheetkit.common.own_files`, so the writer and the reader cann
 
 from __future__ import annotations
 
-from sheetkit.common.own_files import AGREED_POSITION, AGREED_RATING, MODERATION_KEY, MODERATION_PARTNER, \
-    MODERATION_SHEET
+from sheetkit.common.own_files import AGREED_POSITION, AGREED_RATING, MODERATION_COUNTED, MODERATION_KEY, \
+    MODERATION_PARTNER, MODERATION_SHEET
 from sheetkit.consolidate.moderation import Moderation, ModerationRow
 from .base import Column, Report, footer, print_setup, table, title
 
@@ -19,7 +19,7 @@ ABOUT = ("Every reply to the feedback (ingest --replies) beside the self-assessm
          "agreed at the challenge day, which the next round carries.")
 COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 34), Column(MODERATION_PARTNER, 18),
            Column("Where they sat", 16), Column("Asked to reply", 8), Column("Self-assessed", 10, "centre_text"),
-           Column("Keep or revise", 9), Column("Revised rating", 9, "centre_text"), Column("Rating counted", 9, "centre"),
+           Column("Keep or revise", 9), Column("Revised rating", 9, "centre_text"), Column(MODERATION_COUNTED, 9, "centre"),
            Column("Why", 34), Column("Evidence added", 34), Column("Outcome", 24), Column("Reply (file and cells)", 24),
            Column(AGREED_RATING, 12, "answer"), Column(AGREED_POSITION, 34, "answer"), Column(MODERATION_KEY, 16))
 NO_REPLIES = ("No replies were compiled. When partners send back their feedback workbooks, save them into one folder "

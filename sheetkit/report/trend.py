@@ -17,7 +17,9 @@ ABOUT = "This round against the last (ingest --previous): each item's and sectio
 COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 50), Column("Last round", 9, "mean_top"),
            Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
            Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
-           Column("Moved most (their change)", 34))
+           Column("Moved most (their change)", 34), Column("Agreed last round", 30))
+SETTLED = (" Last round's ratings are counted where they were settled after its feedback: the rating agreed at the "
+           "challenge day (Agreed last round), else the one a partner revised to, else the self-assessment.")
 ONE_PAGE = 30  # rows that still print legibly on one A4 page; longer tables run on, their header repeated
 NO_PREVIOUS = "To compare with last round, run ingest again with --previous giving last round's consolidated " \
               "workbook (and --renames FILE for partners renamed, --item-map FILE if the framework's version changed)."
@@ -34,7 +36,8 @@ def write(rep: Report, ws) -> None:
     title(ws, f, f"Trend: {rep.round} against {trend.previous_round}")
     _note(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
                  f"partners' change: the average change of the partners who rated in both rounds, so partners who "
-                 f"joined or left move only the averages. Each partner's own change: see Trend by partner.")
+                 f"joined or left move only the averages. Each partner's own change: see Trend by partner."
+                 + (SETTLED if trend.settled else ""))
     rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
     rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
     last = table(ws, f, "Trend", COLUMNS, rows, "Change since last round, by section and item")
@@ -56,12 +59,21 @@ def _note(ws, f, text: str) -> None:
 def _values(row: TrendRow) -> list:
     changes = [tenths(c) if c is not None else None for c in (row.change, row.same_partners_change)]
     return [row.section_id, row.ref, row.caption, row.then, row.now, *changes,
-            f"{row.rated_then} → {row.rated_now}", _moved(row)]
+            f"{row.rated_then} → {row.rated_now}", _moved(row), _agreed(row)]
 
 
 def _left_out(item: tuple[str, str, str, str]) -> list:
     section, ref, caption, why = item
-    return [section, ref, caption, None, None, None, None, "", f"Not compared with last round: {why}"]
+    return [section, ref, caption, None, None, None, None, "", f"Not compared with last round: {why}", ""]
+
+
+def _agreed(row: TrendRow) -> str:
+    """The positions agreed on the item after last round's challenge day: 'Forum 4 (the new contracts count)'."""
+    said = []
+    for partner, agreed in row.agreed:
+        rating = "" if agreed.rating is None else f" {agreed.rating}"
+        said.append(f"{partner}{rating}" + (f" ({agreed.position})" if agreed.position else ""))
+    return "; ".join(said)
 
 
 def _section_values(rep: Report, trend: Trend, section: TrendRow) -> list[list]:
