@@ -143,7 +143,11 @@ def calendar_day(request, monkeypatch):
 @pytest.fixture
 def tiny_framework_yaml():
     """A small framework written inline, as a council officer might."""
-    return textwrap.dedent("""\
+    return TINY_FRAMEWORK
+
+
+# A small framework written inline, as a council officer might.
+TINY_FRAMEWORK = textwrap.dedent("""\
         format: 1
         id: tiny
         title: Tiny standards
