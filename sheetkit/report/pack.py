@@ -52,7 +52,7 @@ def contested(con: Consolidation, discuss: frozenset[str] = frozenset()) -> list
     out = []
     for row in con.ratings:
         if row.agreement.flagged:
-            out.append(Contested(row, row.agreement.summary()))
+            out.append(Contested(row, f"{row.agreement.summary()}: {row.ends_text()}"))
         elif row.owner_id in discuss or "all" in discuss:
             out.append(Contested(row, "marked for discussion"))
     return out
