@@ -312,8 +312,8 @@ def test_the_pack_has_a_page_for_each_contested_item(exercise):
     assert page.sheet_properties.pageSetUpPr.fitToPage and page.page_setup.fitToWidth in (None, 1)
     assert page.page_setup.fitToHeight in (None, 1) and page.page_setup.orientation == "landscape"
     agenda = [r for r in wb["Agenda"].iter_rows(min_row=5, values_only=True) if r[0]]
-    assert agenda == [("Item 2", "Standard two", "Split: Respondent Alpha, Respondent Bravo low; "
-                                                     "Respondent Charlie, Respondent Delta high")]
+    assert agenda == [("Item 2", "Standard two", "Split: Respondent Alpha, Respondent Bravo 1; "
+                                                     "Respondent Charlie, Respondent Delta 3")]
 
 
 # -- the next round -------------------------------------------------------------------------------

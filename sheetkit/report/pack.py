@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sheetkit.common.own_files import AGREED_POSITION, AGREED_RATING, MODERATION_SHEET
 from sheetkit.common.text import clip
+from sheetkit.consolidate.agreement import SPLIT
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from sheetkit.consolidate.moderation import Moderation, ModerationRow
 from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Item
@@ -52,7 +53,8 @@ def contested(con: Consolidation, discuss: frozenset[str] = frozenset()) -> list
     out = []
     for row in con.ratings:
         if row.agreement.flagged:
-            out.append(Contested(row, f"{row.agreement.summary()}: {row.ends_text()}"))
+            kind = "Split" if row.agreement.kind == SPLIT else "Sits apart"
+            out.append(Contested(row, f"{kind}: {row.ends_text()}"))
         elif row.owner_id in discuss or "all" in discuss:
             out.append(Contested(row, "marked for discussion"))
     return out

@@ -14,6 +14,7 @@ from .layout import TEXT_FONT
 from .reply import ReplyLayout, reply_meta
 from .writer import PROTECT_OPTIONS, WorkbookFacts, _written_meta
 
+LISTED = ("asks", "sheets")  # metadata kept on the metadata sheet only
 REPLY_ROOM = 64.0  # points: room for a few lines of why and evidence, growing as the partner types
 PRINTABLE_CHARACTERS = 125  # of column width on A4 landscape at 100%, inside the margins
 
@@ -97,5 +98,6 @@ def seal(wb, layout: ReplyLayout, facts: WorkbookFacts) -> None:
     for sheet in wb.worksheets():
         if not sheet.protect_options:
             sheet.protect(facts.password, PROTECT_OPTIONS)
-    for key, value in meta.items():
-        ok(wb.set_custom_property(f"sheetkit_{key}", value), f"document property {key}")
+    for key, value in meta.items():  # the lists stay on the sheet: a property holds 255 characters at most
+        if key not in LISTED:
+            ok(wb.set_custom_property(f"sheetkit_{key}", value), f"document property {key}")
