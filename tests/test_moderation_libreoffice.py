@@ -2,7 +2,8 @@
 
 The reply is typed as a partner types it (tests/lo_uno_fill.py: picks from the dropdowns, keystrokes into the
 text cells, a try at a locked cell), saved as .xlsx and as LibreOffice's own .ods, then changed as partners
-change workbooks (tests/lo_uno_edit.py: rows sorted, a row inserted, a note typed beside the table). Every
+change workbooks (tests/lo_uno_edit.py: rows sorted, a row inserted, a note typed beside the table, the titles' column
+deleted). Every
 typed value must be found on the Moderation sheet on its item's row; whatever has no place must be kept
 with a finding. The pack is converted to PDF by LibreOffice and each contested item must take one page.
 """
@@ -111,7 +112,8 @@ def test_a_partner_s_edits_in_libreoffice_lose_nothing(exercise, typed, soffice,
     edits = {"password": "secret", "edits": [
         {"op": "sort_rows", "sheet": REPLY_SHEET, "rows": [5, 6], "by": "A", "descending": True},
         {"op": "insert_row", "sheet": REPLY_SHEET, "before": 6, "texts": {"H": "A ROW OF OUR OWN between the items"}},
-        {"op": "type", "sheet": REPLY_SHEET, "cell": "K5", "text": "A NOTE BESIDE THE TABLE"}]}
+        {"op": "type", "sheet": REPLY_SHEET, "cell": "K5", "text": "A NOTE BESIDE THE TABLE"},
+        {"op": "delete_column", "sheet": REPLY_SHEET, "column": "B"}]}  # the items' titles: rows are found by Ref
     code, edited = _run("lo_uno_edit.py", source, edits, tmp_path / "alpha edited", "--soffice", soffice,
                         "--password", "secret", "--timeout", str(RUN_SECONDS))
     assert code == 0 and not edited["tracking_errors"], edited
@@ -128,6 +130,7 @@ def test_a_partner_s_edits_in_libreoffice_lose_nothing(exercise, typed, soffice,
     for (ref, question), _ in TYPED.items():  # each still on its own item's row, though the rows moved
         assert text_of(rows[ref][{DECISION: "Keep or revise", REVISED: "Revised rating", WHY: "Why",
                                   EVIDENCE: "Evidence added"}[question]]) == saved[(REPLY_SHEET, cells[(ref, question)])]
+    assert f"[column-missing-text] alpha edited.xlsx, sheet '{REPLY_SHEET}'" in result.output
     outside = {r["Why"]: r["Reply (file and cells)"] for r in moderation if not r["Ref"]}
     for text in ("A ROW OF OUR OWN between the items", "A NOTE BESIDE THE TABLE"):
         assert text in outside, outside
@@ -153,3 +156,35 @@ def test_the_sample_pack_prints_one_page_per_item(soffice, tmp_path):
         page = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
                               capture_output=True, text=True, timeout=60).stdout
         assert name in page and "Agreed position" in page, (name, page[:300])
+
+
+def test_the_lead_records_the_agreed_position_in_libreoffice(soffice, tmp_path):
+    """The lead types the challenge day's outcome into the sample's Moderation sheet in LibreOffice and saves it;
+    the next round's workbook shows it to the partner."""
+    from click.testing import CliRunner
+
+    from sheetkit.cli import cli
+
+    sample = TESTS.parent / "samples" / "lga-cbo"
+    if not (sample / "consolidated.xlsx").is_file():
+        pytest.skip("the sample exercise is not in this checkout; make it with 'sheetkit samples'")
+    ws = openpyxl.load_workbook(sample / "consolidated.xlsx", read_only=True)["Moderation"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    header = list(rows[0])
+    at = next(n for n, row in enumerate(rows[1:], start=5)
+              if row[header.index("Partner")] == "Voluntary Sector Forum" and row[header.index("key")] == "item/4/rating")
+    letter = lambda name: chr(ord("A") + header.index(name))  # noqa: E731 (the table is narrower than 26 columns)
+    plan = {"locale": "en-GB", "cells": [
+        {"sheet": "Moderation", "cell": f"{letter('Agreed rating (you fill in)')}{at}", "text": "4"},
+        {"sheet": "Moderation", "cell": f"{letter('Agreed position (you fill in)')}{at}",
+         "text": "Coproduction happens on the big contracts only"}]}
+    code, report = _run("lo_uno_fill.py", sample / "consolidated.xlsx", plan, tmp_path / "agreed", "--soffice", soffice)
+    assert code == 0 and "error" not in report, report
+    result = CliRunner().invoke(cli, ["build", "lga-cbo", "--respondent", "Voluntary Sector Forum", "--previous",
+                                      report["outputs"]["xlsx"], "--round", "2027 Q4", "--deadline", "2099-11-30",
+                                      "--out", str(tmp_path / "next")])
+    assert result.exit_code == 0, result.output
+    (built,) = (tmp_path / "next").glob("*.xlsx")
+    shown = [(row[0], row[-1]) for ws in openpyxl.load_workbook(built).worksheets[2:4]
+             for row in ws.iter_rows(min_row=5, values_only=True) if "agreed last round" in str(row[-1])]
+    assert shown == [("4", "1; agreed last round: 4 (Coproduction happens on the big contracts only)")]

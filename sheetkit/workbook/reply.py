@@ -96,14 +96,19 @@ def _plan(framework: Framework, asks: tuple[str, ...], info_sheets: tuple[str, .
     first_answer = len(columns)
     columns += [Column(header(f), WIDTHS[f.id], "answer") for f in (DECISION, revised_field(""), REASON, EVIDENCE)]
     table = SheetTable(SHEET_REPLY, "Your reply", columns)
+    texts = []
     for n, rated in enumerate(asked, start=table.header_row + 1):
         fields = (DECISION, revised_field(rated.field.scale), REASON, EVIDENCE)
+        # A row is found by its Ref alone (each rated thing has its own), so a deleted or edited title
+        # column loses no reply; the title is framework wording, checked as such.
         cells = tuple(AnswerCell(AnswerKey.reply(rated.key, f.id), SHEET_REPLY, n, col, f, rated.section_id,
-                                 rated.owner_id if rated.level == "item" else "", ref=rated.ref, label=rated.caption,
+                                 rated.owner_id if rated.level == "item" else "", ref=rated.ref,
                                  header=columns[col].header)
                       for col, f in enumerate(fields, start=first_answer))
         table.rows.append(Row("field", n, rated.ref, rated.caption, answers=cells))
-    return ReplyLayout(framework, table, asked, info_sheets, kind=kind)
+        texts.append(TextCell(SHEET_REPLY, n, table.col("text"), rated.caption, f"the title of {rated.ref}",
+                              columns[table.col("text")].header))
+    return ReplyLayout(framework, table, asked, info_sheets, texts, kind=kind)
 
 
 def reply_meta(asks: tuple[str, ...], info_sheets: tuple[str, ...], kind: str = REPLY_KIND) -> dict[str, str]:
