@@ -270,8 +270,27 @@ def _sample_ratings(framework_id: str) -> tuple[dict[str, dict[str, int]], list[
     return ratings, asked
 
 
+def _sample_revisions(framework_id: str, ratings: dict[str, dict[str, int]]) -> int:
+    """Count in the ratings partners revised in the sample's replies, read from the reply sheets as a person reads
+    them (Revise picked beside a revised rating); how many were revised."""
+    revised = 0
+    for path in sorted((SAMPLES / framework_id / "replies").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        who = next(r[1] for r in wb["_sheetkit"].iter_rows(values_only=True) if r[0] == "respondent")
+        rows = list(wb["Your reply"].iter_rows(values_only=True))
+        header = rows[3]
+        for row in (dict(zip(header, r)) for r in rows[4:]):
+            new = row.get("Your revised rating (pick)")
+            if row.get("Keep or revise your rating (pick)") == "Revise" and new:
+                value = int(str(new).split()[0])
+                revised += value != ratings[who][row["Ref"]]
+                ratings[who][row["Ref"]] = value
+    return revised
+
+
 def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     ratings, asked = _sample_ratings(FW)
+    revised = _sample_revisions(FW, ratings)
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
     assert seen["missing"] == [("Carers' Centre", "Jo Evans · hello@anytowncarers.org.uk")]
     # The superseded draft's findings are one line on the Issues sheet.
@@ -281,6 +300,7 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     draft = [r for r in issues if "DRAFT" in (r["File"] or "")]
     assert len(draft) == 1 and draft[0]["Code"] == "superseded" and draft[0]["Message"].startswith("Not counted")
     assert "Voluntary Sector Forum sits apart" in seen["headline"]
+    assert revised and f"partners revised {revised} ratings" in seen["headline"]
     # The first actions: High priority, the soonest due dates of the Action plan's High ones.
     rows = openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Action plan"]
     rows = list(rows.iter_rows(values_only=True))
