@@ -249,7 +249,9 @@ def test_an_old_csv_without_the_type_column_is_refused_and_an_old_workbook_is_ty
 
 
 def _python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    """The Python examples of the README's 'Using sheetkit from Python' section, as written there."""
+    section = README.split("\n## Using sheetkit from Python\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
 def test_the_readme_pivot_example_prints_what_the_readme_shows_and_the_numbers_are_the_returns(tmp_path,
