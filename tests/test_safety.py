@@ -389,11 +389,13 @@ def test_a_read_only_output_is_reported_before_the_returns_are_read(small_exerci
         return real_open(path, mode, *args, **kwargs)
 
     monkeypatch.setattr("sheetkit.common.outputs.open", read_only, raising=False)
-    monkeypatch.setattr("sheetkit.commands.ingest.check_returns", lambda *a, **k: pytest.fail("the returns were read"))
+    cache = tmp_path / "cache"  # a return read is kept here: nothing kept, nothing read
+    monkeypatch.setenv("SHEETKIT_CACHE_DIR", str(cache))
     result = _run(_ingest_args(small_exercise, out))
     assert result.exit_code == 4, result.output
     assert "open in another program (such as Excel) or read-only" in result.output
     assert out.read_bytes() == b"kept"
+    assert not cache.exists() or not any(cache.iterdir()), "the returns were read before the output was checked"
 
 
 @pytest.mark.parametrize("when", ["the workbook is saved", "the workbook is streamed", "the CSV is written"])
