@@ -228,7 +228,8 @@ def test_what_is_not_a_responses_table_is_refused_with_what_to_give(tmp_path, co
         assert name in message and ("consolidated workbook" in message or "responses CSV" in message), message
 
 
-def test_an_old_csv_without_the_type_column_is_refused_and_an_old_workbook_is_typed_from_its_framework(tmp_path):
+def test_an_old_csv_without_the_type_column_is_refused_and_an_old_workbook_is_typed_from_its_framework(
+        tmp_path, compiled, monkeypatch):
     old = tmp_path / "old.csv"
     with open(old, "w", newline="", encoding="utf-8-sig") as handle:
         csv.writer(handle).writerows([["round", "respondent", "section", "item", "statement", "field", "value",
@@ -237,7 +238,8 @@ def test_an_old_csv_without_the_type_column_is_refused_and_an_old_workbook_is_ty
                                        "item/1/rating"]])
     with pytest.raises(sheetkit.UsageError, match="does not say each answer's type"):
         sheetkit.read_responses(old)
-    sample = ROOT / "samples" / "lga-cbo" / "consolidated.xlsx"
+    sample = compiled[1]
+    monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(sample.parent / "frameworks"))  # where its framework is
     book = openpyxl.load_workbook(sample)
     sheet = book["Responses"]
     (column,) = [c.column for c in sheet[4] if c.value == "type"]  # the table's header is on row 4
@@ -245,7 +247,7 @@ def test_an_old_csv_without_the_type_column_is_refused_and_an_old_workbook_is_ty
     book.save(tmp_path / "old.xlsx")
     old_frame, frame = sheetkit.read_responses(tmp_path / "old.xlsx"), sheetkit.read_responses(sample)
     assert old_frame["type"].tolist() == frame["type"].tolist()
-    assert old_frame["rating"].equals(frame["rating"]) and frame["rating"].notna().sum() > 50
+    assert old_frame["rating"].equals(frame["rating"]) and frame["rating"].notna().sum() >= 6
 
 
 def _python_blocks() -> list[str]:
