@@ -144,12 +144,21 @@ def test_dtypes_are_what_an_analyst_needs(compiled):
     assert list(table.columns) == ["07", "8"]
 
 
-def test_a_plain_read_csv_loses_what_read_responses_keeps(compiled):
-    """Why read_responses exists: pandas alone takes the ids for numbers."""
-    _, _, csv_path = compiled
+def test_a_plain_read_csv_loses_what_read_responses_keeps_and_the_sheet_keeps_it_too(compiled):
+    """Why read_responses exists: pandas alone takes the CSV's ids for numbers. The sheet holds them as text
+    cells, so a plain read of the workbook keeps them as written."""
+    _, out, csv_path = compiled
     plain = pd.read_csv(csv_path)
     assert "7.10" not in set(plain["item"].astype(str)) and 7.1 in set(plain["item"])
     assert "7.10" in set(sheetkit.read_responses(csv_path)["item"].dropna())
+    sheet = openpyxl.load_workbook(out, read_only=True)["Responses"]
+    rows = sheet.iter_rows(min_row=4, values_only=False)
+    header = [c.value for c in next(rows)]
+    ids = [row[header.index(name)] for row in rows for name in ("section", "item", "statement")]
+    kept = {c.value for c in ids if c.value is not None and c.data_type == "s"}  # text cells, as Excel shows them
+    assert {"7.10", "07", "8.0", "1e3"} <= kept and all(c.data_type == "s" for c in ids if c.value is not None)
+    excel = pd.read_excel(out, sheet_name="Responses", header=3, engine="calamine")
+    assert 7.1 in set(excel["item"])  # pandas' own parser turns even text cells into numbers: read_responses does not
 
 
 def test_plain_rows_carry_the_same_values_as_the_frame(compiled):
