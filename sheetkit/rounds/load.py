@@ -28,7 +28,7 @@ from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table
 from sheetkit.common.own_files import CONSOLIDATED_META_SHEET, read_consolidated_meta
 from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
-from sheetkit.rounds.responses import responses_grid, responses_sheets
+from .responses import responses_grid, responses_sheets
 
 NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
 

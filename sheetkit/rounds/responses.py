@@ -180,7 +180,7 @@ def cell_text(value) -> str:
 def _types_from_framework(table: ResponsesTable) -> list[str]:
     """Each row's field type, for a table written before Responses had a `type` column: looked up in the
     framework its workbook names (a CSV names none, so it cannot be typed)."""
-    from sheetkit.framework.library import get_framework
+    from sheetkit.framework import get_framework
     from sheetkit.workbook import cell_for, plan_workbook
 
     if not table.meta:
