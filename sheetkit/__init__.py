@@ -30,9 +30,11 @@ _FACE = {
     "Framework": "sheetkit.framework:Framework",
     "Respondent": "sheetkit.roster:Respondent",
     "load_respondents": "sheetkit.roster:load_respondents",
+    "read_manifest": "sheetkit.roster:read_manifest",
     "BuildOptions": "sheetkit.commands:BuildOptions",
     "BuildResult": "sheetkit.commands:BuildResult",
     "build_workbooks": "sheetkit.commands:build_workbooks",
+    "CheckOptions": "sheetkit.returns:CheckOptions",
     "IngestOptions": "sheetkit.commands:IngestOptions",
     "IngestReport": "sheetkit.returns:IngestReport",
     "validate_returns": "sheetkit.returns:validate_returns",
@@ -47,6 +49,10 @@ _FACE = {
     "CATALOGUE": "sheetkit.common:CATALOGUE",
     "SheetkitError": "sheetkit.common:SheetkitError",
     "UsageError": "sheetkit.common:UsageError",
+    "today": "sheetkit.common.clock:today",  # sheetkit's one clock: every "today", settable in tests
+    # the most ingest opens at once: files in one folder or zip, and the bytes of one container
+    "MAX_MEMBERS": "sheetkit.returns.reader:MAX_MEMBERS",
+    "MAX_CONTAINER_BYTES": "sheetkit.returns.folder:MAX_CONTAINER_BYTES",
 }
 __all__ = ["__version__", *_FACE]
 
