@@ -50,6 +50,7 @@ class IngestReport:
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
     replies: "IngestReport | None" = None  # the partners' replies to their feedback, checked as returns are
     pack: Path | None = None  # the challenge-day pack written
+    reused: list[str] = field(default_factory=list)  # files (as shown) whose checked result the re-ingest cache held
 
     @property
     def exit_code(self) -> int:
@@ -80,6 +81,7 @@ class IngestReport:
             "previous": str(self.previous) if self.previous else None,
             "replies": self.replies.to_dict() if self.replies else None,
             "pack": str(self.pack) if self.pack else None,
+            "from_cache": self.reused,
         }
 
     def render(self) -> str:
@@ -97,6 +99,9 @@ class IngestReport:
                      f"{errors} error(s), {warnings} warning(s)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
+        if self.reused:
+            lines.append(f"Not read again ({len(self.reused)} of {len(self.returns)}): unchanged since an earlier "
+                         f"ingest, their checked results came from the re-ingest cache")
         if self.preferred:
             lines.append(f"Chosen with --prefer: {', '.join(self.preferred)}")
         if self.chase:

@@ -28,10 +28,10 @@ from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table
 from sheetkit.common.findings import Finding
 from sheetkit.common.own_files import (AGREED_POSITION, AGREED_RATING, CONSOLIDATED_META_SHEET, MODERATION_COUNTED,
-                                       MODERATION_KEY, MODERATION_PARTNER, MODERATION_SHEET, RESPONSES_SHEET,
-                                       read_consolidated_meta)
+                                       MODERATION_KEY, MODERATION_PARTNER, MODERATION_SHEET, read_consolidated_meta)
 from sheetkit.framework.fields import rating_value
 from sheetkit.rounds.model import Agreed, PreviousAction, PreviousRespondent, PreviousRound
+from .responses import responses_grid, responses_sheets
 
 NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
 
@@ -136,8 +136,7 @@ def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[
         raise UsageError(f"--previous {path} is not a consolidated workbook written by this version of sheetkit "
                          f"(it has no '{CONSOLIDATED_META_SHEET}' sheet); give the workbook ingest wrote last round, "
                          f"or last round's returns folder with its manifest.csv")
-    sheets = [name for name in book.sheet_names if name == RESPONSES_SHEET or name.startswith(RESPONSES_SHEET + " (")]
-    rows = [row for name in sheets
+    rows = [row for name in responses_sheets(book.sheet_names)
             for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
     if MODERATION_SHEET in book.sheet_names:
         meta["moderation"] = _moderation_rows(book.get_sheet_by_name(MODERATION_SHEET).to_python())
@@ -201,13 +200,14 @@ def _not_carried(previous: PreviousRound, row: dict[str, object], why: str) -> F
 
 
 def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:
-    header = next((n for n, row in enumerate(grid) if "respondent" in row and "key" in row), None)
-    if header is None:
+    found = responses_grid(grid)
+    if found is None:
         raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns "
                          f"(a table too long for a workbook is kept in a CSV beside it instead); give last "
                          f"round's returns folder with its manifest.csv as --previous")
-    cols = {name: n for n, name in enumerate(grid[header])}
-    for row in grid[header + 1:]:
+    header, body = found
+    cols = {name: n for n, name in enumerate(header)}
+    for row in body:
         person, key, status = row[cols["respondent"]], row[cols["key"]], row[cols["status"]]
         if "round" in cols and row[cols["round"]] != round_name:
             continue  # a round that workbook compared itself with, not its own
