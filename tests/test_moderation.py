@@ -244,6 +244,9 @@ def test_replies_arrive_as_returns_do(exercise):
     assert moderation[(PEOPLE[3], "2")]["Rating counted"] == 2 and moderation[(PEOPLE[3], "2")]["Why"] == "On reflection"
     assert moderation[(PEOPLE[1], "2")]["Outcome"] == "no reply"
     assert "Still to reply (1): Respondent Bravo" in result.output
+    note = openpyxl.load_workbook(exercise / "c.xlsx")["Moderation"]["A2"].value
+    assert "reply files not used: " in note and "a return by mistake.xlsx (rejected" in note
+    assert "delta draft.xlsx (superseded" in note
 
 
 def _emailed(source: Path, target: Path) -> None:

@@ -59,6 +59,7 @@ class Moderation:
     replied: list[str]  # of all partners, those with a usable reply
     unplaced: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # partner, file, sheet, cell, text
     findings: list[Finding] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # reply files not used, each with its status and why
 
 
 def moderate(con: Consolidation, replies: list[CheckedReturn], asked: list[str],
@@ -68,6 +69,7 @@ def moderate(con: Consolidation, replies: list[CheckedReturn], asked: list[str],
     counted = {normalise_name(p): p for p in con.respondents}
     used = [r for r in replies if r.status == ACCEPTED]
     moderation = Moderation([], {}, list(asked), [r.respondent for r in used])
+    moderation.unused = [f"{r.file} ({r.status}: {r.reason})" for r in replies if r.status != ACCEPTED]
     by_partner = {}
     for reply in used:
         partner = counted.get(reply.respondent_key)

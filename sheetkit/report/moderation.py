@@ -48,6 +48,7 @@ def note(rep: Report, moderation: Moderation) -> str:
     said = (f"{len(replied)} of {len(asked)} partners asked have replied" if asked
             else f"{len(replied)} partner(s) replied")
     said += f" (not yet: {', '.join(waiting)})" if waiting else ""
+    said += f"; reply files not used: {'; '.join(moderation.unused)} (see Issues)" if moderation.unused else ""
     return (f"{said}; {rep.con.revised} rating(s) revised, and counted in place of the self-assessment on Ratings "
             f"and the Dashboard. After the challenge day, type the agreed rating and position in the two yellow "
             f"columns: the next round (build and ingest --previous) carries them as 'agreed last round'.")
