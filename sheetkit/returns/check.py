@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from contextlib import closing
 from dataclasses import replace
 
 from sheetkit.common.errors import UsageError
@@ -77,13 +78,15 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache):
-        if isinstance(outcome, CheckedReturn):
-            take(index, outcome)
-        elif framework is None:
-            pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
-        else:
-            take(index, check_return(outcome, framework, options.frameworks_dirs))
+    # Closed however the loop ends, so the reading workers stop with it (an error, Ctrl-C).
+    with closing(_read_all(files, options, framework, compact=keep is not None, cache=cache)) as outcomes:
+        for index, outcome in outcomes:
+            if isinstance(outcome, CheckedReturn):
+                take(index, outcome)
+            elif framework is None:
+                pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
+            else:
+                take(index, check_return(outcome, framework, options.frameworks_dirs))
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
@@ -194,15 +197,15 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         else:
             todo.append((index, sha))
     tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
-    results = run_isolated(_read_and_check, tasks, options.limits)
-    for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
-        index, sha = todo[n]
-        if isinstance(outcome, Failure):
-            yield index, _failed(files[index].path, outcome)
-            continue
-        if cache and sha and isinstance(outcome, CheckedReturn):
-            cache.put(sha, outcome)
-        yield index, outcome
+    with closing(run_isolated(_read_and_check, tasks, options.limits)) as results:
+        for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
+            index, sha = todo[n]
+            if isinstance(outcome, Failure):
+                yield index, _failed(files[index].path, outcome)
+                continue
+            if cache and sha and isinstance(outcome, CheckedReturn):
+                cache.put(sha, outcome)
+            yield index, outcome
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:
