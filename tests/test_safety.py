@@ -354,13 +354,13 @@ def test_outputs_beside_the_returns_folder_are_written(small_exercise, tmp_path)
 
 # -- outputs are all or nothing -------------------------------------------------------------
 def _locked(path_to_lock: Path):
-    """os.replace as it fails on Windows when Excel holds the target open."""
+    """os.replace as it fails on Windows when Excel holds the file open: it can be neither moved nor replaced."""
     real = os.replace
 
     def replace(src, dst):
-        if Path(dst) == path_to_lock:
+        if path_to_lock in (Path(src), Path(dst)):
             raise PermissionError(errno.EACCES, "The process cannot access the file because it is being used by "
-                                                "another process", str(dst))
+                                                "another process", str(src), None, str(dst))
         return real(src, dst)
     return replace
 

@@ -9,7 +9,6 @@ it. Computed from the same consolidation as the consolidated workbook.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
@@ -94,30 +93,30 @@ def _where(agreement: Agreement, respondent: str) -> str:
 
 
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
-                   sender: str = "", written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
+                   sender: str = "", written_at: dt.datetime | None = None,
+                   outputs: AllOrNothing | None = None) -> list[PartnerFeedback]:
     """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
 
-    Every file is written beside its final name first and moved into place only when all are
-    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
-    from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
+    The files join `outputs`, the command's other outputs, and are put in place with them; without
+    it they are put in place on their own. Either way a run that fails or is interrupted leaves
+    the folder as it was (and takes away a folder made for it). The drafts come from `sender` (no
+    From line when blank) and are dated `written_at` (now, if not given).
     """
+    if outputs is None:
+        with AllOrNothing() as own:
+            return write_feedback(con, folder, manifest, with_evidence, sender, written_at, own)
     written_at = written_at or clock.now()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
-    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
-                           {str(fb.workbook): f"the feedback workbook for {fb.respondent}" for fb in feedbacks}
-                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks},
-                           option="--feedback")
-    with _removed_if_left_empty(Path(folder)):
-        outputs.check()
-        with outputs:
-            for fb in feedbacks:
-                outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
-                                                                            written_at))
-                contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
-                draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
-                                attachment=outputs.temporary(str(fb.workbook)), attachment_name=fb.workbook.name)
-                outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+    for fb in feedbacks:
+        outputs.add(str(fb.workbook), fb.workbook, f"the feedback workbook for {fb.respondent}", "--feedback", "folder")
+        outputs.add(str(fb.draft), fb.draft, f"the feedback email for {fb.respondent}", "--feedback", "folder")
+    for fb in feedbacks:
+        outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence, written_at))
+        contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+        draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
+                        attachment=outputs.temp(str(fb.workbook)), attachment_name=fb.workbook.name)
+        outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
     return feedbacks
 
 
@@ -148,19 +147,6 @@ def _unique(name: str, taken: set[str]) -> str:
         unique = f"{name} ({n})"
     taken.add(unique.casefold())
     return unique
-
-
-@contextlib.contextmanager
-def _removed_if_left_empty(folder: Path):
-    """A folder made for a run that then failed is not left behind, empty."""
-    existed = folder.exists()
-    try:
-        yield
-    except BaseException:
-        if not existed:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
 
 
 def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, with_evidence: bool,
