@@ -7,6 +7,7 @@ place. Tracebacks appear only with ``--debug``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -44,12 +45,39 @@ class _Context:
 
 
 def _finish(result, as_json: bool) -> None:
-    """Print a result as text or JSON and exit with its exit code."""
+    """Print a result as text or JSON and exit with its exit code (also when the output's reader has gone)."""
     if as_json:
-        click.echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
+        _echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(_printable(result.render()))
+        _echo(_printable(result.render()))
     click.get_current_context().exit(result.exit_code)
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """Print a line; if whoever reads it has gone (``sheetkit validate ... | head -1``), stop printing quietly."""
+    try:
+        click.echo(text, err=err)
+    except OSError as exc:
+        if not _closed_pipe(exc):
+            raise
+        _silence(sys.stderr if err else sys.stdout)
+
+
+def _closed_pipe(exc: OSError) -> bool:
+    """Whether writing failed because the reading end of a pipe was closed (Windows says 'invalid argument')."""
+    return isinstance(exc, BrokenPipeError) or (sys.platform == "win32" and exc.errno == errno.EINVAL)
+
+
+def _silence(stream) -> None:
+    """Point a closed output at the null device, so nothing more (not even the final flush) fails on it."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured output)
+        pass
 
 
 def _printable(value):
@@ -72,25 +100,44 @@ class _Cli(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except FrameworkFileError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
         except SheetkitError as exc:
-            click.echo(f"Error: {_printable(str(exc))}", err=True)
+            _echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
-        except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
-            click.echo(f"Error: {_printable(_file_problem(exc))}", err=True)
-            ctx.exit(EXIT_FILE)
-        except BrokenPipeError:  # output piped into 'head' and the like: stop quietly
-            sys.stdout = open(os.devnull, "w")
+        except BrokenPipeError:  # printing into a pipe whose reader has gone ('| head'): the work is done
+            _silence(sys.stdout)
+            _silence(sys.stderr)
             ctx.exit(EXIT_OK)
+        except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
+            _echo(f"Error: {_printable(_file_problem(exc))}", err=True)
+            ctx.exit(EXIT_FILE)
         except KeyboardInterrupt:
-            click.echo("Interrupted: no output was changed, and the temporary files were removed.", err=True)
+            _echo(_interrupted(), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
             if ctx.params.get("debug"):
                 traceback.print_exc()
-            click.echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
+            _echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
             ctx.exit(EXIT_INTERNAL)
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:  # while the options are read, before any command ran
+            _echo(_interrupted(), err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+def _interrupted() -> str:
+    """What a Ctrl-C did: nothing, or nothing more once the outputs were already in place."""
+    from sheetkit.common.outputs import placed
+
+    done = placed()
+    if not done:
+        return "Interrupted: no output was changed, and the temporary files were removed."
+    shown = ", ".join(printable_text(str(p)) for p in done[:3]) + (f" and {len(done) - 3} more" if len(done) > 3 else "")
+    return f"Interrupted after the outputs were put in place ({shown}): they are complete."
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -334,15 +381,21 @@ def codes_cmd(markdown: bool) -> None:
 
     for code, info in CATALOGUE.items():
         if markdown:
-            click.echo(f"| `{code}` | {info.severity} | {info.meaning} | {info.action} |")
+            _echo(f"| `{code}` | {info.severity} | {info.meaning} | {info.action} |")
         else:
-            click.echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
+            _echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
 
 
 def _file_problem(exc: OSError) -> str:
+    """A file sheetkit could not use, and what to do: 'close it in Excel' only when it is locked."""
     name = printable_text(os.fsdecode(exc.filename)) if exc.filename else "a file"
-    return (f"could not use {name} ({exc.strerror or exc}). If it is open in another program such as Excel, "
-            f"close it; check that you may write there and that the disk has space; then run again.")
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"could not use {name} ({reason}): the disk is full. Free some space, and run again."
+    if isinstance(exc, PermissionError) or getattr(exc, "winerror", None) in (32, 33):
+        return (f"could not use {name} ({reason}): it is open in another program (such as Excel) or you may not "
+                f"use it. Close it in Excel, or check its permissions, and run again.")
+    return f"could not use {name} ({reason}). Check that it exists and that you may use it, and run again."
 
 
 def _stop(signum, frame) -> None:
@@ -351,9 +404,13 @@ def _stop(signum, frame) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    _tolerant_output()
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _stop)
+    try:
+        _tolerant_output()
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, _stop)
+    except KeyboardInterrupt:
+        _echo(_interrupted(), err=True)
+        sys.exit(EXIT_INTERRUPTED)
     cli(prog_name="sheetkit")
 
 
