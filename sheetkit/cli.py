@@ -95,6 +95,9 @@ class _Cli(click.Group):
     """The top-level group: the one place where failures become messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
+        from sheetkit.common.outputs import placed
+
+        already = len(placed())  # outputs put in place before this command (when run in one process with others)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -113,7 +116,7 @@ class _Cli(click.Group):
             _echo(f"Error: {_printable(_file_problem(exc))}", err=True)
             ctx.exit(EXIT_FILE)
         except KeyboardInterrupt:
-            _echo(_interrupted(), err=True)
+            _echo(_interrupted(already), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
             if ctx.params.get("debug"):
@@ -129,11 +132,12 @@ class _Cli(click.Group):
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
-def _interrupted() -> str:
-    """What a Ctrl-C did: nothing, or nothing more once the outputs were already in place."""
+def _interrupted(already: int = 0) -> str:
+    """What a Ctrl-C did: nothing, or nothing more once the command's outputs were already in place
+    (those put in place after the first `already`)."""
     from sheetkit.common.outputs import placed
 
-    done = placed()
+    done = placed()[already:]
     if not done:
         return "Interrupted: no output was changed, and the temporary files were removed."
     shown = ", ".join(printable_text(str(p)) for p in done[:3]) + (f" and {len(done) - 3} more" if len(done) > 3 else "")
