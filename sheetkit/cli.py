@@ -21,6 +21,7 @@ from . import __version__
 from .common import clock
 from sheetkit.common.text import printable_text
 from sheetkit.common.errors import SheetkitError, UsageError
+from sheetkit.common.interrupts import came_from_interrupt
 from sheetkit.framework.file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -46,6 +47,7 @@ class _Context:
 
 def _finish(result, as_json: bool) -> None:
     """Print a result as text or JSON and exit with its exit code (also when the output's reader has gone)."""
+    _over()
     if as_json:
         _echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
     else:
@@ -99,30 +101,49 @@ class _Cli(click.Group):
 
         already = len(placed())  # outputs put in place before this command (when run in one process with others)
         try:
+            return self._run(ctx, already)
+        except KeyboardInterrupt:  # in the instant between the command's end and its message
+            _over()
+            _echo(_interrupted(already), err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+    def _run(self, ctx: click.Context, already: int):
+        try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except FrameworkFileError as exc:
+            _over()
             _echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
         except SheetkitError as exc:
+            _over()
             _echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:  # printing into a pipe whose reader has gone ('| head'): the work is done
+            _over()
             _silence(sys.stdout)
             _silence(sys.stderr)
             ctx.exit(EXIT_OK)
         except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
+            _over()
             _echo(f"Error: {_printable(_file_problem(exc))}", err=True)
             ctx.exit(EXIT_FILE)
         except KeyboardInterrupt:
+            _over()
             _echo(_interrupted(already), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+            _over()
+            if came_from_interrupt(exc):
+                _echo(_interrupted(already), err=True)
+                ctx.exit(EXIT_INTERRUPTED)
             if ctx.params.get("debug"):
                 traceback.print_exc()
             _echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            _over()
 
     def make_context(self, *args, **kwargs) -> click.Context:
         try:
@@ -406,8 +427,25 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt  # so a request to stop cleans up exactly as Ctrl-C does
 
 
+_WHOLE_PROCESS = False  # True when the process is this one command (main), not a library user or a test
+
+
+def _over() -> None:
+    """The command's work is over (done, or stopped and cleaned up): in a process that runs only this
+    command, a Ctrl-C from now on changes nothing, so it is ignored rather than let change the status
+    or cut the message short."""
+    if _WHOLE_PROCESS:
+        from sheetkit.common.interrupts import STOP_SIGNALS, forget_handled_interrupt
+
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        forget_handled_interrupt()
+
+
 def main() -> None:
     """Console-script entry point."""
+    global _WHOLE_PROCESS
+    _WHOLE_PROCESS = True
     try:
         _tolerant_output()
         if hasattr(signal, "SIGTERM"):

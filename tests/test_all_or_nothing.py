@@ -90,7 +90,7 @@ def locked(path: Path):
         subprocess.run([*commands[1], str(path)], check=True)
 
 
-def _run(args) -> "click.testing.Result":
+def _run(args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 

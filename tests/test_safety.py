@@ -10,10 +10,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -427,59 +425,6 @@ def test_other_file_errors_are_explained_not_internal(small_exercise, tmp_path, 
     result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx"))
     assert result.exit_code == 4, result.output
     assert "Input/output error" in result.output and "Internal error" not in result.output
-    assert _left(tmp_path) == []
-
-
-@pytest.fixture(scope="module")
-def many_returns(tmp_path_factory):
-    """Enough returns that reading and compiling them takes a moment: 24 partners, and resent copies."""
-    root = tmp_path_factory.mktemp("many")
-    names = tuple(f"Partner {n:02d}" for n in range(24))
-    returns = root / "returns"
-    (returns / "resent").mkdir(parents=True)
-    for n, path in enumerate(build("lga-cbo", root / "built", names=names)):
-        fill(path, returns / path.name, random_answers("lga-cbo", seed=n))
-        for copy in range(5):
-            shutil.copy(returns / path.name, returns / "resent" / f"{copy} {path.name}")
-    return returns
-
-
-def _interrupt(returns: Path, out: Path, at, log: Path) -> tuple[int, str]:
-    """Run `python -m sheetkit ingest` and press Ctrl-C (SIGINT to its process group) once `at(stderr)` holds."""
-    with open(log, "w+", encoding="utf-8") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "sheetkit", "ingest", str(returns), "--out", str(out),
-                                 "--csv", str(out.with_suffix(".csv"))],
-                                stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
-        try:
-            while proc.poll() is None and not at(log.read_text(encoding="utf-8")):
-                time.sleep(0.001)
-            interrupted = proc.poll() is None
-            if interrupted:
-                os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=120)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-    said = log.read_text(encoding="utf-8")
-    assert interrupted, f"the run ended before it could be interrupted:\n{said}"
-    return proc.returncode, said
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a process group, which Windows does not have")
-@pytest.mark.parametrize("moment", ["while the returns are read", "while the workbook is written"])
-def test_ctrl_c_leaves_no_temporary_file_and_says_so(many_returns, tmp_path, moment):
-    out = tmp_path / "consolidated.xlsx"
-    if moment == "while the returns are read":
-        def at(stderr: str) -> bool:
-            return "Reading returns" in stderr  # the progress label, printed as reading starts
-    else:
-        def at(stderr: str) -> bool:
-            return (tmp_path / ".consolidated.xlsx.partial").exists()
-    code, said = _interrupt(many_returns, out, at, tmp_path.parent / f"{tmp_path.name}.stderr")
-    assert code == 130, (code, said[-2000:])
-    assert "Interrupted: no output was changed, and the temporary files were removed." in said
-    assert "Traceback" not in said, said[-3000:]
     assert _left(tmp_path) == []
 
 

@@ -76,3 +76,26 @@ def unblock() -> None:
     mask = getattr(signal, "pthread_sigmask", None)
     if mask is not None:
         mask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def forget_handled_interrupt() -> None:
+    """Make sure the process ends with the status sheetkit chose after it handled a Ctrl-C.
+
+    CPython marks a KeyboardInterrupt that leaves code run by exec() of a string (as dataclasses
+    make their methods, while modules are imported) as unhandled, even when sheetkit caught it
+    later, and at exit then kills the process with SIGINT instead of exiting with status 130.
+    Running any string clears that mark.
+    """
+    exec("pass")
+
+
+def came_from_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is a Ctrl-C in disguise: Python 3.11 wraps an exception met while a class is being
+    made (a KeyboardInterrupt during an import, say) in a RuntimeError."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

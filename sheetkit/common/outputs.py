@@ -142,6 +142,7 @@ class AllOrNothing:
         self._items: dict[str, _Output] = {}
         self._made: list[Path] = []  # folders made for the run, outermost first
         self._kept: set[Path] = set()  # files set aside that could not be put back: never deleted
+        self._active = False  # inside the with block: only then is anything made on disk
         for key, path in (outputs or {}).items():
             if path is not None:
                 self._register(key, Path(path), (what or {}).get(key, "the output"), option or key,
@@ -153,17 +154,23 @@ class AllOrNothing:
         return {key: out.path for key, out in self._items.items() if not out.removed}
 
     def add(self, key: str, path: Path, what: str, option: str | None = None, other: str = "file") -> None:
-        """Another output (named by `option`, or lying in the `other` it names); checked at once."""
-        self._check(self._register(key, Path(path), what, option, other))
+        """Another output (named by `option`, or lying in the `other` it names); checked at once inside the
+        with block, by check() before it."""
+        out = self._register(key, Path(path), what, option, other)
+        if self._active:
+            self._check(out)
 
     def remove(self, key: str, path: Path, what: str, option: str | None = None, other: str = "folder") -> None:
         """An existing file the run takes away when it puts its outputs in place (an earlier draft, say)."""
         out = self._register(key, Path(path), what, option, other)
         out.removed = True
-        self._check(out)
+        if self._active:
+            self._check(out)
 
     def check(self) -> None:
-        """Fail now if an output cannot be written (locked, read-only, no folder), making the folders it needs."""
+        """Fail now if an output cannot be written (locked, read-only, no folder), making the folders it needs.
+
+        Call it inside the with block, so that folders it makes are taken away again if the run fails."""
         for out in self._items.values():
             self._check(out)
 
@@ -192,6 +199,7 @@ class AllOrNothing:
             write(str(self.temp(key)))
 
     def __enter__(self) -> "AllOrNothing":
+        self._active = True
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
@@ -201,6 +209,7 @@ class AllOrNothing:
         finally:
             with held():  # a second Ctrl-C waits until the temporary files are gone
                 self._clear()
+            self._active = False
 
     def _register(self, key: str, path: Path, what: str, option: str | None, other: str) -> _Output:
         stem = f".{path.name}.{self._run}"
@@ -211,6 +220,8 @@ class AllOrNothing:
     def _make_folder(self, out: _Output) -> None:
         """Make the folder `out` goes into, and any missing above it, each remembered so a failed run
         takes it away again."""
+        if not self._active:  # outside the with block nothing would take them away
+            raise RuntimeError("AllOrNothing: files are written only inside its with block")
         missing = []
         for folder in (out.path.parent, *out.path.parent.parents):
             if os.path.lexists(folder):
@@ -232,9 +243,10 @@ class AllOrNothing:
             if exists:
                 with open(out.path, "r+b"):  # fails if another program (Excel) holds it, or it is read-only
                     pass
-            with tempfile.NamedTemporaryFile(dir=out.path.parent, prefix=f".{out.path.name}.{self._run}.",
-                                             suffix=".probe"):
-                pass
+            with held():  # made and gone before a Ctrl-C can act
+                with tempfile.NamedTemporaryFile(dir=out.path.parent, prefix=f".{out.path.name}.{self._run}.",
+                                                 suffix=".probe"):
+                    pass
 
     def _put_in_place(self) -> None:
         """Check every target, then rename each file into place; undo them all if any fails or Ctrl-C comes."""
