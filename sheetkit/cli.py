@@ -34,8 +34,11 @@ EXIT_CODES = {
                 "unknown framework, a framework file with errors, or no usable return at all. Nothing was written.",
     EXIT_INTERNAL: "A fault in sheetkit itself. Run again with `--debug` and report the traceback.",
     EXIT_FILE: "A file could not be written or read: open in another program (such as Excel), read-only, or the "
-               "disk is full. The message names the file; nothing half-written was kept.",
-    EXIT_INTERRUPTED: "Interrupted (Ctrl-C, or the process was asked to stop); nothing half-written was kept.",
+               "disk is full. The message names the file (or folder) and what to do; none of the command's outputs "
+               "was written or changed.",
+    EXIT_INTERRUPTED: "Interrupted (Ctrl-C, or the process was asked to stop): no output was changed, and no "
+                      "temporary file or worker process is left. A Ctrl-C that comes after the outputs were put in "
+                      "place says so; they are then complete.",
 }
 
 

@@ -178,7 +178,7 @@ class _Worker:
         started = self.ready
         self.restart()
         if not started:
-            return Failure("timeout", f"the reader did not start within {STARTUP_SECONDS:.0f} s")
+            return Failure("timeout", f"the worker process did not start within {STARTUP_SECONDS:.0f} s")
         return Failure("timeout", f"stopped after {self.limits.seconds:.0f} s")
 
     def receive(self) -> Any:
@@ -189,7 +189,7 @@ class _Worker:
             self.restart()
             if "bad message length" in str(exc):  # recv_bytes refused an answer over the limit
                 return Failure("error", f"its result was larger than {self.limits.result_bytes / 2**20:.0f} MB")
-            return Failure("crashed", f"the reader stopped unexpectedly (exit code {code})")
+            return Failure("crashed", f"the worker process stopped unexpectedly (exit code {code})")
         if not self.ready and message == READY:
             self.ready = True
             self._arm()
@@ -238,7 +238,7 @@ def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, pare
         try:
             conn.send((True, func(item)))
         except MemoryError:
-            conn.send((False, ("ran out of memory while reading", None)))
+            conn.send((False, ("ran out of memory", None)))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer whatever happened
             conn.send((False, (f"{type(exc).__name__}: {exc}", _travels(exc))))
 
