@@ -127,7 +127,7 @@ def full_answers(layout, rng: random.Random, lean: float) -> dict:
     """Every answer cell filled: sheetkit's realistic answers, then every action-plan row."""
     from sheetkit.samples.filling import realistic_answers
     from sheetkit.framework.model import PRIORITIES
-    from sheetkit.workbook.layout import ACTION_STATUSES
+    from sheetkit.framework.model import ACTION_STATUSES
 
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
     criteria = layout.criteria()
