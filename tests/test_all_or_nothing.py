@@ -356,3 +356,27 @@ def test_ctrl_c_after_the_outputs_are_in_place_says_they_are_complete(exercise, 
     assert outputs_module.placed()[-1] == exercise / "manifest.csv"
     assert _interrupted(already).startswith(f"Interrupted after the outputs were put in place ({exercise}")
     assert _interrupted(already).endswith(" and 4 more): they are complete.")
+
+
+def test_a_workbook_that_fails_in_a_worker_leaves_the_exercise_as_it_was(exercise, monkeypatch):
+    """Eight respondents are built over the cores; the fifth draft meets a full disk in its worker."""
+    from sheetkit.commands import build as build_module
+    from sheetkit.common.sandbox import start_context
+
+    if start_context().get_start_method() != "fork":
+        pytest.skip("the failure is planted in this process, which only forked workers inherit")
+    real = build_module.write_email
+
+    def full_disk(path, framework, person, facts, workbook, name):
+        if person.name == "Team 4":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, framework, person, facts, workbook, name)
+
+    monkeypatch.setattr(build_module, "write_email", full_disk)
+    before = snapshot(exercise.parent)
+    result = _run(["build", "ipc-audit", "--out", exercise, "--round", "2026 Q4", "--emails",
+                   *[a for n in range(8) for a in ("--respondent", f"Team {n}")]])
+    assert result.exit_code == 4, result.output
+    assert f"cannot write the email draft for Team 4 {exercise / 'ipc-audit_team-4_2026-q4.eml'}: the disk is full" \
+        in result.output
+    assert snapshot(exercise.parent) == before and leftovers(exercise.parent) == []

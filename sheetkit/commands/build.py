@@ -163,10 +163,10 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                                                               _replaced(person, kept)), built_at, password, templates,
                                   carried.round if carried else "")
             name = names[person.key]
-            jobs.append((framework, plan_workbook(framework, follow_up=True) if carried else layout, person, facts,
-                         outputs.temp(name), name, outputs.temp(_email_name(name)) if options.emails else None,
-                         carried, follows))
-        files = _run_jobs(jobs, options.progress, outputs)
+            jobs.append((person, facts, outputs.temp(name), name,
+                         outputs.temp(_email_name(name)) if options.emails else None, carried, follows))
+        shared = (framework, layout, plan_workbook(framework, follow_up=True) if options.previous else None)
+        files = _run_jobs(shared, jobs, options.progress, outputs)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, names[f.respondent.key], options.round, deadline, built_at)
                          for f in files])
@@ -263,9 +263,11 @@ def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None)
     return secrets.token_urlsafe(9), True
 
 
-def _build_one(job) -> BuiltFile:
-    framework, layout, person, facts, path, name, email, carried, follows = job
-    write_workbook(str(path), layout, facts, carried)
+def _build_one(shared, job) -> BuiltFile:
+    """In a worker (or here): one respondent's workbook and draft, into their temporary files."""
+    framework, layout, follow_up = shared
+    person, facts, path, name, email, carried, follows = job
+    write_workbook(str(path), follow_up if carried else layout, facts, carried)
     if email is not None:
         write_email(email, framework, person, facts, path, name)
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
@@ -275,13 +277,15 @@ def _build_one(job) -> BuiltFile:
 BUILD_LIMITS = Limits(seconds=None, memory_bytes=0)
 
 
-def _run_jobs(jobs: list, progress: bool, outputs: AllOrNothing) -> list[BuiltFile]:
-    """Build the workbooks, over every core when there are more than a handful (each is independent)."""
+def _run_jobs(shared, jobs: list, progress: bool, outputs: AllOrNothing) -> list[BuiltFile]:
+    """Build the workbooks, over every core when there are more than a handful (each is independent).
+
+    The framework and its layouts go to each worker once, not with every workbook."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
-        return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
+        return [_build_one(shared, job) for job in show_progress(jobs, progress, "Building workbooks")]
     built: list[BuiltFile | None] = [None] * len(jobs)
-    with closing(run_isolated(_build_one, jobs, BUILD_LIMITS)) as results:
+    with closing(run_isolated(_build_one, jobs, BUILD_LIMITS, shared=shared)) as results:
         for index, outcome in show_progress(results, progress, "Building workbooks", length=len(jobs)):
             if isinstance(outcome, Failure):
                 _raise(outcome, jobs[index], outputs)
@@ -291,8 +295,9 @@ def _run_jobs(jobs: list, progress: bool, outputs: AllOrNothing) -> list[BuiltFi
 
 def _raise(failure: Failure, job, outputs: AllOrNothing) -> None:
     """What stopped a workbook being built, raised in the parent as it was raised in the worker."""
-    person, name = job[2], job[5]
-    with outputs.explained(name):  # an OSError names the workbook, not its temporary file
+    person, name, email = job[0], job[3], job[4]
+    about_draft = email is not None and getattr(failure.error, "filename", None) == str(email)
+    with outputs.explained(_email_name(name) if about_draft else name):  # names the file, not its temporary one
         if failure.error is not None:
             raise failure.error
         raise RuntimeError(f"building the workbook for {person.name} failed: {failure.detail}")

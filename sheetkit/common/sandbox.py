@@ -63,8 +63,12 @@ class Limits:
         return max(1, min(wanted, jobs))
 
 
-def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limits = Limits()) -> Iterator[tuple[int, Any]]:
+def run_isolated(func: Callable[..., Any], inputs: Iterable[Any], limits: Limits = Limits(),
+                 shared: Any = None) -> Iterator[tuple[int, Any]]:
     """Yield (index, result or Failure) for every input, in completion order.
+
+    With `shared`, each worker is handed it once when it starts and calls ``func(shared, input)``:
+    what every input needs alike (a framework and its layout, say) is not sent again with each.
 
     Every worker is stopped when the generator ends, is closed, or is left by an exception; a
     caller that may stop early closes it (``with contextlib.closing(run_isolated(...))``).
@@ -78,7 +82,7 @@ def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limi
     queue = list(reversed(todo))
     try:
         for _ in range(limits.worker_count(len(todo))):
-            workers.append(_Worker(ctx, func, limits, guard))  # known before it starts, so always stopped
+            workers.append(_Worker(ctx, func, limits, guard, shared))  # known before it starts, so always stopped
             workers[-1].start()
         for worker in workers:
             if queue:
@@ -135,8 +139,8 @@ _PARENT_ENDS: set[Connection] = set()
 
 
 class _Worker:
-    def __init__(self, ctx, func, limits: Limits, guard: str):
-        self.ctx, self.func, self.limits, self.guard = ctx, func, limits, guard
+    def __init__(self, ctx, func, limits: Limits, guard: str, shared: Any = None):
+        self.ctx, self.func, self.limits, self.guard, self.shared = ctx, func, limits, guard, shared
         self.index: int | None = None
         self.deadline = 0.0
         self.process = self.conn = None
@@ -152,7 +156,7 @@ class _Worker:
             self.conn, child = self.ctx.Pipe()
             _PARENT_ENDS.add(self.conn)
             self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes,
-                                                                 self.guard, os.getpid()), daemon=True)
+                                                                 self.guard, os.getpid(), self.shared), daemon=True)
             try:
                 self.process.start()
             finally:
@@ -215,7 +219,7 @@ class _Worker:
             self.conn.close()
 
 
-def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, parent: int) -> None:
+def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, parent: int, shared: Any = None) -> None:
     # Ctrl-C and requests to stop are the parent's to handle: it stops the workers and cleans up.
     # They were blocked while this process started, so one sent meanwhile is dropped here, not half-handled.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -236,7 +240,7 @@ def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, pare
         except EOFError:
             return
         try:
-            conn.send((True, func(item)))
+            conn.send((True, func(item) if shared is None else func(shared, item)))
         except MemoryError:
             conn.send((False, ("ran out of memory", None)))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer whatever happened
