@@ -143,6 +143,7 @@ class AllOrNothing:
         self._made: list[Path] = []  # folders made for the run, outermost first
         self._kept: set[Path] = set()  # files set aside that could not be put back: never deleted
         self._active = False  # inside the with block: only then is anything made on disk
+        self._probed: set[Path] = set()  # folders found writable in the current round of checks
         for key, path in (outputs or {}).items():
             if path is not None:
                 self._register(key, Path(path), (what or {}).get(key, "the output"), option or key,
@@ -171,6 +172,7 @@ class AllOrNothing:
         """Fail now if an output cannot be written (locked, read-only, no folder), making the folders it needs.
 
         Call it inside the with block, so that folders it makes are taken away again if the run fails."""
+        self._probed = set()
         for out in self._items.values():
             self._check(out)
 
@@ -243,15 +245,19 @@ class AllOrNothing:
             if exists:
                 with open(out.path, "r+b"):  # fails if another program (Excel) holds it, or it is read-only
                     pass
+            if out.path.parent in self._probed:
+                return
             with held():  # made and gone before a Ctrl-C can act
                 with tempfile.NamedTemporaryFile(dir=out.path.parent, prefix=f".{out.path.name}.{self._run}.",
                                                  suffix=".probe"):
                     pass
+            self._probed.add(out.path.parent)
 
     def _put_in_place(self) -> None:
         """Check every target, then rename each file into place; undo them all if any fails or Ctrl-C comes."""
         moving = [out for out in self._items.values() if out.removed or out.temp.exists()]
         with held() as stop:
+            self._probed = set()
             try:
                 for out in moving:  # nothing moves until every target is known to be writable
                     self._check(out)
