@@ -21,7 +21,7 @@ from . import __version__
 from .common import clock
 from sheetkit.common.text import printable_text
 from sheetkit.common.errors import SheetkitError, UsageError
-from sheetkit.common.interrupts import came_from_interrupt
+from sheetkit.common import interrupts, placed
 from sheetkit.framework.file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -100,8 +100,6 @@ class _Cli(click.Group):
     """The top-level group: the one place where failures become messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
-        from sheetkit.common.outputs import placed
-
         already = len(placed())  # outputs put in place before this command (when run in one process with others)
         try:
             return self._run(ctx, already)
@@ -138,7 +136,7 @@ class _Cli(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
             _over()
-            if came_from_interrupt(exc):
+            if interrupts.came_from_interrupt(exc):
                 _echo(_interrupted(already), err=True)
                 ctx.exit(EXIT_INTERRUPTED)
             if ctx.params.get("debug"):
@@ -159,8 +157,6 @@ class _Cli(click.Group):
 def _interrupted(already: int = 0) -> str:
     """What a Ctrl-C did: nothing, or nothing more once the command's outputs were already in place
     (those put in place after the first `already`)."""
-    from sheetkit.common.outputs import placed
-
     done = placed()[already:]
     if not done:
         return "Interrupted: no output was changed, and the temporary files were removed."
@@ -464,11 +460,9 @@ def _over() -> None:
     command, a Ctrl-C from now on changes nothing, so it is ignored rather than let change the status
     or cut the message short."""
     if _WHOLE_PROCESS:
-        from sheetkit.common.interrupts import STOP_SIGNALS, forget_handled_interrupt
-
-        for sig in STOP_SIGNALS:
+        for sig in interrupts.STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
-        forget_handled_interrupt()
+        interrupts.forget_handled_interrupt()
 
 
 def main() -> None:
