@@ -151,6 +151,7 @@ class _Cli(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except KeyboardInterrupt:  # while the options are read, before any command ran
+            _over()
             _echo(_interrupted(), err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
@@ -475,6 +476,7 @@ def main() -> None:
         if hasattr(signal, "SIGTERM"):
             signal.signal(signal.SIGTERM, _stop)
     except KeyboardInterrupt:
+        _over()
         _echo(_interrupted(), err=True)
         sys.exit(EXIT_INTERRUPTED)
     cli(prog_name="sheetkit")

@@ -168,7 +168,10 @@ class _Worker:
             self.conn.send(item)
         except OSError:  # the idle worker was gone (killed from outside): a fresh one takes the input
             self.restart()
-            self.conn.send(item)
+            try:
+                self.conn.send(item)
+            except OSError as exc:  # not a closed output pipe ('| head'), which the command line ends quietly on
+                raise RuntimeError(f"could not hand work to a fresh worker process ({exc})") from None
         self._arm()
 
     def _arm(self) -> None:
