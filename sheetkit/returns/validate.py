@@ -35,33 +35,15 @@ from sheetkit.returns.model import Answer, CheckedReturn
 
 def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> None:
     """Find every answer by its row's Ref and label and its column's header, check each one,
-    and keep (as unplaced) whatever was typed where no answer belongs."""
+    and keep (as unplaced) whatever was typed where no answer belongs.
+
+    A fault while reading one sheet costs only that sheet: its cells are kept as unplaced with
+    a `sheet-unreadable` finding, and the other sheets are read as usual."""
     sheet_map = _match_sheets(checked, raw, layout)
-    framework = layout.framework
-    fits = _fits(framework)
     for table in layout.tables:
         actual = sheet_map.get(table.name)
-        if actual is None:
-            continue
-        grid = raw.sheets.get(actual, {})
-        texts = [t for t in layout.texts if t.sheet == table.name]
-        located = locate_table(table, grid, texts, _static(layout, table), fits)
-        _report_problems(checked, actual, located)
-        _check_texts(checked, actual, texts, located, grid)
-        cells = {a.key: a for a in table.answers}
-        for key, (row, col) in located.positions.items():
-            checked.placed[key] = (actual, cell_name(row, col))
-            value = grid.get((row, col))
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            cell = cells.get(key) or cell_for(layout, key)
-            answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
-            if cell.field.level == "signoff":
-                _sign_off(checked, answer)
-            checked.answers.append(answer)
-        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
-        _keep_unplaced(checked, actual, grid, located.unplaced, notes)
-        _report_notes(checked, actual, notes, located)
+        if actual is not None:
+            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual))
     _read_extra_sheets(checked, raw, layout, sheet_map)
     checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
     checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
@@ -73,6 +55,53 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
         checked.findings.append(Finding("sign-off-missing", "nobody is named under 'Completed by' in the "
                                         "sign-off at the foot of the Start sheet", file=checked.file,
                                         sheet=sheet_map.get(SHEET_START, SHEET_START)))
+
+
+def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, table, actual: str) -> None:
+    """One sheet table's answers, checked, and everything else on the sheet kept and reported."""
+    framework = layout.framework
+    grid = raw.sheets.get(actual, {})
+    texts = [t for t in layout.texts if t.sheet == table.name]
+    located = locate_table(table, grid, texts, _static(layout, table), _fits(framework))
+    _report_problems(checked, actual, located)
+    _check_texts(checked, actual, texts, located, grid)
+    cells = {a.key: a for a in table.answers}
+    for key, (row, col) in located.positions.items():
+        checked.placed[key] = (actual, cell_name(row, col))
+        value = grid.get((row, col))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        cell = cells.get(key) or cell_for(layout, key)
+        answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
+        if cell.field.level == "signoff":
+            _sign_off(checked, answer)
+        checked.answers.append(answer)
+    notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+    _keep_unplaced(checked, actual, grid, located.unplaced, notes)
+    _report_notes(checked, actual, notes, set(located.positions.values()))
+
+
+def _guarded(checked: CheckedReturn, raw: RawReturn, sheet: str, step) -> None:
+    """Run the reading of one sheet; a fault in it is reported, and the sheet's cells are kept as
+    unplaced rather than lost (what the step had added is taken back first)."""
+    answers, findings, placed = len(checked.answers), len(checked.findings), dict(checked.placed)
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - a fault in sheetkit must not cost the respondent's return
+        del checked.answers[answers:]
+        del checked.findings[findings:]
+        checked.placed = placed
+        keep_whole_sheet(checked, raw, sheet, exc)
+
+
+def keep_whole_sheet(checked: CheckedReturn, raw: RawReturn, sheet: str, exc: Exception) -> None:
+    """Every filled cell of a sheet kept as unplaced, with a `sheet-unreadable` finding saying why."""
+    grid = raw.sheets.get(sheet, {})
+    filled = sorted(p for p, v in grid.items() if not _blank(v))
+    checked.findings.append(Finding("sheet-unreadable", f"sheetkit failed while reading this sheet "
+                                    f"({type(exc).__name__}: {clip(str(exc), 120)}); its {len(filled)} filled cells "
+                                    f"are kept in Responses as unplaced", file=checked.file, sheet=sheet))
+    _keep_unplaced(checked, sheet, grid, filled, {}, report=False)
 
 
 def _fits(framework: Framework):
@@ -116,13 +145,17 @@ def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookL
     """Sheets sheetkit did not make (a copied sheet, a sheet of notes): everything on them is kept."""
     used = set(sheet_map.values()) | {SHEET_META, SHEET_LISTS}
     for name, grid in raw.sheets.items():
-        if name in used:
-            continue
-        filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
-        checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
-                                        f"(added or copied); its {len(filled)} filled cells were not read as answers "
-                                        f"and are listed as unplaced", file=checked.file, sheet=name))
-        _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
+        if name not in used:
+            _guarded(checked, raw, name, lambda: _read_extra_sheet(checked, raw, name, grid))
+
+
+def _read_extra_sheet(checked: CheckedReturn, raw: RawReturn, name: str, grid) -> None:
+    filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
+    checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
+                                    f"(added or copied); its {len(filled)} filled cells were not read as answers "
+                                    f"and are listed as unplaced", file=checked.file, sheet=name))
+    _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
+    _report_notes(checked, name, raw.notes.get(name, {}), set())
 
 
 def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, report: bool = True) -> None:
@@ -138,8 +171,7 @@ def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, r
                                             cell=cell.cell))
 
 
-def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
-    answers = {position for position in located.positions.values()}
+def _report_notes(checked: CheckedReturn, sheet: str, notes, answers: set[tuple[int, int]]) -> None:
     for (row, col), (kind, text) in sorted(notes.items()):
         where = {"file": checked.file, "sheet": sheet, "cell": cell_name(row, col)}
         if kind == "formula":
