@@ -52,6 +52,8 @@ class Located:
     found_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     edited: dict[tuple[int, int], str] = field(default_factory=dict)  # other text in a locked column of a known row
     missing_columns: set[str] = field(default_factory=set)
+    header_row: int = -1  # where the header row was found
+    columns: dict[str, int] = field(default_factory=dict)  # column header -> where it was found
 
 
 @lru_cache(maxsize=1 << 16, typed=True)  # the same few thousand texts, compared again on every return
@@ -76,6 +78,7 @@ def locate_table(table: SheetTable, grid: Grid, texts: list[TextCell], static: s
         located.unplaced = sorted(p for p, v in grid.items() if not _blank(v) and p not in static)
         return located
     columns = _column_map(table, grid, header_row, located)
+    located.header_row, located.columns = header_row, columns
     rows = _row_index(table, grid, header_row, columns)
     if table.name == "Action plan":
         _place_actions(table, grid, header_row, columns, located)

@@ -25,10 +25,10 @@ from sheetkit.workbook.layout import (
 )
 from sheetkit.workbook.plan import cell_for
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.common.limits import TEXT_LIMIT
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
 from sheetkit.common.text import cell_name
 from .locate import locate_table
+from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
 from .reader import RawReturn
 from sheetkit.returns.model import Answer, CheckedReturn
@@ -40,11 +40,14 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
     A fault while reading one sheet costs only that sheet: its cells are kept as unplaced with
     a `sheet-unreadable` finding, and the other sheets are read as usual."""
     sheet_map = _match_sheets(checked, raw, layout)
+    found: dict[str, SheetAnswers] = {}
     for table in layout.tables:
         actual = sheet_map.get(table.name)
         if actual is not None:
-            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual))
+            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual, found))
     _read_extra_sheets(checked, raw, layout, sheet_map)
+    report_parts(checked, raw, found)
+    report_lengths(checked)
     checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
     checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
     _check_completeness(checked, layout, sheet_map)
@@ -57,7 +60,8 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
                                         sheet=sheet_map.get(SHEET_START, SHEET_START)))
 
 
-def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, table, actual: str) -> None:
+def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, table, actual: str,
+                found: dict[str, SheetAnswers]) -> None:
     """One sheet table's answers, checked, and everything else on the sheet kept and reported."""
     framework = layout.framework
     grid = raw.sheets.get(actual, {})
@@ -79,6 +83,10 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
     notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
     _keep_unplaced(checked, actual, grid, located.unplaced, notes)
     _report_notes(checked, actual, notes, set(located.positions.values()))
+    answer_headers = {c.header for c in table.columns if c.kind == "answer"}
+    found[actual] = SheetAnswers(located.header_row, located.positions,
+                                 {col for header, col in located.columns.items() if header in answer_headers},
+                                 set(located.columns.values()))
 
 
 def _guarded(checked: CheckedReturn, raw: RawReturn, sheet: str, step) -> None:
@@ -151,9 +159,11 @@ def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookL
 
 def _read_extra_sheet(checked: CheckedReturn, raw: RawReturn, name: str, grid) -> None:
     filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
+    drawings = raw.parts.drawings.get(name, [])
+    drawn = f" and {len(drawings)} drawings or text boxes" if drawings else ""
     checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
-                                    f"(added or copied); its {len(filled)} filled cells were not read as answers "
-                                    f"and are listed as unplaced", file=checked.file, sheet=name))
+                                    f"(added or copied); its {len(filled)} filled cells{drawn} were not read as "
+                                    f"answers and are listed as unplaced", file=checked.file, sheet=name))
     _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
     _report_notes(checked, name, raw.notes.get(name, {}), set())
 
@@ -233,11 +243,6 @@ def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framewor
         answer.raw = result.value  # the id, without the title the dropdown shows beside it
     if result.code:
         checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
-    elif isinstance(result.value, str) and len(result.value.encode("utf-16-le", "surrogatepass")) // 2 > TEXT_LIMIT:
-        # A cell's limit counts UTF-16 units, as cells.fit_cell does: an emoji takes two.
-        checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
-                                        f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
-                                        f"Responses CSV", file=checked.file, sheet=sheet, cell=where))
     return answer
 
 
