@@ -25,9 +25,10 @@ from sheetkit.workbook.layout import (
 )
 from sheetkit.workbook.plan import cell_for
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_SCALE, SHEET_START
 from sheetkit.common.text import cell_name
 from .locate import locate_table
+from .locked import Written, written
 from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
 from .reader import RawReturn
@@ -41,10 +42,14 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
     a `sheet-unreadable` finding, and the other sheets are read as usual."""
     sheet_map = _match_sheets(checked, raw, layout)
     found: dict[str, SheetAnswers] = {}
+    record = written(raw)
     for table in layout.tables:
         actual = sheet_map.get(table.name)
         if actual is not None:
-            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual, found))
+            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual, found, record))
+    for built, actual in ((SHEET_SCALE, sheet_map.get(SHEET_SCALE)), (SHEET_LISTS, SHEET_LISTS)):
+        if actual in raw.sheets:
+            _guarded(checked, raw, actual, lambda: _read_fixed_sheet(checked, raw, built, actual, record))
     _read_extra_sheets(checked, raw, layout, sheet_map)
     report_parts(checked, raw, found)
     report_lengths(checked)
@@ -61,12 +66,16 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
 
 
 def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, table, actual: str,
-                found: dict[str, SheetAnswers]) -> None:
+                found: dict[str, SheetAnswers], record: Written | None) -> None:
     """One sheet table's answers, checked, and everything else on the sheet kept and reported."""
     framework = layout.framework
     grid = raw.sheets.get(actual, {})
     texts = [t for t in layout.texts if t.sheet == table.name]
     located = locate_table(table, grid, texts, _static(layout, table), _fits(framework))
+    if record is not None:
+        claimed = set(located.positions.values()) | set(located.unplaced) | set(located.found_texts) | set(
+            located.edited)
+        _report_typed_over(checked, actual, grid, record.typed_over(table.name, grid, set(grid) - claimed))
     _report_problems(checked, actual, located)
     _check_texts(checked, actual, texts, located, grid)
     cells = {a.key: a for a in table.answers}
@@ -87,6 +96,25 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
     found[actual] = SheetAnswers(located.header_row, located.positions,
                                  {col for header, col in located.columns.items() if header in answer_headers},
                                  set(located.columns.values()))
+
+
+def _read_fixed_sheet(checked: CheckedReturn, raw: RawReturn, built: str, actual: str, record: Written | None) -> None:
+    """A sheet of sheetkit's own text alone (the Scale, the hidden lists): anything typed over it
+    is reported and kept, and so are its comments."""
+    grid = raw.sheets.get(actual, {})
+    if record is not None:
+        _report_typed_over(checked, actual, grid, record.typed_over(built, grid, set(grid)))
+    _report_notes(checked, actual, raw.notes.get(actual, {}), set())
+
+
+def _report_typed_over(checked: CheckedReturn, sheet: str, grid, positions: list[tuple[int, int]]) -> None:
+    for row, col in positions:
+        typed = clip(as_text(grid[(row, col)]), 80)
+        checked.findings.append(Finding("locked-cell-changed", f"the locked cell holds '{typed}', which sheetkit did "
+                                        f"not write there (typed over, or typed in a cell sheetkit left empty); it is "
+                                        f"kept in Responses as unplaced", file=checked.file, sheet=sheet,
+                                        cell=cell_name(row, col)))
+    _keep_unplaced(checked, sheet, grid, positions, {}, report=False)
 
 
 def _guarded(checked: CheckedReturn, raw: RawReturn, sheet: str, step) -> None:
