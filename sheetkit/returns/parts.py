@@ -316,32 +316,111 @@ _SHAPES = {"frame", "custom-shape", "rect", "ellipse", "line", "polyline", "poly
 
 
 def _ods_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
-    """The same parts of an .ods, from one pass over content.xml."""
+    """The same parts of an .ods, from one pass over content.xml. A shape LibreOffice stores with
+    the page rather than a cell is placed at the cell under its top left corner, worked out from
+    the sheet's column widths and row heights."""
     parts = Parts()
     if "content.xml" not in names:
         return parts
+    sizes: dict[str, float] = {}  # column and row styles -> width or height, in cm
     sheet, row, col = "", -1, 0
+    grid = _Grid()
     with archive.open("content.xml") as handle:
         for event, element in iterparse(handle, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == f"{{{_TABLE}}}table":
-                    sheet, row = element.get(f"{{{_TABLE}}}name", ""), -1
+                    sheet, row, grid = element.get(f"{{{_TABLE}}}name", ""), -1, _Grid()
                 elif tag == f"{{{_TABLE}}}table-row":
                     row, col = row + 1, 0
                 continue
-            if tag == f"{{{_TABLE}}}table-row":
-                row += min(int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1")), _MAX_REPEAT) - 1
+            if tag == f"{{{_STYLE}}}style":
+                _style_size(element, sizes)
+            elif tag == f"{{{_TABLE}}}table-column":
+                grid.add_column(sizes.get(element.get(f"{{{_TABLE}}}style-name", ""), _DEFAULT_WIDTH),
+                                int(element.get(f"{{{_TABLE}}}number-columns-repeated", "1")))
+            elif tag == f"{{{_TABLE}}}table-row":
+                repeat = min(int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1")), _MAX_REPEAT)
+                grid.add_row(sizes.get(element.get(f"{{{_TABLE}}}style-name", ""), _DEFAULT_HEIGHT), repeat)
+                row += repeat - 1
                 element.clear()
             elif tag in (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"):
                 _ods_cell(parts, sheet, row, col, element)
                 col += min(int(element.get(f"{{{_TABLE}}}number-columns-repeated", "1")), _MAX_REPEAT)
             elif tag == f"{{{_TABLE}}}shapes":
-                parts.drawings.setdefault(sheet, []).extend(_ods_drawing(shape, -1, -1) for shape in element
-                                                             if _local(shape.tag) in _SHAPES)
+                grid.page_shapes = [shape for shape in element if _local(shape.tag) in _SHAPES]
+            elif tag == f"{{{_TABLE}}}table":
+                parts.drawings.setdefault(sheet, []).extend(grid.place(shape) for shape in grid.page_shapes)
             elif tag == f"{{{_TABLE}}}dde-links":
                 parts.workbook.append("the workbook holds DDE links, which start programs when it is opened")
     return _without_empty(parts)
+
+
+_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+_DEFAULT_WIDTH, _DEFAULT_HEIGHT = 2.258, 0.452  # cm: LibreOffice's default column width and row height
+_UNITS = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px": 2.54 / 96}
+_LENGTH = re.compile(r"\s*(-?[\d.]+)\s*([a-z]*)")
+
+
+def _length(text: str | None) -> float | None:
+    """A length such as '2.258cm' or '1in' in centimetres; None when it is not one."""
+    match = _LENGTH.fullmatch(text or "")
+    if not match:
+        return None
+    try:
+        return float(match.group(1)) * _UNITS.get(match.group(2) or "cm", 1.0)
+    except ValueError:
+        return None
+
+
+def _style_size(style, sizes: dict[str, float]) -> None:
+    for properties in style:
+        size = properties.get(f"{{{_STYLE}}}column-width") or properties.get(f"{{{_STYLE}}}row-height")
+        if _length(size) is not None:
+            sizes[style.get(f"{{{_STYLE}}}name", "")] = _length(size)
+
+
+class _Grid:
+    """A sheet's column widths and row heights, to find the cell under a point on its page."""
+
+    def __init__(self):
+        self.columns: list[tuple[float, int]] = []  # (width, how many)
+        self.rows: list[tuple[float, int]] = []
+        self.page_shapes: list = []
+
+    def add_column(self, width: float, count: int) -> None:
+        self.columns.append((width, count))
+
+    def add_row(self, height: float, count: int) -> None:
+        self.rows.append((height, count))
+
+    def place(self, shape) -> Drawing:
+        """The shape, anchored at the cell under its top left corner (-1, -1 when it cannot be told)."""
+        x, y = _length(shape.get(f"{{{_SVG}}}x")), _length(shape.get(f"{{{_SVG}}}y"))
+        drawing = _ods_drawing(shape, -1, -1)
+        if x is None or y is None:
+            return drawing
+        return Drawing(_index(self.rows, y, _DEFAULT_HEIGHT), _index(self.columns, x, _DEFAULT_WIDTH), drawing.kind,
+                       drawing.text)
+
+
+def _index(spans: list[tuple[float, int]], at: float, default: float) -> int:
+    """Which of the runs of equal spans (then spans of the default size, past the last the sheet
+    lists) a distance falls in, counted from zero. Sizes and positions are stored rounded (to 0.001
+    cm), so a corner within that rounding of a cell's edge, summed over the cells before it, is
+    taken to lie on the edge, in the cell after it."""
+    index, start = 0, 0.0
+    for size, count in [*spans, (default, 1 << 30)]:
+        if size > 0 and at < start + size * count:
+            inside = int((at - start) // size)
+            nearly = (start + (inside + 1) * size) - at < _ROUNDING * (index + inside + 2)
+            return index + inside + (1 if nearly and inside + 1 < count else 0)
+        index, start = index + count, start + size * count
+    return index
+
+
+_ROUNDING = 0.0006  # cm: half the 0.001 cm to which sizes are stored, and a little
 
 
 def _ods_cell(parts: Parts, sheet: str, row: int, col: int, cell) -> None:
