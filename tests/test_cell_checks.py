@@ -82,6 +82,9 @@ def test_a_value_the_check_accepts_is_one_the_cell_s_own_rule_admits(framework_i
         assert prefill_value(result.value, f, framework) in _entries(f, framework), (raw, result)
     elif rule["validate"] == "date":
         assert isinstance(result.value, dt.date) and rule["minimum"] <= result.value <= rule["maximum"], (raw, result)
+    elif rule["validate"] in ("decimal", "integer", "whole"):
+        assert isinstance(result.value, (int, float)) and not isinstance(result.value, bool), (raw, result)
+        assert rule["minimum"] <= result.value <= rule["maximum"], (raw, result)
     else:
         pytest.fail(f"no oracle for the {rule['validate']} rule of {type_name}; add one here")
 
