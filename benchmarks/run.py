@@ -130,7 +130,7 @@ def full_answers(layout, rng: random.Random, lean: float) -> dict:
     from sheetkit.framework.model import ACTION_STATUSES
 
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
-    criteria = layout.criteria()
+    criteria = layout.criterion_choices()
     for cell in layout.action_answers:
         if cell.key in answers:
             continue

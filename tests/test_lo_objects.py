@@ -8,8 +8,8 @@ answering LibreOffice's question by moving the hidden cells' text into the first
 keeping it); text boxes drawn on a section sheet and on an added sheet; a Last round cell typed
 over after unprotecting; a number pasted into a date cell; a HYPERLINK formula; a rating with a
 footnote mark (7¹); a 40,000-character answer; and a numbered action register typed in order.
-Saved as .xlsx and .ods, each file is ingested and every case is looked for where it was made;
-every value typed by label is compiled under its own field or reported.
+Saved as .xlsx and .ods (and the .xlsx converted to .xls), each file is ingested and every case is
+looked for where it was made; every value typed by label is compiled under its own field or reported.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sheetkit.framework.library import get_framework
 from sheetkit.roster.respondents import Respondent
 from sheetkit.rounds.load import load_previous
 from test_reading_edits import _check_every_typed_value
+from test_returns_folder import soffice_convert
 
 pytestmark = pytest.mark.libreoffice
 
@@ -129,11 +130,13 @@ def edited(tmp_path_factory):
         pytest.fail(f"lo_uno_edit.py printed no report (exit {run.returncode}):\n{run.stderr[-2000:]}")
     assert not report.get("error"), report.get("error")
     assert report["tracking_errors"] == [], report["tracking_errors"]
+    outputs = dict(report["outputs"], xls=soffice_convert(Path(report["outputs"]["xlsx"]), "xls", work / "old",
+                                                         work / "profile"))
     results = {}
-    for fmt in ("xlsx", "ods"):
+    for fmt in ("xlsx", "ods", "xls"):
         folder = work / fmt
         folder.mkdir()
-        (folder / f"housing.{fmt}").write_bytes(Path(report["outputs"][fmt]).read_bytes())
+        (folder / f"housing.{fmt}").write_bytes(Path(outputs[fmt]).read_bytes())
         out = work / f"consolidated-{fmt}.xlsx"
         ingest = ingest_returns([str(folder)], IngestOptions(out=out))  # no --csv: cut text makes one
         results[fmt] = (ingest, _rows(out))
@@ -190,6 +193,17 @@ def test_answers_merged_with_their_text_moved_are_kept_as_unplaced(edited, fmt):
     assert not [r for r in _at(rows, *hidden) if r["status"] == "ok"]
     assert not [r for r in rows if r["sheet"] == SHEET_ACTIONS and r["cell"] in (places.action, places.owner)
                 and r["status"] == "ok"]
+
+
+def test_a_return_saved_as_xls_still_says_which_answers_were_merged(edited):
+    """Excel 97-2003 files have no XML parts; their merged ranges come from the reading library."""
+    _, places, _, results = edited
+    ingest, rows = results["xls"]
+    assert {(places.section, places.move_a.cell), (SHEET_ACTIONS, places.action)} <= set(
+        _findings(ingest, "answers-merged"))
+    assert (places.section, places.keep_a.cell) in _findings(ingest, "cells-merged")
+    (row,) = _at(rows, places.section, places.move_a.cell)
+    assert row["status"] == "unplaced"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

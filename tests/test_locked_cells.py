@@ -15,7 +15,7 @@ import pytest
 
 from conftest import fill
 from sheetkit.commands.build import BuildOptions, build_workbooks
-from sheetkit.common.own_files import SHEET_SCALE, SHEET_START
+from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_SCALE, SHEET_START
 from sheetkit.framework.library import get_framework
 from sheetkit.returns.check import check_return
 from sheetkit.returns.reader import read_return
@@ -68,13 +68,21 @@ def test_typing_over_locked_cells_is_reported_and_kept(follow_up, tmp_path):
     scale = wb[SHEET_SCALE]
     level = next(c for row in scale.iter_rows(min_row=3) for c in row if isinstance(c.value, str) and len(c.value) > 20)
     level.value = "We think this level means something else"
+    plan = wb[SHEET_ACTIONS]
+    carried = next(c for row in plan.iter_rows() for c in row if c.value == "From last round")
+    carried_cell = plan.cell(carried.row + 1, carried.column)
+    assert str(carried_cell.value).startswith("2026 Q4 #"), "the first action row carries one of last round's"
+    carried_cell.value = "2026 Q4 #99"
     wb.save(tmp_path / "typed-over.xlsx")
     checked = check_return(read_return(str(tmp_path / "typed-over.xlsx")), layout.framework)
     found = {(f.sheet, f.cell): f for f in checked.findings if f.code == "locked-cell-changed"}
-    assert set(found) == {(section, cell), (SHEET_START, fact.coordinate), (SHEET_SCALE, level.coordinate)}
+    assert set(found) == {(section, cell), (SHEET_START, fact.coordinate), (SHEET_SCALE, level.coordinate),
+                          (SHEET_ACTIONS, carried_cell.coordinate)}
+    assert not [a for a in checked.answers if a.key.endswith("/carried") and a.text == "2026 Q4 #99"]
     assert "this year's answer" in found[(section, cell)].message
     kept = {(a.sheet, a.cell): a for a in checked.answers if a.key.startswith("unplaced/")}
     assert kept[(section, cell)].text == "this year's answer, typed in the wrong column"
     assert kept[(SHEET_START, fact.coordinate)].text == "Housing and Regeneration"
     assert kept[(SHEET_SCALE, level.coordinate)].text == "We think this level means something else"
+    assert kept[(SHEET_ACTIONS, carried_cell.coordinate)].text == "2026 Q4 #99"
     assert checked.respondent == "Housing", "the metadata, not the Start sheet, says who the return is from"

@@ -270,3 +270,30 @@ def test_long_text_is_read_whole_from_the_file_and_kept_whole_in_the_csv(lga, tm
     assert report.csv == out.with_name("consolidated - Responses.csv") and report.csv.is_file()
     csv_text = report.csv.read_text(encoding="utf-8-sig")
     assert long_text in csv_text and in_rating in csv_text
+
+
+VML = """<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"
+ xmlns:x="urn:schemas-microsoft-com:office:excel">
+<v:shape id="_x0000_s1025" type="#_x0000_t202" style="position:absolute"><v:textbox><div>The comment's own box</div>
+</v:textbox><x:ClientData ObjectType="Note"><x:Anchor>3, 15, 1, 2, 5, 15, 5, 16</x:Anchor><x:Row>1</x:Row>
+<x:Column>2</x:Column></x:ClientData></v:shape>
+<v:shape id="_x0000_s1026" type="#_x0000_t202" style="position:absolute"><v:textbox><div>Legacy text box<br>
+second line</div></v:textbox><x:ClientData ObjectType="Text"><x:Anchor>4, 0, 7, 0, 6, 0, 9, 0</x:Anchor>
+</x:ClientData></v:shape></xml>"""
+
+
+def test_a_legacy_text_box_is_reported_but_a_comment_s_own_box_is_not(lga, tmp_path):
+    """Older Excel stores text boxes, form controls and comments' boxes as VML; comments are read as comments."""
+    built, layout, evidence = lga
+    filled = fill(built, tmp_path / "filled.xlsx", {})
+    with zipfile.ZipFile(filled) as archive:
+        part = sheet_parts(archive, set(archive.namelist()))[evidence[0].sheet]
+    rels = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{DRAWING_REL.replace("drawing", "vmlDrawing")}" '
+            f'Target="../drawings/vmlDrawing1.vml"/></Relationships>')
+    add = {f"xl/worksheets/_rels/{part.rsplit('/', 1)[-1]}.rels": rels, "xl/drawings/vmlDrawing1.vml": VML}
+    checked = check(patch(filled, tmp_path / "vml.xlsx", add=add), layout)
+    (drawn,) = found(checked, "drawing-found")
+    assert (drawn.sheet, drawn.cell) == (evidence[0].sheet, "E8") and "form control (text)" in drawn.message
+    (kept,) = [a for a in checked.answers if a.field.id == "drawing"]
+    assert kept.text == "Legacy text box\nsecond line"

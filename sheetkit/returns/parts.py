@@ -283,9 +283,11 @@ def _vml_objects(data: bytes) -> list[Drawing]:
         numbers = [int(n) for n in re.findall(rb"\d+", anchor.group(1))] if anchor else []
         row, col = (numbers[2], numbers[0]) if len(numbers) >= 4 else (-1, -1)
         body = _VML_TEXT.search(shape)
-        text = re.sub(rb"<[^>]+>", b"", _TAG.sub(b"\n", body.group(1))) if body else b""
+        html_text = re.sub(rb"\s+", b" ", body.group(1)) if body else b""  # as HTML: line ends are spaces
+        lines = _xml_text(re.sub(rb"<[^>]+>", b"", _TAG.sub(b"\n", html_text))).split("\n")
         label = kind.group(1).decode(errors="replace").lower() if kind else "shape"
-        found.append(Drawing(row, col, f"form control ({label})" if kind else "shape", _xml_text(text).strip()))
+        found.append(Drawing(row, col, f"form control ({label})" if kind else "shape",
+                             "\n".join(line.strip() for line in lines if line.strip())))
     return found
 
 

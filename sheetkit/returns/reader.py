@@ -355,6 +355,8 @@ def _parse(raw: RawReturn) -> None:
                                              f"a return spans a few thousand")
                 return
             sheets[name] = sheet.to_python(skip_empty_area=False)
+            if raw.kind == "xls":  # no XML parts to read them from: the reading library's own list
+                _old_format_merges(raw, name, sheet)
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return
@@ -376,6 +378,12 @@ def _parse(raw: RawReturn) -> None:
         for position, (kind, text) in notes.items():
             if kind == "error" and position not in grid:
                 grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
+
+
+def _old_format_merges(raw: RawReturn, name: str, sheet) -> None:
+    merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in getattr(sheet, "merged_cell_ranges", None) or []]
+    if merged:
+        raw.parts.merges[name] = merged
 
 
 def _meta_text(value) -> str:

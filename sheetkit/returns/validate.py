@@ -16,6 +16,7 @@ from sheetkit.common.text import as_text, clip
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import (
+    CARRIED_FIELD,
     AnswerCell,
     COMMENT_FIELD,
     TextCell,
@@ -85,6 +86,9 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         cell = cells.get(key) or cell_for(layout, key)
+        if cell.field == CARRIED_FIELD and record is not None and record.typed_over(table.name, grid, [(row, col)]):
+            _report_typed_over(checked, actual, grid, [(row, col)])  # locked: which action it carries is ours
+            continue
         answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
         if cell.field.level == "signoff":
             _sign_off(checked, answer)

@@ -102,26 +102,27 @@ class FormWorksheet(TextWorksheet):
         self.written: set[str] = set()  # digests of the values written in locked cells
         self.computed: set[tuple[int, int]] = set()  # cells holding sheetkit's own formulas
 
-    # What goes into locked cells is recorded, so that the reader can tell one typed over.
-    def write_string(self, row, col, string, cell_format=None):
+    # What goes into locked cells is recorded, so that the reader can tell one typed over. XlsxWriter's
+    # public writes (write_string, write_datetime, ...) all come through these.
+    def _write_string(self, row, col, string, cell_format=None):
         self._record(string, cell_format)
-        return super().write_string(row, col, string, cell_format)
+        return super()._write_string(row, col, string, cell_format)
 
-    def write_number(self, row, col, number, cell_format=None):
+    def _write_number(self, row, col, number, cell_format=None):
         self._record(number, cell_format)
-        return super().write_number(row, col, number, cell_format)
+        return super()._write_number(row, col, number, cell_format)
 
-    def write_datetime(self, row, col, date, cell_format=None):
+    def _write_datetime(self, row, col, date, cell_format=None):
         self._record(date, cell_format)
-        return super().write_datetime(row, col, date, cell_format)
+        return super()._write_datetime(row, col, date, cell_format)
 
-    def write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+    def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
         self._record(string if string is not None else url, cell_format)
-        return super().write_url(row, col, url, cell_format, string, tip)
+        return super()._write_url(row, col, url, cell_format, string, tip)
 
-    def write_formula(self, row, col, formula, cell_format=None, value=0):
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
         self.computed.add((row, col))
-        return super().write_formula(row, col, formula, cell_format, value)
+        return super()._write_formula(row, col, formula, cell_format, value)
 
     def _record(self, value, cell_format) -> None:
         if value is not None and value != "" and (cell_format is None or getattr(cell_format, "locked", 1)):
