@@ -297,3 +297,16 @@ def test_a_legacy_text_box_is_reported_but_a_comment_s_own_box_is_not(lga, tmp_p
     assert (drawn.sheet, drawn.cell) == (evidence[0].sheet, "E8") and "form control (text)" in drawn.message
     (kept,) = [a for a in checked.answers if a.field.id == "drawing"]
     assert kept.text == "Legacy text box\nsecond line"
+
+
+def test_a_part_that_cannot_be_read_costs_only_what_it_holds(lga, tmp_path):
+    built, layout, evidence = lga
+    filled = fill(built, tmp_path / "filled.xlsx", {evidence[0].key: "still read"})
+    with zipfile.ZipFile(filled) as archive:
+        part = sheet_parts(archive, set(archive.namelist()))[evidence[0].sheet]
+    broken = dict(_drawn(part), **{"xl/drawings/drawing1.xml": "<xdr:wsDr><not closed"})
+    checked = check(patch(filled, tmp_path / "broken.xlsx", add=broken), layout)
+    assert checked.status == "accepted"
+    (finding,) = found(checked, "parts-unreadable")
+    assert not finding.is_error and "ParseError" in finding.message
+    assert {a.key: a.text for a in checked.answers}[evidence[0].key] == "still read"

@@ -18,7 +18,6 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
 from .cell_notes import read_cell_notes, read_ods_notes
 from .file_formats import ole_properties, open_workbook
@@ -177,16 +176,15 @@ def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
         return
     if raw.kind in ("xlsx", "xlsm"):
         _read_ooxml_properties(raw, archive, names)
-        raw.notes = read_cell_notes(archive, names)
     else:
         _read_ods_properties(raw, archive, names)
-        raw.notes = read_ods_notes(archive, names)
     try:
+        raw.notes = read_cell_notes(archive, names) if raw.kind != "ods" else read_ods_notes(archive, names)
         raw.parts = read_parts(archive, names, raw.kind)
-    except (*_ZIP_ERRORS, ParseError, KeyError, IndexError) as exc:  # parts no spreadsheet program writes
-        raw.findings.append(Finding("parts-unreadable", f"the file's merged cells, drawings and links could not "
-                                    f"be read ({type(exc).__name__}: {exc}), so any there are not reported; its "
-                                    f"values were read", file=raw.path))
+    except Exception as exc:  # noqa: BLE001 - parts no spreadsheet program writes that way: the values still count
+        raw.findings.append(Finding("parts-unreadable", f"the file's comments, merged cells, drawings and links "
+                                    f"could not be read ({type(exc).__name__}: {str(exc)[:200]}), so any there are "
+                                    f"not reported; its values were read", file=raw.path))
 
 
 class _ReadOnce:
