@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import replace
 
 from sheetkit.common.errors import UsageError
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META
 from sheetkit.common.findings import Finding
 from sheetkit.common.progress import progress
 from sheetkit.common.sandbox import Failure, run_isolated
@@ -30,7 +31,7 @@ from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .settle import base_name, roster, settle
-from .validate import read_answers
+from .validate import keep_whole_sheet, read_answers
 from pathlib import Path
 
 
@@ -148,9 +149,24 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        read_answers(checked, raw, plan_for(framework, raw.meta))
+        _read_answers_or_keep_all(checked, raw, framework)
         checked.content = _answers_digest(checked)
     return checked
+
+
+def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework: Framework) -> None:
+    """The return's answers; should reading them fail as a whole (a fault in sheetkit), every filled
+    cell is kept as unplaced with a finding per sheet, so the return is still reported, never lost."""
+    answers, findings = len(checked.answers), len(checked.findings)
+    try:
+        read_answers(checked, raw, plan_for(framework, raw.meta))
+    except Exception as exc:  # noqa: BLE001 - the file opened; only a file that cannot be is reader-failed
+        del checked.answers[answers:]
+        del checked.findings[findings:]
+        checked.placed = {}
+        for sheet in raw.sheets:
+            if sheet not in (SHEET_META, SHEET_LISTS):
+                keep_whole_sheet(checked, raw, sheet, exc)
 
 
 def _answers_digest(checked: CheckedReturn) -> str:

@@ -257,6 +257,7 @@ def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
 COMMENT_FIELD = ResponseField("comment", "A comment on the cell", "text", "unplaced")
+DRAWING_FIELD = ResponseField("drawing", "A text box or drawing on the sheet", "text", "unplaced")
 
 
 def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:

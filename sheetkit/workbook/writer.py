@@ -12,15 +12,20 @@ from dataclasses import dataclass
 
 from sheetkit import __version__
 from sheetkit.framework.fields import excel_rule, field_type
-from sheetkit.common.text import clip
+from sheetkit.common.text import cell_name, clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
 from .prefill import Carried, action_rows
 from sheetkit.framework.model import Framework
 from .layout import CARRIED_FIELD, PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
+    COMPUTED_PREFIX,
+    DIGESTS_PER_CELL,
+    LOCKED_PREFIX,
     META_FORMAT,
     META_KEYS,
+    WRITTEN_ROW,
+    written_digest,
     SHEET_ACTIONS,
     SHEET_LISTS,
     SHEET_META,
@@ -94,6 +99,34 @@ class FormWorksheet(TextWorksheet):
     def __init__(self):
         super().__init__()
         self.growing_rows: set[int] = set()
+        self.written: set[str] = set()  # digests of the values written in locked cells
+        self.computed: set[tuple[int, int]] = set()  # cells holding sheetkit's own formulas
+
+    # What goes into locked cells is recorded, so that the reader can tell one typed over. XlsxWriter's
+    # public writes (write_string, write_datetime, ...) all come through these.
+    def _write_string(self, row, col, string, cell_format=None):
+        self._record(string, cell_format)
+        return super()._write_string(row, col, string, cell_format)
+
+    def _write_number(self, row, col, number, cell_format=None):
+        self._record(number, cell_format)
+        return super()._write_number(row, col, number, cell_format)
+
+    def _write_datetime(self, row, col, date, cell_format=None):
+        self._record(date, cell_format)
+        return super()._write_datetime(row, col, date, cell_format)
+
+    def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+        self._record(string if string is not None else url, cell_format)
+        return super()._write_url(row, col, url, cell_format, string, tip)
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        self.computed.add((row, col))
+        return super()._write_formula(row, col, formula, cell_format, value)
+
+    def _record(self, value, cell_format) -> None:
+        if value is not None and value != "" and (cell_format is None or getattr(cell_format, "locked", 1)):
+            self.written.add(written_digest(value))
 
     def _xml_start_tag_unencoded(self, tag, attributes=[]):
         if tag == "row" and self.growing_rows:
@@ -143,6 +176,7 @@ class _Writer:
         for ws, sheet in sections:
             self._write_section(ws, sheet)
         self._write_actions(actions)
+        self._write_written(meta)
         for prop, value in _written_meta(self.facts.meta(self.fw)).items():
             ok(self.wb.set_custom_property(f"sheetkit_{prop}", value), f"document property {prop}")
         self.wb.set_properties({"title": f"{self.fw.title}: {self.facts.respondent}",
@@ -158,6 +192,22 @@ class _Writer:
             write_text(ws, row, 1, value)
         ws.hide()
         self.protect(ws)
+
+    def _write_written(self, ws) -> None:
+        """Below the metadata: each sheet's locked values (as digests) and its formula cells, for the
+        reader to tell a locked cell typed over (see own_files.WRITTEN_ROW)."""
+        row = WRITTEN_ROW
+        for sheet in self.wb.worksheets():
+            if sheet is ws:
+                continue
+            digests = sorted(sheet.written)
+            chunks = [" ".join(digests[n:n + DIGESTS_PER_CELL]) for n in range(0, len(digests), DIGESTS_PER_CELL)]
+            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *chunks]):
+                write_text(ws, row, col, text)
+            computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
+            write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
+            write_text(ws, row + 1, 1, computed or None)
+            row += 2
 
     def _write_lists(self, ws) -> None:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
