@@ -313,7 +313,7 @@ def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_pat
 
 def _previous_round(framework, answers: dict, not_comparable: dict | None = None) -> PreviousRound:
     """A hand-made last round for one respondent, Housing, with one action."""
-    action = PreviousAction(1, "", "Review the market position statement", "Lead", dt.date(2027, 1, 31), "In progress", "")
+    action = PreviousAction.on_row(1, criterion="", action="Review the market position statement", owner="Lead", due=dt.date(2027, 1, 31), status="In progress", priority="")
     person = PreviousRespondent("Housing", answers, [action])
     return PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version, {"housing": person},
                          not_comparable=not_comparable or {})
@@ -455,7 +455,7 @@ def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, t
 
 def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
     framework = get_framework("swia-commissioning")
-    actions = [PreviousAction(n, "", f"Action number {n}", "Lead", None, "In progress", "") for n in range(1, 46)]
+    actions = [PreviousAction.on_row(n, criterion="", action=f"Action number {n}", owner="Lead", due=None, status="In progress", priority="") for n in range(1, 46)]
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, actions)})
     out = build_workbooks(framework, [Respondent("Housing")],
@@ -476,7 +476,7 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     from sheetkit.mail.corrections import problems
 
     framework = get_framework("lga-cbo")
-    action = PreviousAction(1, "", "Review the market position statement", "", dt.date(2027, 1, 31), "", "")
+    action = PreviousAction.on_row(1, criterion="", action="Review the market position statement", owner="", due=dt.date(2027, 1, 31), status="", priority="")
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, [action])})
     out = build_workbooks(framework, [Respondent("Housing")],

@@ -67,7 +67,7 @@ def _current(now: pd.DataFrame) -> dict[str, dict[str, object]]:
 
 
 def _act(number: int, due: dt.date | None, status: str = "Not started") -> PreviousAction:
-    return PreviousAction(number, "3.1", f"Action {number}", "Head of Commissioning", due, status, "High")
+    return PreviousAction.on_row(number, criterion="3.1", action=f"Action {number}", owner="Head of Commissioning", due=due, status=status, priority="High")
 
 
 # -- the independent computation ---------------------------------------------------------------
@@ -113,8 +113,9 @@ def test_items_sections_and_overall_match_an_independent_computation(rounds):
         assert row.same_partners_change == pytest.approx(section_moves.xs(row.ref, level="section")["change"].mean())
     overall = tidy.groupby("round")["rating"].mean()
     assert trend.overall.change == pytest.approx(overall[THIS] - overall[LAST])
-    assert trend.improved().change == pytest.approx(max(r.change for r in rows.values()))
-    assert trend.fell().change == pytest.approx(min(r.change for r in rows.values()))
+    like_for_like = moves.groupby(level="item")["change"].mean()  # most improved and fell most: like for like
+    assert trend.improved().same_partners_change == pytest.approx(like_for_like.max())
+    assert trend.fell().same_partners_change == pytest.approx(like_for_like.min())
 
 
 def test_each_partner_s_change_is_over_the_ratings_they_gave_in_both_rounds(rounds):
@@ -158,7 +159,7 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
     current["Housing"].update({"action/1/carried": f"{LAST} #1", "action/1/status": "In progress",
                                "action/1/revised_due": dt.date(2027, 1, 31)})
     trend = compute_trend(FW, _previous(then, actions), current, TODAY, files={"Adult Social Care": "asc.xlsx"})
-    got = {(f.partner, f.action.number): (f.status, f.row, f.overdue, f.why) for f in trend.actions}
+    got = {(f.partner, f.action.row): (f.status, f.row, f.overdue, f.why) for f in trend.actions}
     assert got == {
         ("Adult Social Care", 1): ("Done", 2, False, ""),
         ("Adult Social Care", 2): ("In progress", 5, True, ""),  # revised date passed too
@@ -370,7 +371,8 @@ def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_pa
                                                 "action/2/progress": "Met twice",
                                                 "action/2/revised_due": dt.datetime(2026, 10, 31)},
                           "Housing": ratings}, previous)
-    got = [(r["No."], r["Status now"], r["Progress"], r["Revised due"], r["Overdue"], r["Row this round"])
+    got = [(r["Written"], r["Status now"], r["Progress"], r["Revised due"], r["Overdue"], r["Row this round"])
            for r in _grid(out, "Actions followed up")]
-    assert got == [(1, "Done", "", "", "", 1), (2, "In progress", "Met twice", dt.date(2026, 10, 31), "Overdue", 2),
-                   (3, "not reported", "", "", "Overdue", 3)]
+    assert got == [("Action plan row 1", "Done", "", "", "", 1),
+                   ("Action plan row 2", "In progress", "Met twice", dt.date(2026, 10, 31), "Overdue", 2),
+                   ("Action plan row 3", "not reported", "", "", "Overdue", 3)]

@@ -91,6 +91,11 @@ class Report:
         return [r for r in self.returns if r.status == ACCEPTED]
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 action', '96 actions', '2 criteria' (with `many` given)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def put_text(ws, row: int, col: int, text, fmt=None) -> None:
     """Write text as text, whatever it looks like (never a formula, link, rich text or number)."""
     write_text(ws, row, col, text, fmt)

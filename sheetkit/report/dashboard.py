@@ -32,7 +32,7 @@ def write(rep: Report, ws) -> None:
     title(ws, f, f"{con.framework.title}: where we stand, {rep.round}")
     _merged(ws, 1, 0, last_col, words.headline(con), f["headline"], 160)
     if rep.trend is not None:
-        _merged(ws, 2, 0, last_col, trend.dashboard_lines(rep), f["headline"], 160)
+        _merged(ws, 2, 0, last_col, " ".join(trend.dashboard_lines(rep)), f["headline"], 160)
     else:
         ws.set_row(2, 6)
     _tiles(ws, f, con, right, last_col)
@@ -162,13 +162,13 @@ def _first_actions(ws, f, con: Consolidation, row: int, right: int, n_partners: 
     item_last = n_partners + 1
     _header_cells(ws, f, row, [(0, "Ref"), (1, "Action"), (item_last + 1, "Due")], item_last)
     _pair(ws, f["header"], row, right, "Owner", "Partner (priority)")
-    for partner, action in con.actions.first:
+    for entry in con.actions.first:
         row += 1
-        put_text(ws, row, 0, action.item, f["text"])
-        _merge_text(ws, f, row, 1, item_last, action.action)
-        put(ws, row, item_last + 1, action.due, f, "text")
-        _pair(ws, f["text"], row, right, action.owner or "(no owner)", f"{partner} ({action.priority or 'none'})")
-        ws.set_row(row, row_height([(action.action, SECTION_W + PARTNER_W * n_partners, 10)]))
+        put_text(ws, row, 0, ", ".join(entry.items), f["text"])
+        _merge_text(ws, f, row, 1, item_last, entry.text)
+        put(ws, row, item_last + 1, entry.due, f, "text")
+        _pair(ws, f["text"], row, right, entry.owner_text() or "(no owner)", f"{', '.join(entry.partners)} ({entry.priority or 'none'})")
+        ws.set_row(row, row_height([(entry.text, SECTION_W + PARTNER_W * n_partners, 10)]))
     if not con.actions.first:
         row += 1
         _merge_text(ws, f, row, 1, item_last, "No actions were listed")

@@ -49,11 +49,13 @@ def previous_rows(fw: Framework, trend: Trend):
                 whole = isinstance(value, float) and value.is_integer()  # a rating read back as 7.0 is 7
                 yield (previous.round, name, section, item, statement, field_id, int(value) if whole else value,
                        "ok", file, "", "", answer_key)
-        for action in respondent.actions:
-            for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
-                if getattr(action, field_id):
-                    yield (previous.round, name, "", "", "", field_id, getattr(action, field_id), "ok", file,
-                           "", "", AnswerKey.action(action.number, field_id))
+        for action in respondent.actions:  # an action written under an item is among the item's answers above
+            if action.row is None:
+                continue
+            for column_id, value in action.values.items():
+                if value not in (None, ""):
+                    yield (previous.round, name, "", "", "", column_id, value, "ok", file, "", "",
+                           AnswerKey.action(action.row, column_id))
 
 
 def response_status(answer) -> str:

@@ -105,23 +105,54 @@ def colour_changes(ws, f, first: int, last: int, columns) -> None:
                                                       "format": f["fell"]})
 
 
-def dashboard_lines(rep: Report) -> str:
-    """The Dashboard's trend: 'Since 2025 Q4: overall 6.1 → 6.6 (+0.5); most improved: ...; fell most: ...'."""
+def dashboard_lines(rep: Report) -> list[str]:
+    """The Dashboard's trend, like for like first: what changed among the partners who rated in both rounds,
+    then how partners joining or leaving moved the average of all ratings, then last round's actions."""
     trend, con = rep.trend, rep.con
-    overall = trend.overall
-    said = f"Since {trend.previous_round}: "
+    overall, label = trend.overall, con.framework.labels["item"]
+    items = f"{label.lower()}s"
     if overall.change is None:
-        said += "no rating can be compared with last round."
+        return [f"Since {trend.previous_round}: no rating can be compared with last round.", actions_phrase(trend)]
+    counted = sum(r.kind == "item" for r in trend.rows)
+    compared = f" on the {counted} {items} compared" if trend.left_out else ""
+    lines = []
+    if overall.same_partners_change is None:
+        lines.append(f"Since {trend.previous_round}: no partner rated the same {items} in both rounds, so there is "
+                     f"no like-for-like change{compared}.")
     else:
-        label = con.framework.labels["item"]
-        counted = sum(r.kind == "item" for r in trend.rows)
-        compared = f" on the {counted} {label.lower()}s compared" if trend.left_out else ""
-        said += f"overall {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)}){compared}"
         up, down = trend.improved(), trend.fell()
-        said += f"; most improved: {label} {up.ref} ({signed(up.change)})" if up else f"; no {label.lower()} rose"
-        said += f"; fell most: {label} {down.ref} ({signed(down.change)})." if down else \
-            f"; no {label.lower()} fell."
-    return said + " " + actions_phrase(trend)
+        lines.append(
+            f"Since {trend.previous_round}, like for like ({_who_rated_both(len(overall.moves))}): overall "
+            f"{overall.same_then:.1f} → {overall.same_now:.1f} ({signed(overall.same_partners_change)}){compared}; "
+            + (f"most improved {label} {up.ref} ({signed(up.same_partners_change)})" if up else f"no {label.lower()} rose")
+            + "; " + (f"fell most {label} {down.ref} ({signed(down.same_partners_change)})." if down
+                      else f"no {label.lower()} fell."))
+    moved = f"the average of all ratings moved {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)})"
+    changed = _joined_and_left(trend)
+    if changed:
+        lines.append(f"{changed}, so {moved}.")
+    elif overall.same_partners_change is None or tenths(overall.change) != tenths(overall.same_partners_change):
+        lines.append(f"Counting every rating given, whoever gave it, {moved}.")
+    lines.append(actions_phrase(trend))
+    return lines
+
+
+def _who_rated_both(n: int) -> str:
+    return "the 1 partner who rated in both rounds" if n == 1 else f"the {n} partners who rated in both rounds"
+
+
+def _joined_and_left(trend: Trend) -> str:
+    """'Public Health did not return this round; Carers' Centre and Healthwatch Anytown are new', or ''."""
+    said = []
+    if trend.left:
+        said.append(f"{_names(trend.left)} did not return this round")
+    if trend.joined:
+        said.append(f"{_names(trend.joined)} {'is' if len(trend.joined) == 1 else 'are'} new")
+    return "; ".join(said)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def actions_phrase(trend: Trend) -> str:

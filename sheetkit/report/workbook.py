@@ -20,6 +20,7 @@ from sheetkit.returns.model import CheckedReturn
 from . import (
     action_counts,
     action_plan,
+    all_actions,
     contents,
     cover,
     dashboard,
@@ -42,7 +43,7 @@ from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
-          action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
+          all_actions, action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
     "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},

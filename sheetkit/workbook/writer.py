@@ -16,7 +16,8 @@ from sheetkit.common.text import clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
 from .prefill import Carried, action_rows
 from sheetkit.framework.model import Framework
-from .layout import CARRIED_FIELD, PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
+from sheetkit.framework.action_plan import CARRIED
+from .layout import PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
     META_FORMAT,
@@ -282,7 +283,7 @@ class _Writer:
                               "below the last numbered row: every filled row is read.", f["note"])
         self.write_table(ws, table)
         if self.layout.follow_up:
-            write_text(ws, 1, 0, f"Rows marked in '{CARRIED_FIELD.label}' are your actions of {self.carried.round}: "
+            write_text(ws, 1, 0, f"Rows marked in '{self.fw.action_column(CARRIED).label}' are your actions of {self.carried.round}: "
                                  f"say what became of each (Status, Progress note, Revised date). Then add new "
                                  f"actions, one per row.", f["note"])
         rows = action_rows(self.layout, self.carried)
@@ -300,7 +301,7 @@ class _Writer:
         """Write an unlocked answer cell, empty or holding what last round carries into it; its
         validation is added with its field's others. The 'From last round' cell is locked."""
         value = self.carried.values.get(answer.key)
-        if answer.field == CARRIED_FIELD:
+        if answer.field.level == "action" and self.fw.action_column(answer.field.id).locked:
             write_text(ws, answer.row, answer.col, value, self.fmt["carried"])
             return
         style = self.fmt[field_type(answer.field).style]
