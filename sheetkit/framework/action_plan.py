@@ -62,11 +62,8 @@ SHEETKIT_COLUMNS = (
         "Publish a joint market position statement with health and housing",
         "Set up a provider forum that meets quarterly",
         "Agree shared outcome measures with the ICB",
-        "Agree shared outcome measures with the ICB.",
         "Train commissioners in co-production",
-        "Review fee levels against the cost of care exercise",
-        "Co-produce the carers' strategy with carers",
-        "Report outcome measures to the board every quarter")),
+        "Review fee levels against the cost of care exercise")),
     ActionColumn("owner", "Owner", "person", "owner", 16, "always", samples=(
         "Head of Commissioning", "Market Development Manager", "Quality Lead")),
     ActionColumn("due", "Due date", "date", "due", 12, "always", short="Due", feedback=True),

@@ -3,10 +3,11 @@ with who proposed it, in the order of the items they address."""
 
 from __future__ import annotations
 
+from sheetkit.common.text import clip
 from sheetkit.consolidate.consolidation import Consolidation
 from sheetkit.consolidate.plan import OWN_WAY, PlanEntry
-from sheetkit.framework.model import item_caption
 from .base import Column, Report, long_table, plural, title
+from .headline import item_name_of as item_name
 
 NAME = "Action plan"
 ABOUT = "What will be done: every action partners wrote (on their Action plan or under an item), the same action " \
@@ -29,8 +30,7 @@ def other_columns(con: Consolidation):
 
 def rows(rep: Report):
     con = rep.con
-    captions = {item.id: f"{con.framework.labels['item']} {item.id}: {item_caption(item)}"
-                for _, item in con.framework.items()}
+    captions = {item.id: item_name(con.framework, item) for _, item in con.framework.items()}
     others = other_columns(con)
     for entry in con.actions.plan:
         yield [", ".join(entry.items), "; ".join(captions.get(i, i) for i in entry.items), entry.text,
@@ -56,14 +56,16 @@ def summary(con: Consolidation) -> str:
             f"{acts.high} high priority, {acts.incomplete} without an owner or a due date.")
 
 
-def first_action_where(con: Consolidation, entry: PlanEntry) -> str:
-    """The items an action addresses, named: 'Standard 5: Good commissioning promotes ...' (and how many more)."""
+def first_action_where(con: Consolidation, entry: PlanEntry, limit: int = 0) -> str:
+    """The items an action addresses, named: 'Standard 5: Good commissioning promotes ...' and how many more;
+    the name cut to keep the whole within `limit` characters, when given."""
     if not entry.items:
         return "no item named"
     first = next((item for _, item in con.framework.items() if item.id == entry.items[0]), None)
-    name = f"{con.framework.labels['item']} {entry.items[0]}" + (f": {item_caption(first)}" if first else "")
+    name = item_name(con.framework, first) if first else f"{con.framework.labels['item']} {entry.items[0]}"
     more = len(entry.items) - 1
-    return name + (f" (and {plural(more, con.framework.labels['item'].lower())} more)" if more else "")
+    tail = f" and {more} more" if more else ""
+    return (clip(name, max(12, limit - len(tail))) if limit else name) + tail
 
 
 def length(con: Consolidation) -> int:

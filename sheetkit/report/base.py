@@ -83,6 +83,11 @@ class Report:
     plans: dict[str, TablePlan] = field(default_factory=dict)  # sheet name -> its parts, or its CSV
     continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
     sheets: tuple = ()  # the sheet modules of this workbook, in order (the registry in report/workbook.py)
+    workbook: object = None  # the workbook being written, for charts
+
+    def add_chart(self, spec: dict):
+        """A new chart of this workbook (placed on a sheet with charts.insert)."""
+        return self.workbook.add_chart(spec)
 
     @property
     def accepted(self) -> list[CheckedReturn]:
@@ -125,10 +130,11 @@ def title(ws, f: dict, text: str, note: str = "") -> None:
 
 
 def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequence], caption: str,
-          first_row: int = HEADER_ROW, first_col: int = 0, heights: bool = True) -> int:
-    """A named Excel table with its rows; returns the last row used. At least one (blank) row is kept."""
+          first_row: int = HEADER_ROW, first_col: int = 0, heights: bool = True, filters: bool = True) -> int:
+    """A named Excel table with its rows; returns the last row used. At least one (blank) row is kept.
+    `filters`: whether its header has filter buttons."""
     last = first_row + max(len(rows), 1)
-    _add_table(ws, f, name, columns, first_row, first_col, last, caption)
+    _add_table(ws, f, name, columns, first_row, first_col, last, caption, filters)
     for r, values in enumerate(rows, start=first_row + 1):
         for c, (column, value) in enumerate(zip(columns, values), start=first_col):
             put(ws, r, c, value, f, column.style)
@@ -136,6 +142,21 @@ def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequ
             ws.set_row(r, row_height([(str(v), col.width, 10) for col, v in zip(columns, values)
                                       if isinstance(v, str)]))
     return last
+
+
+def fit_header(text: str, minimum: float, button: bool = True) -> float:
+    """A column wide enough that its bold header breaks only between words (and clears a table's filter
+    button), and at least `minimum`."""
+    longest = max((len(word) for word in str(text).split()), default=0)
+    return max(minimum, round(longest * 1.05 + 1.5 + (2.5 if button else 0), 1))
+
+
+def sheet_link(ws, rep: "Report", row: int, col: int, key: str, text: str) -> None:
+    """A visible link to another sheet of this workbook (`key`: its module's name, as in the registry)."""
+    name = rep.sheet_names.get(key, "")
+    if name:
+        target = name.replace("'", "''")
+        ws.write_url(row, col, f"internal:'{target}'!A1", rep.formats["link"], string=text, tip=f"Go to {name}")
 
 
 def rating_colours(ws, scale, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
@@ -225,17 +246,19 @@ def write_table_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence]
                                                ("" if v is None else str(v))) for v in row] for row in rows))
 
 
-def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) -> None:
+def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption, filters: bool = True) -> None:
     headers = unique_headers([c.header for c in columns])
-    for c, column in enumerate(columns, start=first_col):
-        ws.set_column(c, c, column.width)
+    widths = [fit_header(h, c.width, filters) for h, c in zip(headers, columns)]
+    for c, width in enumerate(widths, start=first_col):
+        ws.set_column(c, c, width)
     ok(ws.add_table(first_row, first_col, last_row, first_col + len(columns) - 1, {
-        "name": name, "style": "Table Style Light 1", "title": caption,
+        "name": name, "style": "Table Style Light 1", "title": caption, "autofilter": filters,
         "columns": [{"header": format_escape(h), "header_format": f["header"]} for h in headers],
     }), f"the table {name}")
     for c, header in enumerate(headers, start=first_col):  # the header cells again, through write_text
         put_text(ws, first_row, c, header, f["header"])
-    ws.set_row(first_row, max(15.0, max(_header_lines(h, c.width) for h, c in zip(headers, columns)) * 13.2 + 4))
+    ws.set_row(first_row, max(15.0, max(_header_lines(h, w - (2.5 if filters else 0))
+                                        for h, w in zip(headers, widths)) * 13.2 + 4))
 
 
 def _header_lines(text: str, width: float) -> int:

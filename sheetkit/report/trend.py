@@ -112,17 +112,17 @@ def dashboard_lines(rep: Report) -> list[str]:
     overall, label = trend.overall, con.framework.labels["item"]
     items = f"{label.lower()}s"
     if overall.change is None:
-        return [f"Since {trend.previous_round}: no rating can be compared with last round.", actions_phrase(trend)]
+        return ["No rating can be compared with last round.", actions_phrase(trend)]
     counted = sum(r.kind == "item" for r in trend.rows)
     compared = f" on the {counted} {items} compared" if trend.left_out else ""
     lines = []
     if overall.same_partners_change is None:
-        lines.append(f"Since {trend.previous_round}: no partner rated the same {items} in both rounds, so there is "
-                     f"no like-for-like change{compared}.")
+        lines.append(f"No partner rated the same {items} in both rounds, so there is no like-for-like "
+                     f"change{compared}.")
     else:
         up, down = trend.improved(), trend.fell()
         lines.append(
-            f"Since {trend.previous_round}, like for like ({_who_rated_both(len(overall.moves))}): overall "
+            f"Like for like ({_who_rated_both(len(overall.moves))}): overall "
             f"{overall.same_then:.1f} → {overall.same_now:.1f} ({signed(overall.same_partners_change)}){compared}; "
             + (f"most improved {label} {up.ref} ({signed(up.same_partners_change)})" if up else f"no {label.lower()} rose")
             + "; " + (f"fell most {label} {down.ref} ({signed(down.same_partners_change)})." if down

@@ -46,12 +46,11 @@ SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, dis
           all_actions, action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
-    "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},
-    "tile_label": {"font_name": FONT, "bold": True, "font_size": 10, "bg_color": "#DCE6F1", "top": 2,
-                   "top_color": "#1F4E79", "valign": "top"},
-    "tile_value": {"font_name": FONT, "bold": True, "font_size": 18, "bg_color": "#DCE6F1", "valign": "vcenter",
-                   "align": "left"},
-    "tile_detail": {"font_name": FONT, "font_size": 10, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"},
+    "brief_label": {"font_name": FONT, "bold": True, "font_color": "#1F4E79", "valign": "top"},
+    "brief": {"font_name": FONT, "valign": "top"},
+    "header_line": {"bold": True, "font_name": FONT, "bg_color": "#DCE6F1", "top": 1, "bottom": 1, "left": 1,
+                    "valign": "top"},
+    "header_fill": {"font_name": FONT, "bg_color": "#DCE6F1", "top": 1, "bottom": 1},  # one line, not wrapped: the Dashboard wraps its lines itself
     "link": {"font_name": FONT, "font_color": "#0563C1", "underline": 1, "valign": "top"},
     "heading": {"bold": True, "font_size": 12, "font_name": FONT},
     "intro": {"font_name": FONT, "font_size": 10},  # the line under a title: plain, not italic, for legibility
@@ -116,6 +115,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             rep.formats = add_formats(wb)
+            rep.workbook = wb
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
             rep.sheets = SHEETS
             rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}

@@ -18,7 +18,6 @@ from sheetkit.common import clock
 from sheetkit.framework.fields import sample_value
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import AnswerCell, WorkbookLayout
-from sheetkit.framework.action_plan import column_for_role
 from sheetkit.workbook.plan import plan_for
 
 
@@ -90,9 +89,8 @@ def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: ran
                 "completed_on": dt.datetime(2026, 12, 1), "approved_by": "Director of Adult Social Care"}[f.id]
     if f.level == "action":
         return _action_value(cell, layout, rng)
-    column = column_for_role(fw.action_columns, f.role)
-    if column is not None and column.samples and f.type == column.type:  # an item's own action, as people write one
-        return rng.choice(column.samples)
+    if f.role == "action":  # an item's own action, as people write one
+        return rng.choice(ACTION_STEMS) + rng.choice(ACTION_ENDS)
     return sample_value(rng, f, fw, lean)
 
 
@@ -107,3 +105,13 @@ def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
     if column.samples:
         return rng.choice(column.samples)
     return sample_value(rng, cell.field, layout.framework)
+
+
+# An item's own action: what to do, then with whom or by when. Two picks of eight, as an item's text
+# answer makes, so the sample ratings drawn after them stay as they were.
+ACTION_STEMS = ("Agree shared outcome measures", "Publish a joint market position statement",
+                "Set up a provider forum that meets quarterly", "Train commissioners in co-production",
+                "Review fee levels against the cost of care exercise", "Co-produce the carers' strategy",
+                "Map unmet need with the needs assessment team", "Add social value questions to every tender")
+ACTION_ENDS = (" with the ICB", " with the ICB.", "", " with health and housing", " by March 2027",
+               " across the partnership", " with people who use services", " with providers")
