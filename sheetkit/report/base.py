@@ -7,6 +7,8 @@ is on row 4, so a screen reader, a filter and a reader of any sheet find things 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import textwrap
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -84,6 +86,8 @@ class Report:
     continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
     sheets: tuple = ()  # the sheet modules of this workbook, in order (the registry in report/workbook.py)
     workbook: object = None  # the workbook being written, for charts
+    contact: str = ""  # who to ask about this workbook (the Cover names them)
+    made_with: str = ""  # how this workbook was made: the command and its options (the Notes sheet says)
 
     def add_chart(self, spec: dict):
         """A new chart of this workbook (placed on a sheet with charts.insert)."""
@@ -94,6 +98,29 @@ class Report:
         from sheetkit.returns.model import ACCEPTED
 
         return [r for r in self.returns if r.status == ACCEPTED]
+
+
+_OPTIONS_IN_WORDS = (  # how a finding's advice reads in the workbook, where no command or option is named
+    (re.compile(r'run again with --prefer ("[^"]*")'), r"compile again choosing \1 as the file to use"),
+    (re.compile(r"run again with --prefer FILE naming the one to use"), "compile again choosing the one to use"),
+    (re.compile(r"run again with --prefer FILE"), "compile again choosing it as the file to use"),
+    (re.compile(r"choose with --prefer"), "choose which file to use"),
+    (re.compile(r"the lead's --prefer"), "the lead's choice of file"),
+    (re.compile(r"chosen with --prefer"), "chosen by the lead"),
+    (re.compile(r"--prefer (also )?names"), r"the lead \1chose"),
+    (re.compile(r"give last round's consolidated workbook to ingest as --previous"),
+     "compile again with last round's consolidated workbook as last round"),
+    (re.compile(r"--([a-z][a-z-]*)"), r"the '\1' setting"),
+)
+
+
+def in_words(text: str) -> str:
+    """A finding's message or advice as the workbook shows it: options described, never named as flags."""
+    if "--" not in str(text):
+        return text
+    for pattern, words in _OPTIONS_IN_WORDS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def plural(n: int, word: str, many: str = "") -> str:
@@ -127,6 +154,15 @@ def title(ws, f: dict, text: str, note: str = "") -> None:
     ws.set_row(0, 24)
     if note:
         put_text(ws, 1, 0, note, f["intro"])
+
+
+def note_lines(ws, f: dict, text: str, width: float) -> None:
+    """A note longer than one line, under the title: wrapped to the table's `width` (characters) over A2 and A3,
+    one line a cell, so nothing is merged (A3, the row above the header, takes whatever remains)."""
+    lines = textwrap.wrap(text, int(width * 1.2)) or [""]
+    put_text(ws, 1, 0, lines[0], f["intro"])
+    if len(lines) > 1:
+        put_text(ws, 2, 0, " ".join(lines[1:]), f["intro"])
 
 
 def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequence], caption: str,
@@ -246,9 +282,13 @@ def write_table_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence]
                                                ("" if v is None else str(v))) for v in row] for row in rows))
 
 
+DATE_WIDTH = 13  # '30 Sept 2027' in print, where fonts run wider than on screen: never '###'
+
+
 def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption, filters: bool = True) -> None:
     headers = unique_headers([c.header for c in columns])
-    widths = [fit_header(h, c.width, filters) for h, c in zip(headers, columns)]
+    widths = [fit_header(h, max(c.width, DATE_WIDTH) if c.style == "date" else c.width, filters)
+              for h, c in zip(headers, columns)]
     for c, width in enumerate(widths, start=first_col):
         ws.set_column(c, c, width)
     ok(ws.add_table(first_row, first_col, last_row, first_col + len(columns) - 1, {

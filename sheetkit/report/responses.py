@@ -19,7 +19,7 @@ from dataclasses import astuple
 
 NAME = RESPONSES_SHEET
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
-        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up " \
+        "status, file, sheet, cell, and the answer's key, which the next round reads). Not set up " \
         "to print."
 WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
 

@@ -67,6 +67,11 @@ EXTRA_STYLES = {
 }
 
 
+def sheets_of(trend: Trend | None) -> tuple:
+    """The sheets of this workbook, in order: the trend's only when there is a last round to compare with."""
+    return tuple(m for m in SHEETS if trend is not None or not getattr(m, "NEEDS_TREND", False))
+
+
 def sheet_name(module, con: Consolidation) -> str:
     """The sheet's name in this workbook (the record sheet is named as the framework names it)."""
     return module.name(con) if hasattr(module, "name") else module.NAME
@@ -103,31 +108,34 @@ def _beside(out: Path | None, name: str) -> Path:
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
                        round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
-                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None) -> None:
+                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None, contact: str = "",
+                       made_with: str = "") -> None:
     """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
-    how this round compares with the last (ingest --previous).
+    how this round compares with the last, `contact` who to ask about it, `made_with` how it was made.
 
     `plans` (from plan_tables) says how the long tables fit; by default they are split across
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
-                 plans=plan_tables(con) if plans is None else plans, trend=trend)
+                 plans=plan_tables(con) if plans is None else plans, trend=trend, contact=contact,
+                 made_with=made_with)
+    modules = sheets_of(trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             rep.formats = add_formats(wb)
             rep.workbook = wb
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
-            rep.sheets = SHEETS
-            rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}
+            rep.sheets = modules
+            rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in modules}
             sheets = []
-            for module in SHEETS:  # each sheet, then the sheets continuing it
+            for module in modules:  # each sheet, then the sheets continuing it
                 name = sheet_name(module, con)
                 sheets.append((module, wb.add_worksheet(name)))
                 more = rep.plans[name].sheets[1:] if name in rep.plans else []
                 rep.continued[name] = [wb.add_worksheet(extra) for extra in more]
             for module, ws in sheets:
                 module.write(rep, ws)
-            sheets[SHEETS.index(dashboard)][1].activate()
+            sheets[modules.index(dashboard)][1].activate()
             meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
                                "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})
