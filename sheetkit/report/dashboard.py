@@ -30,6 +30,7 @@ ABOUT = "The first screen and a one-page brief: returns, the overall rating, the
         "what changed; the average of each section by partner, as a table and a chart."
 LABEL_W, TEXT_W, PARTNER_W, ALL_W = 19, 46, 9, 11  # ALL_W: wide enough for a due date in the lists below
 MOST_PARTNERS = 16  # partners given a column each; with more, the table shows the lowest, median and highest
+MIN_ZOOM = 70  # the smallest zoom stored: below it, the table shows the lowest, median and highest partner
 DETAIL_CHARS = 30  # room the lists' detail (owners, who sits at each end) runs across, over the partner columns
 SCREEN = (1268, 585)  # LibreOffice's grid at 100% in a 1366x768 window (menus, toolbars and tabs take the rest)
 PIXELS = 1.12  # LibreOffice draws a column this much wider than Excel's 7 pixels a character
@@ -65,13 +66,19 @@ class _Layout:
 
     def __init__(self, con: Consolidation):
         self.partners = heat_map_partners(con)
-        self.headers = self.partners if self.partners else ["Lowest partner", "Median partner", "Highest partner"]
-        least = DETAIL_CHARS / max(1, len(self.headers))  # the lists' details run across these columns
-        self.widths = [LABEL_W, TEXT_W] + [fit_header(h, max(PARTNER_W, least), button=False)
-                                           for h in self.headers] + [ALL_W]
+        self._columns(self.partners)
+        if self.partners and SCREEN[0] / self.pixels() < MIN_ZOOM / 100:  # too many to read on one screen
+            self.partners = []
+            self._columns([])
         self.all_col = len(self.widths) - 1
         self.chart_col = self.all_col + 2
         self.chart_cols = int(CHART_SIZE[0] / 64) + 1  # default 8.43-character columns it spans
+
+    def _columns(self, partners: list[str]) -> None:
+        self.headers = partners or ["Lowest partner", "Median partner", "Highest partner"]
+        least = DETAIL_CHARS / max(1, len(self.headers))  # the lists' details run across these columns
+        self.widths = [LABEL_W, TEXT_W] + [fit_header(h, max(PARTNER_W, least), button=False)
+                                           for h in self.headers] + [ALL_W]
 
     @property
     def text_chars(self) -> int:
@@ -85,7 +92,7 @@ class _Layout:
         """The zoom at which the columns, and the rows down to the first actions' heading, fit the screen."""
         wide = SCREEN[0] / self.pixels()
         tall = SCREEN[1] / (first_screen_points * 96 / 72)
-        return max(60, min(100, int(min(wide, tall) * 100) // 5 * 5))
+        return max(MIN_ZOOM, min(100, int(min(wide, tall) * 100) // 5 * 5))
 
 
 def heat_map_partners(con: Consolidation) -> list[str]:
