@@ -81,6 +81,11 @@ class _Layout:
                                            for h in self.headers] + [ALL_W]
 
     @property
+    def detail_chars(self) -> int:
+        """Characters a list's detail has before the last column stops it (it runs unwrapped over the partners')."""
+        return int(sum(self.widths[2:self.all_col]) * 1.1)
+
+    @property
     def text_chars(self) -> int:
         """Characters of a brief line: the columns right of the labels, at Arial 10 (cautiously)."""
         return int(sum(self.widths[1:]) * 1.2)
@@ -239,12 +244,24 @@ def _first_actions(ws, f, rep: Report, layout: _Layout, row: int) -> int:
         where = first_action_where(con, entry, int(TEXT_W * 1.15))
         _entry(ws, f, layout, row, f"{', '.join(entry.items)}\n{entry.priority or 'no priority'}, "
                                    f"{plural(len(entry.partners), 'partner')}",
-               f"{entry.text}\n{where}", entry.owner_text() or "(no owner)",
+               f"{entry.text}\n{where}", _owners(entry, layout.detail_chars),
                entry.due or entry.due_text() or "(no date)", "date")
     if not con.actions.first:
         row += 1
         _entry(ws, f, layout, row, "", "No actions were listed")
     return row
+
+
+def _owners(entry, budget: int) -> str:
+    """The owners named, the most named first, as many as fit `budget` characters, then how many more."""
+    named = [f"{name} ({n})" if n > 1 else name for name, n in entry.owners.most_common()]
+    if not named:
+        return "(no owner)"
+    for shown in range(len(named), 0, -1):
+        text = "; ".join(named[:shown]) + (f"; and {len(named) - shown} more" if shown < len(named) else "")
+        if len(text) <= budget or shown == 1:
+            return text
+    return named[0]
 
 
 def _disagreements(ws, f, con: Consolidation, layout: _Layout, row: int) -> int:
@@ -253,7 +270,7 @@ def _disagreements(ws, f, con: Consolidation, layout: _Layout, row: int) -> int:
     found = con.disagreements(TOP)
     for d in found:
         row += 1
-        _entry(ws, f, layout, row, d.owner_id, d.caption, d.ends_text())
+        _entry(ws, f, layout, row, d.owner_id, d.caption, clip(d.ends_text(), layout.detail_chars))
     if not found:
         row += 1
         _entry(ws, f, layout, row, "", f"No {label.lower()} meets the rule for disagreement (see Notes)")
