@@ -134,17 +134,24 @@ def _merge_near(by_key: dict[str, PlanEntry]) -> list[PlanEntry]:
         first, second = sorted((root(a), root(b)), key=position.get)
         parent[second] = first
 
+    words = {k: _content(k) for k in keys}
+    sets = {k: frozenset(k.split()) for k in keys}
     same_words: dict[tuple[str, ...], str] = {}
     for key in keys:  # the same words but small ones: found by hashing, however far apart they sort
-        words = _content(key)
-        if words in same_words:
-            join(same_words[words], key)
-        elif words:
-            same_words[words] = key
+        if words[key] in same_words:
+            join(same_words[words[key]], key)
+        elif words[key]:
+            same_words[words[key]] = key
     for ordering in (sorted(keys), sorted(keys, key=lambda k: sorted(k.split()))):
         for n, key in enumerate(ordering):
+            matcher = None  # built once per key: difflib indexes its second text
             for other in ordering[n + 1:n + 1 + WINDOW]:
-                if root(key) != root(other) and near_identical(key, other):
+                if root(key) == root(other) or not _may_be_near(key, other, sets):
+                    continue
+                if matcher is None:
+                    matcher = SequenceMatcher(None, "", key, autojunk=False)
+                matcher.set_seq1(other)
+                if matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
                     join(key, other)
     out: dict[str, PlanEntry] = {}
     for key in keys:
@@ -156,15 +163,24 @@ def _merge_near(by_key: dict[str, PlanEntry]) -> list[PlanEntry]:
     return list(out.values())
 
 
+def _may_be_near(a: str, b: str, sets: dict[str, frozenset[str]]) -> bool:
+    """Cheap bounds first: both long enough, of like length, sharing most of their words."""
+    la, lb = len(a), len(b)
+    if min(la, lb) < LONG_ENOUGH or 2 * min(la, lb) < NEAR * (la + lb):
+        return False
+    wa, wb = sets.get(a) or frozenset(a.split()), sets.get(b) or frozenset(b.split())
+    return 2 * len(wa & wb) >= min(len(wa), len(wb))
+
+
 def near_identical(a: str, b: str) -> bool:
     """Whether two action keys are one action written twice: the same words but small ones, or long texts
     differing by a slip."""
     if _content(a) == _content(b) and _content(a):
         return True
-    if min(len(a), len(b)) < LONG_ENOUGH:
+    if not _may_be_near(a, b, {}):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR
+    return matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR
 
 
 def _content(key: str) -> tuple[str, ...]:
