@@ -153,7 +153,7 @@ def _dashboard(path: Path) -> dict:
         return rows
 
     return {"title": grid[0][0], "brief": brief, "headline": " ".join(brief.values()),
-            "disagreements": [r[:3] for r in block("Where partners disagree most") if r[0]],
+            "disagreements": [(r[0], *r[1].split("\n", 1)) for r in block("Where partners disagree most") if r[0]],
             "first_actions": block("First actions"), "heat_map": table.ref, "ws": ws}
 
 

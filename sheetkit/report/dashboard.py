@@ -266,11 +266,12 @@ def _owners(entry, budget: int) -> str:
 
 def _disagreements(ws, f, con: Consolidation, layout: _Layout, row: int) -> int:
     label = con.framework.labels["item"]
-    row = _heading(ws, f, layout, row, "Where partners disagree most", {0: "Ref", 1: label, 2: "Who sits at each end"})
+    row = _heading(ws, f, layout, row, "Where partners disagree most",
+                   {0: "Ref", 1: f"{label}, and who sits at each end"})
     found = con.disagreements(TOP)
     for d in found:
         row += 1
-        _entry(ws, f, layout, row, d.owner_id, d.caption, clip(d.ends_text(), layout.detail_chars))
+        _entry(ws, f, layout, row, d.owner_id, f"{d.caption}\n{d.ends_text()}")
     if not found:
         row += 1
         _entry(ws, f, layout, row, "", f"No {label.lower()} meets the rule for disagreement (see Notes)")
