@@ -313,7 +313,10 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
-@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
+@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines "
+                                                "(and the consolidated workbook's contact, unless --contact is given).")
+@click.option("--contact", default="", help="Who to ask about the consolidated workbook, named on its Cover "
+                                            "(default: --emails-from).")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -331,7 +334,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
+               feedback_evidence: bool, emails_from: str, contact: str, previous: str | None, renames: str | None,
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
@@ -344,6 +347,7 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=Path(feedback_dir) if feedback_dir else None, emails_from=emails_from,
+                            contact=contact,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,

@@ -26,14 +26,15 @@ from conftest import UNO_PYTHON, build, clean_env, libreoffice_or_skip
 from fill_by_label import fill_by_label
 from sheetkit.framework.model import RESPONSE_LEVELS
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
-from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.framework.action_plan import SHEETKIT_COLUMNS
+from sheetkit.workbook.layout import SIGNOFF_FIELDS
 from sheetkit.framework.library import get_framework
 from test_respondent_workbook import _expected_label, _owner_matches, _responses
 
 HERE = Path(__file__).resolve().parent
 EDIT = HERE / "lo_uno_edit.py"
 RUN_SECONDS = 240
-ACTION_IDS = {f.id for f in ACTION_FIELDS}
+ACTION_IDS = {c.id for c in SHEETKIT_COLUMNS}
 
 pytestmark = pytest.mark.libreoffice
 
@@ -62,7 +63,7 @@ def _label_of(framework_id: str) -> dict:
     fw = get_framework(framework_id)
     labels = {(level, f.id): f.label for level in RESPONSE_LEVELS for f in fw.fields(level)}
     labels.update({("signoff", f.id): f.label for f in SIGNOFF_FIELDS})
-    labels.update({("action", f.id): f.label for f in ACTION_FIELDS})
+    labels.update({("action", f.id): f.label for f in fw.action_fields(follow_up=True)})
     return labels
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetkit import __version__
 from sheetkit.xlsx import check_xlsxwriter
 from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
@@ -32,6 +33,7 @@ class IngestOptions(CheckOptions):
     feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     emails_from: str = ""  # the lead's address, for the feedback drafts' From and Reply-To lines
+    contact: str = ""  # who to ask about the consolidated workbook, named on its Cover (default: emails_from)
     previous: Path | None = None  # last round's consolidated workbook (or returns folder), to compare with
     renames: Path | None = None  # partners renamed since last round: columns previous, current
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
@@ -98,7 +100,8 @@ def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], opt
     plans, csv = _plan_outputs(con, report, options, outputs)
     outputs.write("--out", lambda temp: write_consolidated(
         temp, con, report.returns, report.findings, report.round,
-        compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
+        compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend,
+        contact=options.contact or options.emails_from, made_with=made_with(report, options)))
     if csv:
         outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
     if options.feedback:
@@ -108,6 +111,19 @@ def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], opt
                        sender=options.emails_from, written_at=options.now, outputs=outputs)
     report.out, report.csv = options.out, csv
     report.feedback = options.feedback
+
+
+def made_with(report: IngestReport, options: IngestOptions) -> str:
+    """How the workbook was made, as the Notes sheet says: the command, with the options that shape what it
+    shows (file names only, so no folder of the lead's is written into the workbook)."""
+    parts = [f"sheetkit {__version__}: sheetkit ingest of {len(report.returns)} file{'s' if len(report.returns) != 1 else ''}"]
+    named = (("--manifest", options.manifest), ("--previous", options.previous), ("--renames", options.renames),
+             ("--item-map", options.item_map))
+    parts += [f"{flag} {Path(value).name}" for flag, value in named if value]
+    rule = options.agreement
+    parts.append(f"--apart {rule.apart:g} --split {rule.split:g}")
+    parts += [f"--prefer {Path(name).name}" for name in options.prefer]
+    return " ".join(parts)
 
 
 def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):

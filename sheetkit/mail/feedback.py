@@ -29,10 +29,8 @@ from sheetkit.xlsx.styles import WORKBOOK_OPTIONS, add_formats, strict_xlsxwrite
 
 RATING_COLUMNS = ("Section", "Item", "Your rating", "Median of all", "Lowest", "Highest", "Partners rating it",
                   "Median of the others", "Where you sit")
-ACTION_COLUMNS = ("Section", "Item", "Action proposed by another partner", "Due", "Priority")
 WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
          "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
-ACTION_FIELDS = ("action", "actions")  # item answers the consolidation reads as actions: shown with the actions
 EVIDENCE_COLUMNS = ("Section", "Item", "Question", "Another partner's answer")
 
 
@@ -129,8 +127,7 @@ def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[Partn
         feedback = PartnerFeedback(
             respondent, compare(con, respondent),
             [a for who, a in actions if who != respondent],
-            [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence
-             if who != respondent and a.field.id not in ACTION_FIELDS])
+            [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence if who != respondent])
         name = _unique(safe_file_name(respondent), taken)
         feedback.workbook, feedback.draft = folder / f"feedback_{name}.xlsx", folder / f"feedback_{name}.eml"
         feedbacks.append(feedback)
@@ -160,9 +157,12 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
             _ratings_sheet(wb.add_worksheet("Your ratings"), f, title, feedback.comparisons)
             _ratings_sheet(wb.add_worksheet("Where you differ"), f, "Items where you sit apart from the other "
                            "partners, or they are split", feedback.apart)
-            _table(wb.add_worksheet("Others' actions"), f, "Actions other partners proposed (not named)",
-                   ACTION_COLUMNS, [(a.section, _item(con, a.item), a.action, a.due, a.priority)
-                                    for a in feedback.actions], (22, 40, 70, 14, 10))
+            shared = [c for c in con.framework.action_columns if c.feedback and c.id != "action"]
+            _table(wb.add_worksheet("Others' actions"), f, f"Actions other partners proposed (not named): "
+                   f"{len(feedback.actions)} of the partnership's {con.actions.total}",
+                   ("Section", "Item", "Action proposed by another partner", *(c.header for c in shared)),
+                   [(a.section, _item(con, a.item), a.action, *(a.get(c.id) for c in shared))
+                    for a in feedback.actions], (22, 40, 70, *(max(10.0, c.width) for c in shared)))
             if with_evidence:
                 _table(wb.add_worksheet("Others' evidence"), f, "What other partners wrote (not named)",
                        EVIDENCE_COLUMNS, [(s, _item(con, i), q, text)

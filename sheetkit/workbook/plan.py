@@ -31,7 +31,7 @@ def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayo
         sections.append(plan_section(framework, section, section_sheet_name(section, taken), follow_up, texts))
 
     start = plan_start(framework, len(sections), follow_up)
-    return WorkbookLayout(framework, sections, start, plan_actions(follow_up), texts, follow_up)
+    return WorkbookLayout(framework, sections, start, plan_actions(framework, follow_up), texts, follow_up)
 
 
 def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
