@@ -16,7 +16,6 @@ from sheetkit.common.text import as_text, clip
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import (
-    CARRIED_FIELD,
     AnswerCell,
     COMMENT_FIELD,
     TextCell,
@@ -86,7 +85,7 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         cell = cells.get(key) or cell_for(layout, key)
-        if cell.field == CARRIED_FIELD and record is not None and record.typed_over(table.name, grid, [(row, col)]):
+        if _locked_action(cell, framework) and record is not None and record.typed_over(table.name, grid, [(row, col)]):
             _report_typed_over(checked, actual, grid, [(row, col)])  # locked: which action it carries is ours
             continue
         answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
@@ -264,6 +263,11 @@ def _sign_off(checked: CheckedReturn, answer: Answer) -> None:
     elif answer.field.id == "completed_on" and answer.usable:
         checked.signed_off_on = answer.value.isoformat()
     checked.sign_off[answer.field.id] = answer.text
+
+
+def _locked_action(cell: AnswerCell, framework: Framework) -> bool:
+    """An action-plan cell sheetkit writes and locks (which action of last round a row carries)."""
+    return cell.field.level == "action" and framework.action_column(cell.field.id).locked
 
 
 def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framework, checked: CheckedReturn) -> Answer:
