@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import zipfile
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser

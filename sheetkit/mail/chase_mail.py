@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from sheetkit.common.outputs import AllOrNothing
 from sheetkit.roster.contacts import Contact
 from .corrections import Problem, fine_sheets, problems
 from .drafts import Draft, fill_template, safe_file_name, write_draft
@@ -81,12 +82,13 @@ class Chased:
 
 @dataclass
 class Mailer:
-    """Writes the drafts of one chase run."""
+    """Writes the drafts of one chase run, each as one of the run's outputs (put in place with the log)."""
 
     framework: Framework
     layout: WorkbookLayout
     today: dt.date
     folder: Path
+    outputs: AllOrNothing
     sender: str = ""
     templates: Path | None = None
     workbooks: Path | None = None  # the folder holding the built workbooks
@@ -109,7 +111,10 @@ class Mailer:
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
         draft = Draft(subject, body, contact.addressee, contact.email, self.sender, case.attached)
-        case.draft = write_draft(self.folder / f"{case.template}_{safe_file_name(contact.name)}.eml", draft)
+        path = self.folder / f"{case.template}_{safe_file_name(contact.name)}.eml"
+        self.outputs.add(str(path), path, f"the {case.label} draft for {contact.name}", "--out", "folder")
+        self.outputs.write(str(path), lambda temp: write_draft(Path(temp), draft))
+        case.draft = path
 
     def _layout(self, case: Chased):
         """The layout the case's workbook has: the return's, or the reply sheet its feedback asked about."""
