@@ -157,3 +157,18 @@ def zipped(target: Path, *files: Path) -> Path:
         for f in files:
             archive.write(f, f.name)
     return target
+
+
+def revisions_in(folder: Path) -> dict[tuple[str, str], int]:
+    """The ratings partners revised in the replies saved in `folder`, read from each reply sheet as a person reads
+    it: (partner, Ref) -> the revised rating, where Revise is picked beside a rating."""
+    revised = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        who = next(r[1] for r in wb["_sheetkit"].iter_rows(values_only=True) if r[0] == "respondent")
+        rows = list(wb[REPLY_SHEET].iter_rows(values_only=True))
+        for row in (dict(zip(rows[3], r)) for r in rows[4:]):
+            new = row.get("Your revised rating (pick)")
+            if row.get("Keep or revise your rating (pick)") == "Revise" and new:
+                revised[(who, str(row["Ref"]))] = int(str(new).split()[0])
+    return revised

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from conftest import IN_CI, fill
+from replies import revisions_in
 from click.testing import CliRunner
 
 from sheetkit.consolidate.agreement import APART, SPLIT, AgreementRule, judge
@@ -271,17 +272,9 @@ def _sample_revisions(framework_id: str, ratings: dict[str, dict[str, int]]) -> 
     """Count in the ratings partners revised in the sample's replies, read from the reply sheets as a person reads
     them (Revise picked beside a revised rating); how many were revised."""
     revised = 0
-    for path in sorted((SAMPLES / framework_id / "replies").glob("*.xlsx")):
-        wb = openpyxl.load_workbook(path, read_only=True)
-        who = next(r[1] for r in wb["_sheetkit"].iter_rows(values_only=True) if r[0] == "respondent")
-        rows = list(wb["Your reply"].iter_rows(values_only=True))
-        header = rows[3]
-        for row in (dict(zip(header, r)) for r in rows[4:]):
-            new = row.get("Your revised rating (pick)")
-            if row.get("Keep or revise your rating (pick)") == "Revise" and new:
-                value = int(str(new).split()[0])
-                revised += value != ratings[who][row["Ref"]]
-                ratings[who][row["Ref"]] = value
+    for (who, ref), value in revisions_in(SAMPLES / framework_id / "replies").items():
+        revised += value != ratings[who][ref]
+        ratings[who][ref] = value
     return revised
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from sheetkit.common.own_files import AGREED_POSITION, AGREED_RATING, MODERATION_COUNTED, MODERATION_KEY, \
     MODERATION_PARTNER, MODERATION_SHEET
 from sheetkit.consolidate.moderation import Moderation, ModerationRow
-from .base import Column, Report, footer, print_setup, table, title
+from .base import Column, Report, footer, plural, print_setup, table, title
 
 NAME = MODERATION_SHEET
-ABOUT = ("Every reply to the feedback (ingest --replies) beside the self-assessment: what each partner asked kept or "
+ABOUT = ("Every reply to the feedback beside the self-assessment: what each partner asked kept or "
          "revised, why, the evidence they added and the rating counted now; and two columns for the position "
          "agreed at the challenge day, which the next round carries.")
 COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 34), Column(MODERATION_PARTNER, 18),
@@ -23,8 +23,8 @@ COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 34), Column(MO
            Column("Why", 34), Column("Evidence added", 34), Column("Outcome", 24), Column("Reply (file and cells)", 24),
            Column(AGREED_RATING, 12, "answer"), Column(AGREED_POSITION, 34, "answer"), Column(MODERATION_KEY, 16))
 NO_REPLIES = ("No replies were compiled. When partners send back their feedback workbooks, save them into one folder "
-              "and run ingest again with --replies FOLDER (and --feedback FOLDER, or --replies-manifest, naming the "
-              "feedback's manifest.csv).")
+              "and compile the returns again with that folder as the replies, naming the feedback folder (or its "
+              "manifest.csv) too.")
 OUTSIDE = "typed outside the reply cells: read it and move what matters by hand"
 
 
@@ -45,13 +45,14 @@ def note(rep: Report, moderation: Moderation) -> str:
     """Who was asked, who replied, how many ratings were revised, and what the lead fills in."""
     asked, replied = moderation.asked, moderation.replied
     waiting = [p for p in asked if p not in replied]
-    said = (f"{len(replied)} of {len(asked)} partners asked have replied" if asked
-            else f"{len(replied)} partner(s) replied")
+    said = (f"{len(replied)} of {len(asked)} partners asked {'has' if len(replied) == 1 else 'have'} replied" if asked
+            else f"{plural(len(replied), 'partner')} replied")
     said += f" (not yet: {', '.join(waiting)})" if waiting else ""
     said += f"; reply files not used: {'; '.join(moderation.unused)} (see Issues)" if moderation.unused else ""
-    return (f"{said}; {rep.con.revised} rating(s) revised, and counted in place of the self-assessment on Ratings "
-            f"and the Dashboard. After the challenge day, type the agreed rating and position in the two yellow "
-            f"columns: the next round (build and ingest --previous) carries them as 'agreed last round'.")
+    return (f"{said}; {plural(rep.con.revised, 'rating')} revised, and counted in place of the self-assessment on "
+            f"Ratings and the Dashboard. After the challenge day, type the agreed rating and position in the two "
+            f"yellow columns: the next round, built and compiled with this workbook as last round, carries them as "
+            f"'agreed last round'.")
 
 
 def values(m: ModerationRow) -> list:

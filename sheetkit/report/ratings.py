@@ -5,7 +5,7 @@ from __future__ import annotations
 from sheetkit.common import limits
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from . import charts
-from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
+from .base import HEADER_ROW, Column, Report, footer, plural, print_setup, rating_colours, table, title
 
 NAME = "Ratings"
 ABOUT = "Every rating by item and partner, with mean, median, spread, count, whether partners agree (and who " \
@@ -36,8 +36,9 @@ def revised_note(con: Consolidation) -> str:
     """What the ratings shown are, when partners revised some after their feedback."""
     if not con.revised:
         return ""
-    return (f" {con.revised} rating(s) revised by partners after their feedback are shown and counted in place of "
-            f"their self-assessment, which 'Revised after feedback' gives (see Moderation).")
+    return (f" {plural(con.revised, 'rating')} revised by partners after their feedback "
+            f"{'is' if con.revised == 1 else 'are'} shown and counted in place of their self-assessment, which "
+            f"'Revised after feedback' gives (see Moderation).")
 
 
 def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None) -> list:
