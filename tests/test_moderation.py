@@ -296,6 +296,27 @@ def test_text_typed_outside_the_reply_cells_is_kept_with_a_finding(exercise):
     assert len(kept) == 1 and kept[0]["Partner"] == PEOPLE[0] and "B12" in kept[0]["Reply (file and cells)"]
 
 
+def test_a_locked_cell_typed_over_on_the_reply_sheet_is_reported_and_kept(exercise):
+    folder = exercise / "feedback"
+    replies = exercise / "replies"
+    replies.mkdir()
+    target = replies / "alpha.xlsx"
+    reply_by_label(_workbook(folder, PEOPLE[0]), target, {("1", DECISION): "Keep", ("1", WHY): "As we said"})
+    wb = openpyxl.load_workbook(target)
+    ws = wb[REPLY_SHEET]
+    header = next(row for row in ws.iter_rows() if row[0].value == "Ref")
+    mine = next(c for c in header if c.value == "Your rating").column_letter
+    line = next(row[0].row for row in ws.iter_rows(min_row=header[0].row + 1) if str(row[0].value) == "1")
+    ws[f"{mine}{line}"] = "3 - Good, really"  # over the locked copy of what the partner rated
+    wb.save(target)
+    result = ingest(exercise, "--replies", str(replies), "--feedback", str(folder), code=(0, 1))
+    assert f"[locked-cell-changed] alpha.xlsx, sheet '{REPLY_SHEET}', cell {mine}{line}" in result.output
+    rows = table(exercise / "c.xlsx", "Moderation")
+    assert any(r["Why"] == "3 - Good, really" and f"{mine}{line}" in r["Reply (file and cells)"] for r in rows)
+    reply = next(r for r in rows if r["Partner"] == PEOPLE[0] and r["Ref"] == "1" and r["Why"] == "As we said")
+    assert reply["Keep or revise"] == "Keep"  # the reply itself is read as typed
+
+
 def test_without_replies_the_moderation_sheet_says_how_to_get_them(exercise):
     ingest(exercise)
     ws = openpyxl.load_workbook(exercise / "c.xlsx")["Moderation"]

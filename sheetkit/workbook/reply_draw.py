@@ -12,7 +12,7 @@ from sheetkit.xlsx.styles import ok
 from sheetkit.xlsx.text_fit import points_needed
 from .layout import TEXT_FONT
 from .reply import ReplyLayout, reply_meta
-from .writer import PROTECT_OPTIONS, WorkbookFacts, _written_meta
+from .writer import PROTECT_OPTIONS, WorkbookFacts, _written_meta, write_written
 
 LISTED = ("asks", "sheets")  # metadata kept on the metadata sheet only
 REPLY_ROOM = 64.0  # points: room for a few lines of why and evidence, growing as the partner types
@@ -84,8 +84,8 @@ def _print_setup(ws, layout: ReplyLayout, facts: WorkbookFacts) -> None:
 
 def seal(wb, layout: ReplyLayout, facts: WorkbookFacts) -> None:
     """Add the hidden metadata sheet and document properties a return carries (with the reply's kind, what
-    it asks about and the workbook's other sheets, which hold nothing to read), and lock every sheet not
-    yet locked. Call it once every other sheet is in the workbook."""
+    it asks about and the workbook's other sheets, which hold nothing to read, and the record of what was
+    written in locked cells, so one typed over is told as on a return), and lock every sheet not yet locked. Call it once every other sheet is in the workbook."""
     info = tuple(ws.get_name() for ws in wb.worksheets() if ws.get_name() not in (SHEET_REPLY, SHEET_META))
     meta = _written_meta(facts.meta(layout.framework)) | reply_meta(tuple(r.key for r in layout.asked), info,
                                                                    layout.kind)
@@ -94,6 +94,7 @@ def seal(wb, layout: ReplyLayout, facts: WorkbookFacts) -> None:
     for row, (key, value) in enumerate(meta.items()):
         write_text(ws, row, 0, key)
         write_text(ws, row, 1, value)
+    write_written(wb, ws, len(meta) + 1)  # after a blank row, as on a return's metadata sheet
     ws.hide()
     for sheet in wb.worksheets():
         if not sheet.protect_options:

@@ -151,6 +151,22 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts, carr
             workbook.close()
 
 
+def write_written(wb: FormWorkbook, ws, row: int) -> None:
+    """From `row` of the metadata sheet `ws` down: each other sheet's locked values (as digests) and its
+    formula cells, for the reader to tell a locked cell typed over (see own_files.WRITTEN_ROW)."""
+    for sheet in wb.worksheets():
+        if sheet is ws:
+            continue
+        digests = sorted(sheet.written)
+        chunks = [" ".join(digests[n:n + DIGESTS_PER_CELL]) for n in range(0, len(digests), DIGESTS_PER_CELL)]
+        for col, text in enumerate([LOCKED_PREFIX + sheet.name, *chunks]):
+            write_text(ws, row, col, text)
+        computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
+        write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
+        write_text(ws, row + 1, 1, computed or None)
+        row += 2
+
+
 class _Writer:
     def __init__(self, workbook: FormWorkbook, layout: WorkbookLayout, facts: WorkbookFacts,
                  carried: Carried | None = None):
@@ -195,20 +211,7 @@ class _Writer:
         self.protect(ws)
 
     def _write_written(self, ws) -> None:
-        """Below the metadata: each sheet's locked values (as digests) and its formula cells, for the
-        reader to tell a locked cell typed over (see own_files.WRITTEN_ROW)."""
-        row = WRITTEN_ROW
-        for sheet in self.wb.worksheets():
-            if sheet is ws:
-                continue
-            digests = sorted(sheet.written)
-            chunks = [" ".join(digests[n:n + DIGESTS_PER_CELL]) for n in range(0, len(digests), DIGESTS_PER_CELL)]
-            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *chunks]):
-                write_text(ws, row, col, text)
-            computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
-            write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
-            write_text(ws, row + 1, 1, computed or None)
-            row += 2
+        write_written(self.wb, ws, WRITTEN_ROW)
 
     def _write_lists(self, ws) -> None:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
