@@ -92,6 +92,7 @@ def test_a_reply_typed_in_libreoffice_is_compiled_where_it_was_typed(exercise, t
     shutil.copytree(exercise, work, ignore=shutil.ignore_patterns("first*"))
     result = ingest(work, "--replies", str(replies), "--feedback", str(work / "feedback"), code=(0,))
     assert "[reply-" not in result.output
+    assert "[locked-cell-changed]" not in result.output  # what LibreOffice saved of the locked cells is what was written
     rows = {r["Ref"]: r for r in table(work / "c.xlsx", "Moderation") if r["Partner"] == ALPHA and r["Ref"]}
     shown = {DECISION: "Keep or revise", REVISED: "Revised rating", WHY: "Why", EVIDENCE: "Evidence added"}
     saved = {(c["sheet"], c["cell"]): c["after"]["string"] for c in report["cells"]}
