@@ -189,10 +189,13 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
     text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
     labels = {norm(a.label) for a in table.answers if a.label}
+    repeated = {norm(header) for r in table.rows for _, header in r.headers}  # headers drawn again over a block
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
+            continue
+        if r > header_row and norm(value) in repeated:
             continue
         if r > header_row and c in shown and (norm(grid.get((r, ref_col))) in refs
                                               or norm(grid.get((r, text_col))) in labels):

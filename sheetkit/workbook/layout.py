@@ -34,8 +34,14 @@ NO_ANSWER = "#"  # action plan: the locked row number column
 
 HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
 WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
+# The text and prompts columns share this many characters, split where a section's rows come out
+# shortest; a follow-up workbook gives up some of it to the Last round column, so that every
+# column fits a 1366-pixel screen at 100% (about 150 characters in LibreOffice).
+TEXT_BUDGET = WIDTHS["text"] + WIDTHS["prompts"]
+FOLLOW_UP_TEXT_BUDGET = TEXT_BUDGET - 14
 TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
 PROMPT_FONT = 9
+TITLE_ROOM = 22.0  # points: a sheet's title row, in 16-point type
 
 
 
@@ -58,9 +64,9 @@ FOLLOW_UP_FIELDS = (
 )
 CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
 LAST_ROUND_HEADER = "Last round"
-ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
+ACTION_WIDTHS = {"criterion": 40, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
                  "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
-LAST_ROUND_WIDTH = 30
+LAST_ROUND_WIDTH = 28
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -131,6 +137,9 @@ class Row:
     prompts: str = ""
     answers: tuple[AnswerCell, ...] = ()
     level: int | None = None
+    # Column headers repeated on this row, over the answer cells below it, where the sheet's own
+    # header does not name them: (column, header), e.g. 'Your answer' over a summary's questions.
+    headers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -230,9 +239,20 @@ def field_label(f: ResponseField) -> str:
 
 
 
+def action_fields(follow_up: bool) -> tuple[ResponseField, ...]:
+    """The Action plan's fields in column order. A follow-up plan asks what became of each carried action
+    (Status, Progress note, Revised date) right beside the action, where the first screen shows them."""
+    if not follow_up:
+        return ACTION_FIELDS
+    named = [f for f in ACTION_FIELDS if f.id in ("criterion", "action")]
+    status = [f for f in ACTION_FIELDS if f.id == "status"]
+    rest = [f for f in ACTION_FIELDS if f not in named + status]
+    return tuple(named + status + list(FOLLOW_UP_FIELDS) + rest)
+
+
 def plan_actions(follow_up: bool) -> SheetTable:
     """One row per action; a follow-up plan also has the locked 'From last round' column after '#'."""
-    fields = ACTION_FIELDS + (FOLLOW_UP_FIELDS if follow_up else ())
+    fields = action_fields(follow_up)
     columns = [Column(NO_ANSWER, 5, "ref")]
     columns += [Column(CARRIED_FIELD.label, ACTION_WIDTHS["carried"], "carried")] if follow_up else []
     columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in fields]
