@@ -392,3 +392,16 @@ def test_the_action_plans_dropdown_tells_every_part_from_the_others(built, frame
     wb = openpyxl.load_workbook(built[framework_id])
     col = re.sub(r"\d+", "", fields[0].cell)
     assert column_width(wb["Action plan"], openpyxl.utils.column_index_from_string(col)) >= 0.6 * max(map(len, entries))
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_printed_page_is_headed_by_what_its_sheet_holds(built, framework_id):
+    """A section's pages carry its full title (its tab's short name alone would not say 'Domain 1:
+    Person-centred and outcomes-focused'); the others their sheet's name; all the respondent's name."""
+    wb = openpyxl.load_workbook(built[framework_id])
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        expected = ws["A1"].value if ws.title not in ("Start", "Scale", "Action plan") else ws.title
+        assert ws.oddHeader.left.text == expected, (ws.title, ws.oddHeader.left.text)
+        assert ws.oddFooter.left.text == "Housing", ws.title
