@@ -49,6 +49,8 @@ def rounds(request, tmp_path_factory):
     returns.mkdir()
     for n, path in enumerate(build(framework_id, root / "round1", LAST)):
         typed[LAST[n]] = random_answers(framework_id, seed=n + 1)
+        typed[LAST[n]].update({f"action/{k}/status": "In progress" for k in (1, 2)  # at least two to carry
+                               if f"action/{k}/action" in typed[LAST[n]]})
         fill(path, returns / path.name, typed[LAST[n]])
     report = ingest_returns([str(returns)], IngestOptions(manifest=str(root / "round1" / "manifest.csv"),
                                                           out=root / "consolidated.xlsx"))
