@@ -11,6 +11,7 @@ never consulted.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -119,3 +120,41 @@ def test_swia_names_each_essential_feature_above_its_record(built):
     record = next(n for n, r in enumerate(flat) if "Your assessment of Essential feature (a)" in r)
     rating = next(n for n, r in enumerate(flat) if "How do you rate performance in this area?" in r)
     assert heading < feature < record < rating
+
+
+EARLIER = Path(__file__).resolve().parent / "fixtures" / "earlier-layout"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("lga-cbo_housing_2026-q4.xlsx", {}),
+    ("swia-commissioning_provider-forum_2026-q4.xlsx",  # its mistakes, made on purpose, and nothing else
+     {"rating-out-of-scale": 2, "date-invalid": 1, "date-ambiguous": 1, "action-incomplete": 1}),
+])
+def test_a_return_of_a_workbook_built_before_the_reordering_is_read_as_it_was(name, expected):
+    """Workbooks built by sheetkit 0.1 (rating first, text columns 48 wide, SWIA's bare '(a)') may still
+    come back after an upgrade: every answer is read beside the label or under the Ref it was typed at,
+    and the old layout's wording, split over rows where 0.1 split it, raises no finding."""
+    from collections import Counter
+
+    from sheetkit.returns.check import validate_returns
+    from sheetkit.returns.outcome import CheckOptions
+
+    report = validate_returns([str(EARLIER / name)], CheckOptions())
+    (checked,) = report.returns
+    assert checked.status == "accepted"
+    assert Counter(f.code for f in checked.findings if f.code != "sign-off-missing") == Counter(expected)
+    wb = openpyxl.load_workbook(EARLIER / name)
+    read = 0
+    for answer in checked.answers:
+        assert not answer.key.startswith("unplaced/"), answer
+        ws = wb[answer.sheet]
+        cell = ws[answer.cell]
+        shown = text_of(cell.value).split(" ")[0] if answer.field.type == "criterion" else text_of(cell.value)
+        assert shown == text_of(answer.raw) or answer.field.type == "date", (answer.key, answer.cell)
+        row = [text_of(c.value) for c in ws[cell.row]]
+        if answer.statement_id:
+            assert row[0] == answer.statement_id, (answer.key, row[:2])
+        elif answer.sheet not in ("Start", "Action plan"):
+            assert _bare(row[1]) == answer.field.label, (answer.key, row[:2])
+        read += 1
+    assert read > 40

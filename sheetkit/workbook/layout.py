@@ -120,6 +120,7 @@ class TextCell:
     text: str
     what: str
     header: str = ""  # the column it sits in
+    former: str = ""  # what an earlier layout drew here instead ('(a)' where this one draws 'Essential feature (a)')
 
     @property
     def cell(self) -> str:
@@ -153,6 +154,9 @@ class SheetTable:
     rows: list[Row] = field(default_factory=list)
     section: Section | None = None
     guidance: str = ""
+    # Texts an earlier layout drew on this sheet and this one does not, which a return built then still
+    # holds: the reader passes over them rather than take them for something the respondent typed.
+    retired: tuple[str, ...] = ()
 
     def col(self, kind: str, nth: int = 0) -> int:
         """The index of the nth column of a kind; -1 when the sheet has none."""

@@ -57,7 +57,8 @@ def _section_table(framework: Framework, section: Section, name: str, follow_up:
     title = section.title
     if not title.lower().startswith(labels["section"].lower()):
         title = f"{labels['section']} {section.id}: {title}"
-    return SheetTable(name, title, columns, section=section, guidance=section.description)
+    retired = (f"{labels['section']} summary",)  # the heading sheetkit 0.1 drew over a section's summary
+    return SheetTable(name, title, columns, section=section, guidance=section.description, retired=retired)
 
 
 def _uses_prompts(section: Section) -> bool:
@@ -119,7 +120,7 @@ class _SectionPlanner:
         self.heads = self.column_headers("answer")  # the headers the rows being added stand under
 
     def add(self, kind: str, ref: str, text: str, prompts: str = "", answers=(), level=None, what="",
-            headers=()):
+            headers=(), former=""):
         """Add a row (split into continuation rows when its text is too tall for one row)."""
         text_parts = split_for_row(text, self.sheet.columns[self.text_col].width, TEXT_FONT)
         prompt_parts = (split_for_row(prompts, self.sheet.columns[self.prompt_col].width, PROMPT_FONT)
@@ -133,7 +134,8 @@ class _SectionPlanner:
                                        part_text, part_prompts, cells, level, headers if n == 0 else ()))
             if what and part_text:
                 self.texts.append(TextCell(self.sheet.name, row, self.text_col, part_text, what,
-                                           self.sheet.columns[self.text_col].header))
+                                           self.sheet.columns[self.text_col].header,
+                                           former if len(text_parts) == 1 else ""))
             if what and part_prompts:
                 self.texts.append(TextCell(self.sheet.name, row, self.prompt_col, part_prompts,
                                            f"{what} ({self.fw.labels['prompts'].lower()})",
@@ -147,13 +149,15 @@ class _SectionPlanner:
         compact = len(item.statements) == 1 and item.statements[0].id == item.id
         title = item_name(self.fw, item) if numbers_only(item) else item.title
         heading = title + (f"\n{item.description}" if item.description else "")
+        former = item.title + (f"\n{item.description}" if item.description else "") if title != item.title else ""
         if compact:
             st = item.statements[0]
             heading = f"{title}\n{st.text}" if title and item.title != st.text else st.text
             prompts = join_prompts(item.prompts + st.prompts)
         else:
             prompts = join_prompts(item.prompts)
-        self.add("item", item.id, heading, prompts, what=f"{labels['item'].lower()} {item.id}")
+        self.add("item", item.id, heading, prompts, what=f"{labels['item'].lower()} {item.id}",
+                 former="" if compact else former)
         if item.statements and not compact and self.fw.fields("statement"):
             headers = self.under(self.column_headers("answer"))
             if headers:  # the table's header again, over this item's statements
@@ -174,8 +178,7 @@ class _SectionPlanner:
         """A heading naming what the questions are about, then one row per question, in the framework's order."""
         if not fields:
             return
-        self.add("heading", "", heading, what=f"the heading '{heading}'",
-                 headers=self.under(((self.answer_col, ANSWER_HEADER),)))
+        self.add("heading", "", heading, headers=self.under(((self.answer_col, ANSWER_HEADER),)))
         for f in fields:
             self.field_row(f, level, owner, ref, self.sheet.section.id, item_id)
 
