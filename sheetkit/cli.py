@@ -317,6 +317,9 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
                                                 "(and the consolidated workbook's contact, unless --contact is given).")
 @click.option("--contact", default="", help="Who to ask about the consolidated workbook, named on its Cover "
                                             "(default: --emails-from).")
+@click.option("--reply-by", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --feedback: the date partners are asked to reply by, YYYY-MM-DD (default: two weeks from "
+                   "today).")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -334,7 +337,8 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, contact: str, previous: str | None, renames: str | None,
+               feedback_evidence: bool, emails_from: str, contact: str, reply_by, previous: str | None,
+               renames: str | None,
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
@@ -343,11 +347,14 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 
     if (renames or item_map) and not previous:
         raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
+    if reply_by and not feedback_dir:
+        raise click.UsageError("--reply-by is the date partners are asked to reply to their feedback by: give it "
+                               "with --feedback")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=Path(feedback_dir) if feedback_dir else None, emails_from=emails_from,
-                            contact=contact,
+                            contact=contact, reply_by=reply_by.date() if reply_by else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,

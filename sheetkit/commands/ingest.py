@@ -34,6 +34,7 @@ class IngestOptions(CheckOptions):
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     emails_from: str = ""  # the lead's address, for the feedback drafts' From and Reply-To lines
     contact: str = ""  # who to ask about the consolidated workbook, named on its Cover (default: emails_from)
+    reply_by: dt.date | None = None  # the date partners are asked to reply to their feedback by (two weeks on)
     previous: Path | None = None  # last round's consolidated workbook (or returns folder), to compare with
     renames: Path | None = None  # partners renamed since last round: columns previous, current
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
@@ -82,6 +83,10 @@ def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
+    today = (options.now or clock.now()).date()
+    if options.reply_by and options.reply_by < today:
+        raise UsageError(f"--reply-by {options.reply_by.isoformat()} is before today ({today.isoformat()}); give the "
+                         f"date partners are asked to reply to their feedback by")
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
     folders = {"--cache": options.cache} if options.cache and options.use_cache else {}
@@ -108,7 +113,8 @@ def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], opt
         from sheetkit.mail.feedback import write_feedback
 
         write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
-                       sender=options.emails_from, written_at=options.now, outputs=outputs)
+                       sender=options.emails_from, written_at=options.now, returns=accepted,
+                       reply=options.reply_by, outputs=outputs)
     report.out, report.csv = options.out, csv
     report.feedback = options.feedback
 
