@@ -449,7 +449,7 @@ def test_a_last_round_answer_pasted_in_keeps_the_answer_look_and_progress_counts
         {"sheet": SHEET_ACTIONS, "cell": actions.cell(blank, action_col).coordinate, "text": "Open a carers' hub"}],
         "shown": [{"sheet": p["sheet"], "cell": p["cell"]} for p in pasted] + [{"sheet": "Start", "cell": f"D{total}"}]}
     report = lo_fill(soffice, source, plan, tmp_path / "filled")
-    carried = len(_open_actions(rounds["typed"]["Housing"]))
+    carried = len(_carried_labels(rounds["framework"], rounds["typed"]["Housing"]))  # the plan's own and each standard's
     *cells, progress = report["shown"]
     assert progress["string"] == f"1 added; 1 of {carried} carried reported on"
     for cell, entry in zip(cells, pasted):
