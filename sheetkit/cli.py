@@ -321,7 +321,8 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="With --feedback: also ask every partner who rated this item to reply on it (repeatable; "
                    "an item id, or 'all').")
 @click.option("--reply-by", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="With --feedback: the date replies are asked for, YYYY-MM-DD (default: two weeks on).")
+              help="With --feedback: the date partners are asked to reply by, YYYY-MM-DD (default: two weeks from "
+                   "today, on a weekday).")
 @click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="A folder of partners' replies to their feedback: compiled into the Moderation sheet, and their "
                    "revised ratings counted.")
@@ -358,20 +359,24 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 
     if (renames or item_map) and not previous:
         raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
-    if (discuss or reply_by) and not feedback_dir:
-        raise click.UsageError("--discuss and --reply-by say what each partner's feedback asks: give --feedback too")
+    if reply_by and not feedback_dir:
+        raise click.UsageError("--reply-by is the date partners are asked to reply to their feedback by: give it "
+                               "with --feedback")
+    if discuss and not feedback_dir:
+        raise click.UsageError("--discuss names items each partner's feedback asks them to reply on: give it with "
+                               "--feedback")
     if replies_manifest and not replies_dir:
         raise click.UsageError("--replies-manifest goes with --replies, the folder of replies to the feedback")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=Path(feedback_dir) if feedback_dir else None, emails_from=emails_from,
-                            contact=contact,
+                            contact=contact, reply_by=reply_by.date() if reply_by else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
                             cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache,
-                            discuss=discuss, reply_by=reply_by.date() if reply_by else None,
+                            discuss=discuss,
                             replies=Path(replies_dir) if replies_dir else None,
                             replies_manifest=Path(replies_manifest) if replies_manifest else None,
                             pack=Path(pack) if pack else None)

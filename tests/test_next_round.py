@@ -49,6 +49,8 @@ def rounds(request, tmp_path_factory):
     returns.mkdir()
     for n, path in enumerate(build(framework_id, root / "round1", LAST)):
         typed[LAST[n]] = random_answers(framework_id, seed=n + 1)
+        typed[LAST[n]].update({f"action/{k}/status": "In progress" for k in (1, 2)  # at least two to carry
+                               if f"action/{k}/action" in typed[LAST[n]]})
         fill(path, returns / path.name, typed[LAST[n]])
     report = ingest_returns([str(returns)], IngestOptions(manifest=str(root / "round1" / "manifest.csv"),
                                                           out=root / "consolidated.xlsx"))
@@ -369,18 +371,108 @@ def test_the_start_sheets_questions_show_last_round_too(tmp_path):
 
 def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
     """LibreOffice shows a formula's stored value until it recalculates: a pre-filled workbook's
-    progress panel must count the pre-filled answers and the carried actions."""
+    progress panel counts the pre-filled answers; the carried actions are not actions the partner
+    added, so the Action plan counts none added and how many carried ones are reported on."""
     framework = rounds["framework"]
     typed = _section_answers(framework, rounds["typed"]["Housing"])
     ratings = [a for s in plan_workbook(framework).sections for a in s.answers if a.field.type == "rating"]
     actions = _carried_labels(framework, rounds["typed"]["Housing"])
+    statuses = {n for n in _open_actions(rounds["typed"]["Housing"]) if rounds["typed"]["Housing"].get(f"action/{n}/status")}
     for prefill in (False, True):
         ws = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill), data_only=True)["Start"]
         total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "All parts, and the Action plan")
         rated = sum(1 for a in ratings if a.key in typed) if prefill else 0
-        assert total[1:4] == (f"{rated} of {len(ratings)}", total[2], f"{len(actions)} actions")
+        reported = len(statuses) if prefill else 0
+        assert total[1:4] == (f"{rated} of {len(ratings)}", total[2],
+                              f"0 added; {reported} of {len(actions)} carried reported on")
         help_text = next(row[1] for row in ws.iter_rows(values_only=True) if row[0] == "Instructions")
-        assert "Last round" not in help_text
+        assert "grey \"Last round\" column" in help_text and "From last round" in help_text
+        assert ("start with your 2026 Q4 answers" in help_text) == prefill
+
+
+def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_status(rounds):
+    """At 100% on a 1366-pixel screen LibreOffice shows about 150 characters of columns: every column up to
+    Last round fits; on the Action plan the columns naming an action stay frozen, with Status, Progress
+    note and Revised date beside them."""
+    wb = openpyxl.load_workbook(_workbook(rounds, "Housing"))
+    for ws in wb.worksheets[2:-3]:
+        _, last_col = _header(ws, "Last round")
+        widths = [_width(ws, c) for c in range(1, last_col + 1)]
+        assert sum(widths) * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, (ws.title, widths)
+    ws = wb[SHEET_ACTIONS]
+    header, action_col = _header(ws, "Action")
+    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(action_col + 1)}{header + 1}"
+    following = [str(ws.cell(header, c).value) for c in range(action_col + 1, action_col + 4)]
+    assert [h.split(" (")[0] for h in following] == ["Status", "Progress note", "Revised date"]
+    frozen = sum(_width(ws, c) for c in range(1, action_col + 4))
+    assert frozen * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, frozen
+
+
+LO_PIXELS_PER_CHARACTER = 8.0  # pixels per unit of stored column width, as LibreOffice 7.4 draws it at 100% (measured)
+LO_SCREEN_PIXELS = 1366 - 37 - 66  # less the row numbers, the scroll bar and the collapsed sidebar
+
+
+def _width(ws, col: int) -> float:
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= col <= dim.max and dim.width:
+            return dim.width
+    return 8.43
+
+
+@pytest.mark.libreoffice
+def test_a_last_round_answer_pasted_in_keeps_the_answer_look_and_progress_counts_what_is_typed(rounds, tmp_path):
+    """In LibreOffice, on the protected sheet: copy a Last round cell, paste it into the answer cell beside
+    it (the paste brings the grey look but not the lock), then report on one carried action and add a new
+    one. The pasted cells print in the answer's yellow, not the grey; the Start sheet then says 1 added and
+    1 carried reported on."""
+    from test_libreoffice import lo_fill
+
+    soffice = libreoffice_or_skip()
+    source = _workbook(rounds, "Housing")
+    wb = openpyxl.load_workbook(source)
+    sheet = wb.worksheets[2]
+    header, last_col = _header(sheet, "Last round")
+    rows = [r for r in range(header + 1, sheet.max_row + 1) if sheet.cell(r, last_col).value is not None
+            and not sheet.cell(r, last_col - 1).protection.locked]
+    picked = [next(r for r in rows if "(pick)" in str(sheet.cell(r, 2).value)), rows[0]]
+    pasted = [{"sheet": sheet.title, "cell": sheet.cell(r, last_col - 1).coordinate, "how": "copy",
+               "from": sheet.cell(r, last_col).coordinate} for r in picked]
+    actions = wb[SHEET_ACTIONS]
+    top, status_col = _header(actions, "Status")
+    _, action_col = _header(actions, "Action")
+    blank = next(r for r in range(top + 1, actions.max_row + 1) if actions.cell(r, action_col).value is None)
+    start = wb["Start"]
+    total = next(r for r in range(1, start.max_row + 1) if start.cell(r, 1).value == "All parts, and the Action plan")
+    plan = {"cells": pasted + [
+        {"sheet": SHEET_ACTIONS, "cell": actions.cell(top + 1, status_col).coordinate, "text": "In progress",
+         "how": "pick"},
+        {"sheet": SHEET_ACTIONS, "cell": actions.cell(blank, action_col).coordinate, "text": "Open a carers' hub"}],
+        "shown": [{"sheet": p["sheet"], "cell": p["cell"]} for p in pasted] + [{"sheet": "Start", "cell": f"D{total}"}]}
+    report = lo_fill(soffice, source, plan, tmp_path / "filled")
+    carried = len(_carried_labels(rounds["framework"], rounds["typed"]["Housing"]))  # the plan's own and each standard's
+    *cells, progress = report["shown"]
+    assert progress["string"] == f"1 added; 1 of {carried} carried reported on"
+    for cell, entry in zip(cells, pasted):
+        assert cell["string"] == str(sheet[entry["from"]].value)
+        colours = _colours(Path(cell["pdf"]), tmp_path)
+        assert colours.get(ANSWER_FILL, 0) > 20 * colours.get(LAST_ROUND_FILL, 0), (cell, colours)
+
+
+ANSWER_FILL, LAST_ROUND_FILL = (0xFF, 0xF7, 0xD6), (0xF2, 0xF2, 0xF2)
+
+
+def _colours(pdf: Path, folder: Path) -> dict[tuple[int, int, int], int]:
+    """How many pixels of each colour a one-page PDF shows, rendered by poppler as a plain PPM image."""
+    out = folder / pdf.stem
+    subprocess.run(["pdftoppm", "-r", "40", "-singlefile", str(pdf), str(out)], check=True, timeout=60)
+    data = out.with_suffix(".ppm").read_bytes()
+    fields = data.split(maxsplit=4)  # P6, width, height, maximum, pixels
+    pixels = fields[4]
+    counts: dict = {}
+    for n in range(0, len(pixels) - 2, 3):
+        key = (pixels[n], pixels[n + 1], pixels[n + 2])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 @pytest.mark.libreoffice
@@ -517,4 +609,5 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     assert ws[finding.cell].column == _header(ws, "Owner")[1]
     must, _ = problems(checked, plan_workbook(framework))
     (asked,) = [p for p in must + _ if p.finding is finding]
-    assert "'Owner' is blank" in asked.words, asked.words
+    assert asked.question == "'Owner' of the action 'Review the market position statement'", asked.question
+    assert "this is blank" in asked.words, asked.words

@@ -40,7 +40,7 @@ class IngestOptions(CheckOptions):
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
     now: dt.datetime | None = None  # when the compilation is stamped; fixed for reproducible samples
     discuss: tuple[str, ...] = ()  # items every partner who rated them is asked to reply on ('all': every item)
-    reply_by: dt.date | None = None  # when replies to the feedback are asked for (default: two weeks on)
+    reply_by: dt.date | None = None  # the date partners are asked to reply to their feedback by (two weeks on)
     feedback_password: str | None = None  # the feedback's sheet password (default: the exercise's, else a new one)
     replies: Path | None = None  # folder of partners' replies to their feedback
     replies_manifest: Path | None = None  # the feedback's manifest.csv (default: the --feedback folder's)
@@ -78,7 +78,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
             moderation, counted = _moderate(con, report, options)
             compiled_at = options.now or clock.now()
             _write_outputs(counted, report, [r for _, r in accepted], options, outputs, compiled_at, moderation)
-            _write_feedback(con, report, options, outputs)
+            _write_feedback(con, report, [r for _, r in accepted], options, outputs)
         finally:
             for store in spools:
                 store.close()
@@ -117,6 +117,10 @@ def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
         raise UsageError(f"--out {options.out} must end in .xlsx")
     if options.pack is not None and options.pack.suffix.lower() != ".xlsx":
         raise UsageError(f"--pack {options.pack} must end in .xlsx")
+    today = (options.now or clock.now()).date()
+    if options.reply_by and options.reply_by < today:
+        raise UsageError(f"--reply-by {options.reply_by.isoformat()} is before today ({today.isoformat()}); give the "
+                         f"date partners are asked to reply to their feedback by")
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv, "--pack": options.pack},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV",
                             "--pack": "the challenge-day pack"})
@@ -148,16 +152,18 @@ def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], opt
     report.out, report.csv, report.pack = options.out, csv, options.pack
 
 
-def _write_feedback(con, report: IngestReport, options: IngestOptions, outputs: AllOrNothing) -> None:
+def _write_feedback(con, report: IngestReport, accepted: list[CheckedReturn], options: IngestOptions,
+                    outputs: AllOrNothing) -> None:
     """Each partner's feedback (--feedback), as outputs of the same run; from the self-assessed ratings, which
-    it asks partners to reply on."""
+    it asks partners to reply on. `accepted` are the returns counted: what each partner must put right, and
+    the address their workbook gave for replies."""
     if not options.feedback:
         return
     from sheetkit.mail.feedback import write_feedback
 
     write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
-                   sender=options.emails_from, written_at=options.now, round_name=report.round,
-                   discuss=frozenset(options.discuss), reply_by=options.reply_by,
+                   sender=options.emails_from, written_at=options.now, returns=accepted, round_name=report.round,
+                   discuss=frozenset(options.discuss), reply=options.reply_by,
                    password=options.feedback_password, outputs=outputs)
     report.feedback = options.feedback
 

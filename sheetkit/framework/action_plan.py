@@ -57,7 +57,7 @@ class ActionColumn:
 
 
 SHEETKIT_COLUMNS = (
-    ActionColumn("criterion", "Which part it addresses", "criterion", "criterion", 24, "always", short="Addresses"),
+    ActionColumn("criterion", "Which part it addresses", "criterion", "criterion", 40, "always", short="Addresses"),
     ActionColumn("action", "Action", "text", "action", 38, "always", feedback=True, samples=(
         "Publish a joint market position statement with health and housing",
         "Set up a provider forum that meets quarterly",

@@ -25,7 +25,7 @@ from typing import Callable
 from sheetkit.common import limits
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.text import as_text, clip
-from .model import ACTION_STATUSES, PRIORITIES, REPLY_DECISIONS, Framework, ResponseField, criterion_choices
+from .model import ACTION_STATUSES, PRIORITIES, REPLY_DECISIONS, Framework, ResponseField, Scale, criterion_choices
 
 _AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?\s*$")
@@ -110,7 +110,17 @@ SAMPLE_PHRASES = (
     "Workforce data from the adult social care dataset informs fee setting.",
     "Co-production guidance adopted; practice is uneven across directorates.",
     "Pooled budget under section 75 covers reablement and equipment.",
+    "Annual survey of carers shows rising satisfaction with respite.",
+    "Board papers record quarterly reviews of commissioning intentions.",
+    "Fee uplift agreed after open-book review with care home providers.",
+    "Housing needs of older people mapped ward by ward last spring.",
+    "Lived experience panel reviewed every new service specification.",
+    "New dementia pathway commissioned jointly with primary care.",
+    "Quality assurance visits now include people who use the service.",
+    "Uptake of direct payments has fallen; an action plan is in draft.",
 )
+# Sixteen openers, so that answers drawn from them fall in no particular order down a column (a
+# few openers would line up in alphabetical runs, which the reader takes for a column sorted alone).
 _PEOPLE = ("Head of Commissioning", "Housing Strategy Lead", "ICB Partnership Manager", "Voluntary Sector Forum Chair",
            "Director of Adult Social Care")
 
@@ -258,10 +268,29 @@ def _check_rating(raw, f: ResponseField, fw: Framework) -> Checked:
 
 def _rating_rule(f: ResponseField, fw: Framework) -> dict:
     rule = _list_rule(f, fw)
-    summary = "; ".join(level.choice for level in fw.scale(f.scale).levels)
-    rule["input_message"] = clip(f"Pick a level: {summary}. What each level means is on the Scale sheet.",
-                                 limits.LABEL_LIMIT)
+    rule["input_message"] = rating_prompt(fw.scale(f.scale), fw)
     return rule
+
+
+def rating_prompt(scale: Scale, fw: Framework) -> str:
+    """The rating dropdown's prompt: the levels, and what the Scale sheet says of their meanings,
+    in the same words (whose scale it is; which levels the publisher gives no meaning for). The
+    levels are shortened, never the note, when the prompt would pass Excel's 255 characters."""
+    unpublished = scale.unpublished(fw.source.title)
+    if scale.origin != "publisher":
+        note = "This scale is sheetkit's: the source publishes none. What each level means is on the Scale sheet."
+    elif unpublished:
+        note = f"{unpublished} See the Scale sheet for how to choose."
+    elif scale.label_origin != "publisher":
+        note = "The level names are sheetkit's; what each level means, in the publisher's words, is on the Scale sheet."
+    else:
+        note = "What each level means is on the Scale sheet."
+    for levels in (scale.choices, [f"{lv.value} - {lv.label}" if lv.label else str(lv.value) for lv in scale.levels],
+                   [str(v) for v in scale.values]):
+        prompt = f"Pick a level: {'; '.join(levels)}. {note}"
+        if len(prompt) <= limits.LABEL_LIMIT:
+            return prompt
+    return clip(prompt, limits.LABEL_LIMIT)
 
 
 def _prefill_rating(value, f: ResponseField, fw: Framework):

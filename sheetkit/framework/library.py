@@ -23,7 +23,7 @@ from .file import FrameworkFileError, load_framework
 
 ENV_VAR = "SHEETKIT_FRAMEWORKS"
 TEMPLATES_ENV_VAR = "SHEETKIT_TEMPLATES"
-TEMPLATES = ("email.txt", "instructions.txt")
+TEMPLATES = ("email.txt", "instructions.txt", "instructions-next-round.txt")
 _PACKAGE = Path(__file__).resolve().parents[1]  # the sheetkit package
 
 

@@ -235,4 +235,4 @@ def _held(contact: Contact) -> str:
 
 
 def _problem_dict(p: Problem) -> dict:
-    return {"code": p.finding.code, "sheet": p.sheet, "cell": p.cell, "text": p.render()}
+    return {"code": p.finding.code, "sheet": p.sheet, "cell": p.cell, "question": p.question, "text": p.render()}

@@ -25,7 +25,6 @@ from sheetkit.roster.contacts import Contact
 from sheetkit.roster.manifest import Entry, read_manifest, read_password, write_manifest
 from sheetkit.workbook import FormWorkbook, ReplyLayout, WorkbookFacts, draw_reply, plan_reply, seal
 
-REPLY_DAYS = 14  # the reply-by date, when none is given: two weeks after the feedback is written
 DISCUSS_ALL = "all"  # --discuss all: every rated item is for discussion
 DISCUSSED = "marked for discussion"
 
@@ -41,11 +40,6 @@ class ReplyRequest:
     @property
     def asks(self) -> bool:
         return bool(self.layout.asked)
-
-
-def reply_deadline(written_at: dt.datetime, reply_by: dt.date | None) -> dt.date:
-    """The date replies are asked for: `reply_by`, else two weeks after the feedback is written."""
-    return reply_by or written_at.date() + dt.timedelta(days=REPLY_DAYS)
 
 
 def exercise_password(manifest: str | Path | None, chosen: str | None, framework, round_name: str) -> str:

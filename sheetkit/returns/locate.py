@@ -184,7 +184,8 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
            static: set[tuple[int, int]], located: Located) -> None:
     """Everything non-empty that is neither an answer nor the layout's own text is unplaced."""
     answers = set(located.positions.values())
-    fixed = {norm(t.text) for t in texts} | {norm(r.ref) for r in table.rows if r.ref}
+    fixed = {norm(t.text) for t in texts} | {norm(t.former) for t in texts if t.former}
+    fixed |= {norm(r.ref) for r in table.rows if r.ref}
     fixed |= {norm(a.label) for a in table.answers if a.label}
     locked_cols = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
     ref_col = columns.get(REF_HEADER)
@@ -192,10 +193,16 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
     text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
     labels = {norm(a.label) for a in table.answers if a.label}
+    # sheetkit's own words: headers drawn again over a block, headings, texts an earlier layout drew
+    repeated = {norm(header) for r in table.rows for _, header in r.headers}
+    repeated |= {norm(r.text) for r in table.rows if r.kind == "heading" and r.text} | set(map(norm, table.retired))
+    wholes = whole_texts(texts)
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
+            continue
+        if r > header_row and norm(value) in repeated:
             continue
         if r > header_row and c in shown and (norm(grid.get((r, ref_col))) in refs
                                               or norm(grid.get((r, text_col))) in labels):
@@ -204,6 +211,9 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
                                                     and _is_row_number(value)):
             located.found_texts[(r, c)] = norm(value)
             continue
+        if r > header_row and c in locked_cols and len(norm(value)) >= SPLIT_PIECE and \
+                any(norm(value) in whole for whole in wholes):
+            continue  # a piece of framework wording that a workbook built with other widths split elsewhere
         if r < header_row and c in locked_cols and norm(value) in fixed:
             continue
         if r > header_row and c in locked_cols and norm(grid.get((r, ref_col))) in refs:
@@ -211,6 +221,18 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
             continue
         located.unplaced.append((r, c))
     located.unplaced.sort()
+
+
+SPLIT_PIECE = 60  # characters: wording this long is a statement's or guidance's, never a label repeated on many rows
+
+
+def whole_texts(texts: list[TextCell]) -> list[str]:
+    """Each piece of framework wording joined with the pieces it continues on: the whole text, as a
+    column of a return shows it when its pieces are read one after another, whatever rows they are on."""
+    wholes: dict[str, list[str]] = {}
+    for text in sorted(texts, key=lambda t: (t.col, t.row)):
+        wholes.setdefault(f"{text.what}|{text.col}", []).append(norm(text.text))
+    return [" ".join(parts) for parts in wholes.values()]
 
 
 def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str, int], located: Located,

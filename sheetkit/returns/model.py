@@ -59,6 +59,7 @@ class CheckedReturn:
     saved_by: str = ""
     created_by: str = ""
     built_at: str = ""
+    return_to: str = ""  # who the workbook said to send it back to
     content: str = ""  # a digest of the answers: equal for two files that say the same
     file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""

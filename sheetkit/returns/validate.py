@@ -27,7 +27,7 @@ from sheetkit.workbook.plan import cell_for
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_SCALE, SHEET_START
 from sheetkit.common.text import cell_name
-from .locate import locate_table
+from .locate import SPLIT_PIECE, locate_table
 from .locked import Written, written
 from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
@@ -240,14 +240,17 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
     A changed text is reported with what was found in its place; other text left in a locked
     column is kept as unplaced."""
     found = Counter(located.found_texts.values())
+    shown = _columns_read_down(grid)
     missing = []
     for text in texts:
         if text.header in located.missing_columns:
             continue
-        key = _squash(text.text)
+        key, former = _squash(text.text), _squash(text.former)
         if found[key] > 0:
             found[key] -= 1
-        else:
+        elif former and found[former] > 0:  # as a workbook built by an earlier layout shows it
+            found[former] -= 1
+        elif len(key) < SPLIT_PIECE or not any(key in column for column in shown):  # not split elsewhere
             missing.append(text)
     spare = {position: _squash(value) for position, value in located.edited.items()}
     for text in missing:
@@ -261,6 +264,16 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
                                         cell=cell_name(*position) if position else text.cell))
         spare.pop(position, None)
     _keep_unplaced(checked, sheet, grid, sorted(spare), {})
+
+
+def _columns_read_down(grid) -> list[str]:
+    """Each column's texts, read down the column and joined: where framework wording split over several
+    rows reads whole again."""
+    columns: dict[int, list[str]] = {}
+    for (row, col), value in sorted(grid.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if isinstance(value, str) and value.strip():
+            columns.setdefault(col, []).append(_squash(value))
+    return [" ".join(texts) for texts in columns.values()]
 
 
 def _sign_off(checked: CheckedReturn, answer: Answer) -> None:

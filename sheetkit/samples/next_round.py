@@ -95,8 +95,9 @@ def _answers(framework: Framework, previous: PreviousRound, name: str, rng: rand
     answers = {k: v for k, v in realistic_answers(layout, rng, lean=0.4).items() if AnswerKey.level_of(k) != "action"}
     answers.update(_moved_ratings(layout, person, rng))
     carried = carry_over(layout, previous, person).actions
+    first = rng.randrange(len(ACTION_STATUSES))  # each partner's carried actions go through the statuses in turn
     for row in range(1, carried + 1):
-        answers.update(_follow_up(row, rng))
+        answers.update(_follow_up(row, ACTION_STATUSES[(first + row) % len(ACTION_STATUSES)]))
     fresh = realistic_answers(plan_workbook(framework), rng, lean=0.4)
     for new, old in ((carried + 1, 1), (carried + 2, 2)):  # two new actions below the carried ones
         answers.update({AnswerKey.action(new, key.field): v for key, v in
@@ -117,8 +118,7 @@ def _moved_ratings(layout, person: PreviousRespondent, rng: random.Random) -> di
     return out
 
 
-def _follow_up(row: int, rng: random.Random) -> dict[str, object]:
-    status = rng.choice(ACTION_STATUSES)
+def _follow_up(row: int, status: str) -> dict[str, object]:
     answers: dict[str, object] = {AnswerKey.action(row, "status"): status, AnswerKey.action(row, "progress"): PROGRESS[status]}
     if status == "In progress":
         answers[AnswerKey.action(row, "revised_due")] = dt.datetime(2028, 3, 31)

@@ -34,14 +34,20 @@ NO_ANSWER = "#"  # action plan: the locked row number column
 
 HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
 WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
+# The text and prompts columns share this many characters, split where a section's rows come out
+# shortest; a follow-up workbook gives up some of it to the Last round column, so that every
+# column fits a 1366-pixel screen at 100% (about 150 characters in LibreOffice).
+TEXT_BUDGET = WIDTHS["text"] + WIDTHS["prompts"]
+FOLLOW_UP_TEXT_BUDGET = TEXT_BUDGET - 14
 TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
 PROMPT_FONT = 9
+TITLE_ROOM = 22.0  # points: a sheet's title row, in 16-point type
 
 
 
 
 LAST_ROUND_HEADER = "Last round"
-LAST_ROUND_WIDTH = 30
+LAST_ROUND_WIDTH = 28
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -95,6 +101,7 @@ class TextCell:
     text: str
     what: str
     header: str = ""  # the column it sits in
+    former: str = ""  # what an earlier layout drew here instead ('(a)' where this one draws 'Essential feature (a)')
 
     @property
     def cell(self) -> str:
@@ -112,6 +119,9 @@ class Row:
     prompts: str = ""
     answers: tuple[AnswerCell, ...] = ()
     level: int | None = None
+    # Column headers repeated on this row, over the answer cells below it, where the sheet's own
+    # header does not name them: (column, header), e.g. 'Your answer' over a summary's questions.
+    headers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -125,6 +135,9 @@ class SheetTable:
     rows: list[Row] = field(default_factory=list)
     section: Section | None = None
     guidance: str = ""
+    # Texts an earlier layout drew on this sheet and this one does not, which a return built then still
+    # holds: the reader passes over them rather than take them for something the respondent typed.
+    retired: tuple[str, ...] = ()
 
     def col(self, kind: str, nth: int = 0) -> int:
         """The index of the nth column of a kind; -1 when the sheet has none."""
@@ -216,12 +229,24 @@ def field_label(f: ResponseField) -> str:
 
 
 
+def asked_order(columns: list, follow_up: bool) -> list:
+    """The Action plan's asked columns in the order drawn. A follow-up plan asks what became of each
+    carried action (its status, then the follow-up columns) right beside the action, where the first
+    screen shows them; the others follow in their declared order."""
+    if not follow_up:
+        return columns
+    named = [c for c in columns if c.role in ("criterion", "action")]
+    status = [c for c in columns if c.role == "status"]
+    followed = [c for c in columns if c.follow_up and c not in status]
+    return named + status + followed + [c for c in columns if c not in named + status + followed]
+
+
 def plan_actions(framework: Framework, follow_up: bool) -> SheetTable:
     """One row per action, a column per action-plan column (framework.action_columns); a follow-up plan
     also has the follow-up columns, its locked one ('From last round') right after '#'."""
     wanted = [c for c in framework.action_columns if follow_up or not c.follow_up]
     locked = [c for c in wanted if c.locked]
-    asked = [c for c in wanted if not c.locked]
+    asked = asked_order([c for c in wanted if not c.locked], follow_up)
     columns = [Column(NO_ANSWER, 5, "ref")] + [Column(c.label, c.width, "carried") for c in locked]
     columns += [Column(f"{c.label} {field_type(framework.action_field(c.id)).hint}", c.width, "answer") for c in asked]
     placed = [(framework.action_field(c.id), n) for n, c in enumerate(asked, start=1 + len(locked))]

@@ -16,7 +16,7 @@ from .writer import PROTECT_OPTIONS, WorkbookFacts, _written_meta, write_written
 
 LISTED = ("asks", "sheets")  # metadata kept on the metadata sheet only
 REPLY_ROOM = 64.0  # points: room for a few lines of why and evidence, growing as the partner types
-PRINTABLE_CHARACTERS = 125  # of column width on A4 landscape at 100%, inside the margins
+TITLE = "Your reply: keep or revise your ratings"
 
 
 def draw_reply(wb, ws, layout: ReplyLayout, facts: WorkbookFacts, shown: dict[str, tuple[str, str, str]],
@@ -24,7 +24,7 @@ def draw_reply(wb, ws, layout: ReplyLayout, facts: WorkbookFacts, shown: dict[st
     """The reply sheet: a note on what to do, then one row per rating asked about; `shown` gives, by rating
     key, what the partner rated, the others' ratings and where that puts them (locked beside the row)."""
     table = layout.reply
-    write_text(ws, 0, 0, "Your reply: keep or revise your ratings", fmt["title"])
+    write_text(ws, 0, 0, TITLE, fmt["title"])
     write_text(ws, 1, 0, guidance(facts), fmt["note"])
     write_text(ws, 2, 0, "The yellow cells are yours to fill in; the rest is locked. Leave a row blank if you have "
                          "nothing to add on that item.", fmt["note"])
@@ -72,14 +72,15 @@ def _validations(ws, layout: ReplyLayout, pending: dict) -> None:
 
 
 def _print_setup(ws, layout: ReplyLayout, facts: WorkbookFacts) -> None:
-    table = layout.reply
-    width = sum(c.width for c in table.columns)
+    """As the feedback's other sheets print: A4 landscape fitted to its width, the header row repeated,
+    every page headed by the sheet's title and footed by the partner."""
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_print_scale(max(40, min(100, int(100 * PRINTABLE_CHARACTERS / width))))
-    ws.repeat_rows(table.header_row)
-    ws.set_footer(f"&L{facts.respondent.replace('&', '&&')[:60]}&CPage &P of &N&RYour reply")
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.reply.header_row)
+    ws.set_header(f"&L{TITLE}", {"margin": 0.25})
+    ws.set_footer(f"&L{facts.respondent.replace('&', '&&')[:80]}&CPage &P of &N", {"margin": 0.25})
 
 
 def seal(wb, layout: ReplyLayout, facts: WorkbookFacts) -> None:
