@@ -8,6 +8,7 @@ typed row should come to is worked out independently and compared with every pla
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from email import policy
 from email.message import EmailMessage
@@ -63,6 +64,13 @@ def _manifest(folder: Path) -> dict[str, dict[str, str]]:
 
 # -- asking ---------------------------------------------------------------------------------------
 
+def _letter(wb) -> dict[str, str]:
+    """The feedback's first sheet, as a partner reads it: label -> text."""
+    assert wb.worksheets[0].title == "About this feedback"
+    return {str(label): str(text) for label, text, *_ in wb.worksheets[0].iter_rows(min_row=2, values_only=True)
+            if label}
+
+
 def test_each_partner_is_asked_to_reply_where_they_differ(exercise):
     folder = exercise / "feedback"
     listed = _manifest(folder)
@@ -101,7 +109,9 @@ def test_a_partner_with_nothing_to_reply_on_gets_feedback_that_asks_nothing(exer
         assert meta["kind"] == "feedback" and meta["asks"] == "[]"
         body = BytesParser(policy=policy.default).parsebytes(
             (folder / f"feedback_{person}.eml").read_bytes()).get_body(("plain",)).get_content()
-        assert "reply to this email before the summary is final" in body
+        assert "Please reply by" in body and "reply with the item's Ref" in body and REPLY_SHEET not in body
+        letter = _letter(wb)
+        assert "the item's Ref" in letter["How to reply"] and REPLY_SHEET not in letter["How to reply"]
 
 
 def test_the_reply_sheet_is_locked_and_identified_like_a_return(exercise):
@@ -117,7 +127,13 @@ def test_the_reply_sheet_is_locked_and_identified_like_a_return(exercise):
         meta = {r[0]: r[1] for r in wb["_sheetkit"].iter_rows(values_only=True)}
         assert meta["kind"] == "feedback-reply" and meta["respondent"] == person
         assert meta["build_id"] == listed[person]["build_id"] and listed[person]["file"] == path.name
-        assert meta["deadline"] == listed[person]["deadline"] == "2026-12-19"  # two weeks after the feedback
+        # two weeks after the feedback, Saturday 19 December, moved off the weekend
+        assert meta["deadline"] == listed[person]["deadline"] == "2026-12-21"
+        letter = _letter(wb)  # the first sheet tells of the reply cells, and the same date
+        assert letter["Please reply by"] == "Monday 21 December 2026"
+        assert f"On the sheet '{REPLY_SHEET}'" in letter["How to reply"] and "Keep or Revise" in letter["How to reply"]
+        assert f"each of its {len(ASKED[person])} item(s)" in letter["What we ask"]
+        assert "21 December 2026" in wb[REPLY_SHEET]["A2"].value
         for field in reply_fields(path):
             if column(field) == DECISION:
                 assert field.choices == ("Keep", "Revise")
@@ -125,7 +141,8 @@ def test_the_reply_sheet_is_locked_and_identified_like_a_return(exercise):
                 assert field.choices == ("1 - Weak", "2 - Fair", "3 - Good")
         draft = BytesParser(policy=policy.default).parsebytes((folder / f"feedback_{person}.eml").read_bytes())
         body = draft.get_body(("plain",)).get_content()
-        assert f"On the sheet '{REPLY_SHEET}'" in body and "19 December 2026" in body
+        assert f"on its sheet '{REPLY_SHEET}', each of the {len(ASKED[person])} item(s)" in body
+        assert "Please reply by Monday 21 December 2026, in the workbook itself" in body
 
 
 # -- compiling ------------------------------------------------------------------------------------
@@ -443,11 +460,13 @@ def test_chase_knows_who_was_asked_to_reply_and_who_replied(exercise):
     reminder = BytesParser(policy=policy.default).parsebytes((drafts / f"reply-reminder_{PEOPLE[2]}.eml").read_bytes())
     (attached,) = list(reminder.iter_attachments())
     assert attached.get_content() == _workbook(folder, PEOPLE[2]).read_bytes()
-    assert "19 December 2026" in reminder.get_body(("plain",)).get_content()
+    assert "21 December 2026" in reminder.get_body(("plain",)).get_content()
     correction = BytesParser(policy=policy.default).parsebytes(
         (drafts / f"reply-correction_{PEOPLE[1]}.eml").read_bytes()).get_body(("plain",)).get_content()
     cell = next(f.cell for f in reply_fields(_workbook(folder, PEOPLE[1])) if column(f) == REVISED)
-    assert f"Sheet '{REPLY_SHEET}', cell {cell}" in correction
+    # the line names the question as the partner sees it on the row: the item, then the column
+    assert re.search(rf"^  - Item 2: [^\n]*, 'Your revised rating', on sheet '{REPLY_SHEET}' \(cell {cell}\):",
+                     correction, flags=re.M), correction
     log = (exercise / "chase" / "chase.csv").read_text(encoding="utf-8-sig")
     assert log.count("reply reminder") == 2 and log.count("reply correction") == 1
 
