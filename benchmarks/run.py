@@ -100,50 +100,148 @@ def respondents(n: int) -> list:
     return people
 
 
-_ACTIONS = [
-    "Publish a joint market position statement with health and housing",
-    "Set up a provider forum that meets quarterly and reports to the board",
-    "Agree shared outcome measures with the ICB and report them jointly",
-    "Train commissioners in co-production and build it into every tender",
-    "Review fee levels against the cost of care exercise and publish the method",
-    "Recruit people with lived experience to the commissioning board",
-    "Map unmet need for carers' breaks across the county",
-    "Move home care contracts from time-and-task to outcomes",
-    "Pool the equipment budget with health under section 75",
-    "Run a workforce summit with providers on recruitment and retention",
-    "Commission an independent review of the direct payments offer",
-    "Build a shared data dashboard with housing and health partners",
-]
-_OWNERS = ["Head of Commissioning", "Market Development Manager", "Quality Lead", "Housing Strategy Lead",
-           "ICB Partnership Manager", "Director of Adult Social Care", "Principal Social Worker"]
-_RESOURCES = ["Existing team", "0.5 FTE analyst", "Joint funding with the ICB", "Better Care Fund allocation",
-              "External facilitator, about 10 days", "Time from the provider forum chair"]
-_MEASURES = ["Quarterly report to the board", "Survey of people using services", "Provider feedback survey",
-             "Reduction in unmet hours of home care", "Number of co-produced service specifications",
-             "Waiting times for assessment halved within a year"]
+# Texts as people write them. Every respondent writes in their own words about their own
+# people and places, so across a regional or national collection almost every evidence text,
+# action and owner is distinct; within one return the same few people own most actions, and
+# some answers repeat ("See above", a paragraph pasted into two boxes), as they do in real returns.
+_GIVEN = ["Alex", "Sam", "Priya", "Jordan", "Morgan", "Chen", "Fatima", "Owen", "Grace", "Tomasz", "Aisha", "Rhys",
+          "Bethan", "Kwame", "Siobhan", "Imran", "Lucy", "Mateusz", "Nia", "Oluwaseun", "Harriet", "Deepak", "Ewan",
+          "Zara", "Callum", "Amara", "Gareth", "Hannah", "Yusuf", "Eleanor", "Tariq", "Megan", "Dylan", "Rosa",
+          "Farah", "Connor", "Ines", "Joseph", "Kiran", "Leah", "Marcus", "Nadia", "Patrick", "Ruth", "Simon",
+          "Thandiwe", "Usman", "Victoria", "Wei", "Yasmin"]
+_FAMILY = ["Patel", "Jones", "Okafor", "Williams", "Nowak", "Evans", "Khan", "Murphy", "Li", "Davies", "Smith",
+           "Hughes", "Ahmed", "Campbell", "Kowalski", "Mensah", "O'Brien", "Roberts", "Singh", "Taylor", "Walsh",
+           "Begum", "Clarke", "Fraser", "Gallagher", "Hussain", "Ibrahim", "Jenkins", "Kaur", "Lewis", "MacLeod",
+           "Nwosu", "Owusu", "Price", "Quinn", "Rahman", "Stewart", "Thomas", "Uddin", "Vaughan", "Wright", "Young",
+           "Zielinski", "Adeyemi", "Bennett", "Chaudhry", "Doherty", "Ellis", "Fernandes", "Grant"]
+_ROLES = ["Head of Commissioning", "Market Development Manager", "Quality Lead", "Housing Strategy Lead",
+          "ICB Partnership Manager", "Director of Adult Social Care", "Principal Social Worker",
+          "Commissioning Officer", "Contracts Manager", "Carers Lead", "Public Health Consultant",
+          "Provider Relationship Manager", "Business Intelligence Analyst", "Co-production Lead",
+          "Head of Finance (Care)", "Workforce Development Lead", "Learning Disability Lead",
+          "Mental Health Commissioner", "Programme Manager", "Assistant Director, Strategy"]
+_OPENINGS = ["Our joint strategic needs assessment", "The market position statement", "The commissioning board",
+             "Our co-production group", "The provider forum", "The carers' strategy", "The quality assurance team",
+             "The section 75 agreement", "Our outcomes framework", "The home care tender",
+             "The learning disability partnership board", "Contract monitoring", "The workforce plan",
+             "The cost of care exercise", "Our housing with care programme", "The direct payments review",
+             "The reablement service", "The prevention strategy", "Our engagement with people who use services",
+             "The integrated care partnership"]
+_VERBS = ["was refreshed", "was published", "was reviewed with partners", "now reports quarterly",
+          "was co-produced with people with lived experience", "is being rewritten", "was agreed by cabinet",
+          "has not yet been tested", "was signed off by the board", "is out to consultation",
+          "was evaluated independently", "has stalled since the restructure", "was extended for a year"]
+_DETAILS = ["{n} providers took part", "{n} people replied to the survey", "fees rose by {p}%",
+            "waiting lists fell by {p}%", "{n} care homes are now rated good", "unmet hours fell to {n} a week",
+            "{n} carers had a break last year", "{p}% of plans were reviewed on time",
+            "{n} staff were trained", "spend on prevention is {p}% of the budget", "{n} complaints were upheld",
+            "{p}% of people said they had choice and control"]
+_SINCE = ["in {year}", "last spring", "this financial year", "since April {year}", "after the {year} inspection",
+          "in the {area} locality", "across {area}", "with the {area} ICB place team", "in March {year}"]
+_AFTER = ["", "", " Evidence: board minutes, {month} {year}.", " The next review is due in {month} {year}.",
+          " Partners disagree on how far this has gone.", " See the {area} annual report, page {n}.",
+          " More work is needed with the voluntary sector.", " This is reported to scrutiny twice a year."]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "September", "October", "November"]
+_ACTION_VERBS = ["Publish", "Agree", "Review", "Co-produce", "Recommission", "Pilot", "Evaluate", "Map",
+                 "Set up", "Extend", "Rewrite", "Train staff in", "Pool the budget for", "Consult on"]
+_ACTION_OBJECTS = ["the market position statement", "a carers' breaks offer", "outcome measures for home care",
+                   "the learning disability day services", "fee levels for nursing care", "a provider forum",
+                   "the direct payments support service", "an extra care housing scheme", "the prevention offer",
+                   "the reablement pathway", "shared data on unmet need", "a workforce academy with providers",
+                   "the advocacy contract", "supported living for autistic adults", "the equipment service"]
+_ACTION_WITH = ["with the ICB", "with housing", "with people with lived experience", "with providers",
+                "with the voluntary sector", "with public health", "with the {area} place board", "across the county"]
+_RESOURCES = ["Existing team", "An analyst for {n} hours a month", "Joint funding with the ICB, about £{k}k",
+              "Better Care Fund, £{k}k", "External facilitator, about {n} days", "Time from the provider forum chair",
+              "£{k}k from the market sustainability fund", "{n} days of finance support"]
+_MEASURES = ["Quarterly report to the {area} board", "Survey of people using services ({n} replies)",
+             "Provider feedback survey, {month}", "Unmet home care hours down {p}%", "{n} co-produced specifications",
+             "Assessment waits halved by {month} {year}", "{p}% of reviews on time", "Fewer than {n} complaints a year"]
+_REPEATS = ["See above.", "As above", "N/A", "Not applicable to our service", "To follow", "See the action plan",
+            "No change since the last self-assessment"]
 
 
-def full_answers(layout, rng: random.Random, lean: float) -> dict:
-    """Every answer cell filled: sheetkit's realistic answers, then every action-plan row."""
-    from sheetkit.samples.filling import realistic_answers
+class Voice:
+    """How one respondent writes: their own people and places, and their habits of repeating themselves."""
+
+    def __init__(self, rng: random.Random, number: int):
+        self.rng, self.number = rng, number
+        self.area = _AREAS[number % len(_AREAS)]
+        self.people = [self._person() for _ in range(rng.randint(4, 12))]
+        self.said: list[str] = []
+
+    def _person(self) -> str:
+        rng = self.rng
+        return f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}, {rng.choice(_ROLES)}"
+
+    def _fill(self, pattern: str) -> str:
+        rng = self.rng
+        return pattern.format(n=rng.randint(2, 480), p=rng.randint(3, 60), k=rng.randint(5, 900),
+                              year=rng.choice((2024, 2025, 2026)), month=rng.choice(_MONTHS), area=self.area)
+
+    def owner(self) -> str:
+        """Mostly the partner's own few people; now and then someone else, or a role alone."""
+        roll = self.rng.random()
+        if roll < 0.10:
+            return self.rng.choice(_ROLES)
+        if roll < 0.20:
+            return self._person()
+        return self.rng.choice(self.people)
+
+    def evidence(self) -> str:
+        """A distinct paragraph; now and then a stock phrase, or one of the respondent's own texts again."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.05:
+            return rng.choice(_REPEATS)
+        if roll < 0.09 and self.said:
+            return rng.choice(self.said)
+        text = (f"{rng.choice(_OPENINGS)} {rng.choice(_VERBS)} {self._fill(rng.choice(_SINCE))}; "
+                f"{self._fill(rng.choice(_DETAILS))}.{self._fill(rng.choice(_AFTER))}")
+        self.said.append(text)
+        return text
+
+    def action(self) -> str:
+        rng = self.rng
+        return f"{rng.choice(_ACTION_VERBS)} {rng.choice(_ACTION_OBJECTS)} {self._fill(rng.choice(_ACTION_WITH))} " \
+               f"by {rng.choice(_MONTHS)} {rng.choice((2027, 2028))}"
+
+    def resources(self) -> str:
+        return self._fill(self.rng.choice(_RESOURCES))
+
+    def measure(self) -> str:
+        return self._fill(self.rng.choice(_MEASURES))
+
+
+def full_answers(layout, rng: random.Random, lean: float, number: int = 0) -> dict:
+    """Every answer cell filled, every text in the respondent's own words (see Voice)."""
     from sheetkit.framework.model import PRIORITIES
+    from sheetkit.samples.filling import realistic_answers
     from sheetkit.workbook.layout import ACTION_STATUSES
 
+    voice = Voice(rng, number)
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
     criteria = layout.criteria()
-    for cell in layout.action_answers:
-        if cell.key in answers:
-            continue
-        answers[cell.key] = {
-            "criterion": lambda: rng.choice(criteria),
-            "action": lambda: rng.choice(_ACTIONS),
-            "owner": lambda: rng.choice(_OWNERS),
-            "due": lambda: dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 540)),
-            "priority": lambda: rng.choice(PRIORITIES),
-            "resources": lambda: rng.choice(_RESOURCES),
-            "measure": lambda: rng.choice(_MEASURES),
-            "status": lambda: rng.choice(ACTION_STATUSES),
-        }[cell.field.id]()
+    for cell in layout.answers + layout.signoff_answers:
+        f = cell.field
+        if f.level == "signoff":
+            if f.type != "date":
+                answers[cell.key] = voice.people[0] if f.id != "approved_by" else voice.people[-1]
+        elif f.level == "action":
+            answers[cell.key] = {
+                "criterion": lambda: rng.choice(criteria),
+                "action": voice.action,
+                "owner": voice.owner,
+                "due": lambda: dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 540)),
+                "priority": lambda: rng.choice(PRIORITIES),
+                "resources": voice.resources,
+                "measure": voice.measure,
+                "status": lambda: rng.choice(ACTION_STATUSES),
+            }[f.id]()
+        elif f.type == "person":
+            answers[cell.key] = voice.owner()
+        elif f.type == "text":
+            answers[cell.key] = voice.evidence()
     missing = [c.key for c in layout.answers if c.key not in answers]
     if missing:
         raise RuntimeError(f"fill left {len(missing)} answer cell(s) empty, e.g. {missing[:3]}")
@@ -170,7 +268,7 @@ def _fill_one(job: tuple[str, str, int]) -> int:
     source, target, seed = job
     layout, cells = _FILL_STATE["layout"], _FILL_STATE["cells"]
     rng = random.Random(seed)
-    answers = full_answers(layout, rng, lean=rng.uniform(-0.8, 0.8))
+    answers = full_answers(layout, rng, lean=rng.uniform(-0.8, 0.8), number=seed)
     workbook = openpyxl.load_workbook(source)
     for key, value in answers.items():
         cell = cells[key]

@@ -60,12 +60,17 @@ def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
         return known[key]
     parts = AnswerKey.parse(key)
     if parts.level == "action":
-        return layout.action_cell(int(parts.owner), parts.field)
+        return _action_cell(layout, int(parts.owner), parts.field)
     row, col = cell_position(parts.cell) or (0, 0)
     cell = unplaced_cell(parts.owner, row, col)
     if parts.is_comment:
         return AnswerCell(AnswerKey.unplaced(parts.owner, parts.cell, comment=True), parts.owner, row, col, COMMENT_FIELD)
     return cell
+
+
+@lru_cache(maxsize=1 << 14)  # the rows typed below the built ones, met again in every return
+def _action_cell(layout: WorkbookLayout, number: int, field_id: str) -> AnswerCell:
+    return layout.action_cell(number, field_id)
 
 
 @lru_cache(maxsize=32)
