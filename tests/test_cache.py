@@ -34,7 +34,7 @@ def parsed(monkeypatch):
 
     def counting(func, tasks, limits):
         tasks = list(tasks)
-        runs.append(sorted(Path(task[0]).name for task in tasks))
+        runs.append(sorted(Path(task).name for task in tasks))
         return real(func, tasks, limits)
 
     monkeypatch.setattr(ingest, "run_isolated", counting)

@@ -15,7 +15,6 @@ from typing import Iterable
 from sheetkit.framework.model import PRIORITIES, Framework
 from sheetkit.returns.model import Answer
 from sheetkit.framework.keys import AnswerKey
-from dataclasses import astuple
 
 # Answer levels whose answers can make up an action.
 ACTION_LEVELS = ("action", "item")
@@ -55,7 +54,7 @@ def actions_of(fw: Framework, answers: Iterable[Answer]) -> list[Action]:
     """Every action one return lists, in the order of its answers."""
     groups: dict[tuple[str, str], dict[str, Answer]] = {}
     for answer in answers:
-        level, owner, field_id = astuple(AnswerKey.parse(answer.key))
+        level, owner, field_id = AnswerKey.parse(answer.key).parts
         if level in ACTION_LEVELS and answer.field.type != "rating":
             groups.setdefault((level, owner), {})[field_id] = answer
     section_of = {item.id: section.id for section, item in fw.items()}

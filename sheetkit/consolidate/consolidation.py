@@ -22,7 +22,6 @@ from sheetkit.roster.respondents import Respondent
 from sheetkit.common.text import normalise_name
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
-from dataclasses import astuple
 
 TOP = 5  # how many gaps and disagreements the Dashboard lists
 
@@ -158,7 +157,7 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
     ratings = _rating_rows(fw)
     by_key = {(r.level, r.owner_id, r.field.id): r for r in ratings}
     for respondent, answer in store.by_return(summary_only=True):
-        row = by_key.get(astuple(AnswerKey.parse(answer.key)))
+        row = by_key.get(AnswerKey.parse(answer.key).parts)
         if row is None:
             continue
         if answer.usable:

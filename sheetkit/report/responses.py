@@ -15,7 +15,6 @@ from sheetkit.returns.model import CheckedReturn
 from sheetkit.common.own_files import RESPONSE_COLUMNS, RESPONSES_SHEET
 from .base import HEADER_ROW, Column, Report, long_table, title
 from sheetkit.framework.keys import AnswerKey
-from dataclasses import astuple
 
 NAME = RESPONSES_SHEET
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
@@ -42,7 +41,7 @@ def previous_rows(fw: Framework, trend: Trend):
     for key, respondent in previous.respondents.items():
         name = trend.names.get(key, respondent.name)
         for answer_key, value in respondent.answers.items():
-            level, owner, field_id = astuple(AnswerKey.parse(answer_key))
+            level, owner, field_id = AnswerKey.parse(answer_key).parts
             section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:

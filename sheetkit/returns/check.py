@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
@@ -149,10 +150,8 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
 
 def _answers_digest(checked: CheckedReturn) -> str:
     """A digest of what the return says, so two files with the same answers are known to agree."""
-    digest = hashlib.sha256()
-    for answer in sorted(checked.answers, key=lambda a: a.key):
-        digest.update(f"{answer.key}\x1f{answer.text}\x1e".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    said = "".join(f"{answer.key}\x1f{answer.text}\x1e" for answer in sorted(checked.answers, key=lambda a: a.key))
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
@@ -160,19 +159,30 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+@dataclass(frozen=True)
+class _Reading:
+    """What every reader worker is given once, when it starts: the exercise's framework (None while
+    it is not known), the framework ids known, and whether answers travel back as spool rows.
+    Handed over once per worker rather than with every file, so the layout is planned once per worker."""
+
+    framework: Framework | None
+    known_ids: frozenset[str]
+    compact: bool
+
+
+def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     """In a worker: read a return and, when the exercise's framework is known, check it against
-    that framework (the one the parent chose, handed over whole). With `compact`, the answers
-    travel back as plain spool rows rather than objects."""
-    path, framework, known_ids, compact = task
+    that framework (the one the parent chose). With `compact`, the answers travel back as plain
+    spool rows rather than objects."""
     raw = read_return(path)
+    framework = reading.framework
     if framework is None:
         return raw
-    checked = check_return(raw, framework, known_ids=known_ids)
-    if compact:
+    checked = check_return(raw, framework, known_ids=reading.known_ids)
+    if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
-    if compact and checked.answers:
+    if reading.compact and checked.answers:
         checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
         checked.answers = []
     return checked
@@ -193,8 +203,8 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
             yield index, cached
         else:
             todo.append((index, sha))
-    tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
-    results = run_isolated(_read_and_check, tasks, options.limits)
+    tasks = [files[index].path for index, _ in todo]
+    results = run_isolated(partial(_read_and_check, _Reading(framework, known, compact)), tasks, options.limits)
     for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
         index, sha = todo[n]
         if isinstance(outcome, Failure):

@@ -41,6 +41,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 CENTRAL_ENTRY = b"PK\x01\x02"
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")  # however much space comes first
 # What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
 # RuntimeError for members under legacy zip encryption.
 _ZIP_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error)
@@ -169,11 +170,14 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
     """What a zip-based file is, whether it is safe to read, and then its properties and notes."""
     members = archive.infolist()
     names = {m.filename for m in members}
-    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
+    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names)):
+        return
+    parts = _safe_parts(raw, archive, members)
+    if parts is None:
         return
     if raw.kind in ("xlsx", "xlsm"):
-        _read_ooxml_properties(raw, archive, names)
-        raw.notes = read_cell_notes(archive, names)
+        _read_ooxml_properties(raw, parts)
+        raw.notes = read_cell_notes(parts)
     else:
         _read_ods_properties(raw, archive, names)
         raw.notes = read_ods_notes(archive, names)
@@ -214,30 +218,33 @@ def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bo
     return True
 
 
-def _parts_safe(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
-    """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
+def _safe_parts(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> dict[str, bytes] | None:
+    """Every XML part, read once, when every one is free of DTDs and the sheets' cells lie near the
+    layout; else None, with a finding. (Their sizes were checked before any was read.)"""
     cells = 0
+    parts = {}
     for m in members:
         if "/media/" in m.filename or m.filename.startswith("Pictures/"):
             continue  # images (an SVG may carry a DOCTYPE); no reader parses them
         with archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
             data = handle.read(m.file_size + 1)
-        if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        if not _XML_START.match(data):
             continue  # not XML (vbaProject.bin and other binary parts)
         if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
                                       f"never write (an XML attack such as 'billion laughs' or an external entity)")
-            return False
+            return None
         if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
             extent = _sheet_extent(raw, m.filename, data)
             if extent is None:
-                return False
+                return None
             cells += extent
             if cells > MAX_GRID_CELLS:
                 _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (up to {m.filename}); a return "
                                              f"spans a few thousand")
-                return False
-    return True
+                return None
+        parts[m.filename] = data
+    return parts
 
 
 def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
@@ -268,14 +275,14 @@ _CUSTOM = re.compile(rb'<property[^>]*name="sheetkit_([a-z_]+)"[^>]*>\s*<vt:[a-z
 _ODS_CUSTOM = re.compile(rb'<meta:user-defined meta:name="sheetkit_([a-z_]+)"[^>]*>([^<]*)</meta:user-defined>')
 
 
-def _read_ooxml_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
-    if "docProps/core.xml" in names:
-        core = archive.read("docProps/core.xml")
+def _read_ooxml_properties(raw: RawReturn, parts: dict[str, bytes]) -> None:
+    if "docProps/core.xml" in parts:
+        core = parts["docProps/core.xml"]
         raw.saved_at = _timestamp(_MODIFIED, core)
         raw.saved_by = _first(_MODIFIED_BY, core)
         raw.created_by = _first(_CREATOR, core)
-    if "docProps/custom.xml" in names:
-        custom = archive.read("docProps/custom.xml")
+    if "docProps/custom.xml" in parts:
+        custom = parts["docProps/custom.xml"]
         raw.meta.update({k.decode(): _unescape(v) for k, v in _CUSTOM.findall(custom)})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from functools import lru_cache
 
 from sheetkit.framework.fields import Checked, field_type
 from sheetkit.common.text import as_text, clip
@@ -29,7 +30,8 @@ from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.limits import TEXT_LIMIT
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
 from sheetkit.common.text import cell_name
-from .locate import locate_table
+from .intact import INTACT_SHEETS
+from .locate import detect_sorts
 from sheetkit.workbook.start import start_static_cells
 from .reader import RawReturn
 from sheetkit.returns.model import Answer, CheckedReturn
@@ -46,21 +48,23 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
             continue
         grid = raw.sheets.get(actual, {})
         texts = [t for t in layout.texts if t.sheet == table.name]
-        located = locate_table(table, grid, texts, _static(layout, table), fits)
+        static = _static(layout, table)
+        located = detect_sorts(table, grid, INTACT_SHEETS.shape(table, grid, texts, static), fits)
         _report_problems(checked, actual, located)
         _check_texts(checked, actual, texts, located, grid)
         cells = {a.key: a for a in table.answers}
         for key, (row, col) in located.positions.items():
-            checked.placed[key] = (actual, cell_name(row, col))
+            where = cell_name(row, col)
+            checked.placed[key] = (actual, where)
             value = grid.get((row, col))
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             cell = cells.get(key) or cell_for(layout, key)
-            answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
+            answer = _answer(cell, actual, where, value, framework, checked)
             if cell.field.level == "signoff":
                 _sign_off(checked, answer)
             checked.answers.append(answer)
-        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in static}
         _keep_unplaced(checked, actual, grid, located.unplaced, notes)
         _report_notes(checked, actual, notes, located)
     _read_extra_sheets(checked, raw, layout, sheet_map)
@@ -202,12 +206,19 @@ def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framewor
         answer.raw = result.value  # the id, without the title the dropdown shows beside it
     if result.code:
         checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
-    elif isinstance(result.value, str) and len(result.value.encode("utf-16-le", "surrogatepass")) // 2 > TEXT_LIMIT:
+    elif isinstance(result.value, str) and _utf16_units(result.value) > TEXT_LIMIT:
         # A cell's limit counts UTF-16 units, as cells.fit_cell does: an emoji takes two.
         checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
                                         f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
                                         f"Responses CSV", file=checked.file, sheet=sheet, cell=where))
     return answer
+
+
+def _utf16_units(text: str) -> int:
+    """How many UTF-16 units a text takes (a cell's limit counts them): each character one or two."""
+    if 2 * len(text) <= TEXT_LIMIT:
+        return len(text)  # short of the limit however it is counted; the count itself is not needed
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _check(cell: AnswerCell, value, framework: Framework):
@@ -220,9 +231,13 @@ def _check(cell: AnswerCell, value, framework: Framework):
 
 def _criterion_id(text: str, framework: Framework) -> str:
     """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
-    ids = {st.id for _, _, st in framework.statements()} | {item.id for _, item in framework.items()}
     head = text.strip().split(" ", 1)[0]
-    return head if head in ids else text.strip()
+    return head if head in _criterion_ids(framework) else text.strip()
+
+
+@lru_cache(maxsize=8)
+def _criterion_ids(framework: Framework) -> frozenset[str]:
+    return frozenset({st.id for _, _, st in framework.statements()} | {item.id for _, item in framework.items()})
 
 
 ERROR_LITERALS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR",
@@ -233,12 +248,19 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
-    by_key = {a.key: a for a in checked.answers}
+@lru_cache(maxsize=8)
+def _answer_groups(layout: WorkbookLayout) -> dict[tuple[str, str], list[AnswerCell]]:
+    """The layout's answer cells by (level, owner): an item's, a statement's, an action row's."""
     groups: dict[tuple[str, str], list[AnswerCell]] = {}
     for cell in layout.answers:
         key = cell.answer_key
         groups.setdefault((key.level, key.owner), []).append(cell)
+    return groups
+
+
+def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
+    by_key = {a.key: a for a in checked.answers}
+    groups = _answer_groups(layout)
     statement_text_by_item: dict[str, bool] = {}
     for a in checked.answers:
         if a.field.level == "statement" and a.field.type == "text":

@@ -20,10 +20,15 @@ from .section import plan_section
 from .start import plan_start
 
 
-@lru_cache(maxsize=32)
 def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayout:
     """Lay out a respondent workbook for a framework (pure: no files are touched). A follow-up
-    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up."""
+    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up.
+    Each framework is planned once (however the arguments are spelt)."""
+    return _planned(framework, bool(follow_up))
+
+
+@lru_cache(maxsize=32)
+def _planned(framework: Framework, follow_up: bool) -> WorkbookLayout:
     texts: list[TextCell] = []
     taken = {name.lower() for name in RESERVED_SHEETS}
     sections = []
