@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sheetkit.common.verify import difference, verifying
-from sheetkit.workbook.layout import REF_HEADER, SheetTable, TextCell
+from sheetkit.workbook.layout import REF_HEADER, SheetTable, TextCell, WorkbookLayout
 from .locate import Grid, Located, action_columns, is_action_plan, locate_shape, norm, place_actions
 
 KEPT = 3  # references kept per table: returns saved by different programs differ in small ways
@@ -155,6 +155,25 @@ class IntactSheets:
     def __init__(self):
         self._references: dict[int, tuple[SheetTable, list[Reference]]] = {}
 
+    def prime(self, layout: WorkbookLayout, statics: dict[str, set[tuple[int, int]]]) -> None:
+        """In verifying mode: learn each table's reference from a blank workbook sheetkit builds, so that
+        every sheet read is tried on the fast path (and checked against the search) from the first."""
+        if not verifying() or all(self._known(table) for table in layout.tables):
+            return
+        for table, grid in _blank_sheets(layout):
+            if not self._known(table):
+                texts = [t for t in layout.texts if t.sheet == table.name]
+                self._learn(table, grid, statics[table.name], locate_shape(table, grid, texts, statics[table.name]), [])
+
+    def _known(self, table: SheetTable) -> bool:
+        kept = self._references.get(id(table))
+        return bool(kept and kept[0] is table and kept[1])
+
+    def _learn(self, table: SheetTable, grid: Grid, static, located: Located, references: list[Reference]) -> None:
+        learnt = learn(table, grid, static, located)
+        if learnt is not None:
+            self._references[id(table)] = (table, [learnt, *references][:KEPT])
+
     def shape(self, table: SheetTable, grid: Grid, texts: list[TextCell], static: set[tuple[int, int]]) -> Located:
         """The table's shape on `grid`: from a reference when it provably applies, else searched for."""
         kept = self._references.get(id(table))
@@ -166,9 +185,7 @@ class IntactSheets:
                     _verify(table, grid, texts, static, located)
                 return located
         located = locate_shape(table, grid, texts, static)
-        learnt = learn(table, grid, static, located)
-        if learnt is not None:
-            self._references[id(table)] = (table, [learnt, *references][:KEPT])
+        self._learn(table, grid, static, located, references)
         return located
 
 
@@ -179,6 +196,24 @@ def _verify(table: SheetTable, grid: Grid, texts: list[TextCell], static, locate
         differences = {name: (getattr(located, name), getattr(searched, name)) for name in located.__dataclass_fields__
                        if getattr(located, name) != getattr(searched, name)}
         difference(f"the intact-sheet path differs from the search on sheet '{table.name}': {differences}"[:4000])
+
+
+def _blank_sheets(layout: WorkbookLayout) -> list[tuple[SheetTable, Grid]]:
+    """Each table's sheet as sheetkit builds it, blank, read back as a return is."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from sheetkit.workbook.writer import WorkbookFacts, write_workbook
+    from .reader import read_return
+
+    facts = WorkbookFacts("Blank", "", "", "", dt.date(2000, 1, 1), "", "0" * 16, "2000-01-01T00:00:00+00:00", "x",
+                          previous_round="Last round" if layout.follow_up else "")
+    with tempfile.TemporaryDirectory(prefix="sheetkit-blank-") as folder:
+        path = Path(folder) / "blank.xlsx"
+        write_workbook(str(path), layout, facts)
+        raw = read_return(str(path))
+    return [(table, raw.sheets.get(table.name, {})) for table in layout.tables]
 
 
 INTACT_SHEETS = IntactSheets()

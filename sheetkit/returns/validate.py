@@ -42,6 +42,7 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
     sheet_map = _match_sheets(checked, raw, layout)
     framework = layout.framework
     fits = _fits(framework)
+    INTACT_SHEETS.prime(layout, {table.name: _static(layout, table) for table in layout.tables})
     for table in layout.tables:
         actual = sheet_map.get(table.name)
         if actual is None:
