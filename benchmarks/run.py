@@ -216,12 +216,12 @@ class Voice:
 def full_answers(layout, rng: random.Random, lean: float, number: int = 0) -> dict:
     """Every answer cell filled, every text in the respondent's own words (see Voice)."""
     from sheetkit.framework.model import PRIORITIES
+    from sheetkit.framework.model import ACTION_STATUSES, criteria as criteria_of
     from sheetkit.samples.filling import realistic_answers
-    from sheetkit.workbook.layout import ACTION_STATUSES
 
     voice = Voice(rng, number)
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
-    criteria = layout.criteria()
+    criteria = criteria_of(layout.framework)
     for cell in layout.answers + layout.signoff_answers:
         f = cell.field
         if f.level == "signoff":

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from conftest import BUNDLED, IN_CI, build
 from sheetkit.cli import cli
-from sheetkit.workbook.layout import choices
+from sheetkit.framework.fields import choices
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
 from sheetkit.framework.library import get_framework

@@ -32,17 +32,17 @@ def _with_field(tiny_framework_yaml: str, field: str) -> str:
     return tiny_framework_yaml.replace(due, due + f"    - {field}\n")
 
 
-def _check_postcode(raw, choices, label) -> Checked:
+def _check_postcode(raw, field, framework) -> Checked:
     text = as_text(raw).strip().upper()
     if POSTCODE.match(text):
         return Checked(text)
-    return Checked(text, False, "postcode-invalid", f"'{label}' holds '{text}', which is not a postcode; "
+    return Checked(text, False, "postcode-invalid", f"'{field.label}' holds '{text}', which is not a postcode; "
                                                     f"expected one such as AB1 2CD")
 
 
 def test_a_framework_may_give_every_registry_type_but_sheetkit_s_own(tmp_path, tiny_framework_yaml):
     assert set(framework_field_types()) == {name for name, kind in FIELD_TYPES.items() if kind.in_frameworks}
-    assert "choice" in FIELD_TYPES and "choice" not in framework_field_types()
+    assert {"criterion", "status"} <= set(FIELD_TYPES) and not {"criterion", "status"} & set(framework_field_types())
     for name in framework_field_types():
         path = tmp_path / f"{name}.yaml"
         scale = ", scale: rating" if name == "rating" else ""
@@ -50,11 +50,11 @@ def test_a_framework_may_give_every_registry_type_but_sheetkit_s_own(tmp_path, t
                         encoding="utf-8")
         assert check_framework_file(path) == [], name
         assert [f.type for f in load_framework(path).fields("item")][-1] == name
-    path = tmp_path / "choice.yaml"
-    path.write_text(_with_field(tiny_framework_yaml, "{id: extra, label: Extra, type: choice}"),
+    path = tmp_path / "status.yaml"
+    path.write_text(_with_field(tiny_framework_yaml, "{id: extra, label: Extra, type: status}"),
                     encoding="utf-8")
-    (problem,) = [f for f in check_framework_file(path) if "type 'choice'" in f.message]
-    assert problem.message.startswith("type 'choice' is not one of " + ", ".join(framework_field_types()))
+    (problem,) = [f for f in check_framework_file(path) if "type 'status'" in f.message]
+    assert problem.message.startswith("type 'status' is not one of " + ", ".join(framework_field_types()))
 
 
 def test_a_type_added_to_the_registry_is_loaded_laid_out_written_and_validated(tmp_path, tiny_framework_yaml,
@@ -121,3 +121,66 @@ def test_every_registered_type_s_style_exists():
 
     styles = add_formats(Book())
     assert all(kind.style in styles for kind in fields.FIELD_TYPES.values())
+
+
+def _check_percent(raw, field, framework) -> Checked:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 100:
+        return Checked(raw)
+    return Checked(None, False, "percent-invalid", f"'{field.label}' holds '{as_text(raw)}'; expected a number "
+                                                   f"from 0 to 100")
+
+
+def _percent_rule(field, framework) -> dict:
+    return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+            "error_title": "Not a percentage", "error_message": "Type a number from 0 to 100."}
+
+
+def test_a_number_type_with_a_range_is_one_entry_its_rule_written_and_checked_on_reading(
+        tmp_path, tiny_framework_yaml, monkeypatch):
+    """What a new field type costs: its registry entry (reading rule, Excel rule, sample) and its finding
+    code; the same range is enforced by Excel as it is typed and checked again when read back."""
+    monkeypatch.setitem(FIELD_TYPES, "percent", FieldType("percent", "(0 to 100)", "answer", _check_percent,
+                                                          excel_rule=_percent_rule,
+                                                          sample=lambda rng, f, fw, lean: rng.randrange(0, 101),
+                                                          codes=("percent-invalid",)))
+    monkeypatch.setitem(findings.CATALOGUE, "percent-invalid", findings.Code(
+        findings.ERROR, "A percentage is not a number from 0 to 100.", "Ask for the figure meant.",
+        respondent="'{label}' holds '{value}'; please type a number from 0 to 100"))
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    path = folder / "tiny.yaml"
+    path.write_text(_with_field(tiny_framework_yaml, "{id: reach, label: Share reached, type: percent}"),
+                    encoding="utf-8")
+    monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(folder))
+    framework = load_framework(path)
+    layout = plan_workbook(framework)
+    built = build_workbooks(framework, [Respondent("Housing")], BuildOptions(out_dir=tmp_path / "built",
+                                                                             round="2026 Q4", password="x"))
+    sheet = openpyxl.load_workbook(built.files[0].workbook)[layout.sections[0].name]
+    cell = next(a for a in layout.answers if a.key == "item/1/reach")
+    (rule,) = [dv for dv in sheet.data_validations.dataValidation if cell.cell in str(dv.sqref)]
+    assert (rule.type, rule.operator or "between", rule.formula1, rule.formula2) == ("decimal", "between", "0", "100")
+    filled = tmp_path / "filled.xlsx"
+    fill_workbook(built.files[0].workbook, filled, {"item/1/reach": 40, "item/2/reach": 140})
+    checked = check_return(read_return(str(filled)), framework)
+    answers = {a.key: a for a in checked.answers}
+    assert (answers["item/1/reach"].value, answers["item/1/reach"].usable) == (40, True)
+    assert answers["item/2/reach"].usable is False
+    (problem,) = [f for f in checked.findings if f.code == "percent-invalid"]
+    assert problem.sheet == layout.sections[1].name
+
+
+def test_a_date_cell_read_back_is_held_to_the_range_its_cell_enforces(tmp_path):
+    """A year pasted into a date cell ('2027') is day 2027 counted from 1900, 1905-07-19: reported, not counted."""
+    framework = load_framework(Path(__file__).resolve().parents[1] / "frameworks" / "lga-cbo.yaml")
+    built = build_workbooks(framework, [Respondent("Housing")], BuildOptions(out_dir=tmp_path / "built",
+                                                                             round="2026 Q4", password="x"))
+    dates = [a for a in plan_workbook(framework).answers if a.field.type == "date"]
+    filled = tmp_path / "filled.xlsx"
+    fill_workbook(built.files[0].workbook, filled, {dates[0].key: 2027, dates[1].key: fields.DATE_RANGE[1]})
+    checked = check_return(read_return(str(filled)), framework)
+    answers = {a.key: a for a in checked.answers}
+    assert answers[dates[0].key].usable is False and answers[dates[1].key].usable is True
+    (problem,) = [f for f in checked.findings if f.code == "date-out-of-range"]
+    assert (problem.sheet, problem.cell) == (dates[0].sheet, dates[0].cell)
+    assert "1905-07-19" in problem.message

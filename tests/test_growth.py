@@ -23,10 +23,9 @@ import sheetkit.report.base as report_base
 import sheetkit.report.workbook as report_workbook
 from sheetkit.consolidate import AnswerSpool
 from sheetkit.consolidate.consolidation import consolidate
-from sheetkit.framework.fields import field_type
+from sheetkit.framework.fields import check_value
 from sheetkit.framework.library import get_framework
 from sheetkit.returns.model import Answer, CheckedReturn
-from sheetkit.workbook.layout import choices
 from sheetkit.workbook.plan import cell_for, plan_workbook
 
 # Lines are counted in sheetkit's code and the tests' own (not in libraries, whose calls are counted).
@@ -115,7 +114,7 @@ def synthetic_return(layout, number: int, actions: int, rng: random.Random) -> t
     answers = []
     for k, cell in enumerate(cells):
         raw = _value(cell, rng, number, k, fw, owners=max(4, actions // 3))
-        checked = field_type(cell.field).check(raw, choices(cell.field, fw), cell.field.label)
+        checked = check_value(raw, cell.field, fw)
         answers.append(Answer(cell.key, cell.field, cell.section_id, cell.item_id, cell.statement_id, cell.sheet,
                               f"B{k + 5}", raw, checked.value, checked.usable))
     ret = CheckedReturn(f"partner-{number:05d}.xlsx", f"{number:064x}", respondent=f"Partner {number:05d}",

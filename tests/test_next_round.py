@@ -26,7 +26,7 @@ from sheetkit.commands.build import BuildOptions, build_workbooks
 from sheetkit.cli import cli
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
 from sheetkit.returns.check import validate_returns
-from sheetkit.workbook.layout import ACTION_CLOSED, ACTION_STATUSES
+from sheetkit.framework.model import ACTION_CLOSED, ACTION_STATUSES
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_META
 from sheetkit.framework.library import get_framework

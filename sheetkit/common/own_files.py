@@ -17,6 +17,7 @@ SHEET_ACTIONS = "Action plan"
 SHEET_META = "_sheetkit"
 SHEET_LISTS = "_lists"
 RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LISTS)
+CRITERIA_NAME = "sk_criteria"  # the defined name of the action plan's list of criteria, on SHEET_LISTS
 META_FORMAT = "sheetkit-return/2"
 # Metadata sheet rows: key in column A, value in column B.
 META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",

@@ -1,26 +1,35 @@
-"""The field types a framework's response fields can have, in one registry.
+"""The field types a response field can have, in one registry: everything a type does.
 
-Each :class:`FieldType` says how its cells are labelled ("(pick)", "(date)", "(type here)"),
-styled and validated in the respondent's workbook, and how a value read back is made usable.
-Adding a field type is one entry in :data:`FIELD_TYPES` plus its tests (and a row in the
-field types table of docs/framework-format.md, which a test checks): the framework loader,
-the layout, the writer and validation all read this registry. A type whose ``check`` reports
-a new finding code also needs that code in sheetkit.common.findings.CATALOGUE; a dropdown type takes
-its choices from sheetkit.workbook.layout.choices.
+Each :class:`FieldType` says, for its answer cells, how they are labelled ("(pick)", "(date)",
+"(type here)"), styled and sized; which dropdown entries they offer and which rule Excel
+enforces as they are typed (the same rule and entries the reader checks again, since a pasted
+value passes no validation); how a value read back is made usable, and which finding codes
+that can report; what last round's value becomes when it is typed in again for the
+respondent; and a plausible value for the samples and tests.
+
+Adding a field type is one entry in :data:`FIELD_TYPES` (plus a row in the field types table of
+docs/framework-format.md, which a test checks, and any new finding code in
+sheetkit.common.findings.CATALOGUE): the framework loader, the layout, the writer, the reader,
+the next round and the samples all read this registry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
-from .model import PRIORITIES
+from sheetkit.common import limits
+from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.text import as_text, clip
+from .model import ACTION_STATUSES, PRIORITIES, Framework, ResponseField, criterion_choices
 
 _AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?\s*$")
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))  # what a date cell accepts, typed or read back
 
 
 @dataclass(frozen=True)
@@ -33,59 +42,169 @@ class Checked:
     message: str = ""
 
 
+Check = Callable[[object, ResponseField, Framework], Checked]
+
+
+def _no_choices(f: ResponseField, fw: Framework) -> tuple[str, ...]:
+    return ()
+
+
+def _list_rule(f: ResponseField, fw: Framework) -> dict | None:
+    """A pick from the field's dropdown, with a prompt that lists the entries."""
+    options = field_type(f).choices(f, fw)
+    if not options:
+        return None
+    return {
+        "validate": "list", "source": list(options),
+        "input_title": clip(f.label, limits.TITLE_LIMIT),
+        "input_message": clip("Pick one: " + ", ".join(options), limits.LABEL_LIMIT),
+        "error_title": "Please pick from the list",
+        "error_message": clip("Choose one of the values in the dropdown: " + "; ".join(options),
+                              limits.ERROR_MESSAGE_LIMIT),
+    }
+
+
+def _no_rule(f: ResponseField, fw: Framework) -> dict | None:
+    return None
+
+
+def _prefill_text(value, f: ResponseField, fw: Framework):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return as_text(value) if value is not None else None
+
+
 @dataclass(frozen=True)
 class FieldType:
-    """One kind of answer cell: how it is labelled, styled and validated, and who may use it."""
+    """One kind of answer cell: everything sheetkit does with it, from the built workbook to the
+    value read back and carried into the next round."""
 
     name: str
     hint: str  # shown after the label or header: what goes in the cell
     style: str  # the answer cell's style in sheetkit.xlsx.styles
-    check: Callable  # (text or value, choices, label) -> Checked
+    check: Check  # (value as read, field, framework) -> Checked
+    choices: Callable[[ResponseField, Framework], tuple[str, ...]] = _no_choices  # the dropdown's entries
+    excel_rule: Callable[[ResponseField, Framework], dict | None] = _no_rule  # XlsxWriter data validation
+    prefill: Callable[[object, ResponseField, Framework], object] = _prefill_text  # last round's value, typed again
+    sample: Callable[[random.Random, ResponseField, Framework, float], object] | None = None  # (rng, f, fw, lean)
+    room: float = 32.0  # the least height, in points, of a row holding such a cell
+    codes: tuple[str, ...] = ()  # the finding codes its check can report
     in_frameworks: bool = True  # a framework file may give it; False for sheetkit's own action fields only
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
+# -- text, person ---------------------------------------------------------------------------------
 
-def _check_text(raw, choices, label) -> Checked:
+def _check_text(raw, f: ResponseField, fw: Framework) -> Checked:
     return Checked(as_text(raw))
 
 
-def _check_list(raw, choices, label) -> Checked:
+SAMPLE_PHRASES = (
+    "Joint strategic needs assessment refreshed in 2026 and shared with partners.",
+    "Market position statement published; providers engaged through quarterly forums.",
+    "People with lived experience sit on the commissioning board.",
+    "Outcome measures agreed with health but not yet reported jointly.",
+    "Contract monitoring focuses on outputs; moving to outcomes is planned.",
+    "Workforce data from the adult social care dataset informs fee setting.",
+    "Co-production guidance adopted; practice is uneven across directorates.",
+    "Pooled budget under section 75 covers reablement and equipment.",
+)
+_PEOPLE = ("Head of Commissioning", "Housing Strategy Lead", "ICB Partnership Manager", "Voluntary Sector Forum Chair",
+           "Director of Adult Social Care")
+
+
+def _sample_text(rng: random.Random, f: ResponseField, fw: Framework, lean: float) -> str:
+    return rng.choice(SAMPLE_PHRASES) + " " + rng.choice(SAMPLE_PHRASES).lower()
+
+
+def _sample_person(rng: random.Random, f: ResponseField, fw: Framework, lean: float) -> str:
+    return rng.choice(_PEOPLE)
+
+
+# -- lists: priority, status ----------------------------------------------------------------------
+
+def _check_list(raw, f: ResponseField, fw: Framework) -> Checked:
+    choices = field_type(f).choices(f, fw)
     text = as_text(raw).strip()
     match = next((c for c in choices if c.lower() == text.lower()), None)
     if match is None:
         return Checked(text, False, "choice-invalid",
-                       f"'{clip(text)}' is not one of {', '.join(choices)} for '{label}'")
+                       f"'{clip(text)}' is not one of {', '.join(choices)} for '{f.label}'")
     return Checked(match)
 
 
-def _check_priority(raw, choices, label) -> Checked:
-    checked = _check_list(raw, PRIORITIES, label)
+def _check_priority(raw, f: ResponseField, fw: Framework) -> Checked:
+    checked = _check_list(raw, f, fw)
     if not checked.usable:
         return Checked(checked.value, False, "priority-invalid",
                        f"priority '{clip(as_text(raw))}' is not one of {', '.join(PRIORITIES)}")
     return checked
 
 
-def _check_date(raw, choices, label) -> Checked:
+def _pick(rng: random.Random, f: ResponseField, fw: Framework, lean: float):
+    return rng.choice(field_type(f).choices(f, fw))
+
+
+# -- dates ------------------------------------------------------------------------------------------
+
+def _check_date(raw, f: ResponseField, fw: Framework) -> Checked:
     if isinstance(raw, dt.datetime):
-        return Checked(raw.date())
+        raw = raw.date()
     if isinstance(raw, dt.date):
-        return Checked(raw)
+        return _in_range(raw, f)
     text = as_text(raw)
     iso = _ISO_DATE.match(text)
     if iso:
         try:
-            return Checked(dt.date(int(iso[1]), int(iso[2]), int(iso[3])))
+            return _in_range(dt.date(int(iso[1]), int(iso[2]), int(iso[3])), f)
         except ValueError:
             pass
     if _AMBIGUOUS_DATE.match(text):
         return Checked(None, False, "date-ambiguous",
-                       f"'{label}' holds the text '{text}', not a date; sheetkit does not guess whether it is "
+                       f"'{f.label}' holds the text '{text}', not a date; sheetkit does not guess whether it is "
                        f"day/month or month/day. Expected a date such as 2026-12-31")
     return Checked(None, False, "date-invalid",
-                   f"'{label}' holds '{clip(text)}', which is not a date; expected a date such as 2026-12-31, "
+                   f"'{f.label}' holds '{clip(text)}', which is not a date; expected a date such as 2026-12-31, "
                    f"or a blank cell")
 
+
+def _in_range(day: dt.date, f: ResponseField) -> Checked:
+    """A date the cell's own rule accepts; one outside it (a pasted 2027 is day 2027 of 1900) is reported."""
+    first, last = DATE_RANGE
+    if first <= day <= last:
+        return Checked(day)
+    return Checked(None, False, "date-out-of-range",
+                   f"'{f.label}' holds the date {day.isoformat()}, outside the {first.year}-{last.year} the cell "
+                   f"accepts (a number pasted into a date cell reads as a day counted from 1900); expected a date "
+                   f"such as 2026-12-31")
+
+
+def _date_rule(f: ResponseField, fw: Framework) -> dict:
+    first, last = DATE_RANGE
+    return {
+        "validate": "date", "criteria": "between", "minimum": first, "maximum": last,
+        "input_title": "Enter a date",
+        "input_message": "Type a date such as 2026-12-31, or leave the cell blank.",
+        "error_title": "Not a date",
+        "error_message": "Please enter a real date, such as 2026-12-31. Leave it blank if there is none.",
+    }
+
+
+def _prefill_date(value, f: ResponseField, fw: Framework):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None  # text left in a date cell last round: shown beside the cell, not typed in again
+
+
+def _sample_date(rng: random.Random, f: ResponseField, fw: Framework, lean: float) -> dt.datetime:
+    return dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
+
+
+# -- ratings ----------------------------------------------------------------------------------------
 
 def rating_value(raw, levels: list[tuple[int, str]]) -> int | None:
     """The level a rating cell means: a level's number or its dropdown text ('4 - Good', '4 – Good')."""
@@ -102,23 +221,99 @@ def rating_value(raw, levels: list[tuple[int, str]]) -> int | None:
     return None
 
 
-def _check_rating(raw, choices, label) -> Checked:
-    levels = [(int(c.split(" ", 1)[0]), c) for c in choices]
+def _rating_choices(f: ResponseField, fw: Framework) -> tuple[str, ...]:
+    return fw.scale(f.scale).choices
+
+
+def _check_rating(raw, f: ResponseField, fw: Framework) -> Checked:
+    levels = [(lv.value, lv.choice) for lv in fw.scale(f.scale).levels]
     value = rating_value(raw, levels)
     if value is None:
         return Checked(None, False, "rating-out-of-scale",
-                       f"rating '{clip(as_text(raw))}' for '{label}' is not on the scale; expected one of: "
-                       f"{', '.join(choices)}")
+                       f"rating '{clip(as_text(raw))}' for '{f.label}' is not on the scale; expected one of: "
+                       f"{', '.join(choice for _, choice in levels)}")
     return Checked(value)
 
 
+def _rating_rule(f: ResponseField, fw: Framework) -> dict:
+    rule = _list_rule(f, fw)
+    summary = "; ".join(level.choice for level in fw.scale(f.scale).levels)
+    rule["input_message"] = clip(f"Pick a level: {summary}. What each level means is on the Scale sheet.",
+                                 limits.LABEL_LIMIT)
+    return rule
+
+
+def _prefill_rating(value, f: ResponseField, fw: Framework):
+    """A rating comes back as its level's number and is given as that level's dropdown entry; a
+    number that is no level of this round's scale is not typed in for the respondent."""
+    levels = fw.scale(f.scale).levels
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else _leading_number(value)
+    return next((lv.choice for lv in levels if number is not None and lv.value == number), None)
+
+
+def _leading_number(text) -> float | None:
+    try:
+        return float(str(text).split(" ", 1)[0])
+    except ValueError:
+        return None
+
+
+def _sample_rating(rng: random.Random, f: ResponseField, fw: Framework, lean: float) -> str:
+    """A level around a lean (-1 weak .. +1 strong)."""
+    levels = fw.scale(f.scale).levels
+    centre = (len(levels) - 1) * (0.5 + lean / 2)
+    return levels[min(len(levels) - 1, max(0, round(rng.gauss(centre, 0.8))))].choice
+
+
+# -- the action plan's criterion ------------------------------------------------------------------
+
+def _criterion_choices(f: ResponseField, fw: Framework) -> tuple[str, ...]:
+    return tuple(criterion_choices(fw))
+
+
+def _check_criterion(raw, f: ResponseField, fw: Framework) -> Checked:
+    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
+    text = as_text(raw).strip()
+    head = text.split(" ", 1)[0]
+    return Checked(head if head in _criterion_ids(fw) else text)
+
+
+@lru_cache(maxsize=8)  # read again in every action row of every return
+def _criterion_ids(fw: Framework) -> frozenset[str]:
+    return frozenset({st.id for _, _, st in fw.statements()} | {item.id for _, item in fw.items()})
+
+
+def _criterion_rule(f: ResponseField, fw: Framework) -> dict:
+    # The entries sit on a hidden sheet behind a defined name: a typed list holds 255 characters at most.
+    return {
+        "validate": "list", "source": f"={CRITERIA_NAME}",
+        "input_title": "Which part does it address?",
+        "input_message": "Pick the item or statement this action addresses.",
+        "error_title": "Not in the list",
+        "error_message": "Please pick one of the parts in the list.",
+    }
+
+
+def _prefill_criterion(value, f: ResponseField, fw: Framework):
+    """Last round's id given as the dropdown shows it ('7.3' -> '7.3 Joint strategies')."""
+    text = as_text(value).strip()
+    entries = {choice.split(" ", 1)[0]: choice for choice in criterion_choices(fw)}
+    return entries.get(text, text) or None
+
+
 FIELD_TYPES: dict[str, FieldType] = {
-    "rating": FieldType("rating", "(pick)", "answer", _check_rating),
-    "text": FieldType("text", "(type here)", "answer", _check_text),
-    "date": FieldType("date", "(date)", "answer_date", _check_date),
-    "person": FieldType("person", "(name or role)", "answer", _check_text),
-    "priority": FieldType("priority", "(pick)", "answer", _check_priority),
-    "choice": FieldType("choice", "(pick)", "answer", _check_list, in_frameworks=False),
+    "rating": FieldType("rating", "(pick)", "answer", _check_rating, _rating_choices, _rating_rule, _prefill_rating,
+                        _sample_rating, codes=("rating-out-of-scale",)),
+    "text": FieldType("text", "(type here)", "answer", _check_text, sample=_sample_text, room=64.0),
+    "date": FieldType("date", "(date)", "answer_date", _check_date, excel_rule=_date_rule, prefill=_prefill_date,
+                      sample=_sample_date, codes=("date-invalid", "date-ambiguous", "date-out-of-range")),
+    "person": FieldType("person", "(name or role)", "answer", _check_text, sample=_sample_person),
+    "priority": FieldType("priority", "(pick)", "answer", _check_priority, lambda f, fw: PRIORITIES, _list_rule,
+                          sample=_pick, codes=("priority-invalid",)),
+    "status": FieldType("status", "(pick)", "answer", _check_list, lambda f, fw: ACTION_STATUSES, _list_rule,
+                        sample=_pick, codes=("choice-invalid",), in_frameworks=False),
+    "criterion": FieldType("criterion", "(pick)", "answer", _check_criterion, _criterion_choices, _criterion_rule,
+                           _prefill_criterion, _pick, in_frameworks=False),
 }
 
 
@@ -127,6 +322,32 @@ def framework_field_types() -> tuple[str, ...]:
     return tuple(name for name, kind in FIELD_TYPES.items() if kind.in_frameworks)
 
 
-def field_type(f) -> FieldType:
+def field_type(f: ResponseField) -> FieldType:
     """The registry entry of a response field."""
     return FIELD_TYPES[f.type]
+
+
+def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
+    """The dropdown entries of a field, or () for free text and dates."""
+    return field_type(f).choices(f, framework)
+
+
+def excel_rule(f: ResponseField, framework: Framework) -> dict | None:
+    """The data validation Excel enforces on the field's cells as they are typed (None: free text)."""
+    return field_type(f).excel_rule(f, framework)
+
+
+def check_value(raw, f: ResponseField, framework: Framework) -> Checked:
+    """A value read back from the field's cell, checked by the same rule the cell enforces."""
+    return field_type(f).check(raw, f, framework)
+
+
+def prefill_value(value, f: ResponseField, framework: Framework):
+    """Last round's value as the respondent would type or pick it in the field this round (None: it cannot be)."""
+    return field_type(f).prefill(value, f, framework)
+
+
+def sample_value(rng: random.Random, f: ResponseField, framework: Framework, lean: float = 0.0):
+    """A plausible answer for the field (lean: -1 weak .. +1 strong, for ratings)."""
+    sample = field_type(f).sample or _sample_text
+    return sample(rng, f, framework, lean)

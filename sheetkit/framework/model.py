@@ -11,12 +11,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterator
 from sheetkit.common.text import utf16_length
 from sheetkit.common.limits import SHEET_NAME_LIMIT
 
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
+ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
+ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 PRIORITIES = ("High", "Medium", "Low")
 ORIGINS = ("publisher", "sheetkit")
 # What a field is to the action plan: the criterion an action addresses, the action itself, who
@@ -362,3 +364,33 @@ def item_caption(item: Item) -> str:
     text = item.statements[0].text
     short = text if len(text) <= 80 else text[:77].rsplit(" ", 1)[0] + "..."
     return f"{item.title} {short}".strip()
+
+
+def criteria(framework: "Framework") -> list[str]:
+    """The ids an action can address: every item and statement id, in order."""
+    ids: list[str] = []
+    for _, item in framework.items():
+        ids.append(item.id)
+        ids += [st.id for st in item.statements if st.id != item.id]
+    return list(dict.fromkeys(ids))
+
+
+@lru_cache(maxsize=32)
+def criterion_choices(framework: "Framework") -> tuple[str, ...]:
+    """What the action plan's dropdown shows for each criterion: id and a short title, '7.3 Joint strategies'."""
+    titles = _criterion_titles(framework)
+    return tuple(f"{cid} {titles[cid]}".strip() for cid in criteria(framework))
+
+
+def _criterion_titles(framework: Framework) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for _, item in framework.items():
+        titles.setdefault(item.id, _short(item_caption(item)))
+        for st in item.statements:
+            titles.setdefault(st.id, _short(st.text))
+    return titles
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.replace(",", " ").split())
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sheetkit.workbook.layout import ACTION_CLOSED
+from sheetkit.framework.model import ACTION_CLOSED
 from sheetkit.rounds.trend import NOT_REPORTED
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 

@@ -23,7 +23,8 @@ from typing import Callable
 
 from sheetkit.common.text import as_text
 from sheetkit.framework.model import PRIORITIES
-from sheetkit.workbook.layout import ACTION_STATUSES, NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell
+from sheetkit.workbook.layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell
+from sheetkit.framework.model import ACTION_STATUSES
 from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import cell_name
 from sheetkit.framework.keys import AnswerKey

@@ -12,7 +12,7 @@ import difflib
 from collections import Counter
 from functools import lru_cache
 
-from sheetkit.framework.fields import Checked, field_type
+from sheetkit.framework.fields import Checked, check_value
 from sheetkit.common.text import as_text, clip
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
@@ -21,7 +21,6 @@ from sheetkit.workbook.layout import (
     COMMENT_FIELD,
     TextCell,
     WorkbookLayout,
-    choices,
     section_static_cells,
     unplaced_cell,
 )
@@ -203,7 +202,7 @@ def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framewor
                     value, value)
     result = _check(cell, value, framework)
     answer.value, answer.usable = result.value, result.usable
-    if cell.field.level == "action" and cell.field.id == "criterion":
+    if cell.field.type == "criterion":
         answer.raw = result.value  # the id, without the title the dropdown shows beside it
     if result.code:
         checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
@@ -225,20 +224,7 @@ def _utf16_units(text: str) -> int:
 def _check(cell: AnswerCell, value, framework: Framework):
     if isinstance(value, str) and value.strip() in ERROR_LITERALS:
         return Checked(value, False, "error-value", f"the cell shows the error {value.strip()}; it was not counted")
-    if cell.field.level == "action" and cell.field.id == "criterion":
-        return Checked(_criterion_id(as_text(value), framework))
-    return field_type(cell.field).check(value, choices(cell.field, framework), cell.field.label)
-
-
-def _criterion_id(text: str, framework: Framework) -> str:
-    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
-    head = text.strip().split(" ", 1)[0]
-    return head if head in _criterion_ids(framework) else text.strip()
-
-
-@lru_cache(maxsize=8)
-def _criterion_ids(framework: Framework) -> frozenset[str]:
-    return frozenset({st.id for _, _, st in framework.statements()} | {item.id for _, item in framework.items()})
+    return check_value(value, cell.field, framework)
 
 
 ERROR_LITERALS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR",

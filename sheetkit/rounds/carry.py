@@ -17,9 +17,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sheetkit.common.text import as_text
-from sheetkit.workbook.layout import ACTION_CLOSED, AnswerCell, WorkbookLayout
+from sheetkit.workbook.layout import AnswerCell, WorkbookLayout
+from sheetkit.framework.model import ACTION_CLOSED
 from sheetkit.workbook.prefill import Carried
 from sheetkit.framework.keys import AnswerKey
+from sheetkit.framework.fields import prefill_value
 
 if TYPE_CHECKING:
     from .model import PreviousAction, PreviousRespondent, PreviousRound
@@ -41,57 +43,33 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
         elif person.answers.get(cell.key) not in (None, ""):
             value = person.answers[cell.key]
             shown[cell.key] = shown_value(cell, value, layout)
-            typed = typed_value(cell, value, layout)
+            typed = prefill_value(value, cell.field, layout.framework)
             if prefill and typed is not None:
                 values[cell.key] = typed
     still_open = [a for a in person.actions if a.status not in ACTION_CLOSED]
     carried = Carried(previous.round, shown, values, len(still_open))
-    choices = {choice.split(" ", 1)[0]: choice for choice in layout.criterion_choices()}  # id -> as the dropdown shows it
+    criterion = next(a.field for a in layout.actions.rows[0].answers if a.field.id == "criterion")
     for number, action in enumerate(still_open, start=1):
-        values.update(_action_values(choices, number, action, carried, prefill))
+        shown_criterion = prefill_value(action.criterion, criterion, layout.framework)
+        values.update(_action_values(shown_criterion, number, action, carried, prefill))
     return carried
 
 
 def shown_value(cell: AnswerCell, value, layout: WorkbookLayout):
     """A previous value as its Last round cell shows it: a rating's level, a date, text clipped."""
-    typed = typed_value(cell, value, layout)
+    typed = prefill_value(value, cell.field, layout.framework)
     if isinstance(typed, dt.date):
         return typed
     text = " ".join(as_text(typed if typed is not None else value).split())
     return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
-def typed_value(cell: AnswerCell, value, layout: WorkbookLayout):
-    """A previous value as the respondent would have typed or picked it this round (None: it cannot be).
 
-    A rating comes back as its level's number and is given as that level's dropdown entry;
-    a rating that is no level of this round's scale is not typed in for the respondent.
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if cell.field.type == "date":
-        return None  # text left in a date cell last round: shown, not typed in again
-    if cell.field.type == "rating":
-        levels = layout.framework.scale(cell.field.scale).levels
-        number = value if isinstance(value, (int, float)) else _number(value)
-        return next((lv.choice for lv in levels if number is not None and lv.value == number), None)
-    return as_text(value) if value is not None else None
-
-
-def _number(text) -> float | None:
-    try:
-        return float(str(text).split(" ", 1)[0])
-    except ValueError:
-        return None
-
-
-def _action_values(choices: dict[str, str], number: int, action: PreviousAction, carried: Carried,
+def _action_values(criterion: str | None, number: int, action: PreviousAction, carried: Carried,
                    prefill: bool) -> dict[str, object]:
     """Row `number` of the Action plan: last round's action, and with `prefill` its last status."""
     values = {"carried": carried.carried_label(action.number),
-              "criterion": choices.get(action.criterion, action.criterion), "action": action.action,
+              "criterion": criterion, "action": action.action,
               "owner": action.owner, "due": action.due, "priority": action.priority,
               "status": action.status if prefill else None}
     return {AnswerKey.action(number, field_id): value for field_id, value in values.items() if value not in (None, "")}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sheetkit.common.findings import Finding
-from sheetkit.workbook.layout import ACTION_CLOSED
+from sheetkit.framework.model import ACTION_CLOSED
 from sheetkit.framework.model import item_caption
 from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import normalise_name

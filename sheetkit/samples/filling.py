@@ -15,8 +15,10 @@ from pathlib import Path
 import openpyxl
 
 from sheetkit.common import clock
-from sheetkit.framework.model import PRIORITIES, Framework
-from sheetkit.workbook.layout import ACTION_STATUSES, AnswerCell, WorkbookLayout
+from sheetkit.framework.fields import SAMPLE_PHRASES, sample_value
+from sheetkit.framework.model import Framework
+from sheetkit.workbook.layout import AnswerCell, WorkbookLayout
+from sheetkit.framework.model import ACTION_STATUSES
 from sheetkit.workbook.plan import plan_for
 
 
@@ -88,51 +90,27 @@ def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: ran
                 "completed_on": dt.datetime(2026, 12, 1), "approved_by": "Director of Adult Social Care"}[f.id]
     if f.level == "action":
         return _action_value(cell, layout, rng)
-    if f.type == "rating":
-        scale = fw.scale(f.scale)
-        centre = (len(scale.levels) - 1) * (0.5 + lean / 2)
-        position = min(len(scale.levels) - 1, max(0, round(rng.gauss(centre, 0.8))))
-        return scale.levels[position].choice
-    if f.type == "date":
-        return dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
-    if f.type == "priority":
-        return rng.choice(PRIORITIES)
-    if f.type == "person":
-        return rng.choice(["Head of Commissioning", "Housing Strategy Lead", "ICB Partnership Manager",
-                           "Voluntary Sector Forum Chair", "Director of Adult Social Care"])
-    return rng.choice(_PHRASES) + " " + rng.choice(_PHRASES).lower()
+    return sample_value(rng, f, fw, lean)
 
 
 def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
     row = int(cell.answer_key.owner)
     if row > 4:
         return None
-    return {
-        "criterion": lambda: rng.choice(layout.criterion_choices()),
+    special = {  # what people write in an action plan, where it differs from the type's own sample
         "action": lambda: rng.choice(_ACTIONS),
         "owner": lambda: rng.choice(["Head of Commissioning", "Market Development Manager", "Quality Lead"]),
-        "due": lambda: dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randrange(0, 365)),
-        "priority": lambda: rng.choice(PRIORITIES),
         "resources": lambda: rng.choice(["Existing team", "0.5 FTE analyst", "Joint funding with the ICB"]),
         "measure": lambda: rng.choice(["Quarterly report to the board", "Survey of people using services"]),
         "status": lambda: rng.choice(NEW_ACTION_STATUSES),
-        "progress": lambda: rng.choice(_PHRASES),
+        "progress": lambda: rng.choice(SAMPLE_PHRASES),
         "revised_due": lambda: dt.datetime(2027, 6, 1) + dt.timedelta(days=rng.randrange(0, 365)),
         "carried": lambda: None,  # locked: sheetkit's own
-    }[cell.field.id]()
+    }.get(cell.field.id)
+    return special() if special else sample_value(rng, cell.field, layout.framework)
 
 
 NEW_ACTION_STATUSES = tuple(s for s in ACTION_STATUSES if s != "Dropped")  # an action new this round is not yet dropped
-_PHRASES = [
-    "Joint strategic needs assessment refreshed in 2026 and shared with partners.",
-    "Market position statement published; providers engaged through quarterly forums.",
-    "People with lived experience sit on the commissioning board.",
-    "Outcome measures agreed with health but not yet reported jointly.",
-    "Contract monitoring focuses on outputs; moving to outcomes is planned.",
-    "Workforce data from the adult social care dataset informs fee setting.",
-    "Co-production guidance adopted; practice is uneven across directorates.",
-    "Pooled budget under section 75 covers reablement and equipment.",
-]
 _ACTIONS = [
     "Publish a joint market position statement with health and housing",
     "Set up a provider forum that meets quarterly",

@@ -23,7 +23,7 @@ from .filling import fill_workbook, realistic_answers
 from sheetkit.framework.model import Framework
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
 from sheetkit.returns.outcome import IngestReport
-from sheetkit.workbook.layout import ACTION_STATUSES
+from sheetkit.framework.model import ACTION_STATUSES
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.rounds.load import load_previous
 from sheetkit.rounds.model import PreviousRespondent, PreviousRound

@@ -22,12 +22,10 @@ from sheetkit.framework.model import NO_ROLE, Framework, ResponseField, Section
 from sheetkit.common.text import cell_name
 from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_SCALE, SHEET_START
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.framework.model import item_caption
+from sheetkit.framework.model import criterion_choices
 
 
 ACTION_ROWS = 40
-ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
-ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 
 REF_HEADER = "Ref"
 ANSWER_HEADER = "Your answer"
@@ -39,19 +37,18 @@ WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
 TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
 PROMPT_FONT = 9
 
-CRITERIA_NAME = "sk_criteria"
 
 
 
 ACTION_FIELDS = (
-    ResponseField("criterion", "Which part it addresses", "choice", "action"),
+    ResponseField("criterion", "Which part it addresses", "criterion", "action"),
     ResponseField("action", "Action", "text", "action"),
     ResponseField("owner", "Owner", "person", "action"),
     ResponseField("due", "Due date", "date", "action"),
     ResponseField("priority", "Priority", "priority", "action"),
     ResponseField("resources", "Resources needed", "text", "action"),
     ResponseField("measure", "How success will be measured", "text", "action"),
-    ResponseField("status", "Status", "choice", "action"),
+    ResponseField("status", "Status", "status", "action"),
 )
 # A follow-up workbook (built with last round's answers) also asks what became of each action,
 # and shows, locked, which of last round's actions a row carries (read back as action/N/carried).
@@ -199,18 +196,9 @@ class WorkbookLayout:
     def sheet_names(self) -> list[str]:
         return [SHEET_START, SHEET_SCALE] + [s.name for s in self.sections] + [SHEET_ACTIONS]
 
-    def criteria(self) -> list[str]:
-        """The ids an action can address: every item and statement id, in order."""
-        ids: list[str] = []
-        for _, item in self.framework.items():
-            ids.append(item.id)
-            ids += [st.id for st in item.statements if st.id != item.id]
-        return list(dict.fromkeys(ids))
-
-    def criterion_choices(self) -> list[str]:
+    def criterion_choices(self) -> tuple[str, ...]:
         """What the action plan's dropdown shows: id and a short title, '7.3 Joint strategies'."""
-        titles = _criterion_titles(self.framework)
-        return [f"{cid} {titles[cid]}".strip() for cid in self.criteria()]
+        return criterion_choices(self.framework)
 
     def action_cell(self, number: int, field_id: str) -> AnswerCell:
         """The answer cell of action `number` (1-based), also beyond the rows the workbook was built with
@@ -259,31 +247,6 @@ def plan_actions(follow_up: bool) -> SheetTable:
     return table
 
 
-def _criterion_titles(framework: Framework) -> dict[str, str]:
-    titles: dict[str, str] = {}
-    for _, item in framework.items():
-        titles.setdefault(item.id, _short(item_caption(item)))
-        for st in item.statements:
-            titles.setdefault(st.id, _short(st.text))
-    return titles
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.replace(",", " ").split())
-    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
-
-
-def choices(f: ResponseField, framework: Framework) -> tuple[str, ...]:
-    """The dropdown choices of a field, or () for free text, dates and the criterion (any id is kept)."""
-    if f.type == "rating":
-        return framework.scale(f.scale).choices
-    if f.type == "priority":
-        from sheetkit.framework.model import PRIORITIES
-
-        return PRIORITIES
-    if f.level == "action" and f.id == "status":
-        return ACTION_STATUSES
-    return ()
 
 
 def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:

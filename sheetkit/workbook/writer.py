@@ -11,21 +11,13 @@ from dataclasses import dataclass
 
 
 from sheetkit import __version__
-from .cell_rules import validation_for
+from sheetkit.framework.fields import excel_rule, field_type
 from sheetkit.common.text import clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
-from sheetkit.framework.fields import field_type
 from .prefill import Carried, action_rows
 from sheetkit.framework.model import Framework
-from .layout import (
-    CARRIED_FIELD,
-    CRITERIA_NAME,
-    PROMPT_FONT,
-    TEXT_FONT,
-    AnswerCell,
-    SheetTable,
-    WorkbookLayout,
-)
+from .layout import CARRIED_FIELD, PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
+from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
     META_FORMAT,
     META_KEYS,
@@ -335,7 +327,7 @@ class _Writer:
     def _apply_validations(self, ws) -> None:
         """One validation (and one set of level colours) per field and sheet, over all its cells."""
         for field, answers in self.pending.items():
-            options = validation_for(field, self.fw)
+            options = excel_rule(field, self.fw)
             if options is None:
                 continue
             cells = " ".join(a.cell for a in answers)
@@ -405,10 +397,10 @@ def row_cells(line, table: SheetTable) -> list[tuple[str, float, int]]:
 
 
 def answer_room(line) -> float:
-    """The least height of a row: room for a few lines of answer, more for free text."""
+    """The least height of a row: the room its answer cells' types ask for (more for free text)."""
     if not line.answers:
         return 15.0
-    return 64.0 if any(a.field.type == "text" for a in line.answers) else 32.0
+    return max(field_type(a.field).room for a in line.answers)
 
 
 def _page_breaks(table: SheetTable, scale: int) -> list[int]:

@@ -124,7 +124,8 @@ class TextWorksheet(Worksheet):
     raises WriteError for any write XlsxWriter drops rather than passing it silently."""
 
     # XlsxWriter's own version leaves "_x005F_x0041_" ambiguous (it escapes one underscore, not two).
-    _escape_control_characters = staticmethod(format_escape)
+    # It is also handed numbers (a validation's bounds), which pass unchanged, as in XlsxWriter.
+    _escape_control_characters = staticmethod(lambda data: format_escape(data) if isinstance(data, str) else data)
 
     def _write_string(self, row, col, string, cell_format=None):
         if self.constant_memory or not _kept_inline(string):
