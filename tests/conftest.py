@@ -106,6 +106,11 @@ def pytest_configure(config):
         folder = tempfile.mkdtemp(prefix="sheetkit-test-cache-")
         os.environ["SHEETKIT_CACHE_DIR"] = folder
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    # The key that signs re-ingest cache entries goes to a folder of the test run, never the user's data folder.
+    if "SHEETKIT_DATA_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="sheetkit-test-data-")
+        os.environ["SHEETKIT_DATA_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     # Every fast path (a sheet read at its planned cells, notes found from their marks) is checked
     # against its full path on everything the tests read, in worker processes too; a difference is
     # written here and fails the run (see pytest_sessionfinish).

@@ -25,7 +25,8 @@ from sheetkit.consolidate import AnswerSpool
 from sheetkit.consolidate.consolidation import consolidate
 from sheetkit.framework.fields import check_value
 from sheetkit.framework.library import get_framework
-from sheetkit.returns.model import Answer, CheckedReturn
+from sheetkit.report.prepared import prepare_return
+from sheetkit.returns.model import Answer, CheckedReturn, answer_rows
 from sheetkit.workbook.plan import cell_for, plan_workbook
 
 # Lines are counted in sheetkit's code and the tests' own (not in libraries, whose calls are counted).
@@ -135,8 +136,10 @@ def compile_work(tmp_path: Path, monkeypatch, returns: int, actions: int) -> Cou
     with AnswerSpool(layout) as store, counter:
         counter.watch(store.db)
         counter.label = "(answer store)"
-        for n, (_, answers) in enumerate(made):
-            store.add(n, answers)
+        for n, (ret, answers) in enumerate(made):
+            rows = answer_rows(layout, n, answers)  # as a reader worker hands them over, prepared
+            listed, encoded = prepare_return(layout, rows, ret.respondent, ret.round)
+            store.add(n, rows=rows, actions=listed, encoded=encoded)
         store.accept([(n, ret.respondent) for n, (ret, _) in enumerate(made)])
         counter.label = "(consolidate)"
         con = consolidate(store, [ret.respondent for ret, _ in made])
@@ -148,9 +151,9 @@ def compile_work(tmp_path: Path, monkeypatch, returns: int, actions: int) -> Cou
 
 
 def _labelled_stream(counter: WorkCounter, original):
-    def streamed(rep, ws, name, columns, rows, count, caption, wrap):
+    def streamed(rep, ws, name, columns, rows, count, caption, wrap, *kind):
         return original(rep, ws, name, columns, counter.labelled_rows(f"{ws.get_name()} rows", rows), count,
-                        caption, wrap)
+                        caption, wrap, *kind)
     return streamed
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Iterable
 
 from sheetkit.framework.model import PRIORITIES, Framework
-from sheetkit.returns.model import Answer
+from sheetkit.returns.model import Answer, answer_from_row, answer_orders
+from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.framework.keys import AnswerKey
 
 # Answer levels whose answers can make up an action.
@@ -86,3 +87,29 @@ def actions_of(fw: Framework, answers: Iterable[Answer]) -> list[Action]:
 
 def _text(answer: Answer | None) -> str:
     return answer.text if answer is not None else ""
+
+
+def action_rows(layout: WorkbookLayout, actions: list[Action]) -> list[tuple]:
+    """One return's actions as the answer store keeps them (without the return's number): the sort keys
+    (seq, section, item, priority rank, due date to sort by, due day), then every field of the action."""
+    _, item_order, section_order = answer_orders(layout)
+    rows = []
+    for seq, a in enumerate(actions):
+        day = a.due.isoformat() if isinstance(a.due, dt.date) else None
+        rows.append((seq, section_order.get(a.section, len(section_order)),
+                     item_order.get(a.item, len(item_order)), a.priority_rank, day or "9999-12-31", day,
+                     *(getattr(a, name) if name != "due" else (None if day else a.due) for name in ACTION_COLUMNS)))
+    return rows
+
+
+def action_from_row(day: str | None, values) -> Action:
+    """The action a stored row stands for: its due day (ISO, or None) and its fields in ACTION_COLUMNS order."""
+    action = dict(zip(ACTION_COLUMNS, values))
+    action["due"] = dt.date.fromisoformat(day) if day else (action["due"] or "")
+    return Action(**action)
+
+
+def actions_of_rows(layout: WorkbookLayout, rows: Iterable[tuple]) -> list[tuple]:
+    """The actions one return's stored answer rows list, as :func:`action_rows` keeps them."""
+    answers = [answer_from_row(layout, *row[2:9]) for row in rows if AnswerKey.level_of(row[2]) in ACTION_LEVELS]
+    return action_rows(layout, actions_of(layout.framework, answers))

@@ -14,8 +14,9 @@ from sheetkit.xlsx.cells import TextWorkbook
 from sheetkit.consolidate.consolidation import Consolidation
 from sheetkit.common.findings import Finding
 from sheetkit.rounds.trend import Trend
-from sheetkit.xlsx.stream import RowEncoder, stream_rows
-from sheetkit.xlsx.styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
+from sheetkit.common.verify import difference
+from sheetkit.xlsx.stream import EncodedRows, RowEncoder, stream_rows
+from sheetkit.xlsx.styles import FONT, WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
 from sheetkit.returns.model import CheckedReturn
 from . import (
     action_counts,
@@ -38,7 +39,7 @@ from . import (
     trend_partners,
     unactioned,
 )
-from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
+from .base import Report, TablePlan, fitted_row, part_names, parts_needed, rows_per_sheet
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
@@ -110,7 +111,8 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
     `plans` (from plan_tables) says how the long tables fit; by default they are split across
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
-                 plans=plan_tables(con) if plans is None else plans, trend=trend)
+                 plans=plan_tables(con) if plans is None else plans, trend=trend,
+                 encoded=con.store.encoded_complete())
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
@@ -131,7 +133,7 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
                                "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})
             for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
-                rep.formats[name]._get_xf_index()
+                rep.stream_styles[name] = rep.formats[name]._get_xf_index()
             parts = {ws.get_name(): f"xl/worksheets/sheet{n}.xml" for n, ws in enumerate(wb.worksheets(), start=1)}
         finally:
             wb.close()
@@ -142,12 +144,29 @@ def _stream(path: Path, rep: Report, parts: dict[str, str]) -> None:
     """Write the long tables' rows straight into the saved workbook (see sheetkit.xlsx.stream)."""
     f = rep.formats
     tables = {}
-    for name, (first_row, rows, columns, wrap) in rep.streams.items():
+    for name, (first_row, rows, columns, wrap, kind) in rep.streams.items():
         text = f["text"] if wrap else f["text_line"]
         styles = (text.xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index)
         encoder = FittedRows(*styles, [c.width for c in columns]) if wrap else RowEncoder(*styles, len(columns))
+        encoder = {"values": encoder, "encoded": EncodedRows(), "verified": _Verified(encoder, name)}[kind]
         tables[parts[name]] = (first_row, rows, encoder)
     stream_rows(path, tables)
+
+
+class _Verified(EncodedRows):
+    """Rows encoded ahead, each checked against the row encoded here from its values (verifying mode)."""
+
+    def __init__(self, full: RowEncoder, sheet: str):
+        self.full, self.sheet = full, sheet
+
+    def row(self, number: int, pair) -> bytes:
+        encoded, values = pair
+        made = super().row(number, encoded) if encoded is not None else None
+        expected = self.full.row(number, values).encode("utf-8") if values is not None else None
+        if made != expected:
+            difference(f"the row encoded ahead for sheet '{self.sheet}', row {number}, differs from the row encoded "
+                       f"from its values: {made!r:.1500} != {expected!r:.1500}")
+        return made
 
 
 class FittedRows(RowEncoder):
@@ -158,6 +177,4 @@ class FittedRows(RowEncoder):
         self.widths = widths
 
     def row(self, number: int, values) -> str:
-        xml = super().row(number, values)
-        height = row_height([(v, w, 10) for v, w in zip(values, self.widths) if isinstance(v, str)])
-        return xml.replace(f'<row r="{number}">', f'<row r="{number}" ht="{height:.1f}" customHeight="1">', 1)
+        return fitted_row(super().row(number, values), number, values, self.widths)

@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Callable
 
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
@@ -39,13 +40,16 @@ def validate_returns(paths: list[str], options: CheckOptions) -> IngestReport:
     return check_returns(paths, options, keep=None)
 
 
-def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport:
+def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -> IngestReport:
     """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
 
     When the framework is known before reading (from --framework, the manifest or the files'
     document properties), each worker validates the return it read, so the work is spread
-    over the cores. When `keep` is given, answers are handed over as each return arrives and
-    then dropped, so memory stays flat however many returns there are.
+    over the cores. When `keep` is given, answers are handed over as each return arrives (as
+    spool rows) and then dropped, so memory stays flat however many returns there are; and
+    `prepare(layout, rows, respondent, round)`, a module-level function of the stage that keeps
+    them, runs in the worker on each return it accepts, its result handed over as
+    ``checked.prepared`` (and kept in the re-ingest cache with the return).
     """
     with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
@@ -53,7 +57,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
-        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep)
+        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep, prepare)
     outcome = settle(returns, roster(manifest) if manifest else None, prefer)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
@@ -64,7 +68,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
                         preferred=outcome.preferred, asked=manifest.people if manifest else [])
 
 
-def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep):
+def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep, prepare=None):
     """Read and check every file; each return is named as the folder shows it."""
     framework = _choose_framework([peek_framework_id(f.path) for f in files], manifest, options)
     cache = cache_for(options, framework) if keep is not None else None
@@ -78,18 +82,25 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache):
+    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache,
+                                    prepare=prepare):
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
             pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
         else:
-            take(index, check_return(outcome, framework, options.frameworks_dirs))
+            checked = check_return(outcome, framework, options.frameworks_dirs)
+            if keep is None and not options.keep_answers:
+                _keep_what_findings_point_at(checked)
+            take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
         for index, raw in pending:
-            take(index, check_return(raw, framework, options.frameworks_dirs))
+            checked = check_return(raw, framework, options.frameworks_dirs)
+            if keep is None and not options.keep_answers:
+                _keep_what_findings_point_at(checked)
+            take(index, checked)
     return [r for r in returns if r is not None], framework, cache.findings if cache else []
 
 
@@ -145,6 +156,7 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_for(framework, raw.meta))
         checked.content = _answers_digest(checked)
+        checked.answer_count = len(checked.answers)
     return checked
 
 
@@ -168,6 +180,8 @@ class _Reading:
     framework: Framework | None
     known_ids: frozenset[str]
     compact: bool
+    prepare: Callable | None = None  # what the stage keeping the answers prepares from them (see check_returns)
+    every_answer: bool = False  # not compact: every answer travels back, not only those findings point at
 
 
 def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
@@ -179,17 +193,30 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     if framework is None:
         return raw
     checked = check_return(raw, framework, known_ids=reading.known_ids)
+    if not reading.compact and not reading.every_answer:
+        _keep_what_findings_point_at(checked)
     if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
     if reading.compact and checked.answers:
-        checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
+        layout = plan_workbook(framework)  # the layout the answers are stored by (the parent's spool's)
+        checked.rows = answer_rows(layout, 0, checked.answers)
         checked.answers = []
+        if reading.prepare is not None and checked.status == ACCEPTED:
+            checked.prepared = reading.prepare(layout, checked.rows, checked.respondent, checked.round)
     return checked
 
 
+def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
+    """Only the answers (and where they were found) that a finding points at: what the correction drafts
+    quote. Held for every return of a large folder, the rest would grow with it."""
+    pointed = {(f.sheet, f.cell) for f in checked.findings if f.cell}
+    checked.answers = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
+    checked.placed = {key: where for key, where in checked.placed.items() if where in pointed}
+
+
 def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framework | None, compact: bool,
-              cache: ReturnCache | None = None):
+              cache: ReturnCache | None = None, prepare=None):
     """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file.
 
     A return found in the cache (same bytes, framework and sheetkit) is not read again; each one
@@ -204,7 +231,8 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         else:
             todo.append((index, sha))
     tasks = [files[index].path for index, _ in todo]
-    results = run_isolated(partial(_read_and_check, _Reading(framework, known, compact)), tasks, options.limits)
+    reading = _Reading(framework, known, compact, prepare, every_answer=options.keep_answers)
+    results = run_isolated(partial(_read_and_check, reading), tasks, options.limits)
     for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
         index, sha = todo[n]
         if isinstance(outcome, Failure):
