@@ -39,7 +39,8 @@ from sheetkit.common.progress import progress as show_progress
 from sheetkit.returns.reader import file_sha256
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.sandbox import start_context
-from sheetkit.workbook.writer import WorkbookFacts, write_workbook
+from sheetkit.workbook.template import TEMPLATES
+from sheetkit.workbook.writer import WorkbookFacts
 
 if TYPE_CHECKING:
     from sheetkit.rounds.model import PreviousRound
@@ -240,7 +241,7 @@ def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None)
 
 def _build_one(job) -> BuiltFile:
     framework, layout, person, facts, path, emails, carried, follows = job
-    write_workbook(str(path), layout, facts, carried)
+    TEMPLATES.write(str(path), layout, facts, carried)
     email = write_email(path.parent, framework, person, facts, path) if emails else None
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
 
