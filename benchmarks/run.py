@@ -1123,7 +1123,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     for key, t in results["targets"].items():
         verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
-        value = "n/a" if t["value"] is None else f"{t['value']:.2f}x"
+        value = "n/a" if t["value"] is None else f"{t['value']:.2f}{' MB' if key == 'validate_memory_mb' else 'x'}"
         print(f"  {t['what']:<70} {value:>8}  target {t['target']:<7} {verdict}")
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'}")
     return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Sequence
 
 from .actions import Action
@@ -202,16 +201,10 @@ def _group_means(values: dict[str, int], groups: dict[str, str], gap: int) -> tu
 
 
 def _count_actions(store: AnswerSpool) -> ActionCounts:
-    counts = ActionCounts()
-    for respondent, action in store.actions():
-        counts.total += 1
-        counts.high += action.priority_rank == 0
-        counts.incomplete += action.incomplete
-        counts.by_item[action.item] += 1
-        counts.by_owner_priority[(action.owner, action.priority)] += 1
-        counts.acted.add((respondent, action.item))
-    counts.first = list(islice(store.actions(order="priority"), TOP))
-    return counts
+    counted = store.action_counts()
+    return ActionCounts(counted["total"], counted["high"], counted["incomplete"], Counter(counted["by_item"]),
+                        Counter(counted["by_owner_priority"]), counted["acted"],
+                        list(store.actions(order="priority", limit=TOP)))
 
 
 def _section_means(fw: Framework, ratings: list[RatingRow], respondents: list[str]):

@@ -28,9 +28,10 @@ CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGE
 CREATE TABLE actions (
     ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
     due_day TEXT, section TEXT, item TEXT, action TEXT, owner TEXT, due TEXT, priority TEXT, resources TEXT,
-    measure TEXT, status TEXT, source TEXT, flagged TEXT, xml BLOB
+    measure TEXT, status TEXT, source TEXT, flagged TEXT, xml_at INTEGER, xml_size INTEGER
 );
-CREATE TABLE encoded (ret INTEGER, tbl TEXT, section_order INTEGER, item_order INTEGER, xml BLOB);
+CREATE TABLE encoded (ret INTEGER, tbl TEXT, section_order INTEGER, item_order INTEGER, xml_at INTEGER,
+                      xml_size INTEGER);
 """
 _ACTION_ORDERS = {
     "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
@@ -49,10 +50,29 @@ class AnswerSpool:
         self._dir = tempfile.TemporaryDirectory(prefix="sheetkit-ingest-")
         self.db = sqlite3.connect(str(Path(self._dir.name) / "answers.db"))
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;" + _SCHEMA)
+        # Encoded rows are large and read once, in order: kept in a file beside the database, which
+        # sorts only where each block is.
+        self._blocks = open(Path(self._dir.name) / "encoded.bin", "w+b")
+        self._blocks_end = 0
 
     def close(self) -> None:
         self.db.close()
+        self._blocks.close()
         self._dir.cleanup()
+
+    def _keep_block(self, block: bytes) -> tuple[int, int]:
+        """Where a block of encoded rows is kept: (offset, size) in the file of blocks."""
+        self._blocks.seek(self._blocks_end)
+        self._blocks.write(block)
+        at, self._blocks_end = self._blocks_end, self._blocks_end + len(block)
+        return at, len(block)
+
+    def _blocks_at(self, rows) -> Iterator[tuple[str, bytes]]:
+        """(respondent, block) for (respondent, offset, size) rows, read from the file of blocks."""
+        self._blocks.flush()
+        for respondent, at, size in rows:
+            self._blocks.seek(at)
+            yield respondent, self._blocks.read(size)
 
     def __enter__(self) -> "AnswerSpool":
         return self
@@ -70,14 +90,14 @@ class AnswerSpool:
         rows = answer_rows(self.layout, ret, answers) if rows is None else [(ret, *row[1:]) for row in rows]
         self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         actions = actions_of_rows(self.layout, rows) if actions is None else actions
-        xml = encoded.get("actions", []) if encoded else []
-        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * 19)})",
-                            [(ret, *row, xml[n] if n < len(xml) else None) for n, row in enumerate(actions)])
+        xml = [self._keep_block(block) for block in encoded["actions"]] if encoded else []
+        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * 20)})",
+                            [(ret, *row, *(xml[n] if n < len(xml) else (None, None))) for n, row in enumerate(actions)])
         if encoded:
-            blocks = [(ret, "responses", 0, 0, encoded["responses"])]
-            blocks += [(ret, table, section, item, block) for table in ("evidence", "record")
+            blocks = [(ret, "responses", 0, 0, *self._keep_block(encoded["responses"]))]
+            blocks += [(ret, table, section, item, *self._keep_block(block)) for table in ("evidence", "record")
                        for section, item, block in encoded[table]]
-            self.db.executemany("INSERT INTO encoded VALUES (?,?,?,?,?)", blocks)
+            self.db.executemany("INSERT INTO encoded VALUES (?,?,?,?,?,?)", blocks)
 
     def accept(self, accepted: list[tuple[int, str]]) -> None:
         """Name the returns whose answers count, in the order respondents are shown."""
@@ -85,6 +105,7 @@ class AnswerSpool:
         self.db.executemany("INSERT INTO accepted VALUES (?,?,?)",
                             [(ret, name, n) for n, (ret, name) in enumerate(accepted)])
         self.db.execute("CREATE INDEX IF NOT EXISTS answers_ret ON answers(ret, seq)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS encoded_ret ON encoded(ret, tbl)")
         self.db.commit()
 
     def _rows(self, order: str, where: str = "1") -> Iterator[tuple[str, Answer]]:
@@ -141,28 +162,43 @@ class AnswerSpool:
         query = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret"
         return self.db.execute(query).fetchone()[0]
 
-    def actions(self, order: str = "item") -> Iterator[tuple[str, Action]]:
-        """(respondent, action) for every action of the accepted returns, by item or by priority, then due date."""
+    def actions(self, order: str = "item", limit: int = -1) -> Iterator[tuple[str, Action]]:
+        """(respondent, action) for every action of the accepted returns (the first `limit`), by item or by
+        priority, then due date."""
         columns = ", ".join(f"a.{name}" for name in ACTION_COLUMNS)
         query = (f"SELECT r.respondent, a.due_day, {columns} FROM actions a JOIN accepted r ON a.ret = r.ret "
-                 f"ORDER BY {_ACTION_ORDERS[order]}")
+                 f"ORDER BY {_ACTION_ORDERS[order]} LIMIT {int(limit)}")
         for respondent, day, *values in self.db.execute(query):
             yield respondent, action_from_row(day, values)
+
+    def action_counts(self) -> dict:
+        """What the accepted returns' actions add up to, counted by the store: how many, how many are High,
+        how many lack an owner or a due date (see Action.incomplete), and counts by item, by (owner,
+        priority) and the (respondent, item) pairs that have one."""
+        base = "FROM actions a JOIN accepted r ON a.ret = r.ret"
+        total, high, incomplete = self.db.execute(
+            f"SELECT COUNT(*), TOTAL(a.priority_rank = 0), TOTAL(a.owner = '' OR a.owner IS NULL OR a.due_day IS NULL) "
+            f"{base}").fetchone()
+        return {"total": total, "high": int(high), "incomplete": int(incomplete),
+                "by_item": dict(self.db.execute(f"SELECT a.item, COUNT(*) {base} GROUP BY a.item")),
+                "by_owner_priority": {(o, p): n for o, p, n in self.db.execute(
+                    f"SELECT a.owner, a.priority, COUNT(*) {base} GROUP BY a.owner, a.priority")},
+                "acted": set(self.db.execute(f"SELECT DISTINCT r.respondent, a.item {base}"))}
 
     def encoded_complete(self) -> bool:
         """Whether every accepted return's long-table rows were stored ready encoded."""
         query = ("SELECT COUNT(*) FROM accepted r WHERE NOT EXISTS "
                  "(SELECT 1 FROM encoded e WHERE e.ret = r.ret AND e.tbl = 'responses')")
-        unencoded = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret WHERE a.xml IS NULL"
+        unencoded = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret WHERE a.xml_at IS NULL"
         return self.db.execute(query).fetchone()[0] == 0 and self.db.execute(unencoded).fetchone()[0] == 0
 
     def encoded(self, table: str) -> Iterator[tuple[str, bytes]]:
         """(respondent, block of encoded rows) of one long table ('responses', 'evidence', 'record' or
         'actions'), in the order the consolidated workbook shows them."""
         if table == "actions":
-            query = (f"SELECT r.respondent, a.xml FROM actions a JOIN accepted r ON a.ret = r.ret "
+            query = (f"SELECT r.respondent, a.xml_at, a.xml_size FROM actions a JOIN accepted r ON a.ret = r.ret "
                      f"ORDER BY {_ACTION_ORDERS['item']}")
-            return iter(self.db.execute(query))
-        query = (f"SELECT r.respondent, e.xml FROM encoded e JOIN accepted r ON e.ret = r.ret WHERE e.tbl = ? "
-                 f"ORDER BY {_ENCODED_ORDERS[table]}")
-        return iter(self.db.execute(query, (table,)))
+            return self._blocks_at(self.db.execute(query))
+        query = (f"SELECT r.respondent, e.xml_at, e.xml_size FROM encoded e JOIN accepted r ON e.ret = r.ret "
+                 f"WHERE e.tbl = ? ORDER BY {_ENCODED_ORDERS[table]}")
+        return self._blocks_at(self.db.execute(query, (table,)))

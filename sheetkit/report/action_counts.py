@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sheetkit.framework.model import PRIORITIES
-from .base import Column, Report, footer, print_setup, table, title
+from .base import Column, Report, long_table, title
 
 NAME = "Action counts"
 ABOUT = "How many actions each owner holds, by priority, and how many have no usable due date."
@@ -28,12 +28,19 @@ def owner_rows(counts: Counter) -> list[list]:
     return rows
 
 
+COLUMNS = [Column("Owner", 30)] + [Column(p, 9, "centre") for p in PRIORITIES] + \
+    [Column("(none)", 9, "centre"), Column("Total", 9, "centre")]
+
+
 def write(rep: Report, ws) -> None:
     f = rep.formats
     title(ws, f, "Actions by owner and priority", "An owner left empty is counted as '(no owner)'; a priority "
           "that is not High, Medium or Low as '(none)'.")
-    cols = [Column("Owner", 30)] + [Column(p, 9, "centre") for p in PRIORITIES]
-    cols += [Column("(none)", 9, "centre"), Column("Total", 9, "centre")]
-    last = table(ws, f, "Action_counts", cols, owner_rows(rep.con.actions.by_owner_priority),
-                 "Actions by owner and priority")
-    print_setup(ws, last, len(cols) - 1, footer(rep))
+    rows = owner_rows(rep.con.actions.by_owner_priority)
+    # A row per owner: as many as there are actions in a national collection, so streamed like the long tables.
+    long_table(rep, ws, "Action_counts", COLUMNS, rows, len(rows), "Actions by owner and priority")
+
+
+def length(con) -> int:
+    """The table's rows: one per owner."""
+    return len({owner for owner, _ in con.actions.by_owner_priority})

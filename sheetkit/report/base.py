@@ -181,7 +181,7 @@ def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iter
     sheets = [ws, *rep.continued.get(ws.get_name(), [])]
     per_sheet = rows_per_sheet()
     kind = "values" if encoded is None else "verified" if verifying() else "encoded"
-    source = iter({"values": rows, "encoded": encoded}.get(kind) or zip_longest(encoded, rows, fillvalue=None))
+    source = iter(rows if kind == "values" else encoded if kind == "encoded" else zip_longest(encoded, rows))
     for k, sheet in enumerate(sheets):
         first = k * per_sheet
         size = min(per_sheet, count - first) if k < len(sheets) - 1 else max(0, count - first)

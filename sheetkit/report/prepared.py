@@ -25,7 +25,8 @@ from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.xlsx.stream import ROW_MARK, Raw, RowEncoder
 from . import action_plan, evidence, record, responses
 from .base import fitted_row
-from .encoded import FILE_MARK, MARKS, ROW_SEPARATOR
+from .encoded import FILE_MARK, ROW_SEPARATOR
+from .workbook import stream_style_numbers
 
 
 
@@ -51,12 +52,14 @@ def prepare_return(layout: WorkbookLayout, rows: list[tuple], respondent: str, r
 
 
 def _encoder(widths, wrap: bool):
-    return _Fitted(list(widths)) if wrap else RowEncoder(*MARKS, len(widths), same_number=True)
+    styles = stream_style_numbers()
+    numbers = [styles["text" if wrap else "text_line"], styles["integer"], styles["number"], styles["date"]]
+    return _Fitted(numbers, list(widths)) if wrap else RowEncoder(*numbers, len(widths), same_number=True)
 
 
 class _Fitted(RowEncoder):
-    def __init__(self, widths: list[float]):
-        super().__init__(*MARKS, len(widths), same_number=True)
+    def __init__(self, numbers: list[int], widths: list[float]):
+        super().__init__(*numbers, len(widths), same_number=True)
         self.widths = widths
 
     def row(self, number, values) -> str:

@@ -7,6 +7,8 @@ in SHEETS; the Contents sheet and the print set-up follow from the registry.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from functools import lru_cache
 from pathlib import Path
 
 from sheetkit.common import limits
@@ -68,6 +70,32 @@ EXTRA_STYLES = {
 }
 
 
+STREAM_STYLES = ("text", "text_line", "integer", "number", "date")  # the styles the streamed rows refer to
+
+
+def workbook_formats(wb) -> dict:
+    """Every style of the consolidated workbook, made in `wb`."""
+    formats = add_formats(wb)
+    formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
+    return formats
+
+
+def _stream_styles(formats: dict) -> dict[str, int]:
+    """The style numbers of the streamed rows, given first (so they are the same in every consolidated
+    workbook, and rows encoded where returns are read can carry them)."""
+    return {name: formats[name]._get_xf_index() for name in STREAM_STYLES}
+
+
+@lru_cache(maxsize=1)
+def stream_style_numbers() -> dict[str, int]:
+    """The numbers every consolidated workbook gives the streamed rows' styles (see _stream_styles)."""
+    with strict_xlsxwriter():
+        wb = TextWorkbook(io.BytesIO(), WORKBOOK_OPTIONS)
+        numbers = _stream_styles(workbook_formats(wb))
+        wb.fileclosed = True  # never saved
+    return numbers
+
+
 def sheet_name(module, con: Consolidation) -> str:
     """The sheet's name in this workbook (the record sheet is named as the framework names it)."""
     return module.name(con) if hasattr(module, "name") else module.NAME
@@ -116,8 +144,8 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
-            rep.formats = add_formats(wb)
-            rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
+            rep.formats = workbook_formats(wb)
+            rep.stream_styles.update(_stream_styles(rep.formats))
             rep.sheets = SHEETS
             rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}
             sheets = []
@@ -129,11 +157,11 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             for module, ws in sheets:
                 module.write(rep, ws)
             sheets[SHEETS.index(dashboard)][1].activate()
+            for _, _, columns, _, _ in rep.streams.values():
+                _number_styles(rep.formats, columns)  # numbered before the styles are saved
             meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
                                "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})
-            for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
-                rep.stream_styles[name] = rep.formats[name]._get_xf_index()
             parts = {ws.get_name(): f"xl/worksheets/sheet{n}.xml" for n, ws in enumerate(wb.worksheets(), start=1)}
         finally:
             wb.close()
@@ -147,7 +175,9 @@ def _stream(path: Path, rep: Report, parts: dict[str, str]) -> None:
     for name, (first_row, rows, columns, wrap, kind) in rep.streams.items():
         text = f["text"] if wrap else f["text_line"]
         styles = (text.xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index)
-        encoder = FittedRows(*styles, [c.width for c in columns]) if wrap else RowEncoder(*styles, len(columns))
+        own = _number_styles(f, columns)
+        encoder = FittedRows(*styles, [c.width for c in columns], own) if wrap else \
+            RowEncoder(*styles, len(columns), number_styles=own)
         encoder = {"values": encoder, "encoded": EncodedRows(), "verified": _Verified(encoder, name)}[kind]
         tables[parts[name]] = (first_row, rows, encoder)
     stream_rows(path, tables)
@@ -169,11 +199,19 @@ class _Verified(EncodedRows):
         return made
 
 
+def _number_styles(f: dict, columns) -> list[int | None]:
+    """Each streamed column's own style for numbers (its Column.style, other than text and dates), or None."""
+    return [f[c.style]._get_xf_index() if c.style not in ("text", "date") and c.style in f else None
+            for c in columns]
+
+
 class FittedRows(RowEncoder):
     """Rows tall enough for their wrapped text: spreadsheet programs do not grow them on opening."""
 
-    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, widths: list[float]):
-        super().__init__(text_style, integer_style, number_style, date_style, len(widths))
+    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, widths: list[float],
+                 number_styles=None):
+        super().__init__(text_style, integer_style, number_style, date_style, len(widths),
+                         number_styles=number_styles)
         self.widths = widths
 
     def row(self, number: int, values) -> str:

@@ -37,9 +37,12 @@ class RowEncoder:
     binary = False  # rows come out as text
 
     def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, columns: int,
-                 same_number: bool = False):
+                 same_number: bool = False, number_styles: Sequence[int | None] | None = None):
         self.styles = (text_style, integer_style, number_style, date_style)
         self.refs = [column_letters(c) for c in range(columns)]
+        # A column's own style for its numbers (a percentage, a count centred), where it has one.
+        self.number_styles = list(number_styles) if number_styles and any(s is not None for s in number_styles) \
+            else [None] * columns
         # Rows all given the same number (a mark, filled in later): a text met again is encoded once.
         self._seen: dict | None = {} if same_number else None
 
@@ -49,7 +52,7 @@ class RowEncoder:
         if len(values) == 2 and isinstance(values[0], int) and isinstance(values[1], tuple):
             text_s, values = values
         cells = []
-        for ref, value in zip(self.refs, values):
+        for ref, value, own in zip(self.refs, values, self.number_styles):
             kind = type(value)
             if kind is str:  # most cells: plain text, most of it needing no escape
                 if not value:
@@ -59,17 +62,17 @@ class RowEncoder:
                     cells.append(seen[(ref, text_s, value)])
                     continue
                 text = value if len(value) <= _PLAIN_LENGTH and not _NEEDS_ESCAPE.search(value) else cell_xml(value)
-                cell = (f'<c r="{ref}{number}" s="{text_s}" t="inlineStr"><is><t xml:space="preserve">'
-                        f'{text}</t></is></c>')
+                cell = f'<c r="{ref}{number}" s="{text_s}" t="inlineStr"><is>{_text_element(text)}</is></c>'
                 if seen is not None:
                     seen[(ref, text_s, value)] = cell
                 cells.append(cell)
             elif value is None:
                 continue
             elif kind is int:
-                cells.append(f'<c r="{ref}{number}" s="{int_s}"><v>{value}</v></c>')
+                cells.append(f'<c r="{ref}{number}" s="{int_s if own is None else own}"><v>{value}</v></c>')
             else:
-                cell = self._other(ref, number, value, text_s, int_s, num_s, date_s)
+                cell = self._other(ref, number, value, text_s, int_s if own is None else own,
+                                   num_s if own is None else own, date_s)
                 if cell:
                     cells.append(cell)
         return f'<row r="{number}">{"".join(cells)}</row>'
@@ -91,13 +94,20 @@ class RowEncoder:
         if isinstance(value, dt.date):
             day = value.date() if isinstance(value, dt.datetime) else value
             return f'<c r="{where}" s="{date_s}"><v>{(day - _EPOCH).days}</v></c>'
-        return (f'<c r="{where}" s="{text_s}" t="inlineStr"><is><t xml:space="preserve">'
-                f'{cell_xml(str(value))}</t></is></c>')
+        return f'<c r="{where}" s="{text_s}" t="inlineStr"><is>{_text_element(cell_xml(str(value)))}</is></c>'
 
     def cell(self, number, column: int, value) -> str:
         """One cell's XML as row() writes it ('' for an empty value)."""
         xml = self.row(number, [None] * column + [value])
         return xml[xml.index(">") + 1:-len("</row>")]
+
+
+def _text_element(text: str) -> str:
+    """An inline string's <t>, marked to keep its spaces only when it starts or ends with one (as XlsxWriter
+    writes its own inline strings)."""
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
 
 
 class EncodedRows:
