@@ -29,7 +29,8 @@ EXIT_CODES = {
     EXIT_FINDINGS: "`validate` and `ingest`: some return has errors or was rejected; the consolidated workbook "
                    "is still written from the sound ones.",
     EXIT_USAGE: "The command could not run as given: a bad option or file, an output aimed at an input, an "
-                "unknown framework, a framework file with errors, or no usable return at all. Nothing was written.",
+                "unknown framework, a framework file with errors, no usable return at all, or a release of a "
+                "library sheetkit was not tested with. Nothing was written.",
     EXIT_INTERNAL: "A fault in sheetkit itself. Run again with `--debug` and report the traceback.",
     EXIT_FILE: "A file could not be written or read: open in another program (such as Excel), read-only, or the "
                "disk is full. The message names the file; nothing half-written was kept.",
@@ -323,6 +324,32 @@ def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
                          f"install it with: pip install \"sheetkit[samples]\" (or pip install {exc.name})") from None
 
     _finish(make_samples(Path(respondents_csv), Path(out_dir)), as_json)
+
+
+# -- the page -----------------------------------------------------------------------------
+@cli.command("app")
+@click.option("--home", type=click.Path(file_okay=False), default=None,
+              help="The folder that holds one folder per exercise (default: your user data folder, "
+                   "sheetkit/exercises inside it).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="The port to listen on, on 127.0.0.1 only (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in the default browser; just print its address.")
+@click.pass_obj
+def app_cmd(obj: _Context, home: str | None, port: int, no_browser: bool) -> None:
+    """Run the whole job on a local web page: start an exercise, add returns, compile and chase."""
+    from .app import missing, serve
+
+    absent = missing()
+    if absent:
+        raise UsageError(f"sheetkit app needs {', '.join(absent)}, which a plain install leaves out; install them "
+                         f"with: pip install \"sheetkit[app]\" (in the folder of sheetkit's source: "
+                         f"pip install \".[app]\")")
+    try:
+        serve(Path(home) if home else None, port, not no_browser, obj.frameworks_dirs, obj.debug,
+              say=lambda line: click.echo(line))
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+        click.get_current_context().exit(EXIT_INTERRUPTED)
 
 
 # -- reference ----------------------------------------------------------------------------

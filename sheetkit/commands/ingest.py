@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetkit.xlsx import check_xlsxwriter
 from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
@@ -42,6 +43,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     from sheetkit.consolidate.consolidation import consolidate
     from sheetkit.report.prepared import prepare_return
 
+    check_xlsxwriter()  # before any return is read: an untested XlsxWriter stops here, saying what to install
     outputs = _outputs(paths, options)
     spools: list[AnswerSpool] = []
 

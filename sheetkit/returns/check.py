@@ -57,7 +57,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
-        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep, prepare)
+        returns, framework, cache_findings, reused = _read_returns(found.files, manifest, options, keep, prepare)
     outcome = settle(returns, roster(manifest) if manifest else None, prefer)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
@@ -65,7 +65,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -
     findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
-                        preferred=outcome.preferred, asked=manifest.people if manifest else [])
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [], reused=reused)
 
 
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep, prepare=None):
@@ -74,6 +74,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
     cache = cache_for(options, framework) if keep is not None else None
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
+    reused: list[str] = []
 
     def take(index: int, checked: CheckedReturn) -> None:
         _name_as_shown(checked, files[index])
@@ -82,8 +83,10 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache,
-                                    prepare=prepare):
+    for index, outcome, cached in _read_all(files, options, framework, compact=keep is not None, cache=cache,
+                                            prepare=prepare):
+        if cached:
+            reused.append(files[index].name)
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -101,7 +104,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             if keep is None and not options.keep_answers:
                 _keep_what_findings_point_at(checked)
             take(index, checked)
-    return [r for r in returns if r is not None], framework, cache.findings if cache else []
+    return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
 
 def cache_for(options: CheckOptions, framework: Framework | None) -> ReturnCache | None:
@@ -217,7 +220,8 @@ def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
 
 def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framework | None, compact: bool,
               cache: ReturnCache | None = None, prepare=None):
-    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file.
+    """Yield (index, RawReturn or CheckedReturn, whether it came from the cache) as workers finish; a crash or
+    time-out fails only that file.
 
     A return found in the cache (same bytes, framework and sheetkit) is not read again; each one
     read is stored there before it is handed on."""
@@ -227,7 +231,7 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         sha = _sha256_or_blank(found.path) if cache else ""
         cached = cache.get(sha, found.name) if sha else None
         if cached is not None:
-            yield index, cached
+            yield index, cached, True
         else:
             todo.append((index, sha))
     tasks = [files[index].path for index, _ in todo]
@@ -236,11 +240,11 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
     for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
         index, sha = todo[n]
         if isinstance(outcome, Failure):
-            yield index, _failed(files[index].path, outcome)
+            yield index, _failed(files[index].path, outcome), False
             continue
         if cache and sha and isinstance(outcome, CheckedReturn):
             cache.put(sha, outcome)
-        yield index, outcome
+        yield index, outcome, False
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:

@@ -50,6 +50,7 @@ class IngestReport:
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
+    reused: list[str] = field(default_factory=list)  # files (as shown) whose checked result the re-ingest cache held
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +79,7 @@ class IngestReport:
             "csv": str(self.csv) if self.csv else None,
             "feedback": str(self.feedback) if self.feedback else None,
             "previous": str(self.previous) if self.previous else None,
+            "from_cache": self.reused,
         }
 
     def render(self) -> str:
@@ -95,6 +97,9 @@ class IngestReport:
                      f"{errors} error(s), {warnings} warning(s)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
+        if self.reused:
+            lines.append(f"Not read again ({len(self.reused)} of {len(self.returns)}): unchanged since an earlier "
+                         f"ingest, their checked results came from the re-ingest cache")
         if self.preferred:
             lines.append(f"Chosen with --prefer: {', '.join(self.preferred)}")
         if self.chase:
