@@ -164,9 +164,9 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                                   options.return_to, build_id(framework, person, options.round, built_at,
                                                               _replaced(person, kept)), built_at, password, templates,
                                   carried.round if carried else "")
-            jobs.append((framework, plan_workbook(framework, follow_up=True) if carried else layout, person, facts,
-                         staging / names[person.key], options.emails, carried, follows))
-        files = _run_jobs(jobs, options.progress)
+            jobs.append((carried is not None, person, facts, staging / names[person.key], options.emails, carried,
+                         follows))
+        files = _run_jobs(framework, jobs, options.progress)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, options.round, deadline, built_at) for f in files])
         write_manifest(staging / MANIFEST, entries)
@@ -241,19 +241,30 @@ def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None)
     return secrets.token_urlsafe(9), True
 
 
+_BUILDING: dict = {}  # in each process that builds: the framework, handed over once, not with every workbook
+
+
+def _start_building(framework: Framework) -> None:
+    _BUILDING["framework"] = framework
+
+
 def _build_one(job) -> BuiltFile:
-    framework, layout, person, facts, path, emails, carried, follows = job
+    follow_up, person, facts, path, emails, carried, follows = job
+    framework = _BUILDING["framework"]
+    layout = plan_workbook(framework, follow_up=follow_up)  # planned once per process
     TEMPLATES.write(str(path), layout, facts, carried)
     email = write_email(path.parent, framework, person, facts, path) if emails else None
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
 
 
-def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
+def _run_jobs(framework: Framework, jobs: list, progress: bool) -> list[BuiltFile]:
     """Build the workbooks, over every core when there are more than a handful (each is independent)."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
+        _start_building(framework)
         return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=start_context(), initializer=_start_building,
+                             initargs=(framework,)) as pool:
         results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
         return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
 
