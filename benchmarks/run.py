@@ -465,7 +465,6 @@ def task_sheets(spec: dict) -> dict:
     import sheetkit.consolidate.consolidation as consolidation
     import sheetkit.report.workbook as workbook
     import sheetkit.xlsx.stream as stream
-    from sheetkit.commands import ingest as ingest_module
     from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
     times: dict[str, float] = {}

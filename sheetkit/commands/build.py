@@ -154,7 +154,6 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     password, new_password = _exercise_password(out_dir, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
-    layout = plan_workbook(framework)
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
         jobs = []
