@@ -121,10 +121,14 @@ def profile_settings(locale: str) -> str:
 
 
 class Office:
-    """One headless soffice with its own profile and pipe, always stopped by close()."""
+    """One headless soffice with its own profile and pipe, always stopped by close().
 
-    def __init__(self, soffice: str, locale: str, work: Path):
-        self.soffice, self.locale, self.work = soffice, locale, work
+    With `dialogs`, soffice runs without --headless on LibreOffice's own display-less window
+    system (SAL_USE_VCLPLUGIN=svp), so that dialogs open and can be answered through the UI test
+    service as a person answers them (--headless cancels every dialog unseen)."""
+
+    def __init__(self, soffice: str, locale: str, work: Path, dialogs: bool = False):
+        self.soffice, self.locale, self.work, self.dialogs = soffice, locale, work, dialogs
         self.proc: subprocess.Popen | None = None
         self.profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
         _our_dirs.append(self.profile)
@@ -138,12 +142,15 @@ class Office:
         temp = self.work / "tmp"  # soffice's own temporary files stay in the private folder
         temp.mkdir(exist_ok=True)
         env = dict(os.environ, TMPDIR=str(temp), TMP=str(temp), TEMP=str(temp))
+        mode = ["--headless"]
+        if self.dialogs:
+            env["SAL_USE_VCLPLUGIN"], mode = "svp", []
         last = ""
         for attempt in range(1, LAUNCH_ATTEMPTS + 1):
             pipe = f"sheetkit_lo_{os.getpid()}_{uuid.uuid4().hex[:12]}"
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [self.soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+                    [self.soffice, *mode, "--invisible", "--nologo", "--norestore", "--nodefault",
                      "--nolockcheck", "--nofirststartwizard", f"-env:UserInstallation={self.profile.as_uri()}",
                      f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
@@ -183,10 +190,10 @@ class Office:
 
     def close(self) -> None:
         if self.desktop is not None:
-            try:
-                self.desktop.terminate()
-            except Exception:  # the bridge goes away as soffice quits
-                pass
+            # A dialog left open (dialogs mode) would block terminate(): wait a little, then kill.
+            quit_ = threading.Thread(target=self._terminate, daemon=True)
+            quit_.start()
+            quit_.join(15)
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=15)
@@ -194,6 +201,12 @@ class Office:
                 pass
         self._kill()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _terminate(self) -> None:
+        try:
+            self.desktop.terminate()
+        except Exception:  # the bridge goes away as soffice quits
+            pass
 
     def _kill(self) -> None:
         """Stop the whole process group (the soffice wrapper and soffice.bin)."""

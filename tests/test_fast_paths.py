@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -154,7 +155,7 @@ def test_verifying_mode_catches_a_wrong_shortcut(monkeypatch, tmp_path):
     assert "differs from the search" in log.read_text(encoding="utf-8")
 
 
-def _sorted_run_as_first_written(values: list) -> int | None:
+def _sorted_run_as_first_written(values: list) -> tuple[int, int] | None:
     texts = [v.strip() if isinstance(v, str) and v.strip()[:1].isalpha() else None for v in values]
 
     def in_order(a, b, order):
@@ -167,8 +168,9 @@ def _sorted_run_as_first_written(values: list) -> int | None:
         for end in range(1, len(texts) + 1):
             if end < len(texts) and in_order(texts[end - 1], texts[end], order):
                 continue
-            if end - start >= locate.SORTED_RUN and not locate._enumerated(texts[start:end]):
-                return start
+            if end - start >= locate.SORTED_RUN and not locate._enumerated(texts[start:end]) \
+                    and not locate._numbered(texts[start:end]):
+                return start, end
             start = end
     return None
 
@@ -203,3 +205,82 @@ def test_notes_from_their_marks_are_the_notes_of_every_cell(pieces):
 
 def test_the_suite_verifies_every_fast_path():
     assert os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"), "tests/conftest.py should set SHEETKIT_VERIFY_FAST_PATHS"
+
+
+# Returns holding what is not a cell value (tests/test_parts.py makes them as other programs save them):
+# the checks of those run after the shape is found, on both paths alike.
+ODD_CELLS = ["merged over answers", "text box", "risky formula", "link", "long text", "locked cell typed over"]
+
+
+def _odd_return(kind: str, tmp_path):
+    from conftest import build, fill
+    from test_parts import DRAWING_REL, _drawn, inline, merge, patch, set_cell
+
+    from sheetkit.common.text import cell_name
+    from sheetkit.returns.cell_notes import sheet_parts
+
+    (built,) = build("lga-cbo", tmp_path / "built", names=("Housing",))
+    layout = plan_workbook(get_framework("lga-cbo"))
+    evidence = [a for a in layout.answers if a.field.level == "statement" and a.field.type == "text"]
+    first, second = evidence[0], evidence[1]
+    filled = fill(built, tmp_path / "filled.xlsx", {second.key: "second's own"})
+    with zipfile.ZipFile(filled) as archive:
+        part = sheet_parts(archive, set(archive.namelist()))[first.sheet]
+    table = next(t for t in layout.tables if t.name == first.sheet)
+    title = cell_name(*min(_static(layout, table)))  # a locked fact above the table
+    changes = {
+        "merged over answers": lambda xml: merge(set_cell(xml, first.cell, inline("joined text")),
+                                                 f"{first.cell}:{second.cell}"),
+        "risky formula": lambda xml: set_cell(xml, first.cell, '<f>HYPERLINK("http://x.example","See")</f><v>See</v>',
+                                              kind="str"),
+        "long text": lambda xml: set_cell(xml, first.cell, inline("x" * 40_000)),
+        "locked cell typed over": lambda xml: set_cell(xml, title, inline("Typed over the title")),
+        "link": lambda xml: xml.replace("</sheetData>", '</sheetData><hyperlinks><hyperlink ref="%s" r:id="rId7"/>'
+                                        '</hyperlinks>' % first.cell, 1),
+    }
+    if kind == "text box":
+        return patch(filled, tmp_path / "odd.xlsx", add=_drawn(part)), layout
+    add = None
+    if kind == "link":
+        name = part.rsplit("/", 1)[-1]
+        add = {f"xl/worksheets/_rels/{name}.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId7" Type="%s" Target="http://x.example/" TargetMode="External"/>'
+            '</Relationships>' % DRAWING_REL.replace("drawing", "hyperlink"))}
+    return patch(filled, tmp_path / "odd.xlsx", first.sheet, changes[kind], add=add), layout
+
+
+@pytest.mark.parametrize("kind", ODD_CELLS)
+def test_a_return_with_odd_cells_reads_the_same_given_its_shape_as_searched(kind, tmp_path):
+    """The intact-sheet path is taken on such a return, and every finding the full path makes is made."""
+    from sheetkit.returns.check import check_return
+    from sheetkit.returns.reader import read_return
+
+    path, layout = _odd_return(kind, tmp_path)
+    given = intact.INTACT_SHEETS.given
+    fast = check_return(read_return(str(path)), layout.framework)  # (verifying mode compares both readings too)
+    assert intact.INTACT_SHEETS.given > given, "no sheet was given its shape"
+    with intact.INTACT_SHEETS.searched():
+        full = check_return(read_return(str(path)), layout.framework)
+    assert [(a.key, a.sheet, a.cell, a.text, a.usable) for a in fast.answers] == \
+        [(a.key, a.sheet, a.cell, a.text, a.usable) for a in full.answers]
+    assert fast.findings == full.findings
+    expected = {"merged over answers": "cells-merged", "text box": "drawing-found", "risky formula": "formula-unsafe",
+                "link": "cell-link", "long text": "text-too-long", "locked cell typed over": "locked-cell-changed"}
+    assert expected[kind] in {f.code for f in fast.findings}
+
+
+def test_verifying_mode_compares_whole_readings(monkeypatch, tmp_path):
+    """A shortcut whose shape passes but whose reading differs (here: a step run on one path only) is caught."""
+    from sheetkit.returns import validate
+    from sheetkit.returns.check import check_return
+    from sheetkit.returns.reader import read_return
+
+    path, layout = _odd_return("long text", tmp_path)
+    log = tmp_path / "differences.log"
+    monkeypatch.setenv("SHEETKIT_VERIFY_FAST_PATHS", str(log))
+    real = validate.report_lengths
+    monkeypatch.setattr(validate, "report_lengths",
+                        lambda checked: None if intact.INTACT_SHEETS._search_only else real(checked))
+    check_return(read_return(str(path)), layout.framework)
+    assert "the reading of" in log.read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from fill_by_label import fill_by_label, find_fields, text_of
 
 from sheetkit.framework.model import RESPONSE_LEVELS
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
-from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.workbook.layout import SIGNOFF_FIELDS
 from sheetkit.xlsx.text_fit import points_needed
 from sheetkit.framework.library import get_framework
 
@@ -82,7 +82,7 @@ def test_a_workbook_filled_by_its_labels_is_compiled_under_those_labels(built, f
     fw = get_framework(framework_id)
     label_of = {(level, f.id): f.label for level in RESPONSE_LEVELS for f in fw.fields(level)}
     label_of.update({("signoff", f.id): f.label for f in SIGNOFF_FIELDS})
-    label_of.update({("action", f.id): f.label for f in ACTION_FIELDS})
+    label_of.update({("action", f.id): f.label for f in fw.action_fields(follow_up=True)})
     by_field = {f: f for f in filled.fields}
     assert len(rows) == len(filled.cells)
     for f in by_field:

@@ -1,9 +1,11 @@
 """`sheetkit build`: one locked workbook per respondent, a manifest, and optional email drafts.
 
-Everything is written into a temporary folder inside the output folder first and moved into
-place only when every file succeeded, so a failure leaves nothing half-done. A folder that
-already holds an exercise grows: its manifest gains the new respondents and its password is
-reused, and only the workbooks of the respondents named are ever replaced (with --force).
+Every file (workbooks, drafts, the manifest, the password file) is one output of a single
+AllOrNothing: written beside its final name first and put in place only when all of them are
+written and every target is known to be writable, so a failure, a locked manifest or Ctrl-C
+leaves the folder exactly as it was. A folder that already holds an exercise grows: its
+manifest gains the new respondents and its password is reused, and only the workbooks of the
+respondents named are ever replaced (with --force).
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
-import tempfile
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +39,8 @@ from sheetkit.common.progress import THRESHOLD as PROGRESS_THRESHOLD
 from sheetkit.common.progress import progress as show_progress
 from sheetkit.returns.reader import file_sha256
 from sheetkit.roster.respondents import Respondent
-from sheetkit.common.sandbox import start_context
+from sheetkit.common.outputs import AllOrNothing
+from sheetkit.common.sandbox import Failure, Limits, run_isolated
 from sheetkit.workbook.template import TEMPLATES
 from sheetkit.workbook.writer import WorkbookFacts
 
@@ -145,7 +146,7 @@ class BuildResult:
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
     check_xlsxwriter()  # before anything is written: an untested XlsxWriter stops here, saying what to install
-    out_dir = _prepare_out_dir(options.out_dir)
+    out_dir = Path(options.out_dir)
     kept = _existing_manifest(out_dir, framework, options.round)
     deadline = _deadline(options, kept)
     respondents = [_as_recorded(person, kept) for person in respondents]
@@ -154,8 +155,9 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     password, new_password = _exercise_password(out_dir, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
-    staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
-    try:
+    layout = plan_workbook(framework)
+    with _outputs(out_dir, respondents, names, options.emails, new_password) as outputs:
+        outputs.check()  # a locked manifest or workbook is found now, before any workbook is built
         jobs = []
         for person in respondents:
             follows, carried = _carried(framework, person, options)
@@ -163,17 +165,20 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                                   options.return_to, build_id(framework, person, options.round, built_at,
                                                               _replaced(person, kept)), built_at, password, templates,
                                   carried.round if carried else "")
-            jobs.append((carried is not None, person, facts, staging / names[person.key], options.emails, carried,
-                         follows))
-        files = _run_jobs(framework, jobs, options.progress)
+            name = names[person.key]
+            jobs.append((person, facts, outputs.temp(name), name,
+                         outputs.temp(_email_name(name)) if options.emails else None, carried, follows))
+        shared = (framework, layout, plan_workbook(framework, follow_up=True) if options.previous else None)
+        files = _run_jobs(shared, jobs, options.progress, outputs)
         entries = merge(kept.entries if kept else [],
-                        [_entry(framework, f, options.round, deadline, built_at) for f in files])
-        write_manifest(staging / MANIFEST, entries)
+                        [_entry(framework, f, names[f.respondent.key], options.round, deadline, built_at)
+                         for f in files])
+        outputs.write(MANIFEST, lambda temp: write_manifest(Path(temp), entries))
         if new_password:
-            write_password(staging, framework.id, built_at, password)
-        final = _move_into_place(staging, out_dir, files, kept)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            outputs.write(PASSWORD_FILE, lambda temp: write_password(Path(temp), framework.id, built_at, password))
+    final = [replace(f, workbook=out_dir / names[f.respondent.key],
+                     email=out_dir / _email_name(names[f.respondent.key]) if f.email else None,
+                     replaces=_replaced(f.respondent, kept)) for f in files]
     password_file = out_dir / PASSWORD_FILE
     previous = options.previous
     return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
@@ -182,6 +187,27 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                        previous_round=previous.round if previous else "",
                        gone=previous.gone([p.name for p in respondents]) if previous else [],
                        previous_findings=list(previous.findings) if previous else [])
+
+
+def _outputs(out_dir: Path, respondents: list[Respondent], names: dict[str, str], emails: bool,
+             new_password: bool) -> AllOrNothing:
+    """Every file the build writes, keyed by file name: put in place together, or not at all."""
+    outputs = AllOrNothing()
+    for person in respondents:
+        name = names[person.key]
+        outputs.add(name, out_dir / name, f"the workbook for {person.name}", "--out", "folder")
+        if emails:
+            outputs.add(_email_name(name), out_dir / _email_name(name), f"the email draft for {person.name}", "--out",
+                        "folder")
+    outputs.add(MANIFEST, out_dir / MANIFEST, "the manifest", "--out", "folder")
+    if new_password:
+        outputs.add(PASSWORD_FILE, out_dir / PASSWORD_FILE, "the password file", "--out", "folder")
+    return outputs
+
+
+def _email_name(workbook: str) -> str:
+    """The draft that carries a workbook is named after it."""
+    return Path(workbook).stem + ".eml"
 
 
 def _carried(framework: Framework, person: Respondent, options: BuildOptions) -> tuple[str, Carried | None]:
@@ -194,9 +220,9 @@ def _carried(framework: Framework, person: Respondent, options: BuildOptions) ->
     return found.name, carried
 
 
-def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
+def _entry(framework: Framework, f: BuiltFile, name: str, round_name: str, deadline: dt.date, built_at: str) -> Entry:
     person = f.respondent
-    return Entry(person.name, person.organisation, person.email, person.contact, person.group, f.workbook.name,
+    return Entry(person.name, person.organisation, person.email, person.contact, person.group, name,
                  f.sha256, framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
                  built_at, f.build_id)
 
@@ -240,32 +266,44 @@ def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None)
     return secrets.token_urlsafe(9), True
 
 
-_BUILDING: dict = {}  # in each process that builds: the framework, handed over once, not with every workbook
-
-
-def _start_building(framework: Framework) -> None:
-    _BUILDING["framework"] = framework
-
-
-def _build_one(job) -> BuiltFile:
-    follow_up, person, facts, path, emails, carried, follows = job
-    framework = _BUILDING["framework"]
-    layout = plan_workbook(framework, follow_up=follow_up)  # planned once per process
-    TEMPLATES.write(str(path), layout, facts, carried)
-    email = write_email(path.parent, framework, person, facts, path) if emails else None
+def _build_one(shared, job) -> BuiltFile:
+    """In a worker (or here): one respondent's workbook and draft, into their temporary files."""
+    framework, layout, follow_up = shared
+    person, facts, path, name, email, carried, follows = job
+    TEMPLATES.write(str(path), follow_up if carried else layout, facts, carried)  # from a template where proved
+    if email is not None:
+        write_email(email, framework, person, facts, path, name)
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
 
 
-def _run_jobs(framework: Framework, jobs: list, progress: bool) -> list[BuiltFile]:
-    """Build the workbooks, over every core when there are more than a handful (each is independent)."""
+# Building trusted inputs needs neither a time nor a memory limit; the workers are stopped with the run.
+BUILD_LIMITS = Limits(seconds=None, memory_bytes=0)
+
+
+def _run_jobs(shared, jobs: list, progress: bool, outputs: AllOrNothing) -> list[BuiltFile]:
+    """Build the workbooks, over every core when there are more than a handful (each is independent).
+
+    The framework and its layouts go to each worker once, not with every workbook."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
-        _start_building(framework)
-        return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
-    with ProcessPoolExecutor(workers, mp_context=start_context(), initializer=_start_building,
-                             initargs=(framework,)) as pool:
-        results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
+        return [_build_one(shared, job) for job in show_progress(jobs, progress, "Building workbooks")]
+    built: list[BuiltFile | None] = [None] * len(jobs)
+    with closing(run_isolated(_build_one, jobs, BUILD_LIMITS, shared=shared)) as results:
+        for index, outcome in show_progress(results, progress, "Building workbooks", length=len(jobs)):
+            if isinstance(outcome, Failure):
+                _raise(outcome, jobs[index], outputs)
+            built[index] = outcome
+    return built
+
+
+def _raise(failure: Failure, job, outputs: AllOrNothing) -> None:
+    """What stopped a workbook being built, raised in the parent as it was raised in the worker."""
+    person, name, email = job[0], job[3], job[4]
+    about_draft = email is not None and getattr(failure.error, "filename", None) == str(email)
+    with outputs.explained(_email_name(name) if about_draft else name):  # names the file, not its temporary one
+        if failure.error is not None:
+            raise failure.error
+        raise RuntimeError(f"building the workbook for {person.name} failed: {failure.detail}")
 
 
 def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "") -> str:
@@ -318,17 +356,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".sheetkit-probe-", delete=True)
-        probe.close()
-    except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {out_dir} ({exc.strerror or exc}); "
-                         f"choose a folder you can write to with --out") from None
-    return out_dir
-
-
 def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Respondent],
                       names: dict[str, str], force: bool) -> None:
     """Without --force, nobody already sent a workbook (in the manifest or on disk) is built again."""
@@ -341,13 +368,6 @@ def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Re
         raise UsageError(f"{out_dir} already holds workbooks for {shown}; use --force to re-issue them (only "
                          f"theirs are replaced, and the manifest keeps the build ids they replace), or leave "
                          f"them out to add only new respondents")
-
-
-def _move_into_place(staging: Path, out_dir: Path, files: list[BuiltFile], kept: Manifest | None) -> list[BuiltFile]:
-    for path in staging.iterdir():
-        path.replace(out_dir / path.name)
-    return [replace(f, workbook=out_dir / f.workbook.name, email=out_dir / f.email.name if f.email else None,
-                    replaces=_replaced(f.respondent, kept)) for f in files]
 
 
 def _replaced(person: Respondent, kept: Manifest | None) -> str:

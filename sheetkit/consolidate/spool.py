@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .actions import ACTION_COLUMNS, Action, action_from_row, actions_of_rows
+from .actions import Action, actions_of_rows, decode_values
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.returns.model import Answer, answer_from_row, answer_rows
 
@@ -27,12 +27,15 @@ CREATE TABLE answers (
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
     ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
-    due_day TEXT, section TEXT, item TEXT, action TEXT, owner TEXT, due TEXT, priority TEXT, resources TEXT,
-    measure TEXT, status TEXT, source TEXT, flagged TEXT, xml_at INTEGER, xml_size INTEGER
+    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT, xml_at INTEGER, xml_size INTEGER
 );
 CREATE TABLE encoded (ret INTEGER, tbl TEXT, section_order INTEGER, item_order INTEGER, xml_at INTEGER,
                       xml_size INTEGER);
 """
+# vals: the action's value in each action-plan column, as JSON (see actions.encode_values); xml_at, xml_size:
+# where its All actions row is kept, encoded (see AnswerSpool.add)
+_ACTION_FIELDS = ("ret", "seq", "section_order", "item_order", "priority_rank", "due_sort", "section", "item", "source",
+                  "flagged", "vals", "xml_at", "xml_size")
 _ACTION_ORDERS = {
     "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
     "priority": "a.priority_rank, a.due_sort, r.position, a.seq",
@@ -91,7 +94,7 @@ class AnswerSpool:
         self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         actions = actions_of_rows(self.layout, rows) if actions is None else actions
         xml = [self._keep_block(block) for block in encoded["actions"]] if encoded else []
-        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * 20)})",
+        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * len(_ACTION_FIELDS))})",
                             [(ret, *row, *(xml[n] if n < len(xml) else (None, None))) for n, row in enumerate(actions)])
         if encoded:
             blocks = [(ret, "responses", 0, 0, *self._keep_block(encoded["responses"]))]
@@ -162,28 +165,12 @@ class AnswerSpool:
         query = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret"
         return self.db.execute(query).fetchone()[0]
 
-    def actions(self, order: str = "item", limit: int = -1) -> Iterator[tuple[str, Action]]:
-        """(respondent, action) for every action of the accepted returns (the first `limit`), by item or by
-        priority, then due date."""
-        columns = ", ".join(f"a.{name}" for name in ACTION_COLUMNS)
-        query = (f"SELECT r.respondent, a.due_day, {columns} FROM actions a JOIN accepted r ON a.ret = r.ret "
-                 f"ORDER BY {_ACTION_ORDERS[order]} LIMIT {int(limit)}")
-        for respondent, day, *values in self.db.execute(query):
-            yield respondent, action_from_row(day, values)
-
-    def action_counts(self) -> dict:
-        """What the accepted returns' actions add up to, counted by the store: how many, how many are High,
-        how many lack an owner or a due date (see Action.incomplete), and counts by item, by (owner,
-        priority) and the (respondent, item) pairs that have one."""
-        base = "FROM actions a JOIN accepted r ON a.ret = r.ret"
-        total, high, incomplete = self.db.execute(
-            f"SELECT COUNT(*), TOTAL(a.priority_rank = 0), TOTAL(a.owner = '' OR a.owner IS NULL OR a.due_day IS NULL) "
-            f"{base}").fetchone()
-        return {"total": total, "high": int(high), "incomplete": int(incomplete),
-                "by_item": dict(self.db.execute(f"SELECT a.item, COUNT(*) {base} GROUP BY a.item")),
-                "by_owner_priority": {(o, p): n for o, p, n in self.db.execute(
-                    f"SELECT a.owner, a.priority, COUNT(*) {base} GROUP BY a.owner, a.priority")},
-                "acted": set(self.db.execute(f"SELECT DISTINCT r.respondent, a.item {base}"))}
+    def actions(self, order: str = "item") -> Iterator[tuple[str, Action]]:
+        """(respondent, action) for every action of the accepted returns, by item or by priority, then due date."""
+        query = (f"SELECT r.respondent, a.section, a.item, a.vals, a.source, a.flagged FROM actions a "
+                 f"JOIN accepted r ON a.ret = r.ret ORDER BY {_ACTION_ORDERS[order]}")
+        for respondent, section, item, values, source, flagged in self.db.execute(query):
+            yield respondent, Action(section, item, decode_values(values), source, flagged)
 
     def encoded_complete(self) -> bool:
         """Whether every accepted return's long-table rows were stored ready encoded."""

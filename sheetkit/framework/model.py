@@ -15,16 +15,16 @@ from functools import cached_property, lru_cache
 from typing import Iterator
 from sheetkit.common.text import utf16_length
 from sheetkit.common.limits import SHEET_NAME_LIMIT
+from .action_plan import NO_ROLE, ROLES, SHEETKIT_COLUMNS, ActionColumn
 
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
 ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 PRIORITIES = ("High", "Medium", "Low")
 ORIGINS = ("publisher", "sheetkit")
-# What a field is to the action plan: the criterion an action addresses, the action itself, who
-# owns it, when it is due... "none" says a field plays no part in actions (say, a review date).
-ROLES = ("criterion", "action", "owner", "due", "priority", "resources", "measure", "status")
-NO_ROLE = "none"
+# What a field is to the action plan (ROLES: the criterion an action addresses, the action itself,
+# who owns it, when it is due...; NO_ROLE: no part in actions, say a review date) is declared with
+# the action plan's columns, in sheetkit.framework.action_plan.
 UNDESCRIBED_LEVELS = "The source gives no description of what each point of this scale means."
 DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement", "prompts": "Prompts",
                   "record": "Record"}
@@ -145,7 +145,7 @@ def default_role(field_id: str, field_type: str) -> str:
         return "owner"
     if field_type == "date":
         return "due"
-    return field_id if field_id in ("criterion", "priority", "resources", "measure", "status") else NO_ROLE
+    return field_id if field_id in ROLES and field_id not in ("action", "owner", "due") else NO_ROLE
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,27 @@ class Framework:
     sections: tuple[Section, ...]
     labels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     path: str = ""
+    action_columns: tuple[ActionColumn, ...] = SHEETKIT_COLUMNS  # sheetkit's, then the file's own
+
+    def action_column(self, column_id: str) -> ActionColumn:
+        """The action plan's column `column_id` (KeyError when the plan has none)."""
+        return self._action_plan[0][column_id]
+
+    def action_fields(self, follow_up: bool = False) -> tuple[ResponseField, ...]:
+        """The action plan's columns as the respondent's fields, in order (follow-up columns only when asked)."""
+        return tuple(f for f, c in zip(self._action_plan[1], self.action_columns) if follow_up or not c.follow_up)
+
+    def action_field(self, column_id: str) -> ResponseField:
+        """The field behind the action plan's column `column_id`."""
+        return self._action_plan[2][column_id]
+
+    @cached_property
+    def _action_plan(self):
+        """(columns by id, their fields in order, fields by id), made once."""
+        columns = {c.id: c for c in self.action_columns}
+        fields = tuple(ResponseField(c.id, c.label, c.type, "action", origin=c.origin, role=c.role)
+                       for c in self.action_columns)
+        return columns, fields, {f.id: f for f in fields}
 
     def scale(self, scale_id: str) -> Scale:
         return next(scale for scale in self.scales if scale.id == scale_id)
@@ -284,6 +305,9 @@ class Framework:
             },
             "sections": [_section_dict(section, self._level_labels()) for section in self.sections],
         }
+        own = [_column_dict(c) for c in self.action_columns if c not in SHEETKIT_COLUMNS]
+        if own:  # only a file that adds columns says so, so every other framework's fingerprint stays as it was
+            data["action_plan"] = own
         if include_source:
             data["source"] = {
                 "publisher": self.source.publisher,
@@ -323,6 +347,10 @@ def _field_dict(f: ResponseField) -> dict:
         "origin": f.origin,
         "role": f.role,
     }
+
+
+def _column_dict(c: ActionColumn) -> dict:
+    return {"id": c.id, "label": c.label, "type": c.type, "width": c.width, "carried": c.carry == "always"}
 
 
 def _section_dict(section: Section, level_labels: dict[int, str]) -> dict:

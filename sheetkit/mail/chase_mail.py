@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from sheetkit.common.outputs import AllOrNothing
 from sheetkit.roster.contacts import Contact
 from .corrections import Problem, fine_sheets, problems
 from .drafts import Draft, fill_template, safe_file_name, write_draft
@@ -65,12 +66,13 @@ class Chased:
 
 @dataclass
 class Mailer:
-    """Writes the drafts of one chase run."""
+    """Writes the drafts of one chase run, each as one of the run's outputs (put in place with the log)."""
 
     framework: Framework
     layout: WorkbookLayout
     today: dt.date
     folder: Path
+    outputs: AllOrNothing
     sender: str = ""
     templates: Path | None = None
     workbooks: Path | None = None  # the folder holding the built workbooks
@@ -93,7 +95,10 @@ class Mailer:
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
         draft = Draft(subject, body, contact.addressee, contact.email, self.sender, case.attached)
-        case.draft = write_draft(self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml", draft)
+        path = self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml"
+        self.outputs.add(str(path), path, f"the {case.kind} draft for {contact.name}", "--out", "folder")
+        self.outputs.write(str(path), lambda temp: write_draft(Path(temp), draft))
+        case.draft = path
 
     def _values(self, case: Chased) -> dict[str, str]:
         contact = case.contact

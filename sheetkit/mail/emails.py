@@ -15,8 +15,8 @@ from sheetkit.roster.respondents import Respondent
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def write_email(folder: Path, framework: Framework, person: Respondent, facts, workbook: Path) -> Path:
-    """Write `<workbook>.eml` next to the workbook and return its path."""
+def write_email(path: Path, framework: Framework, person: Respondent, facts, workbook: Path, name: str) -> Path:
+    """Write the draft carrying `workbook` (attached as `name`) to `path`, and return the path."""
     subject, body = render_cover_note(framework, person, facts)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
@@ -26,9 +26,7 @@ def write_email(folder: Path, framework: Framework, person: Respondent, facts, w
         message["Reply-To"] = facts.return_to
     message["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
     message.set_content(body)
-    message.add_attachment(workbook.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
-                           filename=workbook.name)
-    path = folder / (workbook.stem + ".eml")
+    message.add_attachment(workbook.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
     path.write_bytes(message.as_bytes())
     return path
 

@@ -9,7 +9,6 @@ it. Computed from the same consolidation as the consolidated workbook.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
@@ -30,10 +29,8 @@ from sheetkit.xlsx.styles import WORKBOOK_OPTIONS, add_formats, strict_xlsxwrite
 
 RATING_COLUMNS = ("Section", "Item", "Your rating", "Median of all", "Lowest", "Highest", "Partners rating it",
                   "Median of the others", "Where you sit")
-ACTION_COLUMNS = ("Section", "Item", "Action proposed by another partner", "Due", "Priority")
 WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
          "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
-ACTION_FIELDS = ("action", "actions")  # item answers the consolidation reads as actions: shown with the actions
 EVIDENCE_COLUMNS = ("Section", "Item", "Question", "Another partner's answer")
 
 
@@ -94,30 +91,30 @@ def _where(agreement: Agreement, respondent: str) -> str:
 
 
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
-                   sender: str = "", written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
+                   sender: str = "", written_at: dt.datetime | None = None,
+                   outputs: AllOrNothing | None = None) -> list[PartnerFeedback]:
     """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
 
-    Every file is written beside its final name first and moved into place only when all are
-    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
-    from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
+    The files join `outputs`, the command's other outputs, and are put in place with them; without
+    it they are put in place on their own. Either way a run that fails or is interrupted leaves
+    the folder as it was (and takes away a folder made for it). The drafts come from `sender` (no
+    From line when blank) and are dated `written_at` (now, if not given).
     """
+    if outputs is None:
+        with AllOrNothing() as own:
+            return write_feedback(con, folder, manifest, with_evidence, sender, written_at, own)
     written_at = written_at or clock.now()
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
-    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
-                           {str(fb.workbook): f"the feedback workbook for {fb.respondent}" for fb in feedbacks}
-                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks},
-                           option="--feedback")
-    with _removed_if_left_empty(Path(folder)):
-        outputs.check()
-        with outputs:
-            for fb in feedbacks:
-                outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
-                                                                            written_at))
-                contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
-                draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
-                                attachment=outputs.temporary(str(fb.workbook)), attachment_name=fb.workbook.name)
-                outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+    for fb in feedbacks:
+        outputs.add(str(fb.workbook), fb.workbook, f"the feedback workbook for {fb.respondent}", "--feedback", "folder")
+        outputs.add(str(fb.draft), fb.draft, f"the feedback email for {fb.respondent}", "--feedback", "folder")
+    for fb in feedbacks:
+        outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence, written_at))
+        contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+        draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
+                        attachment=outputs.temp(str(fb.workbook)), attachment_name=fb.workbook.name)
+        outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
     return feedbacks
 
 
@@ -130,8 +127,7 @@ def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[Partn
         feedback = PartnerFeedback(
             respondent, compare(con, respondent),
             [a for who, a in actions if who != respondent],
-            [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence
-             if who != respondent and a.field.id not in ACTION_FIELDS])
+            [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence if who != respondent])
         name = _unique(safe_file_name(respondent), taken)
         feedback.workbook, feedback.draft = folder / f"feedback_{name}.xlsx", folder / f"feedback_{name}.eml"
         feedbacks.append(feedback)
@@ -150,19 +146,6 @@ def _unique(name: str, taken: set[str]) -> str:
     return unique
 
 
-@contextlib.contextmanager
-def _removed_if_left_empty(folder: Path):
-    """A folder made for a run that then failed is not left behind, empty."""
-    existed = folder.exists()
-    try:
-        yield
-    except BaseException:
-        if not existed:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-
-
 def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, with_evidence: bool,
                    written_at: dt.datetime) -> None:
     """The feedback workbook: ratings, where they differ, others' actions (and evidence if allowed)."""
@@ -174,9 +157,12 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
             _ratings_sheet(wb.add_worksheet("Your ratings"), f, title, feedback.comparisons)
             _ratings_sheet(wb.add_worksheet("Where you differ"), f, "Items where you sit apart from the other "
                            "partners, or they are split", feedback.apart)
-            _table(wb.add_worksheet("Others' actions"), f, "Actions other partners proposed (not named)",
-                   ACTION_COLUMNS, [(a.section, _item(con, a.item), a.action, a.due, a.priority)
-                                    for a in feedback.actions], (22, 40, 70, 14, 10))
+            shared = [c for c in con.framework.action_columns if c.feedback and c.id != "action"]
+            _table(wb.add_worksheet("Others' actions"), f, f"Actions other partners proposed (not named): "
+                   f"{len(feedback.actions)} of the partnership's {con.actions.total}",
+                   ("Section", "Item", "Action proposed by another partner", *(c.header for c in shared)),
+                   [(a.section, _item(con, a.item), a.action, *(a.get(c.id) for c in shared))
+                    for a in feedback.actions], (22, 40, 70, *(max(10.0, c.width) for c in shared)))
             if with_evidence:
                 _table(wb.add_worksheet("Others' evidence"), f, "What other partners wrote (not named)",
                        EVIDENCE_COLUMNS, [(s, _item(con, i), q, text)

@@ -1,6 +1,6 @@
 """Each return's rows of the long tables, encoded once, where the return is read.
 
-The Responses, Evidence, Record and Action plan tables hold a row per answer, item or action of
+The Responses, Evidence, Record and All actions tables hold a row per answer, item or action of
 every return: most of the consolidated workbook. Encoding them all in the one process that writes
 the workbook made it the slowest step, so each reader worker encodes its own return's rows as it
 checks the return (:func:`prepare_return`), with the same row functions and the same encoder
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sheetkit.consolidate.actions import ACTION_LEVELS, action_from_row, action_rows, actions_of
+from sheetkit.consolidate.actions import ACTION_LEVELS, action_rows, actions_of
 from sheetkit.framework.model import Framework
 from sheetkit.returns.model import answers_from_rows
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.xlsx.stream import ROW_MARK, Raw, RowEncoder
-from . import action_plan, evidence, record, responses
+from . import all_actions, evidence, record, responses
 from .base import fitted_row
 from .encoded import FILE_MARK, ROW_SEPARATOR
 from .workbook import stream_style_numbers
@@ -36,18 +36,20 @@ def prepare_return(layout: WorkbookLayout, rows: list[tuple], respondent: str, r
     fw = layout.framework
     answers = answers_from_rows(layout, rows)
     order = sorted(range(len(rows)), key=lambda n: rows[n][1])  # by the layout's order; as stored among ties
-    actions = action_rows(layout, actions_of(fw, [a for a in answers if a.key.split("/", 1)[0] in ACTION_LEVELS]))
+    actions = actions_of(fw, [a for a in answers if a.key.split("/", 1)[0] in ACTION_LEVELS])
     words = evidence.criteria(fw)
     file = Raw(FILE_MARK)
-    plan_encoder, captions = _encoder([c.width for c in action_plan.COLUMNS], True), action_plan.item_captions(fw)
-    return actions, {
+    shown = all_actions.encoded_columns(fw)
+    ids, captions = [c.id for c in shown], all_actions.item_captions(fw)
+    actions_encoder = _encoder([c.width for c in all_actions.columns_of(shown)], True)
+    return action_rows(layout, actions), {
         "responses": _block(_encoder(responses.WIDTHS, False), (
             responses.response_row(round_name, respondent, file, answers[n]) for n in order)),
         "evidence": _grouped(rows, order, 11, lambda n: evidence.evidence_row(words, respondent, answers[n]),
                              _encoder([c.width for c in evidence.COLUMNS], True)),
         "record": _record(fw, rows, order, answers, respondent),
-        "actions": [_encode(plan_encoder, action_plan.action_row(captions, respondent, action_from_row(row[5], row[6:])))
-                    for row in actions],
+        "actions": [_encode(actions_encoder, all_actions.action_row(captions, ids, respondent, action))
+                    for action in actions],
     }
 
 

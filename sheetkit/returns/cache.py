@@ -38,6 +38,7 @@ import platformdirs
 
 from sheetkit import __version__
 from sheetkit.common.findings import Finding
+from sheetkit.common.interrupts import held
 from sheetkit.framework.model import Framework
 from sheetkit.common.text import printable
 from .model import CheckedReturn
@@ -162,13 +163,16 @@ class ReturnCache:
                                 ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
             body = len(header).to_bytes(8, "big") + header + b"".join(blobs)
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
+            temp = None
             try:
+                with held():  # the temporary file is known as soon as it exists, so it is never left behind
+                    handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
                 with os.fdopen(handle, "wb") as out:
                     out.write(MAGIC + self._sign(body) + body)
                 os.replace(temp, path)
             except BaseException:
-                Path(temp).unlink(missing_ok=True)
+                if temp:
+                    Path(temp).unlink(missing_ok=True)
                 raise
         except (OSError, TypeError, ValueError) as exc:  # TypeError: a value JSON cannot hold
             self._unwritable(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120])

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from dataclasses import dataclass
 from posixpath import dirname, join, normpath
+from xml.etree.ElementTree import fromstring
 from xml.sax.saxutils import unescape
 
 from sheetkit.common.verify import verified
@@ -32,18 +33,17 @@ _TEXT = re.compile(rb'<t(?:\s[^>]*)?>([^<]*)</t>')
 Notes = dict[str, dict[tuple[int, int], tuple[str, str]]]
 
 
-def read_cell_notes(parts: Mapping[str, bytes]) -> Notes:
-    """Sheet name -> {(row, col): (kind, text)}; kind is 'formula', 'error' or 'comment'. `parts` are
-    the workbook's XML parts, by name (already read, and checked for size and DTDs, by the reader)."""
+def read_cell_notes(archive: zipfile.ZipFile, names: set[str]) -> Notes:
+    """Sheet name -> {(row, col): (kind, text)}; kind is 'formula', 'error' or 'comment'."""
     notes: Notes = {}
-    for sheet, part in _sheet_parts(parts).items():
+    for sheet, part in sheet_parts(archive, names).items():
         found: dict[tuple[int, int], tuple[str, str]] = {}
-        data = parts[part]
+        data = archive.read(part)
         marked = _formula_notes(data)
         verified(lambda: _every_cell_noted(data), marked, f"the formula and error notes of {part}")
         found.update(marked)
-        for comments in _related(parts, part, "comments"):
-            for (ref, text) in _comments(parts[comments]):
+        for comments in _related(archive, names, part, "comments"):
+            for (ref, text) in _comments(archive.read(comments)):
                 found[ref] = ("comment", text)
         if found:
             notes[sheet] = found
@@ -102,7 +102,7 @@ def _note(found: dict, attrs: bytes, body: bytes) -> None:
     ref = _REF.search(attrs)
     if ref is None:
         return
-    position = (int(ref.group(2)) - 1, _col(ref.group(1)))
+    position = (int(ref.group(2)) - 1, col_index(ref.group(1)))
     value = _VALUE.search(body)
     if _ERROR_TYPE.search(attrs):
         found[position] = ("error", _text(value.group(1)) if value else "#ERROR")
@@ -113,32 +113,54 @@ def _note(found: dict, attrs: bytes, body: bytes) -> None:
 def _comments(data: bytes):
     for letters, number, body in _COMMENT.findall(data):
         text = "".join(_text(t) for t in _TEXT.findall(body))
-        yield (int(number) - 1, _col(letters)), text
+        yield (int(number) - 1, col_index(letters)), text
 
 
-def _sheet_parts(parts: Mapping[str, bytes]) -> dict[str, str]:
+def sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     """Sheet name -> its part in the zip, from the workbook and its relationships."""
-    if "xl/workbook.xml" not in parts or "xl/_rels/workbook.xml.rels" not in parts:
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}
-    workbook = parts["xl/workbook.xml"]
+    workbook = archive.read("xl/workbook.xml")
     sheets = [(n, r) for n, r in _SHEET.findall(workbook)] or [(n, r) for r, n in _SHEET_REVERSED.findall(workbook)]
-    targets = _targets(parts["xl/_rels/workbook.xml.rels"])
+    targets = _targets(archive.read("xl/_rels/workbook.xml.rels"))
     found = {}
     for name, rel in sheets:
         target = targets.get(rel.decode())
         if target:
             part = _resolve("xl/workbook.xml", target)
-            if part in parts:
+            if part in names:
                 found[_text(name)] = part
     return found
 
 
-def _related(parts: Mapping[str, bytes], part: str, kind: str) -> list[str]:
+def _related(archive: zipfile.ZipFile, names: set[str], part: str, kind: str) -> list[str]:
+    return [r.target for r in relationships(archive, names, part)
+            if not r.external and kind in r.target.rsplit("/", 1)[-1] and r.target in names]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One link from a part to another part (resolved to its name in the zip) or, when external,
+    to a web address or file outside it; `kind` is the last word of its type ('drawing')."""
+
+    id: str
+    kind: str
+    target: str
+    external: bool
+
+
+def relationships(archive: zipfile.ZipFile, names: set[str], part: str) -> list[Relationship]:
+    """The relationships a part declares in its .rels part (none when it has no such part)."""
     rels = join(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
-    if rels not in parts:
+    if rels not in names:
         return []
-    return [p for p in (_resolve(part, t) for t in _targets(parts[rels]).values())
-            if kind in p.rsplit("/", 1)[-1] and p in parts]
+    found = []
+    for element in fromstring(archive.read(rels)):
+        target = element.get("Target", "")
+        external = element.get("TargetMode", "") == "External"
+        found.append(Relationship(element.get("Id", ""), element.get("Type", "").rsplit("/", 1)[-1],
+                                  target if external else _resolve(part, target), external))
+    return found
 
 
 def _targets(rels: bytes) -> dict[str, str]:
@@ -153,7 +175,8 @@ def _resolve(source: str, target: str) -> str:
     return normpath(join(dirname(source), target))
 
 
-def _col(letters: bytes) -> int:
+def col_index(letters: bytes) -> int:
+    """0 for column A, 27 for AB."""
     number = 0
     for ch in letters.decode():
         number = number * 26 + ord(ch) - 64

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Callable
 
 from sheetkit.common.errors import UsageError
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META
 from sheetkit.common.findings import Finding
 from sheetkit.common.progress import progress
 from sheetkit.common.sandbox import Failure, run_isolated
@@ -31,7 +32,7 @@ from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .settle import base_name, roster, settle
-from .validate import read_answers
+from .validate import keep_whole_sheet, read_answers
 from pathlib import Path
 
 
@@ -83,19 +84,21 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome, cached in _read_all(files, options, framework, compact=keep is not None, cache=cache,
-                                            prepare=prepare):
-        if cached:
-            reused.append(files[index].name)
-        if isinstance(outcome, CheckedReturn):
-            take(index, outcome)
-        elif framework is None:
-            pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
-        else:
-            checked = check_return(outcome, framework, options.frameworks_dirs)
-            if keep is None and not options.keep_answers:
-                _keep_what_findings_point_at(checked)
-            take(index, checked)
+    # Closed however the loop ends, so the reading workers stop with it (an error, Ctrl-C).
+    with closing(_read_all(files, options, framework, compact=keep is not None, cache=cache,
+                           prepare=prepare)) as outcomes:
+        for index, outcome, cached in outcomes:
+            if cached:
+                reused.append(files[index].name)
+            if isinstance(outcome, CheckedReturn):
+                take(index, outcome)
+            elif framework is None:
+                pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
+            else:
+                checked = check_return(outcome, framework, options.frameworks_dirs)
+                if keep is None and not options.keep_answers:
+                    _keep_what_findings_point_at(checked)
+                take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
@@ -157,10 +160,25 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        read_answers(checked, raw, plan_for(framework, raw.meta))
+        _read_answers_or_keep_all(checked, raw, framework)
         checked.content = _answers_digest(checked)
         checked.answer_count = len(checked.answers)
     return checked
+
+
+def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework: Framework) -> None:
+    """The return's answers; should reading them fail as a whole (a fault in sheetkit), every filled
+    cell is kept as unplaced with a finding per sheet, so the return is still reported, never lost."""
+    answers, findings = len(checked.answers), len(checked.findings)
+    try:
+        read_answers(checked, raw, plan_for(framework, raw.meta))
+    except Exception as exc:  # noqa: BLE001 - the file opened; only a file that cannot be is reader-failed
+        del checked.answers[answers:]
+        del checked.findings[findings:]
+        checked.placed = {}
+        for sheet in raw.sheets:
+            if sheet not in (SHEET_META, SHEET_LISTS):
+                keep_whole_sheet(checked, raw, sheet, exc)
 
 
 def _answers_digest(checked: CheckedReturn) -> str:
@@ -236,15 +254,15 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
             todo.append((index, sha))
     tasks = [files[index].path for index, _ in todo]
     reading = _Reading(framework, known, compact, prepare, every_answer=options.keep_answers)
-    results = run_isolated(partial(_read_and_check, reading), tasks, options.limits)
-    for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
-        index, sha = todo[n]
-        if isinstance(outcome, Failure):
-            yield index, _failed(files[index].path, outcome), False
-            continue
-        if cache and sha and isinstance(outcome, CheckedReturn):
-            cache.put(sha, outcome)
-        yield index, outcome, False
+    with closing(run_isolated(_read_and_check, tasks, options.limits, shared=reading)) as results:
+        for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
+            index, sha = todo[n]
+            if isinstance(outcome, Failure):
+                yield index, _failed(files[index].path, outcome), False
+                continue
+            if cache and sha and isinstance(outcome, CheckedReturn):
+                cache.put(sha, outcome)
+            yield index, outcome, False
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:

@@ -28,12 +28,16 @@ Why the search then finds the same, step by step (``locate_shape``):
   then run on below the reference's rows.
 
 Setting ``SHEETKIT_VERIFY_FAST_PATHS`` (:mod:`sheetkit.common.verify`) makes every sheet given a result this way searched as well,
-and a difference an error (the test suite runs this way).
+and a difference an error (the test suite runs this way); and every return is then read a second time with
+every sheet searched for (:meth:`IntactSheets.searched`), its answers and findings compared, so the checks
+that follow the shape (merged cells, drawings, formulas, locked cells typed over, long texts...) are
+compared too (:func:`sheetkit.returns.validate.read_answers`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sheetkit.common.verify import difference, verifying
@@ -154,6 +158,17 @@ class IntactSheets:
 
     def __init__(self):
         self._references: dict[int, tuple[SheetTable, list[Reference]]] = {}
+        self._search_only = False
+        self.given = 0  # sheets given a reference's result rather than searched (tests count them)
+
+    @contextmanager
+    def searched(self):
+        """While this lasts, every sheet is searched for and nothing is learnt: the full path alone."""
+        before, self._search_only = self._search_only, True
+        try:
+            yield
+        finally:
+            self._search_only = before
 
     def prime(self, layout: WorkbookLayout, statics: dict[str, set[tuple[int, int]]]) -> None:
         """In verifying mode: learn each table's reference from a blank workbook sheetkit builds, so that
@@ -176,6 +191,8 @@ class IntactSheets:
 
     def shape(self, table: SheetTable, grid: Grid, texts: list[TextCell], static: set[tuple[int, int]]) -> Located:
         """The table's shape on `grid`: from a reference when it provably applies, else searched for."""
+        if self._search_only:
+            return locate_shape(table, grid, texts, static)
         kept = self._references.get(id(table))
         references = kept[1] if kept and kept[0] is table else []
         for reference in references:
@@ -183,6 +200,7 @@ class IntactSheets:
             if located is not None:
                 if verifying():
                     _verify(table, grid, texts, static, located)
+                self.given += 1
                 return located
         located = locate_shape(table, grid, texts, static)
         self._learn(table, grid, static, located, references)

@@ -25,6 +25,7 @@ from sheetkit.common.findings import Finding
 from sheetkit.common.own_files import META_KEYS, SHEET_META
 from sheetkit.common.text import column_letters
 from .extent import content_extent
+from .parts import Parts, read_parts
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -33,6 +34,7 @@ MAX_TOTAL_BYTES = 150 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ROW = 20_000
 MAX_COL = 200  # column GR; sheetkit workbooks use fewer than 20 columns
+KEPT_PART_BYTES = 4 * 1024 * 1024  # parts up to this size are kept in memory between inspections
 MAX_GRID_CELLS = 1_000_000  # all sheets' extents together; sheetkit workbooks span a few thousand cells
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
 
@@ -64,6 +66,7 @@ class RawReturn:
     # sheet name -> {(row, col): (kind, text)} for what the values do not show: a formula with no
     # stored result ('formula'), an error value ('error') or a comment ('comment')
     notes: dict[str, dict[tuple[int, int], tuple[str, str]]] = field(default_factory=dict)
+    parts: Parts = field(default_factory=Parts)  # merged cells, drawings, risky formulas, links, long texts
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -167,7 +170,7 @@ def inspect_file(path: str) -> RawReturn:
         return _fail(raw, "file-too-large", f"the file holds over {MAX_MEMBERS} parts; a workbook holds a few dozen")
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-            _inspect_zip(raw, archive)
+            _inspect_zip(raw, _ReadOnce(archive))
     except _ZIP_ERRORS as exc:
         return _fail(raw, "file-unreadable", f"the file is damaged or truncated ({exc})")
     return raw
@@ -191,21 +194,41 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
     return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
 
 
-def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
+def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
     """What a zip-based file is, whether it is safe to read, and then its properties and notes."""
     members = archive.infolist()
     names = {m.filename for m in members}
-    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names)):
-        return
-    parts = _safe_parts(raw, archive, members)
-    if parts is None:
+    if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
         return
     if raw.kind in ("xlsx", "xlsm"):
-        _read_ooxml_properties(raw, parts)
-        raw.notes = read_cell_notes(parts)
+        _read_ooxml_properties(raw, archive, names)
     else:
         _read_ods_properties(raw, archive, names)
-        raw.notes = read_ods_notes(archive, names)
+    try:
+        raw.notes = read_cell_notes(archive, names) if raw.kind != "ods" else read_ods_notes(archive, names)
+        raw.parts = read_parts(archive, names, raw.kind)
+    except Exception as exc:  # noqa: BLE001 - parts no spreadsheet program writes that way: the values still count
+        raw.findings.append(Finding("parts-unreadable", f"the file's comments, merged cells, drawings and links "
+                                    f"could not be read ({type(exc).__name__}: {str(exc)[:200]}), so any there are "
+                                    f"not reported; its values were read", file=raw.path))
+
+
+class _ReadOnce:
+    """A zip archive whose parts are decompressed once, however many of the inspections read them."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.parts = archive, {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self.parts:
+            self.parts[name] = self.archive.read(name)
+        return self.parts[name]
+
+    def open(self, name: str):
+        return io.BytesIO(self.read(name)) if name in self.parts else self.archive.open(name)
+
+    def __getattr__(self, name: str):
+        return getattr(self.archive, name)
 
 
 def _sizes_allowed(raw: RawReturn, members: list[zipfile.ZipInfo]) -> bool:
@@ -243,33 +266,32 @@ def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bo
     return True
 
 
-def _safe_parts(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> dict[str, bytes] | None:
-    """Every XML part, read once, when every one is free of DTDs and the sheets' cells lie near the
-    layout; else None, with a finding. (Their sizes were checked before any was read.)"""
+def _parts_safe(raw: RawReturn, archive: _ReadOnce, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
     cells = 0
-    parts = {}
     for m in members:
         if "/media/" in m.filename or m.filename.startswith("Pictures/"):
             continue  # images (an SVG may carry a DOCTYPE); no reader parses them
-        with archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
+        with archive.archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
             data = handle.read(m.file_size + 1)
+        if len(data) <= min(m.file_size, KEPT_PART_BYTES) and m.filename.endswith((".xml", ".rels", ".vml")):
+            archive.parts[m.filename] = data  # read once: the inspections after this one read it again
         if not _XML_START.match(data):
             continue  # not XML (vbaProject.bin and other binary parts)
         if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
                                       f"never write (an XML attack such as 'billion laughs' or an external entity)")
-            return None
+            return False
         if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
             extent = _sheet_extent(raw, m.filename, data)
             if extent is None:
-                return None
+                return False
             cells += extent
             if cells > MAX_GRID_CELLS:
                 _fail(raw, "file-too-large", f"the sheets span {cells:,} cells (up to {m.filename}); a return "
                                              f"spans a few thousand")
-                return None
-        parts[m.filename] = data
-    return parts
+                return False
+    return True
 
 
 def _sheet_extent(raw: RawReturn, part: str, data: bytes) -> int | None:
@@ -300,14 +322,14 @@ _CUSTOM = re.compile(rb'<property[^>]*name="sheetkit_([a-z_]+)"[^>]*>\s*<vt:[a-z
 _ODS_CUSTOM = re.compile(rb'<meta:user-defined meta:name="sheetkit_([a-z_]+)"[^>]*>([^<]*)</meta:user-defined>')
 
 
-def _read_ooxml_properties(raw: RawReturn, parts: dict[str, bytes]) -> None:
-    if "docProps/core.xml" in parts:
-        core = parts["docProps/core.xml"]
+def _read_ooxml_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
+    if "docProps/core.xml" in names:
+        core = archive.read("docProps/core.xml")
         raw.saved_at = _timestamp(_MODIFIED, core)
         raw.saved_by = _first(_MODIFIED_BY, core)
         raw.created_by = _first(_CREATOR, core)
-    if "docProps/custom.xml" in parts:
-        custom = parts["docProps/custom.xml"]
+    if "docProps/custom.xml" in names:
+        custom = archive.read("docProps/custom.xml")
         raw.meta.update({k.decode(): _unescape(v) for k, v in _CUSTOM.findall(custom)})
 
 
@@ -357,21 +379,35 @@ def _parse(raw: RawReturn) -> None:
                                              f"a return spans a few thousand")
                 return
             sheets[name] = sheet.to_python(skip_empty_area=False)
+            if raw.kind == "xls":  # no XML parts to read them from: the reading library's own list
+                _old_format_merges(raw, name, sheet)
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return
     meta_rows = sheets.get(SHEET_META)
     if meta_rows:
-        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)] if len(r) > 1 and r[0]}
+        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)]
+                      if len(r) > 1 and str(r[0]) in META_KEYS}
         raw.meta.update(sheet_meta)
     for name, rows in sheets.items():
         raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
                             if value != "" and value is not None}
+    for name, texts in raw.parts.long_texts.items():
+        grid = raw.sheets.get(name, {})
+        for position, text in texts.items():
+            if isinstance(grid.get(position), str):
+                grid[position] = text  # whole, from the file itself, whatever the reading library kept
     for name, notes in raw.notes.items():
         grid = raw.sheets.setdefault(name, {})
         for position, (kind, text) in notes.items():
             if kind == "error" and position not in grid:
                 grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
+
+
+def _old_format_merges(raw: RawReturn, name: str, sheet) -> None:
+    merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in getattr(sheet, "merged_cell_ranges", None) or []]
+    if merged:
+        raw.parts.merges[name] = merged
 
 
 def _meta_text(value) -> str:

@@ -124,9 +124,8 @@ def read_password(folder: Path) -> str | None:
     return lines[1].strip() if len(lines) > 1 and lines[1].strip() else None
 
 
-def write_password(folder: Path, framework_id: str, built_at: str, password: str) -> Path:
-    """Keep the exercise's password: the second line of the file is the password itself."""
-    path = folder / PASSWORD_FILE
+def write_password(path: Path, framework_id: str, built_at: str, password: str) -> Path:
+    """Keep the exercise's password in `path` (the folder's PASSWORD_FILE): its second line is the password."""
     path.write_text(f"{PASSWORD_HEADER}{framework_id} workbooks built {built_at}:\n{password}\n"
                     "Keep it to unprotect a returned workbook if you ever need to; respondents do not need it.\n"
                     "Workbooks built later into this folder use the same password.\n", encoding="utf-8")

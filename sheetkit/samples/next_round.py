@@ -47,7 +47,8 @@ PROGRESS = {  # what a partner writes beside each status
 MOVES = (-1, 0, 0, 0, 1, 1, 2)  # how a rating moves in a year: mostly steady, a little better
 
 
-def make_next_round(framework: Framework, respondents: list[Respondent], folder: Path, return_to: str) -> IngestReport:
+def make_next_round(framework: Framework, respondents: list[Respondent], folder: Path, return_to: str,
+                    contact: str = "") -> IngestReport:
     """Build, fill and ingest the next round into `folder`/next-round, from `folder`/consolidated.xlsx."""
     here = folder / FOLDER
     shutil.rmtree(here, ignore_errors=True)
@@ -66,7 +67,7 @@ def make_next_round(framework: Framework, respondents: list[Respondent], folder:
             fill_workbook(item.workbook, here / "returns" / item.workbook.name, answers, saved_at=saved)
     options = IngestOptions(manifest=str(here / "manifest.csv"), out=here / "consolidated.xlsx",
                             previous=folder / "consolidated.xlsx", renames=here / "renames.csv",
-                            now=BUILT_AT + dt.timedelta(days=65), use_cache=False)
+                            now=BUILT_AT + dt.timedelta(days=65), use_cache=False, contact=contact)
     return ingest_returns([str(here / "returns")], options)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sheetkit.framework.fields import field_type
-from sheetkit.framework.model import NO_ROLE, Framework, ResponseField, Section
+from sheetkit.framework.model import Framework, ResponseField, Section
 from sheetkit.common.text import cell_name
 from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_SCALE, SHEET_START
 from sheetkit.framework.keys import AnswerKey
@@ -40,26 +40,7 @@ PROMPT_FONT = 9
 
 
 
-ACTION_FIELDS = (
-    ResponseField("criterion", "Which part it addresses", "criterion", "action"),
-    ResponseField("action", "Action", "text", "action"),
-    ResponseField("owner", "Owner", "person", "action"),
-    ResponseField("due", "Due date", "date", "action"),
-    ResponseField("priority", "Priority", "priority", "action"),
-    ResponseField("resources", "Resources needed", "text", "action"),
-    ResponseField("measure", "How success will be measured", "text", "action"),
-    ResponseField("status", "Status", "status", "action"),
-)
-# A follow-up workbook (built with last round's answers) also asks what became of each action,
-# and shows, locked, which of last round's actions a row carries (read back as action/N/carried).
-FOLLOW_UP_FIELDS = (
-    ResponseField("progress", "Progress note", "text", "action"),
-    ResponseField("revised_due", "Revised date", "date", "action", role=NO_ROLE),
-)
-CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
 LAST_ROUND_HEADER = "Last round"
-ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
-                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
 LAST_ROUND_WIDTH = 30
 
 SIGNOFF_FIELDS = (
@@ -205,7 +186,7 @@ class WorkbookLayout:
         (and, for a follow-up field, as a follow-up workbook places it)."""
         first = {a.field.id: a for a in self.actions.rows[0].answers}
         if field_id not in first and not self.follow_up:
-            first = {a.field.id: a for a in plan_actions(follow_up=True).rows[0].answers}
+            first = {a.field.id: a for a in plan_actions(self.framework, follow_up=True).rows[0].answers}
         cell = first[field_id]
         return AnswerCell(AnswerKey.action(number, field_id), SHEET_ACTIONS, self.actions.header_row + number, cell.col,
                           cell.field, ref=str(number), header=cell.header)
@@ -230,14 +211,16 @@ def field_label(f: ResponseField) -> str:
 
 
 
-def plan_actions(follow_up: bool) -> SheetTable:
-    """One row per action; a follow-up plan also has the locked 'From last round' column after '#'."""
-    fields = ACTION_FIELDS + (FOLLOW_UP_FIELDS if follow_up else ())
-    columns = [Column(NO_ANSWER, 5, "ref")]
-    columns += [Column(CARRIED_FIELD.label, ACTION_WIDTHS["carried"], "carried")] if follow_up else []
-    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in fields]
-    placed = list(zip(fields, range(len(columns) - len(fields), len(columns))))
-    placed += [(CARRIED_FIELD, 1)] if follow_up else []  # last, so the others keep their places in a row
+def plan_actions(framework: Framework, follow_up: bool) -> SheetTable:
+    """One row per action, a column per action-plan column (framework.action_columns); a follow-up plan
+    also has the follow-up columns, its locked one ('From last round') right after '#'."""
+    wanted = [c for c in framework.action_columns if follow_up or not c.follow_up]
+    locked = [c for c in wanted if c.locked]
+    asked = [c for c in wanted if not c.locked]
+    columns = [Column(NO_ANSWER, 5, "ref")] + [Column(c.label, c.width, "carried") for c in locked]
+    columns += [Column(f"{c.label} {field_type(framework.action_field(c.id)).hint}", c.width, "answer") for c in asked]
+    placed = [(framework.action_field(c.id), n) for n, c in enumerate(asked, start=1 + len(locked))]
+    placed += [(framework.action_field(c.id), n) for n, c in enumerate(locked, start=1)]  # last, so the others keep their places in a row
     table = SheetTable(SHEET_ACTIONS, "Action plan", columns)
     for number in range(1, ACTION_ROWS + 1):
         row = table.header_row + number
@@ -257,6 +240,7 @@ def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
 COMMENT_FIELD = ResponseField("comment", "A comment on the cell", "text", "unplaced")
+DRAWING_FIELD = ResponseField("drawing", "A text box or drawing on the sheet", "text", "unplaced")
 
 
 def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:

@@ -13,7 +13,9 @@ That holds only where replacing the text is all the writer would have done diffe
 writes as it is (no control characters, no ``_x`` escapes, no space at either end, nothing fitted to
 a cell); the Start sheet's rows are the height the stand-ins' are; the shared strings stay distinct
 from each other and from every other string of the workbook (so none is stored once for two cells);
-and which values are empty is as in the template. Otherwise, and for follow-up workbooks (which
+and which values are empty is as in the template. The metadata sheet's record of what sheetkit wrote
+in locked cells (digests of the values, :mod:`sheetkit.returns.locked` reads them) is made again
+from the values with the respondent's in place of the stand-ins, as the writer makes it. Otherwise, and for follow-up workbooks (which
 carry last round's answers), the workbook is built in full. With ``SHEETKIT_VERIFY_FAST_PATHS`` every
 patched workbook is compared with one built in full.
 """
@@ -27,6 +29,7 @@ import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sheetkit.common.own_files import written_cells, written_digest
 from sheetkit.common.text import clip
 from sheetkit.common.verify import difference, verifying
 from sheetkit.xlsx.cells import _kept_inline, plain_text
@@ -62,8 +65,11 @@ class Template:
 
     parts: list[tuple[str, bytes]]
     patched: set[str]  # the parts holding a stand-in
-    other_strings: set[str]  # the workbook's shared strings other than the stand-ins' own
+    other_strings: set[str]  # the workbook's shared strings other than the stand-ins' own and the records'
     heights: dict[str, float]  # facts field -> the height of its Start sheet row, with the stand-in
+    # sheet -> (the digests of its locked values without a stand-in, those with one, and the texts
+    # recording them on the metadata sheet, as in the template)
+    records: dict[str, tuple[frozenset[str], list[str], list[str]]]
 
     @classmethod
     def make(cls, layout: WorkbookLayout, facts: WorkbookFacts) -> "Template | None":
@@ -72,7 +78,7 @@ class Template:
         stand_in = replace(facts, **{k: STAND_INS[k] if getattr(facts, k) else "" for k in STAND_INS})
         with tempfile.TemporaryDirectory(prefix="sheetkit-template-") as folder:
             path = Path(folder) / "template.xlsx"
-            write_workbook(str(path), layout, stand_in)
+            written = write_workbook(str(path), layout, stand_in)
             with zipfile.ZipFile(path) as built:
                 parts = [(info.filename, built.read(info.filename)) for info in built.infolist()]
         patched = {name for name, data in parts if _STAND_IN.search(data.decode("utf-8", "replace"))}
@@ -89,8 +95,15 @@ class Template:
         strings = [_unescaped(s) for s in _SHARED_STRING.findall(table)]
         if len(strings) != table.count(b"<si>"):
             return None  # a shared string this reading does not follow: none could be proved distinct
-        return cls(parts, patched, {s for s in strings if not _STAND_IN.search(s)},
-                   {k: _height(STAND_INS[k]) for k in ("respondent", "organisation")})
+        records = _records(written)
+        recorded = [text for _, _, texts in records.values() for text in texts]
+        if len(set(recorded)) != len(recorded) or any(strings.count(text) != 1 or table.count(_element(text)) != 1
+                                                       for text in recorded):
+            return None  # a record not kept as one shared string of its own: it could not be replaced
+        if records:
+            patched.add("xl/sharedStrings.xml")
+        return cls(parts, patched, {s for s in strings if not _STAND_IN.search(s)} - set(recorded),
+                   {k: _height(STAND_INS[k]) for k in ("respondent", "organisation")}, records)
 
     def workbook_for(self, facts: WorkbookFacts) -> bytes | None:
         """The workbook for `facts` as the writer would write it, or None when that cannot be proved."""
@@ -99,7 +112,11 @@ class Template:
             return None
         if any(values[k] and _height(values[k]) != self.heights[k] for k in self.heights):
             return None
+        records = self._records_for({STAND_INS[k]: v for k, v in values.items()})
+        if records is None:
+            return None
         shared = [v for v in values.values() if v] + [f"Self-assessment workbook for {values['respondent']}"]
+        shared += [new for old, new in records.items() if new != old]
         if len(set(shared)) != len(shared) or self.other_strings.intersection(shared):
             return None
         plain = {STAND_INS[k]: _escaped(v) for k, v in values.items()}
@@ -110,10 +127,42 @@ class Template:
                 if name in self.patched:
                     marks = footer if SHEET_PART.fullmatch(name) else plain
                     data = _STAND_IN.sub(lambda m: marks[m.group()], data.decode("utf-8")).encode("utf-8")
+                if name == "xl/sharedStrings.xml":
+                    for old, new in records.items():
+                        data = data.replace(_element(old), _element(new), 1)
                 entry = zipfile.ZipInfo(name, _ZIP_TIME)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(entry, data)
         return out.getvalue()
+
+    def _records_for(self, values: dict[str, str]) -> dict[str, str] | None:
+        """Each text recording a sheet's locked values in the template -> that text for a workbook whose
+        stand-ins stand for `values` (None when the record would take another number of cells)."""
+        renamed = {}
+        for fixed, marked, texts in self.records.values():
+            real = {written_digest(_STAND_IN.sub(lambda m: values[m.group()], value)) for value in marked}
+            made = written_cells(fixed | real)
+            if len(made) != len(texts):
+                return None
+            renamed.update(zip(texts, made))
+        return renamed
+
+
+def _records(written: dict[str, list]) -> dict[str, tuple[frozenset[str], list[str], list[str]]]:
+    """For each sheet with a locked value holding a stand-in: the digests of its other locked values, the
+    values holding one, and the texts of the cells recording them (see own_files.written_cells)."""
+    records = {}
+    for sheet, values in written.items():
+        marked = [v for v in values if isinstance(v, str) and _STAND_IN.search(v)]
+        if marked:
+            fixed = frozenset(written_digest(v) for v in values if not (isinstance(v, str) and _STAND_IN.search(v)))
+            records[sheet] = (fixed, marked, written_cells(written_digest(v) for v in values))
+    return records
+
+
+def _element(text: str) -> bytes:
+    """A record's shared string as XlsxWriter writes it (digests and spaces: nothing to escape)."""
+    return f"<t>{text}</t>".encode("ascii")
 
 
 def _height(value: str) -> float:

@@ -12,15 +12,21 @@ from dataclasses import dataclass
 
 from sheetkit import __version__
 from sheetkit.framework.fields import excel_rule, field_type
-from sheetkit.common.text import clip
+from sheetkit.common.text import cell_name, clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
 from .prefill import Carried, action_rows
 from sheetkit.framework.model import Framework
-from .layout import CARRIED_FIELD, PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
+from sheetkit.framework.action_plan import CARRIED
+from .layout import PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
+    COMPUTED_PREFIX,
+    LOCKED_PREFIX,
     META_FORMAT,
     META_KEYS,
+    WRITTEN_ROW,
+    written_cells,
+    written_digest,
     SHEET_ACTIONS,
     SHEET_LISTS,
     SHEET_META,
@@ -94,6 +100,34 @@ class FormWorksheet(TextWorksheet):
     def __init__(self):
         super().__init__()
         self.growing_rows: set[int] = set()
+        self.written: dict[str, set] = {}  # digest -> the values written in locked cells with that digest
+        self.computed: set[tuple[int, int]] = set()  # cells holding sheetkit's own formulas
+
+    # What goes into locked cells is recorded, so that the reader can tell one typed over. XlsxWriter's
+    # public writes (write_string, write_datetime, ...) all come through these.
+    def _write_string(self, row, col, string, cell_format=None):
+        self._record(string, cell_format)
+        return super()._write_string(row, col, string, cell_format)
+
+    def _write_number(self, row, col, number, cell_format=None):
+        self._record(number, cell_format)
+        return super()._write_number(row, col, number, cell_format)
+
+    def _write_datetime(self, row, col, date, cell_format=None):
+        self._record(date, cell_format)
+        return super()._write_datetime(row, col, date, cell_format)
+
+    def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+        self._record(string if string is not None else url, cell_format)
+        return super()._write_url(row, col, url, cell_format, string, tip)
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        self.computed.add((row, col))
+        return super()._write_formula(row, col, formula, cell_format, value)
+
+    def _record(self, value, cell_format) -> None:
+        if value is not None and value != "" and (cell_format is None or getattr(cell_format, "locked", 1)):
+            self.written.setdefault(written_digest(value), set()).add(value)
 
     def _xml_start_tag_unencoded(self, tag, attributes=[]):
         if tag == "row" and self.growing_rows:
@@ -107,14 +141,18 @@ class FormWorkbook(TextWorkbook):
     worksheet_class = FormWorksheet
 
 
-def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts, carried: Carried | None = None) -> None:
-    """Write one respondent workbook to `path`; a follow-up layout shows what `carried` brings from last round."""
+def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts,
+                   carried: Carried | None = None) -> dict[str, list]:
+    """Write one respondent workbook to `path`; a follow-up layout shows what `carried` brings from last round.
+    Returns, by sheet, the values written in its locked cells, which the metadata sheet records by digest."""
     with strict_xlsxwriter():
         workbook = FormWorkbook(path, WORKBOOK_OPTIONS)
         try:
             _Writer(workbook, layout, facts, carried).write()
         finally:
             workbook.close()
+    return {ws.name: [v for values in ws.written.values() for v in values] for ws in workbook.worksheets()
+            if ws.name != SHEET_META}
 
 
 class _Writer:
@@ -143,6 +181,7 @@ class _Writer:
         for ws, sheet in sections:
             self._write_section(ws, sheet)
         self._write_actions(actions)
+        self._write_written(meta)
         for prop, value in _written_meta(self.facts.meta(self.fw)).items():
             ok(self.wb.set_custom_property(f"sheetkit_{prop}", value), f"document property {prop}")
         self.wb.set_properties({"title": f"{self.fw.title}: {self.facts.respondent}",
@@ -158,6 +197,20 @@ class _Writer:
             write_text(ws, row, 1, value)
         ws.hide()
         self.protect(ws)
+
+    def _write_written(self, ws) -> None:
+        """Below the metadata: each sheet's locked values (as digests) and its formula cells, for the
+        reader to tell a locked cell typed over (see own_files.WRITTEN_ROW)."""
+        row = WRITTEN_ROW
+        for sheet in self.wb.worksheets():
+            if sheet is ws:
+                continue
+            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *written_cells(sheet.written)]):
+                write_text(ws, row, col, text)
+            computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
+            write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
+            write_text(ws, row + 1, 1, computed or None)
+            row += 2
 
     def _write_lists(self, ws) -> None:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
@@ -276,15 +329,11 @@ class _Writer:
     def _write_actions(self, ws) -> None:
         f, table = self.fmt, self.layout.actions
         write_text(ws, 0, 0, "Action plan", f["title"])
-        write_text(ws, 1, 0, "What will you do, who will do it, by when, and how will you know it worked? One action "
-                              "per row.", f["note"])
-        write_text(ws, 2, 0, "Need more rows? Insert rows inside the table (the sheet allows it) or keep typing "
-                              "below the last numbered row: every filled row is read.", f["note"])
+        write_text(ws, 1, 0, self._actions_line(), f["note"])
+        write_text(ws, 2, 0, "Every action is followed up next round. Need more rows? Insert rows inside the table (the "
+                              "sheet allows it) or keep typing below the last numbered row: every filled row is read.",
+                   f["note"])
         self.write_table(ws, table)
-        if self.layout.follow_up:
-            write_text(ws, 1, 0, f"Rows marked in '{CARRIED_FIELD.label}' are your actions of {self.carried.round}: "
-                                 f"say what became of each (Status, Progress note, Revised date). Then add new "
-                                 f"actions, one per row.", f["note"])
         rows = action_rows(self.layout, self.carried)
         for line in rows[len(table.rows):]:
             self._write_row(ws, line, table)
@@ -295,12 +344,26 @@ class _Writer:
         self._apply_validations(ws)
         ws.protect(self.facts.password, ACTION_PROTECT_OPTIONS)
 
+    def _actions_line(self) -> str:
+        """Where actions go: here, and under each item when the framework asks for actions there too."""
+        elsewhere = self.fw.field_with_role("item", "action")
+        item = self.fw.labels["item"].lower()
+        if self.layout.follow_up:
+            said = (f"Rows marked in '{self.fw.action_column(CARRIED).label}' are your actions of {self.carried.round}"
+                    + (f", from this sheet and from each {item}" if elsewhere else "")
+                    + ": say what became of each (Status, Progress note, Revised date). Then add new actions, one per row.")
+        else:
+            said = "What will you do, who will do it, by when, and how will you know it worked? One action per row."
+        if elsewhere:
+            said += f" An action written under a {item} counts too: write each action once, there or here."
+        return said
+
     # -- cells ----------------------------------------------------------------------------
     def _answer_cell(self, ws, answer: AnswerCell) -> None:
         """Write an unlocked answer cell, empty or holding what last round carries into it; its
         validation is added with its field's others. The 'From last round' cell is locked."""
         value = self.carried.values.get(answer.key)
-        if answer.field == CARRIED_FIELD:
+        if answer.field.level == "action" and self.fw.action_column(answer.field.id).locked:
             write_text(ws, answer.row, answer.col, value, self.fmt["carried"])
             return
         style = self.fmt[field_type(answer.field).style]
@@ -327,7 +390,7 @@ class _Writer:
     def _apply_validations(self, ws) -> None:
         """One validation (and one set of level colours) per field and sheet, over all its cells."""
         for field, answers in self.pending.items():
-            options = excel_rule(field, self.fw)
+            options = excel_rule(field, self.fw) or self._action_prompt(field)
             if options is None:
                 continue
             cells = " ".join(a.cell for a in answers)
@@ -337,6 +400,14 @@ class _Writer:
             if field.type == "rating":
                 self._level_colours(ws, options["source"], first, cells)
         self.pending = {}
+
+    def _action_prompt(self, field) -> dict | None:
+        """Beside an item's own action question, when it is selected: that the action joins the plan."""
+        if field.role != "action" or field.level == "action":
+            return None
+        return {"validate": "any", "input_title": "One plan, followed up",
+                "input_message": clip("Write each action once, here or on the Action plan sheet: both are one plan, "
+                                      "and every action is followed up next round.", 255)}
 
     def _level_colours(self, ws, choices_, first: AnswerCell, cells: str) -> None:
         for position, choice in enumerate(choices_):
