@@ -27,6 +27,10 @@ class CheckOptions:
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     cache: Path | None = None  # the re-ingest cache folder (default: sheetkit's folder in the user's cache)
     use_cache: bool = True  # ingest only: validate never writes
+    # Every answer of each return kept in the report (last round read from its returns folder needs them);
+    # otherwise only those a finding points at are kept (for the correction drafts' wording), so that
+    # memory stays flat however many returns there are.
+    keep_answers: bool = False
 
 
 @dataclass
@@ -120,6 +124,6 @@ def _return_dict(ret: CheckedReturn) -> dict:
         "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
         "saved_by": ret.saved_by, "created_by": ret.created_by, "build_id": ret.build_id, "kind": ret.kind,
         "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
-        "answers": len(ret.answers), "errors": ret.errors, "warnings": ret.warnings,
+        "answers": ret.answer_count, "errors": ret.errors, "warnings": ret.warnings,
         "findings": [f.to_dict() for f in ret.findings],
     }
