@@ -440,7 +440,7 @@ def task_validate(spec: dict) -> dict:
     from sheetkit.returns.check import validate_returns
 
     clock = Clock()
-    report = validate_returns([spec["dir"]], IngestOptions())
+    report = validate_returns([spec["dir"]], IngestOptions(keep_answers=False))  # as the validate command reads
     return {**clock.stop(), "files": len(report.returns), "errors": sum(1 for f in report.findings if f.is_error)}
 
 

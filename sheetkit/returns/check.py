@@ -21,6 +21,7 @@ from sheetkit.common.findings import Finding
 from sheetkit.common.progress import progress
 from sheetkit.common.sandbox import Failure, run_isolated
 from sheetkit.common.text import holds_unrepresentable, printable
+from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.library import get_framework, list_frameworks
 from sheetkit.framework.model import Framework
 from sheetkit.roster.manifest import Manifest, read_manifest
@@ -232,7 +233,11 @@ def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
     """Only the answers (and where they were found) that a finding points at: what the correction drafts
     quote. Held for every return of a large folder, the rest would grow with it."""
     pointed = {(f.sheet, f.cell) for f in checked.findings if f.cell}
-    checked.answers = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
+    kept = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
+    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'")
+    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, (a.key for a in kept))
+             if key.level == "action"}
+    checked.answers = kept + [a for a in checked.answers if a.key in named and a not in kept]
     checked.placed = {key: where for key, where in checked.placed.items() if where in pointed}
 
 
