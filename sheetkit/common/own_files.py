@@ -49,6 +49,13 @@ def written_digest(value) -> str:
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
+
+def written_cells(digests) -> list[str]:
+    """The texts of the cells after 'locked:<sheet>' listing a sheet's digests: sorted, DIGESTS_PER_CELL a cell."""
+    ordered = sorted(set(digests))
+    return [" ".join(ordered[n:n + DIGESTS_PER_CELL]) for n in range(0, len(ordered), DIGESTS_PER_CELL)]
+
+
 # -- a partner's feedback workbook, and their reply ------------------------------------------
 # Built with the respondent workbook's metadata (META_KEYS) and these keys after them: "kind" tells
 # a feedback workbook from a return (which has no kind), "asks" lists the rating keys it asks the

@@ -29,6 +29,10 @@ class CheckOptions:
     cache: Path | None = None  # the re-ingest cache folder (default: sheetkit's folder in the user's cache)
     use_cache: bool = True  # ingest only: validate never writes
     expect: str = RETURN_KIND  # what the files should be: returns, or partners' replies to their feedback
+    # Every answer of each return kept in the report, as the library's callers expect; the commands that
+    # only report (validate, chase) keep just those a finding points at (for the correction drafts'
+    # wording), so that their memory stays flat however many returns there are.
+    keep_answers: bool = True
 
 
 @dataclass
@@ -144,6 +148,6 @@ def _return_dict(ret: CheckedReturn) -> dict:
         "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
         "saved_by": ret.saved_by, "created_by": ret.created_by, "build_id": ret.build_id, "kind": ret.kind,
         "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
-        "answers": len(ret.answers), "errors": ret.errors, "warnings": ret.warnings,
+        "answers": ret.answer_count, "errors": ret.errors, "warnings": ret.warnings,
         "findings": [f.to_dict() for f in ret.findings],
     }
