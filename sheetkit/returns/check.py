@@ -101,7 +101,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             else:
                 checked = check_return(outcome, framework, options.frameworks_dirs, expect=options.expect)
                 if keep is None and not options.keep_answers:
-                    _keep_what_findings_point_at(checked)
+                    _keep_what_findings_point_at(checked, plan_for(framework, outcome.meta))
                 take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
@@ -109,7 +109,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
         for index, raw in pending:
             checked = check_return(raw, framework, options.frameworks_dirs, expect=options.expect)
             if keep is None and not options.keep_answers:
-                _keep_what_findings_point_at(checked)
+                _keep_what_findings_point_at(checked, plan_for(framework, raw.meta))
             take(index, checked)
     return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
@@ -227,7 +227,7 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
         return raw
     checked = check_return(raw, framework, known_ids=reading.known_ids, expect=reading.expect)
     if not reading.compact and not reading.every_answer:
-        _keep_what_findings_point_at(checked)
+        _keep_what_findings_point_at(checked, plan_for(framework, raw.meta))
     if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
@@ -240,14 +240,17 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     return checked
 
 
-def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
+def _keep_what_findings_point_at(checked: CheckedReturn, layout) -> None:
     """Only the answers (and where they were found) that a finding points at: what the correction drafts
     quote. Held for every return of a large folder, the rest would grow with it."""
     pointed = {(f.sheet, f.cell) for f in checked.findings if f.cell}
     kept = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
-    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'")
-    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, (a.key for a in kept))
-             if key.level == "action"}
+    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'"), also when
+    # the cell pointed at is blank: the key is where the reader found that cell, else the layout's, as the draft finds it
+    keys = [key for key, where in checked.placed.items() if where in pointed]
+    unknown = pointed - set(checked.placed.values())
+    keys += [c.key for c in (layout.answers if unknown else ()) if (c.sheet, c.cell) in unknown]
+    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, keys) if key.level == "action"}
     checked.answers = kept + [a for a in checked.answers if a.key in named and a not in kept]
     checked.placed = {key: where for key, where in checked.placed.items() if where in pointed}
 

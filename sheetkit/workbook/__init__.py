@@ -9,7 +9,7 @@ from .plan import plan_workbook, plan_for, cell_for
 from .prefill import Carried
 from .writer import FormWorkbook, WorkbookFacts, write_workbook
 from .reply import ReplyLayout, plan_reply
-from .reply_draw import draw_reply, seal
+from .reply_draw import draw_reply, seal, write_reply_workbook
 
 __all__ = [
     "WorkbookLayout",
@@ -31,4 +31,5 @@ __all__ = [
     "plan_reply",
     "draw_reply",
     "seal",
+    "write_reply_workbook",
 ]

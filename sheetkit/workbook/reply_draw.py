@@ -8,11 +8,11 @@ from __future__ import annotations
 from sheetkit.common.own_files import REPLY_META_KEYS, SHEET_META, SHEET_REPLY
 from sheetkit.framework.fields import excel_rule, field_type
 from sheetkit.xlsx.cells import write_text
-from sheetkit.xlsx.styles import ok
+from sheetkit.xlsx.styles import WORKBOOK_OPTIONS, add_formats, ok, strict_xlsxwriter
 from sheetkit.xlsx.text_fit import points_needed
 from .layout import TEXT_FONT
 from .reply import ReplyLayout, reply_meta
-from .writer import PROTECT_OPTIONS, WorkbookFacts, _written_meta, write_written
+from .writer import PROTECT_OPTIONS, FormWorkbook, WorkbookFacts, _written_meta, write_written
 
 LISTED = ("asks", "sheets")  # metadata kept on the metadata sheet only
 REPLY_ROOM = 64.0  # points: room for a few lines of why and evidence, growing as the partner types
@@ -103,3 +103,17 @@ def seal(wb, layout: ReplyLayout, facts: WorkbookFacts) -> None:
     for key, value in meta.items():  # the lists stay on the sheet: a property holds 255 characters at most
         if key not in LISTED:
             ok(wb.set_custom_property(f"sheetkit_{key}", value), f"document property {key}")
+
+
+def write_reply_workbook(path: str, layout: ReplyLayout, facts: WorkbookFacts,
+                         shown: dict[str, tuple[str, str, str]] | None = None) -> None:
+    """A workbook holding the reply sheet alone, sealed: the reply sheet as a partner's feedback carries it,
+    without the feedback's own sheets (the reader learns the reply table's shape from one, see returns/intact.py)."""
+    with strict_xlsxwriter():
+        wb = FormWorkbook(path, WORKBOOK_OPTIONS)
+        try:
+            if layout.asked:
+                draw_reply(wb, wb.add_worksheet(SHEET_REPLY), layout, facts, shown or {}, add_formats(wb))
+            seal(wb, layout, facts)
+        finally:
+            wb.close()
