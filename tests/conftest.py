@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+# A run started in the background by a shell without job control (`cmd &` in a script) inherits
+# Ctrl-C ignored, and Python then never turns it into KeyboardInterrupt, in this process or in
+# the commands it starts. The Ctrl-C tests press it as a terminal would, so it is given back.
+if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The Windows-like lane (.ci/run): as on Windows, there is no `resource` module and worker
 # processes are spawned, never forked. Set before sheetkit is imported, so sheetkit sees what
