@@ -338,7 +338,7 @@ def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise
     root, built, workbook = exercise
     returns = tmp_path / "returns"
     shutil.copytree(root / "returns", returns)
-    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # sent back blank
+    fill(workbook["Carers' Centre"], returns / "carers.xlsx", {}, saved_at=SAVED)  # opened, saved, sent back blank
     first = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "a", today=FIRST_RUN))
     again = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "b", today=FIRST_RUN))
     case = _case(first, "Carers' Centre")
@@ -349,6 +349,43 @@ def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise
     for one, other in zip(first.chased, again.chased):
         if one.draft:
             assert one.draft.read_bytes() == other.draft.read_bytes()
+
+
+def test_a_workbook_sent_back_unopened_is_chased_as_returned_unchanged(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # the very file sent, attached back
+    report = validate_returns([str(returns)], IngestOptions(manifest=str(built.manifest)))
+    carers = next(r for r in report.returns if r.file.endswith("carers.xlsx"))
+    assert carers.status == "rejected" and [f.code for f in carers.findings] == ["return-unchanged"]
+    assert report.chase_why["Carers' Centre"] == "returned unchanged: carers.xlsx (returned unchanged)"
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    case = _case(result, "Carers' Centre")
+    assert case.kind == "correction" and "returned unchanged" in case.why
+    body = _body(_parse(case.draft))
+    assert "came back exactly as we sent it, with nothing filled in" in body
+    assert "none of its answers are counted yet" in body
+
+
+def test_a_pdf_or_csv_instead_of_the_workbook_is_named_in_the_reminder(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    stem = workbook["Carers' Centre"].stem
+    (returns / f"{stem}.pdf").write_bytes(b"%PDF-1.4\n%scanned return\n")
+    (returns / "Gwasanaethau Cymdeithasol Môn - return.csv").write_text("rating\n3\n", encoding="utf-8")
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    carers, mon = _case(result, "Carers' Centre"), _case(result, "Gwasanaethau Cymdeithasol Môn")
+    assert carers.kind == mon.kind == "reminder"
+    assert carers.why == f"received but unusable: {stem}.pdf (it is a PDF document, not the workbook)"
+    body = " ".join(_body(_parse(carers.draft)).split())
+    assert (f"Your file {stem}.pdf arrived, but it is a PDF document, not the workbook, so we could not use it. "
+            f"Please send the workbook itself (the .xlsx file).") in body
+    body = " ".join(_body(_parse(mon.draft)).split())
+    assert "Your file Gwasanaethau Cymdeithasol Môn - return.csv arrived, but the file is text such as a CSV file" in body
+    plain = _body(_parse(_case(result, "Housing").draft))
+    assert "arrived, but" not in plain
 
 
 def test_files_nobody_can_be_given_are_listed_for_the_lead(exercise, tmp_path):

@@ -96,7 +96,7 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     drafts_dir.mkdir(parents=True, exist_ok=True)
     chased = []
     for contact in contacts:
-        case = _decide(contact, report.returns if report else [])
+        case = _decide(contact, report.returns if report else [], report.unusable.get(contact.name, []) if report else [])
         case.earlier = sorted({d for d, kind in history.get(contact.key, []) if kind == case.kind})
         if case.kind != NOTHING:
             mailer.write(case)
@@ -122,8 +122,9 @@ def _files_in(path: Path) -> bool:
     return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.rglob("*"))
 
 
-def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:
-    """Reminder, correction or nothing, from this respondent's returns."""
+def _decide(contact: Contact, returns: list[CheckedReturn], received: list[tuple[str, str]] = ()) -> Chased:
+    """Reminder, correction or nothing, from this respondent's returns; `received` are the files
+    that arrived from them but could not be used (a PDF, a CSV), with why."""
     mine = [r for r in returns if r.respondent_key == contact.key]
     usable = [r for r in mine if r.status == ACCEPTED]
     rejected = [r for r in mine if r.status == REJECTED]
@@ -145,6 +146,9 @@ def _decide(contact: Contact, returns: list[CheckedReturn]) -> Chased:
     if fixable:
         ret = fixable[-1]
         case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)
+    elif received:  # files that are not the workbook: say what arrived and why it could not be used
+        shown = "; ".join(f"{file} ({why})" for file, why in received)
+        case = Chased(contact, REMINDER, f"received but unusable: {shown}", received=list(received))
     else:  # nothing received, or only files held back for the lead to settle
         case = Chased(contact, REMINDER, "nothing usable received" if rejected else "nothing received")
     case.notes += held

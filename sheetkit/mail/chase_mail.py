@@ -3,7 +3,7 @@
 Templates (``templates/reminder.txt``, ``reminder-again.txt``, ``correction.txt``,
 ``correction-again.txt``) can be replaced by files of the same name in the lead's own folder.
 Their placeholders: ``$addressee $respondent $organisation $framework_title $round $deadline
-$deadline_line $attachment_line $return_how $sender $history``, and for corrections also
+$deadline_line $attachment_line $return_how $sender $history $received``, and for corrections also
 ``$return_file $problem_count $problems $fine $optional``.
 """
 
@@ -20,7 +20,7 @@ from .drafts import Draft, fill_template, safe_file_name, write_draft
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.returns.reader import file_sha256
-from sheetkit.returns.model import ACCEPTED, CheckedReturn
+from sheetkit.returns import ACCEPTED, CheckedReturn, base_name
 
 REMINDER, CORRECTION, NOTHING = "reminder", "correction", "nothing to ask"
 TEMPLATES = ("reminder.txt", "reminder-again.txt", "correction.txt", "correction-again.txt")
@@ -40,6 +40,7 @@ class Chased:
     problems: list[Problem] = field(default_factory=list)
     optional: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    received: list[tuple[str, str]] = field(default_factory=list)  # files that arrived but are not the workbook
 
     @property
     def return_file(self) -> str:
@@ -108,6 +109,7 @@ class Mailer:
                           + (f" (or send it to {address[1]})" if address[1] else ""),
             "sender": address[0] or "The commissioning team",
             "history": _history(case),
+            "received": _received(case),
         }
         if case.kind == CORRECTION:
             values.update(self._correction_values(case))
@@ -191,6 +193,13 @@ def _history(case: Chased) -> str:
     if case.kind == REMINDER:
         return f"We wrote to you about this on {when}, and have still not received the workbook."
     return f"We wrote to you on {when} about your return; this is about the latest version we have."
+
+
+def _received(case: Chased) -> str:
+    """What arrived from the respondent that was not the workbook, and what to send instead."""
+    said = [f"Your file {base_name(file)} arrived, but {why}, so we could "
+            f"not use it." for file, why in case.received]
+    return " ".join(said + ["Please send the workbook itself (the .xlsx file)."]) if said else ""
 
 
 def _long_date(day: dt.date) -> str:

@@ -28,7 +28,8 @@ from .identity import check_framework, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
-from .settle import base_name, roster, settle
+from .builds import roster
+from .settle import base_name, settle
 from .validate import read_answers
 from pathlib import Path
 
@@ -53,14 +54,15 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
         returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep)
-    outcome = settle(returns, roster(manifest) if manifest else None, prefer)
+    outcome = settle(returns, roster(manifest) if manifest else None, prefer, found.skipped)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
         findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
     findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
-                        preferred=outcome.preferred, asked=manifest.people if manifest else [])
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [],
+                        unusable=outcome.unusable)
 
 
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep):

@@ -43,6 +43,8 @@ def identify(raw: RawReturn) -> CheckedReturn:
     checked.fingerprint = meta.get("fingerprint", "")
     checked.build_id = meta.get("build_id", "")
     checked.built_at = meta.get("built_at", "")
+    checked.return_to = meta.get("return_to", "")
+    checked.deadline = meta.get("deadline", "")
     _check_late(checked, meta.get("deadline", ""))
     if raw.has_macros:
         checked.findings.append(Finding("macros-ignored", f"the file is a {raw.kind} workbook with macros; only "

@@ -58,6 +58,8 @@ class CheckedReturn:
     saved_by: str = ""
     created_by: str = ""
     built_at: str = ""
+    return_to: str = ""  # who the workbook's Start sheet says to return it to: part of its exercise's identity
+    deadline: str = ""
     content: str = ""  # a digest of the answers: equal for two files that say the same
     file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""

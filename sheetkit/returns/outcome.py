@@ -46,6 +46,7 @@ class IngestReport:
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
+    unusable: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # respondent -> (file, why) received
 
     @property
     def exit_code(self) -> int:
