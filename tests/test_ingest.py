@@ -471,3 +471,47 @@ def test_the_build_manifest_beside_the_returns_is_not_a_return(one_return):
     shutil.copy(one_return.built[0].parent / "manifest.csv", one_return.dir / "manifest.csv")
     report = validate_returns([str(one_return.dir)], IngestOptions())
     assert [r.file.split("/")[-1] for r in report.returns] == ["housing.xlsx"]
+
+
+def _readme_json_table() -> dict[str, set[str]]:
+    """The README's table of what --json prints: {top-level key: the keys it documents inside it}."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| key | what it holds |\n| --- | --- |\n", 1)[1].split("\n\n", 1)[0]
+    documented = {}
+    for row in table.splitlines():
+        keys, said = row.strip("|").split(" | ", 1)
+        inner = set(re.findall(r"`([a-z_0-9]+)`", re.sub(r"\([^()]*\)", "", said)))
+        for key in re.findall(r"`([a-z_0-9]+)`", keys):
+            documented[key] = inner
+    return documented
+
+
+def test_json_output_is_what_the_readme_says_and_counts_what_was_typed(tmp_path):
+    from fill_by_label import fill_by_label
+
+    built = build("lga-cbo", tmp_path / "built", names=("Housing", "Health"))
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    filled = fill_by_label(built[0], returns / "housing.xlsx", seed=3)
+    signed = next(v for f, v in zip(filled.fields, filled.cells.values()) if f.row_label.startswith("Completed by"))
+    manifest = str(tmp_path / "built" / "manifest.csv")
+    outputs = {}
+    for command in (["validate"], ["ingest", "--out", str(tmp_path / "c.xlsx"), "--no-cache"]):
+        result = CliRunner().invoke(cli, [*command, str(returns), "--manifest", manifest, "--json"])
+        assert result.exit_code in (0, 1), result.output
+        outputs[command[0]] = json.loads(result.output)
+    documented = _readme_json_table()
+    for name, report in outputs.items():
+        assert set(report) == set(documented), name
+        assert set(report["framework"]) == documented["framework"]
+        [ret] = report["returns"]
+        assert set(ret) == documented["returns"], set(ret) ^ documented["returns"]
+        assert all(set(f) == documented["findings"] for f in report["findings"])
+        assert ret["answers"] == len(filled.cells), name  # every value typed, read back: none dropped from the count
+        assert ret["signed_off_by"] == signed and ret["signed_off_on"]
+    register = _table(tmp_path / "c.xlsx", "Returns")
+    housing = next(r for r in register if r["Partner"] == "Housing")
+    assert housing["Signed off by"] == signed and housing["Signed off on"] is not None

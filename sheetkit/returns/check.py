@@ -146,6 +146,7 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         read_answers(checked, raw, plan_for(framework, raw.meta))
         checked.content = _answers_digest(checked)
+        checked.answer_count = len(checked.answers)
     return checked
 
 

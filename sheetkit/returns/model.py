@@ -67,6 +67,7 @@ class CheckedReturn:
     findings: list[Finding] = field(default_factory=list)
     ratings_asked: int = 0
     ratings_given: int = 0
+    answer_count: int = 0  # every value read, counted when checked (ingest hands the answers on, then drops them)
     reason: str = ""
     signed_off_by: str = ""
     signed_off_on: str = ""

@@ -116,6 +116,7 @@ def _return_dict(ret: CheckedReturn) -> dict:
         "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
         "saved_by": ret.saved_by, "created_by": ret.created_by, "build_id": ret.build_id, "kind": ret.kind,
         "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
-        "answers": len(ret.answers), "errors": ret.errors, "warnings": ret.warnings,
+        "answers": ret.answer_count, "signed_off_by": ret.signed_off_by, "signed_off_on": ret.signed_off_on,
+        "errors": ret.errors, "warnings": ret.warnings,
         "findings": [f.to_dict() for f in ret.findings],
     }
