@@ -28,6 +28,7 @@ from sheetkit.workbook.prefill import Carried
 from sheetkit.mail.emails import write_email
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
+from sheetkit.common.text import normalise_name
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import templates_dir
@@ -147,6 +148,7 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     deadline = _deadline(options, kept)
     respondents = [_as_recorded(person, kept) for person in respondents]
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
+    _refuse_name_clashes(respondents, names, kept)
     _refuse_overwrite(out_dir, kept, respondents, names, options.force)
     password, new_password = _exercise_password(out_dir, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
@@ -314,6 +316,29 @@ def _prepare_out_dir(out_dir: Path) -> Path:
         raise UsageError(f"cannot write to the output folder {out_dir} ({exc.strerror or exc}); "
                          f"choose a folder you can write to with --out") from None
     return out_dir
+
+
+def _refuse_name_clashes(respondents: list[Respondent], names: dict[str, str], kept: Manifest | None) -> None:
+    """Two respondents whose workbooks would have one file name ("Carers' Centre" and "Carers
+    Centre") are refused, both named, before anything is written; so is a new respondent whose
+    file is already another respondent's in the manifest."""
+    problems, first = [], {}
+    owner = {e.file.casefold(): e.respondent for e in kept.entries} if kept else {}
+    for person in respondents:
+        name = names[person.key].casefold()
+        where = f" ({person.source})" if person.source else ""
+        if name in first:
+            other = first[name]
+            problems.append(f"'{other.name}'{f' ({other.source})' if other.source else ''} and '{person.name}'"
+                            f"{where} would both be written as {names[person.key]}")
+        elif name in owner and normalise_name(owner[name]) != person.key:
+            problems.append(f"'{person.name}'{where} would be written as {names[person.key]}, which the manifest "
+                            f"already records as the workbook of '{owner[name]}'")
+        first.setdefault(name, person)
+    if problems:
+        raise UsageError("two respondents cannot share a workbook file, so nothing was built:\n  "
+                         + "\n  ".join(problems) + "\nMake the names differ by more than punctuation, accents or "
+                         "case (say 'Carers Centre North' and 'Carers Centre South').")
 
 
 def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Respondent],

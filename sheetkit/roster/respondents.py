@@ -19,6 +19,7 @@ class Respondent:
     email: str = ""
     contact: str = ""
     group: str = ""  # e.g. council, health, voluntary sector: the consolidated workbook compares groups
+    source: str = field(default="", compare=False)  # where the lead gave it: "respondents.csv, row 7"
 
     @property
     def key(self) -> str:
@@ -44,8 +45,10 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
     if list_path:
         table = read_table(list_path, "name", "the respondents list")
         warnings = [f"{table.path}: {w}" for w in table.warnings]
-        respondents += [(f"{table.path}, row {number}", _respondent(row)) for number, row in table.rows]
-    respondents += [(f"--respondent {n!r}", Respondent(" ".join(n.split()))) for n in names]
+        respondents += [(f"{table.path}, row {number}", _respondent(row, f"{table.path}, row {number}"))
+                        for number, row in table.rows]
+    respondents += [(f"--respondent {n!r}", Respondent(" ".join(n.split()), source=f"--respondent {n!r}"))
+                    for n in names]
     if not respondents:
         raise UsageError("no respondents given: use --respondents FILE (.csv, .xlsx or .ods) and/or --respondent NAME")
     seen: dict[str, str] = {}
@@ -63,6 +66,6 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
     return RespondentList([person for _, person in respondents], warnings)
 
 
-def _respondent(row: dict[str, str]) -> Respondent:
+def _respondent(row: dict[str, str], source: str) -> Respondent:
     return Respondent(" ".join(row.get("name", "").split()), row.get("organisation", ""),
-                      row.get("email", ""), row.get("contact", ""), row.get("group", ""))
+                      row.get("email", ""), row.get("contact", ""), row.get("group", ""), source)
