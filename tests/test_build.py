@@ -204,12 +204,12 @@ def test_unwritable_output_folder_is_refused(tmp_path):
 
 def test_existing_workbooks_are_not_overwritten_without_force(tmp_path):
     runner = CliRunner()
-    args = ["build", "ipc-audit", "--out", str(tmp_path), "--respondent", "Housing", "--password", "pw"]
+    args = ["build", "ipc-audit", "--out", str(tmp_path / "workbooks"), "--respondent", "Housing", "--password", "pw"]
     assert runner.invoke(cli, args).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     again = runner.invoke(cli, args)
     assert again.exit_code == 2 and "--force" in again.output
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     assert runner.invoke(cli, args + ["--force"]).exit_code == 0
 
 

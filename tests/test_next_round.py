@@ -59,8 +59,9 @@ def rounds(request, tmp_path_factory):
     previous = load_previous(root / "consolidated.xlsx", framework, renames=renames)
     results = {}
     for prefill in (False, True):
-        options = BuildOptions(out_dir=root / f"round2{'-prefilled' if prefill else ''}", round="2027 Q4",
-                               password="secret", previous=previous, prefill=prefill)
+        out = root / f"round2{'-prefilled' if prefill else ''}"
+        options = BuildOptions(out_dir=out, records=out, round="2027 Q4", password="secret", previous=previous,
+                               prefill=prefill)
         results[prefill] = build_workbooks(framework, [Respondent(n) for n in NOW], options)
     return {"framework": framework, "typed": typed, "results": results, "root": root}
 
@@ -125,7 +126,8 @@ def test_last_round_dates_are_dates_and_long_texts_are_clipped(rounds, tmp_path)
     answers = {text_field.key: long_text} | ({date_field.key: dt.date(2027, 3, 31)} if date_field else {})
     previous = _previous_round(framework, answers)
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
     ws_of = openpyxl.load_workbook(out.files[0].workbook)
     ws = ws_of[text_field.sheet]
     _, last_col = _header(ws, "Last round")
@@ -144,7 +146,7 @@ def test_an_item_not_comparable_says_so_and_is_not_prefilled(rounds, tmp_path):
     previous = _previous_round(framework, {rating.key: float(choice.value)},
                                not_comparable={rating.item_id: "wording changed"})
     out = build_workbooks(framework, [Respondent("Housing")], BuildOptions(
-        out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous, prefill=True))
+        out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret", previous=previous, prefill=True))
     ws = openpyxl.load_workbook(out.files[0].workbook)[rating.sheet]
     _, last_col = _header(ws, "Last round")
     assert ws.cell(rating.row + 1, last_col).value == "not comparable (wording changed)"
@@ -325,7 +327,7 @@ def test_the_start_sheets_questions_show_last_round_too(tmp_path):
     (question,) = layout.framework_answers
     previous = _previous_round(framework, {question.key: "Agreed with the ICB in March"})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                          BuildOptions(out_dir=tmp_path / "built", records=tmp_path / "built", round="2027 Q4", password="secret",
                                        previous=previous, prefill=True))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[question.sheet]
@@ -435,7 +437,7 @@ def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, t
                "item/1/rating": 2.0}
     previous = _previous_round(framework, answers)
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                          BuildOptions(out_dir=tmp_path / "built", records=tmp_path / "built", round="2027 Q4", password="secret",
                                        previous=previous))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[plan_workbook(framework).sections[0].name]
@@ -459,7 +461,8 @@ def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, actions)})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[SHEET_ACTIONS]
     header, carried_col = _header(ws, "From last round")
@@ -480,7 +483,8 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, [action])})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
     built = out.files[0].workbook
     checked, _ = _read_back(built, built.parent / "manifest.csv")
     (finding,) = [f for f in checked.findings if f.code == "action-incomplete"]

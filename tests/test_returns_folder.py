@@ -111,12 +111,14 @@ def folder(tmp_path_factory):
     built_at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
     result = build_workbooks(get_framework(FW), people, BuildOptions(out_dir=root / "built", round=ROUND,
                                                                      password="secret", now=built_at,
+                                                                     records=root / "built",
                                                                      deadline="2026-12-31"))
     built = {f.respondent.name: f.workbook for f in result.files}
     first_police = root / "first-police.xlsx"
     shutil.copy(built["Police"], first_police)
     reissue = build_workbooks(get_framework(FW), [people[3]], BuildOptions(  # re-issued into the same folder
-        out_dir=root / "built", round=ROUND, password="secret", now=built_at + dt.timedelta(days=14),
+        out_dir=root / "built", records=root / "built", round=ROUND, password="secret",
+        now=built_at + dt.timedelta(days=14),
         deadline="2026-12-31", force=True))
     manifest = root / "built" / "manifest.csv"
     police = next(row for row in csv.DictReader(manifest.open(encoding="utf-8-sig")) if row["respondent"] == "Police")

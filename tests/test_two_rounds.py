@@ -37,7 +37,7 @@ def _level(value) -> int:
 
 def _build(framework, names, out: Path, round_name: str, **options):
     result = build_workbooks(framework, [Respondent(n) for n in names],
-                             BuildOptions(out_dir=out, round=round_name, password="secret", **options))
+                             BuildOptions(out_dir=out, records=out, round=round_name, password="secret", **options))
     return {f.respondent.name: f.workbook for f in result.files}, result
 
 

@@ -32,9 +32,8 @@ from sheetkit.common.text import normalise_name
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import templates_dir
-from sheetkit.roster.manifest import Entry, Manifest, merge, read_manifest, read_password, write_manifest
-from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE
-from sheetkit.roster.manifest import write_password
+from sheetkit.roster.manifest import (Entry, Manifest, Records, find_records, merge, read_manifest, read_password,
+                                     write_manifest, write_password)
 from sheetkit.common.progress import THRESHOLD as PROGRESS_THRESHOLD
 from sheetkit.common.progress import progress as show_progress
 from sheetkit.returns.reader import file_sha256
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class BuildOptions:
-    out_dir: Path
+    out_dir: Path  # the workbooks (and drafts) to send, nothing else
     deadline: str | None = None
     round: str = ""
     return_to: str = ""
@@ -61,6 +60,7 @@ class BuildOptions:
     now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
     previous: PreviousRound | None = None  # last round: each respondent's workbook follows up their answers
     prefill: bool = False  # start the answer cells with last round's values (else they start blank)
+    records: Path | None = None  # the lead's manifest and password (default: the exercise folder, out_dir's parent)
 
     @property
     def today(self) -> dt.date:
@@ -88,6 +88,7 @@ class BuildResult:
     deadline: dt.date
     round: str
     listed: int = 0  # respondents in the manifest after this build
+    records_note: str = ""  # when the records were found where an earlier sheetkit kept them
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
     previous_round: str = ""  # the round the workbooks follow up, when built with --previous
@@ -131,26 +132,32 @@ class BuildResult:
                   + self._follow_up_note(f) for f in self.files]
         if self.gone:
             lines.append(f"In {self.previous_round} but not in this list (no workbook built): {', '.join(self.gone)}")
-        if self.password_file:
-            lines.append(f"Sheet protection password recorded in {self.password_file}")
         drafts = sum(1 for f in self.files if f.email)
         extra = f" and {drafts} email draft(s)" if drafts else ""
         lines.append(f"Built {len(self.files)} workbook(s){extra} for {self.framework.id} "
-                     f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}; "
-                     f"manifest: {self.manifest.name}, listing {self.listed} respondent(s)")
+                     f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}: everything in that "
+                     f"folder is for sending to partners")
+        kept = f"the manifest {self.manifest} (listing {self.listed} respondent(s); validate, ingest and chase find " \
+               f"it beside the returns folder)"
+        if self.password_file:
+            kept += f" and the sheet protection password in {self.password_file}"
+        lines.append(f"Your records, not for sending: {kept}")
+        if self.records_note:
+            lines.append(f"Note: {self.records_note}")
         return "\n".join(lines)
 
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
     out_dir = _prepare_out_dir(options.out_dir)
-    kept = _existing_manifest(out_dir, framework, options.round)
+    records = find_records(out_dir, options.records)
+    kept = _existing_manifest(records.manifest, framework, options.round)
     deadline = _deadline(options, kept)
     respondents = [_as_recorded(person, kept) for person in respondents]
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
     _refuse_name_clashes(respondents, names, kept)
     _refuse_overwrite(out_dir, kept, respondents, names, options.force)
-    password, new_password = _exercise_password(out_dir, kept, options.password)
+    password, new_password = _exercise_password(records.password, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
     layout = plan_workbook(framework)
@@ -168,17 +175,21 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
         files = _run_jobs(jobs, options.progress)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, options.round, deadline, built_at) for f in files])
-        write_manifest(staging / MANIFEST, entries)
-        if new_password:
-            write_password(staging, framework.id, built_at, password)
-        final = _move_into_place(staging, out_dir, files, kept)
+        kept_files = _write_records(records, entries, framework.id, built_at, password if new_password else None)
+        try:
+            final = _move_into_place(staging, out_dir, files, kept)
+            for temporary, path in kept_files:
+                temporary.replace(path)
+        finally:
+            for temporary, _ in kept_files:
+                temporary.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    password_file = out_dir / PASSWORD_FILE
     previous = options.previous
-    return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
-                       password_file if password_file.exists() else None, deadline, options.round,
-                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []),
+    return BuildResult(framework, out_dir, final, records.manifest,
+                       records.password if records.password.exists() else None, deadline, options.round,
+                       listed=len(entries), records_note=records.note,
+                       warnings=list(options.warnings) + (kept.warnings if kept else []),
                        previous_round=previous.round if previous else "",
                        gone=previous.gone([p.name for p in respondents]) if previous else [],
                        previous_findings=list(previous.findings) if previous else [])
@@ -209,35 +220,58 @@ def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
     return kept.people[kept.entries.index(entry)]
 
 
-def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
-    """The manifest already in the folder, when it belongs to the same exercise; another exercise's is refused."""
-    if not (out_dir / MANIFEST).exists():
+def _existing_manifest(path: Path, framework: Framework, round_name: str) -> Manifest | None:
+    """The exercise's manifest already kept, when it is the same exercise's; another exercise's is refused."""
+    if not path.exists():
         return None
-    kept = read_manifest(out_dir / MANIFEST)
+    kept = read_manifest(path)
     theirs = (kept.framework_id or framework.id, kept.round)
     if theirs != (framework.id, round_name):
-        raise UsageError(f"{out_dir / MANIFEST} records the {theirs[0]} exercise, round '{theirs[1]}', not "
-                         f"{framework.id} round '{round_name}'; build into another --out folder, or give "
-                         f"--round '{theirs[1]}' to add to that exercise")
+        raise UsageError(f"{path} records the {theirs[0]} exercise, round '{theirs[1]}', not "
+                         f"{framework.id} round '{round_name}'; build into another exercise folder (--out, or "
+                         f"--records for the records), or give --round '{theirs[1]}' to add to that exercise")
     return kept
 
 
-def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
-    """One password per exercise: the one kept in the folder, the one chosen, or a new one (then True)."""
-    stored = read_password(out_dir)
+def _exercise_password(path: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
+    """One password per exercise: the one kept in its records, the one chosen, or a new one (then True)."""
+    stored = read_password(path)
     if stored is not None:
         if chosen is not None and chosen != stored:
-            raise UsageError(f"the workbooks already in {out_dir} are locked with the password kept in "
-                             f"{out_dir / PASSWORD_FILE}; every workbook of an exercise keeps that one password, "
-                             f"so leave out --password (or build into another --out folder)")
+            raise UsageError(f"the exercise's workbooks are locked with the password kept in {path}; every "
+                             f"workbook of an exercise keeps that one password, so leave out --password (or build "
+                             f"another exercise into another folder)")
         return stored, False
     if chosen is not None:
         return chosen, False
     if kept and kept.entries:
-        raise UsageError(f"the workbooks already in {out_dir} were locked with a password chosen with --password "
-                         f"(there is no {PASSWORD_FILE}); give the same --password so the whole exercise keeps "
-                         f"one password")
+        raise UsageError(f"the exercise's workbooks were locked with a password chosen with --password (there is "
+                         f"no {path}); give the same --password so the whole exercise keeps one password")
     return secrets.token_urlsafe(9), True
+
+
+def _write_records(records: Records, entries: list[Entry], framework_id: str, built_at: str,
+                   password: str | None) -> list[tuple[Path, Path]]:
+    """The manifest (and a new password file) written beside their final names, to be moved into
+    place with the workbooks: [(temporary, final)]."""
+    written = []
+    try:
+        for final in (records.manifest, records.password if password is not None else None):
+            if final is None:
+                continue
+            final.parent.mkdir(parents=True, exist_ok=True)
+            temporary = final.with_name(f".{final.name}.partial")
+            written.append((temporary, final))
+            if final == records.manifest:
+                write_manifest(temporary, entries)
+            else:
+                write_password(temporary, framework_id, built_at, password)
+    except OSError as exc:
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the exercise's records in {records.manifest.parent} ({exc.strerror or exc}); "
+                         f"choose a folder you can write to with --records") from None
+    return written
 
 
 def _build_one(job) -> BuiltFile:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sheetkit.common import clock
 from sheetkit.mail.chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
 from sheetkit.roster.contacts import Contact, read_contacts
+from sheetkit.roster.manifest import find_manifest
 from sheetkit.mail.corrections import lead_only, needs_correction
 from sheetkit.common.errors import UsageError
 from sheetkit.framework.model import Framework
@@ -36,12 +37,12 @@ LOG_COLUMNS = ("date", "respondent", "email", "kind", "draft", "return_file", "a
 
 @dataclass
 class ChaseOptions:
-    manifest: Path
+    manifest: Path | None  # None: the one beside (or inside) the returns folder
     out_dir: Path
     emails_from: str = ""
     today: dt.date | None = None
     templates: Path | None = None
-    workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest)
+    workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest, or a folder beside it)
     attach: bool = True
     framework_id: str | None = None
     prefer: tuple[str, ...] = ()  # the lead's choice among a respondent's files, as for validate
@@ -58,9 +59,12 @@ class ChaseResult:
     chased: list[Chased]
     unmatched: list[str]
     exit_code: int = 0
+    manifest: Path | None = None
+    manifest_found: str = ""
 
     def to_dict(self) -> dict:
-        return {"framework": self.framework.id, "today": self.today.isoformat(), "drafts_dir": str(self.drafts_dir),
+        return {"framework": self.framework.id, "today": self.today.isoformat(), "manifest": str(self.manifest),
+                "drafts_dir": str(self.drafts_dir),
                 "log": str(self.log), "respondents": [c.to_dict() for c in self.chased],
                 "no_email": [c.contact.name for c in self.chased if c.draft and not c.contact.email],
                 "unmatched": self.unmatched}
@@ -74,12 +78,14 @@ class ChaseResult:
         lines += [f"Not matched to anyone in the manifest: {note}" for note in self.unmatched]
         drafts = sum(1 for c in self.chased if c.draft)
         lines.append(f"{drafts} draft(s) written to {self.drafts_dir} (nothing was sent); log: {self.log}")
+        lines.append(f"Manifest: {self.manifest}" + (f" ({self.manifest_found})" if self.manifest_found else ""))
         return "\n".join(lines)
 
 
 def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
     today = options.today or clock.today()
+    options, found = _with_manifest(paths, options)
     contacts = read_contacts(options.manifest)
     if not contacts:
         raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
@@ -91,7 +97,7 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     history = read_log(log_path, before=today)
     drafts_dir = options.out_dir / today.isoformat()
     mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, options.emails_from, options.templates,
-                    options.workbooks or options.manifest.parent, options.attach)
+                    options.workbooks, options.attach, options.manifest.parent)
     _clear_day(log_path, today)
     drafts_dir.mkdir(parents=True, exist_ok=True)
     chased = []
@@ -103,7 +109,18 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
         chased.append(case)
     write_log(log_path, today, chased)
     return ChaseResult(framework, today, drafts_dir, log_path, chased,
-                       _unmatched(report, contacts) if report else [])
+                       _unmatched(report, contacts) if report else [], manifest=options.manifest, manifest_found=found)
+
+
+def _with_manifest(paths: list[str], options: ChaseOptions) -> tuple[ChaseOptions, str]:
+    """The options with the manifest: --manifest, else the one beside (or inside) the returns folder."""
+    if options.manifest is not None:
+        return options, ""
+    found, how = find_manifest(list(paths))
+    if found is None:
+        raise UsageError(f"no manifest.csv beside or inside {', '.join(paths)}: give the manifest.csv written by "
+                         f"build with --manifest")
+    return replace(options, manifest=Path(found)), how
 
 
 def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:

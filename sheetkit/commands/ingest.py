@@ -16,7 +16,7 @@ from sheetkit.common.outputs import AllOrNothing, refuse_inputs_as_outputs
 from sheetkit.common.text import printable
 from sheetkit.consolidate.agreement import AgreementRule
 from sheetkit.consolidate.spool import AnswerSpool
-from sheetkit.returns.check import check_returns
+from sheetkit.returns.check import check_returns, with_manifest
 from sheetkit.returns.model import ACCEPTED, CheckedReturn
 from sheetkit.returns.outcome import CheckOptions, IngestReport
 
@@ -41,6 +41,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from sheetkit.consolidate.consolidation import consolidate
 
+    options = with_manifest(paths, options)  # found before the outputs are checked, so none is aimed at it
     outputs = _outputs(paths, options)
     spools: list[AnswerSpool] = []
 
@@ -79,6 +80,10 @@ def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
+    if options.feedback:
+        from sheetkit.mail.drafts import sender_line
+
+        sender_line(options.emails_from)  # a From line no mail program could read stops the run before any reading
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
     folders = {"--cache": options.cache} if options.cache and options.use_cache else {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sheetkit.roster.contacts import Contact
 from .corrections import Problem, fine_sheets, problems
-from .drafts import Draft, fill_template, safe_file_name, write_draft
+from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.returns.reader import file_sha256
@@ -74,10 +74,12 @@ class Mailer:
     folder: Path
     sender: str = ""
     templates: Path | None = None
-    workbooks: Path | None = None  # the folder holding the built workbooks
+    workbooks: Path | None = None  # the folder holding the built workbooks (--workbooks)
     attach: bool = True
+    records: Path | None = None  # the manifest's folder: the workbooks are beside it, or in a folder beside it
 
     def __post_init__(self) -> None:
+        self.sender = sender_line(self.sender)
         for name in TEMPLATES:  # a broken template stops the run before any draft is written
             fill_template(name, {}, self.templates)
 
@@ -93,7 +95,10 @@ class Mailer:
         subject, body = fill_template(name, self._values(case), self.templates)
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
-        draft = Draft(subject, body, contact.addressee, contact.email, self.sender, case.attached)
+        elif contact.bad_email:
+            case.notes.append(f"written to {contact.email} only: the manifest's email column holds "
+                              f"'{contact.bad_email}', part of which is not an address")
+        draft = Draft(subject, body, contact.recipients, self.sender, case.attached)
         case.draft = write_draft(self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml", draft)
 
     def _values(self, case: Chased) -> dict[str, str]:
@@ -161,20 +166,35 @@ class Mailer:
         return ""
 
     def _workbook(self, case: Chased) -> Path | None:
-        """The respondent's own built workbook, only if it is byte for byte the one the manifest records."""
+        """The respondent's own built workbook, only if it is byte for byte the one the manifest
+        records: in --workbooks, else beside the manifest or in a folder beside it (exercise/workbooks)."""
         contact = case.contact
         if not contact.file:
             case.notes.append("the manifest names no workbook file, so none is attached")
             return None
-        path = (self.workbooks or Path(".")) / Path(contact.file).name  # a file beside it, never elsewhere
-        if not path.is_file():
-            case.notes.append(f"workbook not attached: {path} not found (name the build folder with --workbooks)")
+        name = Path(contact.file).name  # a file of that name in those folders, never elsewhere
+        folders = [self.workbooks] if self.workbooks else _beside(self.records or Path("."))
+        found = [folder / name for folder in folders if (folder / name).is_file()]
+        if not found:
+            where = self.workbooks or f"{self.records or '.'} or the folders in it"
+            case.notes.append(f"workbook not attached: {name} not found in {where} (name the build folder with "
+                              f"--workbooks)")
             return None
-        if contact.sha256 and file_sha256(path) != contact.sha256:
-            case.notes.append(f"workbook not attached: {path} is not the file built for them (its SHA-256 differs "
+        same = [path for path in found if not contact.sha256 or file_sha256(path) == contact.sha256]
+        if not same:
+            case.notes.append(f"workbook not attached: {found[0]} is not the file built for them (its SHA-256 differs "
                               f"from the manifest's); it may be a filled-in copy")
             return None
-        return path
+        return same[0]
+
+
+def _beside(folder: Path) -> list[Path]:
+    """The manifest's folder, then the folders in it (where build put the workbooks: exercise/workbooks)."""
+    try:
+        inner = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        inner = []
+    return [folder, *inner]
 
 
 def spoken_dates(days: list[dt.date]) -> str:

@@ -22,7 +22,7 @@ from sheetkit.consolidate.agreement import SPLIT, Agreement
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from sheetkit.xlsx.cells import TextWorkbook, fit_cell, write_text, write_value
 from sheetkit.roster.contacts import Contact, read_contacts
-from .drafts import Draft, fill_template, safe_file_name, write_draft
+from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from sheetkit.framework.model import item_caption
 from sheetkit.common.outputs import AllOrNothing
 from sheetkit.common.text import normalise_name
@@ -102,6 +102,7 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
     from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
     """
     written_at = written_at or clock.now()
+    sender = sender_line(sender)
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence)
     outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
@@ -227,7 +228,7 @@ def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with
         "sender": parseaddr(sender)[0] or "The commissioning team",
     }
     subject, body = fill_template("feedback.txt", values)
-    return Draft(subject, body, contact.addressee, contact.email, sender, feedback.workbook)
+    return Draft(subject, body, contact.recipients, sender, feedback.workbook)
 
 
 def _number(value: float | None) -> str:

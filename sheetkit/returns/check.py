@@ -20,7 +20,7 @@ from sheetkit.common.sandbox import Failure, run_isolated
 from sheetkit.common.text import holds_unrepresentable, printable
 from sheetkit.framework.library import get_framework, list_frameworks
 from sheetkit.framework.model import Framework
-from sheetkit.roster.manifest import Manifest, read_manifest
+from sheetkit.roster.manifest import Manifest, find_manifest, read_manifest
 from sheetkit.workbook.plan import plan_for, plan_workbook
 from .cache import ReturnCache, default_cache_folder
 from .folder import ReturnFile, collect_returns
@@ -47,6 +47,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
     over the cores. When `keep` is given, answers are handed over as each return arrives and
     then dropped, so memory stays flat however many returns there are.
     """
+    options = with_manifest(paths, options)
     with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
             raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
@@ -62,7 +63,16 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
                         preferred=outcome.preferred, asked=manifest.people if manifest else [],
-                        unusable=outcome.unusable)
+                        unusable=outcome.unusable, manifest=options.manifest, manifest_found=options.manifest_found)
+
+
+def with_manifest(paths: list[str], options: CheckOptions) -> CheckOptions:
+    """The options with the exercise's manifest: --manifest, else the one beside (or inside) the
+    returns folder, saying where it was found."""
+    if options.manifest:
+        return options
+    found, how = find_manifest(list(paths))
+    return replace(options, manifest=found, manifest_found=how)
 
 
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep):

@@ -20,6 +20,7 @@ class CheckOptions:
     """What checking a folder of returns is asked to do (all `validate` does; `ingest` adds its outputs)."""
 
     manifest: str | None = None
+    manifest_found: str = ""  # how the manifest was found when --manifest did not name it
     framework_id: str | None = None
     frameworks_dirs: tuple[str, ...] = ()
     progress: bool = False
@@ -47,6 +48,8 @@ class IngestReport:
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
     unusable: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # respondent -> (file, why) received
+    manifest: str | None = None  # the manifest the returns were checked against
+    manifest_found: str = ""  # how it was found, when --manifest did not name it
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +69,7 @@ class IngestReport:
             "errors": errors,
             "warnings": warnings,
             "expected": self.expected,
+            "manifest": self.manifest,
             "returns": [_return_dict(r) for r in self.returns],
             "chase": self.chase,
             "chase_why": self.chase_why,
@@ -90,6 +94,9 @@ class IngestReport:
         fw = f"{self.framework.id} version {self.framework.version}" if self.framework else "no framework"
         lines.append(f"{len(self.returns)} file(s) for {fw}, round {self.round or '?'}: {summary}; "
                      f"{errors} error(s), {warnings} warning(s)")
+        lines.append(f"Manifest: {self.manifest} ({self.manifest_found})" if self.manifest and self.manifest_found
+                     else f"Manifest: {self.manifest}" if self.manifest else
+                     "No manifest: nobody can be chased and no build id was checked (give --manifest)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
         if self.preferred:

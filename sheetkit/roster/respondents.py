@@ -8,6 +8,7 @@ from typing import Iterable
 from sheetkit.common.errors import UsageError
 from sheetkit.common.tables import read_table
 from sheetkit.common.text import normalise_name
+from .addresses import one_line, parse_addresses
 
 COLUMNS = ("name", "organisation", "email", "contact", "group")
 
@@ -47,12 +48,12 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
         warnings = [f"{table.path}: {w}" for w in table.warnings]
         respondents += [(f"{table.path}, row {number}", _respondent(row, f"{table.path}, row {number}"))
                         for number, row in table.rows]
-    respondents += [(f"--respondent {n!r}", Respondent(" ".join(n.split()), source=f"--respondent {n!r}"))
+    respondents += [(f"--respondent {n!r}", Respondent(one_line(n), source=f"--respondent {n!r}"))
                     for n in names]
     if not respondents:
         raise UsageError("no respondents given: use --respondents FILE (.csv, .xlsx or .ods) and/or --respondent NAME")
     seen: dict[str, str] = {}
-    problems = []
+    problems = [problem for where, person in respondents for problem in _address_problems(where, person)]
     for where, person in respondents:
         if not person.name:
             problems.append(f"{where}, column 'name': the name is empty; every respondent needs a name")
@@ -67,5 +68,18 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
 
 
 def _respondent(row: dict[str, str], source: str) -> Respondent:
-    return Respondent(" ".join(row.get("name", "").split()), row.get("organisation", ""),
-                      row.get("email", ""), row.get("contact", ""), row.get("group", ""), source)
+    """A row as people type it: line breaks (Alt+Enter) and runs of spaces folded, several
+    addresses in the email cell written as one list ('a@x.org; b@x.org')."""
+    email = parse_addresses(row.get("email", ""))
+    return Respondent(one_line(row.get("name", "")), one_line(row.get("organisation", "")),
+                      email.text if not email.bad else one_line(row.get("email", "")),
+                      one_line(row.get("contact", "")), one_line(row.get("group", "")), source)
+
+
+def _address_problems(where: str, person: Respondent) -> list[str]:
+    bad = parse_addresses(person.email).bad
+    if not bad:
+        return []
+    return [f"{where}, column 'email': '{person.email}' holds {', '.join(repr(b) for b in bad)}, which "
+            f"{'is not an email address' if len(bad) == 1 else 'are not email addresses'}; give one address or "
+            f"several separated by ';' (such as a@council.gov.uk; b@council.gov.uk), or leave the cell blank"]

@@ -93,7 +93,7 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     returns.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         built = build_workbooks(framework, respondents, BuildOptions(
-            out_dir=Path(tmp), deadline=DEADLINE, round=ROUND, return_to=RETURN_TO, password="sample",
+            out_dir=Path(tmp) / "workbooks", deadline=DEADLINE, round=ROUND, return_to=RETURN_TO, password="sample",
             now=BUILT_AT))
         shutil.copy(built.manifest, folder / "manifest.csv")
         layout = plan_workbook(framework)

@@ -4,12 +4,10 @@ help text, the progress panel with its formulas, and the answer table.
 
 from __future__ import annotations
 
-from string import Template
-
 from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import cell_name
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.framework.library import template_text
+from sheetkit.framework.library import fill_template_text
 from sheetkit.xlsx.cells import write_text
 from sheetkit.xlsx.styles import ok
 from .layout import TEXT_FONT, AnswerCell
@@ -33,10 +31,10 @@ def write_start(w, ws) -> None:
         w.fit_row(ws, row, [(value, START_WIDTHS[1], TEXT_FONT)])
     write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["note"])
     write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-    help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
-        return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
-        section=fw.labels["section"].lower(),
-        answer=[c for c in w.layout.sections[0].columns if c.kind == "answer"][-1].header)
+    help_text = fill_template_text("instructions.txt", {
+        "return_to": facts.return_to or "the person who sent it", "deadline": facts.deadline.strftime("%d %B %Y"),
+        "section": fw.labels["section"].lower(),
+        "answer": [c for c in w.layout.sections[0].columns if c.kind == "answer"][-1].header}, facts.templates or None)
     write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
     write_text(ws, START_HELP_ROW, 1, help_text.strip(), f["text"])
     w.fit_row(ws, START_HELP_ROW, [(help_text.strip(), START_WIDTHS[1], TEXT_FONT)])
