@@ -28,7 +28,9 @@ from sheetkit.workbook.prefill import Carried
 from sheetkit.mail.emails import write_email
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
+from sheetkit.common import limits
 from sheetkit.common.text import normalise_name
+from sheetkit.roster.addresses import one_line
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import templates_dir
@@ -149,6 +151,7 @@ class BuildResult:
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
+    options = _as_typed(options)
     out_dir = _prepare_out_dir(options.out_dir)
     records = find_records(out_dir, options.records)
     kept = _existing_manifest(records.manifest, framework, options.round)
@@ -193,6 +196,17 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                        previous_round=previous.round if previous else "",
                        gone=previous.gone([p.name for p in respondents]) if previous else [],
                        previous_findings=list(previous.findings) if previous else [])
+
+
+def _as_typed(options: BuildOptions) -> BuildOptions:
+    """--round and --return-to as people type them: line breaks folded, and no longer than a
+    workbook can record (each is a document property)."""
+    round_name, return_to = one_line(options.round), one_line(options.return_to)
+    for option, value in (("--round", round_name), ("--return-to", return_to)):
+        if len(value) > limits.PROPERTY_LIMIT:
+            raise UsageError(f"{option} is {len(value):,} characters long; a workbook can record at most "
+                             f"{limits.PROPERTY_LIMIT}, so shorten it")
+    return replace(options, round=round_name, return_to=return_to)
 
 
 def _carried(framework: Framework, person: Respondent, options: BuildOptions) -> tuple[str, Carried | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from sheetkit.common import limits
 from sheetkit.common.errors import UsageError
 from sheetkit.common.tables import read_table
 from sheetkit.common.text import normalise_name
@@ -48,12 +49,16 @@ def load_respondents(list_path: str | None, names: Iterable[str] = ()) -> Respon
         warnings = [f"{table.path}: {w}" for w in table.warnings]
         respondents += [(f"{table.path}, row {number}", _respondent(row, f"{table.path}, row {number}"))
                         for number, row in table.rows]
+        if not table.rows:
+            raise UsageError(f"{table.path}, row 2 onwards: no respondent is listed under the header; put one "
+                             f"respondent per row, with their name in the 'name' column")
     respondents += [(f"--respondent {n!r}", Respondent(one_line(n), source=f"--respondent {n!r}"))
                     for n in names]
     if not respondents:
         raise UsageError("no respondents given: use --respondents FILE (.csv, .xlsx or .ods) and/or --respondent NAME")
     seen: dict[str, str] = {}
-    problems = [problem for where, person in respondents for problem in _address_problems(where, person)]
+    problems = [problem for where, person in respondents
+                for problem in _address_problems(where, person) + _length_problems(where, person)]
     for where, person in respondents:
         if not person.name:
             problems.append(f"{where}, column 'name': the name is empty; every respondent needs a name")
@@ -74,6 +79,15 @@ def _respondent(row: dict[str, str], source: str) -> Respondent:
     return Respondent(one_line(row.get("name", "")), one_line(row.get("organisation", "")),
                       email.text if not email.bad else one_line(row.get("email", "")),
                       one_line(row.get("contact", "")), one_line(row.get("group", "")), source)
+
+
+def _length_problems(where: str, person: Respondent) -> list[str]:
+    """Every workbook records its respondent's name, organisation and email as document properties,
+    which hold at most 255 characters."""
+    return [f"{where}, column '{column}': the text is {len(value):,} characters long; a workbook can record at "
+            f"most {limits.PROPERTY_LIMIT}, so shorten it" for column in ("name", "organisation", "email", "contact",
+                                                                        "group")
+            if len(value := getattr(person, column)) > limits.PROPERTY_LIMIT]
 
 
 def _address_problems(where: str, person: Respondent) -> list[str]:

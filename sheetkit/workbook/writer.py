@@ -378,8 +378,9 @@ class _Writer:
             ws.set_h_pagebreaks(_page_breaks(table, scale))
         if repeat_row is not None:
             ws.repeat_rows(repeat_row)
-        who = self.facts.respondent.replace("&", "&&")
-        ws.set_footer(f"&L{clip(who, 60)}&CPage &P of &N&R{clip(self.fw.id, 40)}")
+        # '&' starts a code in a footer: clipped first, so no escaped '&&' is ever cut in half
+        who, fid = (clip(text, limit).replace("&", "&&") for text, limit in ((self.facts.respondent, 60), (self.fw.id, 40)))
+        ws.set_footer(f"&L{who}&CPage &P of &N&R{fid}")
 
 
 def _written_meta(meta: dict[str, str]) -> dict[str, str]:
