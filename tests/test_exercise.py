@@ -339,7 +339,7 @@ def test_a_return_byte_for_byte_as_sent_is_rejected_and_chased_as_returned_uncha
     outcome = settle([unopened], exercise())
     assert unopened.status == "rejected" and codes(unopened) == ["return-unchanged"]
     assert "byte for byte the workbook sent to Public Health" in unopened.findings[0].message
-    assert outcome.chase_why["Public Health"] == "returned unchanged: Public Health.xlsx (returned unchanged)"
+    assert outcome.chase_why["Public Health"] == "returned unchanged: Public Health.xlsx"
 
 
 def test_identity_rests_on_the_build_id_not_the_name_in_the_workbook():

@@ -172,9 +172,10 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
             facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
                                   options.return_to, build_id(framework, person, options.round, built_at,
                                                               _replaced(person, kept)), built_at, password, templates,
-                                  carried.round if carried else "")
-            jobs.append((framework, plan_workbook(framework, follow_up=True) if carried else layout, person, facts,
-                         staging / names[person.key], options.emails, carried, follows))
+                                  carried.round if carried else "", prefilled=bool(carried and carried.values
+                                                                                   and options.prefill))
+            own = plan_workbook(framework, follow_up=True, still_true=facts.prefilled) if carried else layout
+            jobs.append((framework, own, person, facts, staging / names[person.key], options.emails, carried, follows))
         files = _run_jobs(jobs, options.progress)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, options.round, deadline, built_at) for f in files])

@@ -38,6 +38,7 @@ class RatingRow:
     field: ResponseField
     values: dict[str, int] = field(default_factory=dict)  # partner -> level value
     flagged: dict[str, str] = field(default_factory=dict)  # partner -> kept but unusable text
+    carried: dict[str, str] = field(default_factory=dict)  # partner -> last round's, left as pre-filled, not confirmed
     agreement: Agreement = field(default_factory=Agreement)
     group_means: dict[str, float] = field(default_factory=dict)
     groups_differ: bool = False
@@ -161,7 +162,9 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
         row = by_key.get(astuple(AnswerKey.parse(answer.key)))
         if row is None:
             continue
-        if answer.usable:
+        if answer.carried:
+            row.carried[respondent] = answer.text
+        elif answer.usable:
             row.values[respondent] = answer.value
         else:
             row.flagged[respondent] = answer.text

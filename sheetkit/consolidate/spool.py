@@ -19,12 +19,12 @@ from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.workbook.plan import cell_for
 from sheetkit.returns.model import Answer
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.returns.model import answer_orders, answer_rows
+from sheetkit.returns.model import CARRIED, OK, answer_orders, answer_rows
 
 _SCHEMA = """
 CREATE TABLE answers (
     ret INTEGER, seq INTEGER, key TEXT, sheet TEXT, cell TEXT,
-    num REAL, day TEXT, text TEXT, usable INTEGER,
+    num REAL, day TEXT, text TEXT, usable INTEGER,  -- 1 counted, 0 kept but not counted, 2 carried (returns.model)
     section_order INTEGER, item_order INTEGER, evidence INTEGER, summary INTEGER
 );
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
@@ -89,7 +89,7 @@ class AnswerSpool:
         else:
             value = text
         return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
-                      sheet, cell, text, value, bool(usable))
+                      sheet, cell, text, value, usable == OK, carried=usable == CARRIED)
 
     def by_return(self, summary_only: bool = False) -> Iterator[tuple[str, Answer]]:
         """Every accepted answer (or only ratings and item and action answers), return by return."""
@@ -99,6 +99,11 @@ class AnswerSpool:
         """How many accepted answers (or text answers that are evidence) there are."""
         where = "a.evidence = 1" if evidence_only else "1"
         query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE {where}"
+        return self.db.execute(query).fetchone()[0]
+
+    def count_carried(self) -> int:
+        """How many accepted answers were left as last round pre-filled them and not confirmed."""
+        query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE a.usable = {CARRIED}"
         return self.db.execute(query).fetchone()[0]
 
     def count_records(self) -> int:

@@ -99,6 +99,10 @@ def tiles(con: Consolidation) -> list[tuple[str, str, str]]:
         detail += f"; groups differ on {sum(1 for r in items if r.groups_differ)}"
     acts = con.actions
     low = f" (ratings of {int(low_limit(scale))} or less)" if scale else ""
+    carried = con.store.count_carried()
+    if carried:  # last round's answers left as pre-filled: said, and kept out of this round's figures
+        returns = (returns[0], f"{returns[1]}. {carried} answer(s) left as last round pre-filled them and not "
+                               f"confirmed: shown as carried, not counted")
     return [
         ("Returns", *returns),
         ("Overall rating", *rating),

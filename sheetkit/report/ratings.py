@@ -38,7 +38,8 @@ def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None
     if con.groups:
         out.append("Yes" if row.groups_differ else "")
     acted = con.actions.by_item.get(row.owner_id, 0) if row.level == "item" else None
-    out += [acted, "; ".join(f"{p}: {v}" for p, v in row.flagged.items())]
+    out += [acted, "; ".join([f"{p}: {v}" for p, v in row.flagged.items()]
+                             + [f"{p}: {v} (carried from last round, not confirmed)" for p, v in row.carried.items()])]
     return out
 
 

@@ -9,11 +9,13 @@ from sheetkit.returns.model import ACCEPTED
 from .base import Column, Report, footer, print_setup, table, title
 
 NAME = "Returns"
-ABOUT = "Every file read (group, status and why, completeness, errors, when saved, who signed it off, SHA-256) " \
+ABOUT = "Every file read (group, status and why, completeness, answers carried from last round and not confirmed, " \
+        "errors, when saved, who signed it off, SHA-256) " \
         "and every partner asked who has not returned, with contact and email."
 COLUMNS = (Column("Partner", 22), Column("Organisation", 18), Column("Group", 12), Column("Status", 11), Column("Why", 30),
            Column("File", 36), Column("Ratings given", 8, "centre"), Column("Ratings asked", 8, "centre"),
-           Column("Complete", 9, "percent"), Column("Errors", 7, "centre"), Column("Warnings", 8, "centre"),
+           Column("Complete", 9, "percent"), Column("Carried, not confirmed", 10, "centre"),
+           Column("Errors", 7, "centre"), Column("Warnings", 8, "centre"),
            Column("Saved", 12, "date"), Column("Signed off by", 18), Column("Signed off on", 12, "date"),
            Column("Contact", 16), Column("Email", 26), Column("SHA-256", 66))
 
@@ -29,14 +31,14 @@ def write(rep: Report, ws) -> None:
         rows.append([ret.respondent, ret.organisation, person.group if person else "", ret.status, ret.reason,
                      ret.file,
                      ret.ratings_given if counted else None, ret.ratings_asked if counted else None,
-                     ret.completeness if counted else None, ret.errors, ret.warnings,
+                     ret.completeness if counted else None, ret.carried if counted else None, ret.errors, ret.warnings,
                      ret.saved_at.replace(tzinfo=None) if ret.saved_at else None,
                      ret.signed_off_by, _day(ret.signed_off_on),
                      person.contact if person else "", person.email if person else "", ret.sha256])
     for person in con.missing:
         why = rep.chase_why.get(person.name, "no return found")
         rows.append([person.name, person.organisation, person.group, "not returned", why, "",
-                     None, None, None,
+                     None, None, None, None,
                      None, None, None, "", None, person.contact, person.email, ""])
     title(ws, f, "Returns register", f"{len(rep.returns)} files read; {len(con.respondents)} returns counted"
           + (f"; {len(con.missing)} partners asked have not returned" if con.roster else "") + ".")

@@ -17,7 +17,7 @@ ABOUT = "This round against the last (ingest --previous): each item's and sectio
 COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 50), Column("Last round", 9, "mean_top"),
            Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
            Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
-           Column("Moved most (their change)", 34))
+           Column("Moved most (their change)", 34), Column("Carried, not confirmed", 10, "centre"))
 ONE_PAGE = 30  # rows that still print legibly on one A4 page; longer tables run on, their header repeated
 NO_PREVIOUS = "To compare with last round, run ingest again with --previous giving last round's consolidated " \
               "workbook (and --renames FILE for partners renamed, --item-map FILE if the framework's version changed)."
@@ -34,9 +34,11 @@ def write(rep: Report, ws) -> None:
     title(ws, f, f"Trend: {rep.round} against {trend.previous_round}")
     _note(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
                  f"partners' change: the average change of the partners who rated in both rounds, so partners who "
-                 f"joined or left move only the averages. Each partner's own change: see Trend by partner.")
+                 f"joined or left move only the averages. Carried, not confirmed: ratings left as last round "
+                 f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner.")
     rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
     rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
+    _count_carried(rep, rows)
     last = table(ws, f, "Trend", COLUMNS, rows, "Change since last round, by section and item")
     for n, values in enumerate(rows, start=HEADER_ROW + 1):
         if not values[1]:  # the overall and section rows in bold, so the items read as under their section
@@ -45,6 +47,19 @@ def write(rep: Report, ws) -> None:
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
     if len(rows) <= ONE_PAGE:
         ws.fit_to_pages(1, 1)
+
+
+def _count_carried(rep: Report, rows: list[list]) -> None:
+    """Each row's ratings left as last round pre-filled them and not confirmed: shown, not counted in 'This round'."""
+    by_item, by_section = {}, {}
+    for row in rep.con.ratings:
+        if row.level == "item":
+            by_item[row.owner_id] = by_item.get(row.owner_id, 0) + len(row.carried)
+        by_section[row.section_id] = by_section.get(row.section_id, 0) + len(row.carried)
+    for values in rows:
+        section, ref = values[0], values[1]
+        count = by_item.get(ref) if ref else by_section.get(section) if section else sum(by_section.values())
+        values.append(count or None)
 
 
 def _note(ws, f, text: str) -> None:

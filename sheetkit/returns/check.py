@@ -23,6 +23,8 @@ from sheetkit.framework.model import Framework
 from sheetkit.roster.manifest import Manifest, find_manifest, read_manifest
 from sheetkit.workbook.plan import plan_for, plan_workbook
 from .cache import ReturnCache, default_cache_folder
+from .carried import settle_carried
+from .legacy import read_layout_1
 from .folder import ReturnFile, collect_returns
 from .identity import check_framework, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
@@ -154,7 +156,12 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        read_answers(checked, raw, plan_for(framework, raw.meta))
+        if checked.layout == 1:
+            read_layout_1(checked, raw, plan_workbook(framework))
+        else:
+            layout = plan_for(framework, raw.meta)
+            read_answers(checked, raw, layout)
+            settle_carried(checked, raw, layout)
         checked.content = _answers_digest(checked)
         checked.answer_count = len(checked.answers)
     return checked

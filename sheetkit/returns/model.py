@@ -31,6 +31,7 @@ class Answer:
     raw: object
     value: object
     usable: bool = True
+    carried: bool = False  # left as last round pre-filled it and not confirmed: not this round's view
 
     @property
     def text(self) -> str:
@@ -63,6 +64,8 @@ class CheckedReturn:
     content: str = ""  # a digest of the answers: equal for two files that say the same
     file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""
+    layout: int = 0  # the layout version it was built with (sheetkit.common.own_files.LAYOUTS)
+    carried: int = 0  # answers left as pre-filled from last round and not confirmed
     answers: list[Answer] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     ratings_asked: int = 0
@@ -73,6 +76,7 @@ class CheckedReturn:
     signed_off_on: str = ""
     sign_off: dict[str, str] = field(default_factory=dict)
     placed: dict[str, tuple[str, str]] = field(default_factory=dict)  # answer key -> (sheet, cell) as found
+    confirmed: dict[str, str] = field(default_factory=dict)  # a row's first answer key -> its 'Still true?' choice
     rows: list[tuple] = field(default_factory=list)  # the answers as spool rows, when sent from a worker
 
     @property
@@ -96,6 +100,13 @@ class CheckedReturn:
         self.reason = reason
 
 
+OK, FLAGGED, CARRIED = 1, 0, 2  # how an answer is stored: counted, kept but not counted, carried and not confirmed
+
+
+def answer_status(answer: Answer) -> int:
+    return CARRIED if answer.carried else OK if answer.usable else FLAGGED
+
+
 @lru_cache(maxsize=16)
 def answer_orders(layout: WorkbookLayout) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """Sort keys: each answer cell's layout position, each item's and each section's."""
@@ -114,7 +125,7 @@ def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> 
         # A section's summary sorts after its items.
         item = len(item_order) if a.field.level == "section" else item_order.get(a.item_id, -1)
         summary = a.field.type == "rating" or a.field.level in ("item", "section", "action")
-        rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
+        rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, answer_status(a),
                      section_order.get(a.section_id, -1), item,
                      int(a.field.type == "text" and a.field.level != "action"), int(summary)))
     return rows

@@ -330,7 +330,8 @@ def _parse(raw: RawReturn) -> None:
         return
     meta_rows = sheets.get(SHEET_META)
     if meta_rows:
-        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)] if len(r) > 1 and r[0]}
+        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)]
+                      if len(r) > 1 and str(r[0]) in META_KEYS}
         raw.meta.update(sheet_meta)
     for name, rows in sheets.items():
         raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)

@@ -253,9 +253,9 @@ def check_roster(returns: list[CheckedReturn], roster: Roster | None, skipped: d
             received_by[entry.name] = received
         if received:
             reasons = "; ".join(f"{file} ({reason})" for file, reason in received)
-            kind = ("returned unchanged" if all(r == "returned unchanged" for _, r in received)
-                    else "received but rejected")
-            why[entry.name] = f"{kind}: {reasons}"
+            unchanged = all(r == "returned unchanged" for _, r in received)
+            why[entry.name] = (f"returned unchanged: {', '.join(file for file, _ in received)}" if unchanged
+                               else f"received but rejected: {reasons}")
             message = (f"'{entry.name}' sent {len(received)} file(s) but none could be used ({reasons}); nothing of "
                        f"theirs was compiled")
         else:

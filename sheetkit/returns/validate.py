@@ -16,6 +16,7 @@ from sheetkit.common.text import as_text, clip
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import (
+    STILL_TRUE_FIELD,
     AnswerCell,
     COMMENT_FIELD,
     TextCell,
@@ -48,13 +49,16 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
         located = locate_table(table, grid, texts, _static(layout, table), fits)
         _report_problems(checked, actual, located)
         _check_texts(checked, actual, texts, located, grid)
-        cells = {a.key: a for a in table.answers}
+        cells = {a.key: a for a in table.answers + table.confirmations}
         for key, (row, col) in located.positions.items():
             checked.placed[key] = (actual, cell_name(row, col))
             value = grid.get((row, col))
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             cell = cells.get(key) or cell_for(layout, key)
+            if cell.field == STILL_TRUE_FIELD:
+                _confirmation(checked, cell, actual, cell_name(row, col), value, framework)
+                continue
             answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
             if cell.field.level == "signoff":
                 _sign_off(checked, answer)
@@ -84,7 +88,10 @@ def _fits(framework: Framework):
 def _static(layout: WorkbookLayout, table) -> set[tuple[int, int]]:
     if table.name == SHEET_START:
         return start_static_cells(layout)
-    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 0), (2, 0)}
+    if table.section is not None:
+        return section_static_cells(table)
+    # the Action plan's title and notes: in column A, or (the first workbooks of layout 2) the notes in column B
+    return {(0, 0), (1, 0), (2, 0), (1, 1), (2, 1)}
 
 
 def _report_problems(checked: CheckedReturn, sheet: str, located) -> None:
@@ -182,6 +189,19 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
                                         cell=cell_name(*position) if position else text.cell))
         spare.pop(position, None)
     _keep_unplaced(checked, sheet, grid, sorted(spare), {})
+
+
+def _confirmation(checked: CheckedReturn, cell: AnswerCell, sheet: str, where: str, value, framework: Framework) -> None:
+    """A row's 'Still true?': kept as the choice it confirms the row's answers with; anything else
+    typed there is reported and kept as unplaced, never lost."""
+    result = check_value(value, cell.field, framework)
+    if result.usable:
+        checked.confirmed[cell.key.rsplit("/", 1)[0]] = result.value
+        return
+    checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
+    position = unplaced_cell(sheet, cell.row, cell.col)
+    checked.answers.append(Answer(AnswerKey.unplaced(sheet, where), position.field, "", "", "", sheet, where, value,
+                                  as_text(value), usable=False))
 
 
 def _sign_off(checked: CheckedReturn, answer: Answer) -> None:

@@ -15,6 +15,8 @@ from .layout import (
     LAST_ROUND_HEADER,
     LAST_ROUND_WIDTH,
     PROMPT_FONT,
+    STILL_TRUE_HEADER,
+    STILL_TRUE_WIDTH,
     REF_HEADER,
     TEXT_FONT,
     WIDTHS,
@@ -23,6 +25,7 @@ from .layout import (
     Row,
     SheetTable,
     TextCell,
+    confirmation_cell,
     field_label,
     join_prompts,
 )
@@ -30,7 +33,8 @@ from sheetkit.xlsx.text_fit import split_for_row
 from sheetkit.framework.keys import AnswerKey
 
 
-def _section_table(framework: Framework, section: Section, name: str, follow_up: bool) -> SheetTable:
+def _section_table(framework: Framework, section: Section, name: str, follow_up: bool,
+                   still_true: bool = False) -> SheetTable:
     labels = framework.labels
     columns = [Column(REF_HEADER, WIDTHS["ref"], "ref"), Column(labels["statement"], WIDTHS["text"], "text")]
     if _uses_prompts(section):
@@ -44,6 +48,8 @@ def _section_table(framework: Framework, section: Section, name: str, follow_up:
         shown = statement_fields if len(statement_fields) > 1 else [None]
         columns += [Column(f"{LAST_ROUND_HEADER}: {f.label}" if f else LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous")
                     for f in shown]
+    if still_true:  # after Last round: an answer, what it was, and whether it still holds
+        columns.append(Column(STILL_TRUE_HEADER, STILL_TRUE_WIDTH, "confirm"))
     title = section.title
     if not title.lower().startswith(labels["section"].lower()):
         title = f"{labels['section']} {section.id}: {title}"
@@ -55,10 +61,11 @@ def _uses_prompts(section: Section) -> bool:
 
 
 def plan_section(framework: Framework, section: Section, name: str, follow_up: bool,
-                 texts: list[TextCell]) -> SheetTable:
+                 texts: list[TextCell], still_true: bool = False) -> SheetTable:
     """A section's sheet: its columns, then its rows at their planned row numbers; the framework
-    wording it shows is added to `texts`, for ingest to check."""
-    sheet = _section_table(framework, section, name, follow_up)
+    wording it shows is added to `texts`, for ingest to check. With `still_true` (a pre-filled
+    follow-up workbook) every row of answers has its 'Still true?' cell."""
+    sheet = _section_table(framework, section, name, follow_up, still_true)
     planner = _SectionPlanner(framework, sheet, texts)
     for item in section.items:
         planner.item(item)
@@ -86,8 +93,9 @@ class _SectionPlanner:
             part_text = text_parts[n] if n < len(text_parts) else ""
             part_prompts = prompt_parts[n] if n < len(prompt_parts) else ""
             cells = tuple(_at_row(a, row) for a in answers) if n == 0 else ()
+            confirm = confirmation_cell(cells[0], self.sheet) if cells and self.sheet.col("confirm") >= 0 else None
             self.sheet.rows.append(Row(kind if n == 0 else "continued", row, ref if n == 0 else "",
-                                       part_text, part_prompts, cells, level))
+                                       part_text, part_prompts, cells, level, confirm))
             if what and part_text:
                 self.texts.append(TextCell(self.sheet.name, row, self.text_col, part_text, what,
                                            self.sheet.columns[self.text_col].header))

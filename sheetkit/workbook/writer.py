@@ -14,13 +14,14 @@ from sheetkit import __version__
 from sheetkit.framework.fields import excel_rule, field_type
 from sheetkit.common.text import clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
-from .prefill import Carried, action_rows
+from .prefill import Carried, action_rows, prefilled_text
 from sheetkit.framework.model import Framework
-from .layout import CARRIED_FIELD, PROMPT_FONT, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
+from .layout import CARRIED_FIELD, PROMPT_FONT, STILL_TRUE_NOTE, TEXT_FONT, AnswerCell, SheetTable, WorkbookLayout
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
     META_FORMAT,
     META_KEYS,
+    PREFILLED_HEADING,
     SHEET_ACTIONS,
     SHEET_LISTS,
     SHEET_META,
@@ -58,6 +59,7 @@ class WorkbookFacts:
     password: str
     templates: str = ""  # the user's template folder, if any (see library.templates_dir)
     previous_round: str = ""  # the round whose answers a follow-up workbook shows (see sheetkit.rounds.carry)
+    prefilled: bool = False  # its answer cells start with last round's answers, each row asking 'Still true?'
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -76,6 +78,7 @@ class WorkbookFacts:
             "built_at": self.built_at,
             "sheetkit_version": __version__,
             "previous_round": self.previous_round,
+            "prefilled": "yes" if self.prefilled else "",
         }
         assert tuple(values) == META_KEYS
         return values
@@ -153,9 +156,15 @@ class _Writer:
 
     # -- hidden sheets --------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
-        for row, (key, value) in enumerate(_written_meta(self.facts.meta(self.fw)).items()):
+        meta = _written_meta(self.facts.meta(self.fw))
+        for row, (key, value) in enumerate(meta.items()):
             write_text(ws, row, 0, key)
             write_text(ws, row, 1, value)
+        if self.facts.prefilled:  # what each answer cell started with, so ingest can tell it from a confirmation
+            write_text(ws, len(meta) + 1, 0, PREFILLED_HEADING)
+            for row, (key, value) in enumerate(self.carried.values.items(), start=len(meta) + 2):
+                write_text(ws, row, 0, key)
+                write_text(ws, row, 1, prefilled_text(value))
         ws.hide()
         self.protect(ws)
 
@@ -234,6 +243,8 @@ class _Writer:
         write_text(ws, 2, text_col, hint, f["note"])
         if sheet.col("previous") >= 0:
             write_text(ws, 2, sheet.col("previous"), f"Your answers in {self.carried.round}", f["note"])
+        if sheet.col("confirm") >= 0:
+            write_text(ws, 2, sheet.col("confirm"), STILL_TRUE_NOTE, f["note"])
         self.write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)
         self.print_setup(ws, repeat_row=sheet.header_row, table=sheet)
@@ -260,14 +271,18 @@ class _Writer:
             write_text(ws, line.row, text_col, line.text, style)
         if prompt_col >= 0:
             write_text(ws, line.row, prompt_col, line.prompts, f["item"] if line.kind == "item" else f["prompt"])
+        confirm = line.confirm if line.confirm and any(a.key in self.carried.values for a in line.answers) else None
         used = {a.col for a in line.answers} | {table.last_round_col(a.col) for a in line.answers}
+        used |= {confirm.col} if confirm else set()
         for col, column in enumerate(table.columns):
-            if column.kind in ("answer", "previous") and col not in used:
+            if column.kind in ("answer", "previous", "confirm") and col not in used:
                 ws.write_blank(line.row, col, None, f["item"] if line.kind == "item" else f["muted"])
         shown = []
         for answer in line.answers:
             self._answer_cell(ws, answer)
             shown += self._last_round_cell(ws, answer, table)
+        if confirm:  # only beside answers that start with last round's
+            self._answer_cell(ws, confirm)
         self.fit_row(ws, line.row, row_cells(line, table) + shown, answer_room(line))
         if line.answers:
             ws.growing_rows.add(line.row)
@@ -386,7 +401,7 @@ class _Writer:
 def _written_meta(meta: dict[str, str]) -> dict[str, str]:
     """The metadata a workbook records: a key added to the format later only when it says something,
     so a workbook that does not use it is as it was before."""
-    return {key: value for key, value in meta.items() if value or key != "previous_round"}
+    return {key: value for key, value in meta.items() if value or key not in ("previous_round", "prefilled")}
 
 
 def row_cells(line, table: SheetTable) -> list[tuple[str, float, int]]:
