@@ -30,9 +30,10 @@ _FACE = {
     "BuildOptions": "sheetkit.commands.build:BuildOptions",
     "BuildResult": "sheetkit.commands.build:BuildResult",
     "build_workbooks": "sheetkit.commands.build:build_workbooks",
-    "IngestOptions": "sheetkit.returns.outcome:IngestOptions",
+    "CheckOptions": "sheetkit.returns.outcome:CheckOptions",
+    "IngestOptions": "sheetkit.commands.ingest:IngestOptions",
     "IngestReport": "sheetkit.returns.outcome:IngestReport",
-    "validate_returns": "sheetkit.commands.ingest:validate_returns",
+    "validate_returns": "sheetkit.returns.check:validate_returns",
     "ingest_returns": "sheetkit.commands.ingest:ingest_returns",
     "ChaseOptions": "sheetkit.commands.chase:ChaseOptions",
     "ChaseResult": "sheetkit.commands.chase:ChaseResult",
@@ -43,6 +44,11 @@ _FACE = {
     "CATALOGUE": "sheetkit.common.findings:CATALOGUE",
     "SheetkitError": "sheetkit.common.errors:SheetkitError",
     "UsageError": "sheetkit.common.errors:UsageError",
+    "read_manifest": "sheetkit.roster.manifest:read_manifest",
+    "today": "sheetkit.common.clock:today",  # sheetkit's one clock: every "today", settable in tests
+    # the most ingest opens at once: files in one folder or zip, and the bytes of one container
+    "MAX_MEMBERS": "sheetkit.returns.reader:MAX_MEMBERS",
+    "MAX_CONTAINER_BYTES": "sheetkit.returns.folder:MAX_CONTAINER_BYTES",
 }
 __all__ = ["__version__", *_FACE]
 

@@ -336,6 +336,32 @@ def samples_cmd(respondents_csv: str, out_dir: str, as_json: bool) -> None:
     _finish(make_samples(Path(respondents_csv), Path(out_dir)), as_json)
 
 
+# -- the page -----------------------------------------------------------------------------
+@cli.command("app")
+@click.option("--home", type=click.Path(file_okay=False), default=None,
+              help="The folder that holds one folder per exercise (default: your user data folder, "
+                   "sheetkit/exercises inside it).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="The port to listen on, on 127.0.0.1 only (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in the default browser; just print its address.")
+@click.pass_obj
+def app_cmd(obj: _Context, home: str | None, port: int, no_browser: bool) -> None:
+    """Run the whole job on a local web page: start an exercise, add returns, compile and chase."""
+    from .app import missing, serve
+
+    absent = missing()
+    if absent:
+        raise UsageError(f"sheetkit app needs {', '.join(absent)}, which a plain install leaves out; install them "
+                         f"with: pip install \"sheetkit[app]\" (in the folder of sheetkit's source: "
+                         f"pip install \".[app]\")")
+    try:
+        serve(Path(home) if home else None, port, not no_browser, obj.frameworks_dirs, obj.debug,
+              say=lambda line: click.echo(line))
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+        click.get_current_context().exit(EXIT_INTERRUPTED)
+
+
 # -- reference ----------------------------------------------------------------------------
 @cli.command("codes")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown (as in the README).")
