@@ -100,7 +100,7 @@ def test_left_as_prefilled_is_carried_confirmed_or_changed_is_this_rounds(built,
     assert rows["item/3/rating"]["status"] == "carried"  # 'changed', but it was not
     carried = [k for k, r in rows.items() if r["status"] == "carried"]
     findings = [f for f in ret["findings"] if f["code"] == "answer-carried"]
-    said = [f for f in findings if "says 'No, I have changed it'" in f["message"]]
+    said = [f for f in findings if "says 'No: I have changed it'" in f["message"]]
     assert len(said) == 1 and said[0]["sheet"] == SHEET
     assert sum(int(f["message"].split(" ", 1)[0]) for f in findings if f not in said) == len(carried) - 1
     wb = openpyxl.load_workbook(out, read_only=True)
@@ -138,3 +138,36 @@ def _responses(path: Path) -> list[dict]:
 def _sheet_table(ws) -> list[dict]:
     rows = list(ws.iter_rows(values_only=True))
     return [dict(zip(rows[3], r)) for r in rows[4:]]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_still_true_picked_in_libreoffice_is_read_as_a_confirmation(built, tmp_path, fmt):
+    """In a real LibreOffice: pick 'Yes: still true' from the dropdown beside one rating, type over one
+    answer, leave the rest; saved as .xlsx and .ods, the picked row counts and the rest is carried."""
+    from openpyxl.utils import get_column_letter
+
+    from test_libreoffice import lo_fill, uno_soffice  # noqa: F401 - the fixture, shared
+    from conftest import libreoffice_or_skip
+
+    soffice = libreoffice_or_skip()
+    root, workbook = built
+    ws = openpyxl.load_workbook(workbook)[SHEET]
+    columns, rows = _table(ws)
+    answer = [h for h in columns if h.startswith("Our evidence")][0]
+    at = lambda ref, label, header: f"{get_column_letter(columns[header])}{rows[(ref, label)]}"  # noqa: E731
+    plan = {"locale": "en-GB", "cells": [
+        {"sheet": SHEET, "cell": at("1", RATING, "Still true? (pick)"), "text": STILL_TRUE[0], "how": "pick"},
+        {"sheet": SHEET, "cell": at("1", HOW, answer), "text": "Typed in LibreOffice, a year on"}]}
+    report = lo_fill(soffice, workbook, plan, tmp_path / "housing")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    saved = Path(report["outputs"][fmt])
+    (returns / saved.name).write_bytes(saved.read_bytes())
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(root / "manifest.csv"), "--out",
+                                      str(tmp_path / "c.xlsx"), "--csv", str(tmp_path / "r.csv"), "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    rows_ = {r["key"]: r for r in _responses(tmp_path / "r.csv")}
+    assert rows_["item/1/rating"]["status"] == "ok"
+    assert rows_["item/1/how_doing"]["status"] == "ok" and rows_["item/1/how_doing"]["value"].endswith("a year on")
+    assert rows_["item/2/rating"]["status"] == "carried" and rows_["item/1/impact"]["status"] == "carried"

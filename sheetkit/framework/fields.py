@@ -53,6 +53,7 @@ def _list_rule(f: ResponseField, fw: Framework) -> dict | None:
     options = field_type(f).choices(f, fw)
     if not options:
         return None
+    assert not any("," in o for o in options), f"a dropdown written as a list is split at commas: {options}"
     return {
         "validate": "list", "source": list(options),
         "input_title": clip(f.label, limits.TITLE_LIMIT),

@@ -2,7 +2,7 @@
 
 A workbook built with ``--previous --prefill`` (layout 3) records on its metadata sheet what each
 answer cell started with, and asks beside each row of them 'Still true?'. An answer still
-exactly as it started, whose row was not confirmed with 'Yes, still true', is last round's
+exactly as it started, whose row was not confirmed with 'Yes: still true', is last round's
 view, not this round's: it is compiled with the status ``carried``, counted apart and left out
 of this round's figures. A return in which every answer is as it started, nothing is confirmed
 and nothing else was typed came back as it was sent (``return-unchanged``).

@@ -62,7 +62,7 @@ LAST_ROUND_HEADER = "Last round"
 # they still hold (layout 3); the choice is read as a confirmation of the row's answers, not an answer.
 STILL_TRUE_FIELD = ResponseField("still_true", "Still true?", "confirmation", "confirmation", origin="sheetkit")
 STILL_TRUE_HEADER = f"{STILL_TRUE_FIELD.label} (pick)"
-STILL_TRUE_NOTE = "Pick 'Yes, still true', or change the answer"  # above the column
+STILL_TRUE_NOTE = "Pick 'Yes: still true', or change the answer"  # above the column
 STILL_TRUE_WIDTH = 17
 ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
                  "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
