@@ -147,7 +147,7 @@ def test_still_true_picked_in_libreoffice_is_read_as_a_confirmation(built, tmp_p
     answer, leave the rest; saved as .xlsx and .ods, the picked row counts and the rest is carried."""
     from openpyxl.utils import get_column_letter
 
-    from test_libreoffice import lo_fill, uno_soffice  # noqa: F401 - the fixture, shared
+    from test_libreoffice import lo_fill
     from conftest import libreoffice_or_skip
 
     soffice = libreoffice_or_skip()
