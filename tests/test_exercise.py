@@ -72,16 +72,17 @@ def test_different_authors_are_a_conflict_naming_both_authors_and_builds():
     assert "2026-12-01 09:00" in conflict[0].message and "2026-12-08 09:00" in conflict[0].message
 
 
-def test_the_lead_pressing_save_on_old_returns_does_not_beat_the_contacts_correction():
+def test_a_later_save_by_the_one_who_saves_another_respondents_returns_is_held_back_not_used():
     correction = ret("housing v2.xlsx", saved=(2026, 12, 3, 9), by="Ann Smith")
     resaved = ret("housing v1.xlsx", saved=(2026, 12, 9, 9), by="Lead Officer")
     health = ret("health.xlsx", respondent="Health", saved=(2026, 12, 9, 9, 5), by="Lead Officer")
     people = roster(Asked("Housing", contacts=("ann.smith@housing.example",)), Asked("Health", contacts=("Bo Li",)))
     settle([resaved, correction, health], people)
-    assert correction.status == "accepted" and resaved.status == "superseded"
-    assert codes(resaved) == ["return-forwarded", "return-conflict"]
-    conflict = resaved.findings[1].message
-    assert "Ann Smith and Lead Officer" in conflict and "Lead Officer also belongs to Health" in conflict
+    assert correction.status == "accepted" and resaved.status == "rejected"
+    assert codes(resaved) == ["return-forwarded"] and resaved.findings[0].is_error
+    said = resaved.findings[0].message
+    assert "Lead Officer, who also saved Health's return health.xlsx" in said
+    assert "while Housing's return housing v2.xlsx was saved by Ann Smith" in said
     assert health.status == "accepted" and codes(health) == []  # the lead is the only one who saved Health's
 
 

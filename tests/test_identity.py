@@ -9,11 +9,13 @@ import csv
 import json
 from pathlib import Path
 
-import openpyxl
+import datetime as dt
+
 import pytest
 from click.testing import CliRunner
 
 from conftest import fill, random_answers
+from test_returns_folder import set_author
 from sheetkit.cli import cli
 from sheetkit.roster.manifest import read_manifest
 
@@ -34,13 +36,11 @@ def _build(folder: Path, people: str, *extra: str) -> Path:
     return folder
 
 
-def _filled(folder: Path, respondent: str, target: Path, saved_by: str, seed: int) -> Path:
+def _filled(folder: Path, respondent: str, target: Path, saved_by: str, seed: int, day: int = 1) -> Path:
     entry = read_manifest(folder / "manifest.csv").entry(respondent)
-    fill(folder / "workbooks" / entry.file, target, random_answers("ipc-audit", seed=seed))
-    workbook = openpyxl.load_workbook(target)
-    workbook.properties.lastModifiedBy = saved_by  # what Excel records for the person who saved it
-    workbook.save(target)
-    return target
+    fill(folder / "workbooks" / entry.file, target, random_answers("ipc-audit", seed=seed),
+         saved_at=dt.datetime(2026, 11, day, 9, tzinfo=dt.timezone.utc))
+    return set_author(target, saved_by)  # what Excel records for the person who saved it
 
 
 @pytest.fixture
@@ -95,11 +95,8 @@ def test_a_workbook_another_council_built_for_the_same_partner_is_held_back(exer
 
 def test_a_colleague_revising_the_partners_return_replaces_it_with_a_note(exercise):
     returns = exercise / "returns"
-    _filled(exercise, "Housing", returns / "housing.xlsx", "Tom Reilly", 5)
-    revised = _filled(exercise, "Housing", returns / "housing revised.xlsx", "Sam Okafor", 6)
-    workbook = openpyxl.load_workbook(revised)
-    workbook.properties.modified = workbook.properties.modified.replace(year=2099)  # saved later
-    workbook.save(revised)
+    _filled(exercise, "Housing", returns / "housing.xlsx", "Tom Reilly", 5, day=2)
+    _filled(exercise, "Housing", returns / "housing revised.xlsx", "Sam Okafor", 6, day=9)  # saved a week later
     report, _ = _ingest(exercise)
     status = {r["file"]: r for r in report["returns"]}
     assert status["housing revised.xlsx"]["status"] == "accepted"

@@ -32,6 +32,8 @@ from sheetkit.returns.check import validate_returns
 from sheetkit.roster.manifest import read_manifest
 from sheetkit.common.own_files import MANIFEST
 from sheetkit.roster.respondents import load_respondents
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.load import load_previous
 from sheetkit.common.sandbox import Limits, memory_guard, start_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,10 +264,15 @@ def every_kind(tmp_path_factory):
         report = ingest_returns([str(p) for p in paths], IngestOptions(out=out, csv=root / f"{label}.csv"))
         assert report.out == out, report.render()
         kinds[label] = out
+    follow_up = root / "follow-up"  # next round's workbook, pre-filled from this one's, asking 'Still true?'
+    framework = get_framework("swia-commissioning")
+    build(framework.id, follow_up, names=names[:1], round_name="2027 Q4",
+          previous=load_previous(kinds["consolidated-3"], framework), prefill=True)
+    kinds["follow-up"] = next(follow_up.glob("*.xlsx"))
     return kinds
 
 
-KINDS = ["built", "filled", "consolidated-1", "consolidated-3"]
+KINDS = ["built", "filled", "follow-up", "consolidated-1", "consolidated-3"]
 
 
 @pytest.fixture(scope="module")

@@ -164,6 +164,7 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     templates = str(templates_dir(options.templates) or "")
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
     layout = plan_workbook(framework)
+    salt = "" if options.now else secrets.token_hex(8)  # see build_id
     staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
     try:
         jobs = []
@@ -171,7 +172,8 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
             follows, carried = _carried(framework, person, options)
             facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
                                   options.return_to, build_id(framework, person, options.round, built_at,
-                                                              _replaced(person, kept)), built_at, password, templates,
+                                                              _replaced(person, kept), salt), built_at, password,
+                                  templates,
                                   carried.round if carried else "", prefilled=bool(carried and carried.values
                                                                                    and options.prefill))
             own = plan_workbook(framework, follow_up=True, still_true=facts.prefilled) if carried else layout
@@ -306,12 +308,17 @@ def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
         return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
 
 
-def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "") -> str:
-    """A short id for one built workbook, the same whenever the same inputs are built.
+def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "",
+             salt: str = "") -> str:
+    """A short id for one built workbook: a return is the respondent's whose build id it carries.
 
-    A re-issued workbook's id also depends on the id it replaces, so the two always differ.
+    `salt` is random for every real build, so two exercises (another council's, or another
+    folder's) never make the same id for the same partner, round and second; a build with a fixed
+    time (the samples) leaves it out and is the same whenever the same inputs are built. A
+    re-issued workbook's id also depends on the id it replaces, so the two always differ.
     """
-    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ()))
+    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ())
+                       + ((salt,) if salt else ()))
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
 
 

@@ -143,9 +143,10 @@ def settle_forwards(returns: list[CheckedReturn], roster: Roster | None, preferr
     The rule, for each return on its own (so no pairing of swaps cancels out): the person who
     saved it is one of its respondent's contacts in the manifest, or nobody else's (a colleague),
     or else the evidence is stated. Being another respondent's contact in the manifest holds the
-    return back (an error, unless preferred). Having saved another respondent's return is an error
-    only when the manifest names no contacts and the respondent's own returns were saved by
-    someone else; otherwise it is a warning (the lead pressing Save on several returns looks the same).
+    return back (an error, unless preferred); so does being the one person who saved another
+    respondent's returns, when this respondent's own are saved by someone else (its contact, or
+    the saver of its other returns). Anything weaker is a warning (the lead pressing Save on
+    several returns looks the same).
     """
     accepted = [r for r in returns if r.status == ACCEPTED]
     evidence = Evidence(accepted, roster)
@@ -156,9 +157,11 @@ def settle_forwards(returns: list[CheckedReturn], roster: Roster | None, preferr
             continue
         theirs = evidence.contact_of(saver, ret.respondent_key)
         if theirs:
-            _forwarded(ret, saver, theirs[0], f"who is the manifest's contact for "
-                       f"{evidence.name(theirs[0], accepted)}" + _not_theirs(ret, own), ret.file in preferred,
-                       evidence.name(theirs[0], accepted))
+            other = evidence.name(theirs[0], accepted)
+            also = evidence.saves.get(person_key(saver), {}).get(theirs[0], [])
+            _forwarded(ret, saver, theirs[0], f"who is the manifest's contact for {other}"
+                       + (f" and saved {other}'s return {also[0].file}" if also else "") + _not_theirs(ret, own),
+                       ret.file in preferred, other)
             continue
         saved = evidence.saved_for(saver, ret.respondent_key)
         if not saved:
@@ -166,12 +169,12 @@ def settle_forwards(returns: list[CheckedReturn], roster: Roster | None, preferr
         other = evidence.name(saved[0], accepted)
         shown = evidence.saves[person_key(saver)][saved[0]][0].file
         said = f"who also saved {other}'s return {shown}" + _not_theirs(ret, own)
-        usual = "" if own else usual_author(ret.respondent_key, [
-            r for r in accepted if r.respondent_key == ret.respondent_key and person_key(author(r)) != person_key(saver)],
-            roster)
-        if usual:
-            _forwarded(ret, saver, saved[0], said + f", while {ret.respondent}'s other returns were saved by someone "
-                       f"else", ret.file in preferred, other)
+        mine = [r for r in accepted if r.respondent_key == ret.respondent_key and r is not ret
+                and author(r) and person_key(author(r)) != person_key(saver)]
+        usual = usual_author(ret.respondent_key, mine, roster)
+        if usual and usual != person_key(saver):
+            besides = f", while {ret.respondent}'s return {mine[0].file} was saved by {author(mine[0])}" if mine else ""
+            _forwarded(ret, saver, saved[0], said + besides, ret.file in preferred, other)
         else:
             ret.findings.append(Finding("return-forwarded", f"this workbook is {ret.respondent}'s (build "
                                         f"{ret.build_id or 'unknown'}) and was last saved by {saver}, {said}; check "
