@@ -128,9 +128,10 @@ def full_answers(layout, rng: random.Random, lean: float) -> dict:
     from sheetkit.samples.filling import realistic_answers
     from sheetkit.framework.model import PRIORITIES
     from sheetkit.framework.model import ACTION_STATUSES
+    from sheetkit.framework.model import criteria as criterion_ids
 
     answers = realistic_answers(layout, rng, lean, completeness=1.0)
-    criteria = layout.criteria()
+    criteria = criterion_ids(layout.framework)
     for cell in layout.action_answers:
         if cell.key in answers:
             continue

@@ -1,13 +1,16 @@
 """sheetkit: self-assessment workbooks for commissioning frameworks, built and compiled.
 
 The library face: each command of the command line is one function here, taking an options
-object and returning a result with ``to_dict()``, ``render()`` and ``exit_code``::
+object and returning a result with ``to_dict()``, ``render()`` and ``exit_code``; and
+:func:`read_responses` gives an analyst every answer as a typed table::
 
+    from pathlib import Path
     import sheetkit
     framework = sheetkit.load_framework("lga-cbo")
     people = sheetkit.load_respondents("samples/respondents.csv").people
     built = sheetkit.build_workbooks(framework, people, sheetkit.BuildOptions(out_dir=Path("out")))
     report = sheetkit.validate_returns(["returns/"], sheetkit.IngestOptions(manifest="out/manifest.csv"))
+    responses = sheetkit.read_responses("consolidated.xlsx")  # a pandas DataFrame, with sheetkit[analysis]
 
 Names are imported when first used, so ``import sheetkit`` stays quick.
 """
@@ -20,31 +23,32 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-# name -> the module that defines it
+# name -> the package face it comes from (each package's __init__ names what may be used)
 _FACE = {
-    "load_framework": "sheetkit.framework.library:resolve_framework",
-    "list_frameworks": "sheetkit.framework.library:list_frameworks",
-    "Framework": "sheetkit.framework.model:Framework",
-    "Respondent": "sheetkit.roster.respondents:Respondent",
-    "load_respondents": "sheetkit.roster.respondents:load_respondents",
-    "BuildOptions": "sheetkit.commands.build:BuildOptions",
-    "BuildResult": "sheetkit.commands.build:BuildResult",
-    "build_workbooks": "sheetkit.commands.build:build_workbooks",
-    "CheckOptions": "sheetkit.returns.outcome:CheckOptions",
-    "IngestOptions": "sheetkit.commands.ingest:IngestOptions",
-    "IngestReport": "sheetkit.returns.outcome:IngestReport",
-    "validate_returns": "sheetkit.returns.check:validate_returns",
-    "ingest_returns": "sheetkit.commands.ingest:ingest_returns",
-    "ChaseOptions": "sheetkit.commands.chase:ChaseOptions",
-    "ChaseResult": "sheetkit.commands.chase:ChaseResult",
-    "chase": "sheetkit.commands.chase:chase",
-    "load_previous": "sheetkit.rounds.load:load_previous",
-    "AgreementRule": "sheetkit.consolidate.agreement:AgreementRule",
-    "Finding": "sheetkit.common.findings:Finding",
-    "CATALOGUE": "sheetkit.common.findings:CATALOGUE",
-    "SheetkitError": "sheetkit.common.errors:SheetkitError",
-    "UsageError": "sheetkit.common.errors:UsageError",
-    "read_manifest": "sheetkit.roster.manifest:read_manifest",
+    "load_framework": "sheetkit.framework:resolve_framework",
+    "list_frameworks": "sheetkit.framework:list_frameworks",
+    "Framework": "sheetkit.framework:Framework",
+    "Respondent": "sheetkit.roster:Respondent",
+    "load_respondents": "sheetkit.roster:load_respondents",
+    "read_manifest": "sheetkit.roster:read_manifest",
+    "BuildOptions": "sheetkit.commands:BuildOptions",
+    "BuildResult": "sheetkit.commands:BuildResult",
+    "build_workbooks": "sheetkit.commands:build_workbooks",
+    "CheckOptions": "sheetkit.returns:CheckOptions",
+    "IngestOptions": "sheetkit.commands:IngestOptions",
+    "IngestReport": "sheetkit.returns:IngestReport",
+    "validate_returns": "sheetkit.returns:validate_returns",
+    "ingest_returns": "sheetkit.commands:ingest_returns",
+    "ChaseOptions": "sheetkit.commands:ChaseOptions",
+    "ChaseResult": "sheetkit.commands:ChaseResult",
+    "chase": "sheetkit.commands:chase",
+    "load_previous": "sheetkit.rounds:load_previous",
+    "read_responses": "sheetkit.rounds:read_responses",
+    "AgreementRule": "sheetkit.consolidate:AgreementRule",
+    "Finding": "sheetkit.common:Finding",
+    "CATALOGUE": "sheetkit.common:CATALOGUE",
+    "SheetkitError": "sheetkit.common:SheetkitError",
+    "UsageError": "sheetkit.common:UsageError",
     "today": "sheetkit.common.clock:today",  # sheetkit's one clock: every "today", settable in tests
     # the most ingest opens at once: files in one folder or zip, and the bytes of one container
     "MAX_MEMBERS": "sheetkit.returns.reader:MAX_MEMBERS",

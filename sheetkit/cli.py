@@ -29,7 +29,8 @@ EXIT_CODES = {
     EXIT_FINDINGS: "`validate` and `ingest`: some return has errors or was rejected; the consolidated workbook "
                    "is still written from the sound ones.",
     EXIT_USAGE: "The command could not run as given: a bad option or file, an output aimed at an input, an "
-                "unknown framework, a framework file with errors, or no usable return at all. Nothing was written.",
+                "unknown framework, a framework file with errors, no usable return at all, or a release of a "
+                "library sheetkit was not tested with. Nothing was written.",
     EXIT_INTERNAL: "A fault in sheetkit itself. Run again with `--debug` and report the traceback.",
     EXIT_FILE: "A file could not be written or read: open in another program (such as Excel), read-only, or the "
                "disk is full. The message names the file; nothing half-written was kept.",

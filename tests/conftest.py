@@ -201,6 +201,7 @@ def tiny_dir(tmp_path, tiny_framework_yaml, monkeypatch):
 SLOW_MODULES = {"test_libreoffice", "test_lo_edits", "test_reading_edits", "test_hostile", "test_property",
                 "test_benchmark_smoke", "test_samples", "test_returns_folder",
                 "test_next_round", "test_two_rounds",  # whole rounds built, filled and compiled through files
+                "test_packaging",  # a wheel built and installed into a fresh environment
                 "test_app_browser"}  # the page, clicked through in Chromium
 
 

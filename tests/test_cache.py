@@ -7,10 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
+import os
+import subprocess
+import sys
+
 import pytest
 from python_calamine import CalamineWorkbook
 
-import sheetkit.returns.check as ingest
 from sheetkit.common.errors import UsageError
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
 
@@ -26,19 +29,9 @@ def own_cache(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture
-def parsed(monkeypatch):
-    """The files sent to the readers, run by run."""
-    runs = []
-    real = ingest.run_isolated
-
-    def counting(func, tasks, limits):
-        tasks = list(tasks)
-        runs.append(sorted(Path(task[0]).name for task in tasks))
-        return real(func, tasks, limits)
-
-    monkeypatch.setattr(ingest, "run_isolated", counting)
-    return runs
+def _read(report, folder: Path) -> list[str]:
+    """The files of `folder` that run read (the others' checked results came from the re-ingest cache)."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in report.reused)
 
 
 def _ingest(returns: Path, out: Path, **options):
@@ -62,38 +55,37 @@ def _some_returns(tmp_path: Path, leave_out: str) -> tuple[Path, Path]:
     return folder, held
 
 
-def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_runs(tmp_path, parsed, own_cache):
+def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_runs(tmp_path, own_cache):
     folder, late = _some_returns(tmp_path, "lga-cbo_public-health_2026-q4.xlsx")
     warm, cold = tmp_path / "warm" / "c.xlsx", tmp_path / "cold" / "c.xlsx"
     first = _ingest(folder, warm)
-    assert len(parsed[-1]) == len(list(folder.iterdir())) and len(list(own_cache.glob("*.json"))) == len(parsed[-1])
+    assert first.reused == [] and len(list(own_cache.glob("*.json"))) == len(list(folder.iterdir()))
     assert sorted(p.name for p in warm.parent.iterdir()) == ["c.csv", "c.xlsx"]  # nothing in the managers' folder
     assert not [f for f in first.findings if f.code.startswith("cache-")]
     shutil.copy(late, folder / late.name)
     again = _ingest(folder, warm)
-    assert parsed[-1] == [late.name]  # only the new return was read
+    assert _read(again, folder) == [late.name]  # only the new return was read
+    assert again.to_dict()["from_cache"] == again.reused and "Not read again (6 of 7)" in again.render()
     assert not [f for f in again.findings if f.code.startswith("cache-")]
-    _ingest(folder, cold, use_cache=False)
-    assert len(parsed[-1]) == len(list(folder.iterdir()))
+    cold_report = _ingest(folder, cold, use_cache=False)
+    assert cold_report.reused == []
     assert _tables(warm) == _tables(cold)
     assert warm.with_suffix(".csv").read_bytes() == cold.with_suffix(".csv").read_bytes()
-    assert again.to_dict()["returns"] == ingest_returns([str(folder)], IngestOptions(
-        manifest=str(SAMPLES / "manifest.csv"), out=tmp_path / "third.xlsx", now=NOW, use_cache=False)
-    ).to_dict()["returns"]
+    assert again.to_dict()["returns"] == cold_report.to_dict()["returns"]  # the same report, cached or read
     assert len(first.returns) + 1 == len(again.returns)
 
 
-def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_again(tmp_path, parsed, own_cache):
+def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_again(tmp_path, own_cache):
     out = tmp_path / "c.xlsx"
     _ingest(SAMPLES / "returns", out)
     entries = sorted(own_cache.glob("*.json"))
-    assert len(entries) == len(parsed[-1])
+    assert len(entries) == len(list((SAMPLES / "returns").iterdir()))
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # cut short, as by a full disk
     entry = json.loads(entries[1].read_text(encoding="utf-8"))
     entry["return"]["findings"] = [{"code": "no-such-code", "message": "x"}]
     entries[1].write_text(json.dumps(entry), encoding="utf-8")
     report = _ingest(SAMPLES / "returns", out)
-    assert len(parsed[-1]) == 2
+    assert len(_read(report, SAMPLES / "returns")) == 2
     ignored = [f for f in report.findings if f.code == "cache-ignored"]
     assert len(ignored) == 2 and all(f.severity == "warning" for f in ignored)
     assert "damaged" in ignored[0].message and "read again" in ignored[0].message
@@ -104,21 +96,29 @@ def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_aga
     assert warm == cold
 
 
-def test_a_new_version_of_sheetkit_or_the_framework_reads_everything_again(tmp_path, parsed, monkeypatch):
+@pytest.mark.slow
+def test_another_build_of_sheetkit_reads_everything_again(tmp_path, own_cache):
+    """A copy of sheetkit with one module changed, run as a user would run it, shares the cache folder."""
     out = tmp_path / "c.xlsx"
-    _ingest(SAMPLES / "returns", out)
-    every = len(parsed[-1])
-    _ingest(SAMPLES / "returns", out)
-    assert parsed[-1] == []
-    monkeypatch.setattr("sheetkit.returns.cache.__version__", "99.0")
-    _ingest(SAMPLES / "returns", out)
-    assert len(parsed[-1]) == every
-    monkeypatch.setattr("sheetkit.returns.cache.code_digest", lambda: "another build of sheetkit")
-    _ingest(SAMPLES / "returns", out)
-    assert len(parsed[-1]) == every
+    every = sorted(p.name for p in (SAMPLES / "returns").iterdir())
+    assert _read(_ingest(SAMPLES / "returns", out), SAMPLES / "returns") == every
+    assert _read(_ingest(SAMPLES / "returns", out), SAMPLES / "returns") == []
+    other = tmp_path / "other-build"
+    checkout = Path(__file__).resolve().parents[1]
+    for part in ("sheetkit", "frameworks", "templates"):  # a source tree, as the checkout is laid out
+        shutil.copytree(checkout / part, other / part, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "sheetkit" / "returns" / "validate.py", "a", encoding="utf-8") as module:
+        module.write("\n# a later build\n")
+    done = subprocess.run([sys.executable, "-m", "sheetkit", "ingest", str(SAMPLES / "returns"), "--manifest",
+                           str(SAMPLES / "manifest.csv"), "--out", str(tmp_path / "other.xlsx"), "--json"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,  # not the checkout's sheetkit
+                          env={**os.environ, "PYTHONPATH": str(other), "SHEETKIT_CACHE_DIR": str(own_cache)})
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["from_cache"] == []  # that build reads every file again
+    assert _read(_ingest(SAMPLES / "returns", out), SAMPLES / "returns") == []  # and this one still has its own
 
 
-def test_a_cache_that_cannot_be_written_is_a_warning_and_the_workbook_is_still_written(tmp_path, parsed):
+def test_a_cache_that_cannot_be_written_is_a_warning_and_the_workbook_is_still_written(tmp_path):
     blocker = tmp_path / "not a folder"
     blocker.write_text("a file where the cache folder would go", encoding="utf-8")
     report = _ingest(SAMPLES / "returns", tmp_path / "c.xlsx", cache=blocker)
@@ -127,7 +127,7 @@ def test_a_cache_that_cannot_be_written_is_a_warning_and_the_workbook_is_still_w
     assert not [f for f in report.findings if f.code == "cache-ignored"]
 
 
-def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, parsed, own_cache):
+def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, own_cache):
     out, folder = tmp_path / "c.xlsx", tmp_path / "kept"
     _ingest(SAMPLES / "returns", out, cache=folder)
     assert folder.is_dir() and not out.with_name("c.xlsx.cache").exists() and not own_cache.exists()

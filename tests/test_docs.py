@@ -46,6 +46,7 @@ def _readme_examples():
     return [line for block in blocks for line in block.splitlines() if line.startswith("sheetkit ")]
 
 
+@pytest.mark.slow  # every README command run end to end on the samples
 @pytest.mark.parametrize("line", _readme_examples())
 def test_readme_examples_run(line, tmp_path, monkeypatch):
     shutil.copytree(ROOT / "samples", tmp_path / "samples")

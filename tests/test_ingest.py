@@ -234,10 +234,16 @@ def test_exit_status_two_when_nothing_usable(tmp_path):
 
 
 # -- one test per finding code --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def built_lga(tmp_path_factory):
+    """lga-cbo workbooks for Housing and Health, built once for the module (tests fill copies, never these)."""
+    return build("lga-cbo", tmp_path_factory.mktemp("built"), names=("Housing", "Health"))
+
+
 @pytest.fixture
-def one_return(tmp_path):
-    """Build a tiny-framework workbook for Housing; return (built path, fill function)."""
-    built = build("lga-cbo", tmp_path / "built", names=("Housing", "Health"))
+def one_return(tmp_path, built_lga):
+    """Housing's lga-cbo workbook; a function that fills a copy of it (or Health's) as a return."""
+    built = built_lga
 
     def make(answers, name="return.xlsx", source=0, edit=None):
         target = tmp_path / "returns" / name

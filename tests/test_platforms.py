@@ -65,6 +65,7 @@ print(sorted((i, getattr(r, "reason", "")) for i, r in run_isolated(time.sleep, 
 """
 
 
+@pytest.mark.slow  # a new Python process; the Windows-like lane runs it too
 def test_the_sandbox_spawns_workers_without_resource(tmp_path):
     """As on Windows: results come back, a crash and a time-out fail only their own input."""
     target = tmp_path / "a file.txt"
@@ -93,6 +94,7 @@ def test_ingest_runs_in_this_process_with_whatever_start_method_is_in_force(tmp_
     assert report.returns[0].respondent == "Cyngor Sir Ynys Môn"
 
 
+@pytest.mark.slow  # a new Python process; the Windows-like lane runs it too
 def test_python_m_sheetkit_on_a_cp1252_console(tmp_path, tiny_dir):
     """A Windows console or pipe in cp1252 cannot show 'ŷ'; the command must still finish and say what it did."""
     env = dict(os.environ, PYTHONIOENCODING="cp1252", PYTHONPATH=str(ROOT))

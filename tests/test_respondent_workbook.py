@@ -8,6 +8,7 @@ The framework's own field labels are the oracle for what a label should say.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -16,11 +17,19 @@ import pytest
 
 from conftest import BUNDLED, build
 from fill_by_label import fill_by_label, find_fields, text_of
+
 from sheetkit.framework.model import RESPONSE_LEVELS
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
 from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
 from sheetkit.xlsx.text_fit import points_needed
 from sheetkit.framework.library import get_framework
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(path):
+    """The answer cells of a built workbook as its labels show them: read once per workbook, then shared."""
+    return tuple(find_fields(path))
+
 
 HINT = re.compile(r"\s*\((pick|type here|date|name or role)(; added by sheetkit)?\)\s*$")
 SCREEN_PIXELS = 1366 - 60  # the window less Calc's row headers and scroll bar
@@ -51,7 +60,7 @@ def test_every_answer_cell_sits_beside_or_under_its_label(built, framework_id):
     labels = set().union(*_labels(framework_id).values())
     action_headers = {"Which part it addresses", "Action", "Owner", "Due date", "Priority", "Resources needed",
                       "How success will be measured", "Status"}
-    fields = find_fields(built[framework_id])
+    fields = _fields(built[framework_id])
     assert fields, "no answer cells found"
     for f in fields:
         named_by_row = _bare(f.row_label) in labels
@@ -162,7 +171,7 @@ def test_no_text_is_cut_by_its_row(built, framework_id):
 @pytest.mark.parametrize("framework_id", BUNDLED)
 def test_answer_rows_have_room_for_several_lines(built, framework_id):
     wb = openpyxl.load_workbook(built[framework_id])
-    for f in find_fields(built[framework_id]):
+    for f in _fields(built[framework_id]):
         row = int(re.sub(r"[A-Z]+", "", f.cell))
         height = wb[f.sheet].row_dimensions[row].height
         assert height is not None and height >= 30, (f.sheet, f.cell, height)
@@ -171,7 +180,7 @@ def test_answer_rows_have_room_for_several_lines(built, framework_id):
 @pytest.mark.parametrize("framework_id", BUNDLED)
 def test_the_first_rating_of_each_section_is_on_the_first_screen(built, framework_id):
     wb = openpyxl.load_workbook(built[framework_id])
-    fields = find_fields(built[framework_id])
+    fields = _fields(built[framework_id])
     for ws in wb.worksheets[2:]:
         if ws.title in ("Action plan",) or ws.sheet_state != "visible":
             continue
@@ -230,9 +239,9 @@ def test_what_the_source_does_not_ask_is_shown_as_sheetkits_and_stems_are_shown(
     for framework_id in BUNDLED:
         fw = get_framework(framework_id)
         added = {f.label for level in RESPONSE_LEVELS for f in fw.fields(level) if f.origin == "sheetkit"}
-        shown = {_bare(f.row_label) for f in find_fields(built[framework_id])} | \
-                {_bare(f.column_header) for f in find_fields(built[framework_id])}
-        marked = {text for f in find_fields(built[framework_id]) for text in (f.row_label, f.column_header)
+        fields = _fields(built[framework_id])  # one reading of the workbook, as its labels show
+        shown = {_bare(f.row_label) for f in fields} | {_bare(f.column_header) for f in fields}
+        marked = {text for f in fields for text in (f.row_label, f.column_header)
                   if text and text.endswith("; added by sheetkit)")}
         for label in added:
             assert any(m.startswith(label) for m in marked), (framework_id, label)

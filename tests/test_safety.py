@@ -3,6 +3,7 @@ and an output is either written whole or not at all."""
 
 from __future__ import annotations
 
+import builtins
 import csv
 import errno
 import hashlib
@@ -368,7 +369,7 @@ def _locked(path_to_lock: Path):
 def test_an_output_locked_by_excel_is_reported_and_left_as_it_was(small_exercise, tmp_path, monkeypatch):
     out = tmp_path / "consolidated.xlsx"
     out.write_bytes(b"last week's workbook")
-    monkeypatch.setattr("sheetkit.common.outputs.os.replace", _locked(out))
+    monkeypatch.setattr(os, "replace", _locked(out))
     result = _run(_ingest_args(small_exercise, out, tmp_path / "r.csv"))
     assert result.exit_code == 4, result.output
     assert f"cannot write the consolidated workbook {out}: it is open in another program" in result.output
@@ -388,12 +389,14 @@ def test_a_read_only_output_is_reported_before_the_returns_are_read(small_exerci
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr("sheetkit.common.outputs.open", read_only, raising=False)
-    monkeypatch.setattr("sheetkit.commands.ingest.check_returns", lambda *a, **k: pytest.fail("the returns were read"))
+    monkeypatch.setattr(builtins, "open", read_only)
+    cache = tmp_path / "cache"  # a return read is kept here: nothing kept, nothing read
+    monkeypatch.setenv("SHEETKIT_CACHE_DIR", str(cache))
     result = _run(_ingest_args(small_exercise, out))
     assert result.exit_code == 4, result.output
     assert "open in another program (such as Excel) or read-only" in result.output
     assert out.read_bytes() == b"kept"
+    assert not cache.exists() or not any(cache.iterdir()), "the returns were read before the output was checked"
 
 
 @pytest.mark.parametrize("when", ["the workbook is saved", "the workbook is streamed", "the CSV is written"])
@@ -404,26 +407,53 @@ def test_a_full_disk_leaves_no_temporary_file(small_exercise, tmp_path, monkeypa
     if when == "the workbook is saved":  # XlsxWriter wraps the error in its FileCreateError
         monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
     elif when == "the workbook is streamed":
-        monkeypatch.setattr("sheetkit.xlsx.stream.shutil.move", full)
-    else:
-        real = __import__("sheetkit.report", fromlist=["x"]).write_responses_csv
-
-        def half_then_full(path, *args):
-            real(path, *args)
-            full()
-        monkeypatch.setattr("sheetkit.report.write_responses_csv", half_then_full)
+        monkeypatch.setattr(shutil, "move", full)
+    else:  # the disk fills up once the CSV has some rows
+        monkeypatch.setattr(builtins, "open", _filling_up(tmp_path / ".c.csv.partial"))
     result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx", tmp_path / "c.csv"))
     assert result.exit_code == 4, result.output
     assert "the disk is full. Free some space" in result.output
     assert _left(tmp_path) == []
 
 
-def test_other_file_errors_are_explained_not_internal(small_exercise, tmp_path, monkeypatch):
-    def broken(*args, **kwargs):
-        raise OSError(errno.EIO, "Input/output error", str(tmp_path / "somewhere"))
+def _filling_up(path: Path, room: int = 4096):
+    """open() as it is on a disk with `room` bytes left, for the file at `path`."""
+    real_open = builtins.open
 
-    monkeypatch.setattr("sheetkit.commands.ingest.consolidate", broken, raising=False)
-    monkeypatch.setattr("sheetkit.consolidate.consolidation.consolidate", broken)
+    class Full:
+        def __init__(self, handle):
+            self.handle, self.written = handle, 0
+
+        def write(self, text):
+            self.written += len(text)
+            if self.written > room:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(text)
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.handle.__exit__(*exc)
+
+    def opening(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        return Full(handle) if isinstance(file, (str, Path)) and Path(file) == path and "w" in mode else handle
+    return opening
+
+
+def test_other_file_errors_are_explained_not_internal(small_exercise, tmp_path, monkeypatch):
+    real = os.replace
+
+    def failing(src, dst):  # the disk reports an error as the outputs are moved into place
+        if Path(dst).parent == tmp_path:
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
     result = _run(_ingest_args(small_exercise, tmp_path / "c.xlsx"))
     assert result.exit_code == 4, result.output
     assert "Input/output error" in result.output and "Internal error" not in result.output

@@ -20,16 +20,23 @@ from sheetkit.framework.library import get_framework
 PRIORITIES = ("High", "Medium", "Low", "High", "Low", "Medium")
 
 
+@pytest.fixture(scope="module")
+def built_housing(tmp_path_factory):
+    """Housing's lga-cbo workbook, built once for the module (tests fill copies of it)."""
+    (built,) = build("lga-cbo", tmp_path_factory.mktemp("built"), names=("Housing",))
+    return built
+
+
 @pytest.fixture
-def action_plan(tmp_path):
+def action_plan(tmp_path, built_housing):
     """A return whose Action plan holds six actions with mixed priorities, and its layout."""
-    (built,) = build("lga-cbo", tmp_path / "built", names=("Housing",))
+    built = built_housing
     answers = {}
     for n, priority in enumerate(PRIORITIES, start=1):
         answers.update({f"action/{n}/action": f"Action about topic {chr(64 + n)}", f"action/{n}/priority": priority,
                         f"action/{n}/owner": f"Owner {n}"})
     filled = fill(built, tmp_path / "filled.xlsx", answers)
-    return filled, plan_workbook(get_framework("lga-cbo")), tmp_path / "built" / "manifest.csv"
+    return filled, plan_workbook(get_framework("lga-cbo")), built.parent / "manifest.csv"
 
 
 def _column(ws, layout, field_id: str) -> int:

@@ -230,6 +230,7 @@ def two_rounds(tmp_path_factory):
     return then, now, out, csv_out
 
 
+@pytest.mark.slow  # two rounds built, filled and compiled through files
 def test_the_csv_holds_both_rounds_under_their_round(two_rounds):
     then, now, _, csv_out = two_rounds
     data = _csv(csv_out)
@@ -244,6 +245,7 @@ def test_the_csv_holds_both_rounds_under_their_round(two_rounds):
     assert list(action["value"]) == ["Publish a market statement"]
 
 
+@pytest.mark.slow  # two rounds built, filled and compiled through files
 def test_the_trend_sheet_shows_what_the_two_rounds_say(two_rounds):
     _, _, out, csv_out = two_rounds
     data = _csv(csv_out)
@@ -277,6 +279,7 @@ def test_the_trend_sheet_shows_what_the_two_rounds_say(two_rounds):
     assert partners["Public Health"]["Note"] == "no ratings this round"  # a blank return is still a return
 
 
+@pytest.mark.slow  # two rounds built, filled and compiled through files
 def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     _, _, out, _ = two_rounds
     (action,) = _grid(out, "Actions followed up")

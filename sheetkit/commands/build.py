@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 
+from sheetkit.xlsx import check_xlsxwriter
 from sheetkit.common import clock
 from sheetkit.rounds.carry import carry_over
 from sheetkit.workbook.prefill import Carried
@@ -151,6 +152,7 @@ class BuildResult:
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
+    check_xlsxwriter()  # before anything is written: an untested XlsxWriter stops here, saying what to install
     options = _as_typed(options)
     out_dir = _prepare_out_dir(options.out_dir)
     records = find_records(out_dir, options.records)

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetkit.xlsx import check_xlsxwriter
 from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
@@ -41,6 +42,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from sheetkit.consolidate.consolidation import consolidate
 
+    check_xlsxwriter()  # before any return is read: an untested XlsxWriter stops here, saying what to install
     options = with_manifest(paths, options)  # found before the outputs are checked, so none is aimed at it
     outputs = _outputs(paths, options)
     spools: list[AnswerSpool] = []

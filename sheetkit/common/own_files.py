@@ -44,8 +44,9 @@ CONSOLIDATED_META_KEYS = ("format", "framework_id", "framework_version", "finger
 CONSOLIDATED_TITLE = "consolidated self-assessment"  # in the document title: '<framework>: consolidated ...'
 CONSOLIDATED_AUTHOR = "sheetkit"
 RESPONSES_SHEET = "Responses"
-RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "value", "status", "file", "sheet",
-                    "cell", "key")
+# `type` is the answer's field type (rating, date, text...), so that a reader of the table alone can type its values.
+RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "type", "value", "status", "file",
+                    "sheet", "cell", "key")
 
 # -- the lead's records ----------------------------------------------------------------------
 MANIFEST = "manifest.csv"

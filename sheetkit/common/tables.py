@@ -178,14 +178,17 @@ def _from_workbook(path: Path, required: str, what: str) -> Table:
 
 
 def unprotect(text: str) -> str:
-    """Undo :func:`csv_safe`: the apostrophe put before a cell a spreadsheet would run."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+    """Undo :func:`csv_safe`: the apostrophe put before a cell a spreadsheet would run, or before
+    one that starts with an apostrophe already."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS + ("'",) else text
 
 
 def csv_safe(value) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula."""
+    """Text for a CSV cell that a spreadsheet will not run as a formula. A text that starts with an
+    apostrophe gets one more, so that :func:`unprotect` gives back exactly what was written."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+    return "'" + text if text[:1] in FORMULA_STARTS or (text[:1] == "'" and text[1:2] in FORMULA_STARTS + ("'",)) \
+        else text
 
 
 def write_csv(path: Path, header: list[str] | tuple[str, ...], rows) -> None:

@@ -15,13 +15,14 @@ from sheetkit.returns.model import CheckedReturn
 from sheetkit.common.own_files import RESPONSE_COLUMNS, RESPONSES_SHEET
 from .base import HEADER_ROW, Column, Report, long_table, title
 from sheetkit.framework.keys import AnswerKey
+from sheetkit.workbook import cell_for, plan_workbook
 from dataclasses import astuple
 
 NAME = RESPONSES_SHEET
-ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, value, " \
-        "status, file, sheet, cell, and the answer's key, which the next round's build and ingest read). Not set up " \
-        "to print."
-WIDTHS = (9, 24, 9, 9, 10, 18, 60, 9, 40, 24, 7, 22)
+ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, the " \
+        "field's type, value, status, file, sheet, cell, and the answer's key, which the next round's build and " \
+        "ingest read). Not set up to print."
+WIDTHS = (9, 24, 9, 9, 10, 18, 9, 60, 9, 40, 24, 7, 22)
 
 
 def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name: str):
@@ -29,7 +30,7 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name:
     files = {ret.respondent: ret.file for ret in accepted}
     for person, a in con.store.by_return():
         value = a.value if a.usable and not isinstance(a.value, str) else a.text
-        yield (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, value,
+        yield (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, a.field.type, value,
                response_status(a), files.get(person, ""), a.sheet, a.cell, a.key)
 
 
@@ -37,6 +38,7 @@ def previous_rows(fw: Framework, trend: Trend):
     """Last round's answers (those the trend can compare, and the actions) under last round's name for the
     round, each partner named as this round names them."""
     previous, file = trend.previous, trend.previous.source.name
+    layout = plan_workbook(fw, follow_up=True)
     items = {item.id: section.id for section, item in fw.items()}
     statements = {st.id: (section.id, item.id) for section, item, st in fw.statements()}
     for key, respondent in previous.respondents.items():
@@ -47,13 +49,19 @@ def previous_rows(fw: Framework, trend: Trend):
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:
                 whole = isinstance(value, float) and value.is_integer()  # a rating read back as 7.0 is 7
-                yield (previous.round, name, section, item, statement, field_id, int(value) if whole else value,
-                       "ok", file, "", "", answer_key)
+                yield (previous.round, name, section, item, statement, field_id, _type(layout, answer_key),
+                       int(value) if whole else value, "ok", file, "", "", answer_key)
         for action in respondent.actions:
             for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
                 if getattr(action, field_id):
-                    yield (previous.round, name, "", "", "", field_id, getattr(action, field_id), "ok", file,
-                           "", "", AnswerKey.action(action.number, field_id))
+                    key = AnswerKey.action(action.number, field_id)
+                    yield (previous.round, name, "", "", "", field_id, _type(layout, key), getattr(action, field_id),
+                           "ok", file, "", "", key)
+
+
+def _type(layout, key: str) -> str:
+    """The field type of the answer `key` names in this round's layout."""
+    return cell_for(layout, key).field.type
 
 
 def response_status(answer) -> str:

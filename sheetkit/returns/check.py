@@ -56,7 +56,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
-        returns, framework, cache_findings = _read_returns(found.files, manifest, options, keep)
+        returns, framework, cache_findings, reused = _read_returns(found.files, manifest, options, keep)
     outcome = settle(returns, roster(manifest) if manifest else None, prefer, found.skipped)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
@@ -64,7 +64,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
     findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
-                        preferred=outcome.preferred, asked=manifest.people if manifest else [],
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [], reused=reused,
                         unusable=outcome.unusable, manifest=options.manifest, manifest_found=options.manifest_found)
 
 
@@ -83,6 +83,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
     cache = cache_for(options, framework) if keep is not None else None
     returns: list[CheckedReturn | None] = [None] * len(files)
     pending: list[tuple[int, RawReturn]] = []
+    reused: list[str] = []
 
     def take(index: int, checked: CheckedReturn) -> None:
         _name_as_shown(checked, files[index])
@@ -91,7 +92,9 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome in _read_all(files, options, framework, compact=keep is not None, cache=cache):
+    for index, outcome, cached in _read_all(files, options, framework, compact=keep is not None, cache=cache):
+        if cached:
+            reused.append(files[index].name)
         if isinstance(outcome, CheckedReturn):
             take(index, outcome)
         elif framework is None:
@@ -103,7 +106,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
                                       manifest, options)
         for index, raw in pending:
             take(index, check_return(raw, framework, options.frameworks_dirs))
-    return [r for r in returns if r is not None], framework, cache.findings if cache else []
+    return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
 
 def cache_for(options: CheckOptions, framework: Framework | None) -> ReturnCache | None:
@@ -200,7 +203,8 @@ def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) ->
 
 def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framework | None, compact: bool,
               cache: ReturnCache | None = None):
-    """Yield (index, RawReturn or CheckedReturn) as workers finish; a crash or time-out fails only that file.
+    """Yield (index, RawReturn or CheckedReturn, whether it came from the cache) as workers finish; a crash or
+    time-out fails only that file.
 
     A return found in the cache (same bytes, framework and sheetkit) is not read again; each one
     read is stored there before it is handed on."""
@@ -210,7 +214,7 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         sha = _sha256_or_blank(found.path) if cache else ""
         cached = cache.get(sha, found.name) if sha else None
         if cached is not None:
-            yield index, cached
+            yield index, cached, True
         else:
             todo.append((index, sha))
     tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
@@ -218,11 +222,11 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
     for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
         index, sha = todo[n]
         if isinstance(outcome, Failure):
-            yield index, _failed(files[index].path, outcome)
+            yield index, _failed(files[index].path, outcome), False
             continue
         if cache and sha and isinstance(outcome, CheckedReturn):
             cache.put(sha, outcome)
-        yield index, outcome
+        yield index, outcome, False
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:

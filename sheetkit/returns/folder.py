@@ -356,7 +356,7 @@ def _own_csv(head: bytes) -> str:
     """What sheetkit output a CSV is ('' when it is not one): the responses table or the manifest."""
     first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().decode("utf-8", "replace")
     columns = {c.strip() for c in first.split(",")}
-    if first == ",".join(RESPONSE_COLUMNS):
+    if {"respondent", "field", "value", "status", "key"} <= columns <= set(RESPONSE_COLUMNS):  # any version's
         return "the responses CSV"
     if {"respondent", "build_id"} <= columns:
         return "the build manifest"

@@ -50,6 +50,7 @@ class IngestReport:
     unusable: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # respondent -> (file, why) received
     manifest: str | None = None  # the manifest the returns were checked against
     manifest_found: str = ""  # how it was found, when --manifest did not name it
+    reused: list[str] = field(default_factory=list)  # files (as shown) whose checked result the re-ingest cache held
 
     @property
     def exit_code(self) -> int:
@@ -79,6 +80,7 @@ class IngestReport:
             "csv": str(self.csv) if self.csv else None,
             "feedback": str(self.feedback) if self.feedback else None,
             "previous": str(self.previous) if self.previous else None,
+            "from_cache": self.reused,
         }
 
     def render(self) -> str:
@@ -99,6 +101,9 @@ class IngestReport:
                      "No manifest: nobody can be chased and no build id was checked (give --manifest)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
+        if self.reused:
+            lines.append(f"Not read again ({len(self.reused)} of {len(self.returns)}): unchanged since an earlier "
+                         f"ingest, their checked results came from the re-ingest cache")
         if self.preferred:
             lines.append(f"Chosen with --prefer: {', '.join(self.preferred)}")
         if self.chase:

@@ -6,6 +6,7 @@ from .model import PreviousRound, PreviousRespondent, PreviousAction
 from .load import load_previous
 from .carry import carry_over
 from .trend import Trend, compute_trend, current_answers
+from .responses import read_responses
 
 __all__ = [
     "PreviousRound",
@@ -16,4 +17,5 @@ __all__ = [
     "Trend",
     "compute_trend",
     "current_answers",
+    "read_responses",
 ]

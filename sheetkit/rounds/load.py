@@ -26,8 +26,9 @@ from sheetkit.framework.item_map import IdMap, identity_map, read_item_map
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table
-from sheetkit.common.own_files import CONSOLIDATED_META_SHEET, RESPONSES_SHEET, read_consolidated_meta
+from sheetkit.common.own_files import CONSOLIDATED_META_SHEET, read_consolidated_meta
 from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
+from .responses import responses_grid, responses_sheets
 
 NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
 
@@ -132,20 +133,20 @@ def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[
         raise UsageError(f"--previous {path} is not a consolidated workbook written by this version of sheetkit "
                          f"(it has no '{CONSOLIDATED_META_SHEET}' sheet); give the workbook ingest wrote last round, "
                          f"or last round's returns folder with its manifest.csv")
-    sheets = [name for name in book.sheet_names if name == RESPONSES_SHEET or name.startswith(RESPONSES_SHEET + " (")]
-    rows = [row for name in sheets
+    rows = [row for name in responses_sheets(book.sheet_names)
             for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
     return rows, meta
 
 
 def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:
-    header = next((n for n, row in enumerate(grid) if "respondent" in row and "key" in row), None)
-    if header is None:
+    found = responses_grid(grid)
+    if found is None:
         raise UsageError(f"--previous {path}, sheet '{sheet}': no header row with 'respondent' and 'key' columns "
                          f"(a table too long for a workbook is kept in a CSV beside it instead); give last "
                          f"round's returns folder with its manifest.csv as --previous")
-    cols = {name: n for n, name in enumerate(grid[header])}
-    for row in grid[header + 1:]:
+    header, body = found
+    cols = {name: n for n, name in enumerate(header)}
+    for row in body:
         person, key, status = row[cols["respondent"]], row[cols["key"]], row[cols["status"]]
         if "round" in cols and row[cols["round"]] != round_name:
             continue  # a round that workbook compared itself with, not its own

@@ -4,6 +4,7 @@ cell, and long tables streamed into a finished workbook.
 """
 
 from .cells import TextWorkbook, write_text, write_value, fit_cell
+from .pinned import check_xlsxwriter, UntestedLibrary
 from .styles import add_formats, strict_xlsxwriter, ok, WORKBOOK_OPTIONS
 from .text_fit import points_needed, split_for_row, fit_units
 from .stream import stream_rows
@@ -21,4 +22,6 @@ __all__ = [
     "split_for_row",
     "fit_units",
     "stream_rows",
+    "check_xlsxwriter",
+    "UntestedLibrary",
 ]

@@ -23,11 +23,17 @@ import datetime as dt
 import re
 
 import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace
-from xlsxwriter.worksheet import CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from sheetkit.common.limits import TEXT_LIMIT
+from .pinned import check_xlsxwriter
 from .styles import WriteError
+
+try:  # private: an XlsxWriter without them fails check_xlsxwriter() with what to install, before any write
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.worksheet import CellStringTuple
+except ImportError:
+    _preserve_whitespace = CellStringTuple = None
 from sheetkit.common.text import encodable, utf16_length
 
 CUT_MARKER = " [cut here: the full text is in the Responses CSV]"
@@ -165,6 +171,7 @@ class TextWorkbook(xlsxwriter.Workbook):
     worksheet_class = TextWorksheet
 
     def __init__(self, filename, options: dict | None = None):
+        check_xlsxwriter()
         super().__init__(filename, dict(options or {}, **_TEXT_OPTIONS))
 
 
