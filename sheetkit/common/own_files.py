@@ -25,7 +25,7 @@ LAYOUTS = {
     1: "0.1.0",  # one table per section, answers at fixed cells listed on the metadata sheet
     2: "0.1.0",  # a form per section: answers found by each row's Ref and label and each column's header
     3: "0.2.0",  # a pre-filled follow-up workbook asks 'Still true?' and records what it was pre-filled with
-}
+}  # (0.2.0 is the release after 0.1.0; the version is raised, with its changelog section, when it is made)
 LAYOUT_VERSION = max(LAYOUTS)
 FORMAT_PREFIX = "sheetkit-return/"
 META_FORMAT = f"{FORMAT_PREFIX}{LAYOUT_VERSION}"
