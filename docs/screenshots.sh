@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Render the README's screenshots from the sample files (needs LibreOffice and poppler).
+# Render the README's screenshots from the sample files (needs LibreOffice and poppler; the first
+# screen also needs Xvfb, ImageMagick's `import` and python3-uno).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -23,4 +24,8 @@ dashboard=$(page_of "$tmp/consolidated.pdf" Dashboard)
 ratings=$(page_of "$tmp/consolidated.pdf" Ratings)
 pdftoppm -r 110 -png -f "$dashboard" -l "$dashboard" -singlefile "$tmp/consolidated.pdf" docs/images/consolidated-dashboard
 pdftoppm -r 110 -png -f "$ratings" -l "$ratings" -singlefile "$tmp/consolidated.pdf" docs/images/consolidated-ratings
-echo "wrote docs/images/workbook-theme-sheet.png, consolidated-dashboard.png and consolidated-ratings.png"
+# The Dashboard as LibreOffice shows it on a 1366x768 laptop, at the zoom the workbook stores.
+/usr/bin/python3 tests/lo_uno_screen.py samples/lga-cbo/consolidated.xlsx --png docs/images/consolidated-first-screen.png \
+    >/dev/null
+echo "wrote docs/images/workbook-theme-sheet.png, consolidated-dashboard.png, consolidated-ratings.png and" \
+     "consolidated-first-screen.png"

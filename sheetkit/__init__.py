@@ -12,16 +12,11 @@ object and returning a result with ``to_dict()``, ``render()`` and ``exit_code``
     report = sheetkit.validate_returns(["returns/"], sheetkit.IngestOptions(manifest="out/manifest.csv"))
     responses = sheetkit.read_responses("consolidated.xlsx")  # a pandas DataFrame, with sheetkit[analysis]
 
-Names are imported when first used, so ``import sheetkit`` stays quick.
+Names are imported when first used, so ``import sheetkit`` stays quick (and the command line
+handles Ctrl-C from its first moment).
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("sheetkit")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
 
 # name -> the package face it comes from (each package's __init__ names what may be used)
 _FACE = {
@@ -58,6 +53,9 @@ __all__ = ["__version__", *_FACE]
 
 
 def __getattr__(name: str):
+    if name == "__version__":
+        globals()[name] = _version()
+        return globals()[name]
     try:
         module, _, attribute = _FACE[name].partition(":")
     except KeyError:
@@ -65,6 +63,15 @@ def __getattr__(name: str):
     value = getattr(import_module(module), attribute)
     globals()[name] = value
     return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sheetkit")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "0.0.0"
 
 
 def __dir__() -> list[str]:

@@ -7,6 +7,7 @@ place. Tracebacks appear only with ``--debug``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from . import __version__
 from .common import clock
 from sheetkit.common.text import printable_text
 from sheetkit.common.errors import SheetkitError, UsageError
+from sheetkit.common import interrupts, placed
 from sheetkit.framework.file import FrameworkFileError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_FILE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -33,8 +35,11 @@ EXIT_CODES = {
                 "library sheetkit was not tested with. Nothing was written.",
     EXIT_INTERNAL: "A fault in sheetkit itself. Run again with `--debug` and report the traceback.",
     EXIT_FILE: "A file could not be written or read: open in another program (such as Excel), read-only, or the "
-               "disk is full. The message names the file; nothing half-written was kept.",
-    EXIT_INTERRUPTED: "Interrupted (Ctrl-C, or the process was asked to stop); nothing half-written was kept.",
+               "disk is full. The message names the file (or folder) and what to do; none of the command's outputs "
+               "was written or changed.",
+    EXIT_INTERRUPTED: "Interrupted (Ctrl-C, or the process was asked to stop): no output was changed, and no "
+                      "temporary file or worker process is left. A Ctrl-C that comes after the outputs were put in "
+                      "place says so; they are then complete.",
 }
 
 
@@ -45,12 +50,40 @@ class _Context:
 
 
 def _finish(result, as_json: bool) -> None:
-    """Print a result as text or JSON and exit with its exit code."""
+    """Print a result as text or JSON and exit with its exit code (also when the output's reader has gone)."""
+    _over()
     if as_json:
-        click.echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
+        _echo(json.dumps(_printable(result.to_dict()), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(_printable(result.render()))
+        _echo(_printable(result.render()))
     click.get_current_context().exit(result.exit_code)
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """Print a line; if whoever reads it has gone (``sheetkit validate ... | head -1``), stop printing quietly."""
+    try:
+        click.echo(text, err=err)
+    except OSError as exc:
+        if not _closed_pipe(exc):
+            raise
+        _silence(sys.stderr if err else sys.stdout)
+
+
+def _closed_pipe(exc: OSError) -> bool:
+    """Whether writing failed because the reading end of a pipe was closed (Windows says 'invalid argument')."""
+    return isinstance(exc, BrokenPipeError) or (sys.platform == "win32" and exc.errno == errno.EINVAL)
+
+
+def _silence(stream) -> None:
+    """Point a closed output at the null device, so nothing more (not even the final flush) fails on it."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured output)
+        pass
 
 
 def _printable(value):
@@ -68,30 +101,69 @@ class _Cli(click.Group):
     """The top-level group: the one place where failures become messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
+        already = len(placed())  # outputs put in place before this command (when run in one process with others)
+        try:
+            return self._run(ctx, already)
+        except KeyboardInterrupt:  # in the instant between the command's end and its message
+            _over()
+            _echo(_interrupted(already), err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+    def _run(self, ctx: click.Context, already: int):
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except FrameworkFileError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _over()
+            _echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
         except SheetkitError as exc:
-            click.echo(f"Error: {_printable(str(exc))}", err=True)
+            _over()
+            _echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
-        except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
-            click.echo(f"Error: {_printable(_file_problem(exc))}", err=True)
-            ctx.exit(EXIT_FILE)
-        except BrokenPipeError:  # output piped into 'head' and the like: stop quietly
-            sys.stdout = open(os.devnull, "w")
+        except BrokenPipeError:  # printing into a pipe whose reader has gone ('| head'): the work is done
+            _over()
+            _silence(sys.stdout)
+            _silence(sys.stderr)
             ctx.exit(EXIT_OK)
+        except OSError as exc:  # a file sheetkit had to write or read, not a fault in sheetkit
+            _over()
+            _echo(f"Error: {_printable(_file_problem(exc))}", err=True)
+            ctx.exit(EXIT_FILE)
         except KeyboardInterrupt:
-            click.echo("Interrupted: no output was changed, and the temporary files were removed.", err=True)
+            _over()
+            _echo(_interrupted(already), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+            _over()
+            if interrupts.came_from_interrupt(exc):
+                _echo(_interrupted(already), err=True)
+                ctx.exit(EXIT_INTERRUPTED)
             if ctx.params.get("debug"):
                 traceback.print_exc()
-            click.echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
+            _echo(f"Internal error: {type(exc).__name__}: {exc}. Run again with --debug and report it.", err=True)
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            _over()
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:  # while the options are read, before any command ran
+            _over()
+            _echo(_interrupted(), err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+def _interrupted(already: int = 0) -> str:
+    """What a Ctrl-C did: nothing, or nothing more once the command's outputs were already in place
+    (those put in place after the first `already`)."""
+    done = placed()[already:]
+    if not done:
+        return "Interrupted: no output was changed, and the temporary files were removed."
+    shown = ", ".join(printable_text(str(p)) for p in done[:3]) + (f" and {len(done) - 3} more" if len(done) > 3 else "")
+    return f"Interrupted after the outputs were put in place ({shown}): they are complete."
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -250,7 +322,13 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="Also write each respondent a feedback workbook and email draft into this folder.")
 @click.option("--feedback-evidence", is_flag=True,
               help="Show other partners' evidence text (never their names) in the feedback.")
-@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines.")
+@click.option("--emails-from", default="", help="Your address, for the feedback drafts' From and Reply-To lines "
+                                                "(and the consolidated workbook's contact, unless --contact is given).")
+@click.option("--contact", default="", help="Who to ask about the consolidated workbook, named on its Cover "
+                                            "(default: --emails-from).")
+@click.option("--reply-by", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --feedback: the date partners are asked to reply by, YYYY-MM-DD (default: two weeks from "
+                   "today).")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -268,7 +346,8 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, previous: str | None, renames: str | None,
+               feedback_evidence: bool, emails_from: str, contact: str, reply_by, previous: str | None,
+               renames: str | None,
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
     """Validate the returns in PATHS and compile them into one consolidated workbook."""
@@ -277,10 +356,14 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 
     if (renames or item_map) and not previous:
         raise click.UsageError("--renames and --item-map describe last round: give it with --previous")
+    if reply_by and not feedback_dir:
+        raise click.UsageError("--reply-by is the date partners are asked to reply to their feedback by: give it "
+                               "with --feedback")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
                             feedback=Path(feedback_dir) if feedback_dir else None, emails_from=emails_from,
+                            contact=contact, reply_by=reply_by.date() if reply_by else None,
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
@@ -372,26 +455,52 @@ def codes_cmd(markdown: bool) -> None:
 
     for code, info in CATALOGUE.items():
         if markdown:
-            click.echo(f"| `{code}` | {info.severity} | {info.meaning} | {info.action} |")
+            _echo(f"| `{code}` | {info.severity} | {info.meaning} | {info.action} |")
         else:
-            click.echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
+            _echo(f"{code:<24} {info.severity:<8} {info.meaning} {info.action}")
 
 
 def _file_problem(exc: OSError) -> str:
+    """A file sheetkit could not use, and what to do: 'close it in Excel' only when it is locked."""
     name = printable_text(os.fsdecode(exc.filename)) if exc.filename else "a file"
-    return (f"could not use {name} ({exc.strerror or exc}). If it is open in another program such as Excel, "
-            f"close it; check that you may write there and that the disk has space; then run again.")
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"could not use {name} ({reason}): the disk is full. Free some space, and run again."
+    if isinstance(exc, PermissionError) or getattr(exc, "winerror", None) in (32, 33):
+        return (f"could not use {name} ({reason}): it is open in another program (such as Excel) or you may not "
+                f"use it. Close it in Excel, or check its permissions, and run again.")
+    return f"could not use {name} ({reason}). Check that it exists and that you may use it, and run again."
 
 
 def _stop(signum, frame) -> None:
     raise KeyboardInterrupt  # so a request to stop cleans up exactly as Ctrl-C does
 
 
+_WHOLE_PROCESS = False  # True when the process is this one command (main), not a library user or a test
+
+
+def _over() -> None:
+    """The command's work is over (done, or stopped and cleaned up): in a process that runs only this
+    command, a Ctrl-C from now on changes nothing, so it is ignored rather than let change the status
+    or cut the message short."""
+    if _WHOLE_PROCESS:
+        for sig in interrupts.STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        interrupts.forget_handled_interrupt()
+
+
 def main() -> None:
     """Console-script entry point."""
-    _tolerant_output()
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _stop)
+    global _WHOLE_PROCESS
+    _WHOLE_PROCESS = True
+    try:
+        _tolerant_output()
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, _stop)
+    except KeyboardInterrupt:
+        _over()
+        _echo(_interrupted(), err=True)
+        sys.exit(EXIT_INTERRUPTED)
     cli(prog_name="sheetkit")
 
 

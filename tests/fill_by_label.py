@@ -7,8 +7,8 @@ ingest it and check that each value landed in the field whose label it was typed
 
 - An **answer cell** is an unlocked cell on a visible sheet, in a visible row and column.
 - Its **row label** is the text of the nearest non-empty locked cell to its left on the
-  same row; its **ref** is the text in the "Ref" (or "#", "ID") column of that row, if the
-  header above has such a column.
+  same row; its **ref** is the text in the "Ref" (or "#", "ID") column of that row, if a
+  header row above names such a column.
 - Its **column header** is the text in its column on the nearest header row above it: a
   row whose non-empty cells are locked and include at least two bold text cells, with no
   unlocked cell, whose cell in this column is bold, locked, non-empty text.
@@ -102,7 +102,7 @@ def sheet_fields(workbook, sheet) -> list[Field]:
                               None)
             rule = validation.get(cell.coordinate, {})
             fields.append(Field(sheet.title, cell.coordinate, row_label(sheet, cell.row, cell.column),
-                                ref_of(sheet, header_row, cell.row),
+                                ref_of(sheet, [r for r in headers if r <= (header_row or 0)], cell.row),
                                 text_of(sheet.cell(header_row, cell.column).value) if header_row else None,
                                 rule.get("choices"), rule.get("date", False)))
     return fields
@@ -136,14 +136,15 @@ def row_label(sheet, row: int, column: int) -> str | None:
     return None
 
 
-def ref_of(sheet, header_row: int | None, row: int) -> str | None:
-    """The row's text in the column headed Ref (or # or ID), when it is locked."""
-    if header_row is None:
-        return None
-    for cell in sheet[header_row]:
-        if text_of(cell.value).lower() in REF_HEADERS:
-            ref = sheet.cell(row, cell.column)
-            return (text_of(ref.value) or None) if ref.protection.locked else None
+def ref_of(sheet, header_rows: list[int], row: int) -> str | None:
+    """The row's text in the column headed Ref (or # or ID), when it is locked: the column named so by
+    the nearest of `header_rows` (those above the row's own header) that names one, as a block's
+    repeated header names only the columns it heads again."""
+    for header_row in reversed(header_rows):
+        for cell in sheet[header_row]:
+            if text_of(cell.value).lower() in REF_HEADERS:
+                ref = sheet.cell(row, cell.column)
+                return (text_of(ref.value) or None) if ref.protection.locked else None
     return None
 
 

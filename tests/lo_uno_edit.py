@@ -29,6 +29,15 @@ the edits before it). Each edit names its "op" and "sheet":
 ``add_comment``        {"cell": "D5", "text": "..."}
 ``copy_sheet``         {"new_name": "Copy", "position": 3, "texts": {"E5": "..."}}
     Copies the sheet (position from 0; default: after it), then types the texts into the copy.
+``add_sheet``          {"new_name": "Our notes", "position": 3}   (Sheet > Insert Sheet: an empty sheet)
+``merge``              {"range": "D13:D14", "contents": "move"}
+    Format > Merge and Unmerge Cells > Merge Cells. When the cells to be hidden hold something,
+    LibreOffice asks what to do with it, and the tool answers as a person would: "move" (move
+    the contents of the hidden cells into the first cell, joined by spaces), "keep" (keep them,
+    hidden) or "empty" (empty them). That needs the plan's "dialogs": true (see below).
+``draw_text_box``      {"cell": "F10", "text": "...", "anchor": "cell", "size": [5000, 2000]}
+    Insert > Text Box, drawn over the cell (size in 1/100 mm), typed into, and anchored to the
+    cell (or, with "anchor": "page", to the page).
 
 An edit ``{"op": "...", "choose": true}`` (with or without "sheet") is made concrete by the
 tool, from the document as it stands, the way a respondent picks what to change: the sheet
@@ -41,7 +50,11 @@ it types say "typed by edit N (op)". It draws from random.Random(f"{seed}:{N}"),
 is repeatable; the report shows the concrete edit with "chosen": true.
 
 Text is put into cells through the API (XCell.setString), as pasting does: it is never
-parsed as a number, date or formula. Sheets are unprotected with the password before their
+parsed as a number, date or formula.
+
+With "dialogs": true in the plan, soffice runs on its display-less window system rather than
+--headless (which cancels every dialog unseen), and the document is opened in a window, so
+that a dialog (the merge question) opens and is answered through LibreOffice's UI test service. Sheets are unprotected with the password before their
 first edit and, unless "reprotect" is false, protected again with it before saving (a copy
 of a protected sheet too); LibreOffice then writes its own protection settings.
 
@@ -84,6 +97,14 @@ each one's content is really found at "now" and lists any that is not under
   #N/A, 0 none).
 - add_comment: "comment", the note's text as read back.
 - copy_sheet: "index", where the copy went; "protected"; "sheets", the names in order.
+- add_sheet: "index" and "sheets", as for copy_sheet.
+- merge: "merged" (true once merged), "asked" (whether LibreOffice asked about the hidden
+  cells), "removed" (the non-empty cells before the merge [{"cell", "shown"}]) and "shown", what
+  the merged cell shows. Hidden cells whose content moved or was emptied are followed as lost
+  ("how": "merged"), and so is the first cell's own content when text was moved into it; the
+  merged text is followed as typed by this edit.
+- draw_text_box: "shape" (its text, read back) and "anchor" (the cell it is anchored to, or
+  null for the page).
 - every edit on a protected sheet: "unprotected": true when this edit unprotected it.
 
 Exit status: 0 done; 1 something failed (the report says what under "error", and the
@@ -102,11 +123,13 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 try:
     import uno
     from com.sun.star.lang import IllegalArgumentException
+    from com.sun.star.awt import Point, Size
     from com.sun.star.table import CellAddress, CellRangeAddress, TableSortField
 except ImportError:  # pragma: no cover - depends on the Python used
     sys.stderr.write("lo_uno_edit.py needs the LibreOffice UNO bridge (python3-uno); run it with the "
@@ -118,7 +141,11 @@ import lo_uno_fill as lo  # noqa: E402  (its LibreOffice process handling, share
 
 CONTENT_FLAGS = 1 | 2 | 4 | 16  # com.sun.star.sheet.CellFlags VALUE | DATETIME | STRING | FORMULA
 OPS = ("sort_rows", "sort_single_column", "insert_row", "insert_column", "delete_row", "delete_column",
-       "hide_column", "move_range", "clear", "type", "set_formula", "add_comment", "copy_sheet")
+       "hide_column", "move_range", "clear", "type", "set_formula", "add_comment", "copy_sheet", "add_sheet",
+       "merge", "draw_text_box")
+SHEETLESS_OPS = ("copy_sheet", "add_sheet")  # edits that make a sheet rather than change one
+MERGE_ANSWERS = {"move": "move-cells-radio", "keep": "keep-content-radio", "empty": "empty-cells-radio"}
+DIALOG_SECONDS = 20
 
 
 class EditError(lo.FillError):
@@ -303,8 +330,8 @@ def overwritten(col: int, row: int):
 class Editor:
     """Applies edits to one open document, unprotecting each sheet before its first edit."""
 
-    def __init__(self, doc, password: str):
-        self.doc, self.password = doc, password
+    def __init__(self, doc, password: str, ui=None):
+        self.doc, self.password, self.ui = doc, password, ui
         self.sheets = doc.getSheets()
         self.to_protect = [n for n in self.sheets.getElementNames() if self.sheets.getByName(n).isProtected()]
         self.tracker = Tracker([cell for sheet in self.all_sheets() for cell in non_empty(sheet)])
@@ -350,8 +377,8 @@ class Editor:
         if edit.get("choose"):
             edit = choose(self.sheets, edit, random.Random(f"{seed}:{n}"), n)
         entry = dict(edit)
-        if op == "copy_sheet":
-            self.copy_sheet(edit, entry)
+        if op in SHEETLESS_OPS:
+            getattr(self, op)(edit, entry)
         else:
             getattr(self, op)(self.sheet(edit.get("sheet"), entry), edit, entry)
         return entry
@@ -488,6 +515,74 @@ class Editor:
         if edit.get("texts"):
             copy = self.sheet(new_name, entry)
             entry["typed"] = [self.put(copy, *lo.cell_position(cell), text) for cell, text in edit["texts"].items()]
+
+
+    def add_sheet(self, edit: dict, entry: dict) -> None:
+        names = list(self.sheets.getElementNames())
+        position = int(edit.get("position", len(names)))
+        self.sheets.insertNewByName(str(edit["new_name"]), position)
+        names = list(self.sheets.getElementNames())
+        entry.update(index=names.index(edit["new_name"]), sheets=names)
+
+    def merge(self, sheet, edit: dict, entry: dict) -> None:
+        """Merge Cells as the menu does; LibreOffice asks about hidden cells that hold something."""
+        c1, r1, c2, r2 = range_position(edit["range"])
+        how = edit.get("contents", "move")
+        if how not in MERGE_ANSWERS:
+            raise EditError(f"'contents' must be one of {', '.join(MERGE_ANSWERS)}")
+        block = sheet.getCellRangeByPosition(c1, r1, c2, r2)
+        entry["removed"] = shown_in(sheet, c1, r1, c2, r2)
+        first = sheet.getCellByPosition(c1, r1).getString()
+        hidden = [c for c in entry["removed"] if lo.cell_position(c["cell"]) != (c1, r1)]
+        entry["asked"] = bool(hidden)
+        if hidden:
+            self.merge_asking(sheet, block, how)
+        else:
+            block.merge(True)  # nothing to ask about: the menu merges at once
+        entry["merged"], entry["shown"] = bool(block.getIsMerged()), sheet.getCellByPosition(c1, r1).getString()
+        if not entry["merged"]:
+            raise EditError(f"LibreOffice did not merge {edit['range']}")
+        moved = hidden and how != "keep"
+        gone = {lo.cell_position(c["cell"]) for c in hidden} if moved else set()
+        if moved and how == "move" and first:
+            gone.add((c1, r1))  # its own text is now part of the joined text
+        self.moved(sheet, lambda c, r: None if (c, r) in gone else (c, r), "merged")
+        if (c1, r1) in gone or (how == "move" and hidden and not first):
+            self.follow(sheet, c1, r1)
+
+    def merge_asking(self, sheet, block, how: str) -> None:
+        if self.ui is None:
+            raise EditError("LibreOffice asks what to do with the hidden cells' contents: run with "
+                            "\"dialogs\": true in the plan")
+        controller = self.doc.getCurrentController()
+        controller.setActiveSheet(sheet)
+        controller.select(block)
+        self.ui.executeDialog(".uno:MergeCells")
+        deadline = time.monotonic() + DIALOG_SECONDS
+        while time.monotonic() < deadline:
+            dialog = self.ui.getTopFocusWindow()
+            if MERGE_ANSWERS[how] in dialog.getChildren():
+                dialog.getChild(MERGE_ANSWERS[how]).executeAction("CLICK", ())
+                dialog.getChild("ok").executeAction("CLICK", ())
+                return
+            time.sleep(0.2)
+        raise EditError("LibreOffice did not ask about the hidden cells' contents")
+
+    def draw_text_box(self, sheet, edit: dict, entry: dict) -> None:
+        """Insert > Text Box over a cell: a text shape on the sheet's drawing page, typed into."""
+        col, row = lo.cell_position(edit["cell"])
+        cell = sheet.getCellByPosition(col, row)
+        shape = self.doc.createInstance("com.sun.star.drawing.TextShape")
+        width, height = edit.get("size", [6000, 2500])
+        shape.setPosition(Point(cell.Position.X, cell.Position.Y))
+        shape.setSize(Size(int(width), int(height)))
+        sheet.getDrawPage().add(shape)
+        shape.setString(str(edit["text"]))
+        if edit.get("anchor", "cell") == "cell":
+            shape.Anchor = cell
+        anchor = shape.Anchor
+        at = anchor.getCellAddress() if hasattr(anchor, "getCellAddress") else None
+        entry.update(shape=shape.getString(), anchor=address(at.Column, at.Row) if at is not None else None)
 
 
 def sort(block, field: int, descending: bool) -> None:
@@ -640,7 +735,8 @@ def load_edits(path: str, password: str | None) -> dict:
         raise EditError("the edits must be a list or an object with 'edits'")
     plan["password"] = password if password is not None else plan.get("password", "")
     for n, edit in enumerate(plan["edits"]):
-        if not isinstance(edit, dict) or edit.get("op") not in OPS or not (edit.get("sheet") or edit.get("choose")):
+        if not isinstance(edit, dict) or edit.get("op") not in OPS or not (
+                edit.get("sheet") or edit.get("choose") or edit.get("op") in SHEETLESS_OPS):
             raise EditError(f"edits[{n}] needs an 'op' (one of {', '.join(OPS)}) and a 'sheet' (or 'choose')")
     return plan
 
@@ -657,18 +753,21 @@ def run(args: argparse.Namespace, report: dict) -> None:
         raise EditError(f"unknown format(s) {', '.join(unknown)}; use xlsx and/or ods")
     work = Path(tempfile.mkdtemp(prefix="lo-uno-edit-"))
     lo._our_dirs.append(work)
-    office = lo.Office(args.soffice, args.locale, work)
+    dialogs = bool(plan.get("dialogs"))
+    office = lo.Office(args.soffice, args.locale, work, dialogs=dialogs)
     report.update(input=str(source), edits=[])
     try:
         private = work / ("input" + source.suffix.lower())
         shutil.copyfile(source, private)
         office.start()
         report["libreoffice"] = str(office.setting("/org.openoffice.Setup/Product", "ooSetupVersionAboutBox"))
-        doc = office.desktop.loadComponentFromURL(private.as_uri(), "_blank", 0, (
-            lo.prop("Hidden", True), lo.prop("MacroExecutionMode", 0), lo.prop("UpdateDocMode", 0)))
+        doc = office.desktop.loadComponentFromURL(private.as_uri(), "_default" if dialogs else "_blank", 0, (
+            lo.prop("Hidden", not dialogs), lo.prop("MacroExecutionMode", 0), lo.prop("UpdateDocMode", 0)))
         if doc is None:
             raise EditError(f"LibreOffice could not open {source.name}")
-        apply_all(Editor(doc, plan["password"]), plan, report)
+        ui = office.ctx.ServiceManager.createInstanceWithContext("org.libreoffice.uitest.UITest",
+                                                                 office.ctx) if dialogs else None
+        apply_all(Editor(doc, plan["password"], ui), plan, report)
         save(doc, formats, Path(args.out_basename).resolve(), work, report)
         doc.close(True)
     finally:

@@ -29,6 +29,14 @@ How a cell is filled ("how"):
     it bypasses data validation; note that the API also ignores sheet protection.
 ``value``
     Puts the number float("text") into the cell through the API (a pasted number).
+``copy``
+    Copies the cell named by "from" (on the same sheet) and pastes it into the cell, with
+    Ctrl+C and Ctrl+V's own commands (.uno:Copy, .uno:Paste), so the cell gets what a paste
+    brings: the source's value and look, on a sheet that stays protected.
+
+Cells to look at ("shown": [{"sheet": ..., "cell": ...}]) are read after everything is filled
+and the document recalculated: the report gives each one's shown text, and a PDF of that cell
+alone, printed as LibreOffice draws it (its conditional formats applied), under "pdf".
 
 Locked cells ("locked") are typed into (the text "Typed over a locked cell" unless the
 entry gives one) and reported as refused when their content is unchanged.
@@ -75,7 +83,7 @@ XLSX_FILTER = "Calc MS Excel 2007 XML"
 ODS_FILTER = "calc8"
 FILTERS = {"xlsx": XLSX_FILTER, "ods": ODS_FILTER}
 LOCKED_TEXT = "Typed over a locked cell"
-HOWS = ("type", "pick", "paste", "value")
+HOWS = ("type", "pick", "paste", "value", "copy")
 CONNECT_SECONDS = 60
 LAUNCH_ATTEMPTS = 2
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -121,10 +129,14 @@ def profile_settings(locale: str) -> str:
 
 
 class Office:
-    """One headless soffice with its own profile and pipe, always stopped by close()."""
+    """One headless soffice with its own profile and pipe, always stopped by close().
 
-    def __init__(self, soffice: str, locale: str, work: Path):
-        self.soffice, self.locale, self.work = soffice, locale, work
+    With `dialogs`, soffice runs without --headless on LibreOffice's own display-less window
+    system (SAL_USE_VCLPLUGIN=svp), so that dialogs open and can be answered through the UI test
+    service as a person answers them (--headless cancels every dialog unseen)."""
+
+    def __init__(self, soffice: str, locale: str, work: Path, dialogs: bool = False):
+        self.soffice, self.locale, self.work, self.dialogs = soffice, locale, work, dialogs
         self.proc: subprocess.Popen | None = None
         self.profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
         _our_dirs.append(self.profile)
@@ -138,12 +150,15 @@ class Office:
         temp = self.work / "tmp"  # soffice's own temporary files stay in the private folder
         temp.mkdir(exist_ok=True)
         env = dict(os.environ, TMPDIR=str(temp), TMP=str(temp), TEMP=str(temp))
+        mode = ["--headless"]
+        if self.dialogs:
+            env["SAL_USE_VCLPLUGIN"], mode = "svp", []
         last = ""
         for attempt in range(1, LAUNCH_ATTEMPTS + 1):
             pipe = f"sheetkit_lo_{os.getpid()}_{uuid.uuid4().hex[:12]}"
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [self.soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+                    [self.soffice, *mode, "--invisible", "--nologo", "--norestore", "--nodefault",
                      "--nolockcheck", "--nofirststartwizard", f"-env:UserInstallation={self.profile.as_uri()}",
                      f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
@@ -183,10 +198,10 @@ class Office:
 
     def close(self) -> None:
         if self.desktop is not None:
-            try:
-                self.desktop.terminate()
-            except Exception:  # the bridge goes away as soffice quits
-                pass
+            # A dialog left open (dialogs mode) would block terminate(): wait a little, then kill.
+            quit_ = threading.Thread(target=self._terminate, daemon=True)
+            quit_.start()
+            quit_.join(15)
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=15)
@@ -194,6 +209,12 @@ class Office:
                 pass
         self._kill()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _terminate(self) -> None:
+        try:
+            self.desktop.terminate()
+        except Exception:  # the bridge goes away as soffice quits
+            pass
 
     def _kill(self) -> None:
         """Stop the whole process group (the soffice wrapper and soffice.bin)."""
@@ -321,6 +342,11 @@ class Filler:
             error = self.pick(cell_name, text)
         elif how == "paste":
             cell.setString(text)
+        elif how == "copy":
+            self.go_to(sheet_name, entry.get("from", ""))
+            self.dispatcher.executeDispatch(self.frame, ".uno:Copy", "", 0, ())
+            self.go_to(sheet_name, cell_name)
+            self.dispatcher.executeDispatch(self.frame, ".uno:Paste", "", 0, ())
         else:
             try:
                 cell.setValue(float(text))
@@ -364,6 +390,15 @@ class Filler:
         self.enter_string(text, controller.getFrame())
 
 
+    def show(self, entry: dict, folder: Path, n: int) -> dict:
+        """A cell as it is now shown, and a PDF of it alone as LibreOffice prints it."""
+        cell = self.sheet(entry["sheet"]).getCellRangeByName(entry["cell"])
+        pdf = folder / f"shown-{n}.pdf"
+        selection = uno.Any("[]com.sun.star.beans.PropertyValue", (prop("Selection", cell),))
+        self.doc.storeToURL(pdf.as_uri(), (prop("FilterName", "calc_pdf_Export"), prop("FilterData", selection)))
+        return {"sheet": entry["sheet"], "cell": entry["cell"], "string": cell.getString(), "pdf": str(pdf)}
+
+
 def _controllers(doc) -> list:
     found, enum = [], doc.getControllers()
     while enum.hasMoreElements():
@@ -389,7 +424,7 @@ def load_plan(path: str) -> dict:
         plan = {"cells": plan}
     if not isinstance(plan, dict):
         raise FillError("the plan must be a list of cells or an object with 'cells' and 'locked'")
-    for key in ("cells", "locked"):
+    for key in ("cells", "locked", "shown"):
         entries = plan.setdefault(key, [])
         for n, entry in enumerate(entries):
             if not isinstance(entry, dict) or not entry.get("sheet") or not entry.get("cell"):
@@ -435,6 +470,8 @@ def run(args: argparse.Namespace, report: dict) -> None:
         report["refused"] = [{"sheet": r["sheet"], "cell": r["cell"]} for r in report["locked"] if r["refused"]]
         report["outputs"] = {}
         out_base.parent.mkdir(parents=True, exist_ok=True)
+        doc.calculateAll()
+        report["shown"] = [filler.show(entry, out_base.parent, n) for n, entry in enumerate(plan["shown"])]
         for fmt in formats:
             saved = work / f"output.{fmt}"
             doc.storeToURL(saved.as_uri(), (prop("FilterName", FILTERS[fmt]), prop("Overwrite", True)))

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from email import policy
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -199,7 +200,8 @@ def test_unwritable_output_folder_is_refused(tmp_path):
         locked.mkdir(mode=0o500)
         target = str(locked / "out")
     result = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", target, "--respondent", "Housing"])
-    assert result.exit_code == 2 and "cannot write" in result.output
+    assert result.exit_code == 4 and "cannot write the workbook for Housing" in result.output, result.output
+    assert "Nothing was written." in result.output and not Path(target).exists()
 
 
 def test_existing_workbooks_are_not_overwritten_without_force(tmp_path):

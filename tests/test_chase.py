@@ -17,6 +17,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -64,7 +65,9 @@ def _body(message) -> str:
 def _listed(body: str, heading_end: str, stop: str) -> list[tuple[str, str]]:
     """The (sheet, cell) pairs listed between two passages of a draft."""
     part = body.split(heading_end, 1)[1].split(stop, 1)[0]
-    return re.findall(r"^  - Sheet '([^']+)', cell ([A-Z]+\d+):", part, flags=re.M)
+    found = re.findall(r"^  - (?:.*?, on sheet '([^']+)' \(cell ([A-Z]+\d+)\)|Sheet '([^']+)', cell ([A-Z]+\d+)):", part,
+                       flags=re.M)
+    return [(a or c, b or d) for a, b, c, d in found]
 
 
 @pytest.fixture(scope="module")
@@ -166,10 +169,37 @@ def test_correction_lists_exactly_the_cells_validate_finds(first, exercise):
     assert sorted(_listed(body, "attention before we can use all of your answers:", "Everything else")) == sorted(errors)
     assert sorted(_listed(body, "These are optional", "With thanks")) == sorted(warnings)
     assert "the rating '4.5' is not one of 1\u201310; please pick from the list" in body
-    assert "'Due date' holds 'n/a', which is not a date" in body
+    assert re.search(r"^  - 'Due date' of the action '[^\n]+', on sheet 'Action plan' \(cell [A-Z]+\d+\): 'n/a' is not "
+                     r"a date", body, flags=re.M)
+    assert re.search(r"^  - Standard 5, 'Self-assessment rating \(1-10\)', on sheet '2 Inclusive' \(cell [A-Z]+\d+\): "
+                     r"the rating '4.5'", body, flags=re.M)
     assert "the date '1/2/2027' could be read as day/month or as month/day" in body
     assert "Everything else we read is fine, including the sheets 'Start'" in body
     assert not list(message.iter_attachments())  # they correct their own copy
+
+
+def test_each_problem_names_the_question_the_respondent_sees_at_its_cell(first, exercise):
+    """Read as the respondent would: go to the sheet and cell a line names and find there the
+    question it names (the label on the row, or the heading of the column), and its Ref."""
+    root, _, _ = exercise
+    _, result = first
+    body = _body(_parse(_case(result, "Housing").draft))
+    wb = openpyxl.load_workbook(root / "returns" / "housing final.xlsx")
+    lines = re.findall(r"^  - (.+?), on sheet '([^']+)' \(cell ([A-Z]+)(\d+)\):", body, flags=re.M)
+    assert len(lines) >= 4
+    for question, sheet, col, row in lines:
+        ws, row = wb[sheet], int(row)
+        label = re.search(r"'([^']+)'", question)[1]
+        header_row = next(r for r in range(1, 10) if str(ws.cell(r, 1).value or "").strip() in ("Ref", "#"))
+        on_row = " ".join(str(c.value or "") for c in ws[row][:openpyxl.utils.column_index_from_string(col) - 1])
+        header = str(ws[f"{col}{header_row}"].value or "")
+        assert label in on_row or header.startswith(label), (question, sheet, col, row)
+        ref = question.split(",", 1)[0].split()[-1]
+        if question.startswith("Standard"):
+            assert str(ws.cell(row, 1).value).strip() == ref, (question, ws.cell(row, 1).value)
+        if "of the action '" in question:
+            action = question.split("of the action '", 1)[1].rstrip("'").rstrip(".")
+            assert action.rstrip(".") [:20] in on_row + " ".join(str(c.value or "") for c in ws[row]), question
 
 
 def test_rejected_return_gets_a_correction_and_a_fresh_workbook(first, exercise):

@@ -79,24 +79,25 @@ def test_feedback_figures_match_an_independent_count(exercise):
     for n, person in enumerate(PEOPLE):
         wb = openpyxl.load_workbook(folder / f"feedback_{person}.xlsx")
         rows = [r for r in wb["Your ratings"].iter_rows(min_row=4, values_only=True) if r[0]]
-        assert [r[1].split(":")[0] for r in rows] == ["Standard one", "Standard two"]
+        assert [r[0] for r in rows] == ["1", "2"]  # the Ref a partner gives to propose a revised rating
+        assert [r[2].split(":")[0] for r in rows] == ["Standard one", "Standard two"]
         differ_expected = []
         for item, row in zip(("1", "2"), rows):
             everyone = RATINGS[item]
             others = [v for m, v in enumerate(everyone) if m != n]
-            assert row[2:8] == (everyone[n], statistics.median(everyone), min(everyone), max(everyone), 4,
+            assert row[3:9] == (everyone[n], statistics.median(everyone), min(everyone), max(everyone), 4,
                                 statistics.median(others))
-            assert (row[8] or "") == EXPECTED_WHERE[item][n]
+            assert (row[9] or "") == EXPECTED_WHERE[item][n]
             if EXPECTED_WHERE[item][n]:
-                differ_expected.append(row[1])
-        differ = [r[1] for r in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if r[0] and r[2]]
+                differ_expected.append(row[2])
+        differ = [r[2] for r in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if r[0] and r[3]]
         assert differ == differ_expected
-        actions = [r[2] for r in wb["Others' actions"].iter_rows(min_row=4, values_only=True) if r[0]]
+        actions = [r[3] for r in wb["Others' actions"].iter_rows(min_row=4, values_only=True) if r[0]]
         assert sorted(actions) == sorted(f"ACTION-OF-{p.split()[-1].upper()}: refresh the needs assessment"
                                          for p in PEOPLE if p != person)
     alpha = BytesParser(policy=policy.default).parsebytes((folder / f"feedback_{PEOPLE[0]}.eml").read_bytes())
     body = alpha.get_body(("plain",)).get_content()
-    assert "On 2 item(s) you sit apart from the other partners, or they are split" in body
+    assert "Of your ratings, on 2 item(s) you sit apart from the other partners, or they are split" in body
     assert "you rated 1 (apart: lower than every other partner); the others' median is 3" in body
     (attachment,) = list(alpha.iter_attachments())
     assert attachment.get_content() == (folder / f"feedback_{PEOPLE[0]}.xlsx").read_bytes()
@@ -119,7 +120,7 @@ def test_evidence_is_shown_only_when_asked_and_still_unnamed(exercise):
     tmp_path, _ = exercise
     folder = _ingest(tmp_path, "--feedback-evidence")
     wb = openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")
-    shown = [r[3] for r in wb["Others' evidence"].iter_rows(min_row=4, values_only=True) if r[0]]
+    shown = [r[4] for r in wb["Others' evidence"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert sorted(shown) == sorted(f"EVIDENCE-OF-{p.split()[-1].upper()} about {what}"
                                    for p in PEOPLE[1:] for what in ("our population", "joint plans"))
     text = _all_text(folder / f"feedback_{PEOPLE[0]}.xlsx")
@@ -138,7 +139,7 @@ def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreof
         f"feedback_{name}" for name in ("Adult Social Care", "Housing", "Public Health", "Anytown Integrated Care Board",
                                         "Voluntary Sector Forum", "Provider Forum"))
     provider = tmp_path / "fb" / "feedback_Provider Forum.xlsx"
-    mine = [row[2] for row in openpyxl.load_workbook(provider)["Your ratings"].iter_rows(min_row=4, values_only=True)]
+    mine = [row[3] for row in openpyxl.load_workbook(provider)["Your ratings"].iter_rows(min_row=4, values_only=True)]
     assert "'4.5' (not on the scale)" in mine and "'Good' (not on the scale)" in mine
     soffice = shutil.which("soffice")
     if not soffice:
@@ -150,7 +151,7 @@ def test_sample_feedback_keeps_what_was_typed_off_the_scale_and_opens_in_libreof
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr
     shown = (tmp_path / "feedback_Provider Forum.csv").read_text(encoding="utf-8", errors="replace")
-    assert "'4.5' (not on the scale)" in shown and "Median of the others" in shown
+    assert "'4.5' for Standard 1" in shown and "Median of the others" in shown  # the first sheet: the letter
 
 
 def _message(path):
@@ -264,3 +265,101 @@ def test_respondents_whose_names_make_the_same_file_name_each_get_their_own_file
 
     taken: set[str] = set()
     assert [_unique(n, taken) for n in ("A-B", "A-B", "a-b", "C")] == ["A-B", "A-B (2)", "a-b (3)", "C"]
+
+
+def _letter(path) -> dict[str, str]:
+    """The first sheet of a feedback workbook, as a partner reads it: label -> text."""
+    wb = openpyxl.load_workbook(path)
+    first = wb.worksheets[0]
+    assert wb.active.title == first.title == "About this feedback"
+    return {str(label): str(text) for label, text, *_ in first.iter_rows(min_row=2, values_only=True) if label}
+
+
+def test_the_first_sheet_says_what_it_is_for_who_to_reply_to_by_when_and_how(exercise):
+    tmp_path, framework = exercise
+    folder = _ingest(tmp_path, "--emails-from", "Anytown Commissioning <lead@anytown.gov.uk>",
+                     "--reply-by", "2099-01-15")
+    letter = _letter(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    assert "before the summary for managers is final" in letter["What this is"]
+    assert letter["Please reply by"] == "Thursday 15 January 2099"
+    assert "lead@anytown.gov.uk" in letter["Your contact"]
+    assert "Ref" in letter["How to reply"] and "the rating you now propose" in letter["How to reply"]
+    meaning = letter["What the figures mean"]
+    assert "middle rating" in meaning and "'apart' means you alone" in meaning
+    assert "2 or more points" in meaning  # the tiny scale's 1-3: a third of the span, at least 2 points
+    body = _message(folder / f"feedback_{PEOPLE[0]}.eml").get_body(("plain",)).get_content()
+    assert "Please reply by Thursday 15 January 2099" in body and "the item's Ref" in body
+    refs = [r[0] for r in openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")["Your ratings"].iter_rows(
+        min_row=4, values_only=True) if r[0]]
+    assert refs == [item.id for _, item in framework.items()]  # the Ref a reply names is each item's own
+
+
+@pytest.mark.calendar
+def test_without_a_date_partners_are_asked_to_reply_within_two_weeks_on_a_weekday(exercise, calendar_day):
+    import datetime as dt_
+
+    from sheetkit.mail.feedback import reply_by
+
+    tmp_path, _ = exercise
+    letter = _letter(_ingest(tmp_path) / f"feedback_{PEOPLE[0]}.xlsx")
+    asked = dt_.datetime.strptime(letter["Please reply by"], "%A %d %B %Y").date()
+    assert 14 <= (asked - calendar_day.date()).days <= 16 and asked.weekday() < 5
+    assert reply_by(None, dt_.datetime(2026, 12, 5, 9)) == dt_.date(2026, 12, 21)  # a Saturday, so the Monday
+
+
+def test_reply_by_is_refused_in_the_past_or_without_feedback(exercise):
+    tmp_path, _ = exercise
+    base = ["ingest", str(tmp_path / "returns"), "--manifest", str(tmp_path / "built" / "manifest.csv"),
+            "--out", str(tmp_path / "c.xlsx")]
+    past = CliRunner().invoke(cli, base + ["--feedback", str(tmp_path / "fb"), "--reply-by", "2001-01-01"])
+    assert past.exit_code == 2 and "--reply-by 2001-01-01 is before today" in past.output
+    alone = CliRunner().invoke(cli, base + ["--reply-by", "2099-01-01"])
+    assert alone.exit_code == 2 and "give it with --feedback" in alone.output
+    assert not (tmp_path / "fb").exists() and not (tmp_path / "c.xlsx").exists()
+
+
+def test_ratings_not_counted_are_named_and_never_contradicted(tiny_dir, tmp_path):
+    """A partner who typed '4.5' where a rating belongs is told that rating was not counted, in the
+    workbook and the email, and asked to put it right as a correction request asks; the email never
+    says their ratings all sit with the others'."""
+    framework = get_framework("tiny")
+    built = build("tiny", tmp_path / "built", names=PEOPLE)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for n, (person, path) in enumerate(zip(PEOPLE, built)):
+        answers = _answers(framework, n, person)
+        if n == 3:
+            answers["item/1/rating"] = "4.5"
+        fill(path, returns / path.name, answers)
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(tmp_path / "built" / "manifest.csv"),
+                                      "--out", str(tmp_path / "c.xlsx"), "--feedback", str(tmp_path / "fb")])
+    assert result.exit_code == 1, result.output  # the off-scale rating is an error
+    delta = tmp_path / "fb" / f"feedback_{PEOPLE[3]}"
+    letter = _letter(delta.with_suffix(".xlsx"))
+    assert "'4.5' for Item 1: Standard one" in letter["Ratings not counted"] and "put them right" in letter["Ratings not counted"]
+    body = _message(delta.with_suffix(".eml")).get_body(("plain",)).get_content()
+    assert "We could not count 1 of your ratings: '4.5' for Item 1: Standard one" in body
+    assert "on every item" not in body and "Of the ratings we could count" in body
+    others = _message(tmp_path / "fb" / f"feedback_{PEOPLE[1]}.eml").get_body(("plain",)).get_content()
+    assert "could not count" not in others
+    assert "Ratings not counted" not in _letter(tmp_path / "fb" / f"feedback_{PEOPLE[1]}.xlsx")
+
+
+def test_every_sheet_prints_fitted_to_its_width_with_its_rows_tall_enough(exercise):
+    from sheetkit.xlsx.text_fit import points_needed
+
+    tmp_path, _ = exercise
+    folder = _ingest(tmp_path, "--feedback-evidence")
+    wb = openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9 and (ws.page_setup.fitToWidth or 1) == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.oddHeader.left.text and ws.oddFooter.left.text == PEOPLE[0]
+        if ws.title != "About this feedback":
+            assert ws.print_title_rows, ws.title
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value:
+                    width = next((d.width for d in ws.column_dimensions.values()
+                                  if d.min and d.min <= cell.column <= d.max and d.width), 8.43)
+                    need = min(409, points_needed(cell.value, width, 11))
+                    assert (ws.row_dimensions[cell.row].height or 15) >= need - 0.5, (ws.title, cell.coordinate)

@@ -26,7 +26,7 @@ from sheetkit.framework.model import (
 )
 from sheetkit.framework.file import KEYS, FrameworkFileError, check_framework_file, load_framework
 from sheetkit.framework.fit import short_titles
-from sheetkit.workbook.layout import ACTION_FIELDS
+from sheetkit.framework.action_plan import SHEETKIT_COLUMNS
 from sheetkit.common.own_files import RESERVED_SHEETS
 from sheetkit.framework.library import data_dir, get_framework, list_frameworks
 from sheetkit.roster.respondents import Respondent
@@ -347,7 +347,7 @@ def test_undeclared_roles_are_what_sheetkit_has_always_assumed(tmp_path, tiny_fr
         ("rating", "none"), ("actions", "action"), ("owner", "owner"), ("due", "due")]
     assert fw.field_with_role("item", "owner").id == "owner"
     assert fw.field_with_role("item", "priority") is None and fw.field_with_role("statement", "action") is None
-    assert [f.role for f in ACTION_FIELDS] == list(ROLES)  # the action plan's columns, one per role
+    assert [c.role for c in SHEETKIT_COLUMNS if not c.follow_up] == list(ROLES)  # the action plan's columns, one per role
     two_people = tiny_framework_yaml.replace("{id: owner, label: Who, type: person}",
                                              "{id: owner, label: Who, type: person}\n    - {id: lead, label: Lead, type: person}")
     assert check_framework_file(_write(tmp_path, two_people, "two.yaml")) == []  # as before: the first is the owner
@@ -544,7 +544,7 @@ def test_declared_roles_decide_what_ingest_reads_as_an_action(tiny_dir, tmp_path
     (ret,) = report.returns
     incomplete = [f for f in ret.findings if f.code == "action-incomplete"]
     assert [f.message for f in incomplete] == ["an action is given but 'Who' is blank"]  # not 'Lead officer' or the date
-    rows = list(openpyxl.load_workbook(out, read_only=True)["Action plan"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(out, read_only=True)["All actions"].iter_rows(values_only=True))
     header = next(row for row in rows if row and "Action" in row and "Owner" in row)
     entries = [dict(zip(header, row)) for row in rows[rows.index(header) + 1:] if row and any(row)]
     actions = {entry["Action"]: entry for entry in entries}

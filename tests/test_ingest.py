@@ -184,11 +184,12 @@ def test_respondent_text_that_looks_like_code_comes_out_as_text(tmp_path):
     report, out = _ingest([tmp_path / "r.xlsx"], tmp_path, csv=csv_path)
     wb = openpyxl.load_workbook(out)
     for ws in wb.worksheets:
-        # The only links are the Contents sheet's, each to a sheet of this workbook (openpyxl keeps a
-        # loaded sheet's links on its cells, not in ws._hyperlinks).
+        # The only links are sheetkit's own, each to a sheet of this workbook: the Contents sheet's, and the
+        # Dashboard's to the whole plan (openpyxl keeps a loaded sheet's links on its cells, not in ws._hyperlinks).
         links = [c.hyperlink for row in ws.iter_rows() for c in row if c.hyperlink]
         assert all(link.target is None and link.location for link in links), ws.title
-        assert not links or ws.title == "Contents", ws.title
+        assert not links or ws.title == "Contents" or [link.display for link in links] == [
+            "The whole plan: Action plan"], ws.title
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)

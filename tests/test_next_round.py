@@ -49,6 +49,8 @@ def rounds(request, tmp_path_factory):
     returns.mkdir()
     for n, path in enumerate(build(framework_id, root / "round1", LAST)):
         typed[LAST[n]] = random_answers(framework_id, seed=n + 1)
+        typed[LAST[n]].update({f"action/{k}/status": "In progress" for k in (1, 2)  # at least two to carry
+                               if f"action/{k}/action" in typed[LAST[n]]})
         fill(path, returns / path.name, typed[LAST[n]])
     report = ingest_returns([str(returns)], IngestOptions(manifest=str(root / "round1" / "manifest.csv"),
                                                           out=root / "consolidated.xlsx"))
@@ -67,9 +69,21 @@ def rounds(request, tmp_path_factory):
 
 
 def _open_actions(typed: dict) -> set[str]:
-    """The numbers of the actions typed last round that were not Done or Dropped: those carried."""
+    """The numbers of the Action plan rows typed last round that were not Done or Dropped: those carried."""
     return {k.split("/")[1] for k in typed if k.startswith("action/") and k.endswith("/action")
             and typed.get(k.replace("/action", "/status")) not in ACTION_CLOSED}
+
+
+def _item_actions(framework, typed: dict) -> list[str]:
+    """The items whose own action question was answered last round, in the framework's order: carried too."""
+    field = framework.field_with_role("item", "action")
+    return [item.id for _, item in framework.items() if field and typed.get(f"item/{item.id}/{field.id}")]
+
+
+def _carried_labels(framework, typed: dict) -> list[str]:
+    """What the 'From last round' cells say: the Action plan's open rows, then each item's own action."""
+    return [f"2026 Q4 #{n}" for n in sorted(_open_actions(typed), key=int)] + [
+        f"2026 Q4 {framework.labels['item']} {i}" for i in _item_actions(framework, typed)]
 
 
 def _workbook(rounds, name: str, prefill: bool = False) -> Path:
@@ -182,7 +196,17 @@ def test_last_rounds_actions_come_first_with_their_owner_and_due_date(rounds):
                 assert at["Status"] == (typed[f"action/{number}/status"] if prefill else None)
                 assert at["Progress note"] is None and at["Revised date"] is None
                 assert not ws.cell(row, cols["Status"]).protection.locked
-            assert ws.cell(header + len(numbers) + 1, carried_col).value is None  # then rows for new actions
+            # Then each item's own action ("What actions do we need to take?"), with its part, owner and date.
+            field = rounds["framework"].field_with_role("item", "action")
+            items = _item_actions(rounds["framework"], typed)
+            for row, item in enumerate(items, start=header + 1 + len(numbers)):
+                at = {text: ws.cell(row, col).value for text, col in cols.items()}
+                assert ws.cell(row, carried_col).value == f"2026 Q4 {rounds['framework'].labels['item']} {item}"
+                assert at["Which part it addresses"].split(" ", 1)[0] == item
+                assert at["Action"] == typed[f"item/{item}/{field.id}"]
+                owner = rounds["framework"].field_with_role("item", "owner")
+                assert at["Owner"] == (typed.get(f"item/{item}/{owner.id}") if owner else None)
+            assert ws.cell(header + len(numbers) + len(items) + 1, carried_col).value is None  # then new actions
             status = next(f for f in find_fields(wb) if f.sheet == SHEET_ACTIONS and f.column_header.startswith("Status"))
             assert status.choices == ACTION_STATUSES and "Dropped" in status.choices
     assert closed_seen, "the fill should close some of last round's actions, to show they are not carried"
@@ -208,7 +232,7 @@ def _follow_up(source: Path, target: Path) -> dict[str, dict]:
     """Fill the sections by label, then, on the Action plan, what became of each carried action,
     found by the 'From last round' text a person reads at the left of its row."""
     fill_by_label(source, target, only=lambda f: f.sheet != SHEET_ACTIONS)
-    fields = [f for f in find_fields(target) if f.sheet == SHEET_ACTIONS and f.row_label.startswith("2026 Q4 #")]
+    fields = [f for f in find_fields(target) if f.sheet == SHEET_ACTIONS and f.row_label.startswith("2026 Q4 ")]
     wb = openpyxl.load_workbook(target)
     ws = wb[SHEET_ACTIONS]
     typed: dict[str, dict] = {}
@@ -218,7 +242,8 @@ def _follow_up(source: Path, target: Path) -> dict[str, dict]:
             entry["action"] = ws[f.cell].value  # last round's, as built: it must stay with its row
             continue
         answers = {"Status": ("status", "Dropped" if f.row_label == fields[0].row_label else "In progress"),
-                   "Progress note": ("progress", f"Progress on {f.row_label}: board paper {n}"),
+                   # what people write, in no particular order (a column in sorted order reads as sorted alone)
+                   "Progress note": ("progress", f"{PROGRESS[n % len(PROGRESS)]} ({f.row_label}, paper {n})"),
                    "Revised date": ("revised_due", dt.date(2027, 9, 1 + n % 28))}
         for header, (field_id, value) in answers.items():
             if f.column_header.startswith(header + " ("):
@@ -228,6 +253,10 @@ def _follow_up(source: Path, target: Path) -> dict[str, dict]:
     wb.save(target)
     assert all(set(entry) == {"action", "status", "progress", "revised_due"} for entry in typed.values()), typed
     return typed
+
+
+PROGRESS = ("Waiting for the board", "Agreed in principle", "Piloted in two localities", "Delayed by the restructure",
+            "Reported to the partnership", "Funded from April", "Started with providers", "Budget set aside")
 
 
 def _read_back(path: Path, manifest: Path):
@@ -258,7 +287,8 @@ def test_follow_up_typed_by_label_is_read_back_under_the_agreed_keys(rounds, tmp
     assert new and f"action/{new[0].split('/')[1]}/carried" not in answers
     codes = {f.code for f in checked.findings}
     assert not codes & {"content-outside-layout", "text-changed", "statement-changed", "column-missing",
-                        "column-missing-text", "column-sorted-alone", "row-missing"}, checked.findings
+                        "column-missing-text", "column-sorted-alone", "column-looks-sorted", "row-missing",
+                        "locked-cell-changed"}, checked.findings
     assert not [f for f in checked.findings if "Last round" in f.message or "last round" in f.message]
     assert not [a for a in checked.answers if a.key.startswith("unplaced/")]
 
@@ -291,7 +321,8 @@ def test_carried_actions_stay_with_their_rows_when_the_action_plan_is_sorted(rou
     for label, values in typed.items():
         for field_id, value in values.items():
             assert answers[f"action/{carried[label]}/{field_id}"].value == value, (label, field_id)
-    assert not {f.code for f in checked.findings} & {"content-outside-layout", "column-sorted-alone"}
+    assert not {f.code for f in checked.findings} & {"content-outside-layout", "column-sorted-alone",
+                                                     "column-looks-sorted"}
 
 
 def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_path):
@@ -315,7 +346,7 @@ def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_pat
 
 def _previous_round(framework, answers: dict, not_comparable: dict | None = None) -> PreviousRound:
     """A hand-made last round for one respondent, Housing, with one action."""
-    action = PreviousAction(1, "", "Review the market position statement", "Lead", dt.date(2027, 1, 31), "In progress", "")
+    action = PreviousAction.on_row(1, criterion="", action="Review the market position statement", owner="Lead", due=dt.date(2027, 1, 31), status="In progress", priority="")
     person = PreviousRespondent("Housing", answers, [action])
     return PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version, {"housing": person},
                          not_comparable=not_comparable or {})
@@ -342,18 +373,108 @@ def test_the_start_sheets_questions_show_last_round_too(tmp_path):
 
 def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
     """LibreOffice shows a formula's stored value until it recalculates: a pre-filled workbook's
-    progress panel must count the pre-filled answers and the carried actions."""
+    progress panel counts the pre-filled answers; the carried actions are not actions the partner
+    added, so the Action plan counts none added and how many carried ones are reported on."""
     framework = rounds["framework"]
     typed = _section_answers(framework, rounds["typed"]["Housing"])
     ratings = [a for s in plan_workbook(framework).sections for a in s.answers if a.field.type == "rating"]
-    actions = _open_actions(rounds["typed"]["Housing"])
+    actions = _carried_labels(framework, rounds["typed"]["Housing"])
+    statuses = {n for n in _open_actions(rounds["typed"]["Housing"]) if rounds["typed"]["Housing"].get(f"action/{n}/status")}
     for prefill in (False, True):
         ws = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill), data_only=True)["Start"]
         total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "All parts, and the Action plan")
         rated = sum(1 for a in ratings if a.key in typed) if prefill else 0
-        assert total[1:4] == (f"{rated} of {len(ratings)}", total[2], f"{len(actions)} actions")
+        reported = len(statuses) if prefill else 0
+        assert total[1:4] == (f"{rated} of {len(ratings)}", total[2],
+                              f"0 added; {reported} of {len(actions)} carried reported on")
         help_text = next(row[1] for row in ws.iter_rows(values_only=True) if row[0] == "Instructions")
-        assert "Last round" not in help_text
+        assert "grey \"Last round\" column" in help_text and "From last round" in help_text
+        assert ("start with your 2026 Q4 answers" in help_text) == prefill
+
+
+def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_status(rounds):
+    """At 100% on a 1366-pixel screen LibreOffice shows about 150 characters of columns: every column up to
+    Last round fits; on the Action plan the columns naming an action stay frozen, with Status, Progress
+    note and Revised date beside them."""
+    wb = openpyxl.load_workbook(_workbook(rounds, "Housing"))
+    for ws in wb.worksheets[2:-3]:
+        _, last_col = _header(ws, "Last round")
+        widths = [_width(ws, c) for c in range(1, last_col + 1)]
+        assert sum(widths) * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, (ws.title, widths)
+    ws = wb[SHEET_ACTIONS]
+    header, action_col = _header(ws, "Action")
+    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(action_col + 1)}{header + 1}"
+    following = [str(ws.cell(header, c).value) for c in range(action_col + 1, action_col + 4)]
+    assert [h.split(" (")[0] for h in following] == ["Status", "Progress note", "Revised date"]
+    frozen = sum(_width(ws, c) for c in range(1, action_col + 4))
+    assert frozen * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, frozen
+
+
+LO_PIXELS_PER_CHARACTER = 8.0  # pixels per unit of stored column width, as LibreOffice 7.4 draws it at 100% (measured)
+LO_SCREEN_PIXELS = 1366 - 37 - 66  # less the row numbers, the scroll bar and the collapsed sidebar
+
+
+def _width(ws, col: int) -> float:
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= col <= dim.max and dim.width:
+            return dim.width
+    return 8.43
+
+
+@pytest.mark.libreoffice
+def test_a_last_round_answer_pasted_in_keeps_the_answer_look_and_progress_counts_what_is_typed(rounds, tmp_path):
+    """In LibreOffice, on the protected sheet: copy a Last round cell, paste it into the answer cell beside
+    it (the paste brings the grey look but not the lock), then report on one carried action and add a new
+    one. The pasted cells print in the answer's yellow, not the grey; the Start sheet then says 1 added and
+    1 carried reported on."""
+    from test_libreoffice import lo_fill
+
+    soffice = libreoffice_or_skip()
+    source = _workbook(rounds, "Housing")
+    wb = openpyxl.load_workbook(source)
+    sheet = wb.worksheets[2]
+    header, last_col = _header(sheet, "Last round")
+    rows = [r for r in range(header + 1, sheet.max_row + 1) if sheet.cell(r, last_col).value is not None
+            and not sheet.cell(r, last_col - 1).protection.locked]
+    picked = [next(r for r in rows if "(pick)" in str(sheet.cell(r, 2).value)), rows[0]]
+    pasted = [{"sheet": sheet.title, "cell": sheet.cell(r, last_col - 1).coordinate, "how": "copy",
+               "from": sheet.cell(r, last_col).coordinate} for r in picked]
+    actions = wb[SHEET_ACTIONS]
+    top, status_col = _header(actions, "Status")
+    _, action_col = _header(actions, "Action")
+    blank = next(r for r in range(top + 1, actions.max_row + 1) if actions.cell(r, action_col).value is None)
+    start = wb["Start"]
+    total = next(r for r in range(1, start.max_row + 1) if start.cell(r, 1).value == "All parts, and the Action plan")
+    plan = {"cells": pasted + [
+        {"sheet": SHEET_ACTIONS, "cell": actions.cell(top + 1, status_col).coordinate, "text": "In progress",
+         "how": "pick"},
+        {"sheet": SHEET_ACTIONS, "cell": actions.cell(blank, action_col).coordinate, "text": "Open a carers' hub"}],
+        "shown": [{"sheet": p["sheet"], "cell": p["cell"]} for p in pasted] + [{"sheet": "Start", "cell": f"D{total}"}]}
+    report = lo_fill(soffice, source, plan, tmp_path / "filled")
+    carried = len(_carried_labels(rounds["framework"], rounds["typed"]["Housing"]))  # the plan's own and each standard's
+    *cells, progress = report["shown"]
+    assert progress["string"] == f"1 added; 1 of {carried} carried reported on"
+    for cell, entry in zip(cells, pasted):
+        assert cell["string"] == str(sheet[entry["from"]].value)
+        colours = _colours(Path(cell["pdf"]), tmp_path)
+        assert colours.get(ANSWER_FILL, 0) > 20 * colours.get(LAST_ROUND_FILL, 0), (cell, colours)
+
+
+ANSWER_FILL, LAST_ROUND_FILL = (0xFF, 0xF7, 0xD6), (0xF2, 0xF2, 0xF2)
+
+
+def _colours(pdf: Path, folder: Path) -> dict[tuple[int, int, int], int]:
+    """How many pixels of each colour a one-page PDF shows, rendered by poppler as a plain PPM image."""
+    out = folder / pdf.stem
+    subprocess.run(["pdftoppm", "-r", "40", "-singlefile", str(pdf), str(out)], check=True, timeout=60)
+    data = out.with_suffix(".ppm").read_bytes()
+    fields = data.split(maxsplit=4)  # P6, width, height, maximum, pixels
+    pixels = fields[4]
+    counts: dict = {}
+    for n in range(0, len(pixels) - 2, 3):
+        key = (pixels[n], pixels[n + 1], pixels[n + 2])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 @pytest.mark.libreoffice
@@ -392,15 +513,15 @@ def test_respondents_edits_to_a_follow_up_workbook_never_misattribute(rounds, tm
         (folder / f"housing.{fmt}").write_bytes(Path(report["outputs"][fmt]).read_bytes())
         ingest = ingest_returns([str(folder)], IngestOptions(out=tmp_path / f"consolidated-{fmt}.xlsx"))
         results[fmt] = (ingest, _responses(tmp_path / f"consolidated-{fmt}.xlsx"), {})
-    carried = {f"action/{n}/action" for n in _open_actions(rounds["typed"]["Housing"])}
+    carried = _carried_labels(rounds["framework"], rounds["typed"]["Housing"])
     for fmt, (ingest, rows, _) in results.items():
         _check_every_typed_value((rounds["framework"].id, filled, report, results), fmt, share=0.6)
         for sheet, cell in last_round:
             now = moved[(sheet, cell)]
             assert now is None or (sheet, now) not in rows, (fmt, sheet, cell, rows.get((sheet, now)))
-        assert any(f.code == "column-sorted-alone" and f.sheet == SHEET_ACTIONS for f in ingest.findings), fmt
+        assert any(f.code == "column-looks-sorted" and f.sheet == SHEET_ACTIONS for f in ingest.findings), fmt
         ids = sorted(row["value"] for row in rows.values() if row["field"] == "carried")
-        assert ids == sorted(f"2026 Q4 #{k.split('/')[1]}" for k in carried), fmt
+        assert ids == sorted(carried), fmt
 
 
 def _letter(column: int) -> str:
@@ -457,7 +578,7 @@ def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, t
 
 def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
     framework = get_framework("swia-commissioning")
-    actions = [PreviousAction(n, "", f"Action number {n}", "Lead", None, "In progress", "") for n in range(1, 46)]
+    actions = [PreviousAction.on_row(n, criterion="", action=f"Action number {n}", owner="Lead", due=None, status="In progress", priority="") for n in range(1, 46)]
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, actions)})
     out = build_workbooks(framework, [Respondent("Housing")],
@@ -479,7 +600,7 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     from sheetkit.mail.corrections import problems
 
     framework = get_framework("lga-cbo")
-    action = PreviousAction(1, "", "Review the market position statement", "", dt.date(2027, 1, 31), "", "")
+    action = PreviousAction.on_row(1, criterion="", action="Review the market position statement", owner="", due=dt.date(2027, 1, 31), status="", priority="")
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, [action])})
     out = build_workbooks(framework, [Respondent("Housing")],
@@ -492,4 +613,5 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     assert ws[finding.cell].column == _header(ws, "Owner")[1]
     must, _ = problems(checked, plan_workbook(framework))
     (asked,) = [p for p in must + _ if p.finding is finding]
-    assert "'Owner' is blank" in asked.words, asked.words
+    assert asked.question == "'Owner' of the action 'Review the market position statement'", asked.question
+    assert "this is blank" in asked.words, asked.words

@@ -58,11 +58,20 @@ def test_every_counted_answer_comes_back_under_its_key(last_round):
         typed = {k: v.removesuffix(".0") for k, v in answers.items() if not k.startswith("action/")}
         assert got == typed, name
         numbers = {int(k.split("/")[1]) for k in answers if k.startswith("action/") and k.endswith("/action")}
-        assert [a.number for a in person.actions] == sorted(numbers)
-        for action in person.actions:
-            assert action.action == answers[f"action/{action.number}/action"]
-            assert action.owner == answers.get(f"action/{action.number}/owner", "")
-            assert _as_text(action.due or "") == answers.get(f"action/{action.number}/due", "")
+        on_rows = [a for a in person.actions if a.row is not None]
+        assert [a.row for a in on_rows] == sorted(numbers)
+        for action in on_rows:
+            assert action.action == answers[f"action/{action.row}/action"]
+            assert action.owner == answers.get(f"action/{action.row}/owner", "")
+            assert _as_text(action.due or "") == answers.get(f"action/{action.row}/due", "")
+        # Each standard's own action ("What actions do we need to take?", Who, By when) is an action too.
+        items = [k.split("/")[1] for k in answers if k.startswith("item/") and k.endswith("/actions")]
+        under = [a for a in person.actions if a.row is None]
+        assert [a.where for a in under] == [f"Standard {i}" for i in items]
+        for action, item in zip(under, items):
+            assert (action.action, action.criterion) == (answers[f"item/{item}/actions"], item)
+            assert action.owner == answers.get(f"item/{item}/owner", "")
+            assert _as_text(action.due or "") == answers.get(f"item/{item}/due", "")
 
 
 def test_the_returns_folder_gives_the_same_as_the_workbook(last_round):

@@ -8,6 +8,8 @@ bundled sample, from its Responses table and manifest).
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 import shutil
 import statistics
 import subprocess
@@ -129,28 +131,30 @@ def _expected(ratings: dict[str, dict[str, int]], asked: list[str]) -> dict:
 
 # -- reading the Dashboard as a person would --------------------------------------------------
 def _dashboard(path: Path) -> dict:
+    """What the Dashboard says: its brief (label -> the words of its lines), its lists (by heading: each row's
+    ref, text, detail and last value), its table's range, and the whole brief as one text."""
     ws = openpyxl.load_workbook(path)["Dashboard"]
     grid = [[c.value for c in row] for row in ws.iter_rows()]
+    brief, label, row = {}, "", 1
+    while row < len(grid) and (grid[row][0] or grid[row][1]):
+        label = grid[row][0] or label
+        brief[label] = (brief.get(label, "") + " " + grid[row][1]).strip()
+        row += 1
+    table = ws.tables["Dashboard_heat_map"]
+    last_col = openpyxl.utils.cell.range_boundaries(table.ref)[2] - 1
 
-    def block(starts: str) -> list[list]:
-        r, c = next((r, c) for r, row in enumerate(grid) for c, v in enumerate(row)
-                    if isinstance(v, str) and v.startswith(starts) and r > 5)  # below the tiles
+    def block(starts: str) -> list[tuple]:
+        r = next(r for r, row in enumerate(grid) if isinstance(row[0], str) and row[0].startswith(starts))
         rows = []
         for row in grid[r + 2:]:
-            if row[c] in (None, ""):
+            if row[0] in (None, "") and row[1] in (None, ""):
                 break
-            rows.append(row[c:])
+            rows.append((row[0] or "", row[1] or "", row[2] or "", row[last_col]))
         return rows
 
-    tiles = {grid[3][c]: (grid[4][c], grid[5][c]) for c in range(len(grid[3])) if grid[3][c]}
-    gaps = [(row[0], row[1], next(v for v in row[2:] if isinstance(v, (int, float)))) for row in block("Lowest-rated")]
-    disagreements = [(row[0], row[1], row[2]) for row in block("Where partners disagree most")]
-    missing = [(row[0], row[2]) for row in block("Not yet returned")]
-    first = [(row[0], row[1], next(v for v in row[2:] if v not in (None, "")), row[-2], row[-1])
-             for row in block("First actions")]
-    table = ws.tables["Dashboard_heat_map"]
-    return {"title": grid[0][0], "headline": grid[1][0], "tiles": tiles, "gaps": gaps,
-            "disagreements": disagreements, "missing": missing, "first_actions": first, "heat_map": table.ref, "ws": ws}
+    return {"title": grid[0][0], "brief": brief, "headline": " ".join(brief.values()),
+            "disagreements": [(r[0], *r[1].split("\n", 1)) for r in block("Where partners disagree most") if r[0]],
+            "first_actions": block("First actions"), "heat_map": table.ref, "ws": ws}
 
 
 def _heat_map(path: Path) -> list[dict]:
@@ -165,34 +169,28 @@ def _check_dashboard(out: Path, ratings: dict[str, dict[str, int]], asked: list[
     want = _expected(ratings, [p.name for p in asked])
     seen = _dashboard(out)
     title = {s.id: s.title for s in fw.sections}
-    head = seen["headline"]
-    assert f"{len(ratings)} of {len(asked)} partners returned" in head
-    for name in want["missing"]:
-        assert name in head
-    assert f"Overall rating {want['overall']:.1f} on a scale of 1 to 10" in head
+    head, brief = seen["headline"], seen["brief"]
+    assert brief["Returns"].startswith(f"{len(ratings)} of {len(asked)} partners returned.")
+    assert brief["Overall"].startswith(f"{want['overall']:.1f} on a scale of 1 to 10")
     strongest, weakest = want["strongest"], want["weakest"]
-    assert f"Strongest domain: {title[strongest]} ({want['sections'][strongest]:.1f})" in head
-    assert f"weakest: {title[weakest]} ({want['sections'][weakest]:.1f})" in head
-    assert seen["tiles"]["Returns"][0] == f"{len(ratings)} of {len(asked)}"
-    assert seen["tiles"]["Overall rating"][0] == f"{want['overall']:.1f} of 10"
-    assert [g[0] for g in seen["gaps"]] == want["gaps"]
+    assert f"Strongest domain: {title[strongest]} ({want['sections'][strongest]:.1f})" in brief["Overall"]
+    assert f"weakest: {title[weakest]} ({want['sections'][weakest]:.1f})" in brief["Overall"]
     captions = {item.id: item.title for _, item in fw.items()}
-    for ref, caption, mean in seen["gaps"]:
-        assert caption == captions[ref]
-        assert mean == pytest.approx(statistics.fmean([r[ref] for r in ratings.values() if ref in r]))
+    means = {i: statistics.fmean([r[i] for r in ratings.values() if i in r]) for i in want["gaps"]}
+    assert brief["Lowest standards"] == "; ".join(f"{captions[i]} ({means[i]:.1f})" for i in want["gaps"]) + "."
     assert [d[0] for d in seen["disagreements"]] == want["disagreements"]
-    for ref, _, ends in seen["disagreements"]:
+    for ref, caption, ends in seen["disagreements"]:
         kind, low, high = want["flagged"][ref]
+        assert caption == captions[ref]
         for name in low + high:
             assert name in ends
     people = {p.name: p for p in asked}
     if want["missing"]:
-        assert [m[0] for m in seen["missing"]] == want["missing"]
+        for name in want["missing"]:
+            person = people[name]
+            assert f"{name} ({person.contact}, {person.email})" in brief["Returns"], brief["Returns"]
     else:
-        assert [m[0] for m in seen["missing"]] == ["Nobody: every partner asked has returned"]
-    for name, contact in seen["missing"]:
-        if name in people:
-            assert people[name].contact in contact and people[name].email in contact
+        assert "Every partner asked has returned" in brief["Returns"]
     for row in _heat_map(out):
         if row["Ref"]:
             assert row["All partners"] == pytest.approx(want["sections"][row["Ref"]])
@@ -218,8 +216,7 @@ def test_one_partner_sitting_apart_is_named_with_the_items_they_drive(built, tmp
     assert f"disagree most on Standard {first}, where Voluntary Sector Forum rates 1 and the others {span}." \
         in seen["headline"]
     assert "Voluntary Sector Forum sits apart on 3 of 12 standards" in seen["headline"]
-    assert seen["tiles"]["Disagreement"][0] == "3 of 12 standards"
-    assert seen["missing"] == [("Carers' Centre", "Jo Evans · hello@carers.example")]
+    assert "Not yet returned: Carers' Centre (Jo Evans, hello@carers.example)." in seen["brief"]["Returns"]
 
 
 def test_a_genuine_split_is_told_from_a_lone_dissenter(built, tmp_path):
@@ -230,7 +227,7 @@ def test_a_genuine_split_is_told_from_a_lone_dissenter(built, tmp_path):
     seen = _check_dashboard(out, ratings, PEOPLE)
     assert [d[0] for d in seen["disagreements"]] == ["5"]
     assert "Partners are split most on Standard 5: Adult Social Care, Housing rate it 2-3" in seen["headline"]
-    assert "Every partner asked has returned" in seen["tiles"]["Returns"][1]
+    assert "Every partner asked has returned" in seen["brief"]["Returns"]
     rows = openpyxl.load_workbook(out)["Ratings"].iter_rows(min_row=4, values_only=True)
     header = next(rows)
     row = next(r for r in rows if r[1] == "5")
@@ -244,14 +241,14 @@ def test_groups_that_differ_are_flagged_with_their_own_averages(built, tmp_path)
         ratings[name]["4"] = value
     _, out = _exercise(built, tmp_path, ratings)
     seen = _check_dashboard(out, ratings, PEOPLE)
-    assert "groups differ on 1" in seen["tiles"]["Disagreement"][1]
+    assert "Groups of partners differ on 1 of 12 standards." in seen["brief"]["Disagreement"]
     rows = openpyxl.load_workbook(out)["Groups"].iter_rows(min_row=4, values_only=True)
     header = next(rows)
     by_ref = {r[1]: dict(zip(header, r)) for r in rows if r[1]}
     assert by_ref["4"]["Council"] == 8 and by_ref["4"]["Health"] == 4 and by_ref["4"]["Groups differ"] == "Yes"
     assert all(r["Groups differ"] in (None, "") for ref, r in by_ref.items() if ref != "4")
-    assert seen["missing"] == [("Voluntary Sector Forum", "Gareth Lloyd · forum@cvs.example"),
-                               ("Carers' Centre", "Jo Evans · hello@carers.example")]
+    assert "Not yet returned: Voluntary Sector Forum (Gareth Lloyd, forum@cvs.example), Carers' Centre" \
+        in seen["brief"]["Returns"]
 
 
 # -- the bundled sample exercise ---------------------------------------------------------------
@@ -273,7 +270,7 @@ def _sample_ratings(framework_id: str) -> tuple[dict[str, dict[str, int]], list[
 def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     ratings, asked = _sample_ratings(FW)
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
-    assert seen["missing"] == [("Carers' Centre", "Jo Evans · hello@anytowncarers.org.uk")]
+    assert "Not yet returned: Carers' Centre (Jo Evans, hello@anytowncarers.org.uk)." in seen["brief"]["Returns"]
     # The superseded draft's findings are one line on the Issues sheet.
     rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Issues"].iter_rows(
         values_only=True))
@@ -281,15 +278,32 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     draft = [r for r in issues if "DRAFT" in (r["File"] or "")]
     assert len(draft) == 1 and draft[0]["Code"] == "superseded" and draft[0]["Message"].startswith("Not counted")
     assert "Voluntary Sector Forum sits apart" in seen["headline"]
-    # The first actions: High priority, the soonest due dates of the Action plan's High ones.
-    rows = openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Action plan"]
-    rows = list(rows.iter_rows(values_only=True))
-    plan = [dict(zip(rows[3], r)) for r in rows[4:]]
-    high = sorted(r["Due"] for r in plan if r["Priority"] == "High" and hasattr(r["Due"], "year"))
+    # The first actions, worked out here from every action as written: the same words (case, spacing and
+    # punctuation aside) are one action; highest priority first, then the earliest due date, then the most partners.
+    rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["All actions"]
+                .iter_rows(values_only=True))
+    groups: dict[str, dict] = {}
+    for r in (dict(zip(rows[3], r)) for r in rows[4:]):
+        g = groups.setdefault(_words(r["Action"]), {"rank": 3, "due": None, "partners": set(), "refs": set()})
+        g["rank"] = min(g["rank"], ("High", "Medium", "Low").index(r["Priority"]) if r["Priority"] in
+                        ("High", "Medium", "Low") else 3)
+        if hasattr(r["Due"], "year"):
+            g["due"] = min(g["due"] or r["Due"], r["Due"])
+        g["partners"].add(r["Partner"])
+        g["refs"].add(r["Ref"])
+    first = sorted(groups.items(), key=lambda kv: (kv[1]["rank"], kv[1]["due"] or dt.datetime.max,
+                                                   -len(kv[1]["partners"])))[:5]
     shown = seen["first_actions"]
-    assert len(shown) == 5 and all(s[-1].endswith("(High)") for s in shown)
-    assert [s[2] for s in shown] == high[:5]
-    assert all(any(r["Action"] == s[1] and r["Partner"] == s[-1][:-len(" (High)")] for r in plan) for s in shown)
+    assert [_words(s[1].split("\n")[0]) for s in shown] == [key for key, _ in first]
+    for (refs, text, owners, due), (_, g) in zip(shown, first):
+        assert due == g["due"] and owners
+        assert set(refs.split("\n")[0].split(", ")) == g["refs"]
+        assert refs.split("\n")[1] == f"High, {len(g['partners'])} partners"
+        assert text.split("\n")[1].startswith("Standard " + min(g["refs"], key=lambda ref: int(ref)))
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]+", " ", str(text).casefold()).split())
 
 
 @pytest.mark.parametrize("framework_id", ["lga-cbo", "swia-commissioning"])

@@ -1,5 +1,5 @@
 """The respondent's workbook as a person sees it: every answer beside its label, nothing cut,
-the rating on the first screen, and a workbook filled by reading its labels compiled exactly.
+the first answer on the first screen, and a workbook filled by reading its labels compiled exactly.
 
 These tests open the built files (not the layout object) and read them as a person does.
 The framework's own field labels are the oracle for what a label should say.
@@ -20,7 +20,7 @@ from fill_by_label import fill_by_label, find_fields, text_of
 
 from sheetkit.framework.model import RESPONSE_LEVELS
 from sheetkit.commands.ingest import IngestOptions, ingest_returns
-from sheetkit.workbook.layout import ACTION_FIELDS, SIGNOFF_FIELDS
+from sheetkit.workbook.layout import SIGNOFF_FIELDS
 from sheetkit.xlsx.text_fit import points_needed
 from sheetkit.framework.library import get_framework
 
@@ -48,6 +48,15 @@ def _labels(framework_id: str) -> dict[str, set[str]]:
     labels = {level: {f.label for f in fw.fields(level)} for level in RESPONSE_LEVELS}
     labels["signoff"] = {f.label for f in SIGNOFF_FIELDS}
     return labels
+
+
+def column_width(ws, col: int) -> float:
+    """A column's width as stored: a file may give neighbouring columns of one width in one entry
+    (<col min="3" max="4">), which openpyxl files under the first column's letter only."""
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= col <= dim.max and dim.width:
+            return dim.width
+    return 8.43
 
 
 def _bare(text: str | None) -> str:
@@ -82,7 +91,7 @@ def test_a_workbook_filled_by_its_labels_is_compiled_under_those_labels(built, f
     fw = get_framework(framework_id)
     label_of = {(level, f.id): f.label for level in RESPONSE_LEVELS for f in fw.fields(level)}
     label_of.update({("signoff", f.id): f.label for f in SIGNOFF_FIELDS})
-    label_of.update({("action", f.id): f.label for f in ACTION_FIELDS})
+    label_of.update({("action", f.id): f.label for f in fw.action_fields(follow_up=True)})
     by_field = {f: f for f in filled.fields}
     assert len(rows) == len(filled.cells)
     for f in by_field:
@@ -153,19 +162,21 @@ def test_no_text_is_cut_by_its_row(built, framework_id):
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue
+        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
         for row in ws.iter_rows():
             for cell in row:
                 if not isinstance(cell.value, str) or not cell.value or not cell.alignment.wrap_text:
                     continue
                 if cell.value.startswith("="):
                     continue  # a formula shows its short result ("3 of 12"), not its text
-                width = ws.column_dimensions[cell.column_letter].width or 8.43
-                size = cell.font.sz or 10
+                span = merged.get((cell.row, cell.column))
+                columns = range(span.min_col, span.max_col + 1) if span else [cell.column]
+                width = sum(column_width(ws, c) for c in columns)
+                size = cell.font.sz or 11
                 need = points_needed(cell.value, width, int(size))
                 assert need <= MAX_ROW_POINTS, (ws.title, cell.coordinate, need)
-                stored = ws.row_dimensions[cell.row].height
-                if stored is not None:
-                    assert stored >= min(need, MAX_ROW_POINTS) - 0.5, (ws.title, cell.coordinate, stored, need)
+                stored = ws.row_dimensions[cell.row].height or 15  # a row with no height of its own opens at 15
+                assert stored >= min(need, MAX_ROW_POINTS) - 0.5, (ws.title, cell.coordinate, stored, need)
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
@@ -178,22 +189,32 @@ def test_answer_rows_have_room_for_several_lines(built, framework_id):
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
-def test_the_first_rating_of_each_section_is_on_the_first_screen(built, framework_id):
+def test_the_first_answer_of_each_section_is_on_the_first_screen(built, framework_id):
+    """What a rating rates comes first (tests/test_source_order.py), so the first thing to fill in
+    must be in view without scrolling, unless only the first item's own wording stands before it
+    (Wales's guidance on a standard is longer than a screen)."""
     wb = openpyxl.load_workbook(built[framework_id])
     fields = _fields(built[framework_id])
     for ws in wb.worksheets[2:]:
         if ws.title in ("Action plan",) or ws.sheet_state != "visible":
             continue
-        ratings = [f for f in fields if f.sheet == ws.title and f.choices]
-        if not ratings:
+        answers = [f for f in fields if f.sheet == ws.title]
+        if not answers:
             continue
-        first = min(ratings, key=lambda f: (int(re.sub(r"[A-Z]+", "", f.cell)), f.cell))
+        first = min(answers, key=lambda f: (int(re.sub(r"[A-Z]+", "", f.cell)), f.cell))
         col = openpyxl.utils.column_index_from_string(re.sub(r"\d+", "", first.cell))
-        pixels = sum(int((ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width or 8.43) * 7 + 5)
-                     for c in range(1, col + 1))
+        pixels = sum(int(column_width(ws, c) * 7 + 5) for c in range(1, col + 1))
         assert pixels <= SCREEN_PIXELS, (ws.title, first.cell, pixels)
-        top = sum(ws.row_dimensions[r].height or 15 for r in range(1, int(re.sub(r"[A-Z]+", "", first.cell))))
-        assert top <= 560, (ws.title, first.cell, top)  # about what a 768-pixel-high screen shows below the ribbon
+        first_row = int(re.sub(r"[A-Z]+", "", first.cell))
+        top = sum(ws.row_dimensions[r].height or 15 for r in range(1, first_row))
+        if top <= 560:  # about what a 768-pixel-high screen shows below the ribbon
+            continue
+        header = next(r for r in range(1, 10) if text_of(ws.cell(r, 1).value) == "Ref")
+        above = sum(ws.row_dimensions[r].height or 15 for r in range(1, header + 1))
+        item = text_of(ws.cell(header + 1, 1).value)
+        refs = {text_of(ws.cell(r, 1).value) for r in range(header + 1, first_row)} - {""}
+        assert above <= 200 and first.ref == item and all(r == item or r.startswith(item + ".") for r in refs), \
+            (ws.title, first.cell, top, refs)
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
@@ -210,13 +231,34 @@ def test_no_column_stands_empty(built, framework_id):
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
-def test_every_level_means_something_on_the_scale_sheet(built, framework_id):
-    ws = openpyxl.load_workbook(built[framework_id])["Scale"]
-    headers = {"Level (pick)", "What it means", "Level", "Where it comes from"}
-    rows = list(ws.iter_rows(values_only=True))
-    for level, meaning, *_ in rows:
-        if isinstance(level, str) and re.match(r"^\d+( - |$)", level):
-            assert meaning and meaning not in headers, (level, meaning)
+def test_the_scale_sheet_shows_only_the_publishers_meanings(built, framework_id):
+    """Each level's meaning is the scale's own description (the publisher's, or sheetkit's where the
+    sheet says the scale is sheetkit's), blank where there is none; a scale with undescribed levels
+    says so once, and the rating's dropdown prompt says the same."""
+    fw = get_framework(framework_id)
+    wb = openpyxl.load_workbook(built[framework_id])
+    rows = [[text_of(c.value) for c in row] for row in wb["Scale"].iter_rows()]
+    texts = " ".join(" ".join(r) for r in rows)
+    prompts = {dv.prompt for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.prompt}
+    for scale in fw.scales:
+        for level in scale.levels:
+            shown = next(r for r in rows if r and r[0] == level.choice)
+            assert (shown[1] if len(shown) > 1 else "") == " ".join(level.description.split("\n")).strip() or \
+                shown[1] == level.description, (level.choice, shown)
+        unpublished = scale.unpublished(fw.source.title)
+        if unpublished:
+            assert texts.count(unpublished) == 1, unpublished
+            assert any(unpublished in p for p in prompts), prompts
+        if scale.origin == "sheetkit":
+            assert "Added by sheetkit" in texts and any("sheetkit's" in p for p in prompts), prompts
+    assert "A point between" not in texts and "point of the scale" not in texts
+
+
+def test_lga_says_once_that_the_route_map_gives_no_meaning_for_its_levels(built):
+    ws = openpyxl.load_workbook(built["lga-cbo"])["Scale"]
+    texts = [text_of(c.value) for row in ws.iter_rows() for c in row if text_of(c.value)]
+    assert sum("gives no meaning for any level" in t for t in texts) == 1
+    assert "What it means" not in texts  # no column of meanings the publisher never gave
 
 
 def test_section_sheets_print_on_a4_landscape_at_a_legible_scale(built):
@@ -334,3 +376,41 @@ def test_form_worksheet_stores_a_growing_row_s_height_without_the_custom_mark(tm
     rows = _row_tags(path)
     assert 'ht="45"' in rows[1] and "customHeight" not in rows[1]  # grows as the respondent types
     assert 'ht="45"' in rows[2] and 'customHeight="1"' in rows[2]  # framework text: the height stays
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_the_action_plans_dropdown_tells_every_part_from_the_others(built, framework_id):
+    """Each entry of 'Which part it addresses' (as the dropdown lists it) differs from the others in its
+    words, not only in its number, and the column is wide enough to show it: LGA's twelve standards,
+    which all begin 'Standard N: Good commissioning ...', once all read 'Standard 1: Good commissioning is...'."""
+    fields = [f for f in find_fields(built[framework_id]) if f.sheet == "Action plan" and f.choices
+              and f.column_header.startswith("Which part")]
+    entries = fields[0].choices
+    fw = get_framework(framework_id)
+    same = {}  # a part whose whole wording is another's (Wales's standard and its one statement) is told by its number
+    for _, item in fw.items():
+        for st in item.statements:
+            same[st.id] = item.id
+    words = {}
+    for entry in entries:
+        ident, _, text = entry.partition(" ")
+        assert text, entry
+        words.setdefault(text, []).append(ident)
+    for text, idents in words.items():
+        assert len(idents) == 1 or len({same.get(i, i) for i in idents}) == 1, (text, idents)
+    wb = openpyxl.load_workbook(built[framework_id])
+    col = re.sub(r"\d+", "", fields[0].cell)
+    assert column_width(wb["Action plan"], openpyxl.utils.column_index_from_string(col)) >= 0.6 * max(map(len, entries))
+
+
+@pytest.mark.parametrize("framework_id", BUNDLED)
+def test_every_printed_page_is_headed_by_what_its_sheet_holds(built, framework_id):
+    """A section's pages carry its full title (its tab's short name alone would not say 'Domain 1:
+    Person-centred and outcomes-focused'); the others their sheet's name; all the respondent's name."""
+    wb = openpyxl.load_workbook(built[framework_id])
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        expected = ws["A1"].value if ws.title not in ("Start", "Scale", "Action plan") else ws.title
+        assert ws.oddHeader.left.text == expected, (ws.title, ws.oddHeader.left.text)
+        assert ws.oddFooter.left.text == "Housing", ws.title

@@ -103,7 +103,7 @@ def test_sample_feedback_shows_the_forum_where_it_sits_apart():
         (attachment,) = list(forum.iter_attachments())
         assert attachment.get_content() == (folder / "feedback_Voluntary Sector Forum.xlsx").read_bytes()
         wb = openpyxl.load_workbook(folder / "feedback_Voluntary Sector Forum.xlsx")
-        where = [row[8] for row in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if row[0]]
+        where = [row[9] for row in wb["Where you differ"].iter_rows(min_row=4, values_only=True) if row[0]]
         assert where and all(w == "apart: lower than every other partner" for w in where)
 
 

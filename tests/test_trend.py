@@ -67,7 +67,7 @@ def _current(now: pd.DataFrame) -> dict[str, dict[str, object]]:
 
 
 def _act(number: int, due: dt.date | None, status: str = "Not started") -> PreviousAction:
-    return PreviousAction(number, "3.1", f"Action {number}", "Head of Commissioning", due, status, "High")
+    return PreviousAction.on_row(number, criterion="3.1", action=f"Action {number}", owner="Head of Commissioning", due=due, status=status, priority="High")
 
 
 # -- the independent computation ---------------------------------------------------------------
@@ -113,8 +113,9 @@ def test_items_sections_and_overall_match_an_independent_computation(rounds):
         assert row.same_partners_change == pytest.approx(section_moves.xs(row.ref, level="section")["change"].mean())
     overall = tidy.groupby("round")["rating"].mean()
     assert trend.overall.change == pytest.approx(overall[THIS] - overall[LAST])
-    assert trend.improved().change == pytest.approx(max(r.change for r in rows.values()))
-    assert trend.fell().change == pytest.approx(min(r.change for r in rows.values()))
+    like_for_like = moves.groupby(level="item")["change"].mean()  # most improved and fell most: like for like
+    assert trend.improved().same_partners_change == pytest.approx(like_for_like.max())
+    assert trend.fell().same_partners_change == pytest.approx(like_for_like.min())
 
 
 def test_each_partner_s_change_is_over_the_ratings_they_gave_in_both_rounds(rounds):
@@ -158,7 +159,7 @@ def test_last_round_s_actions_are_followed_up_through_this_round_s_carried_rows(
     current["Housing"].update({"action/1/carried": f"{LAST} #1", "action/1/status": "In progress",
                                "action/1/revised_due": dt.date(2027, 1, 31)})
     trend = compute_trend(FW, _previous(then, actions), current, TODAY, files={"Adult Social Care": "asc.xlsx"})
-    got = {(f.partner, f.action.number): (f.status, f.row, f.overdue, f.why) for f in trend.actions}
+    got = {(f.partner, f.action.row): (f.status, f.row, f.overdue, f.why) for f in trend.actions}
     assert got == {
         ("Adult Social Care", 1): ("Done", 2, False, ""),
         ("Adult Social Care", 2): ("In progress", 5, True, ""),  # revised date passed too
@@ -285,12 +286,26 @@ def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     (action,) = _grid(out, "Actions followed up")
     assert (action["Partner"], action["Action"], action["Status now"], action["Overdue"]) == \
         ("Adult Social Care", "Publish a market statement", NOT_REPORTED, "Overdue")
-    dashboard = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard").to_python()
-    line = dashboard[2][0]
+    line = _brief(out)[f"Since {LAST}"]
     trend = {r["Item"]: r for r in _grid(out, "Trend")}["All standards"]
-    assert line.startswith(f"Since {LAST}: overall {trend['Last round']:.1f} → {trend['This round']:.1f}")
+    assert line.startswith(f"Like for like (the 3 partners who rated in both rounds): overall "
+                           f"{trend['Same partners last round']:.1f} → {trend['Same partners this round']:.1f}")
+    assert (f"Old Forum did not return this round; Carers' Centre is new, so the average of all ratings moved "
+            f"{trend['Last round']:.1f} → {trend['This round']:.1f}") in line
     assert "Last round's 1 action: 0 done, 1 overdue, 1 not reported" in line
     assert {"Change since last round", "Same partners' change", "Overdue"} <= {r["Term"] for r in _grid(out, "Notes")}
+
+
+def _brief(out: Path) -> dict[str, str]:
+    """The Dashboard's brief as a reader takes it in: each label's lines, joined."""
+    grid = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard").to_python()
+    brief, label = {}, ""
+    for row in grid[1:]:
+        if not (row[0] or row[1]):
+            break
+        label = row[0] or label
+        brief[label] = (brief.get(label, "") + " " + row[1]).strip()
+    return brief
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -326,7 +341,7 @@ def test_the_trend_and_the_dashboard_each_print_on_one_a4_page(two_rounds, tmp_p
     for sheet in ("Dashboard", "Trend", "Trend by partner", "Actions followed up"):
         assert len([text for text in pages if text.rstrip().endswith(sheet)]) == 1, sheet
     dashboard = next(text for text in pages if text.rstrip().endswith("Dashboard"))
-    assert f"Since {LAST}: overall" in " ".join(dashboard.split())
+    assert f"Since {LAST} Like for like" in " ".join(dashboard.split())
     info = subprocess.run(["pdfinfo", str(out.with_suffix(".pdf"))], capture_output=True, text=True).stdout
     assert "pts (A4)" in info
 
@@ -373,7 +388,8 @@ def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_pa
                                                 "action/2/progress": "Met twice",
                                                 "action/2/revised_due": dt.datetime(2026, 10, 31)},
                           "Housing": ratings}, previous)
-    got = [(r["No."], r["Status now"], r["Progress"], r["Revised due"], r["Overdue"], r["Row this round"])
+    got = [(r["Written"], r["Status now"], r["Progress"], r["Revised due"], r["Overdue"], r["Row this round"])
            for r in _grid(out, "Actions followed up")]
-    assert got == [(1, "Done", "", "", "", 1), (2, "In progress", "Met twice", dt.date(2026, 10, 31), "Overdue", 2),
-                   (3, "not reported", "", "", "Overdue", 3)]
+    assert got == [("Action plan row 1", "Done", "", "", "", 1),
+                   ("Action plan row 2", "In progress", "Met twice", dt.date(2026, 10, 31), "Overdue", 2),
+                   ("Action plan row 3", "not reported", "", "", "Overdue", 3)]

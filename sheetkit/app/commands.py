@@ -54,8 +54,10 @@ def validate(exercise: Exercise) -> str:
 
 
 def ingest(exercise: Exercise) -> str:
+    contact = exercise.note().get("return_to", "")
     return line("ingest", exercise.returns, *_manifest(exercise), "--out", exercise.consolidated,
-                "--csv", exercise.responses_csv, *(("--previous", exercise.previous) if exercise.previous else ()))
+                "--csv", exercise.responses_csv, *(("--previous", exercise.previous) if exercise.previous else ()),
+                *(("--contact", contact) if contact else ()))
 
 
 def chase(exercise: Exercise, emails_from: str) -> str:

@@ -241,7 +241,8 @@ def compile_returns(exercise: Exercise, frameworks_dirs: tuple[str, ...] = ()):
         raise FieldError("", "There are no returns yet; add the returns first, then compile them")
     manifest = exercise.manifest
     options = sheetkit.IngestOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs,
-                                     out=exercise.consolidated, csv=exercise.responses_csv, previous=exercise.previous)
+                                     out=exercise.consolidated, csv=exercise.responses_csv, previous=exercise.previous,
+                                     contact=exercise.note().get("return_to", ""))  # the Cover names who to ask
     return sheetkit.ingest_returns([str(exercise.returns)], options)
 
 

@@ -1,9 +1,11 @@
 """`sheetkit build`: one locked workbook per respondent, a manifest, and optional email drafts.
 
-Everything is written into a temporary folder inside the output folder first and moved into
-place only when every file succeeded, so a failure leaves nothing half-done. A folder that
-already holds an exercise grows: its manifest gains the new respondents and its password is
-reused, and only the workbooks of the respondents named are ever replaced (with --force).
+Every file (workbooks, drafts, the manifest, the password file) is one output of a single
+AllOrNothing: written beside its final name first and put in place only when all of them are
+written and every target is known to be writable, so a failure, a locked manifest or Ctrl-C
+leaves the folder exactly as it was. A folder that already holds an exercise grows: its
+manifest gains the new respondents and its password is reused, and only the workbooks of the
+respondents named are ever replaced (with --force).
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
-import tempfile
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,13 +35,15 @@ from sheetkit.roster.addresses import one_line
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import templates_dir
+from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE
 from sheetkit.roster.manifest import (Entry, Manifest, Records, find_records, merge, read_manifest, read_password,
                                      write_manifest, write_password)
 from sheetkit.common.progress import THRESHOLD as PROGRESS_THRESHOLD
 from sheetkit.common.progress import progress as show_progress
 from sheetkit.returns.reader import file_sha256
 from sheetkit.roster.respondents import Respondent
-from sheetkit.common.sandbox import start_context
+from sheetkit.common.outputs import AllOrNothing
+from sheetkit.common.sandbox import Failure, Limits, run_isolated
 from sheetkit.workbook.writer import WorkbookFacts, write_workbook
 
 if TYPE_CHECKING:
@@ -154,7 +156,7 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
     check_xlsxwriter()  # before anything is written: an untested XlsxWriter stops here, saying what to install
     options = _as_typed(options)
-    out_dir = _prepare_out_dir(options.out_dir)
+    out_dir = Path(options.out_dir)
     records = find_records(out_dir, options.records)
     kept = _existing_manifest(records.manifest, framework, options.round)
     deadline = _deadline(options, kept)
@@ -167,8 +169,8 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
     layout = plan_workbook(framework)
     salt = "" if options.now else secrets.token_hex(8)  # see build_id
-    staging = Path(tempfile.mkdtemp(prefix=".sheetkit-build-", dir=out_dir))
-    try:
+    with _outputs(out_dir, records, respondents, names, options.emails, new_password) as outputs:
+        outputs.check()  # a locked manifest or workbook is found now, before any workbook is built
         jobs = []
         for person in respondents:
             follows, carried = _carried(framework, person, options)
@@ -178,21 +180,22 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
                                   templates,
                                   carried.round if carried else "", prefilled=bool(carried and carried.values
                                                                                    and options.prefill))
-            own = plan_workbook(framework, follow_up=True, still_true=facts.prefilled) if carried else layout
-            jobs.append((framework, own, person, facts, staging / names[person.key], options.emails, carried, follows))
-        files = _run_jobs(jobs, options.progress)
+            name = names[person.key]
+            jobs.append((person, facts, outputs.temp(name), name,
+                         outputs.temp(_email_name(name)) if options.emails else None, carried, follows))
+        shared = (framework, layout, plan_workbook(framework, follow_up=True) if options.previous else None,
+                  plan_workbook(framework, follow_up=True, still_true=True) if options.previous and options.prefill
+                  else None)
+        files = _run_jobs(shared, jobs, options.progress, outputs)
         entries = merge(kept.entries if kept else [],
-                        [_entry(framework, f, options.round, deadline, built_at) for f in files])
-        kept_files = _write_records(records, entries, framework.id, built_at, password if new_password else None)
-        try:
-            final = _move_into_place(staging, out_dir, files, kept)
-            for temporary, path in kept_files:
-                temporary.replace(path)
-        finally:
-            for temporary, _ in kept_files:
-                temporary.unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                        [_entry(framework, f, names[f.respondent.key], options.round, deadline, built_at)
+                         for f in files])
+        outputs.write(MANIFEST, lambda temp: write_manifest(Path(temp), entries))
+        if new_password:
+            outputs.write(PASSWORD_FILE, lambda temp: write_password(Path(temp), framework.id, built_at, password))
+    final = [replace(f, workbook=out_dir / names[f.respondent.key],
+                     email=out_dir / _email_name(names[f.respondent.key]) if f.email else None,
+                     replaces=_replaced(f.respondent, kept)) for f in files]
     previous = options.previous
     return BuildResult(framework, out_dir, final, records.manifest,
                        records.password if records.password.exists() else None, deadline, options.round,
@@ -214,6 +217,28 @@ def _as_typed(options: BuildOptions) -> BuildOptions:
     return replace(options, round=round_name, return_to=return_to)
 
 
+def _outputs(out_dir: Path, records: Records, respondents: list[Respondent], names: dict[str, str], emails: bool,
+             new_password: bool) -> AllOrNothing:
+    """Every file the build writes, keyed by file name: put in place together, or not at all. The
+    workbooks and drafts go to the send folder, the lead's records wherever `records` says."""
+    outputs = AllOrNothing()
+    for person in respondents:
+        name = names[person.key]
+        outputs.add(name, out_dir / name, f"the workbook for {person.name}", "--out", "folder")
+        if emails:
+            outputs.add(_email_name(name), out_dir / _email_name(name), f"the email draft for {person.name}", "--out",
+                        "folder")
+    outputs.add(MANIFEST, records.manifest, "the manifest", "--records", "folder")
+    if new_password:
+        outputs.add(PASSWORD_FILE, records.password, "the password file", "--records", "folder")
+    return outputs
+
+
+def _email_name(workbook: str) -> str:
+    """The draft that carries a workbook is named after it."""
+    return Path(workbook).stem + ".eml"
+
+
 def _carried(framework: Framework, person: Respondent, options: BuildOptions) -> tuple[str, Carried | None]:
     """(last round's name for this respondent, or ''; what last round brings into their workbook).
     A respondent new this round gets a blank workbook."""
@@ -224,9 +249,9 @@ def _carried(framework: Framework, person: Respondent, options: BuildOptions) ->
     return found.name, carried
 
 
-def _entry(framework: Framework, f: BuiltFile, round_name: str, deadline: dt.date, built_at: str) -> Entry:
+def _entry(framework: Framework, f: BuiltFile, name: str, round_name: str, deadline: dt.date, built_at: str) -> Entry:
     person = f.respondent
-    return Entry(person.name, person.organisation, person.email, person.contact, person.group, f.workbook.name,
+    return Entry(person.name, person.organisation, person.email, person.contact, person.group, name,
                  f.sha256, framework.id, framework.version, framework.fingerprint, round_name, deadline.isoformat(),
                  built_at, f.build_id)
 
@@ -269,45 +294,44 @@ def _exercise_password(path: Path, kept: Manifest | None, chosen: str | None) ->
     return secrets.token_urlsafe(9), True
 
 
-def _write_records(records: Records, entries: list[Entry], framework_id: str, built_at: str,
-                   password: str | None) -> list[tuple[Path, Path]]:
-    """The manifest (and a new password file) written beside their final names, to be moved into
-    place with the workbooks: [(temporary, final)]."""
-    written = []
-    try:
-        for final in (records.manifest, records.password if password is not None else None):
-            if final is None:
-                continue
-            final.parent.mkdir(parents=True, exist_ok=True)
-            temporary = final.with_name(f".{final.name}.partial")
-            written.append((temporary, final))
-            if final == records.manifest:
-                write_manifest(temporary, entries)
-            else:
-                write_password(temporary, framework_id, built_at, password)
-    except OSError as exc:
-        for temporary, _ in written:
-            temporary.unlink(missing_ok=True)
-        raise UsageError(f"cannot write the exercise's records in {records.manifest.parent} ({exc.strerror or exc}); "
-                         f"choose a folder you can write to with --records") from None
-    return written
-
-
-def _build_one(job) -> BuiltFile:
-    framework, layout, person, facts, path, emails, carried, follows = job
-    write_workbook(str(path), layout, facts, carried)
-    email = write_email(path.parent, framework, person, facts, path) if emails else None
+def _build_one(shared, job) -> BuiltFile:
+    """In a worker (or here): one respondent's workbook and draft, into their temporary files."""
+    framework, layout, follow_up, prefilled = shared
+    person, facts, path, name, email, carried, follows = job
+    write_workbook(str(path), prefilled if facts.prefilled else follow_up if carried else layout, facts, carried)
+    if email is not None:
+        write_email(email, framework, person, facts, path, name)
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
 
 
-def _run_jobs(jobs: list, progress: bool) -> list[BuiltFile]:
-    """Build the workbooks, over every core when there are more than a handful (each is independent)."""
+# Building trusted inputs needs neither a time nor a memory limit; the workers are stopped with the run.
+BUILD_LIMITS = Limits(seconds=None, memory_bytes=0)
+
+
+def _run_jobs(shared, jobs: list, progress: bool, outputs: AllOrNothing) -> list[BuiltFile]:
+    """Build the workbooks, over every core when there are more than a handful (each is independent).
+
+    The framework and its layouts go to each worker once, not with every workbook."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) <= PROGRESS_THRESHOLD or workers < 2:
-        return [_build_one(job) for job in show_progress(jobs, progress, "Building workbooks")]
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
-        results = pool.map(_build_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        return list(show_progress(results, progress, "Building workbooks", length=len(jobs)))
+        return [_build_one(shared, job) for job in show_progress(jobs, progress, "Building workbooks")]
+    built: list[BuiltFile | None] = [None] * len(jobs)
+    with closing(run_isolated(_build_one, jobs, BUILD_LIMITS, shared=shared)) as results:
+        for index, outcome in show_progress(results, progress, "Building workbooks", length=len(jobs)):
+            if isinstance(outcome, Failure):
+                _raise(outcome, jobs[index], outputs)
+            built[index] = outcome
+    return built
+
+
+def _raise(failure: Failure, job, outputs: AllOrNothing) -> None:
+    """What stopped a workbook being built, raised in the parent as it was raised in the worker."""
+    person, name, email = job[0], job[3], job[4]
+    about_draft = email is not None and getattr(failure.error, "filename", None) == str(email)
+    with outputs.explained(_email_name(name) if about_draft else name):  # names the file, not its temporary one
+        if failure.error is not None:
+            raise failure.error
+        raise RuntimeError(f"building the workbook for {person.name} failed: {failure.detail}")
 
 
 def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "",
@@ -365,17 +389,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".sheetkit-probe-", delete=True)
-        probe.close()
-    except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {out_dir} ({exc.strerror or exc}); "
-                         f"choose a folder you can write to with --out") from None
-    return out_dir
-
-
 def _refuse_name_clashes(respondents: list[Respondent], names: dict[str, str], kept: Manifest | None) -> None:
     """Two respondents whose workbooks would have one file name ("Carers' Centre" and "Carers
     Centre") are refused, both named, before anything is written; so is a new respondent whose
@@ -411,13 +424,6 @@ def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Re
         raise UsageError(f"{out_dir} already holds workbooks for {shown}; use --force to re-issue them (only "
                          f"theirs are replaced, and the manifest keeps the build ids they replace), or leave "
                          f"them out to add only new respondents")
-
-
-def _move_into_place(staging: Path, out_dir: Path, files: list[BuiltFile], kept: Manifest | None) -> list[BuiltFile]:
-    for path in staging.iterdir():
-        path.replace(out_dir / path.name)
-    return [replace(f, workbook=out_dir / f.workbook.name, email=out_dir / f.email.name if f.email else None,
-                    replaces=_replaced(f.respondent, kept)) for f in files]
 
 
 def _replaced(person: Respondent, kept: Manifest | None) -> str:

@@ -6,12 +6,15 @@ attached again), a return that needs putting right (a correction request, cell b
 their words), or nothing to ask. Drafts go into a folder named after the day; ``chase.csv``
 beside it records every draft, so the next run can say "reminded on 3 December" and use the
 firmer wording of the ``-again`` templates. Nothing is sent.
+
+The drafts, the drafts of an earlier run that day which this run replaces, and the log are
+one AllOrNothing: a locked ``chase.csv`` (or draft), a failure or Ctrl-C leaves the folder
+exactly as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from sheetkit.roster.contacts import Contact, read_contacts
 from sheetkit.roster.manifest import find_manifest
 from sheetkit.mail.corrections import lead_only, needs_correction
 from sheetkit.common.errors import UsageError
+from sheetkit.common.outputs import AllOrNothing
 from sheetkit.framework.model import Framework
 from sheetkit.returns.outcome import CheckOptions
 from sheetkit.returns.outcome import IngestReport
@@ -90,24 +94,28 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     if not contacts:
         raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
     _refuse_out_inside_returns(paths, options.out_dir)
-    report = _validate(paths, options)
-    framework = report.framework if report and report.framework else get_framework(
-        options.framework_id or contacts[0].framework_id, options.frameworks_dirs)
     log_path = options.out_dir / LOG
-    history = read_log(log_path, before=today)
     drafts_dir = options.out_dir / today.isoformat()
-    mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, options.emails_from, options.templates,
-                    options.workbooks, options.attach, options.manifest.parent)
-    _clear_day(log_path, today)
-    drafts_dir.mkdir(parents=True, exist_ok=True)
-    chased = []
-    for contact in contacts:
-        case = _decide(contact, report.returns if report else [], report.unusable.get(contact.name, []) if report else [])
-        case.earlier = sorted({d for d, kind in history.get(contact.key, []) if kind == case.kind})
-        if case.kind != NOTHING:
-            mailer.write(case)
-        chased.append(case)
-    write_log(log_path, today, chased)
+    with AllOrNothing() as outputs:
+        outputs.add(LOG, log_path, "the chase log", "--out", "folder")  # a locked log is found before any reading
+        outputs.check_folder(drafts_dir, "the day's drafts", "--out")
+        history = read_log(log_path, before=today)
+        report = _validate(paths, options)
+        framework = report.framework if report and report.framework else get_framework(
+            options.framework_id or contacts[0].framework_id, options.frameworks_dirs)
+        mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, outputs, options.emails_from,
+                        options.templates, options.workbooks, options.attach, options.manifest.parent)
+        for draft in _drafts_of_the_day(log_path, today):  # replaced by this run's, or taken away
+            outputs.remove(str(draft), draft, "an earlier draft of the day", "--out")
+        chased = []
+        for contact in contacts:
+            case = _decide(contact, report.returns if report else [],
+                           report.unusable.get(contact.name, []) if report else [])
+            case.earlier = sorted({d for d, kind in history.get(contact.key, []) if kind == case.kind})
+            if case.kind != NOTHING:
+                mailer.write(case)
+            chased.append(case)
+        outputs.write(LOG, lambda temp: write_log(Path(temp), log_path, today, chased))
     return ChaseResult(framework, today, drafts_dir, log_path, chased,
                        _unmatched(report, contacts) if report else [], manifest=options.manifest, manifest_found=found)
 
@@ -212,23 +220,24 @@ def read_log(path: Path, before: dt.date) -> dict[str, list[tuple[dt.date, str]]
     return history
 
 
-def write_log(path: Path, today: dt.date, chased: list[Chased]) -> None:
-    """Keep earlier days' rows, replace today's with this run's drafts (UTF-8 with BOM, for Excel)."""
-    kept = [[unprotect(row.get(c, "")) for c in LOG_COLUMNS] for _, row in _log_rows(path)
+def write_log(target: Path, log: Path, today: dt.date, chased: list[Chased]) -> None:
+    """Write to `target` the rows of `log` from earlier days, then this run's drafts in place of today's
+    (UTF-8 with BOM, for Excel)."""
+    kept = [[unprotect(row.get(c, "")) for c in LOG_COLUMNS] for _, row in _log_rows(log)
             if row.get("date") != today.isoformat()]
     new = [[today.isoformat(), c.contact.name, c.contact.email, c.kind, f"{c.draft.parent.name}/{c.draft.name}",
             c.return_file, c.attached.name if c.attached else ""] for c in chased if c.draft]
-    temp = path.with_name(f".{path.name}.partial")
-    write_csv(temp, LOG_COLUMNS, kept + new)
-    os.replace(temp, path)
+    write_csv(target, LOG_COLUMNS, kept + new)
 
 
-def _clear_day(path: Path, today: dt.date) -> None:
-    """Remove the drafts an earlier run wrote today, so none is left for someone who no longer needs it."""
-    for _, row in _log_rows(path):
-        draft = path.parent / unprotect(row.get("draft", ""))
+def _drafts_of_the_day(log: Path, today: dt.date) -> list[Path]:
+    """The drafts an earlier run wrote today: none is left for someone who no longer needs it."""
+    drafts = []
+    for _, row in _log_rows(log):
+        draft = log.parent / unprotect(row.get("draft", ""))
         if row.get("date") == today.isoformat() and draft.suffix == ".eml" and draft.parent.name == today.isoformat():
-            draft.unlink(missing_ok=True)
+            drafts.append(draft)
+    return [d for d in drafts if d.is_file()]
 
 
 def _log_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

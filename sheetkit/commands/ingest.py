@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetkit import __version__
 from sheetkit.xlsx import check_xlsxwriter
 from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
@@ -32,6 +33,8 @@ class IngestOptions(CheckOptions):
     feedback: Path | None = None  # folder for each respondent's feedback workbook and draft
     feedback_evidence: bool = False  # show other partners' evidence text in the feedback
     emails_from: str = ""  # the lead's address, for the feedback drafts' From and Reply-To lines
+    contact: str = ""  # who to ask about the consolidated workbook, named on its Cover (default: emails_from)
+    reply_by: dt.date | None = None  # the date partners are asked to reply to their feedback by (two weeks on)
     previous: Path | None = None  # last round's consolidated workbook (or returns folder), to compare with
     renames: Path | None = None  # partners renamed since last round: columns previous, current
     item_map: Path | None = None  # last version's ids -> this version's, when the framework's version changed
@@ -53,31 +56,30 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         spools[0].add(index, checked.answers, rows=checked.rows or None)
         checked.rows = []
 
-    try:
-        report = check_returns(paths, options, keep=keep)
-        accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
-        if not accepted or not spools:
-            return report
-        store = spools[0]
-        store.accept([(n, r.respondent) for n, r in accepted])
-        con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked, report.chase)
-        compiled_at = options.now or clock.now()
-        _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
+    # Every output is put in place when this block ends well, and none when it does not.
+    with outputs:
+        outputs.check()  # a locked output is found before any return is read
         if options.feedback:
-            from sheetkit.mail.feedback import write_feedback
-
-            write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
-                           sender=options.emails_from, written_at=options.now)
-            report.feedback = options.feedback
-    finally:
-        for store in spools:
-            store.close()
+            outputs.check_folder(options.feedback, "each partner's feedback", "--feedback")
+        try:
+            report = check_returns(paths, options, keep=keep)
+            accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
+            if not accepted or not spools:
+                return report
+            store = spools[0]
+            store.accept([(n, r.respondent) for n, r in accepted])
+            con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked,
+                              report.chase)
+            compiled_at = options.now or clock.now()
+            _write_outputs(con, report, [r for _, r in accepted], options, outputs, compiled_at)
+        finally:
+            for store in spools:
+                store.close()
     return report
 
 
 def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
-    """The files ingest will write, checked before any return is read: named right, none of them
-    an input, none locked by a program that has it open."""
+    """The files ingest will write: named right, and none of them an input."""
     if options.out is None:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
@@ -86,30 +88,53 @@ def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
         from sheetkit.mail.drafts import sender_line
 
         sender_line(options.emails_from)  # a From line no mail program could read stops the run before any reading
+    today = (options.now or clock.now()).date()
+    if options.reply_by and options.reply_by < today:
+        raise UsageError(f"--reply-by {options.reply_by.isoformat()} is before today ({today.isoformat()}); give the "
+                         f"date partners are asked to reply to their feedback by")
     outputs = AllOrNothing({"--out": options.out, "--csv": options.csv},
                            {"--out": "the consolidated workbook", "--csv": "the Responses CSV"})
     folders = {"--cache": options.cache} if options.cache and options.use_cache else {}
     folders |= {"--feedback": options.feedback} if options.feedback else {}
     refuse_inputs_as_outputs({**outputs.outputs, **folders}, [*paths, *options.frameworks_dirs, *filter(None, [
         options.manifest, options.previous, options.renames, options.item_map])])
-    outputs.check()
     return outputs
 
 
 def _write_outputs(con, report: IngestReport, accepted: list[CheckedReturn], options: IngestOptions,
                    outputs: AllOrNothing, compiled_at: dt.datetime) -> None:
-    """The consolidated workbook and the CSVs beside it, all of them or none."""
+    """The consolidated workbook, the CSVs beside it and each partner's feedback, as outputs of one run."""
     from sheetkit.report import write_consolidated, write_responses_csv
 
     trend = _trend(options, report, con, compiled_at.date(), {r.respondent: r.file for r in accepted})
     plans, csv = _plan_outputs(con, report, options, outputs)
-    with outputs:
-        outputs.write("--out", lambda temp: write_consolidated(
-            temp, con, report.returns, report.findings, report.round,
-            compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend))
-        if csv:
-            outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
+    outputs.write("--out", lambda temp: write_consolidated(
+        temp, con, report.returns, report.findings, report.round,
+        compiled_at=compiled_at, chase_why=report.chase_why, plans=plans, trend=trend,
+        contact=options.contact or options.emails_from, made_with=made_with(report, options)))
+    if csv:
+        outputs.write("--csv", lambda temp: write_responses_csv(temp, con, accepted, report.round, trend))
+    if options.feedback:
+        from sheetkit.mail.feedback import write_feedback
+
+        write_feedback(con, options.feedback, options.manifest, options.feedback_evidence,
+                       sender=options.emails_from, written_at=options.now, returns=accepted,
+                       reply=options.reply_by, outputs=outputs)
     report.out, report.csv = options.out, csv
+    report.feedback = options.feedback
+
+
+def made_with(report: IngestReport, options: IngestOptions) -> str:
+    """How the workbook was made, as the Notes sheet says: the command, with the options that shape what it
+    shows (file names only, so no folder of the lead's is written into the workbook)."""
+    parts = [f"sheetkit {__version__}: sheetkit ingest of {len(report.returns)} file{'s' if len(report.returns) != 1 else ''}"]
+    named = (("--manifest", options.manifest), ("--previous", options.previous), ("--renames", options.renames),
+             ("--item-map", options.item_map))
+    parts += [f"{flag} {Path(value).name}" for flag, value in named if value]
+    rule = options.agreement
+    parts.append(f"--apart {rule.apart:g} --split {rule.split:g}")
+    parts += [f"--prefer {Path(name).name}" for name in options.prefer]
+    return " ".join(parts)
 
 
 def _trend(options: IngestOptions, report: IngestReport, con, compiled_on: dt.date, files: dict[str, str]):
@@ -148,12 +173,12 @@ def _plan_outputs(con, report: IngestReport, options: IngestOptions, outputs: Al
                                        f"the workbook; it is in {printable(str(plan.csv))} instead",
                                        file=printable(options.out.name)))
         if plan.csv != csv and name != RESPONSES:
-            outputs.add(f"CSV {name}", plan.csv, f"the {name} table")
+            outputs.add(f"CSV {name}", plan.csv, f"the {name} table", "--out")
             plan.write_to = outputs.temp(f"CSV {name}")
         elif csv is None:
             csv = plan.csv
     if csv is None and cut:
         csv = options.out.with_name(f"{options.out.stem} - Responses.csv")
     if csv is not None and csv != options.csv:
-        outputs.add("--csv", csv, "the Responses CSV")
+        outputs.add("--csv", csv, "the Responses CSV", "--csv" if options.csv else "--out")
     return plans, csv

@@ -1,15 +1,17 @@
 """What every stage shares: errors and findings (the catalogue of codes), Excel's limits, the
 clock, text helpers, the marks of sheetkit's own files, lists read as people save them, worker
-processes that one bad file cannot take down, and outputs written all or nothing.
+processes that one bad file cannot take down, every output of a command written all or nothing,
+and Ctrl-C held off while a step that must not be cut in two runs.
 """
 
 from .errors import SheetkitError, UsageError, FrameworkNotFound
 from .findings import ERROR, WARNING, CATALOGUE, Code, Finding, count
-from .outputs import AllOrNothing, OutputError, refuse_inputs_as_outputs
+from .outputs import AllOrNothing, OutputError, placed, refuse_inputs_as_outputs
 from .sandbox import Failure, Limits, run_isolated
 from .tables import Table, read_table, write_csv
 from .progress import progress
 from . import clock
+from . import interrupts
 from . import limits
 from . import own_files
 from . import text
@@ -26,6 +28,7 @@ __all__ = [
     "count",
     "AllOrNothing",
     "OutputError",
+    "placed",
     "refuse_inputs_as_outputs",
     "Failure",
     "Limits",
@@ -35,6 +38,7 @@ __all__ = [
     "write_csv",
     "progress",
     "clock",
+    "interrupts",
     "limits",
     "own_files",
     "text",

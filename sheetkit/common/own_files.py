@@ -10,6 +10,9 @@ readers (and the returns folder, which skips sheetkit's own outputs) look for.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 # -- the respondent's workbook ---------------------------------------------------------------
 SHEET_START = "Start"
 SHEET_SCALE = "Scale"
@@ -34,7 +37,28 @@ META_FORMAT = f"{FORMAT_PREFIX}{LAYOUT_VERSION}"
 META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",
              "respondent", "organisation", "email", "round", "deadline", "return_to",
              "build_id", "built_at", "sheetkit_version", "previous_round", "prefilled")
-PREFILLED_HEADING = "prefilled answers"  # below the keys on the metadata sheet: answer key, the value given
+# Below the metadata, after a blank row, the metadata sheet records what sheetkit wrote in each
+# sheet's locked cells, so that one typed over can be told: a row 'locked:<sheet>' followed by the
+# digests of those values (see written_digest), and a row 'computed:<sheet>' followed by the cells
+# holding sheetkit's own formulas, whose shown values change as the respondent fills the workbook.
+WRITTEN_ROW = len(META_KEYS) + 1
+LOCKED_PREFIX = "locked:"
+COMPUTED_PREFIX = "computed:"
+DIGESTS_PER_CELL = 3_000  # 9 characters each, well inside a cell's 32,767
+# After that record and a blank row, a pre-filled follow-up workbook records what each answer cell
+# started with: a row PREFILLED_HEADING, then one row per answer (its key, the value given).
+PREFILLED_HEADING = "prefilled answers"
+
+
+def written_digest(value) -> str:
+    """A short digest of a value as a cell shows it (whitespace folded; a date as 2026-12-31; 3.0 as 3),
+    the same for the value sheetkit wrote and for that value read back from any program's file."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 # -- the consolidated workbook ---------------------------------------------------------------
 CONSOLIDATED_META_SHEET = "_sheetkit"

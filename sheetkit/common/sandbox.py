@@ -10,19 +10,31 @@ on Linux and macOS, a job object (pywin32's ``win32job``) on Windows. Where neit
 had, workers run without one, and the time limit and the checks made before parsing still
 apply; :func:`memory_guard` says which is in force. Workers are forked on Linux and spawned
 elsewhere, so everything handed to them is picklable and defined at module level.
+
+No worker outlives the run. Workers are stopped however the run ends (an error, Ctrl-C, a
+request to stop), and each is started whole: a Ctrl-C arriving while a worker starts waits
+until it is started and known, so it is stopped with the others. A worker ignores Ctrl-C
+itself (the terminal sends it to every process of the command; the parent stops its workers)
+and ends when its parent does: it holds no other end of the pipes to the parent, so it sees
+the parent go, and on Linux the system also kills it then (``PR_SET_PDEATHSIG``), even when
+it is busy reading. On Windows, where workers are spawned and hold only their own pipe, a
+worker ends when the parent's end of its pipe closes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
 import pickle
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
+
+from . import interrupts
 
 try:
     import resource
@@ -36,12 +48,13 @@ class Failure:
 
     reason: str  # 'timeout', 'crashed' or 'error'
     detail: str
+    error: BaseException | None = field(default=None, compare=False)  # what the function raised, when it travels
 
 
 @dataclass(frozen=True)
 class Limits:
-    seconds: float = 30.0
-    memory_bytes: int = 1024 * 1024 * 1024
+    seconds: float | None = 30.0  # None: no time limit (for work on trusted inputs, such as building workbooks)
+    memory_bytes: int = 1024 * 1024 * 1024  # 0: no memory limit
     workers: int = 0  # 0: one per core
     result_bytes: int = 64 * 1024 * 1024  # results are unpickled in the parent, outside the worker's limits
 
@@ -50,23 +63,35 @@ class Limits:
         return max(1, min(wanted, jobs))
 
 
-def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limits = Limits()) -> Iterator[tuple[int, Any]]:
-    """Yield (index, result or Failure) for every input, in completion order."""
+def run_isolated(func: Callable[..., Any], inputs: Iterable[Any], limits: Limits = Limits(),
+                 shared: Any = None) -> Iterator[tuple[int, Any]]:
+    """Yield (index, result or Failure) for every input, in completion order.
+
+    With `shared`, each worker is handed it once when it starts and calls ``func(shared, input)``:
+    what every input needs alike (a framework and its layout, say) is not sent again with each.
+
+    Every worker is stopped when the generator ends, is closed, or is left by an exception; a
+    caller that may stop early closes it (``with contextlib.closing(run_isolated(...))``).
+    """
     todo = list(enumerate(inputs))
     if not todo:
         return
     ctx = start_context()
     guard = memory_guard()
-    workers: list[_Worker] = [_Worker(ctx, func, limits, guard) for _ in range(limits.worker_count(len(todo)))]
+    workers: list[_Worker] = []
     queue = list(reversed(todo))
     try:
+        for _ in range(limits.worker_count(len(todo))):
+            workers.append(_Worker(ctx, func, limits, guard, shared))  # known before it starts, so always stopped
+            workers[-1].start()
         for worker in workers:
             if queue:
                 worker.give(*queue.pop())
         while any(w.busy for w in workers):
             busy = [w for w in workers if w.busy]
             deadline = min(w.deadline for w in busy)
-            ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+            wait_for = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
+            ready = wait([w.conn for w in busy], timeout=wait_for)
             for worker in busy:
                 outcome = _PENDING
                 if worker.conn in ready:
@@ -79,8 +104,9 @@ def run_isolated(func: Callable[[Any], Any], inputs: Iterable[Any], limits: Limi
                     if queue:
                         worker.give(*queue.pop())
     finally:
-        for worker in workers:
-            worker.stop()
+        with interrupts.held():  # a second Ctrl-C waits until every worker is stopped
+            for worker in workers:
+                worker.stop()
 
 
 _PENDING = object()  # what a worker said was not an answer yet (it said it had started)
@@ -107,39 +133,59 @@ def memory_guard() -> str:
     return "none"
 
 
+# The parent's ends of the workers' pipes. A forked worker inherits a copy of each and closes
+# them all at once: were it to keep one, it would never see the parent go.
+_PARENT_ENDS: set[Connection] = set()
+
+
 class _Worker:
-    def __init__(self, ctx, func, limits: Limits, guard: str):
-        self.ctx, self.func, self.limits, self.guard = ctx, func, limits, guard
+    def __init__(self, ctx, func, limits: Limits, guard: str, shared: Any = None):
+        self.ctx, self.func, self.limits, self.guard, self.shared = ctx, func, limits, guard, shared
         self.index: int | None = None
         self.deadline = 0.0
-        self._start()
+        self.process = self.conn = None
 
     @property
     def busy(self) -> bool:
         return self.index is not None
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the worker process, whole: a Ctrl-C meanwhile takes effect once it is started and known."""
         self.ready = False
-        self.conn, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes, self.guard),
-                                        daemon=True)
-        self.process.start()
-        child.close()
+        with interrupts.held(), interrupts.blocked():
+            self.conn, child = self.ctx.Pipe()
+            _PARENT_ENDS.add(self.conn)
+            self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes,
+                                                                 self.guard, os.getpid(), self.shared), daemon=True)
+            try:
+                self.process.start()
+            finally:
+                child.close()
 
     def give(self, index: int, item: Any) -> None:
         self.index = index
-        self.conn.send(item)
+        try:
+            self.conn.send(item)
+        except OSError:  # the idle worker was gone (killed from outside): a fresh one takes the input
+            self.restart()
+            try:
+                self.conn.send(item)
+            except OSError as exc:  # not a closed output pipe ('| head'), which the command line ends quietly on
+                raise RuntimeError(f"could not hand work to a fresh worker process ({exc})") from None
         self._arm()
 
     def _arm(self) -> None:
         """The time limit runs from when the worker is ready: a spawned one may still be starting."""
+        if self.limits.seconds is None:
+            self.deadline = float("inf")
+            return
         self.deadline = time.monotonic() + self.limits.seconds + (0.0 if self.ready else STARTUP_SECONDS)
 
     def time_out(self) -> Failure:
         started = self.ready
         self.restart()
         if not started:
-            return Failure("timeout", f"the reader did not start within {STARTUP_SECONDS:.0f} s")
+            return Failure("timeout", f"the worker process did not start within {STARTUP_SECONDS:.0f} s")
         return Failure("timeout", f"stopped after {self.limits.seconds:.0f} s")
 
     def receive(self) -> Any:
@@ -150,29 +196,44 @@ class _Worker:
             self.restart()
             if "bad message length" in str(exc):  # recv_bytes refused an answer over the limit
                 return Failure("error", f"its result was larger than {self.limits.result_bytes / 2**20:.0f} MB")
-            return Failure("crashed", f"the reader stopped unexpectedly (exit code {code})")
+            return Failure("crashed", f"the worker process stopped unexpectedly (exit code {code})")
         if not self.ready and message == READY:
             self.ready = True
             self._arm()
             return _PENDING
         ok, value = pickle.loads(message)
-        return value if ok else Failure("error", value)
+        if ok:
+            return value
+        detail, error = value
+        return Failure("error", detail, error)
 
     def restart(self) -> None:
         self.stop()
-        self._start()
+        self.start()
 
     def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        """End the worker, whatever state it is in (also one whose start was cut short)."""
+        if self.process is not None and self.process.pid is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(timeout=5)
+        if self.conn is not None:
+            _PARENT_ENDS.discard(self.conn)
+            self.conn.close()
 
 
-def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str) -> None:
+def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, parent: int, shared: Any = None) -> None:
     # Ctrl-C and requests to stop are the parent's to handle: it stops the workers and cleans up.
+    # They were blocked while this process started, so one sent meanwhile is dropped here, not half-handled.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGBREAK"):
+        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.unblock()
+    for end in list(_PARENT_ENDS):  # inherited by fork; the parent alone may hold them
+        end.close()
+    _PARENT_ENDS.clear()
+    _die_with(parent)
     if memory_bytes:
         _limit_memory(memory_bytes, guard)
     conn.send_bytes(READY)
@@ -182,11 +243,35 @@ def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str) -> N
         except EOFError:
             return
         try:
-            conn.send((True, func(item)))
+            conn.send((True, func(item) if shared is None else func(shared, item)))
         except MemoryError:
-            conn.send((False, "ran out of memory while reading"))
+            conn.send((False, ("ran out of memory", None)))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer whatever happened
-            conn.send((False, f"{type(exc).__name__}: {exc}"))
+            conn.send((False, (f"{type(exc).__name__}: {exc}", _travels(exc))))
+
+
+def _travels(exc: BaseException) -> BaseException | None:
+    """The exception itself when it can be sent to the parent (an OSError naming its file, say), else None."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any exception may refuse to be pickled, each in its own way
+        return None
+    return exc
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """On Linux, have the system kill this worker when its parent ends, even mid-read; elsewhere the
+    closed pipe tells it. A parent already gone by now means the worker ends at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no C library to ask: the closed pipe still tells it
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _limit_memory(memory_bytes: int, guard: str) -> None:

@@ -4,7 +4,8 @@ agreement between partners, ratings and section means.
 
 from .consolidation import Consolidation, RatingRow, consolidate
 from .spool import AnswerSpool
-from .actions import Action, actions_of
+from .actions import Action, action_key, actions_of
+from .plan import PlanEntry, build_plan, near_identical
 from .agreement import AgreementRule, Agreement, judge
 
 __all__ = [
@@ -14,6 +15,10 @@ __all__ = [
     "AnswerSpool",
     "Action",
     "actions_of",
+    "action_key",
+    "PlanEntry",
+    "build_plan",
+    "near_identical",
     "AgreementRule",
     "Agreement",
     "judge",

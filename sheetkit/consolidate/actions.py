@@ -1,41 +1,66 @@
 """Action-plan entries: what one return says it will do, from its answers.
 
 An action comes either from a row of the respondent's Action plan sheet (the criterion it
-addresses, the action, owner, due date, priority...) or from an item's own action fields;
-each part is found by its field's role (see docs/framework-format.md), not by its id.
-This module turns one return's answers into entries; it reads and writes nothing.
+addresses, the action, owner, due date, priority...) or from an item's own action questions;
+either way it is one action, with a value for each of the action plan's columns
+(:mod:`sheetkit.framework.action_plan`): an item's field fills the column whose role it plays
+(see docs/framework-format.md), an Action plan row's cell the column it sits in. This module
+turns one return's answers into entries; it reads and writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
-from typing import Iterable
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
 
+from sheetkit.framework.action_plan import column_for_role
+from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import PRIORITIES, Framework
 from sheetkit.returns.model import Answer
-from sheetkit.framework.keys import AnswerKey
-from dataclasses import astuple
 
 # Answer levels whose answers can make up an action.
 ACTION_LEVELS = ("action", "item")
+_NOT_WORD = re.compile(r"[^\w\s]+")
 
 
 @dataclass(frozen=True)
 class Action:
-    """One action from one return; `due` is a date, or the text typed when it is not one."""
+    """One action from one return: its item, and its value in each action-plan column (by column id;
+    a due date is a date, or the text typed when it is not one)."""
 
     section: str
     item: str
-    action: str
-    owner: str = ""
-    due: dt.date | str = ""
-    priority: str = ""
-    resources: str = ""
-    measure: str = ""
-    status: str = ""
-    source: str = ""
+    values: Mapping[str, object] = field(default_factory=dict)
+    source: str = ""  # where the respondent wrote it: 'Action plan row 3', 'Standard 4'
     flagged: str = ""  # values kept as typed but unusable, e.g. "due date 'n/a'"
+
+    def get(self, column_id: str):
+        """The value of one column ('' when the respondent left it blank)."""
+        value = self.values.get(column_id)
+        return "" if value is None else value
+
+    @property
+    def action(self) -> str:
+        return str(self.get("action"))
+
+    @property
+    def owner(self) -> str:
+        return str(self.get("owner"))
+
+    @property
+    def due(self) -> dt.date | str:
+        return self.get("due")
+
+    @property
+    def priority(self) -> str:
+        return str(self.get("priority"))
+
+    @property
+    def status(self) -> str:
+        return str(self.get("status"))
 
     @property
     def priority_rank(self) -> int:
@@ -47,43 +72,55 @@ class Action:
         """No owner, or no usable due date."""
         return not self.owner or not isinstance(self.due, dt.date)
 
+    @property
+    def key(self) -> str:
+        """The action's words as compared with other partners' (see action_key)."""
+        return action_key(self.action)
 
-ACTION_COLUMNS = tuple(f.name for f in fields(Action))
+
+def action_key(text: str) -> str:
+    """An action's words with case, spacing and punctuation set aside: 'Agree shared outcome measures with
+    the ICB.' and 'agree shared  outcome measures with the ICB' are the same action."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def actions_of(fw: Framework, answers: Iterable[Answer]) -> list[Action]:
     """Every action one return lists, in the order of its answers."""
     groups: dict[tuple[str, str], dict[str, Answer]] = {}
     for answer in answers:
-        level, owner, field_id = astuple(AnswerKey.parse(answer.key))
-        if level in ACTION_LEVELS and answer.field.type != "rating":
-            groups.setdefault((level, owner), {})[field_id] = answer
+        key = AnswerKey.parse(answer.key)
+        if key.level in ACTION_LEVELS and answer.field.type != "rating":
+            groups.setdefault((key.level, key.owner), {})[key.field] = answer
     section_of = {item.id: section.id for section, item in fw.items()}
     item_of = {st.id: item.id for _, item, st in fw.statements()}
     out = []
     for (level, owner), group in groups.items():
-        by_role: dict[str, Answer] = {}
-        for answer in group.values():
-            by_role.setdefault(answer.field.role, answer)  # the first field with each role, as declared
-        action = by_role.get("action")
+        by_column = _by_column(fw, level, group)
+        action = by_column.get("action")
         if action is None:
             continue
         if level == "action":
-            criterion = by_role.get("criterion")
+            criterion = by_column.get("criterion")
             item = item_of.get(criterion.text, criterion.text) if criterion else ""
             source = f"Action plan row {owner}"
         else:
             item, source = owner, f"{fw.labels['item']} {owner}"
-        due = by_role.get("due")
-        flagged = [f"{a.field.label.lower()} '{a.text}'" for a in group.values() if not a.usable]
-        out.append(Action(
-            section=section_of.get(item, ""), item=item, action=action.text, owner=_text(by_role.get("owner")),
-            due=(due.value if due.usable else due.text) if due is not None else "",
-            priority=_text(by_role.get("priority")), resources=_text(by_role.get("resources")),
-            measure=_text(by_role.get("measure")), status=_text(by_role.get("status")), source=source,
-            flagged="; ".join(flagged)))
+        values = {cid: (a.value if a.usable else a.text) for cid, a in by_column.items()}
+        values.setdefault("criterion", item)  # an item's own action addresses the item
+        flagged = [f"{a.field.label.lower()} '{a.text}'" for a in by_column.values() if not a.usable]
+        out.append(Action(section_of.get(item, ""), item, values, source, "; ".join(flagged)))
     return out
 
 
-def _text(answer: Answer | None) -> str:
-    return answer.text if answer is not None else ""
+def _by_column(fw: Framework, level: str, group: dict[str, Answer]) -> dict[str, Answer]:
+    """A group's answers by action-plan column: an Action plan row's by the column they sit in, an item's by
+    the column whose role its field plays (the first field with each role, as declared)."""
+    if level == "action":
+        return dict(group)
+    out: dict[str, Answer] = {}
+    for answer in group.values():
+        column = column_for_role(fw.action_columns, answer.field.role)
+        if column is not None:
+            out.setdefault(column.id, answer)
+    return out

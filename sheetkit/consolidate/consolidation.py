@@ -11,15 +11,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Sequence
 
-from .actions import Action
 from .agreement import APART, Agreement, AgreementRule, judge
 from sheetkit.framework.model import Framework, ResponseField, Scale
 from sheetkit.framework.model import item_caption
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.text import normalise_name
+from .plan import PlanEntry, build_plan, first_actions
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
 from dataclasses import astuple
@@ -76,7 +75,8 @@ def _range(values: list[int]) -> str:
 
 @dataclass
 class ActionCounts:
-    """What the action plans add up to."""
+    """What the partners' actions add up to: each action a partner wrote counts once, wherever they wrote it
+    (on the Action plan sheet or under an item), here and on every sheet that counts actions."""
 
     total: int = 0
     high: int = 0
@@ -84,7 +84,15 @@ class ActionCounts:
     by_item: Counter = field(default_factory=Counter)
     by_owner_priority: Counter = field(default_factory=Counter)  # (owner, priority) -> n
     acted: set[tuple[str, str]] = field(default_factory=set)  # (partner, item)
-    first: list[tuple[str, Action]] = field(default_factory=list)  # (partner, action): highest priority, soonest
+    partners: int = 0  # how many partners listed any
+    used: set[str] = field(default_factory=set)  # the action-plan columns any action gives a value in
+    plan: list[PlanEntry] = field(default_factory=list)  # the actions grouped: identical or near-identical as one
+    first: list[PlanEntry] = field(default_factory=list)  # the plan's highest priority, soonest due
+
+    @property
+    def distinct(self) -> int:
+        """How many different actions the plan holds."""
+        return len(self.plan)
 
 
 @dataclass
@@ -173,7 +181,7 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
         scale = fw.scale(row.field.scale)
         row.agreement = judge(row.values, scale, rule)
         row.group_means, row.groups_differ = _group_means(row.values, groups, rule.points(rule.apart, scale))
-    counts = _count_actions(store)
+    counts = _count_actions(store, fw, respondents)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
     return Consolidation(fw, respondents, ratings, rule, counts, _unactioned(fw, ratings, counts.acted),
                          section_means, respondent_means, store, list(roster), groups,
@@ -207,16 +215,26 @@ def _group_means(values: dict[str, int], groups: dict[str, str], gap: int) -> tu
     return means, len(means) > 1 and max(means.values()) - min(means.values()) >= gap
 
 
-def _count_actions(store: AnswerSpool) -> ActionCounts:
+def _count_actions(store: AnswerSpool, fw: Framework, respondents: list[str]) -> ActionCounts:
     counts = ActionCounts()
-    for respondent, action in store.actions():
-        counts.total += 1
-        counts.high += action.priority_rank == 0
-        counts.incomplete += action.incomplete
-        counts.by_item[action.item] += 1
-        counts.by_owner_priority[(action.owner, action.priority)] += 1
-        counts.acted.add((respondent, action.item))
-    counts.first = list(islice(store.actions(order="priority"), TOP))
+    listed = set()
+
+    def counted():
+        for respondent, action in store.actions():
+            counts.total += 1
+            counts.high += action.priority_rank == 0
+            counts.incomplete += action.incomplete
+            counts.by_item[action.item] += 1
+            counts.by_owner_priority[(action.owner, action.priority)] += 1
+            counts.acted.add((respondent, action.item))
+            listed.add(respondent)
+            counts.used.update(k for k, v in action.values.items() if v not in (None, ""))
+            yield respondent, action
+
+    item_order = {item.id: n for n, (_, item) in enumerate(fw.items())}
+    counts.plan = build_plan(counted(), item_order, {name: n for n, name in enumerate(respondents)})
+    counts.partners = len(listed)
+    counts.first = first_actions(counts.plan, TOP)
     return counts
 
 

@@ -9,12 +9,13 @@ time. The store lives in a temporary folder and disappears when closed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .actions import ACTION_COLUMNS, ACTION_LEVELS, Action, actions_of
+from .actions import ACTION_LEVELS, Action, actions_of
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.workbook.plan import cell_for
 from sheetkit.returns.model import Answer
@@ -30,10 +31,11 @@ CREATE TABLE answers (
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
     ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
-    due_day TEXT, section TEXT, item TEXT, action TEXT, owner TEXT, due TEXT, priority TEXT, resources TEXT,
-    measure TEXT, status TEXT, source TEXT, flagged TEXT
+    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT
 );
 """
+_ACTION_FIELDS = ("ret", "seq", "section_order", "item_order", "priority_rank", "due_sort", "section", "item", "source",
+                  "flagged", "vals")  # vals: the action's value in each action-plan column, as JSON (see _encode)
 _ACTION_ORDERS = {
     "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
     "priority": "a.priority_rank, a.due_sort, r.position, a.seq",
@@ -125,11 +127,11 @@ class AnswerSpool:
         _, item_order, section_order = answer_orders(self.layout)
         rows = []
         for seq, a in enumerate(actions):
-            day = a.due.isoformat() if isinstance(a.due, dt.date) else None
+            day = a.due.isoformat() if isinstance(a.due, dt.date) else "9999-12-31"
             rows.append((ret, seq, section_order.get(a.section, len(section_order)),
-                         item_order.get(a.item, len(item_order)), a.priority_rank, day or "9999-12-31", day,
-                         *(getattr(a, name) if name != "due" else (None if day else a.due) for name in ACTION_COLUMNS)))
-        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * 18)})", rows)
+                         item_order.get(a.item, len(item_order)), a.priority_rank, day, a.section, a.item, a.source,
+                         a.flagged, _encode(a.values)))
+        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * len(_ACTION_FIELDS))})", rows)
 
     def count_actions(self) -> int:
         """How many actions the accepted returns list."""
@@ -138,10 +140,17 @@ class AnswerSpool:
 
     def actions(self, order: str = "item") -> Iterator[tuple[str, Action]]:
         """(respondent, action) for every action of the accepted returns, by item or by priority, then due date."""
-        columns = ", ".join(f"a.{name}" for name in ACTION_COLUMNS)
-        query = (f"SELECT r.respondent, a.due_day, {columns} FROM actions a JOIN accepted r ON a.ret = r.ret "
-                 f"ORDER BY {_ACTION_ORDERS[order]}")
-        for respondent, day, *values in self.db.execute(query):
-            action = dict(zip(ACTION_COLUMNS, values))
-            action["due"] = dt.date.fromisoformat(day) if day else (action["due"] or "")
-            yield respondent, Action(**action)
+        query = (f"SELECT r.respondent, a.section, a.item, a.vals, a.source, a.flagged FROM actions a "
+                 f"JOIN accepted r ON a.ret = r.ret ORDER BY {_ACTION_ORDERS[order]}")
+        for respondent, section, item, values, source, flagged in self.db.execute(query):
+            yield respondent, Action(section, item, _decode(values), source, flagged)
+
+
+def _encode(values) -> str:
+    """An action's values as JSON: dates as {"date": "2027-01-31"}, so they come back as dates."""
+    return json.dumps({k: {"date": v.isoformat()} if isinstance(v, dt.date) else v for k, v in values.items()},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(text: str) -> dict[str, object]:
+    return {k: dt.date.fromisoformat(v["date"]) if isinstance(v, dict) else v for k, v in json.loads(text).items()}

@@ -15,6 +15,7 @@ from .model import (
     ROLES,
     item_caption,
 )
+from .action_plan import CARRIED, NO_ROLE, ActionColumn
 from .keys import AnswerKey
 from .fields import FIELD_TYPES, FieldType, Checked, field_type
 from .file import FrameworkFileError, load_framework, check_framework_file
@@ -31,6 +32,9 @@ __all__ = [
     "ResponseField",
     "PRIORITIES",
     "ROLES",
+    "NO_ROLE",
+    "CARRIED",
+    "ActionColumn",
     "item_caption",
     "AnswerKey",
     "FIELD_TYPES",

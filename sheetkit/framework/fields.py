@@ -18,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
 from sheetkit.common import limits
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.text import as_text, clip
-from .model import ACTION_STATUSES, PRIORITIES, STILL_TRUE, Framework, ResponseField, criterion_choices
+from .model import ACTION_STATUSES, PRIORITIES, STILL_TRUE, Framework, ResponseField, Scale, criterion_choices
 
 _AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?\s*$")
@@ -110,7 +111,17 @@ SAMPLE_PHRASES = (
     "Workforce data from the adult social care dataset informs fee setting.",
     "Co-production guidance adopted; practice is uneven across directorates.",
     "Pooled budget under section 75 covers reablement and equipment.",
+    "Annual survey of carers shows rising satisfaction with respite.",
+    "Board papers record quarterly reviews of commissioning intentions.",
+    "Fee uplift agreed after open-book review with care home providers.",
+    "Housing needs of older people mapped ward by ward last spring.",
+    "Lived experience panel reviewed every new service specification.",
+    "New dementia pathway commissioned jointly with primary care.",
+    "Quality assurance visits now include people who use the service.",
+    "Uptake of direct payments has fallen; an action plan is in draft.",
 )
+# Sixteen openers, so that answers drawn from them fall in no particular order down a column (a
+# few openers would line up in alphabetical runs, which the reader takes for a column sorted alone).
 _PEOPLE = ("Head of Commissioning", "Housing Strategy Lead", "ICB Partnership Manager", "Voluntary Sector Forum Chair",
            "Director of Adult Social Care")
 
@@ -207,18 +218,39 @@ def _sample_date(rng: random.Random, f: ResponseField, fw: Framework, lean: floa
 # -- ratings ----------------------------------------------------------------------------------------
 
 def rating_value(raw, levels: list[tuple[int, str]]) -> int | None:
-    """The level a rating cell means: a level's number or its dropdown text ('4 - Good', '4 – Good')."""
+    """The level a rating cell means: a level's number or its dropdown text ('4 - Good', '4 – Good').
+
+    A number typed in the decimal digits of any script means that number: Arabic-Indic '٧' and
+    full-width '７' are 7, as the person typing them meant. Superscript, subscript and circled
+    digits, fractions and Roman numerals are not decimal digits ('7¹' is a 7 with a footnote
+    mark, not a level), so they are not a level; nor is anything else. Invisible characters
+    (zero-width spaces, direction marks) and spacing of any kind are ignored. Never raises.
+    """
     values = {value for value, _ in levels}
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return int(raw) if float(raw).is_integer() and int(raw) in values else None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw in values else None
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() and int(raw) in values else None
     if isinstance(raw, str):
-        text = " ".join(raw.replace("\u2013", "-").replace("\u2014", "-").split())  # "4 – Good" from AutoCorrect
+        text = " ".join(_visible(raw).replace("\u2013", "-").replace("\u2014", "-").split())  # "4 – Good" from AutoCorrect
         by_choice = {choice.lower(): value for value, choice in levels}
         if text.lower() in by_choice:
             return by_choice[text.lower()]
-        if text.isdigit() and int(text) in values:
+        if text.isdecimal() and len(text) <= _LONGEST_LEVEL and int(text) in values:
             return int(text)
     return None
+
+
+_LONGEST_LEVEL = 9  # digits: no scale has a level past a billion, and int() of a long digit string is slow
+
+
+def _visible(text: str) -> str:
+    """Text without invisible format characters (zero-width spaces and joiners, direction marks, BOM)."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def _rating_choices(f: ResponseField, fw: Framework) -> tuple[str, ...]:
@@ -237,10 +269,29 @@ def _check_rating(raw, f: ResponseField, fw: Framework) -> Checked:
 
 def _rating_rule(f: ResponseField, fw: Framework) -> dict:
     rule = _list_rule(f, fw)
-    summary = "; ".join(level.choice for level in fw.scale(f.scale).levels)
-    rule["input_message"] = clip(f"Pick a level: {summary}. What each level means is on the Scale sheet.",
-                                 limits.LABEL_LIMIT)
+    rule["input_message"] = rating_prompt(fw.scale(f.scale), fw)
     return rule
+
+
+def rating_prompt(scale: Scale, fw: Framework) -> str:
+    """The rating dropdown's prompt: the levels, and what the Scale sheet says of their meanings,
+    in the same words (whose scale it is; which levels the publisher gives no meaning for). The
+    levels are shortened, never the note, when the prompt would pass Excel's 255 characters."""
+    unpublished = scale.unpublished(fw.source.title)
+    if scale.origin != "publisher":
+        note = "This scale is sheetkit's: the source publishes none. What each level means is on the Scale sheet."
+    elif unpublished:
+        note = f"{unpublished} See the Scale sheet for how to choose."
+    elif scale.label_origin != "publisher":
+        note = "The level names are sheetkit's; what each level means, in the publisher's words, is on the Scale sheet."
+    else:
+        note = "What each level means is on the Scale sheet."
+    for levels in (scale.choices, [f"{lv.value} - {lv.label}" if lv.label else str(lv.value) for lv in scale.levels],
+                   [str(v) for v in scale.values]):
+        prompt = f"Pick a level: {'; '.join(levels)}. {note}"
+        if len(prompt) <= limits.LABEL_LIMIT:
+            return prompt
+    return clip(prompt, limits.LABEL_LIMIT)
 
 
 def _prefill_rating(value, f: ResponseField, fw: Framework):
@@ -272,11 +323,16 @@ def _criterion_choices(f: ResponseField, fw: Framework) -> tuple[str, ...]:
 
 
 def _check_criterion(raw, f: ResponseField, fw: Framework) -> Checked:
-    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else as typed."""
+    """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else is not one
+    of the dropdown's entries, kept as typed and reported."""
     text = as_text(raw).strip()
     ids = {st.id for _, _, st in fw.statements()} | {item.id for _, item in fw.items()}
     head = text.split(" ", 1)[0]
-    return Checked(head if head in ids else text)
+    if head in ids:
+        return Checked(head)
+    return Checked(text, False, "choice-invalid",
+                   f"'{clip(text)}' is not one of the parts listed for '{f.label}'; expected an entry of its "
+                   f"dropdown, such as '{next(iter(criterion_choices(fw)), '')}'")
 
 
 def _criterion_rule(f: ResponseField, fw: Framework) -> dict:
@@ -309,7 +365,7 @@ FIELD_TYPES: dict[str, FieldType] = {
     "status": FieldType("status", "(pick)", "answer", _check_list, lambda f, fw: ACTION_STATUSES, _list_rule,
                         sample=_pick, codes=("choice-invalid",), in_frameworks=False),
     "criterion": FieldType("criterion", "(pick)", "answer", _check_criterion, _criterion_choices, _criterion_rule,
-                           _prefill_criterion, _pick, in_frameworks=False),
+                           _prefill_criterion, _pick, codes=("choice-invalid",), in_frameworks=False),
     "confirmation": FieldType("confirmation", "(pick)", "answer", _check_list, lambda f, fw: STILL_TRUE, _list_rule,
                               sample=_pick, codes=("choice-invalid",), in_frameworks=False),
 }
@@ -336,8 +392,39 @@ def excel_rule(f: ResponseField, framework: Framework) -> dict | None:
 
 
 def check_value(raw, f: ResponseField, framework: Framework) -> Checked:
-    """A value read back from the field's cell, checked by the same rule the cell enforces."""
-    return field_type(f).check(raw, f, framework)
+    """A value read back from the field's cell, checked by the same rule the cell enforces.
+
+    Never raises: a check that fails on an odd value gives a `cell-unreadable` finding with the
+    value kept as typed (not counted), so one cell never costs the rest of the return.
+    """
+    try:
+        return field_type(f).check(raw, f, framework)
+    except Exception as exc:  # noqa: BLE001 - any fault while judging one value stays with that value
+        return Checked(raw, False, "cell-unreadable",
+                       f"'{f.label}' holds '{clip(_shown(raw))}', which sheetkit could not check "
+                       f"({type(exc).__name__}); expected {expectation(f, framework)}. The value is kept as typed "
+                       f"and not counted")
+
+
+def expectation(f: ResponseField, framework: Framework) -> str:
+    """What a field's cell accepts, in words, from the entries and rule its cell is built with."""
+    try:
+        options = choices(f, framework)
+        rule = excel_rule(f, framework) or {}
+    except Exception:  # noqa: BLE001 - only for a message; the field's own check reports the problem
+        return "what the cell's label asks for"
+    if options:
+        return "one of: " + clip(", ".join(options), 160)
+    if rule.get("validate") == "date":
+        return f"a date from {rule['minimum']:%Y-%m-%d} to {rule['maximum']:%Y-%m-%d}, such as 2026-12-31"
+    return "text"
+
+
+def _shown(value) -> str:
+    try:
+        return as_text(value)
+    except Exception:  # noqa: BLE001 - a value even str() fails on is shown by its kind
+        return f"<a {type(value).__name__} value>"
 
 
 def prefill_value(value, f: ResponseField, framework: Framework):

@@ -9,12 +9,14 @@ findings.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sheetkit.common.errors import SheetkitError
 from sheetkit.common.findings import Finding
+from .action_plan import SHEETKIT_COLUMNS, ActionColumn
 from .model import (
     DEFAULT_LABELS,
     NO_ROLE,
@@ -37,7 +39,8 @@ from .fit import misfits, short_titles
 from .located_yaml import LocatedReader, join_path
 
 KEYS = {
-    "framework": {"format", "id", "title", "version", "source", "labels", "scales", "responses", "sections"},
+    "framework": {"format", "id", "title", "version", "source", "labels", "scales", "responses", "sections",
+                  "action_plan"},
     "source": {"publisher", "year", "title", "published", "notes"},
     "labels": set(DEFAULT_LABELS),
     "scale": {"id", "title", "origin", "label_origin", "note", "guidance", "levels"},
@@ -49,6 +52,7 @@ KEYS = {
     "item": {"id", "title", "stem", "description", "prompts", "levels", "statements"},
     "item_level": {"value", "text"},
     "statement": {"id", "text", "prompts"},
+    "action_column": {"id", "label", "type", "width", "carried"},
 }
 REQUIRED = {
     "framework": ("id", "title", "version", "source", "scales", "responses", "sections"),
@@ -61,7 +65,10 @@ REQUIRED = {
     "item": ("id", "title"),
     "item_level": ("value", "text"),
     "statement": ("id", "text"),
+    "action_column": ("id", "label", "type"),
 }
+COLUMN_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+COLUMN_WIDTHS = (6, 60)  # characters: narrower cannot show a date, wider pushes the plan off the page
 
 
 class FrameworkFileError(SheetkitError):
@@ -120,6 +127,7 @@ class _Checker(LocatedReader):
         sections = self._sections(self._list(data, "sections", ""), scales, responses, labels["section"])
         if not sections and "sections" in data:
             self._add("value-invalid", "sections", "a framework needs at least one section")
+        columns = self._action_columns(self._list(data, "action_plan", ""))
         version = data.get("version")
         framework = Framework(
             id=fw_id,
@@ -131,6 +139,7 @@ class _Checker(LocatedReader):
             sections=tuple(sections),
             labels=labels,
             path=self.file,
+            action_columns=SHEETKIT_COLUMNS + columns,
         )
         given = {sec.get("id") and str(sec["id"]).strip() for sec in self._list(data, "sections", "")
                  if isinstance(sec, dict) and sec.get("short_title")}
@@ -274,6 +283,53 @@ class _Checker(LocatedReader):
                     if ref not in own_ids and ref not in statement_ids:
                         self._add("field-unknown", f"responses.{level}[{i}].evidence",
                                   f"'{ref}' is not a field at {level} or statement level")
+
+    def _action_columns(self, raw: list) -> tuple[ActionColumn, ...]:
+        """The framework's own Action plan columns, after sheetkit's; each checked as the reader will need it."""
+        ids = {c.id for c in SHEETKIT_COLUMNS}
+        labels = {c.label.casefold(): c.id for c in SHEETKIT_COLUMNS}
+        types = [t for t in framework_field_types() if t != "rating"]  # a rating needs a scale an action has not
+        columns = []
+        for i, data in enumerate(raw):
+            path = f"action_plan[{i}]"
+            if self._mapping(data, path, "action_column") is None:
+                continue
+            column_id, label, ftype = (self._text(data, key, path) for key in ("id", "label", "type"))
+            if column_id and not COLUMN_ID.match(column_id):
+                self._add("value-invalid", join_path(path, "id"), f"column id '{column_id}' must start with a "
+                          "lower-case letter and use only lower-case letters, digits and '_' (at most 40)")
+            elif column_id in ids:
+                self._add("id-duplicate", join_path(path, "id"), f"column id '{column_id}' is already a column of "
+                          f"the action plan ({', '.join(c.id for c in SHEETKIT_COLUMNS)}, and those above)")
+            if label and label.casefold() in labels:
+                self._add("id-duplicate", join_path(path, "label"), f"the label '{label}' already heads the action "
+                          f"plan's '{labels[label.casefold()]}' column; the reader finds columns by their headers, so "
+                          "give this one another label")
+            if ftype and ftype not in types:
+                self._add("value-invalid", join_path(path, "type"), f"type '{ftype}' is not one of {', '.join(types)}")
+            ids.add(column_id)
+            labels[label.casefold()] = column_id
+            column = ActionColumn(column_id, label, ftype, width=self._width(data, path),
+                                  carry="always" if self._flag(data, "carried", path) else "")
+            self.where[id(column)] = path
+            columns.append(column)
+        return tuple(columns)
+
+    def _width(self, data: dict, path: str) -> float:
+        width = data.get("width", 16)
+        low, high = COLUMN_WIDTHS
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not low <= width <= high:
+            self._add("value-invalid", join_path(path, "width"), f"width must be a number of characters from {low} "
+                      f"to {high}, found {width!r}")
+            return 16
+        return float(width)
+
+    def _flag(self, data: dict, key: str, path: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self._add("value-invalid", join_path(path, key), f"'{key}' must be true or false, found {value!r}")
+            return False
+        return value
 
     def _sections(self, raw: list, scales: list[Scale], responses: dict, label: str) -> list[Section]:
         rating = next((f for f in responses["item"] if f.type == "rating"), None)

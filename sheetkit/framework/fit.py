@@ -48,6 +48,10 @@ def misfits(framework: Framework, given_titles: set[str]) -> Iterator[Misfit]:
             if len(f.label) > LABEL_LIMIT:
                 yield Misfit(f, "label", "value-invalid", f"the label of field '{f.id}' is {len(f.label)} characters; "
                              f"headers and input prompts show at most {LABEL_LIMIT}: shorten it")
+    for column in framework.action_columns:
+        if len(column.label) > LABEL_LIMIT:
+            yield Misfit(column, "label", "value-invalid", f"the label of the action plan's column '{column.id}' is "
+                         f"{len(column.label)} characters; headers show at most {LABEL_LIMIT}: shorten it")
     for scale in framework.scales:
         yield from _scale_misfits(framework, scale)
 

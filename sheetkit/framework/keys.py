@@ -3,8 +3,8 @@
 ``item/7/rating`` is item 7's rating, ``statement/1.2/evidence`` the evidence for statement
 1.2, ``section/2/summary`` a section's summary answer, ``framework/-/vision`` and
 ``signoff/-/completed_by`` the Start sheet's questions, ``action/3/owner`` the owner of the
-third action, and ``unplaced/Sheet name/B7`` (``…/B7/comment``) whatever was typed where no
-question sits. The writer, the reader, the spool, the reports and the next round all name
+third action, and ``unplaced/Sheet name/B7`` whatever was typed where no question sits
+(``…/B7/comment``, a comment on that cell; ``…/B7/drawing 1``, the text of a text box anchored there). The writer, the reader, the spool, the reports and the next round all name
 answers through :class:`AnswerKey`, so the format can change in one place.
 """
 
@@ -56,8 +56,11 @@ class AnswerKey:
         return cls.of("action", str(number), field)
 
     @classmethod
-    def unplaced(cls, sheet: str, cell: str, comment: bool = False) -> str:
-        return cls.of("unplaced", sheet, cell + ("/comment" if comment else ""))
+    def unplaced(cls, sheet: str, cell: str, comment: bool = False, drawing: int = 0) -> str:
+        """What was typed in a cell no question claims (or a comment on it, or the text of the
+        `drawing`-th drawing anchored there, counted from one)."""
+        suffix = "/comment" if comment else f"/drawing {drawing}" if drawing else ""
+        return cls.of("unplaced", sheet, cell + suffix)
 
     @staticmethod
     def level_of(text: str) -> str:
@@ -75,6 +78,11 @@ class AnswerKey:
         return self.level == "unplaced" and self.field.endswith("/comment")
 
     @property
+    def is_drawing(self) -> bool:
+        """Whether an unplaced key names a drawing's text (a text box anchored at the cell)."""
+        return self.level == "unplaced" and "/drawing " in self.field
+
+    @property
     def cell(self) -> str:
         """An unplaced key's cell ('B7')."""
-        return self.field.removesuffix("/comment")
+        return self.field.split("/", 1)[0]

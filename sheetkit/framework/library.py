@@ -24,7 +24,7 @@ from .file import FrameworkFileError, load_framework
 
 ENV_VAR = "SHEETKIT_FRAMEWORKS"
 TEMPLATES_ENV_VAR = "SHEETKIT_TEMPLATES"
-TEMPLATES = ("email.txt", "instructions.txt")
+TEMPLATES = ("email.txt", "instructions.txt", "instructions-next-round.txt")
 _PACKAGE = Path(__file__).resolve().parents[1]  # the sheetkit package
 
 
@@ -65,12 +65,13 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "email.txt": ("framework_title", "publisher", "respondent", "addressee", "round", "deadline", "return_to",
                   "sender"),
     "instructions.txt": ("deadline", "return_to", "section", "answer"),
+    "instructions-next-round.txt": ("previous_round", "answers_start", "carried_actions"),
     "reminder.txt": _CHASE,
     "reminder-again.txt": _CHASE,
     "correction.txt": _CORRECTION,
     "correction-again.txt": _CORRECTION,
     "feedback.txt": ("addressee", "respondent", "framework_title", "round", "others", "workbook", "evidence_line",
-                     "apart", "sender"),
+                     "apart", "not_counted", "reply_by", "sender"),
 }
 
 

@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from typing import Iterator
 from sheetkit.common.text import utf16_length
 from sheetkit.common.limits import SHEET_NAME_LIMIT
+from .action_plan import NO_ROLE, ROLES, SHEETKIT_COLUMNS, ActionColumn
 
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
@@ -24,10 +25,9 @@ STILL_TRUE = ("Yes: still true", "No: I have changed it")
 ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 PRIORITIES = ("High", "Medium", "Low")
 ORIGINS = ("publisher", "sheetkit")
-# What a field is to the action plan: the criterion an action addresses, the action itself, who
-# owns it, when it is due... "none" says a field plays no part in actions (say, a review date).
-ROLES = ("criterion", "action", "owner", "due", "priority", "resources", "measure", "status")
-NO_ROLE = "none"
+# What a field is to the action plan (ROLES: the criterion an action addresses, the action itself,
+# who owns it, when it is due...; NO_ROLE: no part in actions, say a review date) is declared with
+# the action plan's columns, in sheetkit.framework.action_plan.
 UNDESCRIBED_LEVELS = "The source gives no description of what each point of this scale means."
 DEFAULT_LABELS = {"section": "Section", "item": "Item", "statement": "Statement", "prompts": "Prompts",
                   "record": "Record"}
@@ -104,6 +104,17 @@ class Scale:
         """True when every level has a description of what it means."""
         return all(level.description for level in self.levels)
 
+    def unpublished(self, source: str) -> str:
+        """What the Scale sheet and the rating's dropdown both say, once, of levels the publisher gives no
+        meaning for ('' when every level has one, or the scale is sheetkit's own and says so)."""
+        described = [level.value for level in self.levels if level.description]
+        if self.origin != "publisher" or len(described) == len(self.levels):
+            return ""
+        if not described:
+            return f"{source} gives no meaning for any level of this scale."
+        listed = ", ".join(map(str, described[:-1])) + f" and {described[-1]}" if len(described) > 1 else described[0]
+        return f"{source} describes only level{'s' if len(described) > 1 else ''} {listed}; it gives no meaning for the others."
+
     @property
     def values(self) -> tuple[int, ...]:
         return tuple(level.value for level in self.levels)
@@ -148,7 +159,7 @@ def default_role(field_id: str, field_type: str) -> str:
         return "owner"
     if field_type == "date":
         return "due"
-    return field_id if field_id in ("criterion", "priority", "resources", "measure", "status") else NO_ROLE
+    return field_id if field_id in ROLES and field_id not in ("action", "owner", "due") else NO_ROLE
 
 
 @dataclass(frozen=True)
@@ -225,6 +236,27 @@ class Framework:
     sections: tuple[Section, ...]
     labels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     path: str = ""
+    action_columns: tuple[ActionColumn, ...] = SHEETKIT_COLUMNS  # sheetkit's, then the file's own
+
+    def action_column(self, column_id: str) -> ActionColumn:
+        """The action plan's column `column_id` (KeyError when the plan has none)."""
+        return self._action_plan[0][column_id]
+
+    def action_fields(self, follow_up: bool = False) -> tuple[ResponseField, ...]:
+        """The action plan's columns as the respondent's fields, in order (follow-up columns only when asked)."""
+        return tuple(f for f, c in zip(self._action_plan[1], self.action_columns) if follow_up or not c.follow_up)
+
+    def action_field(self, column_id: str) -> ResponseField:
+        """The field behind the action plan's column `column_id`."""
+        return self._action_plan[2][column_id]
+
+    @cached_property
+    def _action_plan(self):
+        """(columns by id, their fields in order, fields by id), made once."""
+        columns = {c.id: c for c in self.action_columns}
+        fields = tuple(ResponseField(c.id, c.label, c.type, "action", origin=c.origin, role=c.role)
+                       for c in self.action_columns)
+        return columns, fields, {f.id: f for f in fields}
 
     def scale(self, scale_id: str) -> Scale:
         return next(scale for scale in self.scales if scale.id == scale_id)
@@ -287,6 +319,9 @@ class Framework:
             },
             "sections": [_section_dict(section, self._level_labels()) for section in self.sections],
         }
+        own = [_column_dict(c) for c in self.action_columns if c not in SHEETKIT_COLUMNS]
+        if own:  # only a file that adds columns says so, so every other framework's fingerprint stays as it was
+            data["action_plan"] = own
         if include_source:
             data["source"] = {
                 "publisher": self.source.publisher,
@@ -326,6 +361,10 @@ def _field_dict(f: ResponseField) -> dict:
         "origin": f.origin,
         "role": f.role,
     }
+
+
+def _column_dict(c: ActionColumn) -> dict:
+    return {"id": c.id, "label": c.label, "type": c.type, "width": c.width, "carried": c.carry == "always"}
 
 
 def _section_dict(section: Section, level_labels: dict[int, str]) -> dict:
@@ -369,6 +408,25 @@ def item_caption(item: Item) -> str:
     return f"{item.title} {short}".strip()
 
 
+_ENUMERATOR = re.compile(r"^\(?[A-Za-z0-9]{1,3}[.)]?$")  # "(a)", "3.", "iv)": a title that only numbers the item
+
+
+def item_name(framework: "Framework", item: Item) -> str:
+    """How the workbook names an item in a heading: 'Standard 1' (from 'Standard 1: Good commissioning
+    ...'), 'Essential feature (a)' (from the bare '(a)'), 'Challenge 1: Leadership' (from 'Leadership')."""
+    label, title = framework.labels["item"], item.title.strip()
+    if title.lower().startswith(label.lower()):
+        return title.split(":", 1)[0].strip()
+    if not title or _ENUMERATOR.match(title):
+        return f"{label} {title or item.id}"
+    return f"{label} {item.id}: {title}"
+
+
+def numbers_only(item: Item) -> bool:
+    """Whether an item's title only numbers it, as SWIA's '(a)' does: its heading then names what it is."""
+    return bool(_ENUMERATOR.match(item.title.strip()))
+
+
 def criteria(framework: "Framework") -> list[str]:
     """The ids an action can address: every item and statement id, in order."""
     ids: list[str] = []
@@ -380,20 +438,51 @@ def criteria(framework: "Framework") -> list[str]:
 
 @lru_cache(maxsize=32)
 def criterion_choices(framework: "Framework") -> tuple[str, ...]:
-    """What the action plan's dropdown shows for each criterion: id and a short title, '7.3 Joint strategies'."""
+    """What the action plan's dropdown shows for each criterion: its id and a short title that tells it
+    from the others ('1 Person-centred and focuses on outcomes', not '1 Standard 1: Good commissioning...')."""
     titles = _criterion_titles(framework)
     return tuple(f"{cid} {titles[cid]}".strip() for cid in criteria(framework))
 
 
+SHORT_TITLE = (30, 60)  # characters: a dropdown entry's title is at least the first, at most the second
+
+
 def _criterion_titles(framework: Framework) -> dict[str, str]:
-    titles: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for _, item in framework.items():
-        titles.setdefault(item.id, _short(item_caption(item)))
+        whole = item_caption(item) if len(item.title) >= 12 or not item.statements else \
+            f"{item.title} {item.statements[0].text}"  # as item_caption, but not cut short
+        texts.setdefault(item.id, _without_name(whole, item.id, framework.labels["item"]))
         for st in item.statements:
-            titles.setdefault(st.id, _short(st.text))
-    return titles
+            texts.setdefault(st.id, _without_name(st.text, st.id, framework.labels["statement"]))
+    return _distinct_starts(texts)
 
 
-def _short(text: str, limit: int = 40) -> str:
+def _without_name(text: str, ident: str, label: str) -> str:
+    """A title without the name the dropdown already shows: 'Standard 1: Good...' -> 'Good...'."""
     text = " ".join(text.replace(",", " ").split())
-    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+    for name in (f"{label} {ident}", ident):
+        if text.lower().startswith(name.lower()) and text[len(name):len(name) + 1] in (":", ".", " ", "-"):
+            rest = text[len(name):].lstrip(":.- ")
+            return rest or text
+    return text
+
+
+def _distinct_starts(texts: dict[str, str]) -> dict[str, str]:
+    """Each text cut at a word to the shortest start that tells it from every other (never shorter than
+    SHORT_TITLE[0] characters, never longer than SHORT_TITLE[1]), marked '...' where it is cut."""
+    least, most = SHORT_TITLE
+    words = {key: text.split(" ") for key, text in texts.items()}
+    starts = {}
+    for key, own in words.items():
+        others = [w for k, w in words.items() if k != key and w != own]
+        n = 1
+        while n < len(own) and (len(" ".join(own[:n])) < least
+                                or any(other[:n] == own[:n] for other in others)):
+            n += 1
+        start = " ".join(own[:n])
+        if len(start) > most:
+            start = start[:most - 3].rsplit(" ", 1)[0]
+            n = len(start.split(" "))
+        starts[key] = start + ("..." if n < len(own) else "")
+    return starts

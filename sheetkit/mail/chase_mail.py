@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from sheetkit.common.outputs import AllOrNothing
 from sheetkit.roster.contacts import Contact
 from .corrections import Problem, fine_sheets, problems
 from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
@@ -66,12 +67,13 @@ class Chased:
 
 @dataclass
 class Mailer:
-    """Writes the drafts of one chase run."""
+    """Writes the drafts of one chase run, each as one of the run's outputs (put in place with the log)."""
 
     framework: Framework
     layout: WorkbookLayout
     today: dt.date
     folder: Path
+    outputs: AllOrNothing
     sender: str = ""
     templates: Path | None = None
     workbooks: Path | None = None  # the folder holding the built workbooks (--workbooks)
@@ -99,7 +101,10 @@ class Mailer:
             case.notes.append(f"written to {contact.email} only: the manifest's email column holds "
                               f"'{contact.bad_email}', part of which is not an address")
         draft = Draft(subject, body, contact.recipients, self.sender, case.attached)
-        case.draft = write_draft(self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml", draft)
+        path = self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml"
+        self.outputs.add(str(path), path, f"the {case.kind} draft for {contact.name}", "--out", "folder")
+        self.outputs.write(str(path), lambda temp: write_draft(Path(temp), draft))
+        case.draft = path
 
     def _values(self, case: Chased) -> dict[str, str]:
         contact = case.contact
@@ -236,4 +241,4 @@ def _held(contact: Contact) -> str:
 
 
 def _problem_dict(p: Problem) -> dict:
-    return {"code": p.finding.code, "sheet": p.sheet, "cell": p.cell, "text": p.render()}
+    return {"code": p.finding.code, "sheet": p.sheet, "cell": p.cell, "question": p.question, "text": p.render()}

@@ -1,8 +1,9 @@
 """A return's findings in the respondent's words: what to put right, cell by cell, and what is fine.
 
 Findings are written for the lead ("rating '4.5' for '...' is not on the scale"). A respondent
-needs the same fact said for them, with the sheet and cell they see and what to do:
-"Sheet '2 Inclusive', cell G15: the rating '4.5' is not one of 1–10; please pick from the list".
+needs the same fact said for them: the question as they see it, then the sheet and cell, and what
+to do: "Standard 4, 'Self-assessment rating (1-10)', on sheet '2 Inclusive' (cell G15): the rating
+'4.5' is not one of 1–10; please pick from the list".
 Each finding code's entry in the catalogue (:mod:`sheetkit.common.findings`) holds that
 wording; a code without it falls back to the finding's own message, and codes marked
 ``lead_only`` concern only the lead.
@@ -14,7 +15,9 @@ import re
 from dataclasses import dataclass
 
 from sheetkit.common.findings import CATALOGUE, Finding
-from sheetkit.framework.model import PRIORITIES
+from sheetkit.common.text import clip
+from sheetkit.framework.keys import AnswerKey
+from sheetkit.framework.model import PRIORITIES, item_name
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.workbook.plan import cell_for
 from sheetkit.common.own_files import SHEET_META
@@ -25,14 +28,17 @@ RESEND_CODES = frozenset({"return-empty"})  # warnings that still mean the retur
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding as the respondent should read it."""
+    """One finding as the respondent should read it: the question they see, then where it is."""
 
     finding: Finding
     sheet: str
     cell: str
     words: str
+    question: str = ""  # "Standard 1, 'Self-assessment rating (1-10)'", when the cell answers a question
 
     def render(self) -> str:
+        if self.question and self.sheet and self.cell:
+            return f"{self.question}, on sheet '{self.sheet}' (cell {self.cell}): {self.words}"
         if self.sheet and self.cell:
             return f"Sheet '{self.sheet}', cell {self.cell}: {self.words}"
         if self.sheet:
@@ -58,7 +64,8 @@ def problems(ret: CheckedReturn, layout: WorkbookLayout | None) -> tuple[list[Pr
         if words is None:
             continue
         sheet = "" if finding.sheet == SHEET_META else finding.sheet
-        problem = Problem(finding, sheet, finding.cell if sheet else "", words)
+        question = _question(_layout_cell(layout, finding, ret), ret, layout) if sheet and finding.cell else ""
+        problem = Problem(finding, sheet, finding.cell if sheet else "", words, question)
         (must if finding.is_error or finding.code in RESEND_CODES else may).append(problem)
     return must, may
 
@@ -96,6 +103,26 @@ def _layout_cell(layout: WorkbookLayout | None, finding: Finding, ret: CheckedRe
     if key is not None:
         return cell_for(layout, key)
     return next((c for c in layout.answers if c.sheet == finding.sheet and c.cell == finding.cell), None)
+
+
+def _question(cell, ret: CheckedReturn, layout: WorkbookLayout | None) -> str:
+    """The question an answer cell answers, as the respondent reads it on the sheet: 'Standard 1,
+    'Self-assessment rating (1-10)'', 'Criterion 1.3, 'Our evidence'', ''Due date' of the action
+    'Review fee levels...''; '' for a cell that answers no question."""
+    if layout is None or cell is None or cell.field.level == "unplaced":
+        return ""
+    fw, key, label = layout.framework, cell.answer_key, f"'{cell.field.label}'"
+    if key.level == "action":
+        action = next((a.text for a in ret.answers if a.key == AnswerKey.action(int(key.owner), "action")), "")
+        return f"{label} of the action '{clip(action, 50)}'" if action.strip() else f"{label} of an action"
+    if key.level == "statement":
+        return f"{fw.labels['statement']} {cell.statement_id}, {label}"
+    if key.level == "item":
+        item = next((i for _, i in fw.items() if i.id == cell.item_id), None)
+        return f"{item_name(fw, item)}, {label}" if item else label
+    if key.level == "section":
+        return f"{fw.labels['section']} {cell.section_id} as a whole, {label}"
+    return label
 
 
 def _levels(layout: WorkbookLayout | None, field) -> str:

@@ -11,16 +11,16 @@ from sheetkit.roster.respondents import Respondent
 from .drafts import Draft, fill_template, write_draft
 
 
-def write_email(folder: Path, framework: Framework, person: Respondent, facts, workbook: Path) -> Path:
-    """Write `<workbook>.eml` next to the workbook and return its path."""
+def write_email(path: Path, framework: Framework, person: Respondent, facts, workbook: Path, name: str) -> Path:
+    """Write the draft carrying `workbook` (attached as `name`) to `path`, and return the path."""
     subject, body = render_cover_note(framework, person, facts)
     addressee = person.contact or person.name
     found = parse_addresses(person.email).found
-    to = tuple((name or (addressee if len(found) == 1 else ""), address) for name, address in found)
+    to = tuple((who or (addressee if len(found) == 1 else ""), address) for who, address in found)
     back = parse_addresses(facts.return_to)
     reply_to = back.text if len(back.found) == 1 and not back.bad else ""
-    draft = Draft(subject, body, to, attachment=workbook, reply_to=reply_to)
-    return write_draft(folder / (workbook.stem + ".eml"), draft)
+    draft = Draft(subject, body, to, attachment=workbook, attachment_name=name, reply_to=reply_to)
+    return write_draft(path, draft)
 
 
 def render_cover_note(framework: Framework, person: Respondent, facts) -> tuple[str, str]:

@@ -3,13 +3,16 @@
 For every accepted respondent, a small workbook (and an email draft carrying it) shows their
 rating of every item beside the median and range of all ratings, marks the items where they
 sit apart from the others, and lists the actions other partners proposed for the same items.
-Other partners are never named, and their evidence text is left out unless the lead asks for
-it. Computed from the same consolidation as the consolidated workbook.
+Its first sheet, and the email, say what it is for, who to reply to, by when and how to
+propose a revised rating; which of the partner's ratings could not be counted and why (the
+same facts a request for corrections gives, so the two never disagree); and what the figures
+mean. Other partners are never named, and their evidence text is left out unless the lead
+asks for it. Computed from the same consolidation as the consolidated workbook; drawn by
+:mod:`sheetkit.mail.feedback_book`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
@@ -20,21 +23,21 @@ from sheetkit.common import clock
 from sheetkit.consolidate.actions import Action
 from sheetkit.consolidate.agreement import SPLIT, Agreement
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
-from sheetkit.xlsx.cells import TextWorkbook, fit_cell, write_text, write_value
 from sheetkit.roster.contacts import Contact, read_contacts
+from sheetkit.common.text import clip
+from sheetkit.returns.model import CheckedReturn
+from .corrections import lead_only, needs_correction
 from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
-from sheetkit.framework.model import item_caption
+from .feedback_book import (ACTION_COLUMNS, ACTIONS, DIFFER, EVIDENCE, EVIDENCE_COLUMNS, RATING_COLUMNS, RATINGS,
+                            write_book)
+from sheetkit.framework.model import item_caption, item_name
 from sheetkit.common.outputs import AllOrNothing
 from sheetkit.common.text import normalise_name
-from sheetkit.xlsx.styles import WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
 
-RATING_COLUMNS = ("Section", "Item", "Your rating", "Median of all", "Lowest", "Highest", "Partners rating it",
-                  "Median of the others", "Where you sit")
-ACTION_COLUMNS = ("Section", "Item", "Action proposed by another partner", "Due", "Priority")
+REPLY_DAYS = 14  # the reply-by date, when none is given: this many days after the feedback is written
 WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
          "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
 ACTION_FIELDS = ("action", "actions")  # item answers the consolidation reads as actions: shown with the actions
-EVIDENCE_COLUMNS = ("Section", "Item", "Question", "Another partner's answer")
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Comparison:
     mine_text: str  # what they typed, when it was not on the scale
     others: list[int]
     apart: str = ""  # where the agreement rule puts them, in words; blank when they are with the others
+    name: str = ""  # what is rated, as the workbook names it: 'Standard 1', 'Domain 2 as a whole'
 
     @property
     def others_median(self) -> float | None:
@@ -62,10 +66,35 @@ class PartnerFeedback:
     evidence: list[tuple[str, str, str, str]] = field(default_factory=list)
     workbook: Path | None = None
     draft: Path | None = None
+    to_correct: int = 0  # answers of their return they must put right (as a request for corrections lists them)
+    contact: str = ""  # who to reply to: the lead's address, or the one their workbook gave
 
     @property
     def apart(self) -> list[Comparison]:
         return [c for c in self.comparisons if c.apart]
+
+    @property
+    def not_counted(self) -> list[Comparison]:
+        """Their ratings kept as typed but left out of every figure (a rating of '4.5' or 'Good')."""
+        return [c for c in self.comparisons if c.mine is None and c.mine_text]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The round the feedback is on, and when and how partners are asked to reply."""
+
+    by: dt.date
+    sender: str = ""  # the lead, for the drafts' From and Reply-To lines and as the contact
+    round: str = ""
+
+
+def reply_by(given: dt.date | None, written_at: dt.datetime) -> dt.date:
+    """The date partners are asked to reply by: the one given, else REPLY_DAYS after the feedback is written
+    (a weekday: a Saturday or Sunday moves to the Monday)."""
+    if given:
+        return given
+    day = written_at.date() + dt.timedelta(days=REPLY_DAYS)
+    return day + dt.timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
 
 
 def compare(con: Consolidation, respondent: str) -> list[Comparison]:
@@ -79,8 +108,18 @@ def compare(con: Consolidation, respondent: str) -> list[Comparison]:
         others = [v for who, v in row.values.items() if who != respondent]
         comparison = Comparison(row, row.values.get(respondent), row.flagged.get(respondent, ""), others)
         comparison.apart = _where(row.agreement, respondent)
+        comparison.name = _rated(con, row)
         out.append(comparison)
     return out
+
+
+def _rated(con: Consolidation, row: RatingRow) -> str:
+    """What a rating rates, named as the respondent's workbook heads it."""
+    fw = con.framework
+    if row.level == "item":
+        item = next((i for _, i in fw.items() if i.id == row.owner_id), None)
+        return item_name(fw, item) if item else row.caption
+    return f"{fw.labels['section']} {row.section_id} as a whole"
 
 
 def _where(agreement: Agreement, respondent: str) -> str:
@@ -94,49 +133,64 @@ def _where(agreement: Agreement, respondent: str) -> str:
 
 
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
-                   sender: str = "", written_at: dt.datetime | None = None) -> list[PartnerFeedback]:
+                   sender: str = "", written_at: dt.datetime | None = None, returns: list[CheckedReturn] = (),
+                   reply: dt.date | None = None, outputs: AllOrNothing | None = None) -> list[PartnerFeedback]:
     """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
 
-    Every file is written beside its final name first and moved into place only when all are
-    written, so a run that fails or is interrupted leaves the folder as it was. The drafts come
-    from `sender` (no From line when blank) and are dated `written_at` (now, if not given).
+    The files join `outputs`, the command's other outputs, and are put in place with them; without
+    it they are put in place on their own. Either way a run that fails or is interrupted leaves
+    the folder as it was (and takes away a folder made for it). The drafts come from `sender` (no
+    From line when blank) and are dated `written_at` (now, if not given); partners are asked to
+    reply by `reply` (two weeks on, if not given). `returns` are the accepted returns: what each
+    must put right, and the address their workbook gave for replies.
     """
+    if outputs is None:
+        with AllOrNothing() as own:
+            return write_feedback(con, folder, manifest, with_evidence, sender, written_at, returns, reply, own)
     written_at = written_at or clock.now()
     sender = sender_line(sender)
+    answer = Reply(reply_by(reply, written_at), sender, next((r.round for r in returns if r.round), ""))
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
-    feedbacks = _gather(con, Path(folder), with_evidence)
-    outputs = AllOrNothing({str(p): p for fb in feedbacks for p in (fb.workbook, fb.draft)},
-                           {str(fb.workbook): f"the feedback workbook for {fb.respondent}" for fb in feedbacks}
-                           | {str(fb.draft): f"the feedback email for {fb.respondent}" for fb in feedbacks},
-                           option="--feedback")
-    with _removed_if_left_empty(Path(folder)):
-        outputs.check()
-        with outputs:
-            for fb in feedbacks:
-                outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
-                                                                            written_at))
-                contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
-                draft = replace(_draft(con, fb, contact, with_evidence, sender), date=written_at,
-                                attachment=outputs.temporary(str(fb.workbook)), attachment_name=fb.workbook.name)
-                outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+    feedbacks = _gather(con, Path(folder), with_evidence, returns, sender)
+    for fb in feedbacks:
+        outputs.add(str(fb.workbook), fb.workbook, f"the feedback workbook for {fb.respondent}", "--feedback", "folder")
+        outputs.add(str(fb.draft), fb.draft, f"the feedback email for {fb.respondent}", "--feedback", "folder")
+    for fb in feedbacks:
+        outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
+                                                                    written_at, answer))
+        contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+        draft = replace(_draft(con, fb, contact, with_evidence, answer), date=written_at,
+                        attachment=outputs.temp(str(fb.workbook)), attachment_name=fb.workbook.name)
+        outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
     return feedbacks
 
 
-def _gather(con: Consolidation, folder: Path, with_evidence: bool) -> list[PartnerFeedback]:
+def _gather(con: Consolidation, folder: Path, with_evidence: bool, returns: list[CheckedReturn] = (),
+            sender: str = "") -> list[PartnerFeedback]:
     """What each respondent is shown, and the files it will be written to."""
     actions = list(con.store.actions(order="item"))
     evidence = list(con.store.evidence()) if with_evidence else []
+    their = {normalise_name(r.respondent): r for r in returns}
     feedbacks, taken = [], set()
     for respondent in con.respondents:
+        ret = their.get(normalise_name(respondent))
         feedback = PartnerFeedback(
             respondent, compare(con, respondent),
             [a for who, a in actions if who != respondent],
             [(a.section_id, a.item_id, a.field.label, a.text) for who, a in evidence
-             if who != respondent and a.field.id not in ACTION_FIELDS])
+             if who != respondent and a.field.id not in ACTION_FIELDS],
+            to_correct=_to_correct(ret), contact=sender or (ret.return_to if ret else ""))
         name = _unique(safe_file_name(respondent), taken)
         feedback.workbook, feedback.draft = folder / f"feedback_{name}.xlsx", folder / f"feedback_{name}.eml"
         feedbacks.append(feedback)
     return feedbacks
+
+
+def _to_correct(ret: CheckedReturn | None) -> int:
+    """How many answers a request for corrections would ask this respondent to put right."""
+    if ret is None or not needs_correction(ret):
+        return 0
+    return sum(1 for f in ret.findings if f.is_error and not lead_only(f))
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -151,84 +205,131 @@ def _unique(name: str, taken: set[str]) -> str:
     return unique
 
 
-@contextlib.contextmanager
-def _removed_if_left_empty(folder: Path):
-    """A folder made for a run that then failed is not left behind, empty."""
-    existed = folder.exists()
-    try:
-        yield
-    except BaseException:
-        if not existed:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-
-
 def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, with_evidence: bool,
-                   written_at: dt.datetime) -> None:
-    """The feedback workbook: ratings, where they differ, others' actions (and evidence if allowed)."""
-    with strict_xlsxwriter():
-        wb = TextWorkbook(str(path), WORKBOOK_OPTIONS)
-        try:
-            f = add_formats(wb)
-            title = f"{con.framework.title}: {feedback.respondent}'s ratings beside the partnership's"
-            _ratings_sheet(wb.add_worksheet("Your ratings"), f, title, feedback.comparisons)
-            _ratings_sheet(wb.add_worksheet("Where you differ"), f, "Items where you sit apart from the other "
-                           "partners, or they are split", feedback.apart)
-            _table(wb.add_worksheet("Others' actions"), f, "Actions other partners proposed (not named)",
-                   ACTION_COLUMNS, [(a.section, _item(con, a.item), a.action, a.due, a.priority)
-                                    for a in feedback.actions], (22, 40, 70, 14, 10))
-            if with_evidence:
-                _table(wb.add_worksheet("Others' evidence"), f, "What other partners wrote (not named)",
-                       EVIDENCE_COLUMNS, [(s, _item(con, i), q, text)
-                                          for s, i, q, text in feedback.evidence], (22, 40, 24, 80))
-            wb.set_properties({"title": title, "author": "sheetkit",
-                               "created": written_at.astimezone(dt.timezone.utc).replace(tzinfo=None)})
-        finally:
-            wb.close()
+                   written_at: dt.datetime, reply: Reply | None = None) -> None:
+    """The feedback workbook: the letter, then ratings, where they differ, others' actions (and evidence if allowed)."""
+    reply = reply or Reply(reply_by(None, written_at))
+    ratings = [_rating_row(c) for c in feedback.comparisons]
+    shared = [c for c in con.framework.action_columns if c.feedback and c.id != "action"]
+    tables = [
+        (RATINGS, f"Your ratings beside the partnership's: {feedback.respondent}", RATING_COLUMNS, ratings),
+        (DIFFER, "Items where you sit apart from the other partners, or they are split", RATING_COLUMNS,
+         [_rating_row(c) for c in feedback.apart]),
+        (ACTIONS, "Actions other partners proposed (not named)",
+         (*ACTION_COLUMNS, *((c.header, max(10.0, c.width)) for c in shared)),
+         [(a.item, a.section, _item(con, a.item), a.action, *(a.get(c.id) for c in shared))
+          for a in feedback.actions]),
+    ]
+    if with_evidence:
+        tables.append((EVIDENCE, "What other partners wrote (not named)", EVIDENCE_COLUMNS,
+                       [(i, s, _item(con, i), q, text) for s, i, q, text in feedback.evidence]))
+    title = f"{con.framework.title}: feedback for {feedback.respondent}"
+    write_book(path, _letter(con, feedback, with_evidence, reply, written_at), title, tables,
+               feedback.respondent, written_at)
 
 
-def _ratings_sheet(ws, f, title: str, comparisons: list[Comparison]) -> None:
+def _rating_row(c: Comparison) -> tuple:
+    mine = c.mine if c.mine is not None else (f"'{c.mine_text}' (not on the scale)" if c.mine_text else "")
+    return (c.row.owner_id if c.row.level == "item" else c.name.removesuffix(" as a whole"), c.row.section_id,
+            c.row.caption, mine, c.row.stat("median"), c.row.stat("min"), c.row.stat("max"), c.row.count,
+            c.others_median, c.apart)
+
+
+def _letter(con: Consolidation, fb: PartnerFeedback, with_evidence: bool, reply: Reply,
+            written_at: dt.datetime) -> list[tuple[str, str]]:
+    """The first sheet, as (label, text) rows: what this is, what we ask, by when, how, and what it all means."""
+    others = len(con.respondents) - 1
+    contact = fb.contact or "the person who sent you this workbook"
+    first = fb.comparisons[0].row.owner_id if fb.comparisons else "1"
+    rows = [
+        ("What this is", f"How {fb.respondent}'s ratings in the {reply.round} self-assessment compare with those of "
+                         f"the {others} other partner(s) who returned it, before the summary for managers is final. "
+                         f"No other partner is named" + (", and their evidence is shown without names."
+                                                         if with_evidence else ", and their evidence is not shown.")),
+        ("What we ask", "Look first at 'Where you differ'. If, having seen the others' ratings, you would now rate "
+                        "an item differently, or want to say why you differ, please tell us."),
+        ("Please reply by", reply.by.strftime("%A %d %B %Y")),
+        ("Your contact", contact),
+        ("How to reply", f"Reply to the email this workbook came with (or write to {contact}). To propose a revised "
+                         f"rating, give the item's Ref (the first column of 'Your ratings'), the rating you now "
+                         f"propose and why, for example: '{first}: 6, because ...'. If your ratings stand, a line "
+                         f"saying so is enough."),
+    ]
+    rows += _not_counted_rows(fb)
+    rows += [("What the figures mean", _meanings(con)),
+             ("The sheets", f"'{RATINGS}': every rated item, your rating beside everyone's. '{DIFFER}': the items "
+                            f"where you sit apart or the partners are split. '{ACTIONS}': what other partners "
+                            f"propose to do about the same items." + (f" '{EVIDENCE}': what they wrote."
+                                                                      if with_evidence else "")),
+             ("Compiled", f"{written_at.strftime('%d %B %Y, %H:%M')}, from the {len(con.respondents)} returns "
+                          f"counted.")]
+    return rows
+
+
+def _not_counted_rows(fb: PartnerFeedback) -> list[tuple[str, str]]:
+    """What the partner must know about ratings left out, in the words a request for corrections uses."""
     rows = []
-    for c in comparisons:
-        mine = c.mine if c.mine is not None else (f"'{c.mine_text}' (not on the scale)" if c.mine_text else "")
-        rows.append((c.row.section_id, c.row.caption, mine, c.row.stat("median"), c.row.stat("min"),
-                     c.row.stat("max"), c.row.count, c.others_median, c.apart))
-    _table(ws, f, title, RATING_COLUMNS, rows, (9, 60, 12, 10, 9, 9, 10, 12, 22))
+    if fb.not_counted:
+        rows.append(("Ratings not counted", f"{_not_counted_list(fb)}: not on the scale, so left out of every figure "
+                                            f"here and in the summary for managers. {PUT_RIGHT}"))
+    elif fb.to_correct:
+        rows.append(("Answers to put right", f"{fb.to_correct} of your answers could not be used as they are. "
+                                             f"{PUT_RIGHT}"))
+    return rows
 
 
-def _table(ws, f, title: str, headers, rows, widths) -> None:
-    write_text(ws, 0, 0, title, f["title"])
-    for col, (text, width) in enumerate(zip(headers, widths)):
-        ws.set_column(col, col, width)
-        write_text(ws, 2, col, text, f["header"])
-    for r, values in enumerate(rows, start=3):
-        for col, value in enumerate(values):
-            _cell(ws, r, col, value, f)
-    ws.freeze_panes(3, 0)
-    if not rows:
-        write_text(ws, 3, 0, "None.", f["note"])
+PUT_RIGHT = ("Please put them right in your workbook and send it back (our request for corrections, if you have "
+             "had one, lists each cell); they will then be counted.")
 
 
-def _cell(ws, row: int, col: int, value, f) -> None:
-    write_value(ws, row, col, fit_cell(value) if isinstance(value, str) else value, f)
+def _not_counted_list(fb: PartnerFeedback) -> str:
+    return "; ".join(f"'{clip(c.mine_text, 40)}' for {c.name}" for c in fb.not_counted)
 
 
-def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with_evidence: bool, sender: str) -> Draft:
+def _meanings(con: Consolidation) -> str:
+    """Median and 'apart' in a partner's words, with this framework's thresholds in points."""
+    text = ("Median of all: the middle rating when every partner's rating of the item, yours included, is put in "
+            "order (half are at or below it). Lowest and Highest: the lowest and highest rating any partner gave. "
+            "Median of the others: the middle rating without yours. Only ratings on the scale are counted.")
+    scale = con.scale
+    if scale is None:
+        return text
+    apart, split = con.rule.points(con.rule.apart, scale), con.rule.points(con.rule.split, scale)
+    return text + (f" Where you sit: 'apart' means you alone gave the lowest (or highest) rating, {apart} or more "
+                   f"points from every other partner; 'split' means at least two partners rate the item {split} or "
+                   f"more points below at least two others, and says which of the two groups you are in; blank "
+                   f"means your rating sits with the others'.")
+
+
+def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with_evidence: bool,
+           reply: Reply) -> Draft:
     apart = feedback.apart
     lines = [f"  - {c.row.caption}: you rated {c.mine} ({c.apart}); the others' median is "
              f"{_number(c.others_median)} (from {min(c.others)} to {max(c.others)})" for c in apart]
+    counted = "the ratings we could count" if feedback.not_counted else "your ratings"
     values = {
         "addressee": contact.addressee, "respondent": feedback.respondent, "framework_title": con.framework.title,
-        "round": contact.round, "others": str(len(con.respondents) - 1), "workbook": feedback.workbook.name,
+        "round": contact.round or reply.round, "others": str(len(con.respondents) - 1),
+        "workbook": feedback.workbook.name,
         "evidence_line": ("It also shows the evidence other partners gave, without their names." if with_evidence
                           else "It shows no other partner's evidence, and names no other partner."),
-        "apart": (f"On {len(apart)} item(s) you sit apart from the other partners, or they are split:\n\n"
-                  + "\n".join(lines)) if apart else "Your ratings sit with the others' on every item.",
-        "sender": parseaddr(sender)[0] or "The commissioning team",
+        "apart": (f"Of {counted}, on {len(apart)} item(s) you sit apart from the other partners, or they are split:"
+                  f"\n\n" + "\n".join(lines)) if apart else f"Of {counted}, every one sits with the others'.",
+        "not_counted": _not_counted_line(feedback),
+        "reply_by": reply.by.strftime("%A %d %B %Y"),
+        "sender": parseaddr(reply.sender)[0] or "The commissioning team",
     }
     subject, body = fill_template("feedback.txt", values)
-    return Draft(subject, body, contact.recipients, sender, feedback.workbook)
+    return Draft(subject, body, contact.recipients, reply.sender, feedback.workbook)
+
+
+def _not_counted_line(fb: PartnerFeedback) -> str:
+    if fb.not_counted:
+        return (f"We could not count {len(fb.not_counted)} of your ratings: {_not_counted_list(fb)} (not on the "
+                f"scale). They are left out of every figure. {PUT_RIGHT}")
+    if fb.to_correct:
+        return f"{fb.to_correct} of your answers could not be used as they are. {PUT_RIGHT}"
+    return ""
 
 
 def _number(value: float | None) -> str:

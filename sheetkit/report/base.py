@@ -7,6 +7,8 @@ is on row 4, so a screen reader, a filter and a reader of any sheet find things 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import textwrap
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -83,12 +85,47 @@ class Report:
     plans: dict[str, TablePlan] = field(default_factory=dict)  # sheet name -> its parts, or its CSV
     continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
     sheets: tuple = ()  # the sheet modules of this workbook, in order (the registry in report/workbook.py)
+    workbook: object = None  # the workbook being written, for charts
+    contact: str = ""  # who to ask about this workbook (the Cover names them)
+    made_with: str = ""  # how this workbook was made: the command and its options (the Notes sheet says)
+
+    def add_chart(self, spec: dict):
+        """A new chart of this workbook (placed on a sheet with charts.insert)."""
+        return self.workbook.add_chart(spec)
 
     @property
     def accepted(self) -> list[CheckedReturn]:
         from sheetkit.returns.model import ACCEPTED
 
         return [r for r in self.returns if r.status == ACCEPTED]
+
+
+_OPTIONS_IN_WORDS = (  # how a finding's advice reads in the workbook, where no command or option is named
+    (re.compile(r'run again with --prefer ("[^"]*")'), r"compile again choosing \1 as the file to use"),
+    (re.compile(r"run again with --prefer FILE naming the one to use"), "compile again choosing the one to use"),
+    (re.compile(r"run again with --prefer FILE"), "compile again choosing it as the file to use"),
+    (re.compile(r"choose with --prefer"), "choose which file to use"),
+    (re.compile(r"the lead's --prefer"), "the lead's choice of file"),
+    (re.compile(r"chosen with --prefer"), "chosen by the lead"),
+    (re.compile(r"--prefer (also )?names"), r"the lead \1chose"),
+    (re.compile(r"give last round's consolidated workbook to ingest as --previous"),
+     "compile again with last round's consolidated workbook as last round"),
+    (re.compile(r"--([a-z][a-z-]*)"), r"the '\1' setting"),
+)
+
+
+def in_words(text: str) -> str:
+    """A finding's message or advice as the workbook shows it: options described, never named as flags."""
+    if "--" not in str(text):
+        return text
+    for pattern, words in _OPTIONS_IN_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 action', '96 actions', '2 criteria' (with `many` given)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def put_text(ws, row: int, col: int, text, fmt=None) -> None:
@@ -119,11 +156,21 @@ def title(ws, f: dict, text: str, note: str = "") -> None:
         put_text(ws, 1, 0, note, f["intro"])
 
 
+def note_lines(ws, f: dict, text: str, width: float) -> None:
+    """A note longer than one line, under the title: wrapped to the table's `width` (characters) over A2 and A3,
+    one line a cell, so nothing is merged (A3, the row above the header, takes whatever remains)."""
+    lines = textwrap.wrap(text, int(width * 1.2)) or [""]
+    put_text(ws, 1, 0, lines[0], f["intro"])
+    if len(lines) > 1:
+        put_text(ws, 2, 0, " ".join(lines[1:]), f["intro"])
+
+
 def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequence], caption: str,
-          first_row: int = HEADER_ROW, first_col: int = 0, heights: bool = True) -> int:
-    """A named Excel table with its rows; returns the last row used. At least one (blank) row is kept."""
+          first_row: int = HEADER_ROW, first_col: int = 0, heights: bool = True, filters: bool = True) -> int:
+    """A named Excel table with its rows; returns the last row used. At least one (blank) row is kept.
+    `filters`: whether its header has filter buttons."""
     last = first_row + max(len(rows), 1)
-    _add_table(ws, f, name, columns, first_row, first_col, last, caption)
+    _add_table(ws, f, name, columns, first_row, first_col, last, caption, filters)
     for r, values in enumerate(rows, start=first_row + 1):
         for c, (column, value) in enumerate(zip(columns, values), start=first_col):
             put(ws, r, c, value, f, column.style)
@@ -131,6 +178,21 @@ def table(ws, f: dict, name: str, columns: Sequence[Column], rows: Sequence[Sequ
             ws.set_row(r, row_height([(str(v), col.width, 10) for col, v in zip(columns, values)
                                       if isinstance(v, str)]))
     return last
+
+
+def fit_header(text: str, minimum: float, button: bool = True) -> float:
+    """A column wide enough that its bold header breaks only between words (and clears a table's filter
+    button), and at least `minimum`."""
+    longest = max((len(word) for word in str(text).split()), default=0)
+    return max(minimum, round(longest * 1.05 + 1.5 + (2.5 if button else 0), 1))
+
+
+def sheet_link(ws, rep: "Report", row: int, col: int, key: str, text: str) -> None:
+    """A visible link to another sheet of this workbook (`key`: its module's name, as in the registry)."""
+    name = rep.sheet_names.get(key, "")
+    if name:
+        target = name.replace("'", "''")
+        ws.write_url(row, col, f"internal:'{target}'!A1", rep.formats["link"], string=text, tip=f"Go to {name}")
 
 
 def rating_colours(ws, scale, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
@@ -220,17 +282,23 @@ def write_table_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence]
                                                ("" if v is None else str(v))) for v in row] for row in rows))
 
 
-def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption) -> None:
+DATE_WIDTH = 13  # '30 Sept 2027' in print, where fonts run wider than on screen: never '###'
+
+
+def _add_table(ws, f, name, columns, first_row, first_col, last_row, caption, filters: bool = True) -> None:
     headers = unique_headers([c.header for c in columns])
-    for c, column in enumerate(columns, start=first_col):
-        ws.set_column(c, c, column.width)
+    widths = [fit_header(h, max(c.width, DATE_WIDTH) if c.style == "date" else c.width, filters)
+              for h, c in zip(headers, columns)]
+    for c, width in enumerate(widths, start=first_col):
+        ws.set_column(c, c, width)
     ok(ws.add_table(first_row, first_col, last_row, first_col + len(columns) - 1, {
-        "name": name, "style": "Table Style Light 1", "title": caption,
+        "name": name, "style": "Table Style Light 1", "title": caption, "autofilter": filters,
         "columns": [{"header": format_escape(h), "header_format": f["header"]} for h in headers],
     }), f"the table {name}")
     for c, header in enumerate(headers, start=first_col):  # the header cells again, through write_text
         put_text(ws, first_row, c, header, f["header"])
-    ws.set_row(first_row, max(15.0, max(_header_lines(h, c.width) for h, c in zip(headers, columns)) * 13.2 + 4))
+    ws.set_row(first_row, max(15.0, max(_header_lines(h, w - (2.5 if filters else 0))
+                                        for h, w in zip(headers, widths)) * 13.2 + 4))
 
 
 def _header_lines(text: str, width: float) -> int:

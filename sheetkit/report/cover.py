@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sheetkit import __version__
-from .base import Column, Report, footer, print_setup, table, title
+from .base import Column, Report, footer, plural, print_setup, table, title
 from .headline import headline
 
 NAME = "Cover"
@@ -16,7 +16,7 @@ def write(rep: Report, ws) -> None:
     fw = con.framework
     title(ws, f, f"{fw.title}: consolidated self-assessment, {rep.round}",
           "Compiled by sheetkit from the partners' returned workbooks. Start with the Dashboard.")
-    asked = f" of {len(con.roster)} partners asked" if con.roster else " (no manifest given, so who was asked is not known)"
+    asked = f" of {plural(len(con.roster), 'partner')} asked" if con.roster else " (no manifest given, so who was asked is not known)"
     missing = ", ".join(p.name for p in con.missing) if con.roster else "Not known: no manifest was given"
     rows = [
         ("What this is", f"Every partner's self-assessment against {fw.title}, compiled into one workbook: "
@@ -28,10 +28,12 @@ def write(rep: Report, ws) -> None:
         ("Compiled", rep.compiled_at.strftime("%d %B %Y at %H:%M")),
         ("Returns counted", f"{len(con.respondents)}{asked}"),
         ("Not yet returned", missing or "Nobody: every partner asked has returned"),
-        ("Compared with", f"Round {rep.trend.previous_round}, from {rep.trend.previous.source.name}: see Trend and "
-                          f"Actions followed up" if rep.trend else "Last round was not given (ingest --previous), "
-                          "so nothing is compared"),
-        ("Files read", f"{len(rep.returns)} files; each is listed with its status and SHA-256 on the Returns sheet"),
+        ("Compared with", f"Round {rep.trend.previous_round}, from {rep.trend.previous.source.name}: see Trend, "
+                          f"Trend by partner and Actions followed up" if rep.trend else
+                          "No earlier round was given, so this workbook compares nothing with last round"),
+        ("Files read", f"{plural(len(rep.returns), 'file')}; each is listed with its status and SHA-256 on the "
+                       f"Returns sheet"),
+        ("Contact", rep.contact or "No contact was named when this workbook was compiled"),
         ("Where to start", "Dashboard: the first page to read. Contents links to every sheet; Notes defines "
                            "every measure and the rule for disagreement."),
         ("Produced by", f"sheetkit {__version__}"),

@@ -7,22 +7,18 @@ from sheetkit.rounds.trend import NOT_REPORTED
 from .base import HEADER_ROW, Column, Report, footer, print_setup, table, title
 
 NAME = "Actions followed up"
-ABOUT = "Each action partners listed last round (ingest --previous), with the status, progress and revised date " \
+ABOUT = "Each action partners listed last round (on their Action plan or under an item), with the status, progress and revised date " \
         "their return reports this round, and whether it is overdue; actions nobody reported on say so."
-COLUMNS = (Column("Partner", 18), Column("No.", 5, "centre_text"), Column("Ref", 6), Column("Action", 40),
+COLUMNS = (Column("Partner", 18), Column("Written", 12), Column("Ref", 6), Column("Action", 40),
            Column("Owner", 16), Column("Due", 11, "date"), Column("Status last round", 11),
            Column("Status now", 12), Column("Progress", 34), Column("Revised due", 11, "date"),
            Column("Overdue", 9), Column("Row this round", 8, "centre_text"), Column("Why not reported", 20))
 
+NEEDS_TREND = True  # written only when there is a last round to compare with
+
 
 def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
-    if trend is None:
-        title(ws, f, "Actions followed up: not compared with last round",
-              "To follow up last round's actions, run ingest with --previous (see Trend).")
-        last = table(ws, f, "Actions_followed_up", COLUMNS, [], "Last round's actions and their status now")
-        print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
-        return
     acts = trend.actions
     unreported = sum(1 for a in acts if a.status == NOT_REPORTED)
     plural = "s" if len(acts) != 1 else ""
@@ -30,7 +26,7 @@ def write(rep: Report, ws) -> None:
           f"{len(acts)} action{plural} listed last round; {len(trend.overdue())} overdue (due, or due again by the "
           f"revised date, before {rep.compiled_at:%d %B %Y} and not {' or '.join(ACTION_CLOSED)}); {unreported} not "
           f"reported.")
-    rows = [(a.partner, a.action.number, a.action.criterion, a.action.action, a.action.owner, a.action.due,
+    rows = [(a.partner, a.action.origin, a.action.criterion, a.action.action, a.action.owner, a.action.due,
              a.action.status, a.status, a.progress, a.revised_due, "Overdue" if a.overdue else "", a.row, a.why)
             for a in acts]
     last = table(ws, f, "Actions_followed_up", COLUMNS, rows, "Last round's actions and their status now")

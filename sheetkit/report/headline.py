@@ -1,10 +1,19 @@
-"""The Dashboard's words: the headline sentence and the tiles, written from the consolidated data."""
+"""The Dashboard's words: the brief (one line of facts per question a manager asks) and the Cover's headline,
+written from the consolidated data."""
 
 from __future__ import annotations
 
 from sheetkit.consolidate.agreement import SPLIT
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow, low_limit
-from sheetkit.framework.model import Scale
+from sheetkit.framework.model import Scale, item_caption
+
+
+def item_name_of(fw, item) -> str:
+    """An item as a reader names it: 'Standard 5: Good commissioning promotes ...' (its caption, led by the
+    framework's word for an item and its id unless the caption already starts so)."""
+    caption = item_caption(item)
+    lead = f"{fw.labels['item']} {item.id}"
+    return caption if caption.casefold().startswith(lead.casefold()) else f"{lead}: {caption}"
 
 
 def item_name(con: Consolidation, row: RatingRow) -> str:
@@ -22,7 +31,32 @@ def returns_phrase(con: Consolidation) -> str:
         return f"{n} partner{'s' if n != 1 else ''} returned"
     missing = [p.name for p in con.missing]
     said = f"{n} of {len(con.roster)} partners returned"
-    return said + (f"; not yet returned: {', '.join(missing)}" if missing else "; all returned")
+    return said + (f"; not yet returned: {_listed(missing)}" if missing else "; all returned")
+
+
+def _listed(names: list[str], most: int = 8) -> str:
+    """Names, the first `most` of a long list and how many more."""
+    return ", ".join(names) if len(names) <= most else ", ".join(names[:most]) + f" and {len(names) - most} more"
+
+
+def people(names: list[str], most: int = 3) -> str:
+    """'Housing', 'Housing and Public Health', 'Housing, Public Health and 4 others'."""
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) <= most:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:most - 1]) + f" and {len(names) - most + 1} others"
+
+
+def missing_phrase(con: Consolidation) -> str:
+    """Who has not returned, each with who to contact: 'Carers' Centre (Jo Evans, hello@carers.example)'."""
+    if not con.roster:
+        return "Who was asked is not known: no manifest was given"
+    if not con.missing:
+        return "Every partner asked has returned"
+    shown = [p.name + (f" ({', '.join(x for x in (p.contact, p.email) if x)})" if p.contact or p.email else "")
+             for p in con.missing]
+    return "Not yet returned: " + _listed(shown, 4)
 
 
 def disagreement_phrase(con: Consolidation) -> str:
@@ -75,38 +109,40 @@ def legend(scale: Scale) -> str:
     return " · ".join(f"{lv.value} {lv.label}" for lv in scale.levels)
 
 
-def tiles(con: Consolidation) -> list[tuple[str, str, str]]:
-    """(label, value, detail) for the Dashboard's four tiles."""
-    scale = con.scale
-    n = len(con.respondents)
-    if con.roster:
-        missing = [p.name for p in con.missing]
-        returns = (f"{n} of {len(con.roster)}", "Not yet returned: " + ", ".join(missing) if missing
-                   else "Every partner asked has returned")
-    else:
-        returns = (str(n), "Who was asked is not known (no manifest given)")
-    if con.overall is not None and scale is not None:
-        rating = (f"{con.overall:.1f} of {max(scale.values)}", legend(scale))
-    else:
-        rating = ("none", "No ratings were counted")
-    items = con.item_rows()
-    label = con.framework.labels["item"].lower()
-    splits = sum(1 for r in items if r.agreement.kind == SPLIT)
-    flagged = sum(1 for r in items if r.agreement.flagged)
-    apart = "; ".join(f"{name} sits apart on {k}" for name, k in con.apart_counts().items())
-    detail = f"Partners split on {splits}; " + (apart or "nobody sits apart")
-    if con.groups:
-        detail += f"; groups differ on {sum(1 for r in items if r.groups_differ)}"
-    acts = con.actions
-    low = f" (ratings of {int(low_limit(scale))} or less)" if scale else ""
+def brief(con: Consolidation, actions: str, since: str = "", trend: list[str] = ()) -> list[tuple[str, str]]:
+    """The Dashboard's first lines: (what the line is about, what it says), one per question a manager asks.
+    `actions` is the count of actions every sheet uses; `trend` the lines comparing with last round (`since`)."""
+    scale, items = con.scale, con.framework.labels["item"].lower()
+    lines = [("Returns", f"{returns_phrase(con).split(';')[0]}. {missing_phrase(con)}.")]
     carried = con.store.count_carried()
     if carried:  # last round's answers left as pre-filled: said, and kept out of this round's figures
-        returns = (returns[0], f"{returns[1]}. {carried} answer(s) left as last round pre-filled them and not "
-                               f"confirmed: shown as carried, not counted")
-    return [
-        ("Returns", *returns),
-        ("Overall rating", *rating),
-        ("Disagreement", f"{flagged} of {len(items)} {label}s", detail),
-        ("Actions", f"{acts.total}", f"{acts.high} high priority · {acts.incomplete} without owner or date · "
-                                     f"{len(con.unactioned)} low ratings{low} with no action"),
-    ]
+        lines.append(("Carried", f"{carried} answer(s) left as last round pre-filled them and not confirmed: "
+                                 f"shown as carried on Responses, not counted in this round's figures."))
+    if con.overall is not None and scale is not None:
+        overall = f"{con.overall:.1f} on a scale of {min(scale.values)} to {max(scale.values)} ({legend(scale)})."
+    else:
+        overall = "No ratings were counted."
+    ranked = con.ranked_sections()
+    if len(ranked) > 1:
+        label = con.framework.labels["section"].lower()
+        (best, high), (worst, low) = ranked[0], ranked[-1]
+        overall += (f" Strongest {label}: {section_title(con, best)} ({high:.1f}); weakest: "
+                    f"{section_title(con, worst)} ({low:.1f}).")
+    lines.append(("Overall", overall))
+    gaps = con.gaps()
+    if gaps:
+        names = {item.id: item_name_of(con.framework, item) for _, item in con.framework.items()}
+        lines.append((f"Lowest {items}s", "; ".join(f"{names.get(g.owner_id, g.caption)} ({g.stat('mean'):.1f})"
+                                                    for g in gaps) + "."))
+    disagree = disagreement_phrase(con)
+    if con.groups:
+        differ = sum(1 for r in con.item_rows() if r.groups_differ)
+        disagree += f" Groups of partners differ on {differ} of {len(con.item_rows())} {items}s."
+    lines.append(("Disagreement", disagree))
+    low = sum(1 for _ in con.unactioned)
+    if scale is not None and low:
+        actions += f" {low} rating{'s' if low != 1 else ''} of {int(low_limit(scale))} or less {'have' if low != 1 else 'has'} no action (Low, no action)."
+    lines.append(("Actions", actions))
+    if trend:
+        lines += [(f"Since {since}", trend[0])] + [("", line) for line in trend[1:]]
+    return lines

@@ -16,6 +16,8 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Notes: how to read this workbook", "Every figure is calculated by sheetkit from the returns "
           "counted (see Returns); nothing is weighted.")
     terms = definitions(rep.con) + (TREND_TERMS if rep.trend else []) + sizes(rep)
+    if rep.made_with:
+        terms.append(("How this was made", rep.made_with))
     last = table(ws, f, "Notes", COLUMNS, terms, "Definitions of the measures used")
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sheetkit.common import limits
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
+from . import charts
 from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
 
 NAME = "Ratings"
@@ -68,3 +69,51 @@ def _part(rep: Report, ws, name: str, partners: list[str]) -> None:
     ws.conditional_format(HEADER_ROW + 1, 7 + len(partners), last, 7 + len(partners), {
         "type": "no_blanks", "format": f["flag"]})
     print_setup(ws, last, len(cols) - 1, footer(rep), fit_width=len(partners) <= 12, repeat_cols=3)
+    if name == "Ratings":
+        _chart(rep, ws, partners, len(cols))
+
+
+def _chart(rep: Report, ws, partners: list[str], width: int) -> None:
+    """Beside the table: each item's mean rating (columns) and each partner's rating of it (markers)."""
+    con = rep.con
+    rows = [HEADER_ROW + 1 + n for n, r in enumerate(con.ratings) if r.level == "item" and r.count]
+    if con.scale is None or not rows:
+        return
+    sheet, mean = ws.get_name(), 3 + len(partners)
+    chart = rep.add_chart({"type": "column"})
+    chart.add_series({"name": charts.name_cell(sheet, HEADER_ROW, mean), "categories": charts.cells(sheet, rows, 1),
+                      "values": charts.cells(sheet, rows, mean), "fill": {"color": charts.BAR},
+                      "border": {"color": charts.DARK}, "gap": 60})
+    marked = partners[:charts.MOST_MARKED]
+    if marked:
+        points = rep.add_chart({"type": "line"})
+        for n, _ in enumerate(marked):
+            points.add_series({"name": charts.name_cell(sheet, HEADER_ROW, 3 + n), "categories": charts.cells(sheet, rows, 1),
+                               "values": charts.cells(sheet, rows, 3 + n), **charts.marker_series(n)})
+        chart.combine(points)
+    label = con.framework.labels["item"]
+    charts.style(chart, chart_title(con), "Rating", con.scale)
+    chart.set_x_axis({"name": f"{label} (Ref)", "name_font": {"name": charts.FONT, "size": 9, "bold": False},
+                      "num_font": {"name": charts.FONT, "size": 9}})
+    shown = "each partner's rating as a marker" if len(partners) <= charts.MOST_MARKED else \
+        f"the first {charts.MOST_MARKED} partners' ratings as markers (every partner's is in the table)"
+    alt = (f"Column chart: the mean rating of each {label.lower()} (by its Ref), with {shown}. Its numbers are "
+           f"the Ratings table to its left: the Mean column and one column per partner. {chart_title(con)}.")
+    size = (max(560, min(1100, 60 * len(rows) + 220)), 380)
+    charts.insert(ws, HEADER_ROW, width + 1, chart, alt, *size)
+
+
+def chart_title(con: Consolidation) -> str:
+    """The chart's finding: the highest- and lowest-rated item, and who sits apart most."""
+    rated = [r for r in con.item_rows() if r.count]
+    if not rated:
+        return "Mean rating of each item"
+    label = con.framework.labels["item"]
+    high = max(rated, key=lambda r: r.stat("mean"))
+    low = min(rated, key=lambda r: r.stat("mean"))
+    said = (f"{label} {high.owner_id} is rated highest ({high.stat('mean'):.1f}) and {label} {low.owner_id} "
+            f"lowest ({low.stat('mean'):.1f})")
+    apart = next(iter(con.apart_counts().items()), None)
+    if apart and apart[1] > 1:
+        said += f"; {apart[0]} sits apart on {apart[1]} of {len(con.item_rows())}"
+    return said

@@ -20,8 +20,8 @@ from dataclasses import astuple
 
 NAME = RESPONSES_SHEET
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, the " \
-        "field's type, value, status, file, sheet, cell, and the answer's key, which the next round's build and " \
-        "ingest read). Not set up to print."
+        "field's type, value, status, file, sheet, cell, and the answer's key, which the next round reads). Not set " \
+        "up to print."
 WIDTHS = (9, 24, 9, 9, 10, 18, 9, 60, 9, 40, 24, 7, 22)
 
 
@@ -51,12 +51,14 @@ def previous_rows(fw: Framework, trend: Trend):
                 whole = isinstance(value, float) and value.is_integer()  # a rating read back as 7.0 is 7
                 yield (previous.round, name, section, item, statement, field_id, _type(layout, answer_key),
                        int(value) if whole else value, "ok", file, "", "", answer_key)
-        for action in respondent.actions:
-            for field_id in ("criterion", "action", "owner", "due", "priority", "status"):
-                if getattr(action, field_id):
-                    key = AnswerKey.action(action.number, field_id)
-                    yield (previous.round, name, "", "", "", field_id, _type(layout, key), getattr(action, field_id),
-                           "ok", file, "", "", key)
+        for action in respondent.actions:  # an action written under an item is among the item's answers above
+            if action.row is None:
+                continue
+            for column_id, value in action.values.items():
+                if value not in (None, ""):
+                    key = AnswerKey.action(action.row, column_id)
+                    yield (previous.round, name, "", "", "", column_id, _type(layout, key), value, "ok", file, "", "",
+                           key)
 
 
 def _type(layout, key: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sheetkit.common.text import normalise_name
 from sheetkit.returns.model import ACCEPTED
-from .base import Column, Report, footer, print_setup, table, title
+from .base import Column, Report, footer, in_words, plural, print_setup, table, title
 
 NAME = "Returns"
 ABOUT = "Every file read (group, status and why, completeness, answers carried from last round and not confirmed, " \
@@ -28,7 +28,7 @@ def write(rep: Report, ws) -> None:
     for ret in rep.returns:
         person = asked.get(normalise_name(ret.respondent or ""))
         counted = ret.status == ACCEPTED
-        rows.append([ret.respondent, ret.organisation, person.group if person else "", ret.status, ret.reason,
+        rows.append([ret.respondent, ret.organisation, person.group if person else "", ret.status, in_words(ret.reason),
                      ret.file,
                      ret.ratings_given if counted else None, ret.ratings_asked if counted else None,
                      ret.completeness if counted else None, ret.carried if counted else None, ret.errors, ret.warnings,
@@ -36,13 +36,15 @@ def write(rep: Report, ws) -> None:
                      ret.signed_off_by, _day(ret.signed_off_on),
                      person.contact if person else "", person.email if person else "", ret.sha256])
     for person in con.missing:
-        why = rep.chase_why.get(person.name, "no return found")
+        why = in_words(rep.chase_why.get(person.name, "no return found"))
         rows.append([person.name, person.organisation, person.group, "not returned", why, "",
                      None, None, None, None,
                      None, None, None, "", None, person.contact, person.email, ""])
-    title(ws, f, "Returns register", f"{len(rep.returns)} files read; {len(con.respondents)} returns counted"
-          + (f"; {len(con.missing)} partners asked have not returned" if con.roster else "") + ".")
-    last = table(ws, f, "Returns", COLUMNS, rows, "Every file read and every partner asked", heights=False)
+    missing = len(con.missing)
+    title(ws, f, "Returns register", f"{plural(len(rep.returns), 'file')} read; {plural(len(con.respondents), 'return')} "
+          f"counted" + (f"; {plural(missing, 'partner')} asked {'has' if missing == 1 else 'have'} not returned"
+                        if con.roster else "") + ".")
+    last = table(ws, f, "Returns", COLUMNS, rows, "Every file read and every partner asked")
     print_setup(ws, last, len(COLUMNS) - 2, footer(rep))
 
 

@@ -7,35 +7,31 @@ of them on Actions followed up.
 
 from __future__ import annotations
 
-from sheetkit.xlsx.styles import row_height
 from sheetkit.rounds.trend import NOT_REPORTED, Trend, TrendRow, tenths
-from .base import HEADER_ROW, Column, Report, footer, print_setup, put_text, table, title
+from . import charts
+from .base import HEADER_ROW, Column, Report, footer, note_lines, print_setup, put_text, table, title
 
 NAME = "Trend"
-ABOUT = "This round against the last (ingest --previous): each item's and section's average then and now, the " \
+ABOUT = "This round against the last: each item's and section's average then and now, the " \
         "change, the change among partners who rated in both rounds, who moved most, and why an item is not compared."
-COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 50), Column("Last round", 9, "mean_top"),
+COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 44), Column("Last round", 9, "mean_top"),
            Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
+           Column("Same partners last round", 10, "mean_top"), Column("Same partners this round", 10, "mean_top"),
            Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
-           Column("Moved most (their change)", 34), Column("Carried, not confirmed", 10, "centre"))
+           Column("Moved most (their change)", 32), Column("Carried, not confirmed", 10, "centre"))
+SAME_THEN, SAME_NOW, SAME_CHANGE = 6, 7, 8  # the like-for-like columns, which the chart draws
 ONE_PAGE = 30  # rows that still print legibly on one A4 page; longer tables run on, their header repeated
-NO_PREVIOUS = "To compare with last round, run ingest again with --previous giving last round's consolidated " \
-              "workbook (and --renames FILE for partners renamed, --item-map FILE if the framework's version changed)."
+NEEDS_TREND = True  # written only when there is a last round to compare with
 
 
 def write(rep: Report, ws) -> None:
     f, trend = rep.formats, rep.trend
-    if trend is None:
-        title(ws, f, "Trend: not compared with last round")
-        _note(ws, f, NO_PREVIOUS)
-        last = table(ws, f, "Trend", COLUMNS, [], "Change since last round")
-        print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
-        return
     title(ws, f, f"Trend: {rep.round} against {trend.previous_round}")
-    _note(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
-                 f"partners' change: the average change of the partners who rated in both rounds, so partners who "
-                 f"joined or left move only the averages. Carried, not confirmed: ratings left as last round "
-                 f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner.")
+    note_lines(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
+                      f"partners: the partners who rated in both rounds, each counted once, so partners who joined or "
+                      f"left move only the averages of all. Carried, not confirmed: ratings left as last round "
+                      f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner.",
+               sum(c.width for c in COLUMNS))
     rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
     rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
     _count_carried(rep, rows)
@@ -43,10 +39,14 @@ def write(rep: Report, ws) -> None:
     for n, values in enumerate(rows, start=HEADER_ROW + 1):
         if not values[1]:  # the overall and section rows in bold, so the items read as under their section
             put_text(ws, n, 2, values[2], f["label"])
-    colour_changes(ws, f, HEADER_ROW + 1, last, (5, 6))
+    colour_changes(ws, f, HEADER_ROW + 1, last, (5, SAME_CHANGE))
     print_setup(ws, last, len(COLUMNS) - 1, footer(rep))
     if len(rows) <= ONE_PAGE:
         ws.fit_to_pages(1, 1)
+    sections = [HEADER_ROW + 1 + n for n, values in enumerate(rows) if values[0] and not values[1]
+                and values[SAME_THEN] is not None]
+    if sections:
+        _chart(rep, ws, sections)
 
 
 def _count_carried(rep: Report, rows: list[list]) -> None:
@@ -62,21 +62,52 @@ def _count_carried(rep: Report, rows: list[list]) -> None:
         values.append(count or None)
 
 
-def _note(ws, f, text: str) -> None:
-    ws.merge_range(1, 0, 1, len(COLUMNS) - 1, "", f["note_wrap"])
-    put_text(ws, 1, 0, text, f["note_wrap"])
-    ws.set_row(1, row_height([(text, sum(c.width for c in COLUMNS), 10)]))
+def _chart(rep: Report, ws, sections: list[int]) -> None:
+    """Beside the table: each section's average last round and this, among the partners who rated in both."""
+    trend, sheet = rep.trend, ws.get_name()
+    chart = rep.add_chart({"type": "column"})
+    for col, colour in ((SAME_THEN, "#BFBFBF"), (SAME_NOW, charts.DARK)):
+        chart.add_series({"name": charts.name_cell(sheet, HEADER_ROW, col),
+                          "categories": charts.cells(sheet, sections, 0),
+                          "values": charts.cells(sheet, sections, col), "fill": {"color": colour},
+                          "border": {"color": "#404040"}, "gap": 80})
+    label = rep.con.framework.labels["section"]
+    charts.style(chart, chart_title(rep), "Average rating", rep.con.scale)
+    chart.set_x_axis({"name": label, "num_font": {"name": charts.FONT, "size": 9},
+                      "name_font": {"name": charts.FONT, "size": 9}})
+    alt = (f"Column chart: for each {label.lower()} (by its number), the average rating last round ({trend.previous_round}) "
+           f"and this round ({rep.round}), among the partners who rated it in both rounds, so partners joining or "
+           f"leaving do not move it. Its numbers are the Trend table to its left (the 'Same partners' columns). "
+           f"{chart_title(rep)}.")
+    charts.insert(ws, HEADER_ROW, len(COLUMNS) + 1, chart, alt, max(520, 90 * len(sections) + 200), 360)
+
+
+def chart_title(rep: Report) -> str:
+    """The chart's finding: the section that rose most, like for like, and the one that fell most or rose least."""
+    moved = [s for s in rep.trend.sections if s.same_partners_change is not None]
+    if not moved:
+        return "No section can be compared like for like"
+    label = rep.con.framework.labels["section"]
+    up = max(moved, key=lambda s: s.same_partners_change)
+    down = min(moved, key=lambda s: s.same_partners_change)
+    rise, fall = tenths(up.same_partners_change), tenths(down.same_partners_change)
+    said = [f"{label} {up.ref} rose most ({signed(rise)})" if rise > 0 else f"no {label.lower()} rose"]
+    if fall < 0:
+        said.append(f"{label} {down.ref} fell most ({signed(fall)})")
+    elif down is not up:
+        said.append(f"{label} {down.ref} rose least ({signed(fall)})")
+    return "Like for like, " + "; ".join(said)
 
 
 def _values(row: TrendRow) -> list:
-    changes = [tenths(c) if c is not None else None for c in (row.change, row.same_partners_change)]
-    return [row.section_id, row.ref, row.caption, row.then, row.now, *changes,
+    change, same = (tenths(c) if c is not None else None for c in (row.change, row.same_partners_change))
+    return [row.section_id, row.ref, row.caption, row.then, row.now, change, row.same_then, row.same_now, same,
             f"{row.rated_then} → {row.rated_now}", _moved(row)]
 
 
 def _left_out(item: tuple[str, str, str, str]) -> list:
     section, ref, caption, why = item
-    return [section, ref, caption, None, None, None, None, "", f"Not compared with last round: {why}"]
+    return [section, ref, caption, None, None, None, None, None, None, "", f"Not compared with last round: {why}"]
 
 
 def _section_values(rep: Report, trend: Trend, section: TrendRow) -> list[list]:
@@ -120,23 +151,54 @@ def colour_changes(ws, f, first: int, last: int, columns) -> None:
                                                       "format": f["fell"]})
 
 
-def dashboard_lines(rep: Report) -> str:
-    """The Dashboard's trend: 'Since 2025 Q4: overall 6.1 → 6.6 (+0.5); most improved: ...; fell most: ...'."""
+def dashboard_lines(rep: Report) -> list[str]:
+    """The Dashboard's trend, like for like first: what changed among the partners who rated in both rounds,
+    then how partners joining or leaving moved the average of all ratings, then last round's actions."""
     trend, con = rep.trend, rep.con
-    overall = trend.overall
-    said = f"Since {trend.previous_round}: "
+    overall, label = trend.overall, con.framework.labels["item"]
+    items = f"{label.lower()}s"
     if overall.change is None:
-        said += "no rating can be compared with last round."
+        return ["No rating can be compared with last round.", actions_phrase(trend)]
+    counted = sum(r.kind == "item" for r in trend.rows)
+    compared = f" on the {counted} {items} compared" if trend.left_out else ""
+    lines = []
+    if overall.same_partners_change is None:
+        lines.append(f"No partner rated the same {items} in both rounds, so there is no like-for-like "
+                     f"change{compared}.")
     else:
-        label = con.framework.labels["item"]
-        counted = sum(r.kind == "item" for r in trend.rows)
-        compared = f" on the {counted} {label.lower()}s compared" if trend.left_out else ""
-        said += f"overall {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)}){compared}"
         up, down = trend.improved(), trend.fell()
-        said += f"; most improved: {label} {up.ref} ({signed(up.change)})" if up else f"; no {label.lower()} rose"
-        said += f"; fell most: {label} {down.ref} ({signed(down.change)})." if down else \
-            f"; no {label.lower()} fell."
-    return said + " " + actions_phrase(trend)
+        lines.append(
+            f"Like for like ({_who_rated_both(len(overall.moves))}): overall "
+            f"{overall.same_then:.1f} → {overall.same_now:.1f} ({signed(overall.same_partners_change)}){compared}; "
+            + (f"most improved {label} {up.ref} ({signed(up.same_partners_change)})" if up else f"no {label.lower()} rose")
+            + "; " + (f"fell most {label} {down.ref} ({signed(down.same_partners_change)})." if down
+                      else f"no {label.lower()} fell."))
+    moved = f"the average of all ratings moved {overall.then:.1f} → {overall.now:.1f} ({signed(overall.change)})"
+    changed = _joined_and_left(trend)
+    if changed:
+        lines.append(f"{changed}, so {moved}.")
+    elif overall.same_partners_change is None or tenths(overall.change) != tenths(overall.same_partners_change):
+        lines.append(f"Counting every rating given, whoever gave it, {moved}.")
+    lines.append(actions_phrase(trend))
+    return lines
+
+
+def _who_rated_both(n: int) -> str:
+    return "the 1 partner who rated in both rounds" if n == 1 else f"the {n} partners who rated in both rounds"
+
+
+def _joined_and_left(trend: Trend) -> str:
+    """'Public Health did not return this round; Carers' Centre and Healthwatch Anytown are new', or ''."""
+    said = []
+    if trend.left:
+        said.append(f"{_names(trend.left)} did not return this round")
+    if trend.joined:
+        said.append(f"{_names(trend.joined)} {'is' if len(trend.joined) == 1 else 'are'} new")
+    return "; ".join(said)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def actions_phrase(trend: Trend) -> str:

@@ -20,6 +20,7 @@ from sheetkit.returns.model import CheckedReturn
 from . import (
     action_counts,
     action_plan,
+    all_actions,
     contents,
     cover,
     dashboard,
@@ -42,15 +43,14 @@ from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
-          action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
+          all_actions, action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
-    "headline": {"font_name": FONT, "font_size": 12, "text_wrap": True, "valign": "top"},
-    "tile_label": {"font_name": FONT, "bold": True, "font_size": 10, "bg_color": "#DCE6F1", "top": 2,
-                   "top_color": "#1F4E79", "valign": "top"},
-    "tile_value": {"font_name": FONT, "bold": True, "font_size": 18, "bg_color": "#DCE6F1", "valign": "vcenter",
-                   "align": "left"},
-    "tile_detail": {"font_name": FONT, "font_size": 10, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"},
+    "brief_label": {"font_name": FONT, "bold": True, "font_color": "#1F4E79", "valign": "top"},
+    "brief": {"font_name": FONT, "valign": "top"},
+    "header_line": {"bold": True, "font_name": FONT, "bg_color": "#DCE6F1", "top": 1, "bottom": 1, "left": 1,
+                    "valign": "top"},
+    "header_fill": {"font_name": FONT, "bg_color": "#DCE6F1", "top": 1, "bottom": 1},  # one line, not wrapped: the Dashboard wraps its lines itself
     "link": {"font_name": FONT, "font_color": "#0563C1", "underline": 1, "valign": "top"},
     "heading": {"bold": True, "font_size": 12, "font_name": FONT},
     "intro": {"font_name": FONT, "font_size": 10},  # the line under a title: plain, not italic, for legibility
@@ -65,6 +65,11 @@ EXTRA_STYLES = {
     "rose": {"font_color": "#006100", "bg_color": "#C6EFCE"},  # conditional: a change up
     "fell": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},  # conditional: a change down
 }
+
+
+def sheets_of(trend: Trend | None) -> tuple:
+    """The sheets of this workbook, in order: the trend's only when there is a last round to compare with."""
+    return tuple(m for m in SHEETS if trend is not None or not getattr(m, "NEEDS_TREND", False))
 
 
 def sheet_name(module, con: Consolidation) -> str:
@@ -103,30 +108,34 @@ def _beside(out: Path | None, name: str) -> Path:
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
                        round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
-                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None) -> None:
+                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None, contact: str = "",
+                       made_with: str = "") -> None:
     """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
-    how this round compares with the last (ingest --previous).
+    how this round compares with the last, `contact` who to ask about it, `made_with` how it was made.
 
     `plans` (from plan_tables) says how the long tables fit; by default they are split across
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
-                 plans=plan_tables(con) if plans is None else plans, trend=trend)
+                 plans=plan_tables(con) if plans is None else plans, trend=trend, contact=contact,
+                 made_with=made_with)
+    modules = sheets_of(trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
             rep.formats = add_formats(wb)
+            rep.workbook = wb
             rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
-            rep.sheets = SHEETS
-            rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in SHEETS}
+            rep.sheets = modules
+            rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in modules}
             sheets = []
-            for module in SHEETS:  # each sheet, then the sheets continuing it
+            for module in modules:  # each sheet, then the sheets continuing it
                 name = sheet_name(module, con)
                 sheets.append((module, wb.add_worksheet(name)))
                 more = rep.plans[name].sheets[1:] if name in rep.plans else []
                 rep.continued[name] = [wb.add_worksheet(extra) for extra in more]
             for module, ws in sheets:
                 module.write(rep, ws)
-            sheets[SHEETS.index(dashboard)][1].activate()
+            sheets[modules.index(dashboard)][1].activate()
             meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
                                "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})

@@ -29,6 +29,7 @@ import platformdirs
 
 from sheetkit import __version__
 from sheetkit.common.findings import Finding
+from sheetkit.common.interrupts import held
 from sheetkit.framework.model import Framework
 from sheetkit.common.text import printable
 from .model import CheckedReturn
@@ -97,13 +98,16 @@ class ReturnCache:
             entry = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked)},
                                ensure_ascii=False, separators=(",", ":"))
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
+            temp = None
             try:
+                with held():  # the temporary file is known as soon as it exists, so it is never left behind
+                    handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
                 with os.fdopen(handle, "w", encoding="utf-8", errors="surrogatepass") as out:
                     out.write(entry)
                 os.replace(temp, path)
             except BaseException:
-                Path(temp).unlink(missing_ok=True)
+                if temp:
+                    Path(temp).unlink(missing_ok=True)
                 raise
         except (OSError, TypeError, ValueError) as exc:  # TypeError: a value JSON cannot hold
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120]

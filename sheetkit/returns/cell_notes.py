@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from posixpath import dirname, join, normpath
+from xml.etree.ElementTree import fromstring
 from xml.sax.saxutils import unescape
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
@@ -30,7 +32,7 @@ Notes = dict[str, dict[tuple[int, int], tuple[str, str]]]
 def read_cell_notes(archive: zipfile.ZipFile, names: set[str]) -> Notes:
     """Sheet name -> {(row, col): (kind, text)}; kind is 'formula', 'error' or 'comment'."""
     notes: Notes = {}
-    for sheet, part in _sheet_parts(archive, names).items():
+    for sheet, part in sheet_parts(archive, names).items():
         found: dict[tuple[int, int], tuple[str, str]] = {}
         data = archive.read(part)
         if b"<f" in data or b't="e"' in data:
@@ -49,7 +51,7 @@ def _formula_notes(data: bytes) -> dict[tuple[int, int], tuple[str, str]]:
         ref = _REF.search(attrs)
         if ref is None:
             continue
-        position = (int(ref.group(2)) - 1, _col(ref.group(1)))
+        position = (int(ref.group(2)) - 1, col_index(ref.group(1)))
         value = _VALUE.search(body)
         if _ERROR_TYPE.search(attrs):
             found[position] = ("error", _text(value.group(1)) if value else "#ERROR")
@@ -61,10 +63,10 @@ def _formula_notes(data: bytes) -> dict[tuple[int, int], tuple[str, str]]:
 def _comments(data: bytes):
     for letters, number, body in _COMMENT.findall(data):
         text = "".join(_text(t) for t in _TEXT.findall(body))
-        yield (int(number) - 1, _col(letters)), text
+        yield (int(number) - 1, col_index(letters)), text
 
 
-def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     """Sheet name -> its part in the zip, from the workbook and its relationships."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}
@@ -82,11 +84,33 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
 
 
 def _related(archive: zipfile.ZipFile, names: set[str], part: str, kind: str) -> list[str]:
+    return [r.target for r in relationships(archive, names, part)
+            if not r.external and kind in r.target.rsplit("/", 1)[-1] and r.target in names]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One link from a part to another part (resolved to its name in the zip) or, when external,
+    to a web address or file outside it; `kind` is the last word of its type ('drawing')."""
+
+    id: str
+    kind: str
+    target: str
+    external: bool
+
+
+def relationships(archive: zipfile.ZipFile, names: set[str], part: str) -> list[Relationship]:
+    """The relationships a part declares in its .rels part (none when it has no such part)."""
     rels = join(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
     if rels not in names:
         return []
-    return [p for p in (_resolve(part, t) for t in _targets(archive.read(rels)).values())
-            if kind in p.rsplit("/", 1)[-1] and p in names]
+    found = []
+    for element in fromstring(archive.read(rels)):
+        target = element.get("Target", "")
+        external = element.get("TargetMode", "") == "External"
+        found.append(Relationship(element.get("Id", ""), element.get("Type", "").rsplit("/", 1)[-1],
+                                  target if external else _resolve(part, target), external))
+    return found
 
 
 def _targets(rels: bytes) -> dict[str, str]:
@@ -101,7 +125,8 @@ def _resolve(source: str, target: str) -> str:
     return normpath(join(dirname(source), target))
 
 
-def _col(letters: bytes) -> int:
+def col_index(letters: bytes) -> int:
+    """0 for column A, 27 for AB."""
     number = 0
     for ch in letters.decode():
         number = number * 26 + ord(ch) - 64

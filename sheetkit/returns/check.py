@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from contextlib import closing
 from dataclasses import replace
 
 from sheetkit.common.errors import UsageError
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META
 from sheetkit.common.findings import Finding
 from sheetkit.common.progress import progress
 from sheetkit.common.sandbox import Failure, run_isolated
@@ -32,7 +34,7 @@ from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .builds import roster
 from .settle import base_name, settle
-from .validate import read_answers
+from .validate import keep_whole_sheet, read_answers
 from pathlib import Path
 
 
@@ -92,15 +94,17 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             checked.answers = []
         returns[index] = checked
 
-    for index, outcome, cached in _read_all(files, options, framework, compact=keep is not None, cache=cache):
-        if cached:
-            reused.append(files[index].name)
-        if isinstance(outcome, CheckedReturn):
-            take(index, outcome)
-        elif framework is None:
-            pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
-        else:
-            take(index, check_return(outcome, framework, options.frameworks_dirs))
+    # Closed however the loop ends, so the reading workers stop with it (an error, Ctrl-C).
+    with closing(_read_all(files, options, framework, compact=keep is not None, cache=cache)) as outcomes:
+        for index, outcome, cached in outcomes:
+            if cached:
+                reused.append(files[index].name)
+            if isinstance(outcome, CheckedReturn):
+                take(index, outcome)
+            elif framework is None:
+                pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
+            else:
+                take(index, check_return(outcome, framework, options.frameworks_dirs))
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
@@ -159,15 +163,35 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:
-        if checked.layout == 1:
-            read_layout_1(checked, raw, plan_workbook(framework))
-        else:
-            layout = plan_for(framework, raw.meta)
-            read_answers(checked, raw, layout)
-            settle_carried(checked, raw, layout)
+        _read_answers_or_keep_all(checked, raw, framework)
         checked.content = _answers_digest(checked)
         checked.answer_count = len(checked.answers)
     return checked
+
+
+def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework: Framework) -> None:
+    """The return's answers; should reading them fail as a whole (a fault in sheetkit), every filled
+    cell is kept as unplaced with a finding per sheet, so the return is still reported, never lost."""
+    answers, findings = len(checked.answers), len(checked.findings)
+    try:
+        _read_by_layout(checked, raw, framework)
+    except Exception as exc:  # noqa: BLE001 - the file opened; only a file that cannot be is reader-failed
+        del checked.answers[answers:]
+        del checked.findings[findings:]
+        checked.placed, checked.confirmed, checked.carried = {}, {}, 0
+        for sheet in raw.sheets:
+            if sheet not in (SHEET_META, SHEET_LISTS):
+                keep_whole_sheet(checked, raw, sheet, exc)
+
+
+def _read_by_layout(checked: CheckedReturn, raw: RawReturn, framework: Framework) -> None:
+    """The answers, read by the layout the workbook records it was built with."""
+    if checked.layout == 1:
+        read_layout_1(checked, raw, plan_workbook(framework))
+        return
+    layout = plan_for(framework, raw.meta)
+    read_answers(checked, raw, layout)
+    settle_carried(checked, raw, layout)
 
 
 def _answers_digest(checked: CheckedReturn) -> str:
@@ -218,15 +242,15 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         else:
             todo.append((index, sha))
     tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
-    results = run_isolated(_read_and_check, tasks, options.limits)
-    for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
-        index, sha = todo[n]
-        if isinstance(outcome, Failure):
-            yield index, _failed(files[index].path, outcome), False
-            continue
-        if cache and sha and isinstance(outcome, CheckedReturn):
-            cache.put(sha, outcome)
-        yield index, outcome, False
+    with closing(run_isolated(_read_and_check, tasks, options.limits)) as results:
+        for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
+            index, sha = todo[n]
+            if isinstance(outcome, Failure):
+                yield index, _failed(files[index].path, outcome), False
+                continue
+            if cache and sha and isinstance(outcome, CheckedReturn):
+                cache.put(sha, outcome)
+            yield index, outcome, False
 
 
 def _failed(path: str, failure: Failure) -> RawReturn:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sheetkit.common.findings import Finding
+from sheetkit.common.interrupts import held
 from .reader import (
     CENTRAL_ENTRY,
     MAX_FILE_BYTES,
@@ -83,22 +84,30 @@ class Collection:
     def scratch(self) -> str:
         """A new empty folder for one extracted file (so extracted names never collide)."""
         if self.temp is None:
-            self.temp = tempfile.mkdtemp(prefix="sheetkit-returns-")
+            with held():  # known as soon as it exists, so close() always removes it
+                self.temp = tempfile.mkdtemp(prefix="sheetkit-returns-")
         return tempfile.mkdtemp(dir=self.temp)
 
 
 
 def collect_returns(paths: list[str]) -> Collection:
-    """Every file to read from `paths` (files, or folders searched recursively), containers opened."""
+    """Every file to read from `paths` (files, or folders searched recursively), containers opened.
+
+    Files extracted from containers are removed by the collection's close(), or here if the
+    search stops (an error, Ctrl-C)."""
     found = Collection()
     seen: set[Path] = set()
-    for given in paths:
-        for path, name in _walk(given, several=len(paths) > 1):
-            real = Path(path).resolve()
-            if real in seen:
-                continue
-            seen.add(real)
-            _classify(found, path, name, depth=0, named=not Path(given).is_dir())
+    try:
+        for given in paths:
+            for path, name in _walk(given, several=len(paths) > 1):
+                real = Path(path).resolve()
+                if real in seen:
+                    continue
+                seen.add(real)
+                _classify(found, path, name, depth=0, named=not Path(given).is_dir())
+    except BaseException:
+        found.close()
+        raise
     return found
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from sheetkit.common.text import as_text
+from sheetkit.common.text import as_text, clip
 from sheetkit.framework.model import PRIORITIES
 from sheetkit.workbook.layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell
 from sheetkit.framework.model import ACTION_STATUSES
@@ -52,6 +52,8 @@ class Located:
     found_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     edited: dict[tuple[int, int], str] = field(default_factory=dict)  # other text in a locked column of a known row
     missing_columns: set[str] = field(default_factory=set)
+    header_row: int = -1  # where the header row was found
+    columns: dict[str, int] = field(default_factory=dict)  # column header -> where it was found
 
 
 @lru_cache(maxsize=1 << 16, typed=True)  # the same few thousand texts, compared again on every return
@@ -76,6 +78,7 @@ def locate_table(table: SheetTable, grid: Grid, texts: list[TextCell], static: s
         located.unplaced = sorted(p for p, v in grid.items() if not _blank(v) and p not in static)
         return located
     columns = _column_map(table, grid, header_row, located)
+    located.header_row, located.columns = header_row, columns
     rows = _row_index(table, grid, header_row, columns)
     if table.name == "Action plan":
         _place_actions(table, grid, header_row, columns, located)
@@ -181,7 +184,8 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
            static: set[tuple[int, int]], located: Located) -> None:
     """Everything non-empty that is neither an answer nor the layout's own text is unplaced."""
     answers = set(located.positions.values())
-    fixed = {norm(t.text) for t in texts} | {norm(r.ref) for r in table.rows if r.ref}
+    fixed = {norm(t.text) for t in texts} | {norm(t.former) for t in texts if t.former}
+    fixed |= {norm(r.ref) for r in table.rows if r.ref}
     fixed |= {norm(a.label) for a in table.answers if a.label}
     locked_cols = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
     ref_col = columns.get(REF_HEADER)
@@ -189,10 +193,16 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     shown = {columns[c.header] for c in table.columns if c.kind == "previous" and c.header in columns}
     text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
     labels = {norm(a.label) for a in table.answers if a.label}
+    # sheetkit's own words: headers drawn again over a block, headings, texts an earlier layout drew
+    repeated = {norm(header) for r in table.rows for _, header in r.headers}
+    repeated |= {norm(r.text) for r in table.rows if r.kind == "heading" and r.text} | set(map(norm, table.retired))
+    wholes = whole_texts(texts)
     for (r, c), value in grid.items():
         if _blank(value) or (r, c) in answers:
             continue
         if r < header_row and (r, c) in static or r == header_row:
+            continue
+        if r > header_row and norm(value) in repeated:
             continue
         if r > header_row and c in shown and (norm(grid.get((r, ref_col))) in refs
                                               or norm(grid.get((r, text_col))) in labels):
@@ -201,6 +211,9 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
                                                     and _is_row_number(value)):
             located.found_texts[(r, c)] = norm(value)
             continue
+        if r > header_row and c in locked_cols and len(norm(value)) >= SPLIT_PIECE and \
+                any(norm(value) in whole for whole in wholes):
+            continue  # a piece of framework wording that a workbook built with other widths split elsewhere
         if r < header_row and c in locked_cols and norm(value) in fixed:
             continue
         if r > header_row and c in locked_cols and norm(grid.get((r, ref_col))) in refs:
@@ -210,11 +223,26 @@ def _claim(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, in
     located.unplaced.sort()
 
 
+SPLIT_PIECE = 60  # characters: wording this long is a statement's or guidance's, never a label repeated on many rows
+
+
+def whole_texts(texts: list[TextCell]) -> list[str]:
+    """Each piece of framework wording joined with the pieces it continues on: the whole text, as a
+    column of a return shows it when its pieces are read one after another, whatever rows they are on."""
+    wholes: dict[str, list[str]] = {}
+    for text in sorted(texts, key=lambda t: (t.col, t.row)):
+        wholes.setdefault(f"{text.what}|{text.col}", []).append(norm(text.text))
+    return [" ".join(parts) for parts in wholes.values()]
+
+
 def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str, int], located: Located,
                                 fits: Callable[[AnswerCell, object], bool]) -> None:
-    """A column re-ordered on its own: its values in sorted order and out of step with their rows
-    (blanks gathered at one end while the rest of those rows say otherwise, or values of one
-    field's kind on another field's rows). Its values are then unplaced, never misread."""
+    """A column that may have been re-ordered on its own: its values in sorted order and out of
+    step with their rows. Only evidence no typing can leave (a rating moved onto another
+    question's row and another answer onto a rating's row) sets values aside, as unplaced, with
+    an error; an order typing can also leave (texts in alphabetical order, priorities High, Low,
+    Medium, values gathered at one end) is a warning saying what looked sorted, and the values
+    are read where they stand, so no respondent's value is dropped on a guess."""
     by_col: dict[int, list[tuple[int, AnswerCell]]] = {}
     for answer in table.answers:
         if answer.key in located.positions:
@@ -230,28 +258,34 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
         cells.sort(key=lambda ra: ra[0])
         run = _sorted_text_run([grid.get((r, c)) for r, _ in cells])
         if run is not None:
-            runs[c] = cells[run:run + SORTED_RUN]
+            runs[c] = cells[run[0]:run[1]]
     for c, run in runs.items():
         # A column in sorted order is the key of a sort of whole rows only if the rows moved with it
         # (their Refs or numbers out of built order) and no other column came out sorted too.
         if _rows_in_built_order(table, grid, columns, run) or len(runs) > 1:
-            _report_sorted(located, columns, c, run[0][0])
+            first, last = (as_text(grid.get((run[n][0], c))) for n in (0, -1))
+            _report_sorted(located, columns, c, run[0][0], f"{len(run)} different texts in alphabetical order, "
+                           f"from '{clip(first, 40)}' to '{clip(last, 40)}', while the rows' own Refs or numbers "
+                           f"stayed in order")
     for c, cells in by_col.items():
         if c in runs:
             continue
-        if _out_of_natural_order([grid.get((r, c)) for r, _ in cells]) and \
-                _rows_in_built_order(table, grid, columns, cells):
-            _report_sorted(located, columns, c, next(r for r, _ in cells if not _blank(grid.get((r, c)))))
+        values = [grid.get((r, c)) for r, _ in cells]
+        if _out_of_natural_order(values) and _rows_in_built_order(table, grid, columns, cells):
+            shown = list(dict.fromkeys(as_text(v).strip() for v in values if not _blank(v)))
+            _report_sorted(located, columns, c, next(r for r, _ in cells if not _blank(grid.get((r, c)))),
+                           f"its choices in alphabetical order ({', '.join(shown)}) rather than their own")
             continue
         window = _crossed_window(cells, c, grid, fits)
         if window:
-            _report_sorted(located, columns, c, window[0], rows=window)
+            _report_sorted(located, columns, c, window[0], "", rows=window)
             continue
-        values = [grid.get((r, c)) for r, _ in cells]
         filled = [i for i, v in enumerate(values) if not _blank(v)]
         if len(by_col) > 1 and len(filled) >= 3 and _monotone([values[i] for i in filled]) \
                 and _gathered(filled, len(values)) and any(filled_per_row[cells[i][0]] == 1 for i in filled):
-            _report_sorted(located, columns, c, cells[filled[0]][0])
+            end = "top" if filled[0] == 0 else "bottom"
+            _report_sorted(located, columns, c, cells[filled[0]][0], f"its {len(filled)} values in order and "
+                           f"gathered at the {end}, beside rows whose other answers are blank")
     for key, (r, c) in list(located.positions.items()):
         if c in located.sorted_columns and (c not in located.sorted_rows or r in located.sorted_rows[c]):
             del located.positions[key]
@@ -263,19 +297,20 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
 SORTED_RUN = 7  # distinct free texts in exact order: about one chance in 5,040 when typed by hand
 
 
-def _sorted_text_run(values: list) -> int | None:
-    """The start of a run of SORTED_RUN or more adjacent, distinct texts in exact alphabetical
+def _sorted_text_run(values: list) -> tuple[int, int] | None:
+    """(start, end) of a run of SORTED_RUN or more adjacent, distinct texts in exact alphabetical
     order, as a sort of one column leaves them, or None. Numbers and dates are often typed in
-    order, so only texts count; and a run that is a natural enumeration ('Action 1', 'Action 2',
-    ...) is as typed, since a sort would put 'Action 10' before 'Action 2'."""
+    order, so only texts count; and a run that carries its own numbering in order ('Action 1',
+    'Action 2', ...; 'AP10 ...' to 'AP16 ...' and a new action after them) is as typed, since a
+    sort of mixed numbers would put 'Action 10' before 'Action 2'."""
     texts = [v.strip() if isinstance(v, str) and v.strip()[:1].isalpha() else None for v in values]
     for order in (1, -1):
         start = 0
         for end in range(1, len(texts) + 1):
             if end < len(texts) and _in_order(texts[end - 1], texts[end], order):
                 continue
-            if end - start >= SORTED_RUN and not _enumerated(texts[start:end]):
-                return start
+            if end - start >= SORTED_RUN and not _enumerated(texts[start:end]) and not _numbered(texts[start:end]):
+                return start, end
             start = end
     return None
 
@@ -313,6 +348,24 @@ def _enumerated(texts: list[str]) -> bool:
         return False
     keys = [(int(m[1]), "") if m[1] else (0, m[2]) for m in counters]
     return all(a < b for a, b in zip(keys, keys[1:])) or all(a > b for a, b in zip(keys, keys[1:]))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _numbered(texts: list[str]) -> bool:
+    """Whether texts number themselves in order: at least half hold a number, and compared with
+    their numbers read as numbers ('AP9' before 'AP10') they stand in order, as a register is typed."""
+    if sum(1 for t in texts if _DIGITS.search(t)) * 2 < len(texts):
+        return False
+    keys = [_natural(t) for t in texts]
+    return keys == sorted(keys) or keys == sorted(keys, reverse=True)
+
+
+def _natural(text: str) -> tuple:
+    """A text's sort key with its numbers as numbers: 'AP10 x' -> ('ap', 10, ' x')."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in _DIGITS.split(text.casefold())
+                 if part)
 
 
 def _rows_in_built_order(table: SheetTable, grid: Grid, columns: dict[str, int], cells) -> bool:
@@ -362,17 +415,24 @@ def _action_columns(located: Located) -> dict[int, list[tuple[int, AnswerCell | 
     return by_col
 
 
-def _report_sorted(located: Located, columns: dict[str, int], col: int, first_row: int,
+def _report_sorted(located: Located, columns: dict[str, int], col: int, first_row: int, looked: str,
                    rows: list[int] | None = None) -> None:
-    """Report a column (or, given `rows`, a run of its rows) re-ordered on its own."""
-    located.sorted_columns.add(col)
-    if rows is not None:
-        located.sorted_rows[col] = set(rows)
+    """Report a column whose values look sorted on their own (`looked` says how), read where they
+    stand; or, given `rows`, a run of its rows where ratings and other answers crossed, which no
+    typing does, set aside."""
     header = next((h for h, c in columns.items() if c == col), f"column {col + 1}")
+    if rows is None:
+        located.problems.append(Problem(
+            "column-looks-sorted", f"the column '{header}' may have been sorted on its own: it holds {looked}, "
+            f"as such a sort leaves them. Its values were read where they stand; check that each still sits beside "
+            f"its question", cell=cell_name(first_row, col)))
+        return
+    located.sorted_columns.add(col)
+    located.sorted_rows[col] = set(rows)
     located.problems.append(Problem(
-        "column-sorted-alone", f"the column '{header}' appears to have been sorted on its own (its values are in "
-        f"order and no longer in step with their rows), so none of its values was used",
-        cell=cell_name(first_row, col)))
+        "column-sorted-alone", f"the column '{header}' was sorted on its own: from row {first_row + 1} a rating "
+        f"stands on another question's row and another answer on a rating's row, which typing never leaves, so the "
+        f"{len(rows)} values there were set aside (kept as unplaced)", cell=cell_name(first_row, col)))
 
 
 def _gathered(filled: list[int], total: int) -> bool:

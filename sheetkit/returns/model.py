@@ -127,5 +127,6 @@ def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> 
         summary = a.field.type == "rating" or a.field.level in ("item", "section", "action")
         rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, answer_status(a),
                      section_order.get(a.section_id, -1), item,
-                     int(a.field.type == "text" and a.field.level != "action"), int(summary)))
+                     int(a.field.type == "text" and a.field.level != "action" and a.field.role != "action"),
+                     int(summary)))  # evidence: text that is not an action (actions are on the action plan sheets)
     return rows

@@ -25,6 +25,7 @@ from sheetkit.common.findings import Finding
 from sheetkit.common.own_files import META_KEYS, SHEET_META
 from sheetkit.common.text import column_letters
 from .extent import content_extent
+from .parts import Parts, read_parts
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -33,6 +34,7 @@ MAX_TOTAL_BYTES = 150 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ROW = 20_000
 MAX_COL = 200  # column GR; sheetkit workbooks use fewer than 20 columns
+KEPT_PART_BYTES = 4 * 1024 * 1024  # parts up to this size are kept in memory between inspections
 MAX_GRID_CELLS = 1_000_000  # all sheets' extents together; sheetkit workbooks span a few thousand cells
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
 
@@ -63,6 +65,7 @@ class RawReturn:
     # sheet name -> {(row, col): (kind, text)} for what the values do not show: a formula with no
     # stored result ('formula'), an error value ('error') or a comment ('comment')
     notes: dict[str, dict[tuple[int, int], tuple[str, str]]] = field(default_factory=dict)
+    parts: Parts = field(default_factory=Parts)  # merged cells, drawings, risky formulas, links, long texts
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -141,7 +144,7 @@ def inspect_file(path: str) -> RawReturn:
         return _fail(raw, "file-too-large", f"the file holds over {MAX_MEMBERS} parts; a workbook holds a few dozen")
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-            _inspect_zip(raw, archive)
+            _inspect_zip(raw, _ReadOnce(archive))
     except _ZIP_ERRORS as exc:
         return _fail(raw, "file-unreadable", f"the file is damaged or truncated ({exc})")
     return raw
@@ -165,7 +168,7 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
     return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
 
 
-def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
+def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
     """What a zip-based file is, whether it is safe to read, and then its properties and notes."""
     members = archive.infolist()
     names = {m.filename for m in members}
@@ -173,10 +176,33 @@ def _inspect_zip(raw: RawReturn, archive: zipfile.ZipFile) -> None:
         return
     if raw.kind in ("xlsx", "xlsm"):
         _read_ooxml_properties(raw, archive, names)
-        raw.notes = read_cell_notes(archive, names)
     else:
         _read_ods_properties(raw, archive, names)
-        raw.notes = read_ods_notes(archive, names)
+    try:
+        raw.notes = read_cell_notes(archive, names) if raw.kind != "ods" else read_ods_notes(archive, names)
+        raw.parts = read_parts(archive, names, raw.kind)
+    except Exception as exc:  # noqa: BLE001 - parts no spreadsheet program writes that way: the values still count
+        raw.findings.append(Finding("parts-unreadable", f"the file's comments, merged cells, drawings and links "
+                                    f"could not be read ({type(exc).__name__}: {str(exc)[:200]}), so any there are "
+                                    f"not reported; its values were read", file=raw.path))
+
+
+class _ReadOnce:
+    """A zip archive whose parts are decompressed once, however many of the inspections read them."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.parts = archive, {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self.parts:
+            self.parts[name] = self.archive.read(name)
+        return self.parts[name]
+
+    def open(self, name: str):
+        return io.BytesIO(self.read(name)) if name in self.parts else self.archive.open(name)
+
+    def __getattr__(self, name: str):
+        return getattr(self.archive, name)
 
 
 def _sizes_allowed(raw: RawReturn, members: list[zipfile.ZipInfo]) -> bool:
@@ -214,14 +240,16 @@ def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bo
     return True
 
 
-def _parts_safe(raw: RawReturn, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
+def _parts_safe(raw: RawReturn, archive: _ReadOnce, members: list[zipfile.ZipInfo]) -> bool:
     """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
     cells = 0
     for m in members:
         if "/media/" in m.filename or m.filename.startswith("Pictures/"):
             continue  # images (an SVG may carry a DOCTYPE); no reader parses them
-        with archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
+        with archive.archive.open(m) as handle:  # zipfile stops at the declared size and checks the CRC
             data = handle.read(m.file_size + 1)
+        if len(data) <= min(m.file_size, KEPT_PART_BYTES) and m.filename.endswith((".xml", ".rels", ".vml")):
+            archive.parts[m.filename] = data  # read once: the inspections after this one read it again
         if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             continue  # not XML (vbaProject.bin and other binary parts)
         if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
@@ -325,6 +353,8 @@ def _parse(raw: RawReturn) -> None:
                                              f"a return spans a few thousand")
                 return
             sheets[name] = sheet.to_python(skip_empty_area=False)
+            if raw.kind == "xls":  # no XML parts to read them from: the reading library's own list
+                _old_format_merges(raw, name, sheet)
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return
@@ -336,11 +366,22 @@ def _parse(raw: RawReturn) -> None:
     for name, rows in sheets.items():
         raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
                             if value != "" and value is not None}
+    for name, texts in raw.parts.long_texts.items():
+        grid = raw.sheets.get(name, {})
+        for position, text in texts.items():
+            if isinstance(grid.get(position), str):
+                grid[position] = text  # whole, from the file itself, whatever the reading library kept
     for name, notes in raw.notes.items():
         grid = raw.sheets.setdefault(name, {})
         for position, (kind, text) in notes.items():
             if kind == "error" and position not in grid:
                 grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
+
+
+def _old_format_merges(raw: RawReturn, name: str, sheet) -> None:
+    merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in getattr(sheet, "merged_cell_ranges", None) or []]
+    if merged:
+        raw.parts.merges[name] = merged
 
 
 def _meta_text(value) -> str:

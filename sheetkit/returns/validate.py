@@ -26,47 +26,34 @@ from sheetkit.workbook.layout import (
 )
 from sheetkit.workbook.plan import cell_for
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.common.limits import TEXT_LIMIT
-from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_START
+from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_SCALE, SHEET_START
 from sheetkit.common.text import cell_name
-from .locate import locate_table
+from .locate import SPLIT_PIECE, locate_table
+from .locked import Written, written
+from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
 from .reader import RawReturn
 from sheetkit.returns.model import Answer, CheckedReturn
 
 def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> None:
     """Find every answer by its row's Ref and label and its column's header, check each one,
-    and keep (as unplaced) whatever was typed where no answer belongs."""
+    and keep (as unplaced) whatever was typed where no answer belongs.
+
+    A fault while reading one sheet costs only that sheet: its cells are kept as unplaced with
+    a `sheet-unreadable` finding, and the other sheets are read as usual."""
     sheet_map = _match_sheets(checked, raw, layout)
-    framework = layout.framework
-    fits = _fits(framework)
+    found: dict[str, SheetAnswers] = {}
+    record = written(raw)
     for table in layout.tables:
         actual = sheet_map.get(table.name)
-        if actual is None:
-            continue
-        grid = raw.sheets.get(actual, {})
-        texts = [t for t in layout.texts if t.sheet == table.name]
-        located = locate_table(table, grid, texts, _static(layout, table), fits)
-        _report_problems(checked, actual, located)
-        _check_texts(checked, actual, texts, located, grid)
-        cells = {a.key: a for a in table.answers + table.confirmations}
-        for key, (row, col) in located.positions.items():
-            checked.placed[key] = (actual, cell_name(row, col))
-            value = grid.get((row, col))
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            cell = cells.get(key) or cell_for(layout, key)
-            if cell.field == STILL_TRUE_FIELD:
-                _confirmation(checked, cell, actual, cell_name(row, col), value, framework)
-                continue
-            answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
-            if cell.field.level == "signoff":
-                _sign_off(checked, answer)
-            checked.answers.append(answer)
-        notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
-        _keep_unplaced(checked, actual, grid, located.unplaced, notes)
-        _report_notes(checked, actual, notes, located)
+        if actual is not None:
+            _guarded(checked, raw, actual, lambda: _read_table(checked, raw, layout, table, actual, found, record))
+    for built, actual in ((SHEET_SCALE, sheet_map.get(SHEET_SCALE)), (SHEET_LISTS, SHEET_LISTS)):
+        if actual in raw.sheets:
+            _guarded(checked, raw, actual, lambda: _read_fixed_sheet(checked, raw, built, actual, record))
     _read_extra_sheets(checked, raw, layout, sheet_map)
+    report_parts(checked, raw, found)
+    report_lengths(checked)
     checked.ratings_asked = sum(1 for c in layout.answers if c.field.type == "rating" and c.field.required)
     checked.ratings_given = sum(1 for a in checked.answers if a.field.type == "rating" and a.usable)
     _check_completeness(checked, layout, sheet_map)
@@ -77,6 +64,88 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
         checked.findings.append(Finding("sign-off-missing", "nobody is named under 'Completed by' in the "
                                         "sign-off at the foot of the Start sheet", file=checked.file,
                                         sheet=sheet_map.get(SHEET_START, SHEET_START)))
+
+
+def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, table, actual: str,
+                found: dict[str, SheetAnswers], record: Written | None) -> None:
+    """One sheet table's answers, checked, and everything else on the sheet kept and reported."""
+    framework = layout.framework
+    grid = raw.sheets.get(actual, {})
+    texts = [t for t in layout.texts if t.sheet == table.name]
+    located = locate_table(table, grid, texts, _static(layout, table), _fits(framework))
+    if record is not None:
+        claimed = set(located.positions.values()) | set(located.unplaced) | set(located.found_texts) | set(
+            located.edited)
+        _report_typed_over(checked, actual, grid, record.typed_over(table.name, grid, set(grid) - claimed))
+    _report_problems(checked, actual, located)
+    _check_texts(checked, actual, texts, located, grid)
+    cells = {a.key: a for a in table.answers + table.confirmations}
+    for key, (row, col) in located.positions.items():
+        checked.placed[key] = (actual, cell_name(row, col))
+        value = grid.get((row, col))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        cell = cells.get(key) or cell_for(layout, key)
+        if _locked_action(cell, framework) and record is not None and record.typed_over(table.name, grid, [(row, col)]):
+            _report_typed_over(checked, actual, grid, [(row, col)])  # locked: which action it carries is ours
+            continue
+        if cell.field == STILL_TRUE_FIELD:
+            _confirmation(checked, cell, actual, cell_name(row, col), value, framework)
+            continue
+        answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
+        if cell.field.level == "signoff":
+            _sign_off(checked, answer)
+        checked.answers.append(answer)
+    notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+    _keep_unplaced(checked, actual, grid, located.unplaced, notes)
+    _report_notes(checked, actual, notes, set(located.positions.values()))
+    answer_headers = {c.header for c in table.columns if c.kind == "answer"}
+    found[actual] = SheetAnswers(located.header_row, located.positions,
+                                 {col for header, col in located.columns.items() if header in answer_headers},
+                                 set(located.columns.values()))
+
+
+def _read_fixed_sheet(checked: CheckedReturn, raw: RawReturn, built: str, actual: str, record: Written | None) -> None:
+    """A sheet of sheetkit's own text alone (the Scale, the hidden lists): anything typed over it
+    is reported and kept, and so are its comments."""
+    grid = raw.sheets.get(actual, {})
+    if record is not None:
+        _report_typed_over(checked, actual, grid, record.typed_over(built, grid, set(grid)))
+    _report_notes(checked, actual, raw.notes.get(actual, {}), set())
+
+
+def _report_typed_over(checked: CheckedReturn, sheet: str, grid, positions: list[tuple[int, int]]) -> None:
+    for row, col in positions:
+        typed = clip(as_text(grid[(row, col)]), 80)
+        checked.findings.append(Finding("locked-cell-changed", f"the locked cell holds '{typed}', which sheetkit did "
+                                        f"not write there (typed over, or typed in a cell sheetkit left empty); it is "
+                                        f"kept in Responses as unplaced", file=checked.file, sheet=sheet,
+                                        cell=cell_name(row, col)))
+    _keep_unplaced(checked, sheet, grid, positions, {}, report=False)
+
+
+def _guarded(checked: CheckedReturn, raw: RawReturn, sheet: str, step) -> None:
+    """Run the reading of one sheet; a fault in it is reported, and the sheet's cells are kept as
+    unplaced rather than lost (what the step had added is taken back first)."""
+    answers, findings, placed = len(checked.answers), len(checked.findings), dict(checked.placed)
+    confirmed = dict(checked.confirmed)
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - a fault in sheetkit must not cost the respondent's return
+        del checked.answers[answers:]
+        del checked.findings[findings:]
+        checked.placed, checked.confirmed = placed, confirmed
+        keep_whole_sheet(checked, raw, sheet, exc)
+
+
+def keep_whole_sheet(checked: CheckedReturn, raw: RawReturn, sheet: str, exc: Exception) -> None:
+    """Every filled cell of a sheet kept as unplaced, with a `sheet-unreadable` finding saying why."""
+    grid = raw.sheets.get(sheet, {})
+    filled = sorted(p for p, v in grid.items() if not _blank(v))
+    checked.findings.append(Finding("sheet-unreadable", f"sheetkit failed while reading this sheet "
+                                    f"({type(exc).__name__}: {clip(str(exc), 120)}); its {len(filled)} filled cells "
+                                    f"are kept in Responses as unplaced", file=checked.file, sheet=sheet))
+    _keep_unplaced(checked, sheet, grid, filled, {}, report=False)
 
 
 def _fits(framework: Framework):
@@ -123,13 +192,19 @@ def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookL
     """Sheets sheetkit did not make (a copied sheet, a sheet of notes): everything on them is kept."""
     used = set(sheet_map.values()) | {SHEET_META, SHEET_LISTS}
     for name, grid in raw.sheets.items():
-        if name in used:
-            continue
-        filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
-        checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
-                                        f"(added or copied); its {len(filled)} filled cells were not read as answers "
-                                        f"and are listed as unplaced", file=checked.file, sheet=name))
-        _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
+        if name not in used:
+            _guarded(checked, raw, name, lambda: _read_extra_sheet(checked, raw, name, grid))
+
+
+def _read_extra_sheet(checked: CheckedReturn, raw: RawReturn, name: str, grid) -> None:
+    filled = [(r, c) for (r, c), v in grid.items() if not _blank(v)]
+    drawings = raw.parts.drawings.get(name, [])
+    drawn = f" and {len(drawings)} drawings or text boxes" if drawings else ""
+    checked.findings.append(Finding("extra-sheet", f"sheet '{name}' was not in the workbook sheetkit built "
+                                    f"(added or copied); its {len(filled)} filled cells{drawn} were not read as "
+                                    f"answers and are listed as unplaced", file=checked.file, sheet=name))
+    _keep_unplaced(checked, name, grid, sorted(filled), raw.notes.get(name, {}), report=False)
+    _report_notes(checked, name, raw.notes.get(name, {}), set())
 
 
 def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, report: bool = True) -> None:
@@ -145,8 +220,7 @@ def _keep_unplaced(checked: CheckedReturn, sheet: str, grid, positions, notes, r
                                             cell=cell.cell))
 
 
-def _report_notes(checked: CheckedReturn, sheet: str, notes, located) -> None:
-    answers = {position for position in located.positions.values()}
+def _report_notes(checked: CheckedReturn, sheet: str, notes, answers: set[tuple[int, int]]) -> None:
     for (row, col), (kind, text) in sorted(notes.items()):
         where = {"file": checked.file, "sheet": sheet, "cell": cell_name(row, col)}
         if kind == "formula":
@@ -168,14 +242,17 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
     A changed text is reported with what was found in its place; other text left in a locked
     column is kept as unplaced."""
     found = Counter(located.found_texts.values())
+    shown = _columns_read_down(grid)
     missing = []
     for text in texts:
         if text.header in located.missing_columns:
             continue
-        key = _squash(text.text)
+        key, former = _squash(text.text), _squash(text.former)
         if found[key] > 0:
             found[key] -= 1
-        else:
+        elif former and found[former] > 0:  # as a workbook built by an earlier layout shows it
+            found[former] -= 1
+        elif len(key) < SPLIT_PIECE or not any(key in column for column in shown):  # not split elsewhere
             missing.append(text)
     spare = {position: _squash(value) for position, value in located.edited.items()}
     for text in missing:
@@ -204,12 +281,27 @@ def _confirmation(checked: CheckedReturn, cell: AnswerCell, sheet: str, where: s
                                   as_text(value), usable=False))
 
 
+def _columns_read_down(grid) -> list[str]:
+    """Each column's texts, read down the column and joined: where framework wording split over several
+    rows reads whole again."""
+    columns: dict[int, list[str]] = {}
+    for (row, col), value in sorted(grid.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if isinstance(value, str) and value.strip():
+            columns.setdefault(col, []).append(_squash(value))
+    return [" ".join(texts) for texts in columns.values()]
+
+
 def _sign_off(checked: CheckedReturn, answer: Answer) -> None:
     if answer.field.id == "completed_by":
         checked.signed_off_by = answer.text
     elif answer.field.id == "completed_on" and answer.usable:
         checked.signed_off_on = answer.value.isoformat()
     checked.sign_off[answer.field.id] = answer.text
+
+
+def _locked_action(cell: AnswerCell, framework: Framework) -> bool:
+    """An action-plan cell sheetkit writes and locks (which action of last round a row carries)."""
+    return cell.field.level == "action" and framework.action_column(cell.field.id).locked
 
 
 def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framework, checked: CheckedReturn) -> Answer:
@@ -221,11 +313,6 @@ def _answer(cell: AnswerCell, sheet: str, where: str, value, framework: Framewor
         answer.raw = result.value  # the id, without the title the dropdown shows beside it
     if result.code:
         checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
-    elif isinstance(result.value, str) and len(result.value.encode("utf-16-le", "surrogatepass")) // 2 > TEXT_LIMIT:
-        # A cell's limit counts UTF-16 units, as cells.fit_cell does: an emoji takes two.
-        checked.findings.append(Finding("text-too-long", f"'{cell.field.label}' holds {len(result.value):,} "
-                                        f"characters; a cell holds {TEXT_LIMIT:,}. The full text is kept in the "
-                                        f"Responses CSV", file=checked.file, sheet=sheet, cell=where))
     return answer
 
 

@@ -2,8 +2,9 @@
 
 A follow-up workbook (see ``plan_workbook(framework, follow_up=True)``) shows, locked beside
 each answer, what the respondent answered last round, and lists last round's actions first
-on the Action plan (those not Done or Dropped), each marked in its locked 'From last round' cell (e.g. "2026 Q4 #3") and
-asking what became of it. With ``prefill`` the answer cells start with last round's values,
+on the Action plan (those not Done or Dropped, whether written on the Action plan or under an item), each
+marked in its locked 'From last round' cell ("2026 Q4 #3" for row 3 of last round's Action plan, "2026 Q4
+Standard 4" for the action written under standard 4) and asking what became of it. With ``prefill`` the answer cells start with last round's values,
 for the respondent to confirm or change; otherwise they start blank.
 
 This module only decides values (a :class:`~sheetkit.workbook.prefill.Carried`); the writer draws
@@ -21,6 +22,7 @@ from sheetkit.workbook.layout import AnswerCell, WorkbookLayout
 from sheetkit.framework.model import ACTION_CLOSED
 from sheetkit.workbook.prefill import Carried
 from sheetkit.framework.keys import AnswerKey
+from sheetkit.framework.action_plan import CARRIED
 from sheetkit.framework.fields import prefill_value
 
 if TYPE_CHECKING:
@@ -48,10 +50,8 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
                 values[cell.key] = typed
     still_open = [a for a in person.actions if a.status not in ACTION_CLOSED]
     carried = Carried(previous.round, shown, values, len(still_open))
-    criterion = next(a.field for a in layout.actions.rows[0].answers if a.field.id == "criterion")
     for number, action in enumerate(still_open, start=1):
-        shown_criterion = prefill_value(action.criterion, criterion, layout.framework)
-        values.update(_action_values(shown_criterion, number, action, carried, prefill))
+        values.update(_action_values(layout, number, action, carried, prefill))
     return carried
 
 
@@ -65,11 +65,14 @@ def shown_value(cell: AnswerCell, value, layout: WorkbookLayout):
 
 
 
-def _action_values(criterion: str | None, number: int, action: PreviousAction, carried: Carried,
+def _action_values(layout: WorkbookLayout, number: int, action: PreviousAction, carried: Carried,
                    prefill: bool) -> dict[str, object]:
-    """Row `number` of the Action plan: last round's action, and with `prefill` its last status."""
-    values = {"carried": carried.carried_label(action.number),
-              "criterion": criterion, "action": action.action,
-              "owner": action.owner, "due": action.due, "priority": action.priority,
-              "status": action.status if prefill else None}
-    return {AnswerKey.action(number, field_id): value for field_id, value in values.items() if value not in (None, "")}
+    """Row `number` of the Action plan: which of last round's actions it follows up, and that action's values
+    in the columns carried (typed as the respondent would type or pick them)."""
+    fw = layout.framework
+    values = {CARRIED: carried.carried_label(action.where)}
+    for column in fw.action_columns:
+        if column.carried(prefill) and action.get(column.id) not in (None, ""):
+            values[column.id] = prefill_value(action.get(column.id), fw.action_field(column.id), fw)
+    return {AnswerKey.action(number, column_id): value for column_id, value in values.items()
+            if value not in (None, "")}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sheetkit.common.errors import UsageError
+from sheetkit.framework.action_plan import NO_ROLE, column_for_role
 from sheetkit.framework.model import Framework
 from sheetkit.framework.item_map import IdMap, identity_map, read_item_map
 from sheetkit.framework.keys import AnswerKey
@@ -54,7 +55,7 @@ def load_previous(path: str | Path, framework: Framework, renames: str | Path | 
     ids = _id_map(path, meta["framework_version"], framework, item_map)
     previous = PreviousRound(path, meta["round"], meta["framework_id"], meta["framework_version"], {},
                              not_comparable=ids.not_comparable(framework))
-    _collect(previous, rows, ids)
+    _collect(previous, rows, ids, framework)
     previous.findings = ids.findings
     if renames:
         previous.renames = _read_renames(renames)
@@ -71,9 +72,12 @@ def _id_map(path: Path, version: str, framework: Framework, item_map) -> IdMap:
     return identity_map(framework)
 
 
-def _collect(previous: PreviousRound, rows: Iterable[tuple[str, str, object]], ids: IdMap) -> None:
-    """Sort (respondent, key, value) rows into respondents' answers and actions, in the new ids."""
-    actions: dict[str, dict[int, dict[str, object]]] = {}
+def _collect(previous: PreviousRound, rows: Iterable[tuple[str, str, object]], ids: IdMap, fw: Framework) -> None:
+    """Sort (respondent, key, value) rows into respondents' answers and actions, in the new ids: an action is
+    an Action plan row, or an item's own action questions (the item fields whose roles make an action)."""
+    on_rows: dict[str, dict[int, dict[str, object]]] = {}
+    under_items: dict[str, dict[str, dict[str, object]]] = {}
+    roles = {f.id: f.role for f in fw.fields("item")}
     for person, key, value in rows:
         name = normalise_name(person)
         who = previous.respondents.setdefault(name, PreviousRespondent(person, {}, []))
@@ -81,22 +85,39 @@ def _collect(previous: PreviousRound, rows: Iterable[tuple[str, str, object]], i
         if parts.level in NOT_CARRIED:
             continue
         if parts.level == "action" and parts.owner.isdigit():
-            actions.setdefault(name, {}).setdefault(int(parts.owner), {})[parts.field] = value
+            on_rows.setdefault(name, {}).setdefault(int(parts.owner), {})[parts.field] = value
             continue
         new_key = ids.key(parts)
-        if new_key is not None:
-            who.answers[new_key] = value
-    for name, numbered in actions.items():
-        previous.respondents[name].actions = [_action(n, parts, ids) for n, parts in sorted(numbered.items())
-                                              if str(parts.get("action", "")).strip()]
+        if new_key is None:
+            continue
+        who.answers[new_key] = value
+        mapped = AnswerKey.parse(new_key)
+        column = column_for_role(fw.action_columns, roles.get(mapped.field, NO_ROLE)) if mapped.level == "item" else None
+        if column is not None:
+            under_items.setdefault(name, {}).setdefault(mapped.owner, {}).setdefault(column.id, value)
+    order = {item.id: n for n, (_, item) in enumerate(fw.items())}
+    for name, who in previous.respondents.items():
+        planned = [PreviousAction(f"#{n}", _values(values, ids, fw), n)
+                   for n, values in sorted(on_rows.get(name, {}).items())]
+        written = [PreviousAction(f"{fw.labels['item']} {item}", _values(values, ids, fw) | {"criterion": item})
+                   for item, values in sorted(under_items.get(name, {}).items(), key=lambda kv: order.get(kv[0], 0))]
+        who.actions = [a for a in planned + written if a.action]
 
 
-def _action(number: int, parts: dict[str, object], ids: IdMap) -> PreviousAction:
-    criterion = _text(parts.get("criterion"))
-    due = parts.get("due")
-    return PreviousAction(number, ids.criterion(criterion), _text(parts.get("action")), _text(parts.get("owner")),
-                          due if isinstance(due, dt.date) else None, _text(parts.get("status")),
-                          _text(parts.get("priority")))
+def _values(values: dict[str, object], ids: IdMap, fw: Framework) -> dict[str, object]:
+    """An action's values by column, as this round reads them: criteria in this framework's ids, dates as dates
+    (a date typed as text is left out), everything else as text."""
+    out: dict[str, object] = {}
+    for column_id, value in values.items():
+        kind = fw.action_column(column_id).type if column_id in {c.id for c in fw.action_columns} else "text"
+        if kind == "date":
+            out[column_id] = value.date() if isinstance(value, dt.datetime) else (
+                value if isinstance(value, dt.date) else None)
+        else:
+            out[column_id] = _text(value)
+    if out.get("criterion"):
+        out["criterion"] = ids.criterion(str(out["criterion"]))
+    return out
 
 
 def _text(value) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from sheetkit.common.findings import Finding
 from sheetkit.common.text import normalise_name
@@ -15,15 +15,54 @@ from sheetkit.common.text import normalise_name
 
 @dataclass(frozen=True)
 class PreviousAction:
-    """One action a respondent proposed last round, numbered as on their Action plan."""
+    """One action a respondent proposed last round, on their Action plan sheet (its row) or under an item.
 
-    number: int
-    criterion: str
-    action: str
-    owner: str
-    due: dt.date | None
-    status: str
-    priority: str
+    ``where`` follows the round's name in the locked cell of the row that carries it this round:
+    '#3' for Action plan row 3, 'Standard 4' for the action written under standard 4. ``values``
+    holds its action-plan columns by id, in this framework's ids (a due date is a date or None)."""
+
+    where: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    row: int | None = None  # its Action plan row, when it was written there
+
+    @classmethod
+    def on_row(cls, number: int, **values) -> "PreviousAction":
+        """The action of Action plan row `number`."""
+        return cls(f"#{number}", values, number)
+
+    def get(self, column_id: str):
+        value = self.values.get(column_id)
+        return "" if value is None else value
+
+    @property
+    def origin(self) -> str:
+        """Where it was written, in words: 'Action plan row 3', 'Standard 4'."""
+        return f"Action plan row {self.row}" if self.row is not None else self.where
+
+    @property
+    def criterion(self) -> str:
+        return str(self.get("criterion"))
+
+    @property
+    def action(self) -> str:
+        return str(self.get("action"))
+
+    @property
+    def owner(self) -> str:
+        return str(self.get("owner"))
+
+    @property
+    def due(self) -> dt.date | None:
+        due = self.values.get("due")
+        return due if isinstance(due, dt.date) else None
+
+    @property
+    def status(self) -> str:
+        return str(self.get("status"))
+
+    @property
+    def priority(self) -> str:
+        return str(self.get("priority"))
 
 
 @dataclass

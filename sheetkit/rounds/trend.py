@@ -6,8 +6,9 @@ counted partner's answers by key. Averages are of every rating given in each rou
 Ratings sheet; a partner's change is the average of the ratings they gave in both rounds, now
 less then, so a partner who joined or left moves the averages but never anyone's change.
 
-Last round's actions are followed up through this round's action plan: a row carried from last
-round says so in its 'carried' answer (``"2026 Q4 #3"``: the round and the action's number), and
+Last round's actions, whether written on the Action plan or under an item, are followed up through
+this round's action plan: a row carried from last round says so in its 'carried' answer (``"2026 Q4
+#3"``: the round and the action's row; ``"2026 Q4 Standard 4"``: written under standard 4), and
 reports its status, progress and any revised date there.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sheetkit.common.findings import Finding
+from sheetkit.framework.action_plan import CARRIED
 from sheetkit.framework.model import ACTION_CLOSED
 from sheetkit.framework.model import item_caption
 from sheetkit.common.own_files import SHEET_ACTIONS
@@ -67,8 +69,18 @@ class TrendRow:
 
     @property
     def same_partners_change(self) -> float | None:
-        """The average change of the partners who rated it in both rounds."""
+        """The average change of the partners who rated it in both rounds: the like-for-like change."""
         return statistics.fmean(m.change for m in self.moves) if self.moves else None
+
+    @property
+    def same_then(self) -> float | None:
+        """Last round's average of the partners who rated it in both rounds (each partner counted once)."""
+        return statistics.fmean(m.then for m in self.moves) if self.moves else None
+
+    @property
+    def same_now(self) -> float | None:
+        """This round's average of the same partners; same_now - same_then is same_partners_change."""
+        return statistics.fmean(m.now for m in self.moves) if self.moves else None
 
     def moved_most(self) -> list[Move]:
         """The partner(s) whose rating changed most, either way; nobody when nobody's changed."""
@@ -141,14 +153,25 @@ class Trend:
         return self.previous.round
 
     def improved(self) -> TrendRow | None:
-        """The item whose average rose most (None when none rose by at least the 0.1 shown)."""
-        rose = [r for r in self.rows if r.kind == "item" and tenths(r.change) > 0]
-        return max(rose, key=lambda r: r.change, default=None)
+        """The item whose like-for-like change rose most (None when none rose by at least the 0.1 shown); the
+        first in framework order among equals."""
+        rose = [r for r in self.rows if r.kind == "item" and tenths(r.same_partners_change) > 0]
+        return max(rose, key=lambda r: r.same_partners_change, default=None)
 
     def fell(self) -> TrendRow | None:
-        """The item whose average fell most (None when none fell by at least the 0.1 shown)."""
-        fell = [r for r in self.rows if r.kind == "item" and tenths(r.change) < 0]
-        return min(fell, key=lambda r: r.change, default=None)
+        """The item whose like-for-like change fell most (None when none fell by at least the 0.1 shown)."""
+        fell = [r for r in self.rows if r.kind == "item" and tenths(r.same_partners_change) < 0]
+        return min(fell, key=lambda r: r.same_partners_change, default=None)
+
+    @property
+    def joined(self) -> list[str]:
+        """Partners counted this round with no return last round (as this round names them)."""
+        return [p.name for p in self.partners if p.returned and not p.previous_name]
+
+    @property
+    def left(self) -> list[str]:
+        """Partners counted last round with no return this round (as last round named them)."""
+        return [p.name for p in self.partners if not p.returned]
 
     def overdue(self) -> list[FollowUp]:
         return [a for a in self.actions if a.overdue]
@@ -285,7 +308,7 @@ def _follow_ups(previous, current, pairing, compiled_on, files) -> tuple[list[Fo
         name = name_of.get(key)
         for action in respondent.actions:
             follow = FollowUp(name or respondent.name, action)
-            found = carried[name].pop(_tag(f"{previous.round} #{action.number}"), None) if name else None
+            found = carried[name].pop(_tag(f"{previous.round} {action.where}"), None) if name else None
             if action.status in ACTION_CLOSED:  # finished last round, so not carried (sheetkit.rounds.carry)
                 follow.status, follow.why = action.status, f"{action.status.lower()} by {previous.round}: not carried"
             elif found is not None:
@@ -308,7 +331,7 @@ def _carried_rows(name: str, answers: Answers, file: str) -> tuple[dict[str, tup
     a second row carrying the same action is reported."""
     rows, findings = {}, []
     carried = [AnswerKey.parse(k) for k in answers if AnswerKey.level_of(k) == "action"]
-    for key in sorted((k for k in carried if k.field == "carried"), key=lambda k: k.number):
+    for key in sorted((k for k in carried if k.field == CARRIED), key=lambda k: k.number):
         number, text = key.number, str(answers[str(key)])
         first = rows.get(_tag(text))
         if first is not None:

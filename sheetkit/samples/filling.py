@@ -15,10 +15,9 @@ from pathlib import Path
 import openpyxl
 
 from sheetkit.common import clock
-from sheetkit.framework.fields import SAMPLE_PHRASES, sample_value
+from sheetkit.framework.fields import sample_value
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import AnswerCell, WorkbookLayout
-from sheetkit.framework.model import ACTION_STATUSES
 from sheetkit.workbook.plan import plan_for
 
 
@@ -91,31 +90,29 @@ def _plausible(cell: AnswerCell, fw: Framework, layout: WorkbookLayout, rng: ran
                 "completed_on": dt.datetime(2026, 12, 1), "approved_by": "Director of Adult Social Care"}[f.id]
     if f.level == "action":
         return _action_value(cell, layout, rng)
+    if f.role == "action":  # an item's own action, as people write one
+        return rng.choice(ACTION_STEMS) + rng.choice(ACTION_ENDS)
     return sample_value(rng, f, fw, lean)
 
 
 def _action_value(cell: AnswerCell, layout: WorkbookLayout, rng: random.Random):
-    row = int(cell.answer_key.owner)
-    if row > 4:
+    """What people write in an Action plan row (the first four rows), from the column's own samples where it
+    has them, else its type's."""
+    if cell.answer_key.number > 4:
         return None
-    special = {  # what people write in an action plan, where it differs from the type's own sample
-        "action": lambda: rng.choice(_ACTIONS),
-        "owner": lambda: rng.choice(["Head of Commissioning", "Market Development Manager", "Quality Lead"]),
-        "resources": lambda: rng.choice(["Existing team", "0.5 FTE analyst", "Joint funding with the ICB"]),
-        "measure": lambda: rng.choice(["Quarterly report to the board", "Survey of people using services"]),
-        "status": lambda: rng.choice(NEW_ACTION_STATUSES),
-        "progress": lambda: rng.choice(SAMPLE_PHRASES),
-        "revised_due": lambda: dt.datetime(2027, 6, 1) + dt.timedelta(days=rng.randrange(0, 365)),
-        "carried": lambda: None,  # locked: sheetkit's own
-    }.get(cell.field.id)
-    return special() if special else sample_value(rng, cell.field, layout.framework)
+    column = layout.framework.action_column(cell.field.id)
+    if column.locked:
+        return None  # sheetkit's own
+    if column.samples:
+        return rng.choice(column.samples)
+    return sample_value(rng, cell.field, layout.framework)
 
 
-NEW_ACTION_STATUSES = tuple(s for s in ACTION_STATUSES if s != "Dropped")  # an action new this round is not yet dropped
-_ACTIONS = [
-    "Publish a joint market position statement with health and housing",
-    "Set up a provider forum that meets quarterly",
-    "Agree shared outcome measures with the ICB",
-    "Train commissioners in co-production",
-    "Review fee levels against the cost of care exercise",
-]
+# An item's own action: what to do, then with whom or by when. Two picks of eight, as an item's text
+# answer makes, so the sample ratings drawn after them stay as they were.
+ACTION_STEMS = ("Agree shared outcome measures", "Publish a joint market position statement",
+                "Set up a provider forum that meets quarterly", "Train commissioners in co-production",
+                "Review fee levels against the cost of care exercise", "Co-produce the carers' strategy",
+                "Map unmet need with the needs assessment team", "Add social value questions to every tender")
+ACTION_ENDS = (" with the ICB", " with the ICB.", "", " with health and housing", " by March 2027",
+               " across the partnership", " with people who use services", " with providers")

@@ -38,6 +38,7 @@ BUILT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
 DEADLINE = "2026-11-30"
 ROUND = "2026 Q4"
 RETURN_TO = "commissioning@anytown.gov.uk"
+CONTACT = f"Priya Shah, Commissioning team, {RETURN_TO}"  # named on the consolidated workbook's Cover
 
 # How each respondent answers: (lean from -1 weak to +1 strong, completeness), or a scenario.
 AGREE, DISAGREE, DRAFT_THEN_FINAL, MISTAKES, NO_REPLY = "agree", "disagree", "draft", "mistakes", "no reply"
@@ -81,7 +82,7 @@ def make_samples(respondents_csv: Path, out_dir: Path) -> SamplesResult:
     for framework_id in FRAMEWORKS:
         result.reports[framework_id] = _make_one(get_framework(framework_id), respondents, out_dir / framework_id)
     for framework_id in WITH_NEXT_ROUND:  # a year on: the follow-up workbooks and the Trend
-        report = make_next_round(get_framework(framework_id), respondents, out_dir / framework_id, RETURN_TO)
+        report = make_next_round(get_framework(framework_id), respondents, out_dir / framework_id, RETURN_TO, CONTACT)
         result.reports[f"{framework_id}, {NEXT_ROUND}"] = report
     return result
 
@@ -106,6 +107,7 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
                                                            now=compiled, feedback=feedback, emails_from=RETURN_TO,
+                                                           contact=CONTACT,
                                                            use_cache=False))  # samples/ holds curated files only
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,

@@ -47,7 +47,8 @@ PROGRESS = {  # what a partner writes beside each status
 MOVES = (-1, 0, 0, 0, 1, 1, 2)  # how a rating moves in a year: mostly steady, a little better
 
 
-def make_next_round(framework: Framework, respondents: list[Respondent], folder: Path, return_to: str) -> IngestReport:
+def make_next_round(framework: Framework, respondents: list[Respondent], folder: Path, return_to: str,
+                    contact: str = "") -> IngestReport:
     """Build, fill and ingest the next round into `folder`/next-round, from `folder`/consolidated.xlsx."""
     here = folder / FOLDER
     shutil.rmtree(here, ignore_errors=True)
@@ -66,7 +67,7 @@ def make_next_round(framework: Framework, respondents: list[Respondent], folder:
             fill_workbook(item.workbook, here / "returns" / item.workbook.name, answers, saved_at=saved)
     options = IngestOptions(manifest=str(here / "manifest.csv"), out=here / "consolidated.xlsx",
                             previous=folder / "consolidated.xlsx", renames=here / "renames.csv",
-                            now=BUILT_AT + dt.timedelta(days=65), use_cache=False)
+                            now=BUILT_AT + dt.timedelta(days=65), use_cache=False, contact=contact)
     return ingest_returns([str(here / "returns")], options)
 
 
@@ -94,8 +95,9 @@ def _answers(framework: Framework, previous: PreviousRound, name: str, rng: rand
     answers = {k: v for k, v in realistic_answers(layout, rng, lean=0.4).items() if AnswerKey.level_of(k) != "action"}
     answers.update(_moved_ratings(layout, person, rng))
     carried = carry_over(layout, previous, person).actions
+    first = rng.randrange(len(ACTION_STATUSES))  # each partner's carried actions go through the statuses in turn
     for row in range(1, carried + 1):
-        answers.update(_follow_up(row, rng))
+        answers.update(_follow_up(row, ACTION_STATUSES[(first + row) % len(ACTION_STATUSES)]))
     fresh = realistic_answers(plan_workbook(framework), rng, lean=0.4)
     for new, old in ((carried + 1, 1), (carried + 2, 2)):  # two new actions below the carried ones
         answers.update({AnswerKey.action(new, key.field): v for key, v in
@@ -116,8 +118,7 @@ def _moved_ratings(layout, person: PreviousRespondent, rng: random.Random) -> di
     return out
 
 
-def _follow_up(row: int, rng: random.Random) -> dict[str, object]:
-    status = rng.choice(ACTION_STATUSES)
+def _follow_up(row: int, status: str) -> dict[str, object]:
     answers: dict[str, object] = {AnswerKey.action(row, "status"): status, AnswerKey.action(row, "progress"): PROGRESS[status]}
     if status == "In progress":
         answers[AnswerKey.action(row, "revised_due")] = dt.datetime(2028, 3, 31)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sheetkit.framework.fields import field_type
-from sheetkit.framework.model import NO_ROLE, Framework, ResponseField, Section
+from sheetkit.framework.model import Framework, ResponseField, Section
 from sheetkit.common.text import cell_name
 from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_SCALE, SHEET_START
 from sheetkit.framework.keys import AnswerKey
@@ -34,39 +34,28 @@ NO_ANSWER = "#"  # action plan: the locked row number column
 
 HEADER_ROW = 3  # rows 0-2: title, guidance, blank; row 3: column headings (frozen)
 WIDTHS = {"ref": 8, "text": 48, "prompts": 34, "answer": 42}
+# The text and prompts columns share this many characters, split where a section's rows come out
+# shortest; a follow-up workbook gives up some of it to the Last round column, so that every
+# column fits a 1366-pixel screen at 100% (about 150 characters in LibreOffice).
+TEXT_BUDGET = WIDTHS["text"] + WIDTHS["prompts"]
+FOLLOW_UP_TEXT_BUDGET = TEXT_BUDGET - 14
 TEXT_FONT = 11  # the body text size (XlsxWriter's default, which the styles keep)
 PROMPT_FONT = 9
+TITLE_ROOM = 22.0  # points: a sheet's title row, in 16-point type
 
 
 
 
-ACTION_FIELDS = (
-    ResponseField("criterion", "Which part it addresses", "criterion", "action"),
-    ResponseField("action", "Action", "text", "action"),
-    ResponseField("owner", "Owner", "person", "action"),
-    ResponseField("due", "Due date", "date", "action"),
-    ResponseField("priority", "Priority", "priority", "action"),
-    ResponseField("resources", "Resources needed", "text", "action"),
-    ResponseField("measure", "How success will be measured", "text", "action"),
-    ResponseField("status", "Status", "status", "action"),
-)
-# A follow-up workbook (built with last round's answers) also asks what became of each action,
-# and shows, locked, which of last round's actions a row carries (read back as action/N/carried).
-FOLLOW_UP_FIELDS = (
-    ResponseField("progress", "Progress note", "text", "action"),
-    ResponseField("revised_due", "Revised date", "date", "action", role=NO_ROLE),
-)
-CARRIED_FIELD = ResponseField("carried", "From last round", "text", "action", origin="sheetkit")
 LAST_ROUND_HEADER = "Last round"
+LAST_ROUND_WIDTH = 28
 # A pre-filled follow-up workbook asks, on each row that starts with last round's answers, whether
 # they still hold (layout 3); the choice is read as a confirmation of the row's answers, not an answer.
 STILL_TRUE_FIELD = ResponseField("still_true", "Still true?", "confirmation", "confirmation", origin="sheetkit")
 STILL_TRUE_HEADER = f"{STILL_TRUE_FIELD.label} (pick)"
 STILL_TRUE_NOTE = "Pick 'Yes: still true', or change the answer"  # above the column
 STILL_TRUE_WIDTH = 17
-ACTION_WIDTHS = {"criterion": 24, "action": 38, "owner": 16, "due": 12, "priority": 10, "resources": 20,
-                 "measure": 26, "status": 12, "progress": 30, "revised_due": 12, "carried": 13}
-LAST_ROUND_WIDTH = 30
+# Its text and prompts give up a little more, so that 'Still true?' is on the first screen at 100% too.
+PREFILLED_TEXT_BUDGET = FOLLOW_UP_TEXT_BUDGET - 7
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -120,6 +109,7 @@ class TextCell:
     text: str
     what: str
     header: str = ""  # the column it sits in
+    former: str = ""  # what an earlier layout drew here instead ('(a)' where this one draws 'Essential feature (a)')
 
     @property
     def cell(self) -> str:
@@ -138,6 +128,9 @@ class Row:
     answers: tuple[AnswerCell, ...] = ()
     level: int | None = None
     confirm: AnswerCell | None = None  # 'Still true?' of the row's pre-filled answers (layout 3)
+    # Column headers repeated on this row, over the answer cells below it, where the sheet's own
+    # header does not name them: (column, header), e.g. 'Your answer' over a summary's questions.
+    headers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -151,6 +144,9 @@ class SheetTable:
     rows: list[Row] = field(default_factory=list)
     section: Section | None = None
     guidance: str = ""
+    # Texts an earlier layout drew on this sheet and this one does not, which a return built then still
+    # holds: the reader passes over them rather than take them for something the respondent typed.
+    retired: tuple[str, ...] = ()
 
     def col(self, kind: str, nth: int = 0) -> int:
         """The index of the nth column of a kind; -1 when the sheet has none."""
@@ -218,7 +214,7 @@ class WorkbookLayout:
         (and, for a follow-up field, as a follow-up workbook places it)."""
         first = {a.field.id: a for a in self.actions.rows[0].answers}
         if field_id not in first and not self.follow_up:
-            first = {a.field.id: a for a in plan_actions(follow_up=True).rows[0].answers}
+            first = {a.field.id: a for a in plan_actions(self.framework, follow_up=True).rows[0].answers}
         cell = first[field_id]
         return AnswerCell(AnswerKey.action(number, field_id), SHEET_ACTIONS, self.actions.header_row + number, cell.col,
                           cell.field, ref=str(number), header=cell.header)
@@ -243,14 +239,28 @@ def field_label(f: ResponseField) -> str:
 
 
 
-def plan_actions(follow_up: bool) -> SheetTable:
-    """One row per action; a follow-up plan also has the locked 'From last round' column after '#'."""
-    fields = ACTION_FIELDS + (FOLLOW_UP_FIELDS if follow_up else ())
-    columns = [Column(NO_ANSWER, 5, "ref")]
-    columns += [Column(CARRIED_FIELD.label, ACTION_WIDTHS["carried"], "carried")] if follow_up else []
-    columns += [Column(f"{f.label} {field_type(f).hint}", ACTION_WIDTHS[f.id], "answer") for f in fields]
-    placed = list(zip(fields, range(len(columns) - len(fields), len(columns))))
-    placed += [(CARRIED_FIELD, 1)] if follow_up else []  # last, so the others keep their places in a row
+def asked_order(columns: list, follow_up: bool) -> list:
+    """The Action plan's asked columns in the order drawn. A follow-up plan asks what became of each
+    carried action (its status, then the follow-up columns) right beside the action, where the first
+    screen shows them; the others follow in their declared order."""
+    if not follow_up:
+        return columns
+    named = [c for c in columns if c.role in ("criterion", "action")]
+    status = [c for c in columns if c.role == "status"]
+    followed = [c for c in columns if c.follow_up and c not in status]
+    return named + status + followed + [c for c in columns if c not in named + status + followed]
+
+
+def plan_actions(framework: Framework, follow_up: bool) -> SheetTable:
+    """One row per action, a column per action-plan column (framework.action_columns); a follow-up plan
+    also has the follow-up columns, its locked one ('From last round') right after '#'."""
+    wanted = [c for c in framework.action_columns if follow_up or not c.follow_up]
+    locked = [c for c in wanted if c.locked]
+    asked = asked_order([c for c in wanted if not c.locked], follow_up)
+    columns = [Column(NO_ANSWER, 5, "ref")] + [Column(c.label, c.width, "carried") for c in locked]
+    columns += [Column(f"{c.label} {field_type(framework.action_field(c.id)).hint}", c.width, "answer") for c in asked]
+    placed = [(framework.action_field(c.id), n) for n, c in enumerate(asked, start=1 + len(locked))]
+    placed += [(framework.action_field(c.id), n) for n, c in enumerate(locked, start=1)]  # last, so the others keep their places in a row
     table = SheetTable(SHEET_ACTIONS, "Action plan", columns)
     for number in range(1, ACTION_ROWS + 1):
         row = table.header_row + number
@@ -278,6 +288,7 @@ def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")
 COMMENT_FIELD = ResponseField("comment", "A comment on the cell", "text", "unplaced")
+DRAWING_FIELD = ResponseField("drawing", "A text box or drawing on the sheet", "text", "unplaced")
 
 
 def unplaced_cell(sheet: str, row: int, col: int) -> AnswerCell:

@@ -15,7 +15,7 @@ from sheetkit.common.text import cell_position
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Framework, Section
 from sheetkit.xlsx.text_fit import fit_units
-from .layout import COMMENT_FIELD, AnswerCell, TextCell, WorkbookLayout, plan_actions, unplaced_cell
+from .layout import COMMENT_FIELD, DRAWING_FIELD, AnswerCell, TextCell, WorkbookLayout, plan_actions, unplaced_cell
 from .section import plan_section
 from .start import plan_start
 
@@ -34,7 +34,8 @@ def plan_workbook(framework: Framework, follow_up: bool = False, still_true: boo
                                      still_true))
 
     start = plan_start(framework, len(sections), follow_up, still_true)
-    return WorkbookLayout(framework, sections, start, plan_actions(follow_up), texts, follow_up, still_true)
+    return WorkbookLayout(framework, sections, start, plan_actions(framework, follow_up), texts, follow_up,
+                          still_true)
 
 
 def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
@@ -72,8 +73,8 @@ def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
         return layout.action_cell(int(parts.owner), parts.field)
     row, col = cell_position(parts.cell) or (0, 0)
     cell = unplaced_cell(parts.owner, row, col)
-    if parts.is_comment:
-        return AnswerCell(AnswerKey.unplaced(parts.owner, parts.cell, comment=True), parts.owner, row, col, COMMENT_FIELD)
+    if parts.is_comment or parts.is_drawing:
+        return AnswerCell(key, parts.owner, row, col, COMMENT_FIELD if parts.is_comment else DRAWING_FIELD)
     return cell
 
 

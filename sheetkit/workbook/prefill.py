@@ -23,9 +23,10 @@ class Carried:
     values: dict[str, object] = field(default_factory=dict)  # key -> what its answer cell starts with
     actions: int = 0  # action rows 1..n carry last round's actions
 
-    def carried_label(self, number: int) -> str:
-        """What the 'From last round' cell of last round's action `number` says, e.g. '2026 Q4 #3'."""
-        return f"{self.round} #{number}"
+    def carried_label(self, where: str) -> str:
+        """What the 'From last round' cell of the action last round wrote `where` says: '2026 Q4 #3' (its Action
+        plan row 3), '2026 Q4 Standard 4' (written under standard 4)."""
+        return f"{self.round} {where}"
 
 
 def action_rows(layout: WorkbookLayout, carried: Carried | None) -> list[Row]:

@@ -33,6 +33,7 @@ START_INFO_ROW = 2
 START_HELP_ROW = 11
 START_PROGRESS_ROW = 14
 START_WIDTHS = (34, 90)
+PROGRESS_WIDTHS = (18, 24)  # the progress panel's last two columns, beside the Start sheet's two
 START_FACTS = ("Framework", "Source", "Respondent", "Organisation", "Assessment round", "Please return by",
                "Your contact")
 PROGRESS_HEADERS = ("Part", "Ratings given", "Evidence boxes filled", "Actions")

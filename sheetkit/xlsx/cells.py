@@ -164,6 +164,26 @@ class TextWorksheet(Worksheet):
     def write_rich_string(self, *args, **kwargs):
         raise TypeError("sheetkit writes no rich text; use cells.write_text")
 
+    def _get_range_data(self, row_start, col_start, row_end, col_end):
+        # A chart's cached values: XlsxWriter looks every text up as a shared-string index, but text kept
+        # inline (see _write_string) is its own value.
+        shared = self.str_table
+        self.str_table = _InlineAware(shared)
+        try:
+            return super()._get_range_data(row_start, col_start, row_end, col_end)
+        finally:
+            self.str_table = shared
+
+
+class _InlineAware:
+    """The shared-strings table as a chart's cache reads it: an inline text is its own value."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def _get_shared_string(self, index):
+        return str(index) if isinstance(index, _Plain) else self.table._get_shared_string(index)
+
 
 class TextWorkbook(xlsxwriter.Workbook):
     """An XlsxWriter workbook whose sheets write text only as text (see the module docstring)."""

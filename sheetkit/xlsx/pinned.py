@@ -32,9 +32,11 @@ METHODS = {
     "_check_dimensions": ("self", "row", "col", "ignore_row", "ignore_col"),
     "_escape_control_characters": ("data",),
     "_xml_start_tag_unencoded": ("self", "tag", "attributes"),
+    "_get_range_data": ("self", "row_start", "col_start", "row_end", "col_end"),  # a chart's cached values
 }
-NAMES = {"xlsxwriter.utility": ("_preserve_whitespace",), "xlsxwriter.worksheet": ("CellStringTuple",)}
-ATTRIBUTES = ("table", "tables", "constant_memory")  # a new Worksheet's, read or set by sheetkit
+NAMES = {"xlsxwriter.utility": ("_preserve_whitespace",), "xlsxwriter.worksheet": ("CellStringTuple",),
+         "xlsxwriter.sharedstrings": ("SharedStringTable",)}
+ATTRIBUTES = ("table", "tables", "constant_memory", "str_table")  # a new Worksheet's, read or set by sheetkit
 TABLE_OPTIONS = ("title",)  # add_table options sheetkit gives beyond those every 3.x release takes
 
 
@@ -65,6 +67,9 @@ def missing_parts(worksheet_class: type, modules: dict[str, object]) -> list[str
     """What `worksheet_class` and `modules` lack of what sheetkit uses, in words ([] when nothing)."""
     problems = [f"{module}.{name} is missing" for module, names in NAMES.items() for name in names
                 if not hasattr(modules.get(module), name)]
+    shared = getattr(modules.get("xlsxwriter.sharedstrings"), "SharedStringTable", None)
+    if shared is not None and _parameters(getattr(shared, "_get_shared_string", None)) != ("self", "index"):
+        problems.append("SharedStringTable._get_shared_string(self, index) is missing")  # read for a chart's cache
     for name, wanted in METHODS.items():
         method = getattr(worksheet_class, name, None)
         if method is None:
@@ -95,6 +100,8 @@ def _table_takes(worksheet_class: type, option: str) -> bool:
 
 
 def _parameters(method) -> tuple[str, ...]:
+    if method is None:
+        return ()
     try:
         return tuple(inspect.signature(method).parameters)
     except (TypeError, ValueError):

@@ -15,6 +15,7 @@ from sheetkit.common.errors import SheetkitError
 
 FONT = "Arial"
 ANSWER_FILL = "#FFF7D6"
+ANSWER_BORDER = "#BFA640"
 HEADER_FILL = "#DCE6F1"
 LOCKED_FILL = "#F2F2F2"
 DATE_FORMAT = "d mmm yyyy"
@@ -32,17 +33,18 @@ STYLES: dict[str, dict] = {
     "ref": {"font_name": FONT, "valign": "top", "bold": True},
     "prompt": {"font_name": FONT, "text_wrap": True, "valign": "top", "font_color": "#404040", "font_size": 9},
     "muted": {"font_name": FONT, "valign": "top", "bg_color": LOCKED_FILL},
-    # Last round's answers, shown beside this round's: locked, grey, smaller.
+    # Last round's answers, shown beside this round's: locked, grey, smaller (not italic: a conditional
+    # format can give a cell pasted into back its colours, but cannot take italics away).
     "previous": {"font_name": FONT, "text_wrap": True, "valign": "top", "bg_color": LOCKED_FILL, "font_size": 9,
-                 "font_color": "#404040", "italic": True, "num_format": "@"},
+                 "font_color": "#404040", "num_format": "@"},
     "previous_date": {"font_name": FONT, "valign": "top", "align": "left", "bg_color": LOCKED_FILL, "font_size": 9,
-                      "font_color": "#404040", "italic": True, "num_format": DATE_FORMAT},
+                      "font_color": "#404040", "num_format": DATE_FORMAT},
     "carried": {"font_name": FONT, "valign": "top", "bg_color": LOCKED_FILL, "bold": True, "text_wrap": True},
     # Answer cells are Text, so what is typed is kept as typed ("50%", "007", "=1+1" stay text).
     "answer": {"font_name": FONT, "text_wrap": True, "valign": "top", "bg_color": ANSWER_FILL, "border": 1,
-               "border_color": "#BFA640", "locked": False, "num_format": "@"},
+               "border_color": ANSWER_BORDER, "locked": False, "num_format": "@"},
     "answer_date": {"font_name": FONT, "valign": "top", "bg_color": ANSWER_FILL, "border": 1,
-                    "border_color": "#BFA640", "locked": False, "num_format": DATE_FORMAT},
+                    "border_color": ANSWER_BORDER, "locked": False, "num_format": DATE_FORMAT},
     "number": {"font_name": FONT, "valign": "top", "num_format": "0.0"},
     "integer": {"font_name": FONT, "valign": "top", "num_format": "0"},
     "date": {"font_name": FONT, "valign": "top", "num_format": DATE_FORMAT},
@@ -51,6 +53,11 @@ STYLES: dict[str, dict] = {
     "flag": {"font_name": FONT, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True,
              "valign": "top"},
 }
+
+# An answer cell's look again, as a conditional format over a whole table for every unlocked cell in it:
+# a value pasted into an answer cell brings its source's look with it (a Last round cell's grey), but
+# not its lock, so this puts the answer's look back over whatever was pasted.
+ANSWER_LOOK = {"bg_color": ANSWER_FILL, "font_color": "#000000", "border": 1, "border_color": ANSWER_BORDER}
 
 # Level colours from weakest (red) to strongest (green); a level's colour is picked by its
 # position on the scale, so scales of any length get a sensible spread.

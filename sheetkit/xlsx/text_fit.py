@@ -18,11 +18,23 @@ def fit_units(text: str, limit: int) -> str:
 
 
 def lines_needed(text: str, width: float, size: int) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide at font `size`."""
-    # a column is about 7 pixels a character wide; Arial averages about 0.6 of its point size a
-    # character; word wrapping wastes about a tenth of each line
-    per_line = max(1, int(width * 7 / (size * 0.6) * 0.9))
-    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+    """Lines a wrapped text takes in a column `width` characters wide at font `size`, wrapped as
+    spreadsheets wrap it: word by word, a word too long for a line (a web address) broken anywhere."""
+    # a column is about 7 pixels a character wide; Arial averages at most 0.6 of its point size a
+    # character (LibreOffice fits a little more on a line, Excel more still)
+    per_line = max(1, int(width * 7 / (size * 0.6)))
+    return sum(_wrapped_lines(part, per_line) for part in str(text).split("\n"))
+
+
+def _wrapped_lines(paragraph: str, per_line: int) -> int:
+    lines, used = 1, 0
+    for word in paragraph.split(" "):
+        if used and used + 1 + len(word) > per_line:  # the word goes to the next line
+            lines, used = lines + 1, 0
+        used += (1 if used else 0) + len(word)
+        while used > per_line:  # a word longer than a line is broken
+            lines, used = lines + 1, used - per_line
+    return lines
 
 
 def points_needed(text: str, width: float, size: int) -> float:
