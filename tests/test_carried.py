@@ -56,8 +56,10 @@ def test_each_row_of_last_rounds_answers_asks_still_true_and_nothing_else_does(b
     assert cell.protection.locked is False and cell.value is None
     lists = [v for v in ws.data_validations.dataValidation if cell.coordinate in str(v.sqref)]
     assert lists and lists[0].formula1 == '"' + ",".join(STILL_TRUE) + '"'
-    heading = ws.cell(rows[("1", ws.cell(rating_row - 1, 2).value)], still)  # the item's heading row: no question
+    heading = ws.cell(min(row for (ref, _), row in rows.items() if ref == "1"), still)  # the item's title: no question
     assert heading.protection.locked is not False
+    assessed = next(row for (ref, label), row in rows.items() if str(label).startswith("Your assessment of"))
+    assert ws.cell(assessed, still).protection.locked is not False  # a heading over the item's questions
     healthwatch = openpyxl.load_workbook(next(workbook.parent.glob("*healthwatch*")))  # new: nothing carried
     assert "Still true? (pick)" not in [c.value for r in healthwatch[SHEET].iter_rows(max_row=6) for c in r]
 

@@ -112,7 +112,7 @@ def _section_answers(framework, typed: dict) -> dict:
 @pytest.mark.parametrize("prefill", [False, True])
 def test_last_round_is_shown_locked_beside_each_answer(rounds, prefill):
     framework = rounds["framework"]
-    layout = plan_workbook(framework, follow_up=True)
+    layout = plan_workbook(framework, follow_up=True, still_true=prefill)  # a pre-filled one asks 'Still true?' too
     for name, last_name in RENAMED.items():
         wb = openpyxl.load_workbook(_workbook(rounds, name, prefill))
         typed = _section_answers(framework, rounds["typed"][last_name])
@@ -154,7 +154,7 @@ def test_last_round_dates_are_dates_and_long_texts_are_clipped(rounds, tmp_path)
 
 def test_an_item_not_comparable_says_so_and_is_not_prefilled(rounds, tmp_path):
     framework = rounds["framework"]
-    layout = plan_workbook(framework, follow_up=True)
+    layout = plan_workbook(framework, follow_up=True, still_true=True)
     rating = next(a for s in layout.sections for a in s.answers if a.field.type == "rating" and a.item_id)
     choice = framework.scale(rating.field.scale).levels[1]
     previous = _previous_round(framework, {rating.key: float(choice.value)},
@@ -394,7 +394,7 @@ def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
 
 def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_status(rounds):
     """At 100% on a 1366-pixel screen LibreOffice shows about 150 characters of columns: every column up to
-    Last round fits; on the Action plan the columns naming an action stay frozen, with Status, Progress
+    Last round fits (and up to 'Still true?' in a pre-filled workbook); on the Action plan the columns naming an action stay frozen, with Status, Progress
     note and Revised date beside them."""
     wb = openpyxl.load_workbook(_workbook(rounds, "Housing"))
     for ws in wb.worksheets[2:-3]:
@@ -408,6 +408,12 @@ def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_st
     assert [h.split(" (")[0] for h in following] == ["Status", "Progress note", "Revised date"]
     frozen = sum(_width(ws, c) for c in range(1, action_col + 4))
     assert frozen * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, frozen
+    prefilled = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill=True))
+    for ws in prefilled.worksheets[2:-3]:  # a pre-filled workbook: up to 'Still true?', which follows Last round
+        _, last_col = _header(ws, "Still true?")
+        assert _header(ws, "Last round")[1] == last_col - 1, ws.title
+        widths = [_width(ws, c) for c in range(1, last_col + 1)]
+        assert sum(widths) * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, (ws.title, widths)
 
 
 LO_PIXELS_PER_CHARACTER = 8.0  # pixels per unit of stored column width, as LibreOffice 7.4 draws it at 100% (measured)

@@ -55,7 +55,7 @@ STILL_TRUE_HEADER = f"{STILL_TRUE_FIELD.label} (pick)"
 STILL_TRUE_NOTE = "Pick 'Yes: still true', or change the answer"  # above the column
 STILL_TRUE_WIDTH = 17
 # Its text and prompts give up a little more, so that 'Still true?' is on the first screen at 100% too.
-PREFILLED_TEXT_BUDGET = FOLLOW_UP_TEXT_BUDGET - 7
+PREFILLED_TEXT_BUDGET = FOLLOW_UP_TEXT_BUDGET - 11
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
