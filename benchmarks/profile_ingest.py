@@ -34,6 +34,7 @@ def stages(folder: str) -> None:
     """Time ingest_returns with its stages wrapped (not re-implemented), RSS after each."""
     import sheetkit.consolidate.consolidation as consolidate_module
     import sheetkit.report as writer_module
+    import sheetkit.returns.check as check
     from sheetkit.commands import ingest as ing
 
     rows = []
@@ -67,9 +68,8 @@ def stages(folder: str) -> None:
             yield item
         rows.append((label + " [inside generator]", inside, *rss_mb()))
 
-    wrap(ing, "_read_all", "read: waiting on workers")
-    wrap(ing, "_check_returns", "read + validate + spool")
-    wrap(ing, "validate_returns", "read + validate")
+    wrap(check, "_read_all", "read: waiting on workers")
+    wrap(ing, "check_returns", "read + validate + spool")
     wrap(consolidate_module, "consolidate", "consolidate")
     wrap(writer_module, "write_consolidated", "write_consolidated")
     out = Path(tempfile.mkdtemp()) / "consolidated.xlsx"
@@ -82,7 +82,7 @@ def stages(folder: str) -> None:
     for label, seconds, rss, peak in rows:
         print(f"{label:<34}{seconds:>9.2f}{rss:>9}{peak:>9}")
     print(f"{'ingest_returns total':<34}{total:>9.2f}{rss_mb()[0]:>9}{rss_mb()[1]:>9}")
-    answers = sum(len(r.answers) for r in report.returns)
+    answers = sum(r.answer_count for r in report.returns)
     print(f"\n{len(report.returns)} returns, exit code {report.exit_code}, {answers:,} answers, "
           f"consolidated workbook {out.stat().st_size / 1e6:.1f} MB")
 

@@ -301,7 +301,7 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
     from sheetkit.commands.ingest import IngestOptions
     from sheetkit.returns.check import validate_returns
 
-    options = IngestOptions(manifest=manifest, framework_id=framework_id, prefer=prefer,
+    options = IngestOptions(manifest=manifest, framework_id=framework_id, prefer=prefer, keep_answers=False,
                             frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
     _finish(validate_returns(paths, options), as_json)
 

@@ -109,10 +109,31 @@ def pytest_configure(config):
         folder = tempfile.mkdtemp(prefix="sheetkit-test-cache-")
         os.environ["SHEETKIT_CACHE_DIR"] = folder
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    # The key that signs re-ingest cache entries goes to a folder of the test run, never the user's data folder.
+    if "SHEETKIT_DATA_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="sheetkit-test-data-")
+        os.environ["SHEETKIT_DATA_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    # Every fast path (a sheet read at its planned cells, notes found from their marks) is checked
+    # against its full path on everything the tests read, in worker processes too; a difference is
+    # written here and fails the run (see pytest_sessionfinish).
+    if "SHEETKIT_VERIFY_FAST_PATHS" not in os.environ:
+        handle, log = tempfile.mkstemp(prefix="sheetkit-fast-paths-", suffix=".log")
+        os.close(handle)
+        os.environ["SHEETKIT_VERIFY_FAST_PATHS"] = log
+        config.add_cleanup(lambda: os.unlink(log) if os.path.exists(log) else None)
     day = config.getoption("--clock")
     if day:
         clock.parse(day)  # a bad date fails here, once, with its reason
         os.environ[clock.ENVIRONMENT] = day  # workers and subprocesses see the same day
+
+
+def pytest_sessionfinish(session, exitstatus):
+    log = os.environ.get("SHEETKIT_VERIFY_FAST_PATHS", "")
+    found = Path(log).read_text(encoding="utf-8").strip() if log not in ("", "1") and Path(log).exists() else ""
+    if found:
+        session.config.get_terminal_writer().line(f"A fast path differed from its full path:\n{found[:6000]}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # The days the date-sensitive tests (marked `calendar`) run on, besides today: past every sample

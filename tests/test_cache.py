@@ -59,7 +59,7 @@ def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_ru
     folder, late = _some_returns(tmp_path, "lga-cbo_public-health_2026-q4.xlsx")
     warm, cold = tmp_path / "warm" / "c.xlsx", tmp_path / "cold" / "c.xlsx"
     first = _ingest(folder, warm)
-    assert first.reused == [] and len(list(own_cache.glob("*.json"))) == len(list(folder.iterdir()))
+    assert first.reused == [] and len(list(own_cache.glob("*.entry"))) == len(list(folder.iterdir()))
     assert sorted(p.name for p in warm.parent.iterdir()) == ["c.csv", "c.xlsx"]  # nothing in the managers' folder
     assert not [f for f in first.findings if f.code.startswith("cache-")]
     shutil.copy(late, folder / late.name)
@@ -78,17 +78,19 @@ def test_a_late_return_is_the_only_file_read_again_and_the_workbook_is_a_cold_ru
 def test_a_damaged_cache_entry_is_ignored_with_a_finding_and_the_return_read_again(tmp_path, own_cache):
     out = tmp_path / "c.xlsx"
     _ingest(SAMPLES / "returns", out)
-    entries = sorted(own_cache.glob("*.json"))
+    entries = sorted(own_cache.glob("*.entry"))
     assert len(entries) == len(list((SAMPLES / "returns").iterdir()))
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # cut short, as by a full disk
-    entry = json.loads(entries[1].read_text(encoding="utf-8"))
-    entry["return"]["findings"] = [{"code": "no-such-code", "message": "x"}]
-    entries[1].write_text(json.dumps(entry), encoding="utf-8")
+    data = entries[1].read_bytes()  # a value in its Responses rows changed by someone who cannot sign
+    assert b"Adult Social Care" in data or b"Housing" in data or b"Public Health" in data
+    entries[1].write_bytes(data.replace(b"Adult Social Care", b"Adult Social Cure").replace(b"Housing", b"Hous1ng")
+                           .replace(b"Public Health", b"Public Wealth"))
     report = _ingest(SAMPLES / "returns", out)
     assert len(_read(report, SAMPLES / "returns")) == 2
     ignored = [f for f in report.findings if f.code == "cache-ignored"]
     assert len(ignored) == 2 and all(f.severity == "warning" for f in ignored)
-    assert "damaged" in ignored[0].message and "read again" in ignored[0].message
+    assert all("damaged" in f.message and "read again" in f.message for f in ignored)
+    assert any("changed since sheetkit wrote it" in f.message for f in ignored)
     cold = tmp_path / "cold.xlsx"
     _ingest(SAMPLES / "returns", cold, use_cache=False)
     warm, cold = _tables(out), _tables(cold)
@@ -133,3 +135,28 @@ def test_the_cache_may_be_named_and_may_not_sit_among_the_returns(tmp_path, own_
     assert folder.is_dir() and not out.with_name("c.xlsx.cache").exists() and not own_cache.exists()
     with pytest.raises(UsageError, match="--cache"):
         _ingest(SAMPLES / "returns", out, cache=SAMPLES / "returns" / "cache")
+
+
+def test_entries_are_signed_with_a_key_kept_apart_from_the_cache(tmp_path, own_cache, monkeypatch):
+    """The key is made once, outside the cache folder, readable by the user alone; an entry signed with
+    any other key (copied from another machine, or forged) is ignored with a finding and its return read again."""
+    out = tmp_path / "c.xlsx"
+    every = sorted(p.name for p in (SAMPLES / "returns").iterdir())
+    assert _read(_ingest(SAMPLES / "returns", out), SAMPLES / "returns") == every
+    key = Path(os.environ["SHEETKIT_DATA_DIR"]) / "cache-key"
+    assert key.exists() and len(key.read_bytes()) == 32 and not key.resolve().is_relative_to(own_cache.resolve())
+    if os.name == "posix":
+        assert key.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("SHEETKIT_DATA_DIR", str(tmp_path / "another machine"))
+    report = _ingest(SAMPLES / "returns", out)
+    assert _read(report, SAMPLES / "returns") == every
+    ignored = [f for f in report.findings if f.code == "cache-ignored"]
+    assert len(ignored) == len(every) and all("signature" in f.message for f in ignored)
+
+
+def test_a_key_inside_the_cache_folder_is_refused_and_nothing_is_cached(tmp_path, own_cache, monkeypatch):
+    monkeypatch.setenv("SHEETKIT_DATA_DIR", str(own_cache / "data"))
+    report = _ingest(SAMPLES / "returns", tmp_path / "c.xlsx")
+    unwritable = [f for f in report.findings if f.code == "cache-unwritable"]
+    assert len(unwritable) == 1 and "inside the cache folder" in unwritable[0].message
+    assert not list(own_cache.glob("*.entry")) and (tmp_path / "c.xlsx").exists()

@@ -234,8 +234,8 @@ def check_good(run: Run, sources: Sources) -> None:
             ret = {Path(r.file).name: r for r in report.returns}[good.name]
             assert ret.status == ACCEPTED, (good.name, ret.reason, [f.code for f in ret.findings])
             assert ret.errors == 0, [f.code for f in ret.findings]
-    for good in sources.good:  # validate keeps the answers (ingest may hand them to its store)
-        assert {Path(r.file).name: r for r in run.validated.returns}[good.name].answers
+    for good in sources.good:  # validate counts the answers (ingest hands them to its store)
+        assert {Path(r.file).name: r for r in run.validated.returns}[good.name].answer_count
     assert run.ingested.out == run.out and run.out.is_file()
     # The consolidated workbook opens and names both genuine respondents. (openpyxl, not
     # python_calamine: importing calamine in this process would let every forked reader

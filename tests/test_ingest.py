@@ -215,6 +215,33 @@ def test_json_output_is_the_library_report(exercise, tmp_path):
     assert {"file", "respondent", "status", "findings"} <= set(printed["returns"][0])
 
 
+def test_json_reports_each_returns_answers_as_the_responses_sheet_holds_them(exercise, tmp_path):
+    """ingest --json (and validate --json) count every answer read from each return: its rows in Responses."""
+    _, returns, _ = exercise["lga-cbo"]
+    out = tmp_path / "c.xlsx"
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--out", str(out), "--json"])
+    printed = json.loads(result.output)
+    rows = _responses(out)
+    for ret in printed["returns"]:
+        typed = sum(1 for r in rows if r["file"] == ret["file"])
+        assert ret["answers"] == typed > 100, ret["file"]
+    checked = json.loads(CliRunner().invoke(cli, ["validate", str(returns), "--json"]).output)
+    assert [r["answers"] for r in checked["returns"]] == [r["answers"] for r in printed["returns"]]
+
+
+def test_validate_keeps_only_the_answers_findings_point_at(exercise, tmp_path):
+    """validate holds what the correction drafts quote, not every answer of every return, unless asked."""
+    _, returns, _ = exercise["lga-cbo"]
+    lean = validate_returns([str(returns)], IngestOptions())
+    full = validate_returns([str(returns)], IngestOptions(keep_answers=True))
+    for kept, every in zip(lean.returns, full.returns):
+        pointed = {(f.sheet, f.cell) for f in every.findings if f.cell}
+        assert kept.answers == [a for a in every.answers if (a.sheet, a.cell) in pointed]
+        assert kept.answer_count == every.answer_count == len(every.answers) > 100
+        assert kept.findings == every.findings
+    assert lean.to_dict() == full.to_dict()
+
+
 def test_validate_prints_findings_and_writes_nothing(exercise, tmp_path):
     _, returns, _ = exercise["wales-commissioning"]
     before = set(returns.iterdir())
@@ -360,7 +387,7 @@ def test_sheet_renamed_is_still_read_and_missing_is_reported(one_return):
         wb[section].title = "My notes"
 
     path = one_return({RATING: "6", "statement/1.1/evidence": "yes"}, edit=rename)
-    report, found = _findings(path, "sheet-renamed")
+    report, found = _findings(path, "sheet-renamed", keep_answers=True)
     assert found and found[0].sheet == "My notes"
     assert any(a.key == RATING and a.value == 6 for a in report.returns[0].answers)
 

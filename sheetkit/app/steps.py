@@ -177,7 +177,8 @@ def check(exercise: Exercise, frameworks_dirs: tuple[str, ...] = ()):
     if not exercise.return_files():
         return None
     manifest = exercise.manifest
-    options = sheetkit.CheckOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs)
+    options = sheetkit.CheckOptions(manifest=str(manifest) if manifest else None, frameworks_dirs=frameworks_dirs,
+                                    keep_answers=False)
     return sheetkit.validate_returns([str(exercise.returns)], options)
 
 

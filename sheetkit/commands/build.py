@@ -44,7 +44,8 @@ from sheetkit.returns.reader import file_sha256
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.outputs import AllOrNothing
 from sheetkit.common.sandbox import Failure, Limits, run_isolated
-from sheetkit.workbook.writer import WorkbookFacts, write_workbook
+from sheetkit.workbook.template import TEMPLATES
+from sheetkit.workbook.writer import WorkbookFacts
 
 if TYPE_CHECKING:
     from sheetkit.rounds.model import PreviousRound
@@ -298,7 +299,8 @@ def _build_one(shared, job) -> BuiltFile:
     """In a worker (or here): one respondent's workbook and draft, into their temporary files."""
     framework, layout, follow_up, prefilled = shared
     person, facts, path, name, email, carried, follows = job
-    write_workbook(str(path), prefilled if facts.prefilled else follow_up if carried else layout, facts, carried)
+    TEMPLATES.write(str(path), prefilled if facts.prefilled else follow_up if carried else layout, facts,
+                    carried)  # from a template where proved
     if email is not None:
         write_email(email, framework, person, facts, path, name)
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)

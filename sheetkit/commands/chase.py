@@ -137,7 +137,7 @@ def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
         return None
     return validate_returns(list(paths), CheckOptions(manifest=str(options.manifest), framework_id=options.framework_id,
                                                        frameworks_dirs=options.frameworks_dirs, prefer=options.prefer,
-                                                       progress=options.progress))
+                                                       progress=options.progress, keep_answers=False))
 
 
 def _files_in(path: Path) -> bool:

@@ -19,7 +19,7 @@ from sheetkit.common.text import printable
 from sheetkit.consolidate.agreement import AgreementRule
 from sheetkit.consolidate.spool import AnswerSpool
 from sheetkit.returns.check import check_returns, with_manifest
-from sheetkit.returns.model import ACCEPTED, CheckedReturn
+from sheetkit.returns.model import ACCEPTED, CheckedReturn, answer_rows
 from sheetkit.returns.outcome import CheckOptions, IngestReport
 
 
@@ -44,6 +44,7 @@ class IngestOptions(CheckOptions):
 def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     """Validate the returns and compile the consolidated workbook (and CSV) from the sound ones."""
     from sheetkit.consolidate.consolidation import consolidate
+    from sheetkit.report.prepared import prepare_return
 
     check_xlsxwriter()  # before any return is read: an untested XlsxWriter stops here, saying what to install
     options = with_manifest(paths, options)  # found before the outputs are checked, so none is aimed at it
@@ -53,8 +54,10 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     def keep(index: int, checked: CheckedReturn, layout) -> None:
         if not spools:
             spools.append(AnswerSpool(layout))
-        spools[0].add(index, checked.answers, rows=checked.rows or None)
-        checked.rows = []
+        rows = checked.rows or answer_rows(layout, 0, checked.answers)
+        actions, encoded = checked.prepared or prepare_return(layout, rows, checked.respondent, checked.round)
+        spools[0].add(index, rows=rows, actions=actions, encoded=encoded)
+        checked.rows, checked.prepared = [], None
 
     # Every output is put in place when this block ends well, and none when it does not.
     with outputs:
@@ -62,7 +65,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
         if options.feedback:
             outputs.check_folder(options.feedback, "each partner's feedback", "--feedback")
         try:
-            report = check_returns(paths, options, keep=keep)
+            report = check_returns(paths, options, keep=keep, prepare=prepare_return)
             accepted = [(n, r) for n, r in enumerate(report.returns) if r.status == ACCEPTED]
             if not accepted or not spools:
                 return report

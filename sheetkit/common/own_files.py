@@ -60,6 +60,11 @@ def written_digest(value) -> str:
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
+def written_cells(digests) -> list[str]:
+    """The texts of the cells after 'locked:<sheet>' listing a sheet's digests: sorted, DIGESTS_PER_CELL a cell."""
+    ordered = sorted(set(digests))
+    return [" ".join(ordered[n:n + DIGESTS_PER_CELL]) for n in range(0, len(ordered), DIGESTS_PER_CELL)]
+
 # -- the consolidated workbook ---------------------------------------------------------------
 CONSOLIDATED_META_SHEET = "_sheetkit"
 CONSOLIDATED_FORMAT = "sheetkit-consolidated/1"

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 _UNREPRESENTABLE = re.compile("[\ud800-\udfff]")  # undecodable bytes of a file name, as os.fsdecode keeps them
 _UNPRINTABLE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=1024)
 def column_letters(col: int) -> str:
     """'A' for column 0, 'AB' for column 27."""
     letters = ""
@@ -23,6 +25,7 @@ def column_letters(col: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=1 << 16)  # the same few thousand cells, named again in every return
 def cell_name(row: int, col: int) -> str:
     """'B7' for row 6, column 1 (both counted from zero)."""
     return f"{column_letters(col)}{row + 1}"

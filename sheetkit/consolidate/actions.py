@@ -11,6 +11,7 @@ turns one return's answers into entries; it reads and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import Iterable, Mapping
 from sheetkit.framework.action_plan import column_for_role
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import PRIORITIES, Framework
-from sheetkit.returns.model import Answer
+from sheetkit.returns.model import Answer, answer_from_row, answer_orders
+from sheetkit.workbook.layout import WorkbookLayout
 
 # Answer levels whose answers can make up an action.
 ACTION_LEVELS = ("action", "item")
@@ -124,3 +126,33 @@ def _by_column(fw: Framework, level: str, group: dict[str, Answer]) -> dict[str,
         if column is not None:
             out.setdefault(column.id, answer)
     return out
+
+
+def action_rows(layout: WorkbookLayout, actions: list[Action]) -> list[tuple]:
+    """One return's actions as the answer store keeps them (without the return's number): the sort keys
+    (seq, section, item, priority rank, due date to sort by), then the section, item, where it was written,
+    the values not counted, and the value in each action-plan column (see encode_values)."""
+    _, item_order, section_order = answer_orders(layout)
+    rows = []
+    for seq, a in enumerate(actions):
+        day = a.due.isoformat() if isinstance(a.due, dt.date) else "9999-12-31"
+        rows.append((seq, section_order.get(a.section, len(section_order)), item_order.get(a.item, len(item_order)),
+                     a.priority_rank, day, a.section, a.item, a.source, a.flagged, encode_values(a.values)))
+    return rows
+
+
+def actions_of_rows(layout: WorkbookLayout, rows: Iterable[tuple]) -> list[tuple]:
+    """The actions one return's stored answer rows list, as :func:`action_rows` keeps them."""
+    answers = [answer_from_row(layout, *row[2:9]) for row in rows if AnswerKey.level_of(row[2]) in ACTION_LEVELS]
+    return action_rows(layout, actions_of(layout.framework, answers))
+
+
+def encode_values(values: Mapping[str, object]) -> str:
+    """An action's values as JSON: dates as {"date": "2027-01-31"}, so they come back as dates."""
+    return json.dumps({k: {"date": v.isoformat()} if isinstance(v, dt.date) else v for k, v in values.items()},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_values(text: str) -> dict[str, object]:
+    """The values encode_values kept."""
+    return {k: dt.date.fromisoformat(v["date"]) if isinstance(v, dict) else v for k, v in json.loads(text).items()}

@@ -21,7 +21,7 @@ from sheetkit.common.text import normalise_name
 from .plan import PlanEntry, build_plan, first_actions
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
-from dataclasses import astuple
+from sheetkit.returns.model import CARRIED, OK
 
 TOP = 5  # how many gaps and disagreements the Dashboard lists
 
@@ -165,17 +165,15 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
     fw = store.layout.framework
     rule = rule or AgreementRule()
     ratings = _rating_rows(fw)
-    by_key = {(r.level, r.owner_id, r.field.id): r for r in ratings}
-    for respondent, answer in store.by_return(summary_only=True):
-        row = by_key.get(astuple(AnswerKey.parse(answer.key)))
-        if row is None:
-            continue
-        if answer.carried:
-            row.carried[respondent] = answer.text
-        elif answer.usable:
-            row.values[respondent] = answer.value
+    by_key = {AnswerKey.of(r.level, r.owner_id, r.field.id): r for r in ratings}
+    for respondent, key, value, text, status in store.values(by_key):
+        row = by_key[key]
+        if status == CARRIED:  # left as last round pre-filled it: shown, never counted
+            row.carried[respondent] = text
+        elif status == OK:
+            row.values[respondent] = value
         else:
-            row.flagged[respondent] = answer.text
+            row.flagged[respondent] = text
     groups = _groups(roster, respondents)
     for row in ratings:
         scale = fw.scale(row.field.scale)

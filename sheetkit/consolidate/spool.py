@@ -9,18 +9,14 @@ time. The store lives in a temporary folder and disappears when closed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .actions import ACTION_LEVELS, Action, actions_of
+from .actions import Action, actions_of_rows, decode_values
 from sheetkit.workbook.layout import WorkbookLayout
-from sheetkit.workbook.plan import cell_for
-from sheetkit.returns.model import Answer
-from sheetkit.framework.keys import AnswerKey
-from sheetkit.returns.model import CARRIED, OK, answer_orders, answer_rows
+from sheetkit.returns.model import CARRIED, Answer, answer_from_row, answer_rows
 
 _SCHEMA = """
 CREATE TABLE answers (
@@ -31,15 +27,22 @@ CREATE TABLE answers (
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
     ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
-    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT
+    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT, xml_at INTEGER, xml_size INTEGER
 );
+CREATE TABLE encoded (ret INTEGER, tbl TEXT, section_order INTEGER, item_order INTEGER, xml_at INTEGER,
+                      xml_size INTEGER);
 """
+# vals: the action's value in each action-plan column, as JSON (see actions.encode_values); xml_at, xml_size:
+# where its All actions row is kept, encoded (see AnswerSpool.add)
 _ACTION_FIELDS = ("ret", "seq", "section_order", "item_order", "priority_rank", "due_sort", "section", "item", "source",
-                  "flagged", "vals")  # vals: the action's value in each action-plan column, as JSON (see _encode)
+                  "flagged", "vals", "xml_at", "xml_size")
 _ACTION_ORDERS = {
     "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
     "priority": "a.priority_rank, a.due_sort, r.position, a.seq",
 }
+# A return's rows in the order they were stored where their keys tie (answers typed outside the layout).
+_ENCODED_ORDERS = {"responses": "r.position", "evidence": "e.section_order, e.item_order, r.position, e.rowid",
+                   "record": "e.section_order, e.item_order, r.position, e.rowid"}
 
 
 class AnswerSpool:
@@ -50,10 +53,29 @@ class AnswerSpool:
         self._dir = tempfile.TemporaryDirectory(prefix="sheetkit-ingest-")
         self.db = sqlite3.connect(str(Path(self._dir.name) / "answers.db"))
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16000;" + _SCHEMA)
+        # Encoded rows are large and read once, in order: kept in a file beside the database, which
+        # sorts only where each block is.
+        self._blocks = open(Path(self._dir.name) / "encoded.bin", "w+b")
+        self._blocks_end = 0
 
     def close(self) -> None:
         self.db.close()
+        self._blocks.close()
         self._dir.cleanup()
+
+    def _keep_block(self, block: bytes) -> tuple[int, int]:
+        """Where a block of encoded rows is kept: (offset, size) in the file of blocks."""
+        self._blocks.seek(self._blocks_end)
+        self._blocks.write(block)
+        at, self._blocks_end = self._blocks_end, self._blocks_end + len(block)
+        return at, len(block)
+
+    def _blocks_at(self, rows) -> Iterator[tuple[str, bytes]]:
+        """(respondent, block) for (respondent, offset, size) rows, read from the file of blocks."""
+        self._blocks.flush()
+        for respondent, at, size in rows:
+            self._blocks.seek(at)
+            yield respondent, self._blocks.read(size)
 
     def __enter__(self) -> "AnswerSpool":
         return self
@@ -61,12 +83,24 @@ class AnswerSpool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, ret: int, answers: Iterable[Answer] = (), rows: list[tuple] | None = None) -> None:
-        """Store one return's answers (or the rows answer_rows made of them), and the actions they list."""
+    def add(self, ret: int, answers: Iterable[Answer] = (), rows: list[tuple] | None = None,
+            actions: list[tuple] | None = None, encoded: dict | None = None) -> None:
+        """Store one return's answers (or the rows answer_rows made of them) and the actions they list
+        (`actions`: as actions_of_rows made them from those rows, when made already). `encoded` holds its
+        rows of the long tables ready for the workbook (see sheetkit.report.prepared), by table:
+        'responses': one block; 'evidence', 'record': (section order, item order, block) each; 'actions':
+        one block per action, in the order of `actions`."""
         rows = answer_rows(self.layout, ret, answers) if rows is None else [(ret, *row[1:]) for row in rows]
         self.db.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        action_answers = [self._answer(*row[2:9]) for row in rows if AnswerKey.level_of(row[2]) in ACTION_LEVELS]
-        self._add_actions(ret, actions_of(self.layout.framework, action_answers))
+        actions = actions_of_rows(self.layout, rows) if actions is None else actions
+        xml = [self._keep_block(block) for block in encoded["actions"]] if encoded else []
+        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * len(_ACTION_FIELDS))})",
+                            [(ret, *row, *(xml[n] if n < len(xml) else (None, None))) for n, row in enumerate(actions)])
+        if encoded:
+            blocks = [(ret, "responses", 0, 0, *self._keep_block(encoded["responses"]))]
+            blocks += [(ret, table, section, item, *self._keep_block(block)) for table in ("evidence", "record")
+                       for section, item, block in encoded[table]]
+            self.db.executemany("INSERT INTO encoded VALUES (?,?,?,?,?,?)", blocks)
 
     def accept(self, accepted: list[tuple[int, str]]) -> None:
         """Name the returns whose answers count, in the order respondents are shown."""
@@ -74,6 +108,7 @@ class AnswerSpool:
         self.db.executemany("INSERT INTO accepted VALUES (?,?,?)",
                             [(ret, name, n) for n, (ret, name) in enumerate(accepted)])
         self.db.execute("CREATE INDEX IF NOT EXISTS answers_ret ON answers(ret, seq)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS encoded_ret ON encoded(ret, tbl)")
         self.db.commit()
 
     def _rows(self, order: str, where: str = "1") -> Iterator[tuple[str, Answer]]:
@@ -83,19 +118,27 @@ class AnswerSpool:
             yield respondent, self._answer(key, sheet, cell, num, day, text, usable)
 
     def _answer(self, key, sheet, cell, num, day, text, usable) -> Answer:
-        layout_cell = cell_for(self.layout, key)
-        if num is not None:
-            value = int(num) if float(num).is_integer() else num
-        elif day is not None:
-            value = dt.date.fromisoformat(day)
-        else:
-            value = text
-        return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
-                      sheet, cell, text, value, usable == OK, carried=usable == CARRIED)
+        return answer_from_row(self.layout, key, sheet, cell, num, day, text, usable)
 
     def by_return(self, summary_only: bool = False) -> Iterator[tuple[str, Answer]]:
         """Every accepted answer (or only ratings and item and action answers), return by return."""
-        return self._rows("r.position, a.seq", where="a.summary = 1" if summary_only else "1")
+        return self._rows("r.position, a.seq, a.rowid", where="a.summary = 1" if summary_only else "1")
+
+    def values(self, keys: Iterable[str]) -> Iterator[tuple[str, str, object, str, int]]:
+        """(respondent, key, value, text, status) of every accepted answer to one of `keys`, return by
+        return: the answers' values without the rest of each answer (see answer_from_row). The status
+        is as stored: counted, kept but not counted, or carried (returns.model.answer_status)."""
+        keys = sorted(set(keys))
+        query = (f"SELECT r.respondent, a.key, a.num, a.day, a.text, a.usable FROM answers a JOIN accepted r "
+                 f"ON a.ret = r.ret WHERE a.key IN ({','.join('?' * len(keys))}) ORDER BY r.position, a.seq, a.rowid")
+        for respondent, key, num, day, text, usable in self.db.execute(query, keys):
+            if num is not None:
+                value = int(num) if float(num).is_integer() else num
+            elif day is not None:
+                value = dt.date.fromisoformat(day)
+            else:
+                value = text
+            yield respondent, key, value, text, usable
 
     def count(self, evidence_only: bool = False) -> int:
         """How many accepted answers (or text answers that are evidence) there are."""
@@ -117,21 +160,11 @@ class AnswerSpool:
 
     def evidence(self) -> Iterator[tuple[str, Answer]]:
         """Text answers other than the action plan's, item by item, respondent by respondent."""
-        return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.evidence = 1")
+        return self._rows("a.section_order, a.item_order, r.position, a.seq, a.rowid", where="a.evidence = 1")
 
     def by_item(self) -> Iterator[tuple[str, Answer]]:
         """Item and section answers, item by item (section answers after their items), respondent by respondent."""
-        return self._rows("a.section_order, a.item_order, r.position, a.seq", where="a.summary = 1")
-
-    def _add_actions(self, ret: int, actions: list[Action]) -> None:
-        _, item_order, section_order = answer_orders(self.layout)
-        rows = []
-        for seq, a in enumerate(actions):
-            day = a.due.isoformat() if isinstance(a.due, dt.date) else "9999-12-31"
-            rows.append((ret, seq, section_order.get(a.section, len(section_order)),
-                         item_order.get(a.item, len(item_order)), a.priority_rank, day, a.section, a.item, a.source,
-                         a.flagged, _encode(a.values)))
-        self.db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * len(_ACTION_FIELDS))})", rows)
+        return self._rows("a.section_order, a.item_order, r.position, a.seq, a.rowid", where="a.summary = 1")
 
     def count_actions(self) -> int:
         """How many actions the accepted returns list."""
@@ -143,14 +176,22 @@ class AnswerSpool:
         query = (f"SELECT r.respondent, a.section, a.item, a.vals, a.source, a.flagged FROM actions a "
                  f"JOIN accepted r ON a.ret = r.ret ORDER BY {_ACTION_ORDERS[order]}")
         for respondent, section, item, values, source, flagged in self.db.execute(query):
-            yield respondent, Action(section, item, _decode(values), source, flagged)
+            yield respondent, Action(section, item, decode_values(values), source, flagged)
 
+    def encoded_complete(self) -> bool:
+        """Whether every accepted return's long-table rows were stored ready encoded."""
+        query = ("SELECT COUNT(*) FROM accepted r WHERE NOT EXISTS "
+                 "(SELECT 1 FROM encoded e WHERE e.ret = r.ret AND e.tbl = 'responses')")
+        unencoded = "SELECT COUNT(*) FROM actions a JOIN accepted r ON a.ret = r.ret WHERE a.xml_at IS NULL"
+        return self.db.execute(query).fetchone()[0] == 0 and self.db.execute(unencoded).fetchone()[0] == 0
 
-def _encode(values) -> str:
-    """An action's values as JSON: dates as {"date": "2027-01-31"}, so they come back as dates."""
-    return json.dumps({k: {"date": v.isoformat()} if isinstance(v, dt.date) else v for k, v in values.items()},
-                      ensure_ascii=False, separators=(",", ":"))
-
-
-def _decode(text: str) -> dict[str, object]:
-    return {k: dt.date.fromisoformat(v["date"]) if isinstance(v, dict) else v for k, v in json.loads(text).items()}
+    def encoded(self, table: str) -> Iterator[tuple[str, bytes]]:
+        """(respondent, block of encoded rows) of one long table ('responses', 'evidence', 'record' or
+        'actions'), in the order the consolidated workbook shows them."""
+        if table == "actions":
+            query = (f"SELECT r.respondent, a.xml_at, a.xml_size FROM actions a JOIN accepted r ON a.ret = r.ret "
+                     f"ORDER BY {_ACTION_ORDERS['item']}")
+            return self._blocks_at(self.db.execute(query))
+        query = (f"SELECT r.respondent, e.xml_at, e.xml_size FROM encoded e JOIN accepted r ON e.ret = r.ret "
+                 f"WHERE e.tbl = ? ORDER BY {_ENCODED_ORDERS[table]}")
+        return self._blocks_at(self.db.execute(query, (table,)))

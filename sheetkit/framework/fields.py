@@ -20,6 +20,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from sheetkit.common import limits
@@ -326,13 +327,17 @@ def _check_criterion(raw, f: ResponseField, fw: Framework) -> Checked:
     """'7.3 Joint strategies' (as the dropdown shows it) or '7.3' -> '7.3'; anything else is not one
     of the dropdown's entries, kept as typed and reported."""
     text = as_text(raw).strip()
-    ids = {st.id for _, _, st in fw.statements()} | {item.id for _, item in fw.items()}
     head = text.split(" ", 1)[0]
-    if head in ids:
+    if head in _criterion_ids(fw):
         return Checked(head)
     return Checked(text, False, "choice-invalid",
                    f"'{clip(text)}' is not one of the parts listed for '{f.label}'; expected an entry of its "
                    f"dropdown, such as '{next(iter(criterion_choices(fw)), '')}'")
+
+
+@lru_cache(maxsize=8)  # read again in every action row of every return
+def _criterion_ids(fw: Framework) -> frozenset[str]:
+    return frozenset({st.id for _, _, st in fw.statements()} | {item.id for _, item in fw.items()})
 
 
 def _criterion_rule(f: ResponseField, fw: Framework) -> dict:

@@ -11,6 +11,7 @@ answers through :class:`AnswerKey`, so the format can change in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced")
 
@@ -29,10 +30,12 @@ class AnswerKey:
     @classmethod
     def parse(cls, text: str) -> "AnswerKey":
         """The key written as `text`; ValueError when it is not one."""
-        parts = str(text).split("/", 2)
-        if len(parts) != 3 or parts[0] not in ANSWER_LEVELS:
-            raise ValueError(f"'{text}' is not an answer key (level/owner/field)")
-        return cls(*parts)
+        return _parsed(str(text))
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """(level, owner, field)."""
+        return self.level, self.owner, self.field
 
     @classmethod
     def of(cls, level: str, owner: str, field: str) -> str:
@@ -86,3 +89,11 @@ class AnswerKey:
     def cell(self) -> str:
         """An unplaced key's cell ('B7')."""
         return self.field.split("/", 1)[0]
+
+
+@lru_cache(maxsize=1 << 15)  # every return names the same few hundred answers
+def _parsed(text: str) -> AnswerKey:
+    parts = text.split("/", 2)
+    if len(parts) != 3 or parts[0] not in ANSWER_LEVELS:
+        raise ValueError(f"'{text}' is not an answer key (level/owner/field)")
+    return AnswerKey(*parts)

@@ -10,13 +10,14 @@ import datetime as dt
 import re
 import textwrap
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, zip_longest
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from xlsxwriter.utility import xl_range
 
 from sheetkit.common import limits
+from sheetkit.common.verify import verifying
 from sheetkit.xlsx.cells import format_escape, plain_text, write_text
 from sheetkit.common.text import encodable
 from sheetkit.consolidate.consolidation import Consolidation
@@ -80,9 +81,12 @@ class Report:
     trend: Trend | None = None  # this round against the last, when ingest was given --previous
     formats: dict = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
-    # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap)
-    streams: dict[str, tuple[int, Iterable[Sequence], Sequence[Column], bool]] = field(default_factory=dict)
+    # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap,
+    # and what the rows are: 'values', 'encoded' (sheetkit.report.encoded) or 'verified' (pairs of both))
+    streams: dict[str, tuple[int, Iterable, Sequence[Column], bool, str]] = field(default_factory=dict)
     plans: dict[str, TablePlan] = field(default_factory=dict)  # sheet name -> its parts, or its CSV
+    encoded: bool = False  # whether the answer store holds every long table's rows ready encoded
+    stream_styles: dict[str, int] = field(default_factory=dict)  # style name -> number, once the workbook has them
     continued: dict[str, list] = field(default_factory=dict)  # sheet name -> the worksheets continuing it
     sheets: tuple = ()  # the sheet modules of this workbook, in order (the registry in report/workbook.py)
     workbook: object = None  # the workbook being written, for charts
@@ -221,14 +225,16 @@ def unique_headers(headers: Sequence[str]) -> list[str]:
 
 
 def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iterable[Sequence], count: int,
-               caption: str, wrap: bool = True, print_rows: int | None = None) -> None:
+               caption: str, wrap: bool = True, print_rows: int | None = None,
+               encoded: Iterable[bytes] | None = None) -> None:
     """A named table whose `count` rows are streamed in after the workbook is saved, set up to print.
 
     A table longer than a sheet holds goes on as many sheets as it needs (each with the header
     row), as the workbook's plan says; one longer still is kept out and written as CSV, with a
     note here saying where. With `wrap`, each row is made tall enough for its text; without,
     text stays on one line (for tables too long to print, where reading one row at a time is the
-    use). `print_rows`: print only the rows above it.
+    use). `print_rows`: print only the rows above it. `encoded`: the same rows encoded ahead
+    (sheetkit.report.encoded), written in their place (and, when verifying, compared with them).
     """
     plan = rep.plans.get(ws.get_name())
     if plan is not None and plan.kept_out:
@@ -236,7 +242,8 @@ def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iter
         return
     sheets = [ws, *rep.continued.get(ws.get_name(), [])]
     per_sheet = rows_per_sheet()
-    source = iter(rows)
+    kind = "values" if encoded is None else "verified" if verifying() else "encoded"
+    source = iter(rows if kind == "values" else encoded if kind == "encoded" else zip_longest(encoded, rows))
     for k, sheet in enumerate(sheets):
         first = k * per_sheet
         size = min(per_sheet, count - first) if k < len(sheets) - 1 else max(0, count - first)
@@ -245,12 +252,13 @@ def long_table(rep: Report, ws, name: str, columns: Sequence[Column], rows: Iter
                   f"{count:,}; the table starts on the sheet '{ws.get_name()}'.")
         # The last part takes whatever rows remain: the stream refuses rows past the sheet's end.
         part = source if k == len(sheets) - 1 else islice(source, size)
-        last = _streamed_table(rep, sheet, name if not k else f"{name}_{k + 1}", columns, part, size, caption, wrap)
+        last = _streamed_table(rep, sheet, name if not k else f"{name}_{k + 1}", columns, part, size, caption, wrap,
+                               kind)
         print_setup(sheet, last, len(columns) - 1, footer(rep), print_rows=print_rows)
 
 
-def _streamed_table(rep: Report, ws, name, columns, rows, count, caption, wrap) -> int:
-    rep.streams[ws.get_name()] = (HEADER_ROW + 2, rows, columns, wrap)
+def _streamed_table(rep: Report, ws, name, columns, rows, count, caption, wrap, kind="values") -> int:
+    rep.streams[ws.get_name()] = (HEADER_ROW + 2, rows, columns, wrap, kind)
     last = HEADER_ROW + max(count, 1)
     _add_table(ws, rep.formats, name, columns, HEADER_ROW, 0, HEADER_ROW + 1, caption)
     # XlsxWriter marks every cell of a table's range in a dict; for a streamed table of
@@ -259,6 +267,13 @@ def _streamed_table(rep: Report, ws, name, columns, rows, count, caption, wrap) 
     spec = ws.tables[-1]
     spec["range"] = spec["a_range"] = spec["autofilter"] = xl_range(HEADER_ROW, 0, last, len(columns) - 1)
     return last
+
+
+def fitted_row(xml: str, number, values, widths: list[float]) -> str:
+    """A streamed row's XML made tall enough for its wrapped text: spreadsheet programs do not grow rows
+    on opening."""
+    height = row_height([(v, w, 10) for v, w in zip(values, widths) if isinstance(v, str)])
+    return xml.replace(f'<row r="{number}">', f'<row r="{number}" ht="{height:.1f}" customHeight="1">', 1)
 
 
 def _kept_out(rep: Report, ws, plan: TablePlan, columns, rows, count) -> None:

@@ -14,9 +14,9 @@ from sheetkit.rounds.trend import Trend
 from sheetkit.returns.model import CheckedReturn
 from sheetkit.common.own_files import RESPONSE_COLUMNS, RESPONSES_SHEET
 from .base import HEADER_ROW, Column, Report, long_table, title
+from .encoded import numbered
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.workbook import cell_for, plan_workbook
-from dataclasses import astuple
 
 NAME = RESPONSES_SHEET
 ABOUT = "The tidy table for analysis: one row per answer (round, partner, section, item, statement, field, the " \
@@ -29,9 +29,18 @@ def response_rows(con: Consolidation, accepted: list[CheckedReturn], round_name:
     """One row per non-empty answer of every accepted return."""
     files = {ret.respondent: ret.file for ret in accepted}
     for person, a in con.store.by_return():
-        value = a.value if a.usable and not isinstance(a.value, str) else a.text
-        yield (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, a.field.type, value,
-               response_status(a), files.get(person, ""), a.sheet, a.cell, a.key)
+        yield response_row(round_name, person, files.get(person, ""), a)
+
+
+def response_row(round_name: str, person: str, file: str, a) -> tuple:
+    """One answer's row: round, partner, where it sits in the framework, its field and type, its value and
+    status, where it was typed."""
+    value = a.value if a.usable and not isinstance(a.value, str) else a.text
+    return (round_name, person, a.section_id, a.item_id, a.statement_id, a.field.id, a.field.type, value,
+            response_status(a), file, a.sheet, a.cell, a.key)
+
+
+FILE_COLUMN = RESPONSE_COLUMNS.index("file")
 
 
 def previous_rows(fw: Framework, trend: Trend):
@@ -44,7 +53,7 @@ def previous_rows(fw: Framework, trend: Trend):
     for key, respondent in previous.respondents.items():
         name = trend.names.get(key, respondent.name)
         for answer_key, value in respondent.answers.items():
-            level, owner, field_id = astuple(AnswerKey.parse(answer_key))
+            level, owner, field_id = AnswerKey.parse(answer_key).parts
             section, item, statement = {"item": (items.get(owner, ""), owner, ""), "section": (owner, "", ""),
                                         "statement": (*statements.get(owner, ("", "")), owner)}.get(level, ("", "", ""))
             if item not in previous.not_comparable:
@@ -82,8 +91,11 @@ def write(rep: Report, ws) -> None:
     title(ws, f, "Responses: every answer, one row each", f"{count} rows, for filtering and analysis; only "
           f"this title prints (use the other sheets to print).")
     cols = [Column(h, w) for h, w in zip(RESPONSE_COLUMNS, WIDTHS)]
+    files = {ret.respondent: ret.file for ret in rep.accepted}
+    encoded = numbered(rep.con.store.encoded("responses"), rep.stream_styles, "text_line", files, FILE_COLUMN,
+                       len(cols)) if rep.encoded else None
     long_table(rep, ws, "Responses", cols, response_rows(rep.con, rep.accepted, rep.round), count,
-               "Every answer, one row each", wrap=False, print_rows=HEADER_ROW)
+               "Every answer, one row each", wrap=False, print_rows=HEADER_ROW, encoded=encoded)
 
 
 def length(con: Consolidation) -> int:

@@ -7,6 +7,8 @@ in SHEETS; the Contents sheet and the print set-up follow from the registry.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from functools import lru_cache
 from pathlib import Path
 
 from sheetkit.common import limits
@@ -14,8 +16,9 @@ from sheetkit.xlsx.cells import TextWorkbook
 from sheetkit.consolidate.consolidation import Consolidation
 from sheetkit.common.findings import Finding
 from sheetkit.rounds.trend import Trend
-from sheetkit.xlsx.stream import RowEncoder, stream_rows
-from sheetkit.xlsx.styles import FONT, WORKBOOK_OPTIONS, add_formats, row_height, strict_xlsxwriter
+from sheetkit.common.verify import difference
+from sheetkit.xlsx.stream import EncodedRows, RowEncoder, stream_rows
+from sheetkit.xlsx.styles import FONT, WORKBOOK_OPTIONS, add_formats, strict_xlsxwriter
 from sheetkit.returns.model import CheckedReturn
 from . import (
     action_counts,
@@ -39,7 +42,7 @@ from . import (
     trend_partners,
     unactioned,
 )
-from .base import Report, TablePlan, part_names, parts_needed, rows_per_sheet
+from .base import Report, TablePlan, fitted_row, part_names, parts_needed, rows_per_sheet
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
 SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
@@ -65,6 +68,32 @@ EXTRA_STYLES = {
     "rose": {"font_color": "#006100", "bg_color": "#C6EFCE"},  # conditional: a change up
     "fell": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},  # conditional: a change down
 }
+
+
+STREAM_STYLES = ("text", "text_line", "integer", "number", "date")  # the styles the streamed rows refer to
+
+
+def workbook_formats(wb) -> dict:
+    """Every style of the consolidated workbook, made in `wb`."""
+    formats = add_formats(wb)
+    formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
+    return formats
+
+
+def _stream_styles(formats: dict) -> dict[str, int]:
+    """The style numbers of the streamed rows, given first (so they are the same in every consolidated
+    workbook, and rows encoded where returns are read can carry them)."""
+    return {name: formats[name]._get_xf_index() for name in STREAM_STYLES}
+
+
+@lru_cache(maxsize=1)
+def stream_style_numbers() -> dict[str, int]:
+    """The numbers every consolidated workbook gives the streamed rows' styles (see _stream_styles)."""
+    with strict_xlsxwriter():
+        wb = TextWorkbook(io.BytesIO(), WORKBOOK_OPTIONS)
+        numbers = _stream_styles(workbook_formats(wb))
+        wb.fileclosed = True  # never saved
+    return numbers
 
 
 def sheets_of(trend: Trend | None) -> tuple:
@@ -117,14 +146,14 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
                  plans=plan_tables(con) if plans is None else plans, trend=trend, contact=contact,
-                 made_with=made_with)
+                 made_with=made_with, encoded=con.store.encoded_complete())
     modules = sheets_of(trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)
         try:
-            rep.formats = add_formats(wb)
+            rep.formats = workbook_formats(wb)
+            rep.stream_styles.update(_stream_styles(rep.formats))
             rep.workbook = wb
-            rep.formats.update({name: wb.add_format(spec) for name, spec in EXTRA_STYLES.items()})
             rep.sheets = modules
             rep.sheet_names = {m.__name__.rsplit(".", 1)[1]: sheet_name(m, con) for m in modules}
             sheets = []
@@ -136,11 +165,11 @@ def write_consolidated(path: str, con: Consolidation, returns: list[CheckedRetur
             for module, ws in sheets:
                 module.write(rep, ws)
             sheets[modules.index(dashboard)][1].activate()
+            for _, _, columns, _, _ in rep.streams.values():
+                _number_styles(rep.formats, columns)  # numbered before the styles are saved
             meta.write(wb, con, round_name, compiled_at)
             wb.set_properties({"title": f"{con.framework.title}: {CONSOLIDATED_TITLE} {round_name}",
                                "author": CONSOLIDATED_AUTHOR, "created": compiled_at.replace(tzinfo=None)})
-            for name in ("text", "text_line", "integer", "number", "date"):  # styles the streamed rows refer to
-                rep.formats[name]._get_xf_index()
             parts = {ws.get_name(): f"xl/worksheets/sheet{n}.xml" for n, ws in enumerate(wb.worksheets(), start=1)}
         finally:
             wb.close()
@@ -151,22 +180,47 @@ def _stream(path: Path, rep: Report, parts: dict[str, str]) -> None:
     """Write the long tables' rows straight into the saved workbook (see sheetkit.xlsx.stream)."""
     f = rep.formats
     tables = {}
-    for name, (first_row, rows, columns, wrap) in rep.streams.items():
+    for name, (first_row, rows, columns, wrap, kind) in rep.streams.items():
         text = f["text"] if wrap else f["text_line"]
         styles = (text.xf_index, f["integer"].xf_index, f["number"].xf_index, f["date"].xf_index)
-        encoder = FittedRows(*styles, [c.width for c in columns]) if wrap else RowEncoder(*styles, len(columns))
+        own = _number_styles(f, columns)
+        encoder = FittedRows(*styles, [c.width for c in columns], own) if wrap else \
+            RowEncoder(*styles, len(columns), number_styles=own)
+        encoder = {"values": encoder, "encoded": EncodedRows(), "verified": _Verified(encoder, name)}[kind]
         tables[parts[name]] = (first_row, rows, encoder)
     stream_rows(path, tables)
+
+
+class _Verified(EncodedRows):
+    """Rows encoded ahead, each checked against the row encoded here from its values (verifying mode)."""
+
+    def __init__(self, full: RowEncoder, sheet: str):
+        self.full, self.sheet = full, sheet
+
+    def row(self, number: int, pair) -> bytes:
+        encoded, values = pair
+        made = super().row(number, encoded) if encoded is not None else None
+        expected = self.full.row(number, values).encode("utf-8") if values is not None else None
+        if made != expected:
+            difference(f"the row encoded ahead for sheet '{self.sheet}', row {number}, differs from the row encoded "
+                       f"from its values: {made!r:.1500} != {expected!r:.1500}")
+        return made
+
+
+def _number_styles(f: dict, columns) -> list[int | None]:
+    """Each streamed column's own style for numbers (its Column.style, other than text and dates), or None."""
+    return [f[c.style]._get_xf_index() if c.style not in ("text", "date") and c.style in f else None
+            for c in columns]
 
 
 class FittedRows(RowEncoder):
     """Rows tall enough for their wrapped text: spreadsheet programs do not grow them on opening."""
 
-    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, widths: list[float]):
-        super().__init__(text_style, integer_style, number_style, date_style, len(widths))
+    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, widths: list[float],
+                 number_styles=None):
+        super().__init__(text_style, integer_style, number_style, date_style, len(widths),
+                         number_styles=number_styles)
         self.widths = widths
 
     def row(self, number: int, values) -> str:
-        xml = super().row(number, values)
-        height = row_height([(v, w, 10) for v, w in zip(values, self.widths) if isinstance(v, str)])
-        return xml.replace(f'<row r="{number}">', f'<row r="{number}" ht="{height:.1f}" customHeight="1">', 1)
+        return fitted_row(super().row(number, values), number, values, self.widths)

@@ -4,22 +4,31 @@ Ingest is run again each time a late return arrives. What checking a return find
 on the file's bytes, the framework and sheetkit itself, so the result is kept under a key made
 of all three (the file's SHA-256; the framework's id, version and fingerprint and the framework
 ids known; sheetkit's version and a digest of its code) and used again only when all of them
-are the same. Entries are JSON, never pickle (a cache file is data, never code), each written
-whole or not at all, and checked when read: one that cannot be read is ignored with a finding
-and its return read again. The folder is safe to delete at any time.
+are the same. An entry holds the checked return as JSON (never pickle: a cache file is data,
+never code) and its rows of the consolidated workbook's long tables, encoded ahead (see
+sheetkit.report.prepared), which the workbook takes as they are. So every entry is signed
+(HMAC-SHA256) with a key sheetkit keeps outside the cache folder (:func:`cache_key`), written
+whole or not at all, and checked when read: one that fails (changed by anyone or anything other
+than sheetkit, damaged, or for something else) is ignored with a finding and its return read
+again. The folder is safe to delete at any time.
 
 Entries are keyed by content, so one folder serves every exercise: by default sheetkit's folder
 in the user's cache (``~/.cache/sheetkit/returns`` on Linux, ``%LOCALAPPDATA%\\sheetkit\\Cache\\returns``
 on Windows), never the shared folder the consolidated workbook is written to. ``--cache DIR`` or
-``$SHEETKIT_CACHE_DIR`` chooses another.
+``$SHEETKIT_CACHE_DIR`` chooses another. The key is a file of random bytes made on first use in
+sheetkit's folder of the user's data (``~/.local/share/sheetkit/cache-key`` on Linux,
+``%LOCALAPPDATA%\\sheetkit\\cache-key`` on Windows; ``$SHEETKIT_DATA_DIR`` for another), readable by
+the user alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 from dataclasses import asdict, fields
 from functools import lru_cache
@@ -34,15 +43,51 @@ from sheetkit.framework.model import Framework
 from sheetkit.common.text import printable
 from .model import CheckedReturn
 
-FORMAT = 1
+FORMAT = 2
 CACHE_ENV_VAR = "SHEETKIT_CACHE_DIR"
+DATA_ENV_VAR = "SHEETKIT_DATA_DIR"
+MAGIC = b"sheetkit re-ingest cache entry 2\n"
+SUFFIX = ".entry"
+KEY_BYTES = 32
 
 
 def default_cache_folder() -> Path:
     """Where the re-ingest cache is kept when --cache is not given."""
     chosen = os.environ.get(CACHE_ENV_VAR, "").strip()
     return Path(chosen) if chosen else Path(platformdirs.user_cache_dir("sheetkit", appauthor=False)) / "returns"
-_FIELDS = {f.name for f in fields(CheckedReturn)} - {"answers"}  # answers travel as spool rows
+
+
+
+def cache_key(cache_folder: Path) -> bytes:
+    """The key entries are signed with: made on first use, kept in sheetkit's data folder (never inside
+    the cache folder), readable by the user alone. OSError when it cannot be had."""
+    chosen = os.environ.get(DATA_ENV_VAR, "").strip()
+    folder = Path(chosen) if chosen else Path(platformdirs.user_data_dir("sheetkit", appauthor=False))
+    path = folder / "cache-key"
+    if path.resolve().is_relative_to(Path(cache_folder).resolve()):
+        raise OSError(f"the key {path} would be inside the cache folder; give another --cache")
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        key = _new_key(path)
+    if len(key) != KEY_BYTES:
+        raise OSError(f"the key {path} is damaged; delete it, and the cache folder")
+    return key
+
+
+def _new_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except FileExistsError:  # made by another ingest a moment ago
+        return path.read_bytes()
+    with os.fdopen(handle, "wb") as out:
+        out.write(key)
+    return key
+
+
+_FIELDS = {f.name for f in fields(CheckedReturn)} - {"answers", "prepared"}  # answers travel as spool rows
 _TIMES = ("saved_at", "file_time")
 
 
@@ -67,13 +112,20 @@ class ReturnCache:
         self._key = hashlib.sha256(json.dumps(self.stamp, sort_keys=True).encode()).hexdigest()
         self.findings: list[Finding] = []
         self.hits = 0
+        try:
+            self._signing: bytes | None = cache_key(self.folder)
+        except OSError as exc:
+            self._signing = None
+            self._unwritable(f"its key could not be had ({exc.strerror if exc.strerror else str(exc)[:160]})")
 
     def path(self, sha256: str) -> Path:
         """The entry for a file with this content, under this key."""
-        return self.folder / f"{hashlib.sha256((self._key + sha256).encode()).hexdigest()}.json"
+        return self.folder / f"{hashlib.sha256((self._key + sha256).encode()).hexdigest()}{SUFFIX}"
 
     def get(self, sha256: str, shown: str) -> CheckedReturn | None:
         """The checked return stored for this content, or None (absent, or ignored with a finding)."""
+        if self._signing is None:
+            return None
         path = self.path(sha256)
         try:
             data = path.read_bytes()
@@ -81,40 +133,58 @@ class ReturnCache:
             return None
         except OSError as exc:
             return self._ignored(path, shown, f"it could not be read ({exc.strerror or exc})")
+        body = data[len(MAGIC) + 32:]
+        if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 40:
+            return self._ignored(path, shown, "it is damaged (it is not a whole entry)")
+        if not hmac.compare_digest(data[len(MAGIC):len(MAGIC) + 32], self._sign(body)):
+            return self._ignored(path, shown, "it is damaged or was changed since sheetkit wrote it (its signature "
+                                              "does not match)")
         try:
-            entry = json.loads(data)
+            header_size = int.from_bytes(body[:8], "big")
+            entry = json.loads(body[8:8 + header_size])
             if entry.get("stamp") != self.stamp or entry.get("sha256") != sha256:
                 raise ValueError("it was written for another file, framework or version of sheetkit")
             checked = _decode(entry["return"])
-        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            checked.prepared = _decode_prepared(entry.get("prepared"), body[8 + header_size:])
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError, IndexError) as exc:
             return self._ignored(path, shown, f"it is damaged ({str(exc)[:120] or type(exc).__name__})")
         self.hits += 1
         return checked
 
     def put(self, sha256: str, checked: CheckedReturn) -> None:
-        """Store a checked return (with its answers as spool rows), whole or not at all."""
+        """Store a checked return (its answers as spool rows, and what was prepared from them), signed,
+        whole or not at all."""
+        if self._signing is None:
+            return
         path = self.path(sha256)
         try:
-            entry = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked)},
-                               ensure_ascii=False, separators=(",", ":"))
+            index, blobs = _encode_prepared(checked.prepared)
+            header = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked), "prepared": index},
+                                ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+            body = len(header).to_bytes(8, "big") + header + b"".join(blobs)
             self.folder.mkdir(parents=True, exist_ok=True)
             temp = None
             try:
                 with held():  # the temporary file is known as soon as it exists, so it is never left behind
                     handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
-                with os.fdopen(handle, "w", encoding="utf-8", errors="surrogatepass") as out:
-                    out.write(entry)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(MAGIC + self._sign(body) + body)
                 os.replace(temp, path)
             except BaseException:
                 if temp:
                     Path(temp).unlink(missing_ok=True)
                 raise
         except (OSError, TypeError, ValueError) as exc:  # TypeError: a value JSON cannot hold
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120]
-            if not any(f.code == "cache-unwritable" for f in self.findings):
-                self.findings.append(Finding("cache-unwritable", f"the re-ingest cache {printable(str(self.folder))} "
-                                             f"could not be written ({why}); the next ingest reads those returns "
-                                             f"again", file=printable(str(self.folder))))
+            self._unwritable(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120])
+
+    def _sign(self, body: bytes) -> bytes:
+        return hmac.new(self._signing, body, hashlib.sha256).digest()
+
+    def _unwritable(self, why: str) -> None:
+        if not any(f.code == "cache-unwritable" for f in self.findings):
+            self.findings.append(Finding("cache-unwritable", f"the re-ingest cache {printable(str(self.folder))} "
+                                         f"could not be written ({why}); the next ingest reads those returns "
+                                         f"again", file=printable(str(self.folder))))
 
     def _ignored(self, path: Path, shown: str, why: str) -> None:
         self.findings.append(Finding("cache-ignored", f"the re-ingest cache entry {printable(path.name)} for "
@@ -141,3 +211,37 @@ def _decode(data: dict) -> CheckedReturn:
     for name in _TIMES:
         values[name] = dt.datetime.fromisoformat(data[name]) if data[name] else None
     return CheckedReturn(**values)
+
+
+def _encode_prepared(prepared) -> tuple[dict | None, list[bytes]]:
+    """What was prepared from a return (its actions, and its encoded rows by table) as JSON and blobs."""
+    if prepared is None:
+        return None, []
+    actions, encoded = prepared
+    blobs: list[bytes] = [encoded["responses"]]
+    index = {"actions": actions, "responses": len(encoded["responses"]), "tables": {}}
+    for table in ("evidence", "record"):
+        index["tables"][table] = [[section, item, len(block)] for section, item, block in encoded[table]]
+        blobs += [block for _, _, block in encoded[table]]
+    index["tables"]["actions"] = [len(block) for block in encoded["actions"]]
+    blobs += encoded["actions"]
+    return index, blobs
+
+
+def _decode_prepared(index: dict | None, blobs: bytes):
+    if index is None:
+        return None
+    at = index["responses"]
+    encoded = {"responses": blobs[:at]}
+    for table in ("evidence", "record"):
+        encoded[table] = []
+        for section, item, size in index["tables"][table]:
+            encoded[table].append((section, item, blobs[at:at + size]))
+            at += size
+    encoded["actions"] = []
+    for size in index["tables"]["actions"]:
+        encoded["actions"].append(blobs[at:at + size])
+        at += size
+    if at != len(blobs):
+        raise ValueError("its encoded rows are not the length its index says")
+    return [tuple(row) for row in index["actions"]], encoded

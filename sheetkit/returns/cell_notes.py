@@ -15,11 +15,15 @@ from posixpath import dirname, join, normpath
 from xml.etree.ElementTree import fromstring
 from xml.sax.saxutils import unescape
 
+from sheetkit.common.verify import verified
+
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_REVERSED = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _REL_REVERSED = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _CELL = re.compile(rb'<c\s([^>]*?)(?<!/)>(.*?)</c>', re.S)
+_SPACE = (b" ", b"\t", b"\r", b"\n")
+_FORMULA_NEXT = _SPACE + (b">", b"/")
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _ERROR_TYPE = re.compile(rb'\bt="e"')
 _VALUE = re.compile(rb'<v>([^<]*)</v>')
@@ -35,8 +39,9 @@ def read_cell_notes(archive: zipfile.ZipFile, names: set[str]) -> Notes:
     for sheet, part in sheet_parts(archive, names).items():
         found: dict[tuple[int, int], tuple[str, str]] = {}
         data = archive.read(part)
-        if b"<f" in data or b't="e"' in data:
-            found.update(_formula_notes(data))
+        marked = _formula_notes(data)
+        verified(lambda: _every_cell_noted(data), marked, f"the formula and error notes of {part}")
+        found.update(marked)
         for comments in _related(archive, names, part, "comments"):
             for (ref, text) in _comments(archive.read(comments)):
                 found[ref] = ("comment", text)
@@ -46,18 +51,63 @@ def read_cell_notes(archive: zipfile.ZipFile, names: set[str]) -> Notes:
 
 
 def _formula_notes(data: bytes) -> dict[tuple[int, int], tuple[str, str]]:
+    """Formulas with no stored result and error values, found from each formula or error mark back to its
+    cell: a sheet holds thousands of cells and a few formulas (a data validation's <formula1> is no mark)."""
+    found = {}
+    end = 0
+    for mark in _marks(data):
+        if mark < end:
+            continue  # inside the cell just read
+        start = _cell_start(data, mark)
+        cell = _CELL.match(data, start) if start >= 0 else None
+        if cell is None or cell.end() <= mark:
+            continue  # not inside a cell (a mark in some other element)
+        end = cell.end()
+        _note(found, *cell.groups())
+    return found
+
+
+def _marks(data: bytes) -> list[int]:
+    """Where a formula element (<f>, <f .../>) or an error type (t="e") starts, in order."""
+    marks = []
+    for needle, fits in ((b"<f", lambda at: data[at + 2:at + 3] in _FORMULA_NEXT),
+                         (b't="e"', lambda at: data[at - 1:at] in _SPACE)):
+        at = data.find(needle)
+        while at >= 0:
+            if fits(at):
+                marks.append(at)
+            at = data.find(needle, at + 1)
+    return sorted(marks)
+
+
+def _every_cell_noted(data: bytes) -> dict[tuple[int, int], tuple[str, str]]:
+    """The same notes from every cell of the sheet: the full path the marks shortcut."""
     found = {}
     for attrs, body in _CELL.findall(data):
-        ref = _REF.search(attrs)
-        if ref is None:
-            continue
-        position = (int(ref.group(2)) - 1, col_index(ref.group(1)))
-        value = _VALUE.search(body)
-        if _ERROR_TYPE.search(attrs):
-            found[position] = ("error", _text(value.group(1)) if value else "#ERROR")
-        elif b"<f" in body and (value is None or not value.group(1)):
-            found[position] = ("formula", _text(re.sub(rb"</?f[^>]*>", b"", body.split(b"<v")[0])))
+        _note(found, attrs, body)
     return found
+
+
+def _cell_start(data: bytes, before: int) -> int:
+    """Where the cell element holding position `before` starts (-1 if none does)."""
+    at = before
+    while True:
+        at = data.rfind(b"<c", 0, at)
+        if at < 0 or data[at + 2:at + 3] in _SPACE:
+            return at
+
+
+def _note(found: dict, attrs: bytes, body: bytes) -> None:
+    """The note of one cell: an error value, or a formula whose result was never stored."""
+    ref = _REF.search(attrs)
+    if ref is None:
+        return
+    position = (int(ref.group(2)) - 1, col_index(ref.group(1)))
+    value = _VALUE.search(body)
+    if _ERROR_TYPE.search(attrs):
+        found[position] = ("error", _text(value.group(1)) if value else "#ERROR")
+    elif b"<f" in body and (value is None or not value.group(1)):
+        found[position] = ("formula", _text(re.sub(rb"</?f[^>]*>", b"", body.split(b"<v")[0])))
 
 
 def _comments(data: bytes):
@@ -73,14 +123,14 @@ def sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     workbook = archive.read("xl/workbook.xml")
     sheets = [(n, r) for n, r in _SHEET.findall(workbook)] or [(n, r) for r, n in _SHEET_REVERSED.findall(workbook)]
     targets = _targets(archive.read("xl/_rels/workbook.xml.rels"))
-    parts = {}
+    found = {}
     for name, rel in sheets:
         target = targets.get(rel.decode())
         if target:
             part = _resolve("xl/workbook.xml", target)
             if part in names:
-                parts[_text(name)] = part
-    return parts
+                found[_text(name)] = part
+    return found
 
 
 def _related(archive: zipfile.ZipFile, names: set[str], part: str, kind: str) -> list[str]:

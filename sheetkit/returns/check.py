@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from contextlib import closing
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from sheetkit.common.errors import UsageError
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META
@@ -20,6 +21,7 @@ from sheetkit.common.findings import Finding
 from sheetkit.common.progress import progress
 from sheetkit.common.sandbox import Failure, run_isolated
 from sheetkit.common.text import holds_unrepresentable, printable
+from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.library import get_framework, list_frameworks
 from sheetkit.framework.model import Framework
 from sheetkit.roster.manifest import Manifest, find_manifest, read_manifest
@@ -43,13 +45,16 @@ def validate_returns(paths: list[str], options: CheckOptions) -> IngestReport:
     return check_returns(paths, options, keep=None)
 
 
-def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport:
+def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -> IngestReport:
     """Read and validate every return; `keep(index, checked, layout)` takes each one's answers.
 
     When the framework is known before reading (from --framework, the manifest or the files'
     document properties), each worker validates the return it read, so the work is spread
-    over the cores. When `keep` is given, answers are handed over as each return arrives and
-    then dropped, so memory stays flat however many returns there are.
+    over the cores. When `keep` is given, answers are handed over as each return arrives (as
+    spool rows) and then dropped, so memory stays flat however many returns there are; and
+    `prepare(layout, rows, respondent, round)`, a module-level function of the stage that keeps
+    them, runs in the worker on each return it accepts, its result handed over as
+    ``checked.prepared`` (and kept in the re-ingest cache with the return).
     """
     options = with_manifest(paths, options)
     with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
@@ -58,7 +63,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep) -> IngestReport
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
-        returns, framework, cache_findings, reused = _read_returns(found.files, manifest, options, keep)
+        returns, framework, cache_findings, reused = _read_returns(found.files, manifest, options, keep, prepare)
     outcome = settle(returns, roster(manifest) if manifest else None, prefer, found.skipped)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
@@ -79,7 +84,7 @@ def with_manifest(paths: list[str], options: CheckOptions) -> CheckOptions:
     return replace(options, manifest=found, manifest_found=how)
 
 
-def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep):
+def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep, prepare=None):
     """Read and check every file; each return is named as the folder shows it."""
     framework = _choose_framework([peek_framework_id(f.path) for f in files], manifest, options)
     cache = cache_for(options, framework) if keep is not None else None
@@ -95,7 +100,8 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
         returns[index] = checked
 
     # Closed however the loop ends, so the reading workers stop with it (an error, Ctrl-C).
-    with closing(_read_all(files, options, framework, compact=keep is not None, cache=cache)) as outcomes:
+    with closing(_read_all(files, options, framework, compact=keep is not None, cache=cache,
+                           prepare=prepare)) as outcomes:
         for index, outcome, cached in outcomes:
             if cached:
                 reused.append(files[index].name)
@@ -104,12 +110,18 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             elif framework is None:
                 pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
             else:
-                take(index, check_return(outcome, framework, options.frameworks_dirs))
+                checked = check_return(outcome, framework, options.frameworks_dirs)
+                if keep is None and not options.keep_answers:
+                    _keep_what_findings_point_at(checked)
+                take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
         for index, raw in pending:
-            take(index, check_return(raw, framework, options.frameworks_dirs))
+            checked = check_return(raw, framework, options.frameworks_dirs)
+            if keep is None and not options.keep_answers:
+                _keep_what_findings_point_at(checked)
+            take(index, checked)
     return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
 
@@ -196,10 +208,8 @@ def _read_by_layout(checked: CheckedReturn, raw: RawReturn, framework: Framework
 
 def _answers_digest(checked: CheckedReturn) -> str:
     """A digest of what the return says, so two files with the same answers are known to agree."""
-    digest = hashlib.sha256()
-    for answer in sorted(checked.answers, key=lambda a: a.key):
-        digest.update(f"{answer.key}\x1f{answer.text}\x1e".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    said = "".join(f"{answer.key}\x1f{answer.text}\x1e" for answer in sorted(checked.answers, key=lambda a: a.key))
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
@@ -207,26 +217,56 @@ def _known_ids(frameworks_dirs: tuple[str, ...]) -> frozenset[str]:
     return frozenset(entry.id for entry in list_frameworks(frameworks_dirs))
 
 
-def _read_and_check(task: tuple[str, Framework | None, frozenset[str], bool]) -> RawReturn | CheckedReturn:
+@dataclass(frozen=True)
+class _Reading:
+    """What every reader worker is given once, when it starts: the exercise's framework (None while
+    it is not known), the framework ids known, and whether answers travel back as spool rows.
+    Handed over once per worker rather than with every file, so the layout is planned once per worker."""
+
+    framework: Framework | None
+    known_ids: frozenset[str]
+    compact: bool
+    prepare: Callable | None = None  # what the stage keeping the answers prepares from them (see check_returns)
+    every_answer: bool = False  # not compact: every answer travels back, not only those findings point at
+
+
+def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     """In a worker: read a return and, when the exercise's framework is known, check it against
-    that framework (the one the parent chose, handed over whole). With `compact`, the answers
-    travel back as plain spool rows rather than objects."""
-    path, framework, known_ids, compact = task
+    that framework (the one the parent chose). With `compact`, the answers travel back as plain
+    spool rows rather than objects."""
     raw = read_return(path)
+    framework = reading.framework
     if framework is None:
         return raw
-    checked = check_return(raw, framework, known_ids=known_ids)
-    if compact:
+    checked = check_return(raw, framework, known_ids=reading.known_ids)
+    if not reading.compact and not reading.every_answer:
+        _keep_what_findings_point_at(checked)
+    if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
-    if compact and checked.answers:
-        checked.rows = answer_rows(plan_workbook(framework), 0, checked.answers)
+    if reading.compact and checked.answers:
+        layout = plan_workbook(framework)  # the layout the answers are stored by (the parent's spool's)
+        checked.rows = answer_rows(layout, 0, checked.answers)
         checked.answers = []
+        if reading.prepare is not None and checked.status == ACCEPTED:
+            checked.prepared = reading.prepare(layout, checked.rows, checked.respondent, checked.round)
     return checked
 
 
+def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
+    """Only the answers (and where they were found) that a finding points at: what the correction drafts
+    quote. Held for every return of a large folder, the rest would grow with it."""
+    pointed = {(f.sheet, f.cell) for f in checked.findings if f.cell}
+    kept = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
+    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'")
+    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, (a.key for a in kept))
+             if key.level == "action"}
+    checked.answers = kept + [a for a in checked.answers if a.key in named and a not in kept]
+    checked.placed = {key: where for key, where in checked.placed.items() if where in pointed}
+
+
 def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framework | None, compact: bool,
-              cache: ReturnCache | None = None):
+              cache: ReturnCache | None = None, prepare=None):
     """Yield (index, RawReturn or CheckedReturn, whether it came from the cache) as workers finish; a crash or
     time-out fails only that file.
 
@@ -241,8 +281,9 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
             yield index, cached, True
         else:
             todo.append((index, sha))
-    tasks = [(files[index].path, framework, known, compact) for index, _ in todo]
-    with closing(run_isolated(_read_and_check, tasks, options.limits)) as results:
+    tasks = [files[index].path for index, _ in todo]
+    reading = _Reading(framework, known, compact, prepare, every_answer=options.keep_answers)
+    with closing(run_isolated(_read_and_check, tasks, options.limits, shared=reading)) as results:
         for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
             index, sha = todo[n]
             if isinstance(outcome, Failure):

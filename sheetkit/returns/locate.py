@@ -25,6 +25,7 @@ from sheetkit.common.text import as_text, clip
 from sheetkit.framework.model import PRIORITIES
 from sheetkit.workbook.layout import NO_ANSWER, REF_HEADER, AnswerCell, SheetTable, TextCell
 from sheetkit.framework.model import ACTION_STATUSES
+from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import cell_name
 from sheetkit.framework.keys import AnswerKey
 
@@ -52,8 +53,13 @@ class Located:
     found_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     edited: dict[tuple[int, int], str] = field(default_factory=dict)  # other text in a locked column of a known row
     missing_columns: set[str] = field(default_factory=set)
-    header_row: int = -1  # where the header row was found
+    header_row: int = -1  # where the header row was found (-1: not found)
     columns: dict[str, int] = field(default_factory=dict)  # column header -> where it was found
+
+    def copy(self) -> "Located":
+        return Located(dict(self.positions), list(self.unplaced), list(self.problems), set(self.sorted_columns),
+                       {c: set(rows) for c, rows in self.sorted_rows.items()}, dict(self.found_texts),
+                       dict(self.edited), set(self.missing_columns), self.header_row, dict(self.columns))
 
 
 @lru_cache(maxsize=1 << 16, typed=True)  # the same few thousand texts, compared again on every return
@@ -68,7 +74,24 @@ def locate_table(table: SheetTable, grid: Grid, texts: list[TextCell], static: s
 
     `static` holds the positions above the header row that the writer fills (titles, facts);
     `fits(answer, value)` says whether a value is of the kind its answer cell takes.
+
+    The shape is searched for (:func:`locate_shape`), then the values are checked for a column
+    sorted on its own (:func:`detect_sorts`).
     """
+    return detect_sorts(table, grid, locate_shape(table, grid, texts, static), fits)
+
+
+def detect_sorts(table: SheetTable, grid: Grid, located: Located,
+                 fits: Callable[[AnswerCell, object], bool]) -> Located:
+    """The located answers, less the values of any column sorted on its own (reported, and kept as unplaced)."""
+    if located.header_row >= 0:
+        _detect_single_column_sorts(table, grid, located.columns, located, fits)
+    return located
+
+
+def locate_shape(table: SheetTable, grid: Grid, texts: list[TextCell], static: set[tuple[int, int]]) -> Located:
+    """The table's shape on the returned sheet, searched for: its header row, its columns by header,
+    each answer by its row's Ref and label, and everything else claimed as the layout's text or unplaced."""
     located = Located()
     header_row = find_header_row(table, grid)
     if header_row is None:
@@ -77,16 +100,19 @@ def locate_table(table: SheetTable, grid: Grid, texts: list[TextCell], static: s
                                         f"answer on this sheet could be placed"))
         located.unplaced = sorted(p for p, v in grid.items() if not _blank(v) and p not in static)
         return located
-    columns = _column_map(table, grid, header_row, located)
-    located.header_row, located.columns = header_row, columns
-    rows = _row_index(table, grid, header_row, columns)
-    if table.name == "Action plan":
-        _place_actions(table, grid, header_row, columns, located)
+    located.header_row = header_row
+    columns = located.columns = _column_map(table, grid, header_row, located)
+    if is_action_plan(table):
+        place_actions(table, grid, header_row, columns, located)
     else:
-        _place_answers(table, grid, rows, columns, located)
+        _place_answers(table, grid, _row_index(table, grid, header_row, columns), columns, located)
     _claim(table, grid, header_row, columns, texts, static, located)
-    _detect_single_column_sorts(table, grid, columns, located, fits)
     return located
+
+
+def is_action_plan(table: SheetTable) -> bool:
+    """Whether the table is the Action plan, read as a table of rows rather than by Ref."""
+    return table.name == SHEET_ACTIONS
 
 
 def find_header_row(table: SheetTable, grid: Grid) -> int | None:
@@ -165,11 +191,16 @@ def _answer_row(answer: AnswerCell, candidates: list[int], grid: Grid, text_col,
     return matching[0] if matching else None
 
 
-def _place_actions(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, int],
-                   located: Located) -> None:
-    """Action-plan rows are read as a table, down to the last row with anything in an answer column."""
+def action_columns(table: SheetTable, columns: dict[str, int]) -> dict[int, str]:
+    """The Action plan's answer columns as found: column -> field id."""
     answer_cols = {a.header: a.field.id for a in table.rows[0].answers}
-    cols = {columns[h]: fid for h, fid in answer_cols.items() if h in columns}
+    return {columns[h]: fid for h, fid in answer_cols.items() if h in columns}
+
+
+def place_actions(table: SheetTable, grid: Grid, header_row: int, columns: dict[str, int],
+                  located: Located) -> None:
+    """Action-plan rows are read as a table, down to the last row with anything in an answer column."""
+    cols = action_columns(table, columns)
     last = max((r for (r, c), v in grid.items() if c in cols and not _blank(v)), default=header_row)
     number = 0
     for r in range(header_row + 1, last + 1):
@@ -248,11 +279,11 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
         if answer.key in located.positions:
             r, c = located.positions[answer.key]
             by_col.setdefault(c, []).append((r, answer))
-    if table.name == "Action plan":
+    if is_action_plan(table):
         by_col = _action_columns(located)
     locked = {columns[c.header] for c in table.columns if c.kind != "answer" and c.header in columns}
     by_col = {c: cells for c, cells in by_col.items() if c not in locked}  # a locked column is never sorted alone
-    filled_per_row = Counter(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
+    filled_per_row: Counter[int] = Counter()
     runs = {}
     for c, cells in by_col.items():
         cells.sort(key=lambda ra: ra[0])
@@ -281,11 +312,13 @@ def _detect_single_column_sorts(table: SheetTable, grid: Grid, columns: dict[str
             _report_sorted(located, columns, c, window[0], "", rows=window)
             continue
         filled = [i for i, v in enumerate(values) if not _blank(v)]
-        if len(by_col) > 1 and len(filled) >= 3 and _monotone([values[i] for i in filled]) \
-                and _gathered(filled, len(values)) and any(filled_per_row[cells[i][0]] == 1 for i in filled):
-            end = "top" if filled[0] == 0 else "bottom"
-            _report_sorted(located, columns, c, cells[filled[0]][0], f"its {len(filled)} values in order and "
-                           f"gathered at the {end}, beside rows whose other answers are blank")
+        if len(by_col) > 1 and len(filled) >= 3 and _gathered(filled, len(values)):
+            if not filled_per_row:
+                filled_per_row.update(r for (r, c) in located.positions.values() if not _blank(grid.get((r, c))))
+            if any(filled_per_row[cells[i][0]] == 1 for i in filled) and _monotone([values[i] for i in filled]):
+                end = "top" if filled[0] == 0 else "bottom"
+                _report_sorted(located, columns, c, cells[filled[0]][0], f"its {len(filled)} values in order and "
+                               f"gathered at the {end}, beside rows whose other answers are blank")
     for key, (r, c) in list(located.positions.items()):
         if c in located.sorted_columns and (c not in located.sorted_rows or r in located.sorted_rows[c]):
             del located.positions[key]
@@ -304,11 +337,14 @@ def _sorted_text_run(values: list) -> tuple[int, int] | None:
     'Action 2', ...; 'AP10 ...' to 'AP16 ...' and a new action after them) is as typed, since a
     sort of mixed numbers would put 'Action 10' before 'Action 2'."""
     texts = [v.strip() if isinstance(v, str) and v.strip()[:1].isalpha() else None for v in values]
+    folded = [t.casefold() if t is not None else None for t in texts]
+    pairs = list(zip(folded, folded[1:]))
     for order in (1, -1):
+        steps = [a is not None and b is not None and (a < b if order > 0 else a > b) for a, b in pairs]
+        if sum(steps) < SORTED_RUN - 1:
+            continue  # too few adjacent pairs in order for any run
         start = 0
-        for end in range(1, len(texts) + 1):
-            if end < len(texts) and _in_order(texts[end - 1], texts[end], order):
-                continue
+        for end in [n + 1 for n, step in enumerate(steps) if not step] + [len(texts)]:
             if end - start >= SORTED_RUN and not _enumerated(texts[start:end]) and not _numbered(texts[start:end]):
                 return start, end
             start = end
@@ -331,12 +367,6 @@ def _out_of_natural_order(values: list) -> bool:
         if all(v in rank for v in filled):
             return _monotone(filled) and not _monotone([rank[v] for v in filled])
     return False
-
-
-def _in_order(a: str | None, b: str | None, order: int) -> bool:
-    if a is None or b is None:
-        return False
-    return a.casefold() < b.casefold() if order > 0 else a.casefold() > b.casefold()
 
 
 def _enumerated(texts: list[str]) -> bool:
@@ -371,7 +401,7 @@ def _natural(text: str) -> tuple:
 def _rows_in_built_order(table: SheetTable, grid: Grid, columns: dict[str, int], cells) -> bool:
     """Whether the rows of a run still stand in the order they were built in. A sort of whole rows
     moves their Refs (or action numbers) with the values; a sort of one column leaves them."""
-    if table.name == "Action plan":
+    if is_action_plan(table):
         col = columns.get(NO_ANSWER)
         order = [grid.get((r, col)) for r, _ in cells] if col is not None else []
         order = [int(v) for v in order if _is_row_number(v)]

@@ -67,10 +67,10 @@ class CheckedReturn:
     layout: int = 0  # the layout version it was built with (sheetkit.common.own_files.LAYOUTS)
     carried: int = 0  # answers left as pre-filled from last round and not confirmed
     answers: list[Answer] = field(default_factory=list)
+    answer_count: int = 0  # how many answers were read (kept when the answers themselves are handed on)
     findings: list[Finding] = field(default_factory=list)
     ratings_asked: int = 0
     ratings_given: int = 0
-    answer_count: int = 0  # every value read, counted when checked (ingest hands the answers on, then drops them)
     reason: str = ""
     signed_off_by: str = ""
     signed_off_on: str = ""
@@ -78,6 +78,9 @@ class CheckedReturn:
     placed: dict[str, tuple[str, str]] = field(default_factory=dict)  # answer key -> (sheet, cell) as found
     confirmed: dict[str, str] = field(default_factory=dict)  # a row's first answer key -> its 'Still true?' choice
     rows: list[tuple] = field(default_factory=list)  # the answers as spool rows, when sent from a worker
+    # what a later stage prepared from the answers in the worker (ingest: the actions and the encoded rows
+    # of the long tables, see sheetkit.report.prepared), carried to it and kept in the re-ingest cache
+    prepared: tuple | None = None
 
     @property
     def respondent_key(self) -> str:
@@ -130,3 +133,23 @@ def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> 
                      int(a.field.type == "text" and a.field.level != "action" and a.field.role != "action"),
                      int(summary)))  # evidence: text that is not an action (actions are on the action plan sheets)
     return rows
+
+
+def answer_from_row(layout: WorkbookLayout, key: str, sheet: str, cell: str, num, day, text: str, usable) -> Answer:
+    """The answer a stored row stands for (the row's fields from `key` on, as :func:`answer_rows` made them)."""
+    from sheetkit.workbook.plan import cell_for
+
+    layout_cell = cell_for(layout, key)
+    if num is not None:
+        value = int(num) if float(num).is_integer() else num
+    elif day is not None:
+        value = dt.date.fromisoformat(day)
+    else:
+        value = text
+    return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
+                  sheet, cell, text, value, usable == OK, carried=usable == CARRIED)
+
+
+def answers_from_rows(layout: WorkbookLayout, rows: Iterable[tuple]) -> list[Answer]:
+    """The answers of one return's stored rows, in the order the rows were stored."""
+    return [answer_from_row(layout, *row[2:9]) for row in rows]

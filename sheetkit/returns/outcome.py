@@ -28,6 +28,10 @@ class CheckOptions:
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     cache: Path | None = None  # the re-ingest cache folder (default: sheetkit's folder in the user's cache)
     use_cache: bool = True  # ingest only: validate never writes
+    # Every answer of each return kept in the report, as the library's callers expect; the commands that
+    # only report (validate, chase) keep just those a finding points at (for the correction drafts'
+    # wording), so that their memory stays flat however many returns there are.
+    keep_answers: bool = True
 
 
 @dataclass

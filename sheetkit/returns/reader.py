@@ -43,6 +43,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 CENTRAL_ENTRY = b"PK\x01\x02"
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")  # however much space comes first
 # What zipfile raises for damaged or odd archives: zlib.error for a damaged deflate stream,
 # RuntimeError for members under legacy zip encryption.
 _ZIP_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error)
@@ -106,10 +107,35 @@ def peek_framework_id(path: str) -> str:
         p = Path(path)
         if p.stat().st_size > MAX_FILE_BYTES:
             return ""
-        blob = p.read_bytes()
-        if not blob.startswith(ZIP_MAGIC) or blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:
-            return ""
-        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        with open(p, "rb") as handle:  # the central directory and one part: not the whole file
+            if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC or _declared_members(handle) > MAX_MEMBERS:
+                return ""
+            handle.seek(0)
+            return _framework_id(handle)
+    except Exception:  # noqa: BLE001 - a damaged or crafted file: the worker will say what is wrong
+        pass
+    return ""
+
+
+def _declared_members(handle) -> int:
+    """How many parts a zip's end record says it holds (more than allowed when there is no end record, or
+    its central directory is larger than so many parts need), read before zipfile makes an object for each."""
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - 65_557))  # the end record, and a comment of at most 65,535 bytes
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return MAX_MEMBERS + 1
+    if int.from_bytes(tail[at + 12:at + 16], "little") > MAX_MEMBERS * 2048:
+        return MAX_MEMBERS + 1  # a central directory too large for that many parts: zipfile would read it all
+    return max(int.from_bytes(tail[at + 8:at + 10], "little"), int.from_bytes(tail[at + 10:at + 12], "little"))
+
+
+def _framework_id(handle) -> str:
+    """The framework id in an open zip's document properties ('' if none)."""
+    try:
+        with zipfile.ZipFile(handle) as archive:
             names = set(archive.namelist())
             for part, pattern in (("docProps/custom.xml", _CUSTOM), ("meta.xml", _ODS_CUSTOM)):
                 if part in names and archive.getinfo(part).file_size < 1_000_000:
@@ -250,7 +276,7 @@ def _parts_safe(raw: RawReturn, archive: _ReadOnce, members: list[zipfile.ZipInf
             data = handle.read(m.file_size + 1)
         if len(data) <= min(m.file_size, KEPT_PART_BYTES) and m.filename.endswith((".xml", ".rels", ".vml")):
             archive.parts[m.filename] = data  # read once: the inspections after this one read it again
-        if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        if not _XML_START.match(data):
             continue  # not XML (vbaProject.bin and other binary parts)
         if _DTD.search(data):  # anywhere: comments may push a DOCTYPE past any fixed-size head
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "

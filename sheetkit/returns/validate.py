@@ -8,12 +8,15 @@ they are left out of the statistics.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections import Counter
+from functools import lru_cache
 
 from sheetkit.framework.fields import Checked, check_value
 from sheetkit.common.text import as_text, clip
 from sheetkit.common.findings import Finding
+from sheetkit.common.verify import verified, verifying
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import (
     STILL_TRUE_FIELD,
@@ -28,7 +31,8 @@ from sheetkit.workbook.plan import cell_for
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_SCALE, SHEET_START
 from sheetkit.common.text import cell_name
-from .locate import SPLIT_PIECE, locate_table
+from .intact import INTACT_SHEETS
+from .locate import SPLIT_PIECE, detect_sorts
 from .locked import Written, written
 from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
@@ -40,10 +44,28 @@ def read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout)
     and keep (as unplaced) whatever was typed where no answer belongs.
 
     A fault while reading one sheet costs only that sheet: its cells are kept as unplaced with
-    a `sheet-unreadable` finding, and the other sheets are read as usual."""
+    a `sheet-unreadable` finding, and the other sheets are read as usual. In verifying mode the
+    return is read again with every sheet searched for (no intact-sheet path), and the two readings
+    must give the same answers and findings."""
+    full = copy.deepcopy(checked) if verifying() else None
+    _read_answers(checked, raw, layout)
+    if full is not None:
+        with INTACT_SHEETS.searched():
+            _read_answers(full, raw, layout)
+        verified(lambda: _reading(full), _reading(checked), f"the reading of {checked.file}")
+
+
+def _reading(checked: CheckedReturn) -> tuple:
+    """What reading a return's answers settles about it, for comparing two readings."""
+    return (checked.answers, checked.findings, checked.placed, checked.sign_off, checked.signed_off_by,
+            checked.signed_off_on, checked.ratings_asked, checked.ratings_given)
+
+
+def _read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout) -> None:
     sheet_map = _match_sheets(checked, raw, layout)
     found: dict[str, SheetAnswers] = {}
     record = written(raw)
+    INTACT_SHEETS.prime(layout, {table.name: _static(layout, table) for table in layout.tables})
     for table in layout.tables:
         actual = sheet_map.get(table.name)
         if actual is not None:
@@ -72,7 +94,10 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
     framework = layout.framework
     grid = raw.sheets.get(actual, {})
     texts = [t for t in layout.texts if t.sheet == table.name]
-    located = locate_table(table, grid, texts, _static(layout, table), _fits(framework))
+    static = _static(layout, table)
+    # The shape (header row, columns, each answer's row) from the intact-sheet path when it can prove
+    # the search's result, else searched for; everything below runs on both paths alike.
+    located = detect_sorts(table, grid, INTACT_SHEETS.shape(table, grid, texts, static), _fits(framework))
     if record is not None:
         claimed = set(located.positions.values()) | set(located.unplaced) | set(located.found_texts) | set(
             located.edited)
@@ -96,7 +121,7 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
         if cell.field.level == "signoff":
             _sign_off(checked, answer)
         checked.answers.append(answer)
-    notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in _static(layout, table)}
+    notes = {p: n for p, n in raw.notes.get(actual, {}).items() if p not in static}
     _keep_unplaced(checked, actual, grid, located.unplaced, notes)
     _report_notes(checked, actual, notes, set(located.positions.values()))
     answer_headers = {c.header for c in table.columns if c.kind == "answer"}
@@ -330,12 +355,19 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
-    by_key = {a.key: a for a in checked.answers}
+@lru_cache(maxsize=8)
+def _answer_groups(layout: WorkbookLayout) -> dict[tuple[str, str], list[AnswerCell]]:
+    """The layout's answer cells by (level, owner): an item's, a statement's, an action row's."""
     groups: dict[tuple[str, str], list[AnswerCell]] = {}
     for cell in layout.answers:
         key = cell.answer_key
         groups.setdefault((key.level, key.owner), []).append(cell)
+    return groups
+
+
+def _check_completeness(checked: CheckedReturn, layout: WorkbookLayout, sheet_map: dict[str, str]) -> None:
+    by_key = {a.key: a for a in checked.answers}
+    groups = _answer_groups(layout)
     statement_text_by_item: dict[str, bool] = {}
     for a in checked.answers:
         if a.field.level == "statement" and a.field.type == "text":

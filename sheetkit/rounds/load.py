@@ -192,7 +192,8 @@ def _from_returns_folder(path: Path, framework: Framework) -> tuple[list[tuple[s
     if manifest is None:
         raise UsageError(f"--previous {path}: no {MANIFEST} in the folder or beside it; give last round's "
                          f"consolidated workbook instead, or put last round's manifest.csv in the folder")
-    report = validate_returns([str(path)], CheckOptions(manifest=str(manifest), framework_id=framework.id))
+    report = validate_returns([str(path)], CheckOptions(manifest=str(manifest), framework_id=framework.id,
+                                                        keep_answers=True))
     accepted = [r for r in report.returns if r.status == ACCEPTED]
     if not accepted:
         raise UsageError(f"--previous {path}: none of last round's returns could be read as {framework.id} "

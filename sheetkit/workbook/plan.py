@@ -20,11 +20,16 @@ from .section import plan_section
 from .start import plan_start
 
 
-@lru_cache(maxsize=32)
 def plan_workbook(framework: Framework, follow_up: bool = False, still_true: bool = False) -> WorkbookLayout:
     """Lay out a respondent workbook for a framework (pure: no files are touched). A follow-up
     workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up;
-    one pre-filled with last round's answers (`still_true`) asks beside them whether they still hold."""
+    one pre-filled with last round's answers (`still_true`) asks beside them whether they still hold.
+    Each framework is planned once (however the arguments are spelt)."""
+    return _planned(framework, bool(follow_up), bool(follow_up and still_true))
+
+
+@lru_cache(maxsize=32)
+def _planned(framework: Framework, follow_up: bool, still_true: bool) -> WorkbookLayout:
     texts: list[TextCell] = []
     taken = {name.lower() for name in RESERVED_SHEETS}
     still_true = still_true and follow_up
@@ -70,12 +75,17 @@ def cell_for(layout: WorkbookLayout, key: str) -> AnswerCell:
         return known[key]
     parts = AnswerKey.parse(key)
     if parts.level == "action":
-        return layout.action_cell(int(parts.owner), parts.field)
+        return _action_cell(layout, int(parts.owner), parts.field)
     row, col = cell_position(parts.cell) or (0, 0)
     cell = unplaced_cell(parts.owner, row, col)
     if parts.is_comment or parts.is_drawing:
         return AnswerCell(key, parts.owner, row, col, COMMENT_FIELD if parts.is_comment else DRAWING_FIELD)
     return cell
+
+
+@lru_cache(maxsize=1 << 14)  # the rows typed below the built ones, met again in every return
+def _action_cell(layout: WorkbookLayout, number: int, field_id: str) -> AnswerCell:
+    return layout.action_cell(number, field_id)
 
 
 @lru_cache(maxsize=32)

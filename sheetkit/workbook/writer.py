@@ -22,12 +22,12 @@ from .layout import PROMPT_FONT, STILL_TRUE_NOTE, TEXT_FONT, TITLE_ROOM, AnswerC
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
     COMPUTED_PREFIX,
-    DIGESTS_PER_CELL,
     LOCKED_PREFIX,
     META_FORMAT,
     META_KEYS,
     PREFILLED_HEADING,
     WRITTEN_ROW,
+    written_cells,
     written_digest,
     SHEET_ACTIONS,
     SHEET_LISTS,
@@ -110,7 +110,7 @@ class FormWorksheet(TextWorksheet):
     def __init__(self):
         super().__init__()
         self.growing_rows: set[int] = set()
-        self.written: set[str] = set()  # digests of the values written in locked cells
+        self.written: dict[str, set] = {}  # digest -> the values written in locked cells with that digest
         self.computed: set[tuple[int, int]] = set()  # cells holding sheetkit's own formulas
 
     # What goes into locked cells is recorded, so that the reader can tell one typed over. XlsxWriter's
@@ -137,7 +137,7 @@ class FormWorksheet(TextWorksheet):
 
     def _record(self, value, cell_format) -> None:
         if value is not None and value != "" and (cell_format is None or getattr(cell_format, "locked", 1)):
-            self.written.add(written_digest(value))
+            self.written.setdefault(written_digest(value), set()).add(value)
 
     def _xml_start_tag_unencoded(self, tag, attributes=[]):
         if tag == "row" and self.growing_rows:
@@ -151,14 +151,18 @@ class FormWorkbook(TextWorkbook):
     worksheet_class = FormWorksheet
 
 
-def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts, carried: Carried | None = None) -> None:
-    """Write one respondent workbook to `path`; a follow-up layout shows what `carried` brings from last round."""
+def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts,
+                   carried: Carried | None = None) -> dict[str, list]:
+    """Write one respondent workbook to `path`; a follow-up layout shows what `carried` brings from last round.
+    Returns, by sheet, the values written in its locked cells, which the metadata sheet records by digest."""
     with strict_xlsxwriter():
         workbook = FormWorkbook(path, WORKBOOK_OPTIONS)
         try:
             _Writer(workbook, layout, facts, carried).write()
         finally:
             workbook.close()
+    return {ws.name: [v for values in ws.written.values() for v in values] for ws in workbook.worksheets()
+            if ws.name != SHEET_META}
 
 
 class _Writer:
@@ -216,9 +220,7 @@ class _Writer:
         for sheet in self.wb.worksheets():
             if sheet is ws:
                 continue
-            digests = sorted(sheet.written)
-            chunks = [" ".join(digests[n:n + DIGESTS_PER_CELL]) for n in range(0, len(digests), DIGESTS_PER_CELL)]
-            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *chunks]):
+            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *written_cells(sheet.written)]):
                 write_text(ws, row, col, text)
             computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
             write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)

@@ -25,6 +25,11 @@ TESTED = (">=3.3", "<3.4")  # the XlsxWriter releases the tests pass with: pypro
 # Worksheet method -> its parameters, as sheetkit's overrides receive them and call on.
 METHODS = {
     "_write_string": ("self", "row", "col", "string", "cell_format"),
+    # the record of what sheetkit writes in locked cells (workbook/writer.py FormWorksheet)
+    "_write_number": ("self", "row", "col", "number", "cell_format"),
+    "_write_datetime": ("self", "row", "col", "date", "cell_format"),
+    "_write_url": ("self", "row", "col", "url", "cell_format", "string", "tip"),
+    "_write_formula": ("self", "row", "col", "formula", "cell_format", "value"),
     "_xml_string_element": ("self", "index", "attributes"),
     "_xml_rich_inline_string": ("self", "string", "attributes"),
     "_xml_inline_string": ("self", "string", "preserve", "attributes"),

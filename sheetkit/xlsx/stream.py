@@ -17,20 +17,34 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sheetkit.common import limits
-from .cells import cell_xml
+from .cells import _NEEDS_ESCAPE, cell_xml
+from sheetkit.common.limits import TEXT_LIMIT
 from sheetkit.common.text import column_letters
 from .styles import WriteError
 
 _EPOCH = dt.date(1899, 12, 30)
+_PLAIN_LENGTH = TEXT_LIMIT // 2  # text this short fits a cell however its characters are counted
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+
+
+class Raw(str):
+    """A cell already written as XML (made by a RowEncoder), put into a row as it is."""
 
 
 class RowEncoder:
     """Turns rows of Python values into sheet XML, with the workbook's style indexes."""
 
-    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, columns: int):
+    binary = False  # rows come out as text
+
+    def __init__(self, text_style: int, integer_style: int, number_style: int, date_style: int, columns: int,
+                 same_number: bool = False, number_styles: Sequence[int | None] | None = None):
         self.styles = (text_style, integer_style, number_style, date_style)
         self.refs = [column_letters(c) for c in range(columns)]
+        # A column's own style for its numbers (a percentage, a count centred), where it has one.
+        self.number_styles = list(number_styles) if number_styles and any(s is not None for s in number_styles) \
+            else [None] * columns
+        # Rows all given the same number (a mark, filled in later): a text met again is encoded once.
+        self._seen: dict | None = {} if same_number else None
 
     def row(self, number: int, values: Sequence) -> str:
         """One row's XML; `values` may be (style index, values) to give its text another style."""
@@ -38,23 +52,75 @@ class RowEncoder:
         if len(values) == 2 and isinstance(values[0], int) and isinstance(values[1], tuple):
             text_s, values = values
         cells = []
-        for ref, value in zip(self.refs, values):
-            if value is None or value == "":
+        for ref, value, own in zip(self.refs, values, self.number_styles):
+            kind = type(value)
+            if kind is str:  # most cells: plain text, most of it needing no escape
+                if not value:
+                    continue
+                seen = self._seen
+                if seen is not None and (ref, text_s, value) in seen:
+                    cells.append(seen[(ref, text_s, value)])
+                    continue
+                text = value if len(value) <= _PLAIN_LENGTH and not _NEEDS_ESCAPE.search(value) else cell_xml(value)
+                cell = f'<c r="{ref}{number}" s="{text_s}" t="inlineStr"><is>{_text_element(text)}</is></c>'
+                if seen is not None:
+                    seen[(ref, text_s, value)] = cell
+                cells.append(cell)
+            elif value is None:
                 continue
-            where = f"{ref}{number}"
-            if isinstance(value, bool):
-                value = str(value)
-            if isinstance(value, int):
-                cells.append(f'<c r="{where}" s="{int_s}"><v>{value}</v></c>')
-            elif isinstance(value, float):
-                cells.append(f'<c r="{where}" s="{num_s}"><v>{value!r}</v></c>')
-            elif isinstance(value, dt.date):
-                day = value.date() if isinstance(value, dt.datetime) else value
-                cells.append(f'<c r="{where}" s="{date_s}"><v>{(day - _EPOCH).days}</v></c>')
+            elif kind is int:
+                cells.append(f'<c r="{ref}{number}" s="{int_s if own is None else own}"><v>{value}</v></c>')
             else:
-                cells.append(f'<c r="{where}" s="{text_s}" t="inlineStr"><is><t xml:space="preserve">'
-                             f'{cell_xml(str(value))}</t></is></c>')
+                cell = self._other(ref, number, value, text_s, int_s if own is None else own,
+                                   num_s if own is None else own, date_s)
+                if cell:
+                    cells.append(cell)
         return f'<row r="{number}">{"".join(cells)}</row>'
+
+    @staticmethod
+    def _other(ref: str, number, value, text_s, int_s, num_s, date_s) -> str:
+        """A cell of any value other than plain text or a plain integer ('' for none)."""
+        if value == "":
+            return ""
+        if isinstance(value, Raw):
+            return value
+        where = f"{ref}{number}"
+        if isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, int):
+            return f'<c r="{where}" s="{int_s}"><v>{value}</v></c>'
+        if isinstance(value, float):
+            return f'<c r="{where}" s="{num_s}"><v>{value!r}</v></c>'
+        if isinstance(value, dt.date):
+            day = value.date() if isinstance(value, dt.datetime) else value
+            return f'<c r="{where}" s="{date_s}"><v>{(day - _EPOCH).days}</v></c>'
+        return f'<c r="{where}" s="{text_s}" t="inlineStr"><is>{_text_element(cell_xml(str(value)))}</is></c>'
+
+    def cell(self, number, column: int, value) -> str:
+        """One cell's XML as row() writes it ('' for an empty value)."""
+        xml = self.row(number, [None] * column + [value])
+        return xml[xml.index(">") + 1:-len("</row>")]
+
+
+def _text_element(text: str) -> str:
+    """An inline string's <t>, marked to keep its spaces only when it starts or ends with one (as XlsxWriter
+    writes its own inline strings)."""
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
+
+
+class EncodedRows:
+    """Rows encoded ahead (see sheetkit.report.prepared), numbered as they are written: each row's
+    ROW_MARK (a byte no cell's text can hold: cell_xml escapes control characters) becomes its number."""
+
+    binary = True  # rows come out as bytes
+
+    def row(self, number: int, encoded: bytes) -> bytes:
+        return encoded.replace(ROW_MARK, b"%d" % number)
+
+
+ROW_MARK = b"\x01"
 
 
 def stream_rows(workbook: Path, tables: dict[str, tuple[int, Iterable[Sequence], RowEncoder]]) -> None:
@@ -82,14 +148,15 @@ def stream_rows(workbook: Path, tables: dict[str, tuple[int, Iterable[Sequence],
             with out.open(entry, "w", force_zip64=True) as part:
                 part.write(head.encode("utf-8"))
                 batch = []
+                join = b"".join if encoder.binary else lambda rows: "".join(rows).encode("utf-8")
                 for number, values in enumerate(rows, start=first_row):
                     if number > limits.SHEET_ROWS:
                         raise WriteError(f"internal error: {info.filename} would pass a sheet's last row "
                                          f"({limits.SHEET_ROWS:,}); nothing was saved")
                     batch.append(encoder.row(number, values))
                     if len(batch) >= 2000:
-                        part.write("".join(batch).encode("utf-8"))
+                        part.write(join(batch))
                         batch = []
-                part.write("".join(batch).encode("utf-8"))
+                part.write(join(batch))
                 part.write(("</sheetData>" + tail).encode("utf-8"))
     shutil.move(temp, workbook)

@@ -120,6 +120,10 @@ def row_height(cells: list[tuple[str, float, int]], minimum: float = 15.0) -> fl
         if not text:
             continue
         per_line = max(1, int(width * (10.5 / size)))
-        lines = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+        text = str(text)
+        if "\n" in text:
+            lines = sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+        else:
+            lines = max(1, -(-len(text) // per_line))
         height = max(height, lines * size * 1.32 + 4)
     return min(height, 409.0)  # the largest row height spreadsheets allow
