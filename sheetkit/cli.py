@@ -326,9 +326,21 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
                                                 "(and the consolidated workbook's contact, unless --contact is given).")
 @click.option("--contact", default="", help="Who to ask about the consolidated workbook, named on its Cover "
                                             "(default: --emails-from).")
+@click.option("--discuss", multiple=True, metavar="ITEM",
+              help="With --feedback: also ask every partner who rated this item to reply on it (repeatable; "
+                   "an item id, or 'all').")
 @click.option("--reply-by", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="With --feedback: the date partners are asked to reply by, YYYY-MM-DD (default: two weeks from "
-                   "today).")
+                   "today, on a weekday).")
+@click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="A folder of partners' replies to their feedback: compiled into the Moderation sheet, and their "
+                   "revised ratings counted.")
+@click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="With --replies: the feedback's manifest, which lists who was asked to reply (default: the "
+                   "feedback-manifest.csv beside the replies folder, else inside it, else the one written with "
+                   "--feedback).")
+@click.option("--pack", type=click.Path(dir_okay=False), default=None,
+              help="Also write the challenge-day pack (.xlsx): a printable page for each contested item.")
 @click.option("--previous", type=click.Path(exists=True),
               help="Last round's consolidated workbook (or returns folder): adds the Trend sheet and follows up "
                    "last round's actions.")
@@ -346,7 +358,8 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @click.pass_obj
 def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | None, framework_id: str | None,
                csv_path: str | None, apart: float, split: float, feedback_dir: str | None,
-               feedback_evidence: bool, emails_from: str, contact: str, reply_by, previous: str | None,
+               feedback_evidence: bool, emails_from: str, contact: str, discuss: tuple[str, ...], reply_by,
+               replies_dir: str | None, replies_manifest: str | None, pack: str | None, previous: str | None,
                renames: str | None,
                item_map: str | None, prefer: tuple[str, ...], cache_dir: str | None, no_cache: bool,
                as_json: bool) -> None:
@@ -359,6 +372,11 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
     if reply_by and not feedback_dir:
         raise click.UsageError("--reply-by is the date partners are asked to reply to their feedback by: give it "
                                "with --feedback")
+    if discuss and not feedback_dir:
+        raise click.UsageError("--discuss names items each partner's feedback asks them to reply on: give it with "
+                               "--feedback")
+    if replies_manifest and not replies_dir:
+        raise click.UsageError("--replies-manifest goes with --replies, the folder of replies to the feedback")
     options = IngestOptions(manifest=manifest, framework_id=framework_id, frameworks_dirs=obj.frameworks_dirs,
                             out=Path(out), csv=Path(csv_path) if csv_path else None,
                             agreement=AgreementRule(apart=apart, split=split),
@@ -367,7 +385,11 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
                             feedback_evidence=feedback_evidence, prefer=prefer, progress=not as_json,
                             previous=Path(previous) if previous else None,
                             renames=Path(renames) if renames else None, item_map=Path(item_map) if item_map else None,
-                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache)
+                            cache=Path(cache_dir) if cache_dir else None, use_cache=not no_cache,
+                            discuss=discuss,
+                            replies=Path(replies_dir) if replies_dir else None,
+                            replies_manifest=Path(replies_manifest) if replies_manifest else None,
+                            pack=Path(pack) if pack else None)
     _finish(ingest_returns(paths, options), as_json)
 
 
@@ -387,19 +409,29 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of your own reminder*.txt and correction*.txt templates.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
+@click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Also chase replies to the feedback: the folder they are saved in.")
+@click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="With --replies: the feedback's manifest, which lists who was asked to reply (default: the "
+                   "feedback-manifest.csv beside the replies folder, else inside it; their feedback workbooks, "
+                   "beside it or in a folder beside it, are attached to reminders).")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, out_dir: str, emails_from: str, today,
-              workbooks: str | None, templates: str | None, framework_id: str | None, prefer: tuple[str, ...],
-              as_json: bool) -> None:
-    """Draft reminders and correction requests for the returns in PATHS; nothing is sent."""
+              workbooks: str | None, templates: str | None, framework_id: str | None, replies_dir: str | None,
+              replies_manifest: str | None, prefer: tuple[str, ...], as_json: bool) -> None:
+    """Draft reminders and correction requests for the returns in PATHS (and replies to the feedback); nothing is sent."""
     from sheetkit.commands.chase import ChaseOptions, chase
 
+    if replies_manifest and not replies_dir:
+        raise click.UsageError("--replies-manifest goes with --replies, the folder of replies to the feedback")
     options = ChaseOptions(manifest=Path(manifest) if manifest else None, out_dir=Path(out_dir), emails_from=emails_from,
                            today=today.date() if today else None, templates=Path(templates) if templates else None,
                            workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
-                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json)
+                           prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json,
+                           replies=Path(replies_dir) if replies_dir else None,
+                           replies_manifest=Path(replies_manifest) if replies_manifest else None)
     _finish(chase(list(paths), options), as_json)
 
 

@@ -167,7 +167,11 @@ def calendar_day(request, monkeypatch):
 @pytest.fixture
 def tiny_framework_yaml():
     """A small framework written inline, as a council officer might."""
-    return textwrap.dedent("""\
+    return TINY_FRAMEWORK
+
+
+# A small framework written inline, as a council officer might.
+TINY_FRAMEWORK = textwrap.dedent("""\
         format: 1
         id: tiny
         title: Tiny standards
@@ -222,6 +226,7 @@ def tiny_dir(tmp_path, tiny_framework_yaml, monkeypatch):
 SLOW_MODULES = {"test_libreoffice", "test_lo_edits", "test_reading_edits", "test_hostile", "test_property",
                 "test_benchmark_smoke", "test_samples", "test_returns_folder",
                 "test_next_round", "test_two_rounds",  # whole rounds built, filled and compiled through files
+                "test_moderation_libreoffice",  # replies typed and edited in LibreOffice, the pack printed
                 "test_packaging",  # a wheel built and installed into a fresh environment
                 "test_app_browser"}  # the page, clicked through in Chromium
 

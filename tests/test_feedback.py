@@ -230,7 +230,7 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
             manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / f"{run}.xlsx", now=when,
             feedback=tmp_path / run, emails_from="lead@anytown.gov.uk"))
         made.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
-    assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE)
+    assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE) + 1  # and the feedback's manifest
     message = _message(tmp_path / "one" / f"feedback_{PEOPLE[0]}.eml")
     assert message["Date"].datetime == when
     assert message["Message-ID"] != _message(tmp_path / "one" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]
@@ -351,15 +351,18 @@ def test_every_sheet_prints_fitted_to_its_width_with_its_rows_tall_enough(exerci
     tmp_path, _ = exercise
     folder = _ingest(tmp_path, "--feedback-evidence")
     wb = openpyxl.load_workbook(folder / f"feedback_{PEOPLE[0]}.xlsx")
-    for ws in wb.worksheets:
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert "Your reply" in [ws.title for ws in visible]  # the reply sheet prints as the others do
+    for ws in visible:
         assert ws.page_setup.paperSize == 9 and (ws.page_setup.fitToWidth or 1) == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddHeader.left.text and ws.oddFooter.left.text == PEOPLE[0]
         if ws.title != "About this feedback":
             assert ws.print_title_rows, ws.title
         for row in ws.iter_rows(min_row=2):
             for cell in row:
-                if isinstance(cell.value, str) and cell.value:
+                # a text that wraps needs its row's height; one that does not (a note) runs on to the right
+                if isinstance(cell.value, str) and cell.value and cell.alignment.wrap_text:
                     width = next((d.width for d in ws.column_dimensions.values()
                                   if d.min and d.min <= cell.column <= d.max and d.width), 8.43)
-                    need = min(409, points_needed(cell.value, width, 11))
+                    need = min(409, points_needed(cell.value, width, cell.font.sz or 11))
                     assert (ws.row_dimensions[cell.row].height or 15) >= need - 0.5, (ws.title, cell.coordinate)

@@ -9,6 +9,7 @@ import json
 import shutil
 import statistics
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -21,6 +22,7 @@ from sheetkit.commands.ingest import IngestOptions, ingest_returns
 from sheetkit.returns.check import validate_returns
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.common.own_files import SHEET_ACTIONS, SHEET_META
+from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.library import get_framework
 from sheetkit.common.sandbox import Limits
 
@@ -232,7 +234,7 @@ def test_json_reports_each_returns_answers_as_the_responses_sheet_holds_them(exe
 def test_validate_keeps_only_the_answers_findings_point_at(exercise, tmp_path):
     """validate holds what the correction drafts quote, not every answer of every return, unless asked."""
     _, returns, _ = exercise["lga-cbo"]
-    lean = validate_returns([str(returns)], IngestOptions())
+    lean = validate_returns([str(returns)], IngestOptions(keep_answers=False))
     full = validate_returns([str(returns)], IngestOptions(keep_answers=True))
     for kept, every in zip(lean.returns, full.returns):
         pointed = {(f.sheet, f.cell) for f in every.findings if f.cell}
@@ -240,6 +242,25 @@ def test_validate_keeps_only_the_answers_findings_point_at(exercise, tmp_path):
         assert kept.answer_count == every.answer_count == len(every.answers) > 100
         assert kept.findings == every.findings
     assert lean.to_dict() == full.to_dict()
+
+
+def test_validate_keeps_the_words_of_an_action_whose_blank_cell_a_finding_points_at():
+    """A correction names an action's cell by the action's words, also when the cell it points at is blank
+    (an owner left out): the lean report keeps that action's text, as the full one has it."""
+    returns = Path(__file__).resolve().parents[1] / "samples" / "lga-cbo" / "returns"
+    lean = validate_returns([str(returns)], IngestOptions(keep_answers=False))
+    full = validate_returns([str(returns)], IngestOptions(keep_answers=True))
+    blanks = 0
+    for kept, every in zip(lean.returns, full.returns):
+        typed = {(a.sheet, a.cell) for a in every.answers}
+        for finding in every.findings:
+            key = next((k for k, where in every.placed.items() if where == (finding.sheet, finding.cell)), "")
+            if finding.sheet != SHEET_ACTIONS or AnswerKey.level_of(key) != "action":
+                continue
+            blanks += (finding.sheet, finding.cell) not in typed
+            words = [a for a in every.answers if a.key == AnswerKey.action(AnswerKey.parse(key).owner, "action")]
+            assert words and all(a in kept.answers for a in words), (kept.file, finding)
+    assert blanks  # the sample's Provider Forum left an action's owner blank
 
 
 def test_validate_prints_findings_and_writes_nothing(exercise, tmp_path):

@@ -2,8 +2,8 @@
 
 The bundled sample exercise (a first round and its next round) is read back as a person would,
 and every figure the Dashboard states is worked out again here, independently, from the
-Responses tables of both rounds; the charts are checked in the file itself, each against the
-table beside it.
+Responses tables of both rounds and the sample's replies; the charts are checked in the file
+itself, each against the table beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from replies import revisions_in
 from sheetkit.consolidate import Action, build_plan, near_identical
 from sheetkit.consolidate.actions import action_key
 from sheetkit.framework.library import get_framework
@@ -52,12 +53,15 @@ def _signed(value: float) -> str:
     return "0.0" if text == "0.0" else ("+" if value > 0 else "\u2212") + text
 
 
-def _ratings(path: Path, renames: dict[str, str] = {}) -> dict[str, dict[str, float]]:
-    """Each partner's counted standard ratings, from a workbook's Responses table (this round's names)."""
+def _ratings(path: Path, renames: dict[str, str] = {}, revised: dict[tuple[str, str], int] = {}
+             ) -> dict[str, dict[str, float]]:
+    """Each partner's counted standard ratings, from a workbook's Responses table (this round's names), with
+    those `revised` after the feedback in place of the self-assessed ones."""
     out: dict[str, dict[str, float]] = {}
     for r in _rows(path, "Responses"):
         if r["field"] == "rating" and r["item"] and not r["statement"] and r["status"] == "ok":
-            out.setdefault(renames.get(r["respondent"], r["respondent"]), {})[r["item"]] = float(r["value"])
+            value = revised.get((r["respondent"], r["item"]), r["value"])
+            out.setdefault(renames.get(r["respondent"], r["respondent"]), {})[r["item"]] = float(value)
     return out
 
 
@@ -65,7 +69,8 @@ def _ratings(path: Path, renames: dict[str, str] = {}) -> dict[str, dict[str, fl
 def test_every_trend_claim_on_the_dashboard_is_worked_out_again_from_both_rounds():
     with open(SAMPLES / "next-round" / "renames.csv", newline="", encoding="utf-8") as handle:
         renames = {r["previous"]: r["current"] for r in csv.DictReader(handle)}
-    then, now = _ratings(FIRST, renames), _ratings(NEXT)
+    # Last round counts as it was settled after its feedback: the ratings partners revised in their replies.
+    then, now = _ratings(FIRST, renames, revisions_in(SAMPLES / "replies")), _ratings(NEXT)
     both = [p for p in now if p in then and set(now[p]) & set(then[p])]
     # Like for like: each partner's average over the standards they rated both times, then the partners' average.
     mine = {p: [i for i in ITEMS if i in then[p] and i in now[p]] for p in both}

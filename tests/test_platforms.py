@@ -252,7 +252,8 @@ def test_a_missing_template_folder_is_refused_before_anything_is_built(tmp_path,
 # -- Every file sheetkit writes is valid Office Open XML ---------------------------------------
 @pytest.fixture(scope="module")
 def every_kind(tmp_path_factory):
-    """A built workbook, a filled return, and consolidated workbooks of one and of three returns."""
+    """A built workbook, a filled return, consolidated workbooks of one and of three returns, and the
+    moderation step's: a feedback workbook, a reply, a consolidated workbook with replies and a pack."""
     root = tmp_path_factory.mktemp("kinds")
     names = ("Cyngor Sir Ynys Môn", "Housing", "Carers' Centre & <Partners>")
     built = build("swia-commissioning", root / "built", names=names)
@@ -271,10 +272,33 @@ def every_kind(tmp_path_factory):
     build(framework.id, follow_up, names=names[:1], round_name="2027 Q4",
           previous=load_previous(kinds["consolidated-3"], framework), prefill=True)
     kinds["follow-up"] = next(follow_up.glob("*.xlsx"))
+    kinds.update(_moderation_kinds(root, returns, names[0]))
     return kinds
 
 
-KINDS = ["built", "filled", "follow-up", "consolidated-1", "consolidated-3"]
+def _moderation_kinds(root: Path, returns: Path, name: str) -> dict[str, Path]:
+    """A feedback workbook asking for a reply, that reply filled in, and the consolidated workbook and
+    challenge-day pack compiled with it."""
+    from sheetkit.framework.keys import AnswerKey
+
+    ingest_returns([str(returns)], IngestOptions(out=root / "first.xlsx", feedback=root / "feedback",
+                                                 discuss=("all",), use_cache=False))
+    source = root / "feedback" / f"feedback_{name}.xlsx"
+    replies = root / "replies"
+    replies.mkdir()
+    fill(source, replies / source.name, {AnswerKey.reply("item/1a/rating", "decision"): "Revise",
+                                         AnswerKey.reply("item/1a/rating", "revised"): "2 - Weak: Important weaknesses",
+                                         AnswerKey.reply("item/1a/rating", "reason"): "Why & <why not>"})
+    report = ingest_returns([str(returns)], IngestOptions(
+        out=root / "consolidated-replies.xlsx", replies=replies, replies_manifest=root / "feedback-manifest.csv",
+        pack=root / "pack.xlsx", use_cache=False))
+    assert report.replies and [r.status for r in report.replies.returns] == ["accepted"], report.render()
+    return {"feedback": source, "reply": replies / source.name, "consolidated-replies": root / "consolidated-replies.xlsx",
+            "pack": root / "pack.xlsx"}
+
+
+KINDS = ["built", "filled", "follow-up", "consolidated-1", "consolidated-3", "feedback", "reply",
+         "consolidated-replies", "pack"]
 
 
 @pytest.fixture(scope="module")
@@ -308,7 +332,7 @@ OPENPYXL_FONT_ORDER = "/xl/styles.xml /styleSheet[1]/fonts[1]/font["
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_part_is_valid_against_the_office_open_xml_schemas(every_kind, validator, kind):
     errors = _schema_errors(validator, every_kind[kind])
-    if kind == "filled":
+    if kind in ("filled", "reply"):
         errors = [e for e in errors if not e.startswith(OPENPYXL_FONT_ORDER)]
     assert errors == []
 

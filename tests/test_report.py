@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from conftest import IN_CI, fill
+from replies import revisions_in
 from click.testing import CliRunner
 
 from sheetkit.consolidate.agreement import APART, SPLIT, AgreementRule, judge
@@ -267,8 +268,19 @@ def _sample_ratings(framework_id: str) -> tuple[dict[str, dict[str, int]], list[
     return ratings, asked
 
 
+def _sample_revisions(framework_id: str, ratings: dict[str, dict[str, int]]) -> int:
+    """Count in the ratings partners revised in the sample's replies, read from the reply sheets as a person reads
+    them (Revise picked beside a revised rating); how many were revised."""
+    revised = 0
+    for (who, ref), value in revisions_in(SAMPLES / framework_id / "replies").items():
+        revised += value != ratings[who][ref]
+        ratings[who][ref] = value
+    return revised
+
+
 def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     ratings, asked = _sample_ratings(FW)
+    revised = _sample_revisions(FW, ratings)
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
     assert "Not yet returned: Carers' Centre (Jo Evans, hello@anytowncarers.org.uk)." in seen["brief"]["Returns"]
     # The superseded draft's findings are one line on the Issues sheet.
@@ -278,6 +290,7 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     draft = [r for r in issues if "DRAFT" in (r["File"] or "")]
     assert len(draft) == 1 and draft[0]["Code"] == "superseded" and draft[0]["Message"].startswith("Not counted")
     assert "Voluntary Sector Forum sits apart" in seen["headline"]
+    assert revised and f"partners revised {revised} ratings" in seen["headline"]
     # The first actions, worked out here from every action as written: the same words (case, spacing and
     # punctuation aside) are one action; highest priority first, then the earliest due date, then the most partners.
     rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["All actions"]

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sheetkit.common import clock
-from sheetkit.mail.chase_mail import CORRECTION, NOTHING, REMINDER, Chased, Mailer
+from sheetkit.mail.chase_mail import CORRECTION, NOTHING, REMINDER, REPLY, RETURN, Chased, Mailer
 from sheetkit.roster.contacts import Contact, read_contacts
-from sheetkit.roster.manifest import find_manifest
+from sheetkit.roster.manifest import find_feedback_manifest, find_manifest
 from sheetkit.mail.corrections import lead_only, needs_correction
 from sheetkit.common.errors import UsageError
 from sheetkit.common.outputs import AllOrNothing
@@ -34,6 +34,7 @@ from sheetkit.framework.library import get_framework
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table, unprotect, write_csv
 from sheetkit.returns.model import ACCEPTED, REJECTED, CheckedReturn
+from sheetkit.common.own_files import FEEDBACK_MANIFEST, REPLY_KIND
 
 LOG = "chase.csv"
 LOG_COLUMNS = ("date", "respondent", "email", "kind", "draft", "return_file", "attached")
@@ -52,6 +53,8 @@ class ChaseOptions:
     prefer: tuple[str, ...] = ()  # the lead's choice among a respondent's files, as for validate
     frameworks_dirs: tuple[str, ...] = ()
     progress: bool = False
+    replies: Path | None = None  # the folder of partners' replies to their feedback, to chase too
+    replies_manifest: Path | None = None  # the feedback's manifest (None: the one beside the replies folder)
 
 
 @dataclass
@@ -65,16 +68,34 @@ class ChaseResult:
     exit_code: int = 0
     manifest: Path | None = None
     manifest_found: str = ""
+    replies_chased: bool = False  # whether replies to the feedback were chased too (--replies)
+    replies_manifest: Path | None = None  # the feedback's manifest, when replies were chased
+    replies_manifest_found: str = ""
+
+    @property
+    def replies(self) -> dict[str, list[str]] | None:
+        """Who was asked to reply to their feedback, who replied, who is reminded (None: replies not chased)."""
+        if not self.replies_chased:
+            return None
+        cases = [c for c in self.chased if c.about == REPLY]
+        return {"asked": [c.contact.name for c in cases],
+                "replied": [c.contact.name for c in cases if c.ret is not None and c.ret.status == ACCEPTED],
+                "reminded": [c.contact.name for c in cases if c.kind == REMINDER]}
 
     def to_dict(self) -> dict:
         return {"framework": self.framework.id, "today": self.today.isoformat(), "manifest": str(self.manifest),
                 "drafts_dir": str(self.drafts_dir),
                 "log": str(self.log), "respondents": [c.to_dict() for c in self.chased],
                 "no_email": [c.contact.name for c in self.chased if c.draft and not c.contact.email],
-                "unmatched": self.unmatched}
+                "unmatched": self.unmatched, "replies": self.replies}
 
     def render(self) -> str:
         lines = [c.render() for c in self.chased]
+        if self.replies is not None:
+            replies = self.replies
+            lines.append(f"Replies to the feedback: {len(replies['asked'])} partner(s) asked to reply "
+                         f"({', '.join(replies['asked']) or 'nobody'}); replied: {', '.join(replies['replied']) or 'nobody'};"
+                         f" reminded: {', '.join(replies['reminded']) or 'nobody'}")
         missing = [c.contact.name for c in self.chased if c.draft and not c.contact.email]
         if missing:
             lines.append(f"No email address for {', '.join(missing)}: type it into the To: line of the draft before "
@@ -83,17 +104,20 @@ class ChaseResult:
         drafts = sum(1 for c in self.chased if c.draft)
         lines.append(f"{drafts} draft(s) written to {self.drafts_dir} (nothing was sent); log: {self.log}")
         lines.append(f"Manifest: {self.manifest}" + (f" ({self.manifest_found})" if self.manifest_found else ""))
+        if self.replies_manifest is not None:
+            lines.append(f"Feedback's manifest: {self.replies_manifest}"
+                         + (f" ({self.replies_manifest_found})" if self.replies_manifest_found else ""))
         return "\n".join(lines)
 
 
 def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
     today = options.today or clock.today()
-    options, found = _with_manifest(paths, options)
+    options, found, replies_found = _with_manifest(paths, options)
     contacts = read_contacts(options.manifest)
     if not contacts:
         raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
-    _refuse_out_inside_returns(paths, options.out_dir)
+    _refuse_out_inside_returns([*paths, *([str(options.replies)] if options.replies else [])], options.out_dir)
     log_path = options.out_dir / LOG
     drafts_dir = options.out_dir / today.isoformat()
     with AllOrNothing() as outputs:
@@ -107,28 +131,62 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
                         options.templates, options.workbooks, options.attach, options.manifest.parent)
         for draft in _drafts_of_the_day(log_path, today):  # replaced by this run's, or taken away
             outputs.remove(str(draft), draft, "an earlier draft of the day", "--out")
-        chased = []
-        for contact in contacts:
-            case = _decide(contact, report.returns if report else [],
-                           report.unusable.get(contact.name, []) if report else [])
-            case.earlier = sorted({d for d, kind in history.get(contact.key, []) if kind == case.kind})
-            if case.kind != NOTHING:
-                mailer.write(case)
-            chased.append(case)
+        chased = [_chased(_decide(contact, report.returns if report else [],
+                                  report.unusable.get(contact.name, []) if report else []), history, mailer)
+                  for contact in contacts]
+        unmatched = _unmatched(report, contacts) if report else []
+        if options.replies is not None:
+            reply_contacts, replies = _replies(options, framework)
+            mailer = replace(mailer, workbooks=None, records=options.replies_manifest.parent)
+            chased += [_chased(_decide(contact, replies.returns if replies else [],
+                                       replies.unusable.get(contact.name, []) if replies else [], REPLY),
+                               history, mailer)
+                       for contact in reply_contacts]
+            unmatched += _unmatched(replies, reply_contacts) if replies else []
         outputs.write(LOG, lambda temp: write_log(Path(temp), log_path, today, chased))
-    return ChaseResult(framework, today, drafts_dir, log_path, chased,
-                       _unmatched(report, contacts) if report else [], manifest=options.manifest, manifest_found=found)
+    return ChaseResult(framework, today, drafts_dir, log_path, chased, unmatched, manifest=options.manifest,
+                       manifest_found=found, replies_chased=options.replies is not None,
+                       replies_manifest=options.replies_manifest, replies_manifest_found=replies_found)
 
 
-def _with_manifest(paths: list[str], options: ChaseOptions) -> tuple[ChaseOptions, str]:
-    """The options with the manifest: --manifest, else the one beside (or inside) the returns folder."""
-    if options.manifest is not None:
-        return options, ""
-    found, how = find_manifest(list(paths))
-    if found is None:
-        raise UsageError(f"no manifest.csv beside or inside {', '.join(paths)}: give the manifest.csv written by "
-                         f"build with --manifest")
-    return replace(options, manifest=Path(found)), how
+def _with_manifest(paths: list[str], options: ChaseOptions) -> tuple[ChaseOptions, str, str]:
+    """The options with the manifest: --manifest, else the one beside (or inside) the returns folder;
+    with --replies, the feedback's manifest too: --replies-manifest, else the one beside (or inside)
+    the replies folder. Also how each was found ('' when given)."""
+    how = replies_how = ""
+    if options.manifest is None:
+        found, how = find_manifest(list(paths))
+        if found is None:
+            raise UsageError(f"no manifest.csv beside or inside {', '.join(paths)}: give the manifest.csv written by "
+                             f"build with --manifest")
+        options = replace(options, manifest=Path(found))
+    if options.replies is not None and options.replies_manifest is None:
+        found, replies_how = find_feedback_manifest(Path(options.replies))
+        if found is None:
+            raise UsageError(f"--replies needs the feedback's manifest, and there is no {FEEDBACK_MANIFEST} beside or "
+                             f"inside {options.replies}: give the one ingest --feedback wrote (in the exercise folder) "
+                             f"with --replies-manifest; it lists who was asked to reply")
+        options = replace(options, replies_manifest=found)
+    return options, how, replies_how
+
+
+def _chased(case: Chased, history: dict, mailer: Mailer) -> Chased:
+    """A case with the drafts sent before of its kind, and its own draft written when it asks for something."""
+    case.earlier = sorted({d for d, kind in history.get(case.contact.key, []) if kind == case.label})
+    if case.kind != NOTHING:
+        mailer.write(case)
+    return case
+
+
+def _replies(options: ChaseOptions, framework: Framework) -> tuple[list[Contact], IngestReport | None]:
+    """Who was asked to reply to their feedback (the feedback's manifest), and their replies checked."""
+    contacts = read_contacts(options.replies_manifest)
+    if not _files_in(Path(options.replies)):
+        return contacts, None
+    report = validate_returns([str(options.replies)], CheckOptions(
+        manifest=str(options.replies_manifest), framework_id=framework.id, frameworks_dirs=options.frameworks_dirs,
+        prefer=options.prefer, progress=options.progress, expect=REPLY_KIND))
+    return contacts, report
 
 
 def _validate(paths: list[str], options: ChaseOptions) -> IngestReport | None:
@@ -147,35 +205,42 @@ def _files_in(path: Path) -> bool:
     return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.rglob("*"))
 
 
-def _decide(contact: Contact, returns: list[CheckedReturn], received: list[tuple[str, str]] = ()) -> Chased:
-    """Reminder, correction or nothing, from this respondent's returns; `received` are the files
-    that arrived from them but could not be used (a PDF, a CSV), with why."""
+def _decide(contact: Contact, returns: list[CheckedReturn], received: list[tuple[str, str]] = (),
+            about: str = RETURN) -> Chased:
+    """Reminder, correction or nothing, from this respondent's returns (or replies to their feedback);
+    `received` are the files that arrived from them but could not be used (a PDF, a CSV), with why."""
     mine = [r for r in returns if r.respondent_key == contact.key]
     usable = [r for r in mine if r.status == ACCEPTED]
     rejected = [r for r in mine if r.status == REJECTED]
+    what = "reply" if about == REPLY else "return"
     if usable:
         ret = usable[0]
         errors = sum(1 for f in ret.findings if f.is_error and not lead_only(f))
         settle = [f"settle first: {f.message}" for f in ret.findings if f.is_error and lead_only(f)]
         if needs_correction(ret):
-            case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} has {errors or 'no'} error(s) to put "
-                                               f"right" + ("" if errors else " (it is empty)"), ret)
+            case = Chased(contact, CORRECTION, f"{what} {Path(ret.file).name} has {errors or 'no'} error(s) to put "
+                                               f"right" + ("" if errors else " (it is empty)"), ret, about=about)
         else:
             warnings = sum(1 for f in ret.findings if not f.is_error)
-            case = Chased(contact, NOTHING, f"return {Path(ret.file).name} accepted"
-                          + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret)
+            case = Chased(contact, NOTHING, f"{what} {Path(ret.file).name} accepted"
+                          + (f", {warnings} warning(s) for you to judge" if warnings else ""), ret, about=about)
         case.notes += settle
         return case
     held = [f"settle first: {f.message}" for r in rejected for f in r.findings if f.is_error and lead_only(f)]
     fixable = [r for r in rejected if needs_correction(r)]
     if fixable:
         ret = fixable[-1]
-        case = Chased(contact, CORRECTION, f"return {Path(ret.file).name} received but rejected: {ret.reason}", ret)
+        case = Chased(contact, CORRECTION, f"{what} {Path(ret.file).name} received but rejected: {ret.reason}", ret,
+                      about=about)
     elif received:  # files that are not the workbook: say what arrived and why it could not be used
         shown = "; ".join(f"{file} ({why})" for file, why in received)
-        case = Chased(contact, REMINDER, f"received but unusable: {shown}", received=list(received))
+        asked = "asked to reply; " if about == REPLY else ""
+        case = Chased(contact, REMINDER, f"{asked}received but unusable: {shown}", received=list(received),
+                      about=about)
     else:  # nothing received, or only files held back for the lead to settle
-        case = Chased(contact, REMINDER, "nothing usable received" if rejected else "nothing received")
+        asked = "asked to reply; " if about == REPLY else ""
+        case = Chased(contact, REMINDER, asked + ("nothing usable received" if rejected else "nothing received"),
+                      about=about)
     case.notes += held
     return case
 
@@ -225,7 +290,7 @@ def write_log(target: Path, log: Path, today: dt.date, chased: list[Chased]) -> 
     (UTF-8 with BOM, for Excel)."""
     kept = [[unprotect(row.get(c, "")) for c in LOG_COLUMNS] for _, row in _log_rows(log)
             if row.get("date") != today.isoformat()]
-    new = [[today.isoformat(), c.contact.name, c.contact.email, c.kind, f"{c.draft.parent.name}/{c.draft.name}",
+    new = [[today.isoformat(), c.contact.name, c.contact.email, c.label, f"{c.draft.parent.name}/{c.draft.name}",
             c.return_file, c.attached.name if c.attached else ""] for c in chased if c.draft]
     write_csv(target, LOG_COLUMNS, kept + new)
 

@@ -4,6 +4,9 @@ readers (and the returns folder, which skips sheetkit's own outputs) look for.
 - the respondent's workbook: its fixed sheet names and the keys of its hidden metadata sheet;
 - the consolidated workbook: its metadata sheet, the Responses table's name and columns, and the
   words its document title carries;
+- a partner's feedback workbook, which asks for a reply: its kind, the ratings it asks about, its
+  reply sheet;
+- the consolidated workbook's Moderation sheet, whose agreed positions the next round reads back;
 - the lead's records: the manifest's and the password file's names, and the password file's
   first words.
 """
@@ -60,10 +63,22 @@ def written_digest(value) -> str:
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
+
 def written_cells(digests) -> list[str]:
     """The texts of the cells after 'locked:<sheet>' listing a sheet's digests: sorted, DIGESTS_PER_CELL a cell."""
     ordered = sorted(set(digests))
     return [" ".join(ordered[n:n + DIGESTS_PER_CELL]) for n in range(0, len(ordered), DIGESTS_PER_CELL)]
+
+
+# -- a partner's feedback workbook, and their reply ------------------------------------------
+# Built with the respondent workbook's metadata (META_KEYS) and these keys after them: "kind" tells
+# a feedback workbook from a return (which has no kind), "asks" lists the rating keys it asks the
+# partner to reply on and "sheets" its sheets that hold no answers (both as JSON lists).
+RETURN_KIND = "return"
+REPLY_KIND = "feedback-reply"  # feedback asking for a reply on the items listed in "asks"
+FEEDBACK_KIND = "feedback"  # feedback that asks for no reply: the partner sits with the others throughout
+REPLY_META_KEYS = ("kind", "asks", "sheets")
+SHEET_REPLY = "Your reply"
 
 # -- the consolidated workbook ---------------------------------------------------------------
 CONSOLIDATED_META_SHEET = "_sheetkit"
@@ -77,8 +92,20 @@ RESPONSES_SHEET = "Responses"
 RESPONSE_COLUMNS = ("round", "respondent", "section", "item", "statement", "field", "type", "value", "status", "file",
                     "sheet", "cell", "key")
 
+# The Moderation sheet: every reply beside the self-assessment, and two columns the lead fills in
+# after the challenge day, read back by the next round (sheetkit.rounds.load).
+MODERATION_SHEET = "Moderation"
+AGREED_RATING = "Agreed rating (you fill in)"
+AGREED_POSITION = "Agreed position (you fill in)"
+MODERATION_KEY = "key"
+MODERATION_PARTNER = "Partner"
+MODERATION_COUNTED = "Rating counted"
+
 # -- the lead's records ----------------------------------------------------------------------
 MANIFEST = "manifest.csv"
+# The feedback's manifest (who was asked to reply, each feedback workbook's build id) is a record of
+# the lead's too: it goes to the exercise folder beside the exercise's manifest, under its own name.
+FEEDBACK_MANIFEST = "feedback-manifest.csv"
 PASSWORD_FILE = "protection-password.txt"
 PASSWORD_HEADER = "Sheet protection password for the "
 
@@ -96,6 +123,11 @@ def layout_version(meta: dict[str, str]) -> int | None:
 def meta_cell(key: str) -> str:
     """Where a metadata value sits on a respondent workbook's metadata sheet, e.g. 'B2' for framework_id."""
     return f"B{META_KEYS.index(key) + 1}"
+
+
+def meta_kind(meta: dict[str, str]) -> str:
+    """What a workbook built by sheetkit is for: RETURN_KIND, REPLY_KIND or FEEDBACK_KIND."""
+    return meta.get("kind", "").strip() or RETURN_KIND
 
 
 def read_consolidated_meta(rows: list[list]) -> dict[str, str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sheetkit.framework.model import Scale
 
 APART, SPLIT = "apart", "split"
+WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
+         "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,16 @@ class Agreement:
     @property
     def flagged(self) -> bool:
         return bool(self.kind)
+
+    def where(self, partner: str) -> str:
+        """Where the rule puts one partner, in the words their feedback uses; '' when they are with the others."""
+        if partner in self.apart:
+            return WHERE[self.apart[partner]]
+        if self.kind == SPLIT and partner in self.low:
+            return WHERE["split low"]
+        if self.kind == SPLIT and partner in self.high:
+            return WHERE["split high"]
+        return ""
 
     def summary(self) -> str:
         """E.g. 'Voluntary Sector Forum sits apart (1; others 7-8)' or 'Split: 2 rate 2-3, 2 rate 7-8'."""

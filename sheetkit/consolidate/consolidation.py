@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from .agreement import APART, Agreement, AgreementRule, judge
 from sheetkit.framework.model import Framework, ResponseField, Scale
-from sheetkit.framework.model import item_caption
+from sheetkit.framework.model import rated_things
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.text import normalise_name
 from .plan import PlanEntry, build_plan, first_actions
@@ -41,10 +41,22 @@ class RatingRow:
     agreement: Agreement = field(default_factory=Agreement)
     group_means: dict[str, float] = field(default_factory=dict)
     groups_differ: bool = False
+    self_assessed: dict[str, int | None] = field(default_factory=dict)  # partner -> their rating before they revised it
+
+    @property
+    def key(self) -> str:
+        """The rating's answer key ('item/7/rating')."""
+        return AnswerKey.of(self.level, self.owner_id, self.field.id)
 
     @property
     def count(self) -> int:
         return len(self.values)
+
+    @property
+    def still_carried(self) -> dict[str, str]:
+        """The carried ratings (left as last round pre-filled them) a partner did not revise after their
+        feedback: a revised one is counted, and shown beside what it replaced (see `self_assessed`)."""
+        return {p: v for p, v in self.carried.items() if p not in self.self_assessed}
 
     def stat(self, name: str) -> float | None:
         vals = list(self.values.values())
@@ -158,6 +170,11 @@ class Consolidation:
     def group_names(self) -> list[str]:
         return sorted(set(self.groups.values()))
 
+    @property
+    def revised(self) -> int:
+        """How many ratings partners revised after their feedback (counted in place of their self-assessment)."""
+        return sum(len(r.self_assessed) for r in self.ratings)
+
 
 def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule | None = None,
                 roster: Sequence[Respondent] = (), chase: list[str] | None = None) -> Consolidation:
@@ -175,10 +192,7 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
         else:
             row.flagged[respondent] = text
     groups = _groups(roster, respondents)
-    for row in ratings:
-        scale = fw.scale(row.field.scale)
-        row.agreement = judge(row.values, scale, rule)
-        row.group_means, row.groups_differ = _group_means(row.values, groups, rule.points(rule.apart, scale))
+    _judge(fw, ratings, rule, groups)
     counts = _count_actions(store, fw, respondents)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
     return Consolidation(fw, respondents, ratings, rule, counts, _unactioned(fw, ratings, counts.acted),
@@ -186,17 +200,37 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
                          list(chase) if chase is not None and roster else None)
 
 
-def _rating_rows(fw: Framework) -> list[RatingRow]:
+def with_revisions(con: Consolidation, revised: dict[tuple[str, str], int]) -> Consolidation:
+    """The consolidation with ratings partners revised after their feedback counted in place of their
+    self-assessed ones; `revised` maps (partner, rating key) to the revised level. Each row keeps the
+    self-assessed ratings it replaced (in `self_assessed`), so both can be shown; agreement, section
+    averages and low ratings are worked out again from the ratings now counted."""
     rows = []
-    for section in fw.sections:
-        for item in section.items:
-            for f in fw.fields("item"):
-                if f.type == "rating":
-                    rows.append(RatingRow("item", section.id, item.id, item_caption(item), f))
-        for f in fw.fields("section"):
-            if f.type == "rating":
-                rows.append(RatingRow("section", section.id, section.id, f"{section.title}: {f.label}", f))
-    return rows
+    for row in con.ratings:
+        new = replace(row, values=dict(row.values), flagged=dict(row.flagged), carried=dict(row.carried),
+                      agreement=Agreement(), self_assessed={})
+        for partner in con.respondents:
+            if (partner, row.key) in revised:
+                new.self_assessed[partner] = row.values.get(partner)
+                new.values[partner] = revised[(partner, row.key)]
+                new.flagged.pop(partner, None)
+        rows.append(new)
+    _judge(con.framework, rows, con.rule, con.groups)
+    section_means, respondent_means = _section_means(con.framework, rows, con.respondents)
+    return replace(con, ratings=rows, section_means=section_means, respondent_section_means=respondent_means,
+                   unactioned=_unactioned(con.framework, rows, con.actions.acted))
+
+
+def _judge(fw: Framework, ratings: list[RatingRow], rule: AgreementRule, groups: dict[str, str]) -> None:
+    """Whether partners agree on each row, and whether groups differ."""
+    for row in ratings:
+        scale = fw.scale(row.field.scale)
+        row.agreement = judge(row.values, scale, rule)
+        row.group_means, row.groups_differ = _group_means(row.values, groups, rule.points(rule.apart, scale))
+
+
+def _rating_rows(fw: Framework) -> list[RatingRow]:
+    return [RatingRow(r.level, r.section_id, r.owner_id, r.caption, r.field) for r in rated_things(fw)]
 
 
 def _groups(roster: Sequence[Respondent], respondents: list[str]) -> dict[str, str]:

@@ -3,8 +3,10 @@
 ``item/7/rating`` is item 7's rating, ``statement/1.2/evidence`` the evidence for statement
 1.2, ``section/2/summary`` a section's summary answer, ``framework/-/vision`` and
 ``signoff/-/completed_by`` the Start sheet's questions, ``action/3/owner`` the owner of the
-third action, and ``unplaced/Sheet name/B7`` whatever was typed where no question sits
-(``…/B7/comment``, a comment on that cell; ``…/B7/drawing 1``, the text of a text box anchored there). The writer, the reader, the spool, the reports and the next round all name
+third action, ``unplaced/Sheet name/B7`` whatever was typed where no question sits
+(``…/B7/comment``, a comment on that cell; ``…/B7/drawing 1``, the text of a text box anchored there), and
+``reply/item|7|rating/revised`` a partner's reply to their feedback on item 7's rating (the rated answer's
+own key, its slashes written as ``|``). The writer, the reader, the spool, the reports and the next round all name
 answers through :class:`AnswerKey`, so the format can change in one place.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced")
+ANSWER_LEVELS = ("framework", "item", "statement", "section", "action", "signoff", "unplaced", "reply")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,18 @@ class AnswerKey:
         `drawing`-th drawing anchored there, counted from one)."""
         suffix = "/comment" if comment else f"/drawing {drawing}" if drawing else ""
         return cls.of("unplaced", sheet, cell + suffix)
+
+    @classmethod
+    def reply(cls, rated: str, field: str) -> str:
+        """The key of a reply's `field` about the rated answer `rated` ('item/7/rating')."""
+        return cls.of("reply", rated.replace("/", "|"), field)
+
+    @property
+    def rated(self) -> str:
+        """A reply key's rated answer: 'item/7/rating' for 'reply/item|7|rating/revised'."""
+        level, rest = self.owner.split("|", 1)
+        owner, field = rest.rsplit("|", 1)
+        return str(AnswerKey(level, owner, field))
 
     @staticmethod
     def level_of(text: str) -> str:

@@ -70,8 +70,12 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "reminder-again.txt": _CHASE,
     "correction.txt": _CORRECTION,
     "correction-again.txt": _CORRECTION,
+    "reply-reminder.txt": _CHASE + ("reply_sheet",),
+    "reply-reminder-again.txt": _CHASE + ("reply_sheet",),
+    "reply-correction.txt": _CORRECTION + ("reply_sheet",),
+    "reply-correction-again.txt": _CORRECTION + ("reply_sheet",),
     "feedback.txt": ("addressee", "respondent", "framework_title", "round", "others", "workbook", "evidence_line",
-                     "apart", "not_counted", "reply_by", "sender"),
+                     "apart", "not_counted", "reply", "sender"),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Iterator
 from sheetkit.common.text import utf16_length
 from sheetkit.common.limits import SHEET_NAME_LIMIT
 from .action_plan import NO_ROLE, ROLES, SHEETKIT_COLUMNS, ActionColumn
+from .keys import AnswerKey
 
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
@@ -24,6 +25,7 @@ ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
 STILL_TRUE = ("Yes: still true", "No: I have changed it")
 ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 PRIORITIES = ("High", "Medium", "Low")
+REPLY_DECISIONS = ("Keep", "Revise")  # a partner's reply to their feedback, on each rating asked about
 ORIGINS = ("publisher", "sheetkit")
 # What a field is to the action plan (ROLES: the criterion an action addresses, the action itself,
 # who owns it, when it is due...; NO_ROLE: no part in actions, say a review date) is declared with
@@ -486,3 +488,36 @@ def _distinct_starts(texts: dict[str, str]) -> dict[str, str]:
             n = len(start.split(" "))
         starts[key] = start + ("..." if n < len(own) else "")
     return starts
+
+
+@dataclass(frozen=True)
+class Rated:
+    """One rated thing of a framework: an item's rating field, or a section's own rating field."""
+
+    level: str  # 'item' or 'section'
+    section_id: str
+    owner_id: str  # the item's id, or the section's
+    caption: str
+    field: ResponseField
+    ref: str  # as the respondent's workbook shows it in the row's Ref cell
+
+    @property
+    def key(self) -> str:
+        """The rating's answer key ('item/7/rating')."""
+        return AnswerKey.of(self.level, self.owner_id, self.field.id)
+
+
+def rated_things(framework: Framework) -> list[Rated]:
+    """Every rated thing, in framework order: each item's ratings, then its section's own ratings."""
+    found = []
+    item_ratings = [f for f in framework.fields("item") if f.type == "rating"]
+    section_ratings = [f for f in framework.fields("section") if f.type == "rating"]
+    for section in framework.sections:
+        for item in section.items:
+            for f in item_ratings:
+                caption = item_caption(item) + (f" ({f.label})" if len(item_ratings) > 1 else "")
+                found.append(Rated("item", section.id, item.id, caption, f, item.id))
+        for f in section_ratings:
+            found.append(Rated("section", section.id, section.id, f"{section.title}: {f.label}", f,
+                               f"{framework.labels['section']} {section.id}"))
+    return found

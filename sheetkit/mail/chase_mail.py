@@ -1,10 +1,11 @@
 """The drafts of a chase: what each respondent is told, filled into the reminder and correction templates.
 
 Templates (``templates/reminder.txt``, ``reminder-again.txt``, ``correction.txt``,
-``correction-again.txt``) can be replaced by files of the same name in the lead's own folder.
+``correction-again.txt``, and for replies to feedback the same names starting ``reply-``) can be
+replaced by files of the same name in the lead's own folder.
 Their placeholders: ``$addressee $respondent $organisation $framework_title $round $deadline
 $deadline_line $attachment_line $return_how $sender $history $received``, and for corrections also
-``$return_file $problem_count $problems $fine $optional``.
+``$return_file $problem_count $problems $fine $optional``; the reply templates also ``$reply_sheet``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from .corrections import Problem, fine_sheets, problems
 from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import WorkbookLayout
+from sheetkit.workbook.reply import plan_reply
+from sheetkit.common.own_files import SHEET_REPLY
 from sheetkit.returns.reader import file_sha256
 from sheetkit.returns import ACCEPTED, CheckedReturn, base_name
 
 REMINDER, CORRECTION, NOTHING = "reminder", "correction", "nothing to ask"
-TEMPLATES = ("reminder.txt", "reminder-again.txt", "correction.txt", "correction-again.txt")
+RETURN, REPLY = "return", "reply"  # what a case is about: the self-assessment, or the reply to its feedback
+TEMPLATES = ("reminder.txt", "reminder-again.txt", "correction.txt", "correction-again.txt", "reply-reminder.txt",
+             "reply-reminder-again.txt", "reply-correction.txt", "reply-correction-again.txt")
 
 
 @dataclass
@@ -42,13 +47,24 @@ class Chased:
     optional: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     received: list[tuple[str, str]] = field(default_factory=list)  # files that arrived but are not the workbook
+    about: str = RETURN
 
     @property
     def return_file(self) -> str:
         return self.ret.file if self.ret else ""
 
+    @property
+    def label(self) -> str:
+        """The kind as the log and the summary name it: 'reminder', or for a reply to feedback 'reply reminder'."""
+        return self.kind if self.about == RETURN else f"{REPLY} {self.kind}"
+
+    @property
+    def template(self) -> str:
+        """The template's name without '.txt': 'reminder', 'reply-correction'..."""
+        return self.kind if self.about == RETURN else f"{REPLY}-{self.kind}"
+
     def to_dict(self) -> dict:
-        return {"respondent": self.contact.name, "email": self.contact.email, "kind": self.kind, "why": self.why,
+        return {"respondent": self.contact.name, "email": self.contact.email, "kind": self.label, "why": self.why,
                 "draft": str(self.draft) if self.draft else None,
                 "attached": str(self.attached) if self.attached else None, "return_file": self.return_file,
                 "earlier": [d.isoformat() for d in self.earlier],
@@ -57,7 +73,7 @@ class Chased:
 
     def render(self) -> str:
         who = self.contact.name + (f" <{self.contact.email}>" if self.contact.email else " (no email address)")
-        line = f"{self.kind:<14} {who}: {self.why}"
+        line = f"{self.label:<14} {who}: {self.why}"
         if self.earlier:
             line += f"; {'reminded' if self.kind == REMINDER else 'corrections asked'} on {spoken_dates(self.earlier)}"
         if self.draft:
@@ -89,11 +105,11 @@ class Mailer:
         """Fill the case's template and write its draft; notes say what the lead must still do."""
         contact = case.contact
         if case.kind == CORRECTION:
-            case.problems, case.optional = problems(case.ret, self.layout)
+            case.problems, case.optional = problems(case.ret, self._layout(case))
         wants_workbook = case.kind == REMINDER or case.ret.status != ACCEPTED
         if wants_workbook and self.attach:
             case.attached = self._workbook(case)
-        name = f"{case.kind}{'-again' if case.earlier else ''}.txt"
+        name = f"{case.template}{'-again' if case.earlier else ''}.txt"
         subject, body = fill_template(name, self._values(case), self.templates)
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
@@ -101,10 +117,14 @@ class Mailer:
             case.notes.append(f"written to {contact.email} only: the manifest's email column holds "
                               f"'{contact.bad_email}', part of which is not an address")
         draft = Draft(subject, body, contact.recipients, self.sender, case.attached)
-        path = self.folder / f"{case.kind}_{safe_file_name(contact.name)}.eml"
-        self.outputs.add(str(path), path, f"the {case.kind} draft for {contact.name}", "--out", "folder")
+        path = self.folder / f"{case.template}_{safe_file_name(contact.name)}.eml"
+        self.outputs.add(str(path), path, f"the {case.label} draft for {contact.name}", "--out", "folder")
         self.outputs.write(str(path), lambda temp: write_draft(Path(temp), draft))
         case.draft = path
+
+    def _layout(self, case: Chased):
+        """The layout the case's workbook has: the return's, or the reply sheet its feedback asked about."""
+        return plan_reply(self.framework, case.ret.asks) if case.about == REPLY else self.layout
 
     def _values(self, case: Chased) -> dict[str, str]:
         contact = case.contact
@@ -120,6 +140,7 @@ class Mailer:
             "sender": address[0] or "The commissioning team",
             "history": _history(case),
             "received": _received(case),
+            "reply_sheet": SHEET_REPLY,
         }
         if case.kind == CORRECTION:
             values.update(self._correction_values(case))
@@ -142,7 +163,7 @@ class Mailer:
             return "Because of this we could not use that file at all, so none of its answers are counted yet."
         if _empty(case):
             return ""
-        fine = fine_sheets(self.layout, case.problems)
+        fine = fine_sheets(self._layout(case), case.problems)
         if not fine:
             return "Everything else we read is fine; please change only the cells listed."
         return (f"Everything else we read is fine, including the sheets {_quoted(fine)}: {case.ret.ratings_given} "
@@ -215,9 +236,11 @@ def _history(case: Chased) -> str:
     if not case.earlier:
         return ""
     when = spoken_dates(case.earlier)
+    what = "your reply to the feedback" if case.about == REPLY else "the workbook"
     if case.kind == REMINDER:
-        return f"We wrote to you about this on {when}, and have still not received the workbook."
-    return f"We wrote to you on {when} about your return; this is about the latest version we have."
+        return f"We wrote to you about this on {when}, and have still not received {what}."
+    return f"We wrote to you on {when} about {'your reply' if case.about == REPLY else 'your return'}; this is " \
+           f"about the latest version we have."
 
 
 def _received(case: Chased) -> str:

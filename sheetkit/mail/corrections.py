@@ -108,7 +108,8 @@ def _layout_cell(layout: WorkbookLayout | None, finding: Finding, ret: CheckedRe
 def _question(cell, ret: CheckedReturn, layout: WorkbookLayout | None) -> str:
     """The question an answer cell answers, as the respondent reads it on the sheet: 'Standard 1,
     'Self-assessment rating (1-10)'', 'Criterion 1.3, 'Our evidence'', ''Due date' of the action
-    'Review fee levels...''; '' for a cell that answers no question."""
+    'Review fee levels...'', on a reply 'Standard 1, 'Your revised rating''; '' for a cell that answers no
+    question."""
     if layout is None or cell is None or cell.field.level == "unplaced":
         return ""
     fw, key, label = layout.framework, cell.answer_key, f"'{cell.field.label}'"
@@ -117,10 +118,11 @@ def _question(cell, ret: CheckedReturn, layout: WorkbookLayout | None) -> str:
         return f"{label} of the action '{clip(action, 50)}'" if action.strip() else f"{label} of an action"
     if key.level == "statement":
         return f"{fw.labels['statement']} {cell.statement_id}, {label}"
-    if key.level == "item":
+    level = AnswerKey.level_of(key.rated) if key.level == "reply" else key.level  # a reply's row: its rating's
+    if level == "item":
         item = next((i for _, i in fw.items() if i.id == cell.item_id), None)
         return f"{item_name(fw, item)}, {label}" if item else label
-    if key.level == "section":
+    if level == "section":
         return f"{fw.labels['section']} {cell.section_id} as a whole, {label}"
     return label
 

@@ -9,6 +9,10 @@ same facts a request for corrections gives, so the two never disagree); and what
 mean. Other partners are never named, and their evidence text is left out unless the lead
 asks for it. Computed from the same consolidation as the consolidated workbook; drawn by
 :mod:`sheetkit.mail.feedback_book`.
+
+A partner who sits apart or is split on a rating, or rated an item the lead marks for discussion,
+is asked to reply in the workbook itself: it carries the sheet 'Your reply' and a build id, as a
+return does (:mod:`sheetkit.mail.feedback_reply`), and the letter and the email say how to fill it in.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from pathlib import Path
 
 from sheetkit.common import clock
 from sheetkit.consolidate.actions import Action
-from sheetkit.consolidate.agreement import SPLIT, Agreement
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from sheetkit.roster.contacts import Contact, read_contacts
 from sheetkit.common.text import clip
@@ -30,13 +33,16 @@ from .corrections import lead_only, needs_correction
 from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from .feedback_book import (ACTION_COLUMNS, ACTIONS, DIFFER, EVIDENCE, EVIDENCE_COLUMNS, RATING_COLUMNS, RATINGS,
                             write_book)
+from .feedback_reply import (FormWorkbook, ReplyRequest, add_reply, exercise_password, plan_request, replaced_ids,
+                             write_reply_manifest)
 from sheetkit.framework.model import item_caption, item_name
 from sheetkit.common.outputs import AllOrNothing
+from sheetkit.common.own_files import SHEET_REPLY
+from sheetkit.roster.manifest import feedback_manifest_for
 from sheetkit.common.text import normalise_name
+from sheetkit.returns.reader import file_sha256
 
 REPLY_DAYS = 14  # the reply-by date, when none is given: this many days after the feedback is written
-WHERE = {"low": "apart: lower than every other partner", "high": "apart: higher than every other partner",
-         "split low": "split: in the lower camp", "split high": "split: in the higher camp"}
 ACTION_FIELDS = ("action", "actions")  # item answers the consolidation reads as actions: shown with the actions
 
 
@@ -68,6 +74,7 @@ class PartnerFeedback:
     draft: Path | None = None
     to_correct: int = 0  # answers of their return they must put right (as a request for corrections lists them)
     contact: str = ""  # who to reply to: the lead's address, or the one their workbook gave
+    request: ReplyRequest | None = None  # what the workbook asks them to reply on (see .feedback_reply)
 
     @property
     def apart(self) -> list[Comparison]:
@@ -107,7 +114,7 @@ def compare(con: Consolidation, respondent: str) -> list[Comparison]:
     for row in con.ratings:
         others = [v for who, v in row.values.items() if who != respondent]
         comparison = Comparison(row, row.values.get(respondent), row.flagged.get(respondent, ""), others)
-        comparison.apart = _where(row.agreement, respondent)
+        comparison.apart = row.agreement.where(respondent)
         comparison.name = _rated(con, row)
         out.append(comparison)
     return out
@@ -122,39 +129,38 @@ def _rated(con: Consolidation, row: RatingRow) -> str:
     return f"{fw.labels['section']} {row.section_id} as a whole"
 
 
-def _where(agreement: Agreement, respondent: str) -> str:
-    if respondent in agreement.apart:
-        return WHERE[agreement.apart[respondent]]
-    if agreement.kind == SPLIT and respondent in agreement.low:
-        return WHERE["split low"]
-    if agreement.kind == SPLIT and respondent in agreement.high:
-        return WHERE["split high"]
-    return ""
-
-
 def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None, with_evidence: bool = False,
                    sender: str = "", written_at: dt.datetime | None = None, returns: list[CheckedReturn] = (),
-                   reply: dt.date | None = None, outputs: AllOrNothing | None = None) -> list[PartnerFeedback]:
-    """Write a feedback workbook and email draft per respondent into `folder`, all of them or none.
+                   reply: dt.date | None = None, round_name: str = "", discuss: frozenset[str] = frozenset(),
+                   password: str | None = None, outputs: AllOrNothing | None = None) -> list[PartnerFeedback]:
+    """Write a feedback workbook and email draft per respondent into `folder`, and the feedback's manifest,
+    all of them or none.
 
-    The files join `outputs`, the command's other outputs, and are put in place with them; without
-    it they are put in place on their own. Either way a run that fails or is interrupted leaves
-    the folder as it was (and takes away a folder made for it). The drafts come from `sender` (no
-    From line when blank) and are dated `written_at` (now, if not given); partners are asked to
-    reply by `reply` (two weeks on, if not given). `returns` are the accepted returns: what each
-    must put right, and the address their workbook gave for replies.
+    Each workbook asks its partner to reply, on its sheet 'Your reply', on the ratings where they sit
+    apart or are split and on the items in `discuss` (see sheetkit.mail.feedback_reply), by `reply`
+    (two weeks on, if not given). The files join `outputs`, the command's other outputs, and are put
+    in place with them; without it they are put in place on their own. Either way a run that fails or
+    is interrupted leaves the folder as it was (and takes away a folder made for it). The drafts come
+    from `sender` (no From line when blank) and are dated `written_at` (now, if not given). `returns`
+    are the accepted returns: what each must put right, and the address their workbook gave for replies.
     """
     if outputs is None:
         with AllOrNothing() as own:
-            return write_feedback(con, folder, manifest, with_evidence, sender, written_at, returns, reply, own)
+            return write_feedback(con, folder, manifest, with_evidence, sender, written_at, returns, reply,
+                                  round_name, discuss, password, own)
     written_at = written_at or clock.now()
     sender = sender_line(sender)
-    answer = Reply(reply_by(reply, written_at), sender, next((r.round for r in returns if r.round), ""))
+    round_name = round_name or next((r.round for r in returns if r.round), "")
+    answer = Reply(reply_by(reply, written_at), sender, round_name)
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence, returns, sender)
+    _ask_replies(con, feedbacks, Path(folder), contacts, written_at, answer, discuss,
+                 exercise_password(manifest, password, con.framework, round_name))
+    listing = feedback_manifest_for(Path(folder))  # a record of the lead's: beside the folder that is sent
     for fb in feedbacks:
         outputs.add(str(fb.workbook), fb.workbook, f"the feedback workbook for {fb.respondent}", "--feedback", "folder")
         outputs.add(str(fb.draft), fb.draft, f"the feedback email for {fb.respondent}", "--feedback", "folder")
+    outputs.add(str(listing), listing, "the feedback's manifest", "--feedback", "folder")
     for fb in feedbacks:
         outputs.write(str(fb.workbook), lambda path: write_workbook(Path(path), con, fb, with_evidence,
                                                                     written_at, answer))
@@ -162,7 +168,20 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
         draft = replace(_draft(con, fb, contact, with_evidence, answer), date=written_at,
                         attachment=outputs.temp(str(fb.workbook)), attachment_name=fb.workbook.name)
         outputs.write(str(fb.draft), lambda path: write_draft(Path(path), draft))
+    written = [(fb.request, fb.workbook.name, file_sha256(outputs.temp(str(fb.workbook)))) for fb in feedbacks]
+    outputs.write(str(listing), lambda path: write_reply_manifest(Path(path), written, listing))
     return feedbacks
+
+
+def _ask_replies(con: Consolidation, feedbacks: list[PartnerFeedback], folder: Path, contacts: dict,
+                 written_at: dt.datetime, answer: Reply, discuss: frozenset[str], password: str) -> None:
+    """What each partner is asked to reply on, and their workbook's build id (a new one replacing the last)."""
+    replaced = replaced_ids(feedback_manifest_for(folder), con.framework.id, answer.round)
+    for fb in feedbacks:
+        contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
+        fb.request = plan_request(con, fb.respondent, fb.comparisons, contact, answer.round or contact.round,
+                                  written_at, answer.by, password, parseaddr(fb.contact)[1] or fb.contact, discuss,
+                                  replaced.get(normalise_name(fb.respondent), ""))
 
 
 def _gather(con: Consolidation, folder: Path, with_evidence: bool, returns: list[CheckedReturn] = (),
@@ -224,8 +243,10 @@ def write_workbook(path: Path, con: Consolidation, feedback: PartnerFeedback, wi
         tables.append((EVIDENCE, "What other partners wrote (not named)", EVIDENCE_COLUMNS,
                        [(i, s, _item(con, i), q, text) for s, i, q, text in feedback.evidence]))
     title = f"{con.framework.title}: feedback for {feedback.respondent}"
+    request = feedback.request
     write_book(path, _letter(con, feedback, with_evidence, reply, written_at), title, tables,
-               feedback.respondent, written_at)
+               feedback.respondent, written_at, workbook_class=FormWorkbook,
+               finish=(lambda wb, f: add_reply(wb, request, f)) if request is not None else None)
 
 
 def _rating_row(c: Comparison) -> tuple:
@@ -246,24 +267,49 @@ def _letter(con: Consolidation, fb: PartnerFeedback, with_evidence: bool, reply:
                          f"the {others} other partner(s) who returned it, before the summary for managers is final. "
                          f"No other partner is named" + (", and their evidence is shown without names."
                                                          if with_evidence else ", and their evidence is not shown.")),
-        ("What we ask", "Look first at 'Where you differ'. If, having seen the others' ratings, you would now rate "
-                        "an item differently, or want to say why you differ, please tell us."),
+        ("What we ask", _what_we_ask(fb)),
         ("Please reply by", reply.by.strftime("%A %d %B %Y")),
         ("Your contact", contact),
-        ("How to reply", f"Reply to the email this workbook came with (or write to {contact}). To propose a revised "
-                         f"rating, give the item's Ref (the first column of 'Your ratings'), the rating you now "
-                         f"propose and why, for example: '{first}: 6, because ...'. If your ratings stand, a line "
-                         f"saying so is enough."),
+        ("How to reply", _how_to_reply(fb, contact, first)),
     ]
     rows += _not_counted_rows(fb)
     rows += [("What the figures mean", _meanings(con)),
              ("The sheets", f"'{RATINGS}': every rated item, your rating beside everyone's. '{DIFFER}': the items "
                             f"where you sit apart or the partners are split. '{ACTIONS}': what other partners "
                             f"propose to do about the same items." + (f" '{EVIDENCE}': what they wrote."
-                                                                      if with_evidence else "")),
+                                                                      if with_evidence else "")
+                            + (f" '{SHEET_REPLY}': your reply, item by item." if _asks(fb) else "")),
              ("Compiled", f"{written_at.strftime('%d %B %Y, %H:%M')}, from the {len(con.respondents)} returns "
                           f"counted.")]
     return rows
+
+
+def _asks(fb: PartnerFeedback) -> int:
+    """How many ratings the workbook's reply sheet asks this partner about (0: it has none)."""
+    return len(fb.request.layout.asked) if fb.request is not None else 0
+
+
+def _what_we_ask(fb: PartnerFeedback) -> str:
+    if not _asks(fb):
+        return ("Look first at 'Your ratings'. If, having seen the others' ratings, you would now rate an item "
+                "differently, please tell us; if your ratings stand, there is nothing you need to do.")
+    return (f"Look first at '{DIFFER}'. Then, on the sheet '{SHEET_REPLY}', tell us for each of its {_asks(fb)} "
+            f"item(s) (where you differ, or that we would like to discuss) whether you keep your rating or revise "
+            f"it, and why.")
+
+
+def _how_to_reply(fb: PartnerFeedback, contact: str, first: str) -> str:
+    """How to reply: in the reply sheet's cells when the workbook has them, else in an email naming the Ref."""
+    by_email = (f"giving the item's Ref (the first column of '{RATINGS}'), the rating you now propose and why, for "
+                f"example: '{first}: 6, because ...'")
+    if not _asks(fb):
+        return (f"Reply to the email this workbook came with (or write to {contact}), {by_email}. If your ratings "
+                f"stand, a line saying so is enough.")
+    return (f"On the sheet '{SHEET_REPLY}', each row is one item, under its Ref: pick Keep or Revise; to revise, "
+            f"pick your revised rating; say why, and add any evidence we should see. The yellow cells are yours to "
+            f"fill in; the rest is locked. Then save this workbook and send it back to {contact}, attached to a "
+            f"reply to the email it came with. Your self-assessment is kept as it is: what you say is shown beside "
+            f"it. To revise a rating the sheet does not list, say so in that email, {by_email}.")
 
 
 def _not_counted_rows(fb: PartnerFeedback) -> list[tuple[str, str]]:
@@ -316,7 +362,7 @@ def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with
         "apart": (f"Of {counted}, on {len(apart)} item(s) you sit apart from the other partners, or they are split:"
                   f"\n\n" + "\n".join(lines)) if apart else f"Of {counted}, every one sits with the others'.",
         "not_counted": _not_counted_line(feedback),
-        "reply_by": reply.by.strftime("%A %d %B %Y"),
+        "reply": _reply_line(feedback, reply),
         "sender": parseaddr(reply.sender)[0] or "The commissioning team",
     }
     subject, body = fill_template("feedback.txt", values)
@@ -330,6 +376,23 @@ def _not_counted_line(fb: PartnerFeedback) -> str:
     if fb.to_correct:
         return f"{fb.to_correct} of your answers could not be used as they are. {PUT_RIGHT}"
     return ""
+
+
+def _reply_line(fb: PartnerFeedback, reply: Reply) -> str:
+    """How to reply, as the workbook's first sheet says it: in the reply sheet's cells, or by email."""
+    by = reply.by.strftime("%A %d %B %Y")
+    by_email = ("reply with the item's Ref (the first column of \"Your ratings\"), the rating you now propose and "
+                "why")
+    if not _asks(fb):
+        return (f"Please reply by {by}. If, seeing this, you would rate an item differently, {by_email}. If your "
+                f"ratings stand, a line saying so is enough; if you would rather talk it through, say so and we "
+                f"will call.")
+    return (f"Please reply by {by}, in the workbook itself: on its sheet '{SHEET_REPLY}', each of the {_asks(fb)} "
+            f"item(s) where you differ (or that we would like to discuss) has a row, under the item's Ref, for your "
+            f"reply: keep or revise your rating, say why, and add any evidence we should see. Save the workbook and "
+            f"send it back attached to a reply to this email. Your self-assessment is kept as it is; what you say "
+            f"is shown beside it. To revise a rating the sheet does not list, {by_email}. If you would rather talk "
+            f"it through, say so and we will call.")
 
 
 def _number(value: float | None) -> str:

@@ -1,8 +1,8 @@
 """The feedback workbook, drawn as a letter a partner can act on, on screen and on paper.
 
-Its first sheet says what the feedback is for, who to reply to, by when and how (a revised
-rating is proposed by an item's Ref, which every table of the workbook shows first, so reply
-cells can stand beside the items later), which of the partner's ratings were not counted and
+Its first sheet says what the feedback is for, who to reply to, by when and how (in the reply
+sheet's cells, whose rows are headed by the item's Ref as every table of the workbook is, or,
+for an item not asked about, by email naming the Ref), which of the partner's ratings were not counted and
 why, and what the figures mean. The tables follow: every rating beside the partnership's, the
 items where the partner differs, the actions other partners proposed (and their evidence, when
 the lead allows it). Every row is given the height its text needs, and every sheet prints on
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from sheetkit.common.text import clip
 from sheetkit.xlsx.cells import TextWorkbook, fit_cell, write_text, write_value
@@ -37,16 +38,20 @@ MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}
 
 
 def write_book(path: Path, letter: list[tuple[str, str]], title: str, tables: list[tuple[str, str, tuple, list]],
-               footer: str, written_at: dt.datetime) -> None:
+               footer: str, written_at: dt.datetime, workbook_class: type[TextWorkbook] = TextWorkbook,
+               finish: Callable[[TextWorkbook, dict], None] | None = None) -> None:
     """The workbook: the letter (label, text pairs) on its first sheet, then each (sheet, title, columns,
-    rows) table; `footer` names the partner on every printed page."""
+    rows) table; `footer` names the partner on every printed page. `finish(workbook, formats)` adds
+    what comes last (the reply sheet, and the seal that locks every sheet)."""
     with strict_xlsxwriter():
-        wb = TextWorkbook(str(path), WORKBOOK_OPTIONS)
+        wb = workbook_class(str(path), WORKBOOK_OPTIONS)
         try:
             f = add_formats(wb)
             _letter(wb.add_worksheet(ABOUT), f, title, letter, footer)
             for name, caption, columns, rows in tables:
                 _table(wb.add_worksheet(name), f, caption, columns, rows, footer)
+            if finish is not None:
+                finish(wb, f)
             wb.set_properties({"title": title, "author": "sheetkit",
                                "created": written_at.astimezone(dt.timezone.utc).replace(tzinfo=None)})
         finally:

@@ -21,6 +21,7 @@ from sheetkit.common.verify import verifying
 from sheetkit.xlsx.cells import format_escape, plain_text, write_text
 from sheetkit.common.text import encodable
 from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.consolidate.moderation import Moderation
 from sheetkit.common.findings import Finding
 from sheetkit.xlsx.styles import ok, row_height
 from sheetkit.common.tables import write_csv
@@ -79,6 +80,7 @@ class Report:
     compiled_at: dt.datetime
     chase_why: dict[str, str] = field(default_factory=dict)  # partner -> why they are still chased
     trend: Trend | None = None  # this round against the last, when ingest was given --previous
+    moderation: Moderation | None = None  # partners' replies to their feedback, when ingest was given --replies
     formats: dict = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> its name in this workbook
     # sheet name -> (first row number, the rows, their columns, whether rows are made tall enough to wrap,

@@ -98,6 +98,9 @@ def headline(con: Consolidation) -> str:
         parts.append(f"Strongest {label}: {section_title(con, best)} ({high:.1f}); "
                      f"weakest: {section_title(con, worst)} ({low:.1f}).")
     parts.append(disagreement_phrase(con))
+    if con.revised:
+        parts.append(f"After their feedback, partners revised {con.revised} rating{'s' if con.revised != 1 else ''}; "
+                     f"the figures count the revised ratings (see Moderation).")
     return " ".join(parts)
 
 
@@ -139,6 +142,10 @@ def brief(con: Consolidation, actions: str, since: str = "", trend: list[str] = 
         differ = sum(1 for r in con.item_rows() if r.groups_differ)
         disagree += f" Groups of partners differ on {differ} of {len(con.item_rows())} {items}s."
     lines.append(("Disagreement", disagree))
+    if con.revised:
+        lines.append(("Replies", f"After their feedback, partners revised {con.revised} "
+                                 f"rating{'s' if con.revised != 1 else ''}; the figures count the revised ratings "
+                                 f"(see Moderation)."))
     low = sum(1 for _ in con.unactioned)
     if scale is not None and low:
         actions += f" {low} rating{'s' if low != 1 else ''} of {int(low_limit(scale))} or less {'have' if low != 1 else 'has'} no action (Low, no action)."

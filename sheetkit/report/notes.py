@@ -15,7 +15,8 @@ def write(rep: Report, ws) -> None:
     f = rep.formats
     title(ws, f, "Notes: how to read this workbook", "Every figure is calculated by sheetkit from the returns "
           "counted (see Returns); nothing is weighted.")
-    terms = definitions(rep.con) + (TREND_TERMS if rep.trend else []) + sizes(rep)
+    terms = definitions(rep.con) + (TREND_TERMS if rep.trend else []) + (MODERATION_TERMS if rep.moderation else [])
+    terms += sizes(rep)
     if rep.made_with:
         terms.append(("How this was made", rep.made_with))
     last = table(ws, f, "Notes", COLUMNS, terms, "Definitions of the measures used")
@@ -46,6 +47,18 @@ TREND_TERMS = [
     ("Overdue", "One of last round's actions whose due date, or the revised date reported this round, is before the "
                 "day this workbook was compiled, and whose status is not Done or Dropped. An action nobody carried "
                 "into this round's action plan is 'not reported'."),
+]
+
+
+MODERATION_TERMS = [
+    ("Revised after feedback", "A rating a partner revised in their reply to the feedback: Revise picked beside a "
+                               "rating on the scale. It is shown and counted in place of their self-assessed rating "
+                               "on Ratings, the Dashboard and every average; the self-assessed rating is kept on the "
+                               "Moderation sheet and in Responses. A reply whose choice and rating disagree changes "
+                               "nothing until the partner says which they meant."),
+    ("Agreed position", "What the challenge day agreed on a partner's rating, typed by the lead into the Moderation "
+                        "sheet's two yellow columns. The next round shows it to the partner as 'agreed last round' "
+                        "and its Trend counts it as last round's rating."),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sheetkit.common import limits
 from sheetkit.consolidate.consolidation import Consolidation, RatingRow
 from . import charts
-from .base import HEADER_ROW, Column, Report, footer, print_setup, rating_colours, table, title
+from .base import HEADER_ROW, Column, Report, footer, plural, print_setup, rating_colours, table, title
 
 NAME = "Ratings"
 ABOUT = "Every rating by item and partner, with mean, median, spread, count, whether partners agree (and who " \
@@ -22,12 +22,23 @@ def columns(con: Consolidation, partners: list[str] | None = None) -> list[Colum
     if con.groups:
         cols.append(Column("Groups differ", 8))
     cols += [Column("Actions", 8, "centre"), Column("Not counted", 18)]
+    if con.revised:
+        cols.append(Column("Revised after feedback", 22))
     return cols
 
 
 def partner_columns(con: Consolidation) -> int:
     """How many partners' columns one sheet holds beside the item and summary columns."""
     return limits.SHEET_COLUMNS - len(columns(con, []))
+
+
+def revised_note(con: Consolidation) -> str:
+    """What the ratings shown are, when partners revised some after their feedback."""
+    if not con.revised:
+        return ""
+    return (f" {plural(con.revised, 'rating')} revised by partners after their feedback "
+            f"{'is' if con.revised == 1 else 'are'} shown and counted in place of their self-assessment, which "
+            f"'Revised after feedback' gives (see Moderation).")
 
 
 def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None) -> list:
@@ -40,8 +51,20 @@ def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None
         out.append("Yes" if row.groups_differ else "")
     acted = con.actions.by_item.get(row.owner_id, 0) if row.level == "item" else None
     out += [acted, "; ".join([f"{p}: {v}" for p, v in row.flagged.items()]
-                             + [f"{p}: {v} (carried from last round, not confirmed)" for p, v in row.carried.items()])]
+                             + [f"{p}: {v} (carried from last round, not confirmed)"
+                                for p, v in row.still_carried.items()])]
+    if con.revised:
+        out.append("; ".join(f"{p}: {_before(row, p, v)} \u2192 {row.values[p]}" for p, v in row.self_assessed.items()))
     return out
+
+
+def _before(row: RatingRow, partner: str, value: int | None) -> str:
+    """What a revised rating replaced: the self-assessed rating, last round's left as carried, or none."""
+    if value is not None:
+        return str(value)
+    if partner in row.carried:
+        return f"{row.carried[partner]} (carried from last round)"
+    return "none"
 
 
 def write(rep: Report, ws) -> None:
@@ -53,7 +76,7 @@ def write(rep: Report, ws) -> None:
     for k, sheet in enumerate(sheets):
         partners = con.respondents[k * per_sheet:(k + 1) * per_sheet]
         note = "Colours follow the scale from red (lowest) to green (highest); the number is always shown. " \
-               "Agreement and values not counted: see Notes."
+               "Agreement and values not counted: see Notes." + revised_note(con)
         if k:
             note = f"Partners {k * per_sheet + 1:,} to {k * per_sheet + len(partners):,} of " \
                    f"{len(con.respondents):,}; the table starts on the sheet '{ws.get_name()}'. " + note

@@ -13,13 +13,16 @@ from .base import HEADER_ROW, Column, Report, footer, note_lines, print_setup, p
 
 NAME = "Trend"
 ABOUT = "This round against the last: each item's and section's average then and now, the " \
-        "change, the change among partners who rated in both rounds, who moved most, and why an item is not compared."
+        "change, the change among partners who rated in both rounds, who moved most, what was agreed last round, and why an item is not compared."
 COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 44), Column("Last round", 9, "mean_top"),
            Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
            Column("Same partners last round", 10, "mean_top"), Column("Same partners this round", 10, "mean_top"),
            Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
-           Column("Moved most (their change)", 32), Column("Carried, not confirmed", 10, "centre"))
+           Column("Moved most (their change)", 32), Column("Agreed last round", 30),
+           Column("Carried, not confirmed", 10, "centre"))
 SAME_THEN, SAME_NOW, SAME_CHANGE = 6, 7, 8  # the like-for-like columns, which the chart draws
+SETTLED = (" Last round's ratings are counted where they were settled after its feedback: the rating agreed at the "
+           "challenge day (Agreed last round), else the one a partner revised to, else the self-assessment.")
 ONE_PAGE = 30  # rows that still print legibly on one A4 page; longer tables run on, their header repeated
 NEEDS_TREND = True  # written only when there is a last round to compare with
 
@@ -30,7 +33,8 @@ def write(rep: Report, ws) -> None:
     note_lines(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
                       f"partners: the partners who rated in both rounds, each counted once, so partners who joined or "
                       f"left move only the averages of all. Carried, not confirmed: ratings left as last round "
-                      f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner.",
+                      f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner."
+                      + (SETTLED if trend.settled else ""),
                sum(c.width for c in COLUMNS))
     rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
     rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
@@ -54,8 +58,8 @@ def _count_carried(rep: Report, rows: list[list]) -> None:
     by_item, by_section = {}, {}
     for row in rep.con.ratings:
         if row.level == "item":
-            by_item[row.owner_id] = by_item.get(row.owner_id, 0) + len(row.carried)
-        by_section[row.section_id] = by_section.get(row.section_id, 0) + len(row.carried)
+            by_item[row.owner_id] = by_item.get(row.owner_id, 0) + len(row.still_carried)
+        by_section[row.section_id] = by_section.get(row.section_id, 0) + len(row.still_carried)
     for values in rows:
         section, ref = values[0], values[1]
         count = by_item.get(ref) if ref else by_section.get(section) if section else sum(by_section.values())
@@ -102,12 +106,21 @@ def chart_title(rep: Report) -> str:
 def _values(row: TrendRow) -> list:
     change, same = (tenths(c) if c is not None else None for c in (row.change, row.same_partners_change))
     return [row.section_id, row.ref, row.caption, row.then, row.now, change, row.same_then, row.same_now, same,
-            f"{row.rated_then} → {row.rated_now}", _moved(row)]
+            f"{row.rated_then} → {row.rated_now}", _moved(row), _agreed(row)]
 
 
 def _left_out(item: tuple[str, str, str, str]) -> list:
     section, ref, caption, why = item
-    return [section, ref, caption, None, None, None, None, None, None, "", f"Not compared with last round: {why}"]
+    return [section, ref, caption, None, None, None, None, None, None, "", f"Not compared with last round: {why}", ""]
+
+
+def _agreed(row: TrendRow) -> str:
+    """The positions agreed on the item after last round's challenge day: 'Forum 4 (the new contracts count)'."""
+    said = []
+    for partner, agreed in row.agreed:
+        rating = "" if agreed.rating is None else f" {agreed.rating}"
+        said.append(f"{partner}{rating}" + (f" ({agreed.position})" if agreed.position else ""))
+    return "; ".join(said)
 
 
 def _section_values(rep: Report, trend: Trend, section: TrendRow) -> list[list]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sheetkit.common import limits
 from sheetkit.xlsx.cells import TextWorkbook
 from sheetkit.consolidate.consolidation import Consolidation
+from sheetkit.consolidate.moderation import Moderation
 from sheetkit.common.findings import Finding
 from sheetkit.rounds.trend import Trend
 from sheetkit.common.verify import difference
@@ -33,6 +34,7 @@ from . import (
     groups,
     issues,
     meta,
+    moderation,
     notes,
     ratings,
     record,
@@ -45,8 +47,8 @@ from . import (
 from .base import Report, TablePlan, fitted_row, part_names, parts_needed, rows_per_sheet
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE
 
-SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, distribution, groups, action_plan,
-          all_actions, action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
+SHEETS = (cover, contents, notes, dashboard, trend, trend_partners, ratings, moderation, distribution, groups,
+          action_plan, all_actions, action_counts, unactioned, followed_up, evidence, record, returns, issues, responses)
 
 EXTRA_STYLES = {
     "brief_label": {"font_name": FONT, "bold": True, "font_color": "#1F4E79", "valign": "top"},
@@ -137,16 +139,18 @@ def _beside(out: Path | None, name: str) -> Path:
 
 def write_consolidated(path: str, con: Consolidation, returns: list[CheckedReturn], findings: list[Finding],
                        round_name: str, compiled_at: dt.datetime, chase_why: dict[str, str] | None = None,
-                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None, contact: str = "",
-                       made_with: str = "") -> None:
+                       plans: dict[str, TablePlan] | None = None, trend: Trend | None = None,
+                       moderation: Moderation | None = None, contact: str = "", made_with: str = "") -> None:
     """Write the consolidated workbook to `path`; `chase_why` says why each partner is still chased, `trend`
-    how this round compares with the last, `contact` who to ask about it, `made_with` how it was made.
+    how this round compares with the last (ingest --previous), `moderation` the partners' replies to their
+    feedback (ingest --replies; `con` then counts the revised ratings), `contact` who to ask about it,
+    `made_with` how it was made.
 
     `plans` (from plan_tables) says how the long tables fit; by default they are split across
     sheets as needed, and one too long for that is refused."""
     rep = Report(con, returns, findings, round_name, compiled_at, chase_why=chase_why or {},
-                 plans=plan_tables(con) if plans is None else plans, trend=trend, contact=contact,
-                 made_with=made_with, encoded=con.store.encoded_complete())
+                 plans=plan_tables(con) if plans is None else plans, trend=trend, moderation=moderation,
+                 contact=contact, made_with=made_with, encoded=con.store.encoded_complete())
     modules = sheets_of(trend)
     with strict_xlsxwriter():
         wb = TextWorkbook(path, WORKBOOK_OPTIONS)

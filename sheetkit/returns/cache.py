@@ -208,6 +208,7 @@ def _decode(data: dict) -> CheckedReturn:
     values["findings"] = [Finding(**f) for f in data["findings"]]
     values["rows"] = [tuple(row) for row in data["rows"]]
     values["placed"] = {key: tuple(where) for key, where in data["placed"].items()}
+    values["asks"] = tuple(data["asks"])
     for name in _TIMES:
         values[name] = dt.datetime.fromisoformat(data[name]) if data[name] else None
     return CheckedReturn(**values)

@@ -30,13 +30,16 @@ from .cache import ReturnCache, default_cache_folder
 from .carried import settle_carried
 from .legacy import read_layout_1
 from .folder import ReturnFile, collect_returns
-from .identity import check_framework, identify
+from .identity import check_framework, check_kind, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
 from .builds import roster
 from .settle import base_name, settle
+from .replies import check_reply
 from .validate import keep_whole_sheet, read_answers
+from sheetkit.common.own_files import RETURN_KIND, layout_version
+from sheetkit.workbook.reply import ReplyLayout
 from pathlib import Path
 
 
@@ -110,17 +113,17 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             elif framework is None:
                 pending.append((index, outcome))  # no framework named anywhere yet: decide once all are read
             else:
-                checked = check_return(outcome, framework, options.frameworks_dirs)
+                checked = check_return(outcome, framework, options.frameworks_dirs, expect=options.expect)
                 if keep is None and not options.keep_answers:
-                    _keep_what_findings_point_at(checked)
+                    _keep_what_findings_point_at(checked, _layout_of(framework, outcome.meta))
                 take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
                                       manifest, options)
         for index, raw in pending:
-            checked = check_return(raw, framework, options.frameworks_dirs)
+            checked = check_return(raw, framework, options.frameworks_dirs, expect=options.expect)
             if keep is None and not options.keep_answers:
-                _keep_what_findings_point_at(checked)
+                _keep_what_findings_point_at(checked, _layout_of(framework, raw.meta))
             take(index, checked)
     return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
@@ -165,9 +168,12 @@ def _resolve_prefer(wanted: tuple[str, ...], files: list[ReturnFile]) -> list[st
 
 
 def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: tuple[str, ...] = (),
-                 known_ids: frozenset[str] | None = None) -> CheckedReturn:
-    """Identify one return and, if it belongs to this exercise, read and check its answers."""
+                 known_ids: frozenset[str] | None = None, expect: str = RETURN_KIND) -> CheckedReturn:
+    """Identify one return and, if it belongs to this exercise, read and check its answers. `expect` says
+    what it should be: a return, or (REPLY_KIND) a partner's reply to their feedback."""
     checked = identify(raw)
+    if checked.status == ACCEPTED:
+        check_kind(checked, expect)
     if checked.status == ACCEPTED and raw.kind == "xls":
         checked.findings.append(Finding("old-format", "the workbook was saved as .xls (Excel 97-2003); its values "
                                         "and metadata were read, but that format can cut answers longer than 255 "
@@ -186,7 +192,10 @@ def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework:
     cell is kept as unplaced with a finding per sheet, so the return is still reported, never lost."""
     answers, findings = len(checked.answers), len(checked.findings)
     try:
-        _read_by_layout(checked, raw, framework)
+        layout = _read_by_layout(checked, raw, framework)
+        if isinstance(layout, ReplyLayout):  # a partner's reply to their feedback
+            checked.asks = tuple(r.key for r in layout.asked)
+            check_reply(checked, layout)
     except Exception as exc:  # noqa: BLE001 - the file opened; only a file that cannot be is reader-failed
         del checked.answers[answers:]
         del checked.findings[findings:]
@@ -196,14 +205,23 @@ def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework:
                 keep_whole_sheet(checked, raw, sheet, exc)
 
 
-def _read_by_layout(checked: CheckedReturn, raw: RawReturn, framework: Framework) -> None:
-    """The answers, read by the layout the workbook records it was built with."""
+def _layout_of(framework: Framework, meta: dict[str, str]):
+    """The layout whose cells a built workbook's findings point at: as read (see _read_by_layout)."""
+    return plan_workbook(framework) if layout_version(meta) == 1 else plan_for(framework, meta)
+
+
+def _read_by_layout(checked: CheckedReturn, raw: RawReturn, framework: Framework):
+    """The answers, read by the layout the workbook records it was built with (a partner's reply to
+    their feedback by its reply sheet's); returns that layout."""
     if checked.layout == 1:
-        read_layout_1(checked, raw, plan_workbook(framework))
-        return
+        layout = plan_workbook(framework)
+        read_layout_1(checked, raw, layout)
+        return layout
     layout = plan_for(framework, raw.meta)
     read_answers(checked, raw, layout)
-    settle_carried(checked, raw, layout)
+    if not isinstance(layout, ReplyLayout):  # a reply asks nothing 'Still true?'
+        settle_carried(checked, raw, layout)
+    return layout
 
 
 def _answers_digest(checked: CheckedReturn) -> str:
@@ -228,6 +246,7 @@ class _Reading:
     compact: bool
     prepare: Callable | None = None  # what the stage keeping the answers prepares from them (see check_returns)
     every_answer: bool = False  # not compact: every answer travels back, not only those findings point at
+    expect: str = RETURN_KIND  # what the files should be: returns, or partners' replies to their feedback
 
 
 def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
@@ -238,9 +257,9 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     framework = reading.framework
     if framework is None:
         return raw
-    checked = check_return(raw, framework, known_ids=reading.known_ids)
+    checked = check_return(raw, framework, known_ids=reading.known_ids, expect=reading.expect)
     if not reading.compact and not reading.every_answer:
-        _keep_what_findings_point_at(checked)
+        _keep_what_findings_point_at(checked, _layout_of(framework, raw.meta))
     if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}
@@ -253,14 +272,17 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
     return checked
 
 
-def _keep_what_findings_point_at(checked: CheckedReturn) -> None:
+def _keep_what_findings_point_at(checked: CheckedReturn, layout) -> None:
     """Only the answers (and where they were found) that a finding points at: what the correction drafts
     quote. Held for every return of a large folder, the rest would grow with it."""
     pointed = {(f.sheet, f.cell) for f in checked.findings if f.cell}
     kept = [a for a in checked.answers if (a.sheet, a.cell) in pointed]
-    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'")
-    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, (a.key for a in kept))
-             if key.level == "action"}
+    # a draft names an action's cell by the action's own words ("'Due date' of the action '...'"), also when
+    # the cell pointed at is blank: the key is where the reader found that cell, else the layout's, as the draft finds it
+    keys = [key for key, where in checked.placed.items() if where in pointed]
+    unknown = pointed - set(checked.placed.values())
+    keys += [c.key for c in (layout.answers if unknown else ()) if (c.sheet, c.cell) in unknown]
+    named = {AnswerKey.action(key.owner, "action") for key in map(AnswerKey.parse, keys) if key.level == "action"}
     checked.answers = kept + [a for a in checked.answers if a.key in named and a not in kept]
     checked.placed = {key: where for key, where in checked.placed.items() if where in pointed}
 
@@ -282,7 +304,7 @@ def _read_all(files: list[ReturnFile], options: CheckOptions, framework: Framewo
         else:
             todo.append((index, sha))
     tasks = [files[index].path for index, _ in todo]
-    reading = _Reading(framework, known, compact, prepare, every_answer=options.keep_answers)
+    reading = _Reading(framework, known, compact, prepare, every_answer=options.keep_answers, expect=options.expect)
     with closing(run_isolated(_read_and_check, tasks, options.limits, shared=reading)) as results:
         for n, outcome in progress(results, options.progress, "Reading returns", length=len(tasks)):
             index, sha = todo[n]

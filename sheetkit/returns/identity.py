@@ -10,7 +10,8 @@ import datetime as dt
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
 from sheetkit import __version__
-from sheetkit.common.own_files import LAYOUTS, SHEET_META, layout_version, meta_cell
+from sheetkit.common.own_files import (FEEDBACK_KIND, LAYOUTS, REPLY_KIND, RETURN_KIND, SHEET_META, layout_version,
+                                       meta_cell, meta_kind)
 from .reader import RawReturn
 from .model import CheckedReturn
 
@@ -40,6 +41,7 @@ def identify(raw: RawReturn) -> CheckedReturn:
         checked.reject("not built by sheetkit")
         return checked
     checked.layout = version
+    checked.built_as = meta_kind(meta)
     checked.respondent = meta.get("respondent", "")
     checked.organisation = meta.get("organisation", "")
     checked.round = meta.get("round", "")
@@ -92,3 +94,24 @@ def check_framework(checked: CheckedReturn, framework: Framework, known_ids: set
                                         f"{framework.version} ({framework.fingerprint[:12]}...): its wording was "
                                         f"changed without a new version", cell=meta_cell("fingerprint"), **where))
         checked.reject("framework wording differs")
+
+
+def check_kind(checked: CheckedReturn, expected: str) -> None:
+    """Reject a partner's feedback given among returns, and a return (or feedback asking no reply) among replies."""
+    if checked.built_as == expected:
+        return
+    who = checked.respondent or "a partner"
+    if checked.built_as == RETURN_KIND:
+        message = (f"this is {who}'s self-assessment workbook, not a reply to their feedback; returns belong in the "
+                   f"returns folder, so nothing in it was read as a reply")
+    elif checked.built_as == FEEDBACK_KIND and expected == REPLY_KIND:
+        message = (f"this is {who}'s feedback workbook, which asks for no reply (they sit with the other partners on "
+                   f"every item), so there is nothing in it to read")
+    elif expected == RETURN_KIND:
+        message = (f"this is {who}'s feedback workbook, sent back as their reply, not a self-assessment return; "
+                   f"nothing in it was compiled as a return. Put replies in the folder you give to ingest --replies")
+    else:
+        message = f"this workbook was built as '{checked.built_as}', not as '{expected}'; nothing in it was read"
+    checked.findings.append(Finding("kind-mismatch", message, file=checked.file))
+    checked.reject(f"a {checked.built_as.replace('-', ' ')} workbook, not a {expected.replace('-', ' ')}")
+

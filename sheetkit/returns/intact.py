@@ -222,14 +222,16 @@ def _blank_sheets(layout: WorkbookLayout) -> list[tuple[SheetTable, Grid]]:
     import tempfile
     from pathlib import Path
 
-    from sheetkit.workbook.writer import WorkbookFacts, write_workbook
+    from sheetkit.workbook import ReplyLayout, WorkbookFacts, write_reply_workbook, write_workbook
     from .reader import read_return
 
     facts = WorkbookFacts("Blank", "", "", "", dt.date(2000, 1, 1), "", "0" * 16, "2000-01-01T00:00:00+00:00", "x",
                           previous_round="Last round" if layout.follow_up else "")
     with tempfile.TemporaryDirectory(prefix="sheetkit-blank-") as folder:
         path = Path(folder) / "blank.xlsx"
-        write_workbook(str(path), layout, facts)
+        # a partner's reply to their feedback is read with its own layout, drawn as its sheet is drawn
+        write = write_reply_workbook if isinstance(layout, ReplyLayout) else write_workbook
+        write(str(path), layout, facts)
         raw = read_return(str(path))
     return [(table, raw.sheets.get(table.name, {})) for table in layout.tables]
 

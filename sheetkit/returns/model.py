@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from sheetkit.common.findings import Finding
+from sheetkit.common.own_files import RETURN_KIND
 from sheetkit.common.text import as_text, normalise_name
 from sheetkit.framework.model import ResponseField
 from sheetkit.workbook.layout import WorkbookLayout
@@ -66,6 +67,8 @@ class CheckedReturn:
     kind: str = ""
     layout: int = 0  # the layout version it was built with (sheetkit.common.own_files.LAYOUTS)
     carried: int = 0  # answers left as pre-filled from last round and not confirmed
+    built_as: str = RETURN_KIND  # what sheetkit built the workbook as: a return, or a partner's feedback
+    asks: tuple[str, ...] = ()  # a reply to feedback: the rating keys its partner was asked to reply on
     answers: list[Answer] = field(default_factory=list)
     answer_count: int = 0  # how many answers were read (kept when the answers themselves are handed on)
     findings: list[Finding] = field(default_factory=list)

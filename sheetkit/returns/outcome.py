@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetkit.common.findings import Finding, count
+from sheetkit.common.own_files import RETURN_KIND
 from sheetkit.framework.model import Framework
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.sandbox import Limits
@@ -28,6 +29,7 @@ class CheckOptions:
     prefer: tuple[str, ...] = ()  # files the lead chose over a respondent's other returns
     cache: Path | None = None  # the re-ingest cache folder (default: sheetkit's folder in the user's cache)
     use_cache: bool = True  # ingest only: validate never writes
+    expect: str = RETURN_KIND  # what the files should be: returns, or partners' replies to their feedback
     # Every answer of each return kept in the report, as the library's callers expect; the commands that
     # only report (validate, chase) keep just those a finding points at (for the correction drafts'
     # wording), so that their memory stays flat however many returns there are.
@@ -54,6 +56,8 @@ class IngestReport:
     unusable: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # respondent -> (file, why) received
     manifest: str | None = None  # the manifest the returns were checked against
     manifest_found: str = ""  # how it was found, when --manifest did not name it
+    replies: "IngestReport | None" = None  # the partners' replies to their feedback, checked as returns are
+    pack: Path | None = None  # the challenge-day pack written
     reused: list[str] = field(default_factory=list)  # files (as shown) whose checked result the re-ingest cache held
 
     @property
@@ -84,6 +88,8 @@ class IngestReport:
             "csv": str(self.csv) if self.csv else None,
             "feedback": str(self.feedback) if self.feedback else None,
             "previous": str(self.previous) if self.previous else None,
+            "replies": self.replies.to_dict() if self.replies else None,
+            "pack": str(self.pack) if self.pack else None,
             "from_cache": self.reused,
         }
 
@@ -121,7 +127,28 @@ class IngestReport:
             lines.append(f"Responses CSV: {self.csv}")
         if self.feedback:
             lines.append(f"Each respondent's feedback workbook and email draft: {self.feedback}")
+        if self.replies:
+            lines += self._replies_lines()
+        if self.pack:
+            lines.append(f"Challenge-day pack: {self.pack}")
         return "\n".join(lines)
+
+    def _replies_lines(self) -> list[str]:
+        """The replies to the feedback: how many files, who replied, who is still to reply."""
+        replies = self.replies
+        statuses = Counter(r.status for r in replies.returns)
+        summary = ", ".join(f"{n} {s}" for s, n in statuses.items()) or "none"
+        lines = [f"Replies to the feedback: {len(replies.returns)} file(s), {summary} (their problems are listed "
+                 f"above with the returns'; see the Moderation sheet)"]
+        if replies.manifest:
+            lines.append(f"Feedback's manifest: {replies.manifest}"
+                         + (f" ({replies.manifest_found})" if replies.manifest_found else ""))
+        for ret in replies.returns:
+            lines.append(f"  {ret.status:<10} {ret.file}  {ret.respondent or '(unknown partner)'}"
+                         + (f"  [{ret.reason}]" if ret.reason else ""))
+        if replies.chase:
+            lines.append(f"Still to reply ({len(replies.chase)}): " + ", ".join(replies.chase))
+        return lines
 
 
 def _return_dict(ret: CheckedReturn) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 from .cell_notes import read_cell_notes, read_ods_notes
 from .file_formats import ole_properties, open_workbook
 from sheetkit.common.findings import Finding
-from sheetkit.common.own_files import META_KEYS, SHEET_META
+from sheetkit.common.own_files import META_KEYS, REPLY_META_KEYS, SHEET_META
 from sheetkit.common.text import column_letters
 from .extent import content_extent
 from .parts import Parts, read_parts
@@ -386,8 +386,9 @@ def _parse(raw: RawReturn) -> None:
         return
     meta_rows = sheets.get(SHEET_META)
     if meta_rows:
-        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(META_KEYS)]
-                      if len(r) > 1 and str(r[0]) in META_KEYS}
+        known = META_KEYS + REPLY_META_KEYS
+        sheet_meta = {str(r[0]): _meta_text(r[1]) for r in meta_rows[: len(known)]
+                      if len(r) > 1 and str(r[0]) in known}
         raw.meta.update(sheet_meta)
     for name, rows in sheets.items():
         raw.sheets[name] = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)

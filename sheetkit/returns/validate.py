@@ -82,7 +82,7 @@ def _read_answers(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout
     if not any(a.field.level not in ("unplaced", "signoff") for a in checked.answers):
         checked.findings.append(Finding("return-empty", "no answer cell has anything in it; the respondent may "
                                         "have sent back the blank workbook", file=checked.file))
-    if not checked.signed_off_by:
+    if layout.signoff_answers and not checked.signed_off_by:
         checked.findings.append(Finding("sign-off-missing", "nobody is named under 'Completed by' in the "
                                         "sign-off at the foot of the Start sheet", file=checked.file,
                                         sheet=sheet_map.get(SHEET_START, SHEET_START)))
@@ -199,7 +199,7 @@ def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout
     present = set(raw.sheets)
     expected = layout.sheet_names
     missing = [name for name in expected if name not in present]
-    extra = [name for name in raw.sheets if name not in expected and name not in (SHEET_META, SHEET_LISTS)]
+    extra = [name for name in raw.sheets if name not in expected and name not in _unread(layout)]
     sheet_map = {name: name for name in expected if name in present}
     if len(missing) == 1 and len(extra) == 1:
         sheet_map[missing[0]] = extra[0]
@@ -212,10 +212,16 @@ def _match_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout
     return sheet_map
 
 
+def _unread(layout: WorkbookLayout) -> set[str]:
+    """Sheets sheetkit built that hold no answers, besides those the layout checks: its hidden sheets, and
+    the information sheets of a partner's feedback."""
+    return {SHEET_META, SHEET_LISTS, *layout.info_sheets}
+
+
 def _read_extra_sheets(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout,
                        sheet_map: dict[str, str]) -> None:
     """Sheets sheetkit did not make (a copied sheet, a sheet of notes): everything on them is kept."""
-    used = set(sheet_map.values()) | {SHEET_META, SHEET_LISTS}
+    used = set(sheet_map.values()) | _unread(layout)
     for name, grid in raw.sheets.items():
         if name not in used:
             _guarded(checked, raw, name, lambda: _read_extra_sheet(checked, raw, name, grid))

@@ -3,8 +3,8 @@ sent which workbook), its password, and who to write to.
 """
 
 from .respondents import Respondent, RespondentList, load_respondents
-from .manifest import (Entry, Manifest, Records, find_manifest, find_records, read_manifest, write_manifest,
-                       read_password, write_password)
+from .manifest import (Entry, Manifest, Records, feedback_manifest_for, find_feedback_manifest, find_manifest,
+                       find_records, read_manifest, write_manifest, read_password, write_password)
 from .contacts import Contact, read_contacts
 from .addresses import Addresses, one_line, parse_addresses
 
@@ -21,6 +21,8 @@ __all__ = [
     "Records",
     "find_manifest",
     "find_records",
+    "feedback_manifest_for",
+    "find_feedback_manifest",
     "Contact",
     "read_contacts",
     "Addresses",

@@ -28,7 +28,7 @@ from .respondents import Respondent
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table, unprotect, write_csv
 from sheetkit.common.errors import UsageError
-from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE, PASSWORD_HEADER
+from sheetkit.common.own_files import FEEDBACK_MANIFEST, MANIFEST, PASSWORD_FILE, PASSWORD_HEADER
 
 
 
@@ -207,6 +207,35 @@ def find_manifest(paths: list[str]) -> tuple[str | None, str]:
         raise UsageError(f"found {len(distinct)} manifests that disagree ({', '.join(map(str, distinct))}), so "
                          f"sheetkit will not guess which lists this exercise's respondents; name it with --manifest")
     return str(candidates[0][0]), candidates[0][1]
+
+
+def feedback_manifest_for(feedback: Path) -> Path:
+    """Where the feedback written into the folder `feedback` keeps its manifest: the exercise folder
+    (beside the exercise's own manifest), so the folder of feedback holds only what is sent."""
+    return exercise_folder(feedback) / FEEDBACK_MANIFEST
+
+
+def find_feedback_manifest(replies: Path, feedback: Path | None = None) -> tuple[Path | None, str]:
+    """The feedback's manifest for the replies in `replies` when none was given: beside the replies
+    folder (in the exercise folder), else inside it, else where the feedback written into `feedback`
+    keeps it; (None, '') when there is none. Two that disagree are refused: the lead names one with
+    --replies-manifest."""
+    folder = replies if replies.is_dir() else replies.parent
+    places = [(exercise_folder(folder) / FEEDBACK_MANIFEST, f"found beside the replies folder {replies}"),
+              (folder / FEEDBACK_MANIFEST, f"found inside the replies folder {replies}")]
+    if feedback is not None:
+        places.append((feedback_manifest_for(feedback), f"found beside the feedback folder {feedback}"))
+    candidates: list[tuple[Path, str]] = []
+    for path, how in places:
+        if path.is_file() and path.resolve() not in {c.resolve() for c, _ in candidates}:
+            candidates.append((path, how))
+    if not candidates:
+        return None, ""
+    if any(not _same_entries(path, candidates[0][0]) for path, _ in candidates[1:]):
+        raise UsageError(f"found {len(candidates)} feedback manifests that disagree "
+                         f"({', '.join(str(p) for p, _ in candidates)}), so sheetkit will not guess which lists who "
+                         f"was asked to reply; name it with --replies-manifest")
+    return candidates[0]
 
 
 def _same_entries(a: Path, b: Path) -> bool:

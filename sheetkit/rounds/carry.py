@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SHOWN_LIMIT = 300  # characters of a text answer shown in its Last round cell
 NOT_COMPARABLE = "not comparable ({why})"
+AGREED = "agreed last round:"
 
 
 
@@ -38,14 +39,14 @@ def carry_over(layout: WorkbookLayout, previous: PreviousRound, person: Previous
     """What `person`'s answers and actions of last round put into their workbook of this round."""
     shown: dict[str, object] = {}
     values: dict[str, object] = {}
+    settled = person.settled()
     for cell in layout.framework_answers + [a for sheet in layout.sections for a in sheet.answers]:
         why = previous.not_comparable.get(cell.item_id)
         if why:
             shown[cell.key] = NOT_COMPARABLE.format(why=why)
-        elif person.answers.get(cell.key) not in (None, ""):
-            value = person.answers[cell.key]
-            shown[cell.key] = shown_value(cell, value, layout)
-            typed = prefill_value(value, cell.field, layout.framework)
+        elif settled.get(cell.key) not in (None, ""):
+            shown[cell.key] = _shown_settled(cell, person, layout)
+            typed = prefill_value(settled[cell.key], cell.field, layout.framework)
             if prefill and typed is not None:
                 values[cell.key] = typed
     still_open = [a for a in person.actions if a.status not in ACTION_CLOSED]
@@ -63,6 +64,24 @@ def shown_value(cell: AnswerCell, value, layout: WorkbookLayout):
     text = " ".join(as_text(typed if typed is not None else value).split())
     return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1].rsplit(" ", 1)[0] + "\u2026"
 
+
+
+def _shown_settled(cell: AnswerCell, person: PreviousRespondent, layout: WorkbookLayout):
+    """Last round's answer as shown, and for a rating settled after the round, how: 'agreed last round'."""
+    value = person.answers.get(cell.key)
+    shown = shown_value(cell, value, layout) if value not in (None, "") else ""
+    if cell.key not in person.revised and cell.key not in person.agreed:
+        return shown
+    words = [str(shown or "no rating")]
+    if cell.key in person.revised:
+        words.append(f"revised after feedback to {shown_value(cell, person.revised[cell.key], layout)}")
+    agreed = person.agreed.get(cell.key)
+    if agreed is not None:
+        rating = shown_value(cell, agreed.rating, layout) if agreed.rating is not None else ""
+        words.append(" ".join(w for w in (f"{AGREED} {rating}".strip(), f"({agreed.position})" if agreed.position
+                                          else "") if w))
+    text = "; ".join(words)
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def _action_values(layout: WorkbookLayout, number: int, action: PreviousAction, carried: Carried,

@@ -27,8 +27,11 @@ from sheetkit.framework.item_map import IdMap, identity_map, read_item_map
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table
-from sheetkit.common.own_files import CONSOLIDATED_META_SHEET, read_consolidated_meta
-from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
+from sheetkit.common.findings import Finding
+from sheetkit.common.own_files import (AGREED_POSITION, AGREED_RATING, CONSOLIDATED_META_SHEET, MODERATION_COUNTED,
+                                       MODERATION_KEY, MODERATION_PARTNER, MODERATION_SHEET, read_consolidated_meta)
+from sheetkit.framework.fields import rating_value
+from sheetkit.rounds.model import Agreed, PreviousAction, PreviousRespondent, PreviousRound
 from .responses import responses_grid, responses_sheets
 
 NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
@@ -56,7 +59,7 @@ def load_previous(path: str | Path, framework: Framework, renames: str | Path | 
     previous = PreviousRound(path, meta["round"], meta["framework_id"], meta["framework_version"], {},
                              not_comparable=ids.not_comparable(framework))
     _collect(previous, rows, ids, framework)
-    previous.findings = ids.findings
+    previous.findings = ids.findings + _settle(previous, meta.get("moderation", []), ids, framework)
     if renames:
         previous.renames = _read_renames(renames)
     return previous
@@ -156,7 +159,65 @@ def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[
                          f"or last round's returns folder with its manifest.csv")
     rows = [row for name in responses_sheets(book.sheet_names)
             for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
+    if MODERATION_SHEET in book.sheet_names:
+        meta["moderation"] = _moderation_rows(book.get_sheet_by_name(MODERATION_SHEET).to_python())
     return rows, meta
+
+
+def _moderation_rows(grid: list[list]) -> list[dict[str, object]]:
+    """The rows of last round's Moderation sheet, by column name, with the row number a person sees."""
+    wanted = {MODERATION_PARTNER, MODERATION_KEY, AGREED_RATING, AGREED_POSITION}
+    header = next((n for n, row in enumerate(grid) if wanted <= {str(v).strip() for v in row}), None)
+    if header is None:
+        return []
+    names = [str(v).strip() for v in grid[header]]
+    return [dict(zip(names, row), _row=n + 1) for n, row in enumerate(grid[header + 1:], start=header + 1)]
+
+
+def _settle(previous: PreviousRound, rows: list[dict[str, object]], ids: IdMap, framework: Framework) -> list[Finding]:
+    """Each respondent's ratings as revised after their feedback and as agreed at the challenge day, from last
+    round's Moderation sheet (the lead's two columns); what cannot be carried is reported."""
+    findings = []
+    for row in rows:
+        person, key = _text(row.get(MODERATION_PARTNER)), _text(row.get(MODERATION_KEY))
+        rating, position = row.get(AGREED_RATING), _text(row.get(AGREED_POSITION))
+        said = _text(rating) or position
+        who = previous.respondents.get(normalise_name(person))
+        try:
+            new_key = ids.key(AnswerKey.parse(key)) if key else None
+        except ValueError:
+            new_key = None
+        if who is None or new_key is None:
+            if said:
+                findings.append(_not_carried(previous, row, f"it names no partner and rating of last round "
+                                                            f"(Partner '{person}', key '{key}')"))
+            continue
+        counted = row.get(MODERATION_COUNTED)
+        if isinstance(counted, (int, float)) and counted != who.answers.get(new_key):
+            who.revised[new_key] = int(counted)
+        if not said:
+            continue
+        level = _agreed_level(rating, framework, new_key)
+        if _text(rating) and level is None:
+            findings.append(_not_carried(previous, row, f"the agreed rating '{_text(rating)}' is not on the scale"))
+        if level is not None or position:
+            who.agreed[new_key] = Agreed(level, position)
+    return findings
+
+
+def _agreed_level(value, framework: Framework, key: str) -> int | None:
+    """An agreed rating as typed by the lead (7, '7' or '7 - Good'), as a level of the rating's own scale."""
+    parts = AnswerKey.parse(key)
+    fields = {f.id: f for f in framework.fields(parts.level) if f.type == "rating"}
+    if parts.field not in fields or not _text(value):
+        return None
+    return rating_value(value, [(lv.value, lv.choice) for lv in framework.scale(fields[parts.field].scale).levels])
+
+
+def _not_carried(previous: PreviousRound, row: dict[str, object], why: str) -> Finding:
+    return Finding("agreed-invalid", f"row {row['_row']} of the {MODERATION_SHEET} sheet records an agreed position, "
+                   f"but {why}; it is not carried into this round (its words are, if any)", file=previous.source.name,
+                   sheet=MODERATION_SHEET, cell=f"A{row['_row']}")
 
 
 def _response_rows(path: Path, sheet: str, grid: list[list], round_name: str) -> Iterable[tuple[str, str, object]]:

@@ -65,13 +65,30 @@ class PreviousAction:
         return str(self.get("priority"))
 
 
+@dataclass(frozen=True)
+class Agreed:
+    """The position agreed on one of a respondent's ratings after last round's challenge day."""
+
+    rating: int | None  # the agreed level (None when only words were recorded)
+    position: str = ""
+
+
 @dataclass
 class PreviousRespondent:
-    """What one respondent said last round."""
+    """What one respondent said last round, and where their ratings were settled after it."""
 
     name: str  # as written last round
     answers: dict[str, object]  # answer key in this framework's ids -> value (float rating, date or text)
     actions: list[PreviousAction]
+    revised: dict[str, int] = field(default_factory=dict)  # rating key -> the rating they revised to after feedback
+    agreed: dict[str, Agreed] = field(default_factory=dict)  # rating key -> the position agreed at moderation
+
+    def settled(self) -> dict[str, object]:
+        """Their answers with each rating where it was settled: agreed at moderation, else as revised after
+        their feedback, else as self-assessed."""
+        out = dict(self.answers) | self.revised
+        out |= {key: a.rating for key, a in self.agreed.items() if a.rating is not None}
+        return out
 
 
 @dataclass

@@ -27,6 +27,8 @@ from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import normalise_name
 from sheetkit.framework.keys import AnswerKey
 
+from .model import Agreed
+
 if TYPE_CHECKING:
     from sheetkit.framework.model import Framework
     from .model import PreviousAction, PreviousRound
@@ -62,6 +64,7 @@ class TrendRow:
     rated_then: int = 0  # partners who gave a rating here last round
     rated_now: int = 0
     moves: list[Move] = field(default_factory=list)  # partners who rated it in both rounds
+    agreed: list[tuple[str, Agreed]] = field(default_factory=list)  # (partner, position agreed last round)
 
     @property
     def change(self) -> float | None:
@@ -152,6 +155,11 @@ class Trend:
     def previous_round(self) -> str:
         return self.previous.round
 
+    @property
+    def settled(self) -> bool:
+        """Whether last round's figures count ratings settled after its feedback (revised or agreed)."""
+        return any(r.revised or r.agreed for r in self.previous.respondents.values())
+
     def improved(self) -> TrendRow | None:
         """The item whose like-for-like change rose most (None when none rose by at least the 0.1 shown); the
         first in framework order among equals."""
@@ -192,7 +200,7 @@ def compute_trend(framework: Framework, previous: PreviousRound, current: dict[s
     names = {key: previous.respondents[key].name for key in previous.respondents}
     names.update({key: name for name, key in pairing.items()})
     keys = _rating_keys(framework, previous.not_comparable)
-    then = {key: _ratings(r.answers, keys.all) for key, r in previous.respondents.items()}
+    then = {key: _ratings(r.settled(), keys.all) for key, r in previous.respondents.items()}
     now = {name: _ratings(answers, keys.all) for name, answers in current.items()}
     pairs = list(pairing.items())
 
@@ -200,6 +208,9 @@ def compute_trend(framework: Framework, previous: PreviousRound, current: dict[s
         return _row(kind, section_id, ref, caption, set(wanted), then, now, pairs)
 
     rows = [row(kind, sid, ref, caption, [k]) for kind, sid, ref, caption, k in keys.rows]
+    for trend_row, (_, _, _, _, key) in zip(rows, keys.rows):
+        trend_row.agreed = [(names[who], a) for who, r in previous.respondents.items() for k, a in r.agreed.items()
+                            if k == key]
     sections = [row("section", s.id, s.id, s.title, keys.by_section[s.id]) for s in framework.sections]
     overall = row("overall", "", "", f"All {framework.labels['item'].lower()}s", keys.items)
     partners = _partners(previous, current, pairing, then, now, set(keys.items))

@@ -3,8 +3,9 @@
 From ``samples/respondents.csv`` it builds workbooks for two frameworks, fills them as the
 respondents of a fictional council might (most agree, one disagrees strongly and replies late,
 one sends a draft then a final version, one makes mistakes, one never replies), ingests them into a
-consolidated workbook, writes each partner's feedback (for the first framework) and drafts the
-chase emails. The files in the repository's ``samples/``
+consolidated workbook, writes each partner's feedback (for the first framework), has two partners
+reply to it, compiles the returns again with the replies (and the challenge-day pack) and drafts
+the chase emails. The files in the repository's ``samples/``
 folder are made this way, and a test checks they are still what this command makes.
 """
 
@@ -30,6 +31,8 @@ from sheetkit.returns.outcome import IngestReport
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import get_framework
 from sheetkit.roster.respondents import Respondent, load_respondents
+from sheetkit.common.own_files import FEEDBACK_MANIFEST
+from sheetkit.framework.keys import AnswerKey
 
 FRAMEWORKS = ("lga-cbo", "swia-commissioning")
 WITH_NEXT_ROUND = ("lga-cbo",)  # one framework's second round shows the Trend
@@ -53,6 +56,26 @@ SCENARIOS = {
 }
 
 
+DISCUSS = ("7",)  # the lead asks every partner to reply on this item too
+REPLIES_AFTER = 12  # days after the first compilation: the replies are in, the chase goes out again
+# What two partners reply, by item: the forum on items where it sat apart, Housing on the item for discussion.
+REPLIES = {
+    "Voluntary Sector Forum": {
+        "1": {"decision": "Revise", "revised": "5",
+              "reason": "Having seen the other partners' evidence we accept that person-centred planning is in place; "
+                        "our members' experience of it is still mixed.",
+              "evidence": "Forum survey of 120 members, November 2026: 58% felt involved in planning their care."},
+        "2": {"decision": "Keep", "reason": "Our members see little prevention work outside the council's own "
+                                            "services; we would like to talk this through."},
+        "3": {"decision": "Revise", "revised": "6",
+              "reason": "The social value policy adopted in October now covers voluntary sector contracts.",
+              "evidence": "Social value policy, Cabinet, 14 October 2026."},
+    },
+    "Housing": {"7": {"decision": "Keep", "reason": "The market position statement covers supported housing; "
+                                                    "we rated it on that basis."}},
+}
+
+
 @dataclass
 class SamplesResult:
     out_dir: Path
@@ -71,6 +94,9 @@ class SamplesResult:
             lines.append(f"  consolidated workbook: {report.out}")
             if report.feedback:
                 lines.append(f"  each partner's feedback workbook and email draft: {report.feedback}")
+            if report.replies:
+                lines.append(f"  replies to the feedback: {len(report.replies.returns)} (see the Moderation sheet); "
+                             f"challenge-day pack: {report.pack}")
         lines.append(f"Sample exercise written to {self.out_dir}")
         return "\n".join(lines)
 
@@ -100,20 +126,46 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
         layout = plan_workbook(framework)
         for n, item in enumerate(built.files):
             _fill_as(SCENARIOS.get(item.respondent.name, AGREE), layout, item.workbook, returns, random.Random(n))
-    shutil.rmtree(folder / "chase", ignore_errors=True)
-    shutil.rmtree(folder / "feedback", ignore_errors=True)
+    for made in ("chase", "feedback", "replies"):
+        shutil.rmtree(folder / made, ignore_errors=True)
+    for made in ("challenge-day.xlsx", FEEDBACK_MANIFEST):  # an earlier feedback manifest would be replaced, not remade
+        (folder / made).unlink(missing_ok=True)
     compiled = BUILT_AT + dt.timedelta(days=65)
     feedback = Path("feedback") if framework.id in WITH_FEEDBACK else None
     with _inside(folder):
         report = ingest_returns(["returns"], IngestOptions(manifest="manifest.csv", out=Path("consolidated.xlsx"),
                                                            now=compiled, feedback=feedback, emails_from=RETURN_TO,
                                                            contact=CONTACT,
-                                                           use_cache=False))  # samples/ holds curated files only
+                                                           use_cache=False,  # samples/ holds curated files only
+                                                           discuss=DISCUSS, feedback_password="sample"))
         # the drafts the lead would review; the workbooks are not kept here, so none is attached
         chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
                                         today=compiled.date(), attach=False))
+        if feedback:
+            report = _moderate(framework, feedback, compiled + dt.timedelta(days=REPLIES_AFTER))
     report.out = folder / "consolidated.xlsx"
     report.feedback = folder / "feedback" if feedback else None
+    report.pack = folder / "challenge-day.xlsx" if feedback else None
+    return report
+
+
+def _moderate(framework: Framework, feedback: Path, when: dt.datetime) -> IngestReport:
+    """Two partners reply to their feedback; the returns are compiled again with the replies, the pack for the
+    challenge day is written, and the chase reminds those who have not replied."""
+    replies = Path("replies")
+    replies.mkdir()
+    for name, answers in REPLIES.items():
+        source = feedback / f"feedback_{name}.xlsx"
+        typed = {AnswerKey.reply(AnswerKey.item(item, "rating"), field): value
+                 for item, fields in answers.items() for field, value in fields.items()}
+        fill_workbook(source, replies / f"reply {name}.xlsx", typed, saved_at=when - dt.timedelta(days=4))
+    report = ingest_returns(["returns"], IngestOptions(
+        manifest="manifest.csv", out=Path("consolidated.xlsx"), now=when, use_cache=False, replies=replies,
+        replies_manifest=Path(FEEDBACK_MANIFEST), pack=Path("challenge-day.xlsx"), discuss=DISCUSS,
+        contact=CONTACT))
+    chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
+                                    today=when.date(), attach=False, replies=replies,
+                                    replies_manifest=Path(FEEDBACK_MANIFEST)))
     return report
 
 

@@ -205,6 +205,11 @@ class WorkbookLayout:
     def sheet_names(self) -> list[str]:
         return [SHEET_START, SHEET_SCALE] + [s.name for s in self.sections] + [SHEET_ACTIONS]
 
+    @property
+    def info_sheets(self) -> tuple[str, ...]:
+        """Sheets shown that hold nothing to read, besides the hidden ones: none in a return."""
+        return ()
+
     def criterion_choices(self) -> tuple[str, ...]:
         """What the action plan's dropdown shows: id and a short title, '7.3 Joint strategies'."""
         return criterion_choices(self.framework)

@@ -3,7 +3,7 @@
 :func:`plan_workbook` lays out each section's sheet (:mod:`sheetkit.workbook.section`), the
 Start sheet (:mod:`sheetkit.workbook.start`) and the Action plan
 (:func:`sheetkit.workbook.layout.plan_actions`); :func:`plan_for` gives the layout a built
-workbook has, from its metadata; :func:`cell_for` the cell behind any answer key.
+workbook has, from its metadata (a partner's reply to their feedback included); :func:`cell_for` the cell behind any answer key.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Framework, Section
 from sheetkit.xlsx.text_fit import fit_units
 from .layout import COMMENT_FIELD, DRAWING_FIELD, AnswerCell, TextCell, WorkbookLayout, plan_actions, unplaced_cell
+from .reply import ReplyLayout, plan_from_meta
 from .section import plan_section
 from .start import plan_start
 
@@ -43,10 +44,14 @@ def _planned(framework: Framework, follow_up: bool, still_true: bool) -> Workboo
                           still_true)
 
 
-def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout:
-    """The layout a built workbook of layout 2 or later has, from its metadata: a follow-up one when
-    it names a previous round, asking 'Still true?' when it was pre-filled (layout 3 on). Layout 1
+def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout | ReplyLayout:
+    """The layout a built workbook has, from its metadata: a partner's reply sheet when it is their
+    feedback (see sheetkit.workbook.reply); otherwise, for layout 2 or later, a follow-up one when it
+    names a previous round, asking 'Still true?' when it was pre-filled (layout 3 on). Layout 1
     workbooks carry their own map of answer cells instead (sheetkit.returns.legacy)."""
+    reply = plan_from_meta(framework, meta)
+    if reply is not None:
+        return reply
     version = layout_version(meta) or LAYOUT_VERSION
     if version < 2:
         raise ValueError(f"layout {version} is not planned: read it from the map of cells it carries")

@@ -165,6 +165,22 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts,
             if ws.name != SHEET_META}
 
 
+def write_written(wb: FormWorkbook, ws, row: int) -> int:
+    """From `row` of the metadata sheet `ws` down: each other sheet's locked values (as digests) and its
+    formula cells, for the reader to tell a locked cell typed over (see own_files.WRITTEN_ROW).
+    Returns the first row below them."""
+    for sheet in wb.worksheets():
+        if sheet is ws:
+            continue
+        for col, text in enumerate([LOCKED_PREFIX + sheet.name, *written_cells(sheet.written)]):
+            write_text(ws, row, col, text)
+        computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
+        write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
+        write_text(ws, row + 1, 1, computed or None)
+        row += 2
+    return row
+
+
 class _Writer:
     def __init__(self, workbook: FormWorkbook, layout: WorkbookLayout, facts: WorkbookFacts,
                  carried: Carried | None = None):
@@ -213,20 +229,11 @@ class _Writer:
         self.protect(ws)
 
     def _write_written(self, ws) -> None:
-        """Below the metadata: each sheet's locked values (as digests) and its formula cells, for the
-        reader to tell a locked cell typed over (see own_files.WRITTEN_ROW); then, in a pre-filled
-        workbook, what each answer cell started with (own_files.PREFILLED_HEADING)."""
-        row = WRITTEN_ROW
-        for sheet in self.wb.worksheets():
-            if sheet is ws:
-                continue
-            for col, text in enumerate([LOCKED_PREFIX + sheet.name, *written_cells(sheet.written)]):
-                write_text(ws, row, col, text)
-            computed = " ".join(cell_name(r, c) for r, c in sorted(sheet.computed))
-            write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
-            write_text(ws, row + 1, 1, computed or None)
-            row += 2
-        if self.facts.prefilled:  # what each answer cell started with, so ingest can tell it from a confirmation
+        """Below the metadata: each sheet's locked values (as digests) and its formula cells (see
+        write_written); then, in a pre-filled workbook, what each answer cell started with
+        (own_files.PREFILLED_HEADING), so ingest can tell an answer left as it was from a confirmation."""
+        row = write_written(self.wb, ws, WRITTEN_ROW)
+        if self.facts.prefilled:
             write_text(ws, row + 1, 0, PREFILLED_HEADING)
             for row, (key, value) in enumerate(self.carried.values.items(), start=row + 2):
                 write_text(ws, row, 0, key)
