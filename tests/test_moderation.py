@@ -55,10 +55,16 @@ def _workbook(folder: Path, person: str) -> Path:
     return folder / f"feedback_{person}.xlsx"
 
 
+def _feedback_manifest(folder: Path) -> Path:
+    """The feedback's manifest: a record of the lead's, in the exercise folder beside the feedback folder."""
+    return folder.parent / "feedback-manifest.csv"
+
+
 def _manifest(folder: Path) -> dict[str, dict[str, str]]:
     import csv
 
-    with open(folder / "manifest.csv", encoding="utf-8-sig", newline="") as handle:
+    assert not (folder / "manifest.csv").exists(), "the folder that is sent holds no record of the lead's"
+    with open(_feedback_manifest(folder), encoding="utf-8-sig", newline="") as handle:
         return {row["respondent"]: row for row in csv.DictReader(handle)}
 
 
@@ -162,7 +168,7 @@ def test_replies_typed_by_label_are_compiled_where_they_were_typed(exercise, see
         typed[person] = reply_by_label(source, replies / f"reply {person}.xlsx", wanted)
         for (ref, question), (_, value) in typed[person].items():
             rows.setdefault((person, ref), {})[question] = value
-    result = ingest(exercise, "--replies", str(replies), "--replies-manifest", str(folder / "manifest.csv"))
+    result = ingest(exercise, "--replies", str(replies), "--replies-manifest", str(_feedback_manifest(folder)))
     moderation = {(r["Partner"], r["Ref"]): r for r in table(exercise / "c.xlsx", "Moderation") if r["Ref"]}
     revised = unclear = 0
     for person, cells in typed.items():
@@ -397,7 +403,7 @@ def test_the_agreed_position_is_carried_into_the_next_round(exercise):
     returns.mkdir()
     for n, path in enumerate(sorted(next_round.glob("*.xlsx"))):
         fill(path, returns / path.name, {"item/1/rating": "3", "item/2/rating": "3"})
-    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(next_round / "manifest.csv"),
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(exercise / "manifest.csv"),
                                       "--out", str(exercise / "trend.xlsx"), "--previous", str(consolidated),
                                       "--no-cache"])
     assert result.exit_code in (0, 1), result.output
@@ -449,7 +455,7 @@ def test_chase_knows_who_was_asked_to_reply_and_who_replied(exercise):
     reply_by_label(_workbook(folder, PEOPLE[1]), replies / "bravo.xlsx", {("2", DECISION): "Keep", ("2", REVISED): "3 - Good"})
     result = CliRunner().invoke(cli, ["chase", str(exercise / "returns"), "--manifest",
                                       str(exercise / "built" / "manifest.csv"), "--out", str(exercise / "chase"),
-                                      "--replies", str(replies), "--replies-manifest", str(folder / "manifest.csv"),
+                                      "--replies", str(replies), "--replies-manifest", str(_feedback_manifest(folder)),
                                       "--today", "2026-12-10", "--emails-from", "lead@anytown.gov.uk"])
     assert result.exit_code == 0, result.output
     assert (f"Replies to the feedback: 4 partner(s) asked to reply ({', '.join(PEOPLE)}); replied: {PEOPLE[0]}, "

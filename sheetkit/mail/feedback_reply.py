@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetkit.common.own_files import FEEDBACK_KIND, REPLY_KIND, SHEET_REPLY
+from sheetkit.common.own_files import FEEDBACK_KIND, PASSWORD_FILE, REPLY_KIND, SHEET_REPLY
 from sheetkit.common.text import normalise_name
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.roster.contacts import Contact
@@ -49,7 +49,7 @@ def exercise_password(manifest: str | Path | None, chosen: str | None, framework
     against slips, not against anyone determined; nothing sheetkit reads depends on it."""
     if chosen:
         return chosen
-    kept = read_password(Path(manifest).parent) if manifest else None
+    kept = read_password(Path(manifest).parent / PASSWORD_FILE) if manifest else None
     seed = "\x1f".join(("sheetkit feedback", framework.fingerprint, round_name))
     return kept or hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
 
