@@ -173,3 +173,26 @@ def test_still_true_picked_in_libreoffice_is_read_as_a_confirmation(built, tmp_p
     assert rows_["item/1/rating"]["status"] == "ok"
     assert rows_["item/1/how_doing"]["status"] == "ok" and rows_["item/1/how_doing"]["value"].endswith("a year on")
     assert rows_["item/2/rating"]["status"] == "carried" and rows_["item/1/impact"]["status"] == "carried"
+
+
+def test_a_carried_rating_revised_after_feedback_is_counted_and_shown_with_what_it_replaced():
+    """A rating left as last round pre-filled it is not this round's view; revised in a reply to the
+    feedback, it is: counted, shown beside the carried rating it replaced, and no longer counted as carried."""
+    from sheetkit.consolidate.agreement import AgreementRule
+    from sheetkit.consolidate.consolidation import ActionCounts, Consolidation, RatingRow, with_revisions
+    from sheetkit.framework.library import get_framework
+    from sheetkit.report import ratings
+
+    framework = get_framework("lga-cbo")
+    rating = framework.item_rating_field()
+    row = RatingRow("item", "1", "1", "Person-centred", rating, values={"Health": 6, "Adults": 7},
+                    carried={"Housing": "4", "Carers": "5"})
+    con = Consolidation(framework, ["Health", "Adults", "Housing", "Carers"], [row], AgreementRule(), ActionCounts(),
+                        [], {}, {}, store=None)
+    counted = with_revisions(con, {("Housing", row.key): 8})
+    [revised] = counted.ratings
+    assert revised.values == {"Health": 6, "Adults": 7, "Housing": 8} and revised.count == 3
+    assert revised.still_carried == {"Carers": "5"} and row.still_carried == {"Housing": "4", "Carers": "5"}
+    shown = ratings.values(counted, revised)
+    assert shown[-1] == "Housing: 4 (carried from last round) \u2192 8"  # Revised after feedback
+    assert shown[-2] == "Carers: 5 (carried from last round, not confirmed)"  # Not counted: only the one still carried
