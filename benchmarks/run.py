@@ -337,7 +337,7 @@ def cell_template(scratch: Path) -> dict:
     from sheetkit.roster.respondents import Respondent
 
     result = build_workbooks(get_framework(FRAMEWORK), [Respondent(SENTINEL_NAME, SENTINEL_ORG, SENTINEL_EMAIL)],
-                             BuildOptions(scratch, round=ROUND, password=PASSWORD))
+                             BuildOptions(scratch, round=ROUND, password=PASSWORD, records=scratch))
     workbook = openpyxl.load_workbook(result.files[0].workbook)
     sheets, counts = [], {"string": 0, "number": 0, "formula": 0, "personal": 0}
     for ws in workbook.worksheets:
@@ -385,7 +385,8 @@ def task_build(spec: dict) -> dict:
     framework = get_framework(FRAMEWORK)
     people = respondents(spec["n"])
     clock = Clock()
-    result = build_workbooks(framework, people, BuildOptions(Path(spec["out_dir"]), round=ROUND, password=PASSWORD))
+    result = build_workbooks(framework, people, BuildOptions(Path(spec["out_dir"]), round=ROUND, password=PASSWORD,
+                                                             records=Path(spec["out_dir"])))
     return {**clock.stop(), "files": len(result.files)}
 
 

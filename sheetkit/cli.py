@@ -218,14 +218,19 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
 # -- build --------------------------------------------------------------------------------
 @cli.command("build")
 @click.argument("framework_id")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write the workbooks into.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the workbooks (and drafts) into: only what is sent to partners, such as "
+                   "exercise/workbooks.")
+@click.option("--records", "records_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for your records, manifest.csv and protection-password.txt (default: the folder above "
+                   "--out, such as exercise/; where an earlier sheetkit kept them beside the workbooks, there).")
 @click.option("--respondents", "respondents_csv", type=click.Path(dir_okay=False),
               help="The respondents list (.csv, .xlsx or .ods; header row): name, organisation, email, contact.")
 @click.option("--respondent", "respondent_names", multiple=True, help="A respondent's name (repeatable).")
 @click.option("--deadline", help="Return deadline, YYYY-MM-DD (default: the deadline of the exercise already in --out, else four weeks from today).")
 @click.option("--round", "round_name", default="", help='The assessment round, e.g. "2026 Q4" (default: the current year).')
 @click.option("--return-to", default="", help="Who respondents send the workbook back to (an email address or a name).")
-@click.option("--password", default=None, help="Sheet protection password (default: generated and written to the manifest folder).")
+@click.option("--password", default=None, help="Sheet protection password (default: generated and kept with your records).")
 @click.option("--emails", is_flag=True, help="Also write an .eml draft per respondent with the workbook attached.")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
               help="A folder with your own email.txt and/or instructions.txt (also $SHEETKIT_TEMPLATES).")
@@ -241,7 +246,7 @@ def frameworks_check(files: tuple[str, ...], as_json: bool) -> None:
               help="With --previous from another framework version: which old item ids became which new ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: str | None,
+def build_cmd(obj: _Context, framework_id: str, out_dir: str, records_dir: str | None, respondents_csv: str | None,
               respondent_names: tuple[str, ...], deadline: str | None, round_name: str, return_to: str,
               password: str | None, emails: bool, templates_dir: str | None, force: bool, previous: str | None,
               prefill: bool, renames: str | None, item_map: str | None, as_json: bool) -> None:
@@ -259,6 +264,7 @@ def build_cmd(obj: _Context, framework_id: str, out_dir: str, respondents_csv: s
     last_round = load_previous(previous, framework, renames, item_map) if previous else None
     options = BuildOptions(
         out_dir=Path(out_dir),
+        records=Path(records_dir) if records_dir else None,
         deadline=deadline,
         round=round_name or str(clock.today().year),
         return_to=return_to,
@@ -283,7 +289,8 @@ _prefer = click.option("--prefer", multiple=True, metavar="FILE",
 
 @cli.command("validate")
 @_paths
-@click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build.")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv written by build (default: the one beside the returns folder, else inside it).")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -302,7 +309,9 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
 @cli.command("ingest")
 @_paths
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The consolidated workbook to write (.xlsx).")
-@click.option("--manifest", type=click.Path(dir_okay=False, exists=True), help="The manifest.csv written by build: who was asked.")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv written by build: who was asked (default: the one beside the returns folder, "
+                   "else inside it).")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's, or the most common).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the Responses table as CSV.")
 @click.option("--apart", type=click.FloatRange(0, 1), default=0.33, show_default=True,
@@ -327,8 +336,9 @@ def validate_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, fr
               help="A folder of partners' replies to their feedback: compiled into the Moderation sheet, and their "
                    "revised ratings counted.")
 @click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="With --replies: the feedback's manifest.csv, which lists who was asked to reply (default: the "
-                   "--feedback folder's).")
+              help="With --replies: the feedback's manifest, which lists who was asked to reply (default: the "
+                   "feedback-manifest.csv beside the replies folder, else inside it, else the one written with "
+                   "--feedback).")
 @click.option("--pack", type=click.Path(dir_okay=False), default=None,
               help="Also write the challenge-day pack (.xlsx): a printable page for each contested item.")
 @click.option("--previous", type=click.Path(exists=True),
@@ -385,36 +395,38 @@ def ingest_cmd(obj: _Context, paths: tuple[str, ...], out: str, manifest: str | 
 
 @cli.command("chase")
 @_paths
-@click.option("--manifest", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="The manifest.csv written by build: who was asked, their email and workbook.")
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True),
+              help="The manifest.csv written by build: who was asked, their email and workbook (default: the one "
+                   "beside the returns folder, else inside it).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the drafts (one subfolder per day) and the chase.csv log.")
 @click.option("--emails-from", default="", help="Your address, for the drafts' From and Reply-To lines.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date the drafts as this day, YYYY-MM-DD (default: today).")
 @click.option("--workbooks", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder holding the built workbooks to re-attach (default: the manifest's folder).")
+              help="Folder holding the built workbooks to re-attach (default: the manifest's folder and the folders "
+                   "in it).")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of your own reminder*.txt and correction*.txt templates.")
 @click.option("--framework", "framework_id", default=None, help="The framework the returns should be for (default: the manifest's).")
 @click.option("--replies", "replies_dir", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Also chase replies to the feedback: the folder they are saved in (with --replies-manifest).")
+              help="Also chase replies to the feedback: the folder they are saved in.")
 @click.option("--replies-manifest", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="With --replies: the feedback's manifest.csv, which lists who was asked to reply (their feedback "
-                   "workbooks, beside it, are attached to reminders).")
+              help="With --replies: the feedback's manifest, which lists who was asked to reply (default: the "
+                   "feedback-manifest.csv beside the replies folder, else inside it; their feedback workbooks, "
+                   "beside it or in a folder beside it, are attached to reminders).")
 @_prefer
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str, out_dir: str, emails_from: str, today,
+def chase_cmd(obj: _Context, paths: tuple[str, ...], manifest: str | None, out_dir: str, emails_from: str, today,
               workbooks: str | None, templates: str | None, framework_id: str | None, replies_dir: str | None,
               replies_manifest: str | None, prefer: tuple[str, ...], as_json: bool) -> None:
     """Draft reminders and correction requests for the returns in PATHS (and replies to the feedback); nothing is sent."""
     from sheetkit.commands.chase import ChaseOptions, chase
 
-    if bool(replies_dir) != bool(replies_manifest):
-        raise click.UsageError("--replies and --replies-manifest go together: the folder of replies to the feedback, "
-                               "and the feedback's manifest.csv listing who was asked to reply")
-    options = ChaseOptions(manifest=Path(manifest), out_dir=Path(out_dir), emails_from=emails_from,
+    if replies_manifest and not replies_dir:
+        raise click.UsageError("--replies-manifest goes with --replies, the folder of replies to the feedback")
+    options = ChaseOptions(manifest=Path(manifest) if manifest else None, out_dir=Path(out_dir), emails_from=emails_from,
                            today=today.date() if today else None, templates=Path(templates) if templates else None,
                            workbooks=Path(workbooks) if workbooks else None, framework_id=framework_id,
                            prefer=prefer, frameworks_dirs=obj.frameworks_dirs, progress=not as_json,

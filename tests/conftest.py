@@ -85,8 +85,11 @@ def libreoffice_or_skip(uno: bool = True) -> str:
 
 def build(framework_id: str, out_dir: Path, names=("Adult Social Care", "Housing", "Health"), round_name="2026 Q4",
           **options) -> list[Path]:
-    """Build workbooks for the named respondents and return their paths, in order."""
+    """Build workbooks for the named respondents and return their paths, in order. The lead's
+    records go beside them (as --records would put them), unless `records` says otherwise, so
+    each test's exercise stays in its own folder."""
     framework = get_framework(framework_id)
+    options.setdefault("records", out_dir)
     result = build_workbooks(framework, [Respondent(n) for n in names],
                              BuildOptions(out_dir=out_dir, round=round_name, password="secret", **options))
     return [f.workbook for f in result.files]

@@ -130,10 +130,11 @@ def exercise(built_once, tmp_path):
 
 BUILD_LOCKS = {
     # what is locked: (the file or folder, extra options, is it a folder)
-    "the manifest, adding two respondents": ("manifest.csv", [], False),
+    "the manifest, adding two respondents": ("../manifest.csv", [], False),  # kept in the exercise folder
     "a re-issued workbook": ("ipc-audit_housing_2026-q4.xlsx", ["--respondent", "Housing", "--force"], False),
     "a re-issued draft": ("ipc-audit_housing_2026-q4.eml", ["--respondent", "Housing", "--force"], False),
-    "the exercise's folder": (".", [], True),
+    "the folder of workbooks": (".", [], True),
+    "the exercise folder, which holds the lead's records": ("..", [], True),
 }
 
 
@@ -149,7 +150,7 @@ def test_build_with_an_output_locked_changes_nothing(exercise, what):
     again = _run(["build", "ipc-audit", "--out", exercise, "--round", "2026 Q4", "--emails",
                   "--respondent", "Carers Centre", "--respondent", "Fire and Rescue", *extra])
     assert again.exit_code == 0, again.output  # unlocked, the same command does it all
-    manifest = (exercise / "manifest.csv").read_text(encoding="utf-8-sig")
+    manifest = (exercise.parent / "manifest.csv").read_text(encoding="utf-8-sig")
     assert all(n in manifest for n in ("Housing", "Health", "Carers Centre", "Fire and Rescue"))
 
 
@@ -353,7 +354,7 @@ def test_ctrl_c_after_the_outputs_are_in_place_says_they_are_complete(exercise, 
     already = len(outputs_module.placed())
     assert _interrupted(already) == "Interrupted: no output was changed, and the temporary files were removed."
     assert _run(_reissue(exercise)).exit_code == 0
-    assert outputs_module.placed()[-1] == exercise / "manifest.csv"
+    assert outputs_module.placed()[-1] == exercise.parent / "manifest.csv"
     assert _interrupted(already).startswith(f"Interrupted after the outputs were put in place ({exercise}")
     assert _interrupted(already).endswith(" and 4 more): they are complete.")
 

@@ -162,9 +162,9 @@ def test_the_zip_for_partners_holds_only_workbooks_and_drafts(page):
     exercise = exercises.find(home, "anytown-2026")
     names = zipfile.ZipFile(io.BytesIO(client.get(f"/{TOKEN}/e/anytown-2026/send.zip").data)).namelist()
     assert len(names) == 14 and all(n.endswith((".xlsx", ".eml")) for n in names)
-    # the lead's records, where build writes them today and where they are moving (the exercise folder)
+    # the lead's records: build keeps them in the exercise folder, never among what is sent
     for name in ("manifest.csv", "protection-password.txt"):
-        (exercise.workbooks / name).replace(exercise.folder / name)
+        assert (exercise.folder / name).is_file() and not (exercise.workbooks / name).exists()
     (exercise.workbooks / "manifest.xlsx").write_bytes(b"a lead's copy of the records")
     exercise.remember(manifest="manifest.csv", password_file="protection-password.txt")
     assert exercise.manifest == exercise.folder / "manifest.csv"

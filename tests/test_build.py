@@ -164,6 +164,26 @@ def test_bad_input_gives_a_message_and_writes_nothing(tmp_path, args, message):
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_names_that_would_make_one_file_are_refused_with_both_rows_and_nothing_written(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("name,email\nHousing,h@x.org\nCarers' Centre,a@x.org\nCarers Centre,b@x.org\n", encoding="utf-8")
+    out = tmp_path / "exercise" / "workbooks"
+    result = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(out), "--respondents", str(people), "--emails",
+                                      "--round", "2026 Q4"])
+    assert result.exit_code == 2, result.output
+    assert (f"'Carers' Centre' ({people}, row 3) and 'Carers Centre' ({people}, row 4) would both be written as "
+            f"lga-cbo_carers-centre_2026-q4.xlsx") in result.output
+    assert not any(p.is_file() for p in tmp_path.rglob("*") if p != people)
+    # a new respondent whose file another respondent of the exercise already has is refused the same way
+    assert CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(out), "--respondent", "Carers' Centre",
+                                    "--round", "2026 Q4", "--password", "pw"]).exit_code == 0
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    again = CliRunner().invoke(cli, ["build", "lga-cbo", "--out", str(out), "--respondent", "carers centre!",
+                                     "--round", "2026 Q4", "--password", "pw"])
+    assert again.exit_code == 2 and "already records as the workbook of 'Carers' Centre'" in again.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
 def test_csv_without_name_column_is_refused(tmp_path):
     bad = tmp_path / "people.csv"
     bad.write_text("team,email\nHousing,h@x.org\n")
@@ -186,12 +206,12 @@ def test_unwritable_output_folder_is_refused(tmp_path):
 
 def test_existing_workbooks_are_not_overwritten_without_force(tmp_path):
     runner = CliRunner()
-    args = ["build", "ipc-audit", "--out", str(tmp_path), "--respondent", "Housing", "--password", "pw"]
+    args = ["build", "ipc-audit", "--out", str(tmp_path / "workbooks"), "--respondent", "Housing", "--password", "pw"]
     assert runner.invoke(cli, args).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     again = runner.invoke(cli, args)
     assert again.exit_code == 2 and "--force" in again.output
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     assert runner.invoke(cli, args + ["--force"]).exit_code == 0
 
 

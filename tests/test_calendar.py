@@ -37,7 +37,7 @@ def _manifest_rows(folder):
 
 def _build(folder, names, **options):
     return build_workbooks(get_framework("lga-cbo"), [Respondent(n, email=f"{n.lower()}@example.org") for n in names],
-                           BuildOptions(out_dir=folder, round="R1", password="x", **options))
+                           BuildOptions(out_dir=folder, records=folder, round="R1", password="x", **options))
 
 
 def test_the_clock_is_the_day_set(calendar_day):
@@ -114,4 +114,4 @@ def test_the_round_defaults_to_this_year(calendar_day, tmp_path):
     outcome = CliRunner().invoke(cli, ["build", "lga-cbo", "--respondent", "Housing", "--out", str(tmp_path / "out"),
                                        "--password", "x", "--json"])
     assert outcome.exit_code == 0, outcome.output
-    assert _manifest_rows(tmp_path / "out")["Housing"]["round"] == str(calendar_day.year)
+    assert _manifest_rows(tmp_path)["Housing"]["round"] == str(calendar_day.year)  # the records sit above --out

@@ -89,7 +89,7 @@ def exercise(tmp_path_factory):
     fill(workbook["Housing"], returns / "housing final.xlsx", wrong, saved_at=SAVED)
     fill(workbook["Public Health"], returns / "ph.xlsx", {k: v for k, v in answers.items() if k != ratings[0]},
          saved_at=SAVED)
-    old = build_workbooks(framework, [PEOPLE[5]], BuildOptions(out_dir=root / "old", round="2025 Q4",
+    old = build_workbooks(framework, [PEOPLE[5]], BuildOptions(out_dir=root / "old", records=root / "old", round="2025 Q4",
                                                                  deadline="2026-11-30", password="x", now=BUILT_AT))
     fill(old.files[0].workbook, returns / "provider.xlsx", answers, saved_at=SAVED)
     return root, built, workbook
@@ -276,15 +276,17 @@ def test_a_second_run_the_same_day_leaves_no_stale_draft(exercise, tmp_path):
 
 def test_workbook_is_not_attached_unless_it_is_the_one_built(exercise, tmp_path):
     root, built, workbook = exercise
-    folder = tmp_path / "build-copy"
-    shutil.copytree(built.out_dir, folder)
-    fill(workbook["Housing"], folder / workbook["Gwasanaethau Cymdeithasol Môn"].name, {}, saved_at=SAVED)  # same name
+    folder = tmp_path / "exercise-copy"  # the records, and the workbooks in a folder beside them, as build keeps them
+    shutil.copytree(built.out_dir, folder / "workbooks")
+    shutil.copy(built.manifest, folder / "manifest.csv")
+    sent = folder / "workbooks" / workbook["Gwasanaethau Cymdeithasol Môn"].name
+    fill(workbook["Housing"], sent, {}, saved_at=SAVED)  # same name, other bytes
     result = chase([str(root / "returns")], ChaseOptions(manifest=folder / "manifest.csv", out_dir=tmp_path / "out",
                                                          today=FIRST_RUN))
     case = _case(result, "Gwasanaethau Cymdeithasol Môn")
     assert case.attached is None and "SHA-256 differs" in case.notes[0]
     assert not list(_parse(case.draft).iter_attachments())
-    assert _case(result, "Carers' Centre").attached is not None
+    assert _case(result, "Carers' Centre").attached == folder / "workbooks" / workbook["Carers' Centre"].name
 
 
 def test_own_templates_replace_the_bundled_ones(exercise, tmp_path):
@@ -336,7 +338,7 @@ def test_cli_json_and_refusals(exercise, tmp_path):
 def test_utf8_attachment_name_is_encoded_for_every_mail_program(tmp_path):
     workbook = tmp_path / "Gwasanaethau Cymdeithasol Môn.xlsx"
     workbook.write_bytes(b"PK\x03\x04 not really a workbook")
-    path = write_draft(tmp_path / "d.eml", Draft("Pwnc: Môn", "Annwyl Môn,\n", "Siôn Môn", "sion@mon.example",
+    path = write_draft(tmp_path / "d.eml", Draft("Pwnc: Môn", "Annwyl Môn,\n", (("Siôn Môn", "sion@mon.example"),),
                                                  "", workbook))
     raw = path.read_bytes()
     assert raw.isascii()
@@ -368,7 +370,7 @@ def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise
     root, built, workbook = exercise
     returns = tmp_path / "returns"
     shutil.copytree(root / "returns", returns)
-    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # sent back blank
+    fill(workbook["Carers' Centre"], returns / "carers.xlsx", {}, saved_at=SAVED)  # opened, saved, sent back blank
     first = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "a", today=FIRST_RUN))
     again = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "b", today=FIRST_RUN))
     case = _case(first, "Carers' Centre")
@@ -381,13 +383,51 @@ def test_an_empty_return_is_asked_for_again_and_drafts_are_reproducible(exercise
             assert one.draft.read_bytes() == other.draft.read_bytes()
 
 
+def test_a_workbook_sent_back_unopened_is_chased_as_returned_unchanged(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    shutil.copy(workbook["Carers' Centre"], returns / "carers.xlsx")  # the very file sent, attached back
+    report = validate_returns([str(returns)], IngestOptions(manifest=str(built.manifest)))
+    carers = next(r for r in report.returns if r.file.endswith("carers.xlsx"))
+    assert carers.status == "rejected" and [f.code for f in carers.findings] == ["return-unchanged"]
+    assert report.chase_why["Carers' Centre"] == "returned unchanged: carers.xlsx"
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    case = _case(result, "Carers' Centre")
+    assert case.kind == "correction" and "returned unchanged" in case.why
+    body = _body(_parse(case.draft))
+    assert "came back exactly as we sent it, with nothing filled in" in body
+    assert "none of its answers are counted yet" in body
+
+
+def test_a_pdf_or_csv_instead_of_the_workbook_is_named_in_the_reminder(exercise, tmp_path):
+    root, built, workbook = exercise
+    returns = tmp_path / "returns"
+    shutil.copytree(root / "returns", returns)
+    stem = workbook["Carers' Centre"].stem
+    (returns / f"{stem}.pdf").write_bytes(b"%PDF-1.4\n%scanned return\n")
+    (returns / "Gwasanaethau Cymdeithasol Môn - return.csv").write_text("rating\n3\n", encoding="utf-8")
+    result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
+    carers, mon = _case(result, "Carers' Centre"), _case(result, "Gwasanaethau Cymdeithasol Môn")
+    assert carers.kind == mon.kind == "reminder"
+    assert carers.why == f"received but unusable: {stem}.pdf (it is a PDF document, not the workbook)"
+    body = " ".join(_body(_parse(carers.draft)).split())
+    assert (f"Your file {stem}.pdf arrived, but it is a PDF document, not the workbook, so we could not use it. "
+            f"Please send the workbook itself (the .xlsx file).") in body
+    body = " ".join(_body(_parse(mon.draft)).split())
+    assert "Your file Gwasanaethau Cymdeithasol Môn - return.csv arrived, but the file is text such as a CSV file" in body
+    plain = _body(_parse(_case(result, "Housing").draft))
+    assert "arrived, but" not in plain
+
+
 def test_files_nobody_can_be_given_are_listed_for_the_lead(exercise, tmp_path):
     root, built, workbook = exercise
     returns = tmp_path / "returns"
     shutil.copytree(root / "returns", returns)
     (returns / workbook["Carers' Centre"].name).write_bytes(b"name,rating\nCarers,3\n")  # a CSV saved as .xlsx
     stranger = build_workbooks(get_framework("lga-cbo"), [Respondent("Fire and Rescue")], BuildOptions(
-        out_dir=tmp_path / "other", round="2026 Q4", deadline="2026-11-30", password="x", now=BUILT_AT))
+        out_dir=tmp_path / "other", records=tmp_path / "other", round="2026 Q4", deadline="2026-11-30",
+        password="x", now=BUILT_AT))
     fill(stranger.files[0].workbook, returns / "fire.xlsx", {}, saved_at=SAVED)
     result = chase([str(returns)], ChaseOptions(manifest=built.manifest, out_dir=tmp_path / "out", today=FIRST_RUN))
     unreadable, unknown = sorted(result.unmatched, key=lambda note: "Fire and Rescue" in note)

@@ -72,13 +72,33 @@ def test_different_authors_are_a_conflict_naming_both_authors_and_builds():
     assert "2026-12-01 09:00" in conflict[0].message and "2026-12-08 09:00" in conflict[0].message
 
 
-def test_the_lead_pressing_save_on_an_old_return_does_not_beat_the_contacts_correction():
+def test_a_later_save_by_the_one_who_saves_another_respondents_returns_is_held_back_not_used():
     correction = ret("housing v2.xlsx", saved=(2026, 12, 3, 9), by="Ann Smith")
     resaved = ret("housing v1.xlsx", saved=(2026, 12, 9, 9), by="Lead Officer")
-    people = roster(Asked("Housing", contacts=("ann.smith@housing.example",)))
-    settle([resaved, correction], people)
-    assert correction.status == "accepted" and resaved.status == "superseded"
-    assert codes(resaved) == ["return-conflict"]
+    health = ret("health.xlsx", respondent="Health", saved=(2026, 12, 9, 9, 5), by="Lead Officer")
+    people = roster(Asked("Housing", contacts=("ann.smith@housing.example",)), Asked("Health", contacts=("Bo Li",)))
+    settle([resaved, correction, health], people)
+    assert correction.status == "accepted" and resaved.status == "rejected"
+    assert codes(resaved) == ["return-forwarded"] and resaved.findings[0].is_error
+    said = resaved.findings[0].message
+    assert "Lead Officer, who also saved Health's return health.xlsx" in said
+    assert "while Housing's return housing v2.xlsx was saved by Ann Smith" in said
+    assert health.status == "accepted" and codes(health) == []  # the lead is the only one who saved Health's
+
+
+def test_a_colleague_of_the_same_partner_revising_is_a_clear_superseded_note():
+    first = ret("housing.xlsx", saved=(2026, 12, 3, 9), by="Ann Smith")
+    revised = ret("housing revised.xlsx", saved=(2026, 12, 5, 14), by="Bob Green")
+    other = ret("health.xlsx", respondent="Health", by="Bo Li")
+    people = roster(Asked("Housing", contacts=("Ann Smith",)), Asked("Health", contacts=("Bo Li",)))
+    outcome = settle([first, revised, other], people)
+    assert status([first, revised, other]) == {"housing.xlsx": "superseded", "housing revised.xlsx": "accepted",
+                                               "health.xlsx": "accepted"}
+    assert codes(first) == ["superseded"] and codes(revised) == [] and codes(other) == []
+    message = first.findings[0].message
+    assert "saved later (2026-12-05 14:00, by Bob Green) than this one (2026-12-03 09:00, by Ann Smith)" in message
+    assert "colleague at Housing revising it" in message and '--prefer "housing.xlsx"' in message
+    assert not any(f.is_error for f in outcome.findings)
 
 
 def test_prefer_settles_a_conflict_and_is_echoed():
@@ -166,7 +186,7 @@ def test_a_forward_is_caught_by_the_manifest_contact_alone():
     assert "manifest's contact for Housing" in forwarded.findings[0].message
     assert outcome.chase == ["Adult Social Care", "Housing"]
     assert outcome.chase_why["Adult Social Care"].startswith("received but rejected: asc.xlsx (possibly filled in "
-                                                            "for Housing")
+                                                            "by Housing")
     assert outcome.chase_why["Housing"] == "nothing received"
 
 
@@ -179,11 +199,12 @@ def test_one_person_saving_two_respondents_returns_with_nothing_else_to_go_on_is
     assert not any(f.is_error for f in asc.findings + housing.findings)
 
 
-def test_a_preferred_forward_is_used():
+def test_a_preferred_forward_is_used_with_the_evidence_kept_as_a_warning():
     people = roster(Asked("Adult Social Care", contacts=("Ann Smith",)), Asked("Housing", contacts=("Harry Jones",)))
     forwarded = ret("asc.xlsx", respondent="Adult Social Care", by="Harry Jones")
     settle([forwarded], people, prefer=["asc.xlsx"])
-    assert forwarded.status == "accepted" and codes(forwarded) == []
+    assert forwarded.status == "accepted" and codes(forwarded) == ["return-forwarded"]
+    assert not forwarded.findings[0].is_error and "because --prefer names it" in forwarded.findings[0].message
 
 
 def test_the_builders_author_and_default_user_names_are_no_evidence():
@@ -226,3 +247,122 @@ def test_people_and_names_compare_loosely():
     assert person_key("Ann Smith") == person_key("smith, ann") == person_key("ann.smith@council.example")
     assert person_key("Ann Smith") != person_key("Ann Jones")
     assert base_name("returns.zip » Housing.xlsx") == "Housing.xlsx" == base_name("a/b/Housing.xlsx")
+
+
+# -- identity: the build a return came from, and who saved it ----------------------------------
+PARTNERS = {"Adult Social Care": ("Priya Shah", "asc.commissioning@anytown.gov.uk"),
+            "Housing": ("Tom Reilly", "housing.strategy@anytown.gov.uk"),
+            "Public Health": ("Dr Ama Mensah", "public.health@anytown.gov.uk"),
+            "Provider Forum": ("Mark Owusu", "chair@anytowncare.org.uk")}
+
+
+def exercise() -> Roster:
+    """The sample partners, each with a build id and the SHA-256 of the workbook sent."""
+    return roster(*(Asked(name, files=(f"{name}.xlsx",), build_id=f"build-{name}", contacts=people,
+                          sha256s=(f"sent-{name}",)) for name, people in PARTNERS.items()))
+
+
+def filled(partner: str, saved_by: str, file: str = "", **kw) -> CheckedReturn:
+    return ret(file or f"{partner}.xlsx", respondent=partner, build=f"build-{partner}", by=saved_by, **kw)
+
+
+def test_two_partners_filling_each_others_workbooks_are_both_held_back_whatever_the_pairing():
+    # Housing's lead fills Adult Social Care's workbook and ASC's lead fills Housing's: neither is compiled.
+    asc = filled("Adult Social Care", "Tom Reilly")
+    housing = filled("Housing", "Priya Shah")
+    outcome = settle([asc, housing], exercise())
+    assert status([asc, housing]) == {"Adult Social Care.xlsx": "rejected", "Housing.xlsx": "rejected"}
+    assert codes(asc) == codes(housing) == ["return-forwarded"]
+    message = asc.findings[0].message
+    assert "Adult Social Care's (build build-Adult Social Care" in message
+    assert "last saved by Tom Reilly, who is the manifest's contact for Housing" in message
+    assert "not Adult Social Care's (Priya Shah" in message and '--prefer "Adult Social Care.xlsx"' in message
+    assert outcome.chase[:2] == ["Adult Social Care", "Housing"]
+
+
+def test_three_partners_rotating_workbooks_are_each_held_back():
+    rotated = [filled("Adult Social Care", "Tom Reilly"), filled("Housing", "Dr Ama Mensah"),
+               filled("Public Health", "priya.shah@anytown.gov.uk")]
+    settle(rotated, exercise())
+    assert [r.status for r in rotated] == ["rejected"] * 3
+    assert all(codes(r) == ["return-forwarded"] and r.findings[0].is_error for r in rotated)
+
+
+def test_one_partner_filling_another_s_workbook_beside_their_own():
+    own = filled("Housing", "Tom Reilly", saved=(2026, 12, 1, 9))
+    for_asc = filled("Adult Social Care", "Reilly, Tom", saved=(2026, 12, 2, 9))
+    settle([own, for_asc], exercise())
+    assert own.status == "accepted" and codes(own) == []
+    assert for_asc.status == "rejected" and codes(for_asc) == ["return-forwarded"]
+
+
+def test_a_return_saved_by_its_own_contacts_email_or_a_longer_contact_entry_is_theirs():
+    people = exercise()
+    people.asked["housing"] = Asked("Housing", build_id="build-Housing", contacts=("Tom Reilly (Head of Housing)",))
+    ok = [filled("Housing", "Tom Reilly"), filled("Adult Social Care", "asc.commissioning@anytown.gov.uk")]
+    settle(ok, people)
+    assert [codes(r) for r in ok] == [[], []]
+
+
+def test_a_workbook_built_by_another_exercise_is_held_back_naming_where_it_came_from():
+    other_council = filled("Housing", "Tom Reilly", file="housing-othertown.xlsx")
+    other_council.build_id = "f00dfeedf00dfeed"
+    other_council.return_to = "commissioning@othertown.gov.uk"
+    other_council.built_at = "2026-09-14T10:00:00+00:00"
+    other_council.deadline = "2026-11-15"
+    outcome = settle([other_council], exercise())
+    assert other_council.status == "rejected" and codes(other_council) == ["build-unknown"]
+    finding = other_council.findings[0]
+    assert finding.is_error and finding.file == "housing-othertown.xlsx" and finding.sheet == "_sheetkit"
+    for said in ("build id f00dfeedf00dfeed", "Housing's workbook as build build-Housing", "lga-cbo" if False else
+                 "round '2026 Q4'", "built 2026-09-14T10:00:00+00:00", "returned to commissioning@othertown.gov.uk",
+                 '--prefer "housing-othertown.xlsx"'):
+        assert said in finding.message
+    assert outcome.chase_why["Housing"].startswith("received but rejected: housing-othertown.xlsx (built for "
+                                                   "another exercise")
+
+
+def test_the_lead_can_take_a_workbook_of_another_build_with_prefer():
+    stray = filled("Housing", "Tom Reilly", file="housing-old-build.xlsx")
+    stray.build_id = "0123456789abcdef"
+    settle([stray], exercise(), prefer=["housing-old-build.xlsx"])
+    assert stray.status == "accepted" and codes(stray) == ["build-unknown"] and not stray.findings[0].is_error
+
+
+def test_without_a_manifest_the_build_ids_go_unchecked_with_one_warning():
+    outcome = settle([ret("a.xlsx", build="x1"), ret("b.xlsx", respondent="Health", build="x2")], None)
+    [finding] = [f for f in outcome.findings if f.code == "build-unknown"]
+    assert not finding.is_error and "2 return(s)" in finding.message and "--manifest" in finding.message
+
+
+def test_a_return_byte_for_byte_as_sent_is_rejected_and_chased_as_returned_unchanged():
+    unopened = filled("Public Health", "", sha="sent-Public Health")
+    outcome = settle([unopened], exercise())
+    assert unopened.status == "rejected" and codes(unopened) == ["return-unchanged"]
+    assert "byte for byte the workbook sent to Public Health" in unopened.findings[0].message
+    assert outcome.chase_why["Public Health"] == "returned unchanged: Public Health.xlsx"
+
+
+def test_identity_rests_on_the_build_id_not_the_name_in_the_workbook():
+    typo = filled("Housing", "Tom Reilly")
+    typo.respondent = "Housng"
+    settle([typo], exercise())
+    assert typo.status == "accepted" and typo.respondent == "Housing" and codes(typo) == ["respondent-renamed"]
+    assert "'Housng'" in typo.findings[0].message and "counted as Housing's" in typo.findings[0].message
+
+
+def test_files_that_are_not_workbooks_are_matched_to_their_respondent_by_name():
+    from sheetkit.returns.settle import whose_file
+
+    people = roster(*(Asked(n, files=(f"lga-cbo_{s}_2026-q4.xlsx",)) for n, s in
+                      (("Health", "health"), ("Public Health", "public-health"), ("Housing", "housing"))))
+    assert whose_file("lga-cbo_housing_2026-q4.pdf", people) == "housing"
+    assert whose_file("mail.eml » Copy of lga-cbo_public-health_2026-q4.csv", people) == "public health"
+    assert whose_file("Public Health return.pdf", people) == "public health"  # the longer name wins
+    assert whose_file("Health and Housing.pdf", people) == ""  # two names: nothing certain
+    assert whose_file("scan.pdf", people) == ""
+    outcome = settle([], people, skipped={"lga-cbo_housing_2026-q4.pdf": "a PDF document", "scan.pdf": "a PDF document"})
+    assert outcome.chase_why["Housing"] == ("received but rejected: lga-cbo_housing_2026-q4.pdf (it is a PDF "
+                                            "document, not the workbook)")
+    assert outcome.unusable == {"Housing": [("lga-cbo_housing_2026-q4.pdf", "it is a PDF document, not the workbook")]}
+    assert outcome.chase_why["Health"] == "nothing received"

@@ -228,13 +228,16 @@ def test_feedback_is_the_same_bytes_every_time_it_is_written(exercise):
     for run in ("one", "two"):
         ingest_returns([str(tmp_path / "returns")], IngestOptions(
             manifest=str(tmp_path / "built" / "manifest.csv"), out=tmp_path / f"{run}.xlsx", now=when,
-            feedback=tmp_path / run, emails_from="lead@anytown.gov.uk"))
-        made.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
+            feedback=tmp_path / run / "feedback", emails_from="lead@anytown.gov.uk"))
+        # each run its own exercise folder: a second feedback of one exercise replaces the first (new build ids)
+        made.append({p.relative_to(tmp_path / run).as_posix(): p.read_bytes()
+                     for p in (tmp_path / run).rglob("*") if p.is_file()})
     assert made[0] == made[1] and len(made[0]) == 2 * len(PEOPLE) + 1  # and the feedback's manifest
-    message = _message(tmp_path / "one" / f"feedback_{PEOPLE[0]}.eml")
+    assert "feedback-manifest.csv" in made[0]  # beside the feedback folder, not in what is sent
+    message = _message(tmp_path / "one" / "feedback" / f"feedback_{PEOPLE[0]}.eml")
     assert message["Date"].datetime == when
-    assert message["Message-ID"] != _message(tmp_path / "one" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]
-    created = openpyxl.load_workbook(tmp_path / "one" / f"feedback_{PEOPLE[0]}.xlsx").properties.created
+    assert message["Message-ID"] != _message(tmp_path / "one" / "feedback" / f"feedback_{PEOPLE[1]}.eml")["Message-ID"]
+    created = openpyxl.load_workbook(tmp_path / "one" / "feedback" / f"feedback_{PEOPLE[0]}.xlsx").properties.created
     assert created == when.replace(tzinfo=None)
 
 

@@ -73,7 +73,7 @@ class Sources:
 def _build_and_fill(framework_id: str, names: tuple[str, ...], folder: Path, seed: int) -> list[Path]:
     framework = get_framework(framework_id)
     built = build_workbooks(framework, [Respondent(n) for n in names],
-                            BuildOptions(out_dir=folder / "built", round="2026"))
+                            BuildOptions(out_dir=folder / "built", records=folder / "built", round="2026"))
     layout = plan_workbook(framework)
     filled = []
     for i, f in enumerate(built.files):

@@ -109,7 +109,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("built")
     result = build_workbooks(get_framework(FRAMEWORK), [Respondent(n, "Anytown Council") for n in
                                                          (TYPIST, CHECKER, CONVERTED)],
-                             BuildOptions(out_dir=out, round=ROUND, password="secret"))
+                             BuildOptions(out_dir=out, round=ROUND, password="secret", records=out))
     return {f.respondent.name: f.workbook for f in result.files}
 
 

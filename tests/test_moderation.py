@@ -7,6 +7,7 @@ typed row should come to is worked out independently and compared with every pla
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 import shutil
@@ -55,10 +56,16 @@ def _workbook(folder: Path, person: str) -> Path:
     return folder / f"feedback_{person}.xlsx"
 
 
+def _feedback_manifest(folder: Path) -> Path:
+    """The feedback's manifest: a record of the lead's, in the exercise folder beside the feedback folder."""
+    return folder.parent / "feedback-manifest.csv"
+
+
 def _manifest(folder: Path) -> dict[str, dict[str, str]]:
     import csv
 
-    with open(folder / "manifest.csv", encoding="utf-8-sig", newline="") as handle:
+    assert not (folder / "manifest.csv").exists(), "the folder that is sent holds no record of the lead's"
+    with open(_feedback_manifest(folder), encoding="utf-8-sig", newline="") as handle:
         return {row["respondent"]: row for row in csv.DictReader(handle)}
 
 
@@ -162,7 +169,7 @@ def test_replies_typed_by_label_are_compiled_where_they_were_typed(exercise, see
         typed[person] = reply_by_label(source, replies / f"reply {person}.xlsx", wanted)
         for (ref, question), (_, value) in typed[person].items():
             rows.setdefault((person, ref), {})[question] = value
-    result = ingest(exercise, "--replies", str(replies), "--replies-manifest", str(folder / "manifest.csv"))
+    result = ingest(exercise, "--replies", str(replies), "--replies-manifest", str(_feedback_manifest(folder)))
     moderation = {(r["Partner"], r["Ref"]): r for r in table(exercise / "c.xlsx", "Moderation") if r["Ref"]}
     revised = unclear = 0
     for person, cells in typed.items():
@@ -397,7 +404,7 @@ def test_the_agreed_position_is_carried_into_the_next_round(exercise):
     returns.mkdir()
     for n, path in enumerate(sorted(next_round.glob("*.xlsx"))):
         fill(path, returns / path.name, {"item/1/rating": "3", "item/2/rating": "3"})
-    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(next_round / "manifest.csv"),
+    result = CliRunner().invoke(cli, ["ingest", str(returns), "--manifest", str(exercise / "manifest.csv"),
                                       "--out", str(exercise / "trend.xlsx"), "--previous", str(consolidated),
                                       "--no-cache"])
     assert result.exit_code in (0, 1), result.output
@@ -449,7 +456,7 @@ def test_chase_knows_who_was_asked_to_reply_and_who_replied(exercise):
     reply_by_label(_workbook(folder, PEOPLE[1]), replies / "bravo.xlsx", {("2", DECISION): "Keep", ("2", REVISED): "3 - Good"})
     result = CliRunner().invoke(cli, ["chase", str(exercise / "returns"), "--manifest",
                                       str(exercise / "built" / "manifest.csv"), "--out", str(exercise / "chase"),
-                                      "--replies", str(replies), "--replies-manifest", str(folder / "manifest.csv"),
+                                      "--replies", str(replies), "--replies-manifest", str(_feedback_manifest(folder)),
                                       "--today", "2026-12-10", "--emails-from", "lead@anytown.gov.uk"])
     assert result.exit_code == 0, result.output
     assert (f"Replies to the feedback: 4 partner(s) asked to reply ({', '.join(PEOPLE)}); replied: {PEOPLE[0]}, "
@@ -471,6 +478,49 @@ def test_chase_knows_who_was_asked_to_reply_and_who_replied(exercise):
     assert log.count("reply reminder") == 2 and log.count("reply correction") == 1
 
 
-def test_replies_options_go_together():
-    result = CliRunner().invoke(cli, ["chase", ".", "--manifest", "m.csv", "--out", "o", "--replies", "."])
-    assert result.exit_code == 2
+def test_the_replies_manifest_goes_with_replies(tmp_path):
+    listing = tmp_path / "feedback-manifest.csv"
+    listing.write_text("respondent\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["chase", str(tmp_path), "--out", str(tmp_path / "o"),
+                                      "--replies-manifest", str(listing)])
+    assert result.exit_code == 2 and "--replies-manifest goes with --replies" in result.output
+
+
+def test_a_reply_is_the_partners_whose_feedback_build_it_carries(exercise, tmp_path_factory):
+    """Replies are held to the rules returns are: feedback another exercise wrote for the same partner,
+    and feedback sent back as it was sent, are reported and not counted; a file that is not the workbook
+    is named in the reminder; the feedback's manifest is found beside the replies folder."""
+    from sheetkit.commands.ingest import IngestOptions, ingest_returns
+
+    folder = exercise / "feedback"
+    other = tmp_path_factory.mktemp("another exercise")  # the same returns, fed back a day later elsewhere
+    shutil.copytree(exercise / "returns", other / "returns")
+    ingest_returns([str(other / "returns")], IngestOptions(
+        manifest=str(exercise / "built" / "manifest.csv"), out=other / "c.xlsx", feedback=other / "feedback",
+        now=dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.timezone.utc), use_cache=False, feedback_password="secret"))
+    replies = exercise / "replies"
+    replies.mkdir()
+    reply_by_label(_workbook(folder, PEOPLE[0]), replies / "alpha.xlsx", {("1", DECISION): "Keep", ("2", DECISION): "Keep"})
+    reply_by_label(_workbook(other / "feedback", PEOPLE[1]), replies / "bravo.xlsx",
+                   {("2", DECISION): "Revise", ("2", REVISED): "3 - Good", ("2", WHY): "ANOTHER-EXERCISE"})
+    shutil.copy(_workbook(folder, PEOPLE[2]), replies / "charlie.xlsx")  # sent back as it was sent
+    (replies / f"feedback_{PEOPLE[3]}.pdf").write_bytes(b"%PDF-1.4\n")
+    result = ingest(exercise, "--replies", str(replies), code=(1,))
+    assert f"Feedback's manifest: {_feedback_manifest(folder)} (found beside the replies folder" in result.output
+    assert "[build-unknown]" in result.output and "[return-unchanged]" in result.output, result.output
+    moderation = table(exercise / "c.xlsx", "Moderation")
+    assert "ANOTHER-EXERCISE" not in str(moderation)  # another exercise's feedback: not counted as Bravo's reply
+    rows = {(r["Partner"], r["Ref"]): r for r in moderation if r["Ref"]}
+    assert rows[(PEOPLE[0], "2")]["Outcome"] == "kept"
+    for person in PEOPLE[1:3]:  # another exercise's feedback, and feedback sent back unchanged: no reply of theirs
+        assert rows[(person, "2")]["Outcome"] == "no reply"
+        assert rows[(person, "2")]["Rating counted"] == rows[(person, "2")]["Self-assessed"] == RATINGS["2"][
+            PEOPLE.index(person)]
+    chased = CliRunner().invoke(cli, ["chase", str(exercise / "returns"), "--manifest",
+                                      str(exercise / "built" / "manifest.csv"), "--out", str(exercise / "chase"),
+                                      "--replies", str(replies), "--today", "2026-12-10"])
+    assert chased.exit_code == 0, chased.output
+    reminder = BytesParser(policy=policy.default).parsebytes(
+        (exercise / "chase" / "2026-12-10" / f"reply-reminder_{PEOPLE[3]}.eml").read_bytes())
+    body = reminder.get_body(("plain",)).get_content()
+    assert f"Your file feedback_{PEOPLE[3]}.pdf arrived, but it is a PDF" in " ".join(body.split())

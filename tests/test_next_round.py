@@ -61,8 +61,9 @@ def rounds(request, tmp_path_factory):
     previous = load_previous(root / "consolidated.xlsx", framework, renames=renames)
     results = {}
     for prefill in (False, True):
-        options = BuildOptions(out_dir=root / f"round2{'-prefilled' if prefill else ''}", round="2027 Q4",
-                               password="secret", previous=previous, prefill=prefill)
+        out = root / f"round2{'-prefilled' if prefill else ''}"
+        options = BuildOptions(out_dir=out, records=out, round="2027 Q4", password="secret", previous=previous,
+                               prefill=prefill)
         results[prefill] = build_workbooks(framework, [Respondent(n) for n in NOW], options)
     return {"framework": framework, "typed": typed, "results": results, "root": root}
 
@@ -111,7 +112,7 @@ def _section_answers(framework, typed: dict) -> dict:
 @pytest.mark.parametrize("prefill", [False, True])
 def test_last_round_is_shown_locked_beside_each_answer(rounds, prefill):
     framework = rounds["framework"]
-    layout = plan_workbook(framework, follow_up=True)
+    layout = plan_workbook(framework, follow_up=True, still_true=prefill)  # a pre-filled one asks 'Still true?' too
     for name, last_name in RENAMED.items():
         wb = openpyxl.load_workbook(_workbook(rounds, name, prefill))
         typed = _section_answers(framework, rounds["typed"][last_name])
@@ -139,7 +140,8 @@ def test_last_round_dates_are_dates_and_long_texts_are_clipped(rounds, tmp_path)
     answers = {text_field.key: long_text} | ({date_field.key: dt.date(2027, 3, 31)} if date_field else {})
     previous = _previous_round(framework, answers)
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
     ws_of = openpyxl.load_workbook(out.files[0].workbook)
     ws = ws_of[text_field.sheet]
     _, last_col = _header(ws, "Last round")
@@ -152,13 +154,13 @@ def test_last_round_dates_are_dates_and_long_texts_are_clipped(rounds, tmp_path)
 
 def test_an_item_not_comparable_says_so_and_is_not_prefilled(rounds, tmp_path):
     framework = rounds["framework"]
-    layout = plan_workbook(framework, follow_up=True)
+    layout = plan_workbook(framework, follow_up=True, still_true=True)
     rating = next(a for s in layout.sections for a in s.answers if a.field.type == "rating" and a.item_id)
     choice = framework.scale(rating.field.scale).levels[1]
     previous = _previous_round(framework, {rating.key: float(choice.value)},
                                not_comparable={rating.item_id: "wording changed"})
     out = build_workbooks(framework, [Respondent("Housing")], BuildOptions(
-        out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous, prefill=True))
+        out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret", previous=previous, prefill=True))
     ws = openpyxl.load_workbook(out.files[0].workbook)[rating.sheet]
     _, last_col = _header(ws, "Last round")
     assert ws.cell(rating.row + 1, last_col).value == "not comparable (wording changed)"
@@ -325,13 +327,13 @@ def test_carried_actions_stay_with_their_rows_when_the_action_plan_is_sorted(rou
 
 def test_the_command_builds_the_next_round_and_says_who_has_gone(rounds, tmp_path):
     root = rounds["root"]
-    args = ["build", rounds["framework"].id, "--out", str(tmp_path / "out"), "--round", "2027 Q4",
+    args = ["build", rounds["framework"].id, "--out", str(tmp_path / "one" / "out"), "--round", "2027 Q4",
             "--password", "secret", "--previous", str(root / "consolidated.xlsx"), "--renames",
             str(root / "renames.csv"), "--prefill"] + [arg for n in NOW for arg in ("--respondent", n)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Public Health" in result.output and "follows up 2026 Q4 as 'Adult Social Care'" in result.output
-    as_json = CliRunner().invoke(cli, args[:3] + [str(tmp_path / "again")] + args[4:] + ["--json"])
+    as_json = CliRunner().invoke(cli, args[:3] + [str(tmp_path / "two" / "again")] + args[4:] + ["--json"])
     assert as_json.exit_code == 0, as_json.output
     printed = json.loads(as_json.output)
     assert (printed["previous_round"], printed["not_in_this_round"]) == ("2026 Q4", ["Public Health"])
@@ -356,7 +358,7 @@ def test_the_start_sheets_questions_show_last_round_too(tmp_path):
     (question,) = layout.framework_answers
     previous = _previous_round(framework, {question.key: "Agreed with the ICB in March"})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                          BuildOptions(out_dir=tmp_path / "built", records=tmp_path / "built", round="2027 Q4", password="secret",
                                        previous=previous, prefill=True))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[question.sheet]
@@ -392,7 +394,7 @@ def test_the_start_sheet_counts_what_the_workbook_starts_with(rounds):
 
 def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_status(rounds):
     """At 100% on a 1366-pixel screen LibreOffice shows about 150 characters of columns: every column up to
-    Last round fits; on the Action plan the columns naming an action stay frozen, with Status, Progress
+    Last round fits (and up to 'Still true?' in a pre-filled workbook); on the Action plan the columns naming an action stay frozen, with Status, Progress
     note and Revised date beside them."""
     wb = openpyxl.load_workbook(_workbook(rounds, "Housing"))
     for ws in wb.worksheets[2:-3]:
@@ -406,6 +408,12 @@ def test_the_first_screen_shows_the_last_round_column_and_the_carried_actions_st
     assert [h.split(" (")[0] for h in following] == ["Status", "Progress note", "Revised date"]
     frozen = sum(_width(ws, c) for c in range(1, action_col + 4))
     assert frozen * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, frozen
+    prefilled = openpyxl.load_workbook(_workbook(rounds, "Housing", prefill=True))
+    for ws in prefilled.worksheets[2:-3]:  # a pre-filled workbook: up to 'Still true?', which follows Last round
+        _, last_col = _header(ws, "Still true?")
+        assert _header(ws, "Last round")[1] == last_col - 1, ws.title
+        widths = [_width(ws, c) for c in range(1, last_col + 1)]
+        assert sum(widths) * LO_PIXELS_PER_CHARACTER <= LO_SCREEN_PIXELS, (ws.title, widths)
 
 
 LO_PIXELS_PER_CHARACTER = 8.0  # pixels per unit of stored column width, as LibreOffice 7.4 draws it at 100% (measured)
@@ -556,7 +564,7 @@ def test_several_answer_columns_each_get_their_own_last_round_column(tmp_path, t
                "item/1/rating": 2.0}
     previous = _previous_round(framework, answers)
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path / "built", round="2027 Q4", password="secret",
+                          BuildOptions(out_dir=tmp_path / "built", records=tmp_path / "built", round="2027 Q4", password="secret",
                                        previous=previous))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[plan_workbook(framework).sections[0].name]
@@ -580,7 +588,8 @@ def test_more_actions_than_the_plan_has_rows_are_all_carried(tmp_path):
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, actions)})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
     built = out.files[0].workbook
     ws = openpyxl.load_workbook(built)[SHEET_ACTIONS]
     header, carried_col = _header(ws, "From last round")
@@ -601,9 +610,10 @@ def test_a_correction_names_the_field_of_a_follow_up_workbooks_cell(tmp_path):
     previous = PreviousRound(Path("last.xlsx"), "2026 Q4", framework.id, framework.version,
                              {"housing": PreviousRespondent("Housing", {}, [action])})
     out = build_workbooks(framework, [Respondent("Housing")],
-                          BuildOptions(out_dir=tmp_path, round="2027 Q4", password="secret", previous=previous))
-    built = out.files[0].workbook
-    checked, _ = _read_back(built, built.parent / "manifest.csv")
+                          BuildOptions(out_dir=tmp_path, records=tmp_path, round="2027 Q4", password="secret",
+                                       previous=previous))
+    built = fill(out.files[0].workbook, tmp_path / "returned.xlsx", {})  # opened and saved: not as sent
+    checked, _ = _read_back(built, tmp_path / "manifest.csv")
     (finding,) = [f for f in checked.findings if f.code == "action-incomplete"]
     ws = openpyxl.load_workbook(built)[SHEET_ACTIONS]
     assert ws[finding.cell].column == _header(ws, "Owner")[1]

@@ -32,6 +32,8 @@ from sheetkit.returns.check import validate_returns
 from sheetkit.roster.manifest import read_manifest
 from sheetkit.common.own_files import MANIFEST
 from sheetkit.roster.respondents import load_respondents
+from sheetkit.framework.library import get_framework
+from sheetkit.rounds.load import load_previous
 from sheetkit.common.sandbox import Limits, memory_guard, start_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,6 +267,11 @@ def every_kind(tmp_path_factory):
         report = ingest_returns([str(p) for p in paths], IngestOptions(out=out, csv=root / f"{label}.csv"))
         assert report.out == out, report.render()
         kinds[label] = out
+    follow_up = root / "follow-up"  # next round's workbook, pre-filled from this one's, asking 'Still true?'
+    framework = get_framework("swia-commissioning")
+    build(framework.id, follow_up, names=names[:1], round_name="2027 Q4",
+          previous=load_previous(kinds["consolidated-3"], framework), prefill=True)
+    kinds["follow-up"] = next(follow_up.glob("*.xlsx"))
     kinds.update(_moderation_kinds(root, returns, names[0]))
     return kinds
 
@@ -283,14 +290,15 @@ def _moderation_kinds(root: Path, returns: Path, name: str) -> dict[str, Path]:
                                          AnswerKey.reply("item/1a/rating", "revised"): "2 - Weak: Important weaknesses",
                                          AnswerKey.reply("item/1a/rating", "reason"): "Why & <why not>"})
     report = ingest_returns([str(returns)], IngestOptions(
-        out=root / "consolidated-replies.xlsx", replies=replies, replies_manifest=root / "feedback" / "manifest.csv",
+        out=root / "consolidated-replies.xlsx", replies=replies, replies_manifest=root / "feedback-manifest.csv",
         pack=root / "pack.xlsx", use_cache=False))
     assert report.replies and [r.status for r in report.replies.returns] == ["accepted"], report.render()
     return {"feedback": source, "reply": replies / source.name, "consolidated-replies": root / "consolidated-replies.xlsx",
             "pack": root / "pack.xlsx"}
 
 
-KINDS = ["built", "filled", "consolidated-1", "consolidated-3", "feedback", "reply", "consolidated-replies", "pack"]
+KINDS = ["built", "filled", "follow-up", "consolidated-1", "consolidated-3", "feedback", "reply",
+         "consolidated-replies", "pack"]
 
 
 @pytest.fixture(scope="module")

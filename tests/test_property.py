@@ -8,7 +8,7 @@ import statistics
 
 import openpyxl
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sheetkit.commands.build import BuildOptions, build_workbooks
@@ -129,3 +129,68 @@ def test_random_fillings_lose_nothing(tmp_path_factory, data):
         if values:
             assert abs(row[head.index("Mean")] - statistics.fmean(values)) < 1e-9
     assert all(r.status == "accepted" for r in report.returns)
+
+
+# -- whatever people type into the respondents list and the templates ----------------------------
+ANY_TEXT = st.one_of(
+    st.text(max_size=30),  # any character, control characters, line breaks and quotes included
+    st.sampled_from(["a@x.org; b@x.org", "Ann Smith <a@x.org>, b@x.org", "Priya\nShah", "Priya\r\nShah\t",
+                     "ask Tom", "=HYPERLINK(\"http://x\")", "Carers' Centre", "Carers Centre", "Tŷ Hafan & <Co>",
+                     "$signature", "${respondent}", "$$5", "", " ", "\x00", "\u2028", "a" * 300]))
+COLUMNS = ("name", "organisation", "email", "contact", "group")
+TEMPLATE_WORDS = st.one_of(st.text(max_size=30).map(lambda t: t.replace("$", "$$")), ANY_TEXT, st.sampled_from(["$respondent", "$deadline", "$return_to", "$answer", "$addressee",
+                                                      "$section", "$sender", "$framework_title"]))
+
+
+NAMES = st.one_of(ANY_TEXT, st.text(st.characters(whitelist_categories=("L", "N", "Zs", "P")), min_size=1, max_size=40))
+ADDRESSES = st.one_of(ANY_TEXT, st.lists(st.emails(), max_size=3).map("; ".join),
+                      st.lists(st.emails(), max_size=3).map("\n".join), st.just(""))
+BY_COLUMN = {"name": NAMES, "organisation": NAMES, "email": ADDRESSES, "contact": NAMES, "group": NAMES}
+
+
+@st.composite
+def respondent_lists(draw) -> list[list[str]]:
+    return [[draw(BY_COLUMN[c]) for c in COLUMNS] for _ in range(draw(st.integers(min_value=1, max_value=3)))]
+
+
+@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a build is slow to shrink
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=respondent_lists(), email=st.lists(TEMPLATE_WORDS, max_size=6),
+       instructions=st.lists(TEMPLATE_WORDS, max_size=6), subject=st.booleans())
+def test_any_respondents_list_or_template_builds_or_is_refused_with_its_row_or_line(
+        tmp_path_factory, rows, email, instructions, subject):
+    import csv
+    from email import policy
+    from email.parser import BytesParser
+
+    from click.testing import CliRunner
+
+    from sheetkit.cli import cli
+
+    root = tmp_path_factory.mktemp("typed")
+    people = root / "people.csv"
+    with open(people, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([list(COLUMNS), *rows])
+    templates = root / "templates"
+    templates.mkdir()
+    (templates / "email.txt").write_text(("Subject: " if subject else "") + " ".join(email) + "\n\n" +
+                                         "\n".join(email), encoding="utf-8")
+    (templates / "instructions.txt").write_text("\n".join(instructions), encoding="utf-8")
+    out = root / "exercise" / "workbooks"
+    result = CliRunner().invoke(cli, ["build", "ipc-audit", "--respondents", str(people), "--out", str(out),
+                                      "--deadline", "2099-01-31", "--emails", "--templates", str(templates),
+                                      "--return-to", rows[0][2] or "lead@x.org"])
+    assert "Internal error" not in result.output and result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        said = " ".join(result.output.split())
+        assert ", row " in said or ", line " in said, said  # names the row of the list or the line of the template
+        assert not any(p.is_file() for p in (root / "exercise").rglob("*")), "nothing is written"
+        return
+    for draft in out.glob("*.eml"):  # every draft is a message a mail program reads without complaint
+        message = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
+        assert not list(message.defects) and not [d for p in message.walk() for d in p.defects], draft.name
+        assert all(not getattr(message[h], "defects", ()) for h in message.keys()), draft.name
+    (root / "exercise" / "returns").mkdir()
+    chased = CliRunner().invoke(cli, ["chase", str(root / "exercise" / "returns"), "--out", str(root / "chase"),
+                                      "--today", "2099-01-10"])
+    assert chased.exit_code == 0, chased.output

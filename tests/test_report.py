@@ -68,7 +68,7 @@ def test_the_thresholds_are_options_of_ingest(tmp_path):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("built")
-    result = build_workbooks(get_framework(FW), PEOPLE, BuildOptions(out_dir=out, round="2026 Q4", password="p"))
+    result = build_workbooks(get_framework(FW), PEOPLE, BuildOptions(out_dir=out, round="2026 Q4", password="p", records=out))
     return out, {f.respondent.name: f.workbook for f in result.files}
 
 

@@ -111,12 +111,14 @@ def folder(tmp_path_factory):
     built_at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
     result = build_workbooks(get_framework(FW), people, BuildOptions(out_dir=root / "built", round=ROUND,
                                                                      password="secret", now=built_at,
+                                                                     records=root / "built",
                                                                      deadline="2026-12-31"))
     built = {f.respondent.name: f.workbook for f in result.files}
     first_police = root / "first-police.xlsx"
     shutil.copy(built["Police"], first_police)
     reissue = build_workbooks(get_framework(FW), [people[3]], BuildOptions(  # re-issued into the same folder
-        out_dir=root / "built", round=ROUND, password="secret", now=built_at + dt.timedelta(days=14),
+        out_dir=root / "built", records=root / "built", round=ROUND, password="secret",
+        now=built_at + dt.timedelta(days=14),
         deadline="2026-12-31", force=True))
     manifest = root / "built" / "manifest.csv"
     police = next(row for row in csv.DictReader(manifest.open(encoding="utf-8-sig")) if row["respondent"] == "Police")
@@ -169,12 +171,15 @@ def folder(tmp_path_factory):
     (returns / "leisure.msg").write_bytes(outlook_message("Our return", [("Leisure return.xlsx", leisure.read_bytes())]))
     expected["Leisure"] = "leisure.msg » Leisure return.xlsx"
     # no extension; .xls from LibreOffice; .ods from Gnumeric
-    expected["Carers"] = "carers-return"
-    put("Carers", returns / expected["Carers"], at(4), "Carol King")
-    # the lead opens Carers' first version and presses Save in LibreOffice, after the correction
-    first = put("Carers", work / "carers" / "carers-first.xlsx", at(2), "Carol King", answers=random_answers(FW, 55))
+    put("Carers", returns / "carers-return", at(4), "Carol King")
+    # a colleague at Carers, named for no other respondent, revises Carol's return in LibreOffice
+    revision = dict(typed["Carers"])
+    revision[next(k for k, v in revision.items() if isinstance(v, str) and k.startswith("statement/"))] = "Revised"
+    typed["Carers"] = revision
+    first = put("Carers", work / "carers" / "carers-revised.xlsx", at(2), "Carol King", answers=revision)
     resaved = soffice_convert(first, "xlsx", work / "carers-lo", root / "profile")
-    shutil.copy(set_author(resaved, "Lead Officer", saved=at(9)), returns / "carers-first.xlsx")
+    expected["Carers"] = "carers-revised.xlsx"
+    shutil.copy(set_author(resaved, "Sam Patel", saved=at(9)), returns / expected["Carers"])
     expected["Schools"] = "schools.xls"
     xls = soffice_convert(put("Schools", work / "schools.xlsx", at(4)), "xls", work / "xls", root / "profile")
     shutil.copy(xls, returns / expected["Schools"])
@@ -237,11 +242,12 @@ def test_reissue_copies_and_formats_are_explained(ingested):
     assert "Health/lga-cbo_health_2026-q4.xlsx" in duplicate.message
     assert [f.code for f in by_file["schools.xls"].findings] == ["old-format"]
     assert by_file["transport.ods"].kind == "ods" and by_file["transport.ods"].errors == 0
-    [conflict] = [f for f in report.findings if f.code == "return-conflict"]
-    assert conflict.file == "carers-first.xlsx" and by_file["carers-first.xlsx"].status == "superseded"
-    for fact in ("carers-return", "Carol King", "Lead Officer", "2026-12-09 09:00", "2026-12-04 09:00",
-                 by_file["carers-return"].build_id, '--prefer "carers-first.xlsx"'):
-        assert fact in conflict.message
+    assert not [f for f in report.findings if f.code == "return-conflict"]
+    [note] = by_file["carers-return"].findings
+    assert note.code == "superseded" and by_file["carers-return"].status == "superseded"
+    for fact in ("carers-revised.xlsx", "by Sam Patel", "by Carol King", "2026-12-09 09:00", "2026-12-04 09:00",
+                 "a colleague at Carers revising it", '--prefer "carers-return"'):
+        assert fact in note.message
 
 
 def test_the_chase_list_says_what_was_received(ingested):

@@ -369,7 +369,7 @@ def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_pa
         for f in built.files:
             fill(f.workbook, folder / "returns" / f.workbook.name, typed[f.respondent.name])
         out = folder / "consolidated.xlsx"
-        options = IngestOptions(manifest=str(folder / "built" / "manifest.csv"), out=out,
+        options = IngestOptions(manifest=str(built.manifest), out=out,
                                 previous=tmp_path / LAST / "consolidated.xlsx" if previous else None,
                                 now=dt.datetime(2026, 11, 24, 9))
         assert ingest_returns([str(folder / "returns")], options).out == out

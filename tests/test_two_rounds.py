@@ -24,6 +24,8 @@ from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.framework.library import get_framework
 from sheetkit.rounds.load import load_previous
 from sheetkit.roster.respondents import Respondent
+from sheetkit.framework.model import STILL_TRUE
+from sheetkit.workbook.layout import STILL_TRUE_FIELD
 
 FIRST = ("Adult Social Care", "Housing", "Public Health")  # Public Health leaves
 NEXT = ("Adults and Health", "Housing", "Healthwatch")  # renamed, stayed, new
@@ -37,7 +39,7 @@ def _level(value) -> int:
 
 def _build(framework, names, out: Path, round_name: str, **options):
     result = build_workbooks(framework, [Respondent(n) for n in names],
-                             BuildOptions(out_dir=out, round=round_name, password="secret", **options))
+                             BuildOptions(out_dir=out, records=out, round=round_name, password="secret", **options))
     return {f.respondent.name: f.workbook for f in result.files}, result
 
 
@@ -81,6 +83,9 @@ def _run_two_rounds(tmp_path: Path, framework_id: str, framework=None, framework
                 now = int(person.answers[cell.key]) + (1 if person.answers[cell.key] < scale.levels[-1].value else -1)
                 answers[cell.key] = next(lv.choice for lv in scale.levels if lv.value == now)
                 changed[(name, cell.key)] = now
+            for cell in ratings[1::3]:  # the next is confirmed as still true; the third is left as it was
+                answers[f"{cell.key}/{STILL_TRUE_FIELD.id}"] = STILL_TRUE[0]
+                changed[(name, cell.key)] = int(person.answers[cell.key])
             carried = carry_over(layout, previous, person).actions
             for row in range(1, carried + 1):
                 answers[f"action/{row}/status"] = STATUSES[row % len(STATUSES)]
@@ -111,17 +116,18 @@ def test_the_trend_of_two_rounds_matches_what_was_typed(tmp_path, framework_id):
     framework = get_framework(framework_id)
     typed_then, previous, changed, follow_ups, out, fresh = _run_two_rounds(tmp_path, framework_id)
     then = _item_ratings_typed(framework, typed_then)
-    now = {}  # this round: last round's values, pre-filled, except those changed; the new partner's own
-    for name in NEXT:
+    now = {}  # this round: the ratings changed or confirmed 'Still true'; those left as pre-filled are carried,
+    for name in NEXT:  # not this round's view; and the new partner's own
         person = previous.respondent(name)
         if person is None:
             continue
-        now[name] = {k: int(v) for k, v in person.answers.items() if k in then[person.name]}
-        now[name].update({k: v for (who, k), v in changed.items() if who == name and k in now[name]})
+        now[name] = {k: v for (who, k), v in changed.items() if who == name and k in then[person.name]}
     header, rows = _table(_sheet(out, "Trend"), "Section")
     overall = rows[0]
     assert overall[header.index("Last round")] == pytest.approx(
         statistics.mean(v for answers in then.values() for v in answers.values()))
+    left = sum(1 for name in now for k in then[previous.respondent(name).name] if k not in now[name])
+    assert left and overall[header.index("Carried, not confirmed")] == left  # counted apart, not averaged
     joined = _item_ratings_typed(framework, fresh)  # the new partner's own ratings count this round
     assert list(joined) == ["Healthwatch"]
     assert overall[header.index("This round")] == pytest.approx(

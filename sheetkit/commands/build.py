@@ -29,12 +29,15 @@ from sheetkit.workbook.prefill import Carried
 from sheetkit.mail.emails import write_email
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
+from sheetkit.common import limits
+from sheetkit.common.text import normalise_name
+from sheetkit.roster.addresses import one_line
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import templates_dir
-from sheetkit.roster.manifest import Entry, Manifest, merge, read_manifest, read_password, write_manifest
 from sheetkit.common.own_files import MANIFEST, PASSWORD_FILE
-from sheetkit.roster.manifest import write_password
+from sheetkit.roster.manifest import (Entry, Manifest, Records, find_records, merge, read_manifest, read_password,
+                                     write_manifest, write_password)
 from sheetkit.common.progress import THRESHOLD as PROGRESS_THRESHOLD
 from sheetkit.common.progress import progress as show_progress
 from sheetkit.returns.reader import file_sha256
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class BuildOptions:
-    out_dir: Path
+    out_dir: Path  # the workbooks (and drafts) to send, nothing else
     deadline: str | None = None
     round: str = ""
     return_to: str = ""
@@ -63,6 +66,7 @@ class BuildOptions:
     now: dt.datetime | None = None  # fixed for reproducible output (the samples); default: the clock
     previous: PreviousRound | None = None  # last round: each respondent's workbook follows up their answers
     prefill: bool = False  # start the answer cells with last round's values (else they start blank)
+    records: Path | None = None  # the lead's manifest and password (default: the exercise folder, out_dir's parent)
 
     @property
     def today(self) -> dt.date:
@@ -90,6 +94,7 @@ class BuildResult:
     deadline: dt.date
     round: str
     listed: int = 0  # respondents in the manifest after this build
+    records_note: str = ""  # when the records were found where an earlier sheetkit kept them
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
     previous_round: str = ""  # the round the workbooks follow up, when built with --previous
@@ -133,42 +138,55 @@ class BuildResult:
                   + self._follow_up_note(f) for f in self.files]
         if self.gone:
             lines.append(f"In {self.previous_round} but not in this list (no workbook built): {', '.join(self.gone)}")
-        if self.password_file:
-            lines.append(f"Sheet protection password recorded in {self.password_file}")
         drafts = sum(1 for f in self.files if f.email)
         extra = f" and {drafts} email draft(s)" if drafts else ""
         lines.append(f"Built {len(self.files)} workbook(s){extra} for {self.framework.id} "
-                     f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}; "
-                     f"manifest: {self.manifest.name}, listing {self.listed} respondent(s)")
+                     f"(round {self.round}, due {self.deadline.isoformat()}) in {self.out_dir}: everything in that "
+                     f"folder is for sending to partners")
+        kept = f"the manifest {self.manifest} (listing {self.listed} respondent(s); validate, ingest and chase find " \
+               f"it beside the returns folder)"
+        if self.password_file:
+            kept += f" and the sheet protection password in {self.password_file}"
+        lines.append(f"Your records, not for sending: {kept}")
+        if self.records_note:
+            lines.append(f"Note: {self.records_note}")
         return "\n".join(lines)
 
 
 def build_workbooks(framework: Framework, respondents: list[Respondent], options: BuildOptions) -> BuildResult:
     """Build one workbook per respondent into options.out_dir and add them to the folder's manifest."""
     check_xlsxwriter()  # before anything is written: an untested XlsxWriter stops here, saying what to install
+    options = _as_typed(options)
     out_dir = Path(options.out_dir)
-    kept = _existing_manifest(out_dir, framework, options.round)
+    records = find_records(out_dir, options.records)
+    kept = _existing_manifest(records.manifest, framework, options.round)
     deadline = _deadline(options, kept)
     respondents = [_as_recorded(person, kept) for person in respondents]
     names = {r.key: workbook_name(framework, r, options.round) for r in respondents}
+    _refuse_name_clashes(respondents, names, kept)
     _refuse_overwrite(out_dir, kept, respondents, names, options.force)
-    password, new_password = _exercise_password(out_dir, kept, options.password)
+    password, new_password = _exercise_password(records.password, kept, options.password)
     templates = str(templates_dir(options.templates) or "")
     built_at = (options.now.astimezone(dt.timezone.utc).replace(microsecond=0) if options.now else clock.utc_now()).isoformat()
     layout = plan_workbook(framework)
-    with _outputs(out_dir, respondents, names, options.emails, new_password) as outputs:
+    salt = "" if options.now else secrets.token_hex(8)  # see build_id
+    with _outputs(out_dir, records, respondents, names, options.emails, new_password) as outputs:
         outputs.check()  # a locked manifest or workbook is found now, before any workbook is built
         jobs = []
         for person in respondents:
             follows, carried = _carried(framework, person, options)
             facts = WorkbookFacts(person.name, person.organisation, person.email, options.round, deadline,
                                   options.return_to, build_id(framework, person, options.round, built_at,
-                                                              _replaced(person, kept)), built_at, password, templates,
-                                  carried.round if carried else "")
+                                                              _replaced(person, kept), salt), built_at, password,
+                                  templates,
+                                  carried.round if carried else "", prefilled=bool(carried and carried.values
+                                                                                   and options.prefill))
             name = names[person.key]
             jobs.append((person, facts, outputs.temp(name), name,
                          outputs.temp(_email_name(name)) if options.emails else None, carried, follows))
-        shared = (framework, layout, plan_workbook(framework, follow_up=True) if options.previous else None)
+        shared = (framework, layout, plan_workbook(framework, follow_up=True) if options.previous else None,
+                  plan_workbook(framework, follow_up=True, still_true=True) if options.previous and options.prefill
+                  else None)
         files = _run_jobs(shared, jobs, options.progress, outputs)
         entries = merge(kept.entries if kept else [],
                         [_entry(framework, f, names[f.respondent.key], options.round, deadline, built_at)
@@ -179,19 +197,31 @@ def build_workbooks(framework: Framework, respondents: list[Respondent], options
     final = [replace(f, workbook=out_dir / names[f.respondent.key],
                      email=out_dir / _email_name(names[f.respondent.key]) if f.email else None,
                      replaces=_replaced(f.respondent, kept)) for f in files]
-    password_file = out_dir / PASSWORD_FILE
     previous = options.previous
-    return BuildResult(framework, out_dir, final, out_dir / MANIFEST,
-                       password_file if password_file.exists() else None, deadline, options.round,
-                       listed=len(entries), warnings=list(options.warnings) + (kept.warnings if kept else []),
+    return BuildResult(framework, out_dir, final, records.manifest,
+                       records.password if records.password.exists() else None, deadline, options.round,
+                       listed=len(entries), records_note=records.note,
+                       warnings=list(options.warnings) + (kept.warnings if kept else []),
                        previous_round=previous.round if previous else "",
                        gone=previous.gone([p.name for p in respondents]) if previous else [],
                        previous_findings=list(previous.findings) if previous else [])
 
 
-def _outputs(out_dir: Path, respondents: list[Respondent], names: dict[str, str], emails: bool,
+def _as_typed(options: BuildOptions) -> BuildOptions:
+    """--round and --return-to as people type them: line breaks folded, and no longer than a
+    workbook can record (each is a document property)."""
+    round_name, return_to = one_line(options.round), one_line(options.return_to)
+    for option, value in (("--round", round_name), ("--return-to", return_to)):
+        if len(value) > limits.PROPERTY_LIMIT:
+            raise UsageError(f"{option} is {len(value):,} characters long; a workbook can record at most "
+                             f"{limits.PROPERTY_LIMIT}, so shorten it")
+    return replace(options, round=round_name, return_to=return_to)
+
+
+def _outputs(out_dir: Path, records: Records, respondents: list[Respondent], names: dict[str, str], emails: bool,
              new_password: bool) -> AllOrNothing:
-    """Every file the build writes, keyed by file name: put in place together, or not at all."""
+    """Every file the build writes, keyed by file name: put in place together, or not at all. The
+    workbooks and drafts go to the send folder, the lead's records wherever `records` says."""
     outputs = AllOrNothing()
     for person in respondents:
         name = names[person.key]
@@ -199,9 +229,9 @@ def _outputs(out_dir: Path, respondents: list[Respondent], names: dict[str, str]
         if emails:
             outputs.add(_email_name(name), out_dir / _email_name(name), f"the email draft for {person.name}", "--out",
                         "folder")
-    outputs.add(MANIFEST, out_dir / MANIFEST, "the manifest", "--out", "folder")
+    outputs.add(MANIFEST, records.manifest, "the manifest", "--records", "folder")
     if new_password:
-        outputs.add(PASSWORD_FILE, out_dir / PASSWORD_FILE, "the password file", "--out", "folder")
+        outputs.add(PASSWORD_FILE, records.password, "the password file", "--records", "folder")
     return outputs
 
 
@@ -235,42 +265,42 @@ def _as_recorded(person: Respondent, kept: Manifest | None) -> Respondent:
     return kept.people[kept.entries.index(entry)]
 
 
-def _existing_manifest(out_dir: Path, framework: Framework, round_name: str) -> Manifest | None:
-    """The manifest already in the folder, when it belongs to the same exercise; another exercise's is refused."""
-    if not (out_dir / MANIFEST).exists():
+def _existing_manifest(path: Path, framework: Framework, round_name: str) -> Manifest | None:
+    """The exercise's manifest already kept, when it is the same exercise's; another exercise's is refused."""
+    if not path.exists():
         return None
-    kept = read_manifest(out_dir / MANIFEST)
+    kept = read_manifest(path)
     theirs = (kept.framework_id or framework.id, kept.round)
     if theirs != (framework.id, round_name):
-        raise UsageError(f"{out_dir / MANIFEST} records the {theirs[0]} exercise, round '{theirs[1]}', not "
-                         f"{framework.id} round '{round_name}'; build into another --out folder, or give "
-                         f"--round '{theirs[1]}' to add to that exercise")
+        raise UsageError(f"{path} records the {theirs[0]} exercise, round '{theirs[1]}', not "
+                         f"{framework.id} round '{round_name}'; build into another exercise folder (--out, or "
+                         f"--records for the records), or give --round '{theirs[1]}' to add to that exercise")
     return kept
 
 
-def _exercise_password(out_dir: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
-    """One password per exercise: the one kept in the folder, the one chosen, or a new one (then True)."""
-    stored = read_password(out_dir)
+def _exercise_password(path: Path, kept: Manifest | None, chosen: str | None) -> tuple[str, bool]:
+    """One password per exercise: the one kept in its records, the one chosen, or a new one (then True)."""
+    stored = read_password(path)
     if stored is not None:
         if chosen is not None and chosen != stored:
-            raise UsageError(f"the workbooks already in {out_dir} are locked with the password kept in "
-                             f"{out_dir / PASSWORD_FILE}; every workbook of an exercise keeps that one password, "
-                             f"so leave out --password (or build into another --out folder)")
+            raise UsageError(f"the exercise's workbooks are locked with the password kept in {path}; every "
+                             f"workbook of an exercise keeps that one password, so leave out --password (or build "
+                             f"another exercise into another folder)")
         return stored, False
     if chosen is not None:
         return chosen, False
     if kept and kept.entries:
-        raise UsageError(f"the workbooks already in {out_dir} were locked with a password chosen with --password "
-                         f"(there is no {PASSWORD_FILE}); give the same --password so the whole exercise keeps "
-                         f"one password")
+        raise UsageError(f"the exercise's workbooks were locked with a password chosen with --password (there is "
+                         f"no {path}); give the same --password so the whole exercise keeps one password")
     return secrets.token_urlsafe(9), True
 
 
 def _build_one(shared, job) -> BuiltFile:
     """In a worker (or here): one respondent's workbook and draft, into their temporary files."""
-    framework, layout, follow_up = shared
+    framework, layout, follow_up, prefilled = shared
     person, facts, path, name, email, carried, follows = job
-    TEMPLATES.write(str(path), follow_up if carried else layout, facts, carried)  # from a template where proved
+    TEMPLATES.write(str(path), prefilled if facts.prefilled else follow_up if carried else layout, facts,
+                    carried)  # from a template where proved
     if email is not None:
         write_email(email, framework, person, facts, path, name)
     return BuiltFile(person, path, file_sha256(path), facts.build_id, email, follows=follows)
@@ -306,12 +336,17 @@ def _raise(failure: Failure, job, outputs: AllOrNothing) -> None:
         raise RuntimeError(f"building the workbook for {person.name} failed: {failure.detail}")
 
 
-def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "") -> str:
-    """A short id for one built workbook, the same whenever the same inputs are built.
+def build_id(framework: Framework, person: Respondent, round_name: str, built_at: str, replaces: str = "",
+             salt: str = "") -> str:
+    """A short id for one built workbook: a return is the respondent's whose build id it carries.
 
-    A re-issued workbook's id also depends on the id it replaces, so the two always differ.
+    `salt` is random for every real build, so two exercises (another council's, or another
+    folder's) never make the same id for the same partner, round and second; a build with a fixed
+    time (the samples) leaves it out and is the same whenever the same inputs are built. A
+    re-issued workbook's id also depends on the id it replaces, so the two always differ.
     """
-    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ()))
+    seed = "\x1f".join((framework.fingerprint, person.key, round_name, built_at) + ((replaces,) if replaces else ())
+                       + ((salt,) if salt else ()))
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
 
 
@@ -354,6 +389,29 @@ def workbook_name(framework: Framework, respondent: Respondent, round_name: str)
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+
+
+def _refuse_name_clashes(respondents: list[Respondent], names: dict[str, str], kept: Manifest | None) -> None:
+    """Two respondents whose workbooks would have one file name ("Carers' Centre" and "Carers
+    Centre") are refused, both named, before anything is written; so is a new respondent whose
+    file is already another respondent's in the manifest."""
+    problems, first = [], {}
+    owner = {e.file.casefold(): e.respondent for e in kept.entries} if kept else {}
+    for person in respondents:
+        name = names[person.key].casefold()
+        where = f" ({person.source})" if person.source else ""
+        if name in first:
+            other = first[name]
+            problems.append(f"'{other.name}'{f' ({other.source})' if other.source else ''} and '{person.name}'"
+                            f"{where} would both be written as {names[person.key]}")
+        elif name in owner and normalise_name(owner[name]) != person.key:
+            problems.append(f"'{person.name}'{where} would be written as {names[person.key]}, which the manifest "
+                            f"already records as the workbook of '{owner[name]}'")
+        first.setdefault(name, person)
+    if problems:
+        raise UsageError("two respondents cannot share a workbook file, so nothing was built:\n  "
+                         + "\n  ".join(problems) + "\nMake the names differ by more than punctuation, accents or "
+                         "case (say 'Carers Centre North' and 'Carers Centre South').")
 
 
 def _refuse_overwrite(out_dir: Path, kept: Manifest | None, respondents: list[Respondent],

@@ -21,6 +21,7 @@ from pathlib import Path
 from sheetkit.common import clock
 from sheetkit.mail.chase_mail import CORRECTION, NOTHING, REMINDER, REPLY, RETURN, Chased, Mailer
 from sheetkit.roster.contacts import Contact, read_contacts
+from sheetkit.roster.manifest import find_feedback_manifest, find_manifest
 from sheetkit.mail.corrections import lead_only, needs_correction
 from sheetkit.common.errors import UsageError
 from sheetkit.common.outputs import AllOrNothing
@@ -33,7 +34,7 @@ from sheetkit.framework.library import get_framework
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table, unprotect, write_csv
 from sheetkit.returns.model import ACCEPTED, REJECTED, CheckedReturn
-from sheetkit.common.own_files import REPLY_KIND
+from sheetkit.common.own_files import FEEDBACK_MANIFEST, REPLY_KIND
 
 LOG = "chase.csv"
 LOG_COLUMNS = ("date", "respondent", "email", "kind", "draft", "return_file", "attached")
@@ -41,19 +42,19 @@ LOG_COLUMNS = ("date", "respondent", "email", "kind", "draft", "return_file", "a
 
 @dataclass
 class ChaseOptions:
-    manifest: Path
+    manifest: Path | None  # None: the one beside (or inside) the returns folder
     out_dir: Path
     emails_from: str = ""
     today: dt.date | None = None
     templates: Path | None = None
-    workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest)
+    workbooks: Path | None = None  # where the built workbooks are (default: beside the manifest, or a folder beside it)
     attach: bool = True
     framework_id: str | None = None
     prefer: tuple[str, ...] = ()  # the lead's choice among a respondent's files, as for validate
     frameworks_dirs: tuple[str, ...] = ()
     progress: bool = False
     replies: Path | None = None  # the folder of partners' replies to their feedback, to chase too
-    replies_manifest: Path | None = None  # the feedback's manifest.csv: who was asked to reply
+    replies_manifest: Path | None = None  # the feedback's manifest (None: the one beside the replies folder)
 
 
 @dataclass
@@ -65,7 +66,11 @@ class ChaseResult:
     chased: list[Chased]
     unmatched: list[str]
     exit_code: int = 0
+    manifest: Path | None = None
+    manifest_found: str = ""
     replies_chased: bool = False  # whether replies to the feedback were chased too (--replies)
+    replies_manifest: Path | None = None  # the feedback's manifest, when replies were chased
+    replies_manifest_found: str = ""
 
     @property
     def replies(self) -> dict[str, list[str]] | None:
@@ -78,7 +83,8 @@ class ChaseResult:
                 "reminded": [c.contact.name for c in cases if c.kind == REMINDER]}
 
     def to_dict(self) -> dict:
-        return {"framework": self.framework.id, "today": self.today.isoformat(), "drafts_dir": str(self.drafts_dir),
+        return {"framework": self.framework.id, "today": self.today.isoformat(), "manifest": str(self.manifest),
+                "drafts_dir": str(self.drafts_dir),
                 "log": str(self.log), "respondents": [c.to_dict() for c in self.chased],
                 "no_email": [c.contact.name for c in self.chased if c.draft and not c.contact.email],
                 "unmatched": self.unmatched, "replies": self.replies}
@@ -97,12 +103,17 @@ class ChaseResult:
         lines += [f"Not matched to anyone in the manifest: {note}" for note in self.unmatched]
         drafts = sum(1 for c in self.chased if c.draft)
         lines.append(f"{drafts} draft(s) written to {self.drafts_dir} (nothing was sent); log: {self.log}")
+        lines.append(f"Manifest: {self.manifest}" + (f" ({self.manifest_found})" if self.manifest_found else ""))
+        if self.replies_manifest is not None:
+            lines.append(f"Feedback's manifest: {self.replies_manifest}"
+                         + (f" ({self.replies_manifest_found})" if self.replies_manifest_found else ""))
         return "\n".join(lines)
 
 
 def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
     """Validate the returns in `paths` and draft a reminder or correction for everyone who needs one."""
     today = options.today or clock.today()
+    options, found, replies_found = _with_manifest(paths, options)
     contacts = read_contacts(options.manifest)
     if not contacts:
         raise UsageError(f"{options.manifest} lists no respondents; give the manifest.csv written by build")
@@ -117,21 +128,46 @@ def chase(paths: list[str], options: ChaseOptions) -> ChaseResult:
         framework = report.framework if report and report.framework else get_framework(
             options.framework_id or contacts[0].framework_id, options.frameworks_dirs)
         mailer = Mailer(framework, plan_workbook(framework), today, drafts_dir, outputs, options.emails_from,
-                        options.templates, options.workbooks or options.manifest.parent, options.attach)
+                        options.templates, options.workbooks, options.attach, options.manifest.parent)
         for draft in _drafts_of_the_day(log_path, today):  # replaced by this run's, or taken away
             outputs.remove(str(draft), draft, "an earlier draft of the day", "--out")
-        chased = [_chased(case, history, mailer) for case in (_decide(contact, report.returns if report else [])
-                                                              for contact in contacts)]
+        chased = [_chased(_decide(contact, report.returns if report else [],
+                                  report.unusable.get(contact.name, []) if report else []), history, mailer)
+                  for contact in contacts]
         unmatched = _unmatched(report, contacts) if report else []
         if options.replies is not None:
             reply_contacts, replies = _replies(options, framework)
-            mailer = replace(mailer, workbooks=options.replies_manifest.parent)
-            chased += [_chased(_decide(contact, replies.returns if replies else [], REPLY), history, mailer)
+            mailer = replace(mailer, workbooks=None, records=options.replies_manifest.parent)
+            chased += [_chased(_decide(contact, replies.returns if replies else [],
+                                       replies.unusable.get(contact.name, []) if replies else [], REPLY),
+                               history, mailer)
                        for contact in reply_contacts]
             unmatched += _unmatched(replies, reply_contacts) if replies else []
         outputs.write(LOG, lambda temp: write_log(Path(temp), log_path, today, chased))
-    return ChaseResult(framework, today, drafts_dir, log_path, chased, unmatched,
-                       replies_chased=options.replies is not None)
+    return ChaseResult(framework, today, drafts_dir, log_path, chased, unmatched, manifest=options.manifest,
+                       manifest_found=found, replies_chased=options.replies is not None,
+                       replies_manifest=options.replies_manifest, replies_manifest_found=replies_found)
+
+
+def _with_manifest(paths: list[str], options: ChaseOptions) -> tuple[ChaseOptions, str, str]:
+    """The options with the manifest: --manifest, else the one beside (or inside) the returns folder;
+    with --replies, the feedback's manifest too: --replies-manifest, else the one beside (or inside)
+    the replies folder. Also how each was found ('' when given)."""
+    how = replies_how = ""
+    if options.manifest is None:
+        found, how = find_manifest(list(paths))
+        if found is None:
+            raise UsageError(f"no manifest.csv beside or inside {', '.join(paths)}: give the manifest.csv written by "
+                             f"build with --manifest")
+        options = replace(options, manifest=Path(found))
+    if options.replies is not None and options.replies_manifest is None:
+        found, replies_how = find_feedback_manifest(Path(options.replies))
+        if found is None:
+            raise UsageError(f"--replies needs the feedback's manifest, and there is no {FEEDBACK_MANIFEST} beside or "
+                             f"inside {options.replies}: give the one ingest --feedback wrote (in the exercise folder) "
+                             f"with --replies-manifest; it lists who was asked to reply")
+        options = replace(options, replies_manifest=found)
+    return options, how, replies_how
 
 
 def _chased(case: Chased, history: dict, mailer: Mailer) -> Chased:
@@ -144,9 +180,6 @@ def _chased(case: Chased, history: dict, mailer: Mailer) -> Chased:
 
 def _replies(options: ChaseOptions, framework: Framework) -> tuple[list[Contact], IngestReport | None]:
     """Who was asked to reply to their feedback (the feedback's manifest), and their replies checked."""
-    if options.replies_manifest is None:
-        raise UsageError("--replies needs --replies-manifest, the manifest.csv that ingest --feedback wrote "
-                         "into the feedback folder: it lists who was asked to reply")
     contacts = read_contacts(options.replies_manifest)
     if not _files_in(Path(options.replies)):
         return contacts, None
@@ -172,8 +205,10 @@ def _files_in(path: Path) -> bool:
     return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.rglob("*"))
 
 
-def _decide(contact: Contact, returns: list[CheckedReturn], about: str = RETURN) -> Chased:
-    """Reminder, correction or nothing, from this respondent's returns (or replies to their feedback)."""
+def _decide(contact: Contact, returns: list[CheckedReturn], received: list[tuple[str, str]] = (),
+            about: str = RETURN) -> Chased:
+    """Reminder, correction or nothing, from this respondent's returns (or replies to their feedback);
+    `received` are the files that arrived from them but could not be used (a PDF, a CSV), with why."""
     mine = [r for r in returns if r.respondent_key == contact.key]
     usable = [r for r in mine if r.status == ACCEPTED]
     rejected = [r for r in mine if r.status == REJECTED]
@@ -196,6 +231,11 @@ def _decide(contact: Contact, returns: list[CheckedReturn], about: str = RETURN)
     if fixable:
         ret = fixable[-1]
         case = Chased(contact, CORRECTION, f"{what} {Path(ret.file).name} received but rejected: {ret.reason}", ret,
+                      about=about)
+    elif received:  # files that are not the workbook: say what arrived and why it could not be used
+        shown = "; ".join(f"{file} ({why})" for file, why in received)
+        asked = "asked to reply; " if about == REPLY else ""
+        case = Chased(contact, REMINDER, f"{asked}received but unusable: {shown}", received=list(received),
                       about=about)
     else:  # nothing received, or only files held back for the lead to settle
         asked = "asked to reply; " if about == REPLY else ""

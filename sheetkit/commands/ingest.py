@@ -15,11 +15,12 @@ from sheetkit.common import clock
 from sheetkit.common.errors import UsageError
 from sheetkit.common.findings import Finding
 from sheetkit.common.outputs import AllOrNothing, refuse_inputs_as_outputs
-from sheetkit.common.own_files import MANIFEST, REPLY_KIND
+from sheetkit.common.own_files import REPLY_KIND
 from sheetkit.common.text import printable
 from sheetkit.consolidate.agreement import AgreementRule
 from sheetkit.consolidate.spool import AnswerSpool
-from sheetkit.returns.check import check_returns
+from sheetkit.returns.check import check_returns, with_manifest
+from sheetkit.roster.manifest import find_feedback_manifest
 from sheetkit.returns.model import ACCEPTED, CheckedReturn, answer_rows
 from sheetkit.returns.outcome import CheckOptions, IngestReport
 
@@ -43,7 +44,7 @@ class IngestOptions(CheckOptions):
     reply_by: dt.date | None = None  # the date partners are asked to reply to their feedback by (two weeks on)
     feedback_password: str | None = None  # the feedback's sheet password (default: the exercise's, else a new one)
     replies: Path | None = None  # folder of partners' replies to their feedback
-    replies_manifest: Path | None = None  # the feedback's manifest.csv (default: the --feedback folder's)
+    replies_manifest: Path | None = None  # the feedback's manifest (default: found beside the replies folder)
     pack: Path | None = None  # the challenge-day pack to write: a page for each contested item
 
 
@@ -53,6 +54,7 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
     from sheetkit.report.prepared import prepare_return
 
     check_xlsxwriter()  # before any return is read: an untested XlsxWriter stops here, saying what to install
+    options = with_manifest(paths, options)  # found before the outputs are checked, so none is aimed at it
     outputs = _outputs(paths, options)
     spools: list[AnswerSpool] = []
 
@@ -95,9 +97,10 @@ def _moderate(con, report: IngestReport, options: IngestOptions):
         return None, con
     from sheetkit.consolidate.moderation import moderate
 
-    manifest = options.replies_manifest or _feedback_manifest(options)
+    manifest, how = (options.replies_manifest, "") if options.replies_manifest else find_feedback_manifest(
+        options.replies, options.feedback)
     replies = check_returns([str(options.replies)], CheckOptions(
-        manifest=str(manifest) if manifest else None, framework_id=con.framework.id,
+        manifest=str(manifest) if manifest else None, manifest_found=how, framework_id=con.framework.id,
         frameworks_dirs=options.frameworks_dirs, progress=options.progress, limits=options.limits,
         use_cache=False, expect=REPLY_KIND), keep=None)
     report.replies = replies
@@ -106,18 +109,16 @@ def _moderate(con, report: IngestReport, options: IngestOptions):
     return moderation, counted
 
 
-def _feedback_manifest(options: IngestOptions) -> Path | None:
-    """The feedback's manifest in the --feedback folder, when there is one (it lists who was asked to reply)."""
-    found = options.feedback / MANIFEST if options.feedback else None
-    return found if found is not None and found.is_file() else None
-
-
 def _outputs(paths: list[str], options: IngestOptions) -> AllOrNothing:
     """The files ingest will write: named right, and none of them an input."""
     if options.out is None:
         raise UsageError("ingest needs --out, the consolidated workbook to write")
     if options.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {options.out} must end in .xlsx")
+    if options.feedback:
+        from sheetkit.mail.drafts import sender_line
+
+        sender_line(options.emails_from)  # a From line no mail program could read stops the run before any reading
     if options.pack is not None and options.pack.suffix.lower() != ".xlsx":
         raise UsageError(f"--pack {options.pack} must end in .xlsx")
     today = (options.now or clock.now()).date()

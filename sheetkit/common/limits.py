@@ -12,3 +12,4 @@ LABEL_LIMIT = 255  # a data-validation prompt, and a dropdown list typed into th
 ERROR_MESSAGE_LIMIT = 224  # a data-validation error message (not 255)
 TITLE_LIMIT = 32  # a data-validation prompt's or error's title
 SHEET_NAME_LIMIT = 31  # UTF-16 code units, as Excel counts
+PROPERTY_LIMIT = 255  # characters in a document property's value: every fact a workbook records about its respondent

@@ -24,11 +24,22 @@ SHEET_META = "_sheetkit"
 SHEET_LISTS = "_lists"
 RESERVED_SHEETS = (SHEET_START, SHEET_SCALE, SHEET_ACTIONS, SHEET_META, SHEET_LISTS)
 CRITERIA_NAME = "sk_criteria"  # the defined name of the action plan's list of criteria, on SHEET_LISTS
-META_FORMAT = "sheetkit-return/2"
-# Metadata sheet rows: key in column A, value in column B.
+# The layout a workbook is built with, recorded in it as 'sheetkit-return/N'. Every layout a released
+# sheetkit built is still read (returns/check.py dispatches on it); a workbook of a newer layout is
+# refused, naming the sheetkit that built it. Which sheetkit first built each layout:
+LAYOUTS = {
+    1: "0.1.0",  # one table per section, answers at fixed cells listed on the metadata sheet
+    2: "0.1.0",  # a form per section: answers found by each row's Ref and label and each column's header
+    3: "0.2.0",  # a pre-filled follow-up workbook asks 'Still true?' and records what it was pre-filled with
+}  # (0.2.0 is the release after 0.1.0; the version is raised, with its changelog section, when it is made)
+LAYOUT_VERSION = max(LAYOUTS)
+FORMAT_PREFIX = "sheetkit-return/"
+META_FORMAT = f"{FORMAT_PREFIX}{LAYOUT_VERSION}"
+# Metadata sheet rows: key in column A, value in column B. Keys added later are written only when
+# they say something, so a workbook that does not use them is as it was.
 META_KEYS = ("format", "framework_id", "framework_version", "fingerprint", "framework_title",
              "respondent", "organisation", "email", "round", "deadline", "return_to",
-             "build_id", "built_at", "sheetkit_version", "previous_round")
+             "build_id", "built_at", "sheetkit_version", "previous_round", "prefilled")
 # Below the metadata, after a blank row, the metadata sheet records what sheetkit wrote in each
 # sheet's locked cells, so that one typed over can be told: a row 'locked:<sheet>' followed by the
 # digests of those values (see written_digest), and a row 'computed:<sheet>' followed by the cells
@@ -37,6 +48,9 @@ WRITTEN_ROW = len(META_KEYS) + 1
 LOCKED_PREFIX = "locked:"
 COMPUTED_PREFIX = "computed:"
 DIGESTS_PER_CELL = 3_000  # 9 characters each, well inside a cell's 32,767
+# After that record and a blank row, a pre-filled follow-up workbook records what each answer cell
+# started with: a row PREFILLED_HEADING, then one row per answer (its key, the value given).
+PREFILLED_HEADING = "prefilled answers"
 
 
 def written_digest(value) -> str:
@@ -89,8 +103,21 @@ MODERATION_COUNTED = "Rating counted"
 
 # -- the lead's records ----------------------------------------------------------------------
 MANIFEST = "manifest.csv"
+# The feedback's manifest (who was asked to reply, each feedback workbook's build id) is a record of
+# the lead's too: it goes to the exercise folder beside the exercise's manifest, under its own name.
+FEEDBACK_MANIFEST = "feedback-manifest.csv"
 PASSWORD_FILE = "protection-password.txt"
 PASSWORD_HEADER = "Sheet protection password for the "
+
+
+def layout_version(meta: dict[str, str]) -> int | None:
+    """The layout version a workbook's metadata records ('sheetkit-return/2' -> 2); None when it
+    does not say it is a sheetkit return."""
+    text = meta.get("format", "")
+    if not text.startswith(FORMAT_PREFIX):
+        return None
+    number = text[len(FORMAT_PREFIX):]
+    return int(number) if number.isdigit() else None
 
 
 def meta_cell(key: str) -> str:

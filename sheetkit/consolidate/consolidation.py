@@ -21,6 +21,7 @@ from sheetkit.common.text import normalise_name
 from .plan import PlanEntry, build_plan, first_actions
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
+from sheetkit.returns.model import CARRIED, OK
 
 TOP = 5  # how many gaps and disagreements the Dashboard lists
 
@@ -36,6 +37,7 @@ class RatingRow:
     field: ResponseField
     values: dict[str, int] = field(default_factory=dict)  # partner -> level value
     flagged: dict[str, str] = field(default_factory=dict)  # partner -> kept but unusable text
+    carried: dict[str, str] = field(default_factory=dict)  # partner -> last round's, left as pre-filled, not confirmed
     agreement: Agreement = field(default_factory=Agreement)
     group_means: dict[str, float] = field(default_factory=dict)
     groups_differ: bool = False
@@ -49,6 +51,12 @@ class RatingRow:
     @property
     def count(self) -> int:
         return len(self.values)
+
+    @property
+    def still_carried(self) -> dict[str, str]:
+        """The carried ratings (left as last round pre-filled them) a partner did not revise after their
+        feedback: a revised one is counted, and shown beside what it replaced (see `self_assessed`)."""
+        return {p: v for p, v in self.carried.items() if p not in self.self_assessed}
 
     def stat(self, name: str) -> float | None:
         vals = list(self.values.values())
@@ -175,9 +183,11 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
     rule = rule or AgreementRule()
     ratings = _rating_rows(fw)
     by_key = {AnswerKey.of(r.level, r.owner_id, r.field.id): r for r in ratings}
-    for respondent, key, value, text, usable in store.values(by_key):
+    for respondent, key, value, text, status in store.values(by_key):
         row = by_key[key]
-        if usable:
+        if status == CARRIED:  # left as last round pre-filled it: shown, never counted
+            row.carried[respondent] = text
+        elif status == OK:
             row.values[respondent] = value
         else:
             row.flagged[respondent] = text
@@ -197,7 +207,8 @@ def with_revisions(con: Consolidation, revised: dict[tuple[str, str], int]) -> C
     averages and low ratings are worked out again from the ratings now counted."""
     rows = []
     for row in con.ratings:
-        new = replace(row, values=dict(row.values), flagged=dict(row.flagged), agreement=Agreement(), self_assessed={})
+        new = replace(row, values=dict(row.values), flagged=dict(row.flagged), carried=dict(row.carried),
+                      agreement=Agreement(), self_assessed={})
         for partner in con.respondents:
             if (partner, row.key) in revised:
                 new.self_assessed[partner] = row.values.get(partner)

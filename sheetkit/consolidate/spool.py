@@ -16,12 +16,12 @@ from typing import Iterable, Iterator
 
 from .actions import Action, actions_of_rows, decode_values
 from sheetkit.workbook.layout import WorkbookLayout
-from sheetkit.returns.model import Answer, answer_from_row, answer_rows
+from sheetkit.returns.model import CARRIED, Answer, answer_from_row, answer_rows
 
 _SCHEMA = """
 CREATE TABLE answers (
     ret INTEGER, seq INTEGER, key TEXT, sheet TEXT, cell TEXT,
-    num REAL, day TEXT, text TEXT, usable INTEGER,
+    num REAL, day TEXT, text TEXT, usable INTEGER,  -- 1 counted, 0 kept but not counted, 2 carried (returns.model)
     section_order INTEGER, item_order INTEGER, evidence INTEGER, summary INTEGER
 );
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
@@ -124,9 +124,10 @@ class AnswerSpool:
         """Every accepted answer (or only ratings and item and action answers), return by return."""
         return self._rows("r.position, a.seq, a.rowid", where="a.summary = 1" if summary_only else "1")
 
-    def values(self, keys: Iterable[str]) -> Iterator[tuple[str, str, object, str, bool]]:
-        """(respondent, key, value, text, usable) of every accepted answer to one of `keys`, return by
-        return: the answers' values without the rest of each answer (see answer_from_row)."""
+    def values(self, keys: Iterable[str]) -> Iterator[tuple[str, str, object, str, int]]:
+        """(respondent, key, value, text, status) of every accepted answer to one of `keys`, return by
+        return: the answers' values without the rest of each answer (see answer_from_row). The status
+        is as stored: counted, kept but not counted, or carried (returns.model.answer_status)."""
         keys = sorted(set(keys))
         query = (f"SELECT r.respondent, a.key, a.num, a.day, a.text, a.usable FROM answers a JOIN accepted r "
                  f"ON a.ret = r.ret WHERE a.key IN ({','.join('?' * len(keys))}) ORDER BY r.position, a.seq, a.rowid")
@@ -137,12 +138,17 @@ class AnswerSpool:
                 value = dt.date.fromisoformat(day)
             else:
                 value = text
-            yield respondent, key, value, text, bool(usable)
+            yield respondent, key, value, text, usable
 
     def count(self, evidence_only: bool = False) -> int:
         """How many accepted answers (or text answers that are evidence) there are."""
         where = "a.evidence = 1" if evidence_only else "1"
         query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE {where}"
+        return self.db.execute(query).fetchone()[0]
+
+    def count_carried(self) -> int:
+        """How many accepted answers were left as last round pre-filled them and not confirmed."""
+        query = f"SELECT COUNT(*) FROM answers a JOIN accepted r ON a.ret = r.ret WHERE a.usable = {CARRIED}"
         return self.db.execute(query).fetchone()[0]
 
     def count_records(self) -> int:

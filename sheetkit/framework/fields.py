@@ -26,7 +26,8 @@ from typing import Callable
 from sheetkit.common import limits
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.text import as_text, clip
-from .model import ACTION_STATUSES, PRIORITIES, REPLY_DECISIONS, Framework, ResponseField, Scale, criterion_choices
+from .model import (ACTION_STATUSES, PRIORITIES, REPLY_DECISIONS, STILL_TRUE, Framework, ResponseField, Scale,
+                    criterion_choices)
 
 _AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?\s*$")
@@ -55,6 +56,7 @@ def _list_rule(f: ResponseField, fw: Framework) -> dict | None:
     options = field_type(f).choices(f, fw)
     if not options:
         return None
+    assert not any("," in o for o in options), f"a dropdown written as a list is split at commas: {options}"
     return {
         "validate": "list", "source": list(options),
         "input_title": clip(f.label, limits.TITLE_LIMIT),
@@ -372,6 +374,8 @@ FIELD_TYPES: dict[str, FieldType] = {
                           sample=_pick, codes=("choice-invalid",), in_frameworks=False),
     "criterion": FieldType("criterion", "(pick)", "answer", _check_criterion, _criterion_choices, _criterion_rule,
                            _prefill_criterion, _pick, codes=("choice-invalid",), in_frameworks=False),
+    "confirmation": FieldType("confirmation", "(pick)", "answer", _check_list, lambda f, fw: STILL_TRUE, _list_rule,
+                              sample=_pick, codes=("choice-invalid",), in_frameworks=False),
 }
 
 

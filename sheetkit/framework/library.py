@@ -15,6 +15,7 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from typing import Iterable
 
 from sheetkit.common.errors import FrameworkNotFound, UsageError
@@ -52,15 +53,71 @@ def templates_dir(chosen: str | Path | None = None) -> Path | None:
         raise UsageError(f"template folder {folder} holds neither {' nor '.join(TEMPLATES)}; check {where}")
     for name in TEMPLATES:
         if (folder / name).is_file():
-            _read_template(folder / name)
+            template_text(name, folder)  # a file that cannot be read, or an unknown placeholder, stops the build here
     return folder
 
 
-def template_text(name: str, folder: str | Path | None = None) -> str:
-    """The text of a template: the user's copy in `folder` when it has one, else the bundled one."""
+_CHASE = ("addressee", "respondent", "organisation", "framework_title", "round", "deadline", "deadline_line",
+          "attachment_line", "return_how", "sender", "history", "received")
+_CORRECTION = _CHASE + ("return_file", "problem_count", "problems", "fine", "optional")
+# Every template and the placeholders its writer fills in: any other $name would reach partners as typed.
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "email.txt": ("framework_title", "publisher", "respondent", "addressee", "round", "deadline", "return_to",
+                  "sender"),
+    "instructions.txt": ("deadline", "return_to", "section", "answer"),
+    "instructions-next-round.txt": ("previous_round", "answers_start", "carried_actions"),
+    "reminder.txt": _CHASE,
+    "reminder-again.txt": _CHASE,
+    "correction.txt": _CORRECTION,
+    "correction-again.txt": _CORRECTION,
+    "reply-reminder.txt": _CHASE + ("reply_sheet",),
+    "reply-reminder-again.txt": _CHASE + ("reply_sheet",),
+    "reply-correction.txt": _CORRECTION + ("reply_sheet",),
+    "reply-correction-again.txt": _CORRECTION + ("reply_sheet",),
+    "feedback.txt": ("addressee", "respondent", "framework_title", "round", "others", "workbook", "evidence_line",
+                     "apart", "not_counted", "reply", "sender"),
+}
+
+
+def template_path(name: str, folder: str | Path | None = None) -> Path:
+    """Where a template is read from: the user's copy in `folder` (else $SHEETKIT_TEMPLATES) when it
+    has one, else the bundled one."""
+    folder = folder or os.environ.get(TEMPLATES_ENV_VAR) or None
     if folder and (Path(folder) / name).is_file():
-        return _read_template(Path(folder) / name)
-    return _read_template(data_dir("templates") / name)
+        return Path(folder) / name
+    return data_dir("templates") / name
+
+
+def template_text(name: str, folder: str | Path | None = None) -> str:
+    """The text of a template, its placeholders checked: the user's copy in `folder` when it has one,
+    else the bundled one."""
+    path = template_path(name, folder)
+    text = _read_template(path)
+    _check_placeholders(path, name, text)
+    return text
+
+
+def fill_template_text(name: str, values: dict[str, str], folder: str | Path | None = None) -> str:
+    """A template filled in with `values` (which must give each of its placeholders)."""
+    missing = set(PLACEHOLDERS[name]) - set(values)
+    assert not missing, f"{name} is filled without {missing}"
+    return Template(template_text(name, folder)).safe_substitute(values)
+
+
+def _check_placeholders(path: Path, name: str, text: str) -> None:
+    """Refuse a placeholder the template's writer does not fill in, with the file and the line."""
+    known = PLACEHOLDERS.get(name)
+    if known is None:
+        return
+    for match in Template.pattern.finditer(text):
+        word = match.group("named") or match.group("braced")
+        if word and word not in known:
+            line = text.count("\n", 0, match.start()) + 1
+            near = nearest(word, list(known))
+            hint = f" Did you mean ${near[0]}?" if near else ""
+            raise UsageError(f"template {path}, line {line}: ${word} is not a placeholder of {name}, so it would "
+                             f"reach respondents as typed.{hint} Its placeholders are "
+                             f"{', '.join('$' + k for k in known)}; write $$ for a dollar sign")
 
 
 def _read_template(path: Path) -> str:
@@ -138,4 +195,5 @@ def resolve_framework(reference: str, extra_dirs: Iterable[str | Path] = ()) -> 
     return get_framework(reference, extra_dirs)
 
 
-__all__ = ["FrameworkFileError", "get_framework", "list_frameworks", "resolve_framework", "template_text"]
+__all__ = ["FrameworkFileError", "get_framework", "list_frameworks", "resolve_framework", "template_text",
+           "fill_template_text", "template_path", "PLACEHOLDERS"]

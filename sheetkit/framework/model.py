@@ -20,6 +20,9 @@ from .keys import AnswerKey
 
 RESPONSE_LEVELS = ("framework", "section", "item", "statement")
 ACTION_STATUSES = ("Not started", "In progress", "Done", "Dropped")
+# A pre-filled follow-up workbook's 'Still true?' beside last round's answers: the first entry confirms them.
+# (No comma: a dropdown written as a literal list is split at commas.)
+STILL_TRUE = ("Yes: still true", "No: I have changed it")
 ACTION_CLOSED = ("Done", "Dropped")  # statuses that end an action: not carried to the next round
 PRIORITIES = ("High", "Medium", "Low")
 REPLY_DECISIONS = ("Keep", "Revise")  # a partner's reply to their feedback, on each rating asked about

@@ -4,7 +4,7 @@ Templates (``templates/reminder.txt``, ``reminder-again.txt``, ``correction.txt`
 ``correction-again.txt``, and for replies to feedback the same names starting ``reply-``) can be
 replaced by files of the same name in the lead's own folder.
 Their placeholders: ``$addressee $respondent $organisation $framework_title $round $deadline
-$deadline_line $attachment_line $return_how $sender $history``, and for corrections also
+$deadline_line $attachment_line $return_how $sender $history $received``, and for corrections also
 ``$return_file $problem_count $problems $fine $optional``; the reply templates also ``$reply_sheet``.
 """
 
@@ -18,13 +18,13 @@ from pathlib import Path
 from sheetkit.common.outputs import AllOrNothing
 from sheetkit.roster.contacts import Contact
 from .corrections import Problem, fine_sheets, problems
-from .drafts import Draft, fill_template, safe_file_name, write_draft
+from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.workbook.reply import plan_reply
 from sheetkit.common.own_files import SHEET_REPLY
 from sheetkit.returns.reader import file_sha256
-from sheetkit.returns.model import ACCEPTED, CheckedReturn
+from sheetkit.returns import ACCEPTED, CheckedReturn, base_name
 
 REMINDER, CORRECTION, NOTHING = "reminder", "correction", "nothing to ask"
 RETURN, REPLY = "return", "reply"  # what a case is about: the self-assessment, or the reply to its feedback
@@ -46,6 +46,7 @@ class Chased:
     problems: list[Problem] = field(default_factory=list)
     optional: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    received: list[tuple[str, str]] = field(default_factory=list)  # files that arrived but are not the workbook
     about: str = RETURN
 
     @property
@@ -91,10 +92,12 @@ class Mailer:
     outputs: AllOrNothing
     sender: str = ""
     templates: Path | None = None
-    workbooks: Path | None = None  # the folder holding the built workbooks
+    workbooks: Path | None = None  # the folder holding the built workbooks (--workbooks)
     attach: bool = True
+    records: Path | None = None  # the manifest's folder: the workbooks are beside it, or in a folder beside it
 
     def __post_init__(self) -> None:
+        self.sender = sender_line(self.sender)
         for name in TEMPLATES:  # a broken template stops the run before any draft is written
             fill_template(name, {}, self.templates)
 
@@ -110,7 +113,10 @@ class Mailer:
         subject, body = fill_template(name, self._values(case), self.templates)
         if not contact.email:
             case.notes.append(f"no email address in the manifest{_held(contact)}: add it to the draft's To: line")
-        draft = Draft(subject, body, contact.addressee, contact.email, self.sender, case.attached)
+        elif contact.bad_email:
+            case.notes.append(f"written to {contact.email} only: the manifest's email column holds "
+                              f"'{contact.bad_email}', part of which is not an address")
+        draft = Draft(subject, body, contact.recipients, self.sender, case.attached)
         path = self.folder / f"{case.template}_{safe_file_name(contact.name)}.eml"
         self.outputs.add(str(path), path, f"the {case.label} draft for {contact.name}", "--out", "folder")
         self.outputs.write(str(path), lambda temp: write_draft(Path(temp), draft))
@@ -133,6 +139,7 @@ class Mailer:
                           + (f" (or send it to {address[1]})" if address[1] else ""),
             "sender": address[0] or "The commissioning team",
             "history": _history(case),
+            "received": _received(case),
             "reply_sheet": SHEET_REPLY,
         }
         if case.kind == CORRECTION:
@@ -185,20 +192,35 @@ class Mailer:
         return ""
 
     def _workbook(self, case: Chased) -> Path | None:
-        """The respondent's own built workbook, only if it is byte for byte the one the manifest records."""
+        """The respondent's own built workbook, only if it is byte for byte the one the manifest
+        records: in --workbooks, else beside the manifest or in a folder beside it (exercise/workbooks)."""
         contact = case.contact
         if not contact.file:
             case.notes.append("the manifest names no workbook file, so none is attached")
             return None
-        path = (self.workbooks or Path(".")) / Path(contact.file).name  # a file beside it, never elsewhere
-        if not path.is_file():
-            case.notes.append(f"workbook not attached: {path} not found (name the build folder with --workbooks)")
+        name = Path(contact.file).name  # a file of that name in those folders, never elsewhere
+        folders = [self.workbooks] if self.workbooks else _beside(self.records or Path("."))
+        found = [folder / name for folder in folders if (folder / name).is_file()]
+        if not found:
+            where = self.workbooks or f"{self.records or '.'} or the folders in it"
+            case.notes.append(f"workbook not attached: {name} not found in {where} (name the build folder with "
+                              f"--workbooks)")
             return None
-        if contact.sha256 and file_sha256(path) != contact.sha256:
-            case.notes.append(f"workbook not attached: {path} is not the file built for them (its SHA-256 differs "
+        same = [path for path in found if not contact.sha256 or file_sha256(path) == contact.sha256]
+        if not same:
+            case.notes.append(f"workbook not attached: {found[0]} is not the file built for them (its SHA-256 differs "
                               f"from the manifest's); it may be a filled-in copy")
             return None
-        return path
+        return same[0]
+
+
+def _beside(folder: Path) -> list[Path]:
+    """The manifest's folder, then the folders in it (where build put the workbooks: exercise/workbooks)."""
+    try:
+        inner = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        inner = []
+    return [folder, *inner]
 
 
 def spoken_dates(days: list[dt.date]) -> str:
@@ -219,6 +241,13 @@ def _history(case: Chased) -> str:
         return f"We wrote to you about this on {when}, and have still not received {what}."
     return f"We wrote to you on {when} about {'your reply' if case.about == REPLY else 'your return'}; this is " \
            f"about the latest version we have."
+
+
+def _received(case: Chased) -> str:
+    """What arrived from the respondent that was not the workbook, and what to send instead."""
+    said = [f"Your file {base_name(file)} arrived, but {why}, so we could "
+            f"not use it." for file, why in case.received]
+    return " ".join(said + ["Please send the workbook itself (the .xlsx file)."]) if said else ""
 
 
 def _long_date(day: dt.date) -> str:

@@ -30,14 +30,15 @@ from sheetkit.roster.contacts import Contact, read_contacts
 from sheetkit.common.text import clip
 from sheetkit.returns.model import CheckedReturn
 from .corrections import lead_only, needs_correction
-from .drafts import Draft, fill_template, safe_file_name, write_draft
+from .drafts import Draft, fill_template, safe_file_name, sender_line, write_draft
 from .feedback_book import (ACTION_COLUMNS, ACTIONS, DIFFER, EVIDENCE, EVIDENCE_COLUMNS, RATING_COLUMNS, RATINGS,
                             write_book)
 from .feedback_reply import (FormWorkbook, ReplyRequest, add_reply, exercise_password, plan_request, replaced_ids,
                              write_reply_manifest)
 from sheetkit.framework.model import item_caption, item_name
 from sheetkit.common.outputs import AllOrNothing
-from sheetkit.common.own_files import MANIFEST, SHEET_REPLY
+from sheetkit.common.own_files import SHEET_REPLY
+from sheetkit.roster.manifest import feedback_manifest_for
 from sheetkit.common.text import normalise_name
 from sheetkit.returns.reader import file_sha256
 
@@ -148,13 +149,14 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
             return write_feedback(con, folder, manifest, with_evidence, sender, written_at, returns, reply,
                                   round_name, discuss, password, own)
     written_at = written_at or clock.now()
+    sender = sender_line(sender)
     round_name = round_name or next((r.round for r in returns if r.round), "")
     answer = Reply(reply_by(reply, written_at), sender, round_name)
     contacts = {c.key: c for c in read_contacts(Path(manifest))} if manifest else {}
     feedbacks = _gather(con, Path(folder), with_evidence, returns, sender)
     _ask_replies(con, feedbacks, Path(folder), contacts, written_at, answer, discuss,
                  exercise_password(manifest, password, con.framework, round_name))
-    listing = Path(folder) / MANIFEST
+    listing = feedback_manifest_for(Path(folder))  # a record of the lead's: beside the folder that is sent
     for fb in feedbacks:
         outputs.add(str(fb.workbook), fb.workbook, f"the feedback workbook for {fb.respondent}", "--feedback", "folder")
         outputs.add(str(fb.draft), fb.draft, f"the feedback email for {fb.respondent}", "--feedback", "folder")
@@ -174,7 +176,7 @@ def write_feedback(con: Consolidation, folder: Path, manifest: str | None = None
 def _ask_replies(con: Consolidation, feedbacks: list[PartnerFeedback], folder: Path, contacts: dict,
                  written_at: dt.datetime, answer: Reply, discuss: frozenset[str], password: str) -> None:
     """What each partner is asked to reply on, and their workbook's build id (a new one replacing the last)."""
-    replaced = replaced_ids(folder, con.framework.id, answer.round)
+    replaced = replaced_ids(feedback_manifest_for(folder), con.framework.id, answer.round)
     for fb in feedbacks:
         contact = contacts.get(normalise_name(fb.respondent), Contact(fb.respondent))
         fb.request = plan_request(con, fb.respondent, fb.comparisons, contact, answer.round or contact.round,
@@ -364,7 +366,7 @@ def _draft(con: Consolidation, feedback: PartnerFeedback, contact: Contact, with
         "sender": parseaddr(reply.sender)[0] or "The commissioning team",
     }
     subject, body = fill_template("feedback.txt", values)
-    return Draft(subject, body, contact.addressee, contact.email, reply.sender, feedback.workbook)
+    return Draft(subject, body, contact.recipients, reply.sender, feedback.workbook)
 
 
 def _not_counted_line(fb: PartnerFeedback) -> str:

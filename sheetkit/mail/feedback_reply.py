@@ -4,8 +4,9 @@ their feedback workbook, and the feedback's own manifest, which identifies the r
 A partner is asked to reply on every rating where they sit apart from the other partners or stand
 in one camp of a split (by the consolidated workbook's own rule), and on the items the lead marks
 for discussion (``ingest --discuss``) that they rated. Their feedback workbook then carries the
-sheet 'Your reply' (:mod:`sheetkit.workbook.reply`) and a build id, as a return does; the feedback
-folder's ``manifest.csv`` lists who was asked, with each workbook's build id and the reply-by date,
+sheet 'Your reply' (:mod:`sheetkit.workbook.reply`) and a build id, as a return does; the feedback's
+manifest (``feedback-manifest.csv``, kept in the exercise folder beside the exercise's own manifest,
+not in the folder sent) lists who was asked, with each workbook's build id and the reply-by date,
 so ``ingest --replies`` and ``chase --replies`` read the replies exactly as returns are read.
 A partner asked about nothing still gets a sealed workbook (of the kind that asks for no reply), so
 it is recognised wherever it turns up, and is left out of the manifest.
@@ -18,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetkit.common.own_files import FEEDBACK_KIND, MANIFEST, REPLY_KIND, SHEET_REPLY
+from sheetkit.common.own_files import FEEDBACK_KIND, PASSWORD_FILE, REPLY_KIND, SHEET_REPLY
 from sheetkit.common.text import normalise_name
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.roster.contacts import Contact
@@ -48,7 +49,7 @@ def exercise_password(manifest: str | Path | None, chosen: str | None, framework
     against slips, not against anyone determined; nothing sheetkit reads depends on it."""
     if chosen:
         return chosen
-    kept = read_password(Path(manifest).parent) if manifest else None
+    kept = read_password(Path(manifest).parent / PASSWORD_FILE) if manifest else None
     seed = "\x1f".join(("sheetkit feedback", framework.fingerprint, round_name))
     return kept or hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
 
@@ -90,10 +91,10 @@ def write_reply_manifest(path: Path, requests: list[tuple[ReplyRequest, str, str
     write_manifest(path, entries)
 
 
-def replaced_ids(folder: Path, framework_id: str, round_name: str) -> dict[str, str]:
-    """The build id of each partner's feedback already in `folder` for this exercise (by normalised name),
-    which the one now written replaces."""
-    kept = _kept(folder / MANIFEST, framework_id, round_name)
+def replaced_ids(listing: Path, framework_id: str, round_name: str) -> dict[str, str]:
+    """The build id of each partner's feedback already listed in the feedback manifest `listing` for this
+    exercise (by normalised name), which the one now written replaces."""
+    kept = _kept(listing, framework_id, round_name)
     return {entry.key: entry.build_id for entry in kept}
 
 

@@ -117,6 +117,10 @@ def brief(con: Consolidation, actions: str, since: str = "", trend: list[str] = 
     `actions` is the count of actions every sheet uses; `trend` the lines comparing with last round (`since`)."""
     scale, items = con.scale, con.framework.labels["item"].lower()
     lines = [("Returns", f"{returns_phrase(con).split(';')[0]}. {missing_phrase(con)}.")]
+    carried = con.store.count_carried()
+    if carried:  # last round's answers left as pre-filled: said, and kept out of this round's figures
+        lines.append(("Carried", f"{carried} answer(s) left as last round pre-filled them and not confirmed: "
+                                 f"shown as carried on Responses, not counted in this round's figures."))
     if con.overall is not None and scale is not None:
         overall = f"{con.overall:.1f} on a scale of {min(scale.values)} to {max(scale.values)} ({legend(scale)})."
     else:

@@ -195,15 +195,20 @@ def _wording(con: Consolidation, row: RatingRow) -> list[str]:
 
 
 def _partners(con: Consolidation, row: RatingRow) -> list[str]:
-    return [p for p in con.respondents if p in row.values or p in row.flagged or p in row.self_assessed]
+    return [p for p in con.respondents
+            if p in row.values or p in row.flagged or p in row.self_assessed or p in row.carried]
 
 
 def _self(row: RatingRow, partner: str):
     if partner in row.self_assessed:
         value = row.self_assessed[partner]
+        if value is None and partner in row.carried:
+            return f"{row.carried[partner]} (carried from last round)"
         return value if value is not None else row.flagged.get(partner, "")
     if partner in row.flagged:
         return f"'{row.flagged[partner]}' (not on the scale)"
+    if partner in row.carried:
+        return f"{row.carried[partner]} (carried from last round, not confirmed)"
     return row.values.get(partner)
 
 

@@ -50,11 +50,21 @@ def values(con: Consolidation, row: RatingRow, partners: list[str] | None = None
     if con.groups:
         out.append("Yes" if row.groups_differ else "")
     acted = con.actions.by_item.get(row.owner_id, 0) if row.level == "item" else None
-    out += [acted, "; ".join(f"{p}: {v}" for p, v in row.flagged.items())]
+    out += [acted, "; ".join([f"{p}: {v}" for p, v in row.flagged.items()]
+                             + [f"{p}: {v} (carried from last round, not confirmed)"
+                                for p, v in row.still_carried.items()])]
     if con.revised:
-        out.append("; ".join(f"{p}: {'none' if v is None else v} \u2192 {row.values[p]}"
-                             for p, v in row.self_assessed.items()))
+        out.append("; ".join(f"{p}: {_before(row, p, v)} \u2192 {row.values[p]}" for p, v in row.self_assessed.items()))
     return out
+
+
+def _before(row: RatingRow, partner: str, value: int | None) -> str:
+    """What a revised rating replaced: the self-assessed rating, last round's left as carried, or none."""
+    if value is not None:
+        return str(value)
+    if partner in row.carried:
+        return f"{row.carried[partner]} (carried from last round)"
+    return "none"
 
 
 def write(rep: Report, ws) -> None:

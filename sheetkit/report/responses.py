@@ -76,9 +76,12 @@ def _type(layout, key: str) -> str:
 
 
 def response_status(answer) -> str:
-    """'ok', 'flagged' (kept, not counted) or 'unplaced' (typed where no answer belongs, or a comment)."""
+    """'ok', 'flagged' (kept, not counted), 'carried' (last round's, left as pre-filled and not
+    confirmed: not counted as this round's) or 'unplaced' (typed where no answer belongs, or a comment)."""
     if answer.field.level == "unplaced":
         return "unplaced"
+    if answer.carried:
+        return "carried"
     return "ok" if answer.usable else "flagged"
 
 

@@ -18,7 +18,8 @@ COLUMNS = (Column("Section", 8), Column("Ref", 6), Column("Item", 44), Column("L
            Column("This round", 9, "mean_top"), Column("Change", 8, "change"),
            Column("Same partners last round", 10, "mean_top"), Column("Same partners this round", 10, "mean_top"),
            Column("Same partners' change", 10, "change"), Column("Partners then → now", 10, "centre_text"),
-           Column("Moved most (their change)", 32), Column("Agreed last round", 30))
+           Column("Moved most (their change)", 32), Column("Agreed last round", 30),
+           Column("Carried, not confirmed", 10, "centre"))
 SAME_THEN, SAME_NOW, SAME_CHANGE = 6, 7, 8  # the like-for-like columns, which the chart draws
 SETTLED = (" Last round's ratings are counted where they were settled after its feedback: the rating agreed at the "
            "challenge day (Agreed last round), else the one a partner revised to, else the self-assessment.")
@@ -31,11 +32,13 @@ def write(rep: Report, ws) -> None:
     title(ws, f, f"Trend: {rep.round} against {trend.previous_round}")
     note_lines(ws, f, f"Averages of every rating given in each round (last round: {trend.previous.source.name}). Same "
                       f"partners: the partners who rated in both rounds, each counted once, so partners who joined or "
-                      f"left move only the averages of all. Each partner's own change: see Trend by partner."
+                      f"left move only the averages of all. Carried, not confirmed: ratings left as last round "
+                      f"pre-filled them, not counted in This round. Each partner's own change: see Trend by partner."
                       + (SETTLED if trend.settled else ""),
                sum(c.width for c in COLUMNS))
     rows = [_values(trend.overall)] + [v for s in trend.sections for v in _section_values(rep, trend, s)]
     rows += [_left_out(item) for item in trend.left_out if not item[0]]  # ids this version no longer has
+    _count_carried(rep, rows)
     last = table(ws, f, "Trend", COLUMNS, rows, "Change since last round, by section and item")
     for n, values in enumerate(rows, start=HEADER_ROW + 1):
         if not values[1]:  # the overall and section rows in bold, so the items read as under their section
@@ -48,6 +51,19 @@ def write(rep: Report, ws) -> None:
                 and values[SAME_THEN] is not None]
     if sections:
         _chart(rep, ws, sections)
+
+
+def _count_carried(rep: Report, rows: list[list]) -> None:
+    """Each row's ratings left as last round pre-filled them and not confirmed: shown, not counted in 'This round'."""
+    by_item, by_section = {}, {}
+    for row in rep.con.ratings:
+        if row.level == "item":
+            by_item[row.owner_id] = by_item.get(row.owner_id, 0) + len(row.still_carried)
+        by_section[row.section_id] = by_section.get(row.section_id, 0) + len(row.still_carried)
+    for values in rows:
+        section, ref = values[0], values[1]
+        count = by_item.get(ref) if ref else by_section.get(section) if section else sum(by_section.values())
+        values.append(count or None)
 
 
 def _chart(rep: Report, ws, sections: list[int]) -> None:

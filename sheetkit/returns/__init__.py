@@ -8,7 +8,8 @@ from .reader import RawReturn, read_return, file_sha256
 from .model import Answer, CheckedReturn, ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE
 from .outcome import CheckOptions, IngestReport
 from .check import validate_returns, check_returns, check_return
-from .settle import settle, roster
+from .builds import roster
+from .settle import base_name, settle, whose_file
 
 __all__ = [
     "ReturnFile",
@@ -29,4 +30,6 @@ __all__ = [
     "check_return",
     "settle",
     "roster",
+    "whose_file",
+    "base_name",
 ]

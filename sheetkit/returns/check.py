@@ -24,18 +24,21 @@ from sheetkit.common.text import holds_unrepresentable, printable
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.library import get_framework, list_frameworks
 from sheetkit.framework.model import Framework
-from sheetkit.roster.manifest import Manifest, read_manifest
+from sheetkit.roster.manifest import Manifest, find_manifest, read_manifest
 from sheetkit.workbook.plan import plan_for, plan_workbook
 from .cache import ReturnCache, default_cache_folder
+from .carried import settle_carried
+from .legacy import read_layout_1
 from .folder import ReturnFile, collect_returns
 from .identity import check_framework, check_kind, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
 from .outcome import CheckOptions, IngestReport
 from .reader import RawReturn, file_sha256, peek_framework_id, read_return
-from .settle import base_name, roster, settle
+from .builds import roster
+from .settle import base_name, settle
 from .replies import check_reply
 from .validate import keep_whole_sheet, read_answers
-from sheetkit.common.own_files import RETURN_KIND
+from sheetkit.common.own_files import RETURN_KIND, layout_version
 from sheetkit.workbook.reply import ReplyLayout
 from pathlib import Path
 
@@ -56,6 +59,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -
     them, runs in the worker on each return it accepts, its result handed over as
     ``checked.prepared`` (and kept in the re-ingest cache with the return).
     """
+    options = with_manifest(paths, options)
     with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
             raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
@@ -63,14 +67,24 @@ def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
         returns, framework, cache_findings, reused = _read_returns(found.files, manifest, options, keep, prepare)
-    outcome = settle(returns, roster(manifest) if manifest else None, prefer)
+    outcome = settle(returns, roster(manifest) if manifest else None, prefer, found.skipped)
     findings = found.findings + cache_findings + [f for r in returns for f in r.findings]
     if manifest:
         findings += [Finding("list-not-utf8", w, file=manifest.path) for w in manifest.warnings]
     findings += outcome.findings
     return IngestReport(framework, outcome.round, returns, findings, outcome.chase,
                         expected=len(manifest.respondents) if manifest else None, chase_why=outcome.chase_why,
-                        preferred=outcome.preferred, asked=manifest.people if manifest else [], reused=reused)
+                        preferred=outcome.preferred, asked=manifest.people if manifest else [], reused=reused,
+                        unusable=outcome.unusable, manifest=options.manifest, manifest_found=options.manifest_found)
+
+
+def with_manifest(paths: list[str], options: CheckOptions) -> CheckOptions:
+    """The options with the exercise's manifest: --manifest, else the one beside (or inside) the
+    returns folder, saying where it was found."""
+    if options.manifest:
+        return options
+    found, how = find_manifest(list(paths))
+    return replace(options, manifest=found, manifest_found=how)
 
 
 def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: CheckOptions, keep, prepare=None):
@@ -101,7 +115,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
             else:
                 checked = check_return(outcome, framework, options.frameworks_dirs, expect=options.expect)
                 if keep is None and not options.keep_answers:
-                    _keep_what_findings_point_at(checked, plan_for(framework, outcome.meta))
+                    _keep_what_findings_point_at(checked, _layout_of(framework, outcome.meta))
                 take(index, checked)
     if pending:
         framework = _choose_framework([raw.meta.get("framework_id", "") for _, raw in pending if raw.readable],
@@ -109,7 +123,7 @@ def _read_returns(files: list[ReturnFile], manifest: Manifest | None, options: C
         for index, raw in pending:
             checked = check_return(raw, framework, options.frameworks_dirs, expect=options.expect)
             if keep is None and not options.keep_answers:
-                _keep_what_findings_point_at(checked, plan_for(framework, raw.meta))
+                _keep_what_findings_point_at(checked, _layout_of(framework, raw.meta))
             take(index, checked)
     return [r for r in returns if r is not None], framework, cache.findings if cache else [], reused
 
@@ -178,18 +192,36 @@ def _read_answers_or_keep_all(checked: CheckedReturn, raw: RawReturn, framework:
     cell is kept as unplaced with a finding per sheet, so the return is still reported, never lost."""
     answers, findings = len(checked.answers), len(checked.findings)
     try:
-        layout = plan_for(framework, raw.meta)
-        read_answers(checked, raw, layout)
+        layout = _read_by_layout(checked, raw, framework)
         if isinstance(layout, ReplyLayout):  # a partner's reply to their feedback
             checked.asks = tuple(r.key for r in layout.asked)
             check_reply(checked, layout)
     except Exception as exc:  # noqa: BLE001 - the file opened; only a file that cannot be is reader-failed
         del checked.answers[answers:]
         del checked.findings[findings:]
-        checked.placed = {}
+        checked.placed, checked.confirmed, checked.carried = {}, {}, 0
         for sheet in raw.sheets:
             if sheet not in (SHEET_META, SHEET_LISTS):
                 keep_whole_sheet(checked, raw, sheet, exc)
+
+
+def _layout_of(framework: Framework, meta: dict[str, str]):
+    """The layout whose cells a built workbook's findings point at: as read (see _read_by_layout)."""
+    return plan_workbook(framework) if layout_version(meta) == 1 else plan_for(framework, meta)
+
+
+def _read_by_layout(checked: CheckedReturn, raw: RawReturn, framework: Framework):
+    """The answers, read by the layout the workbook records it was built with (a partner's reply to
+    their feedback by its reply sheet's); returns that layout."""
+    if checked.layout == 1:
+        layout = plan_workbook(framework)
+        read_layout_1(checked, raw, layout)
+        return layout
+    layout = plan_for(framework, raw.meta)
+    read_answers(checked, raw, layout)
+    if not isinstance(layout, ReplyLayout):  # a reply asks nothing 'Still true?'
+        settle_carried(checked, raw, layout)
+    return layout
 
 
 def _answers_digest(checked: CheckedReturn) -> str:
@@ -227,7 +259,7 @@ def _read_and_check(reading: _Reading, path: str) -> RawReturn | CheckedReturn:
         return raw
     checked = check_return(raw, framework, known_ids=reading.known_ids, expect=reading.expect)
     if not reading.compact and not reading.every_answer:
-        _keep_what_findings_point_at(checked, plan_for(framework, raw.meta))
+        _keep_what_findings_point_at(checked, _layout_of(framework, raw.meta))
     if reading.compact:
         # Where each answer was found served the checks; held for thousands of returns it would grow with them.
         checked.placed = {}

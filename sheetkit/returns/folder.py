@@ -67,6 +67,7 @@ class Collection:
 
     files: list[ReturnFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> what it is, for files that are not workbooks
     temp: str | None = None
 
     def close(self) -> None:
@@ -141,8 +142,7 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
     elif head.startswith(OLE_MAGIC):
         kind = _open_outlook(found, path, name, depth, size)
         if kind == "document" and suffix not in WORKBOOK_SUFFIXES:
-            found.findings.append(Finding("file-skipped", "this is an old-style Word or PowerPoint document, not a "
-                                          "workbook; it was skipped", file=name))
+            _skip(found, name, "an old-style Word or PowerPoint document")
         elif kind != "message":
             _add(found, path, name)  # a workbook, encrypted or not, or damaged: the reader says which
     elif _is_email(head, suffix):
@@ -153,8 +153,13 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
     elif suffix in WORKBOOK_SUFFIXES + (".csv",) or named:
         _add(found, path, name)  # the reader says what it is instead
     else:
-        found.findings.append(Finding("file-skipped", f"this is {_what(head, suffix)}, not a workbook; it was "
-                                      f"skipped", file=name))
+        _skip(found, name, _what(head, suffix))
+
+
+def _skip(found: Collection, name: str, what: str) -> None:
+    """Note a file that is not a workbook, and keep what it is for the chase ("a PDF document")."""
+    found.findings.append(Finding("file-skipped", f"this is {what}, not a workbook; it was skipped", file=name))
+    found.skipped[name] = what
 
 
 def _add(found: Collection, path: str, name: str) -> None:
@@ -201,7 +206,7 @@ def _skip_or_read(found: Collection, path: str, name: str, suffix: str, what: st
     if suffix in WORKBOOK_SUFFIXES:
         _add(found, path, name)
     else:
-        found.findings.append(Finding("file-skipped", f"this is {what}, not a workbook; it was skipped", file=name))
+        _skip(found, name, what)
 
 
 def _open_zip(found: Collection, archive: zipfile.ZipFile, name: str, depth: int) -> None:

@@ -9,7 +9,9 @@ import datetime as dt
 
 from sheetkit.common.findings import Finding
 from sheetkit.framework.model import Framework
-from sheetkit.common.own_files import FEEDBACK_KIND, META_FORMAT, REPLY_KIND, RETURN_KIND, SHEET_META, meta_cell, meta_kind
+from sheetkit import __version__
+from sheetkit.common.own_files import (FEEDBACK_KIND, LAYOUTS, REPLY_KIND, RETURN_KIND, SHEET_META, layout_version,
+                                       meta_cell, meta_kind)
 from .reader import RawReturn
 from .model import CheckedReturn
 
@@ -22,19 +24,23 @@ def identify(raw: RawReturn) -> CheckedReturn:
         checked.reject(raw.findings[0].message)
         return checked
     meta = raw.meta
-    if meta.get("format", "").startswith("sheetkit-return/") and meta.get("format") != META_FORMAT:
-        checked.findings.append(Finding("not-sheetkit", f"the workbook was built by an earlier version of sheetkit "
-                                        f"({meta.get('format')}), whose layout this version does not read; rebuild "
-                                        f"the respondent's workbook and ask them to copy their answers across",
+    version = layout_version(meta)
+    if version is not None and version not in LAYOUTS:
+        built_by = meta.get("sheetkit_version") or "a newer version"
+        checked.findings.append(Finding("layout-newer", f"the workbook was built by sheetkit {built_by} with layout "
+                                        f"version {version}; this sheetkit ({__version__}) reads layouts "
+                                        f"{min(LAYOUTS)} to {max(LAYOUTS)}. Install sheetkit {built_by} or later "
+                                        f"(pip install --upgrade \"sheetkit>={built_by}\") and run again",
                                         file=raw.path, sheet=SHEET_META, cell=meta_cell("format")))
-        checked.reject("built by an earlier sheetkit")
+        checked.reject(f"built by sheetkit {built_by} (layout {version}), newer than this sheetkit")
         return checked
-    if meta.get("format") != META_FORMAT or not meta.get("framework_id"):
+    if version is None or not meta.get("framework_id"):
         message = (f"no sheetkit metadata (sheet '{SHEET_META}' and document properties are missing or do not "
                    f"identify a framework); this is not a workbook built by sheetkit")
         checked.findings.append(Finding("not-sheetkit", message, file=raw.path, sheet=SHEET_META, cell="A1"))
         checked.reject("not built by sheetkit")
         return checked
+    checked.layout = version
     checked.built_as = meta_kind(meta)
     checked.respondent = meta.get("respondent", "")
     checked.organisation = meta.get("organisation", "")
@@ -45,6 +51,7 @@ def identify(raw: RawReturn) -> CheckedReturn:
     checked.build_id = meta.get("build_id", "")
     checked.built_at = meta.get("built_at", "")
     checked.return_to = meta.get("return_to", "")
+    checked.deadline = meta.get("deadline", "")
     _check_late(checked, meta.get("deadline", ""))
     if raw.has_macros:
         checked.findings.append(Finding("macros-ignored", f"the file is a {raw.kind} workbook with macros; only "

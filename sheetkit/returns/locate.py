@@ -162,7 +162,7 @@ def _place_answers(table: SheetTable, grid: Grid, rows: dict[str, list[int]], co
     text_col = columns.get(table.columns[table.col("text")].header) if table.col("text") >= 0 else None
     labels = {norm(a.label) for a in table.answers if a.label}
     seen_missing: set[tuple[str, str]] = set()
-    for answer in table.answers:
+    for answer in table.answers + table.confirmations:
         col = columns.get(answer.header)
         row = _answer_row(answer, rows.get(norm(answer.ref), []), grid, text_col, labels, located)
         if row is None:

@@ -32,6 +32,7 @@ class Answer:
     raw: object
     value: object
     usable: bool = True
+    carried: bool = False  # left as last round pre-filled it and not confirmed: not this round's view
 
     @property
     def text(self) -> str:
@@ -59,10 +60,13 @@ class CheckedReturn:
     saved_by: str = ""
     created_by: str = ""
     built_at: str = ""
-    return_to: str = ""  # who the workbook said to send it back to
+    return_to: str = ""  # who the workbook's Start sheet says to return it to: part of its exercise's identity
+    deadline: str = ""
     content: str = ""  # a digest of the answers: equal for two files that say the same
     file_time: dt.datetime | None = None  # the file system's time, when the workbook records none
     kind: str = ""
+    layout: int = 0  # the layout version it was built with (sheetkit.common.own_files.LAYOUTS)
+    carried: int = 0  # answers left as pre-filled from last round and not confirmed
     built_as: str = RETURN_KIND  # what sheetkit built the workbook as: a return, or a partner's feedback
     asks: tuple[str, ...] = ()  # a reply to feedback: the rating keys its partner was asked to reply on
     answers: list[Answer] = field(default_factory=list)
@@ -75,6 +79,7 @@ class CheckedReturn:
     signed_off_on: str = ""
     sign_off: dict[str, str] = field(default_factory=dict)
     placed: dict[str, tuple[str, str]] = field(default_factory=dict)  # answer key -> (sheet, cell) as found
+    confirmed: dict[str, str] = field(default_factory=dict)  # a row's first answer key -> its 'Still true?' choice
     rows: list[tuple] = field(default_factory=list)  # the answers as spool rows, when sent from a worker
     # what a later stage prepared from the answers in the worker (ingest: the actions and the encoded rows
     # of the long tables, see sheetkit.report.prepared), carried to it and kept in the re-ingest cache
@@ -101,6 +106,13 @@ class CheckedReturn:
         self.reason = reason
 
 
+OK, FLAGGED, CARRIED = 1, 0, 2  # how an answer is stored: counted, kept but not counted, carried and not confirmed
+
+
+def answer_status(answer: Answer) -> int:
+    return CARRIED if answer.carried else OK if answer.usable else FLAGGED
+
+
 @lru_cache(maxsize=16)
 def answer_orders(layout: WorkbookLayout) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """Sort keys: each answer cell's layout position, each item's and each section's."""
@@ -119,7 +131,7 @@ def answer_rows(layout: WorkbookLayout, ret: int, answers: Iterable[Answer]) -> 
         # A section's summary sorts after its items.
         item = len(item_order) if a.field.level == "section" else item_order.get(a.item_id, -1)
         summary = a.field.type == "rating" or a.field.level in ("item", "section", "action")
-        rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, int(a.usable),
+        rows.append((ret, order.get(a.key, len(order)), a.key, a.sheet, a.cell, num, day, a.text, answer_status(a),
                      section_order.get(a.section_id, -1), item,
                      int(a.field.type == "text" and a.field.level != "action" and a.field.role != "action"),
                      int(summary)))  # evidence: text that is not an action (actions are on the action plan sheets)
@@ -138,7 +150,7 @@ def answer_from_row(layout: WorkbookLayout, key: str, sheet: str, cell: str, num
     else:
         value = text
     return Answer(key, layout_cell.field, layout_cell.section_id, layout_cell.item_id, layout_cell.statement_id,
-                  sheet, cell, text, value, bool(usable))
+                  sheet, cell, text, value, usable == OK, carried=usable == CARRIED)
 
 
 def answers_from_rows(layout: WorkbookLayout, rows: Iterable[tuple]) -> list[Answer]:

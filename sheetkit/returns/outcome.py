@@ -21,6 +21,7 @@ class CheckOptions:
     """What checking a folder of returns is asked to do (all `validate` does; `ingest` adds its outputs)."""
 
     manifest: str | None = None
+    manifest_found: str = ""  # how the manifest was found when --manifest did not name it
     framework_id: str | None = None
     frameworks_dirs: tuple[str, ...] = ()
     progress: bool = False
@@ -52,6 +53,9 @@ class IngestReport:
     preferred: list[str] = field(default_factory=list)
     asked: list[Respondent] = field(default_factory=list)  # from the manifest, with contacts and groups
     previous: Path | None = None  # last round's workbook the consolidated workbook compares with
+    unusable: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # respondent -> (file, why) received
+    manifest: str | None = None  # the manifest the returns were checked against
+    manifest_found: str = ""  # how it was found, when --manifest did not name it
     replies: "IngestReport | None" = None  # the partners' replies to their feedback, checked as returns are
     pack: Path | None = None  # the challenge-day pack written
     reused: list[str] = field(default_factory=list)  # files (as shown) whose checked result the re-ingest cache held
@@ -74,6 +78,7 @@ class IngestReport:
             "errors": errors,
             "warnings": warnings,
             "expected": self.expected,
+            "manifest": self.manifest,
             "returns": [_return_dict(r) for r in self.returns],
             "chase": self.chase,
             "chase_why": self.chase_why,
@@ -101,6 +106,9 @@ class IngestReport:
         fw = f"{self.framework.id} version {self.framework.version}" if self.framework else "no framework"
         lines.append(f"{len(self.returns)} file(s) for {fw}, round {self.round or '?'}: {summary}; "
                      f"{errors} error(s), {warnings} warning(s)")
+        lines.append(f"Manifest: {self.manifest} ({self.manifest_found})" if self.manifest and self.manifest_found
+                     else f"Manifest: {self.manifest}" if self.manifest else
+                     "No manifest: nobody can be chased and no build id was checked (give --manifest)")
         if not any(r.status == ACCEPTED for r in self.returns):
             lines.append("No return could be used, so nothing was compiled; see the problems above.")
         if self.reused:
@@ -132,6 +140,9 @@ class IngestReport:
         summary = ", ".join(f"{n} {s}" for s, n in statuses.items()) or "none"
         lines = [f"Replies to the feedback: {len(replies.returns)} file(s), {summary} (their problems are listed "
                  f"above with the returns'; see the Moderation sheet)"]
+        if replies.manifest:
+            lines.append(f"Feedback's manifest: {replies.manifest}"
+                         + (f" ({replies.manifest_found})" if replies.manifest_found else ""))
         for ret in replies.returns:
             lines.append(f"  {ret.status:<10} {ret.file}  {ret.respondent or '(unknown partner)'}"
                          + (f"  [{ret.reason}]" if ret.reason else ""))
@@ -148,6 +159,7 @@ def _return_dict(ret: CheckedReturn) -> dict:
         "saved_at": ret.saved_at.isoformat() if ret.saved_at else None,
         "saved_by": ret.saved_by, "created_by": ret.created_by, "build_id": ret.build_id, "kind": ret.kind,
         "ratings_given": ret.ratings_given, "ratings_asked": ret.ratings_asked,
-        "answers": ret.answer_count, "errors": ret.errors, "warnings": ret.warnings,
+        "answers": ret.answer_count, "signed_off_by": ret.signed_off_by, "signed_off_on": ret.signed_off_on,
+        "errors": ret.errors, "warnings": ret.warnings,
         "findings": [f.to_dict() for f in ret.findings],
     }

@@ -19,6 +19,7 @@ from sheetkit.common.findings import Finding
 from sheetkit.common.verify import verified, verifying
 from sheetkit.framework.model import Framework
 from sheetkit.workbook.layout import (
+    STILL_TRUE_FIELD,
     AnswerCell,
     COMMENT_FIELD,
     TextCell,
@@ -103,7 +104,7 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
         _report_typed_over(checked, actual, grid, record.typed_over(table.name, grid, set(grid) - claimed))
     _report_problems(checked, actual, located)
     _check_texts(checked, actual, texts, located, grid)
-    cells = {a.key: a for a in table.answers}
+    cells = {a.key: a for a in table.answers + table.confirmations}
     for key, (row, col) in located.positions.items():
         checked.placed[key] = (actual, cell_name(row, col))
         value = grid.get((row, col))
@@ -112,6 +113,9 @@ def _read_table(checked: CheckedReturn, raw: RawReturn, layout: WorkbookLayout, 
         cell = cells.get(key) or cell_for(layout, key)
         if _locked_action(cell, framework) and record is not None and record.typed_over(table.name, grid, [(row, col)]):
             _report_typed_over(checked, actual, grid, [(row, col)])  # locked: which action it carries is ours
+            continue
+        if cell.field == STILL_TRUE_FIELD:
+            _confirmation(checked, cell, actual, cell_name(row, col), value, framework)
             continue
         answer = _answer(cell, actual, cell_name(row, col), value, framework, checked)
         if cell.field.level == "signoff":
@@ -149,12 +153,13 @@ def _guarded(checked: CheckedReturn, raw: RawReturn, sheet: str, step) -> None:
     """Run the reading of one sheet; a fault in it is reported, and the sheet's cells are kept as
     unplaced rather than lost (what the step had added is taken back first)."""
     answers, findings, placed = len(checked.answers), len(checked.findings), dict(checked.placed)
+    confirmed = dict(checked.confirmed)
     try:
         step()
     except Exception as exc:  # noqa: BLE001 - a fault in sheetkit must not cost the respondent's return
         del checked.answers[answers:]
         del checked.findings[findings:]
-        checked.placed = placed
+        checked.placed, checked.confirmed = placed, confirmed
         keep_whole_sheet(checked, raw, sheet, exc)
 
 
@@ -177,7 +182,10 @@ def _fits(framework: Framework):
 def _static(layout: WorkbookLayout, table) -> set[tuple[int, int]]:
     if table.name == SHEET_START:
         return start_static_cells(layout)
-    return section_static_cells(table) if table.section is not None else {(0, 0), (1, 0), (2, 0)}
+    if table.section is not None:
+        return section_static_cells(table)
+    # the Action plan's title and notes: in column A, or (the first workbooks of layout 2) the notes in column B
+    return {(0, 0), (1, 0), (2, 0), (1, 1), (2, 1)}
 
 
 def _report_problems(checked: CheckedReturn, sheet: str, located) -> None:
@@ -289,6 +297,19 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
                                         cell=cell_name(*position) if position else text.cell))
         spare.pop(position, None)
     _keep_unplaced(checked, sheet, grid, sorted(spare), {})
+
+
+def _confirmation(checked: CheckedReturn, cell: AnswerCell, sheet: str, where: str, value, framework: Framework) -> None:
+    """A row's 'Still true?': kept as the choice it confirms the row's answers with; anything else
+    typed there is reported and kept as unplaced, never lost."""
+    result = check_value(value, cell.field, framework)
+    if result.usable:
+        checked.confirmed[cell.key.rsplit("/", 1)[0]] = result.value
+        return
+    checked.findings.append(Finding(result.code, result.message, file=checked.file, sheet=sheet, cell=where))
+    position = unplaced_cell(sheet, cell.row, cell.col)
+    checked.answers.append(Answer(AnswerKey.unplaced(sheet, where), position.field, "", "", "", sheet, where, value,
+                                  as_text(value), usable=False))
 
 
 def _columns_read_down(grid) -> list[str]:

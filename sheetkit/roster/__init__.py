@@ -3,8 +3,10 @@ sent which workbook), its password, and who to write to.
 """
 
 from .respondents import Respondent, RespondentList, load_respondents
-from .manifest import Entry, Manifest, read_manifest, write_manifest, read_password, write_password
+from .manifest import (Entry, Manifest, Records, feedback_manifest_for, find_feedback_manifest, find_manifest,
+                       find_records, read_manifest, write_manifest, read_password, write_password)
 from .contacts import Contact, read_contacts
+from .addresses import Addresses, one_line, parse_addresses
 
 __all__ = [
     "Respondent",
@@ -16,6 +18,14 @@ __all__ = [
     "write_manifest",
     "read_password",
     "write_password",
+    "Records",
+    "find_manifest",
+    "find_records",
+    "feedback_manifest_for",
+    "find_feedback_manifest",
     "Contact",
     "read_contacts",
+    "Addresses",
+    "one_line",
+    "parse_addresses",
 ]

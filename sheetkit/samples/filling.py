@@ -34,7 +34,8 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
     from sheetkit.framework.library import get_framework
 
     layout = plan_for(get_framework(meta["framework_id"]), meta)
-    cells = {cell.key: cell for cell in layout.answers + layout.signoff_answers}
+    confirmations = [c for table in layout.tables for c in table.confirmations]  # 'Still true?': key + '/still_true'
+    cells = {cell.key: cell for cell in layout.answers + layout.signoff_answers + confirmations}
     for key, value in answers.items():
         cell = cells[key]
         target_cell = workbook[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1)

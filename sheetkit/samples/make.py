@@ -31,7 +31,7 @@ from sheetkit.returns.outcome import IngestReport
 from sheetkit.workbook.plan import plan_workbook
 from sheetkit.framework.library import get_framework
 from sheetkit.roster.respondents import Respondent, load_respondents
-from sheetkit.common.own_files import MANIFEST
+from sheetkit.common.own_files import FEEDBACK_MANIFEST
 from sheetkit.framework.keys import AnswerKey
 
 FRAMEWORKS = ("lga-cbo", "swia-commissioning")
@@ -120,7 +120,7 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
     returns.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         built = build_workbooks(framework, respondents, BuildOptions(
-            out_dir=Path(tmp), deadline=DEADLINE, round=ROUND, return_to=RETURN_TO, password="sample",
+            out_dir=Path(tmp) / "workbooks", deadline=DEADLINE, round=ROUND, return_to=RETURN_TO, password="sample",
             now=BUILT_AT))
         shutil.copy(built.manifest, folder / "manifest.csv")
         layout = plan_workbook(framework)
@@ -128,7 +128,8 @@ def _make_one(framework: Framework, respondents: list[Respondent], folder: Path)
             _fill_as(SCENARIOS.get(item.respondent.name, AGREE), layout, item.workbook, returns, random.Random(n))
     for made in ("chase", "feedback", "replies"):
         shutil.rmtree(folder / made, ignore_errors=True)
-    (folder / "challenge-day.xlsx").unlink(missing_ok=True)
+    for made in ("challenge-day.xlsx", FEEDBACK_MANIFEST):  # an earlier feedback manifest would be replaced, not remade
+        (folder / made).unlink(missing_ok=True)
     compiled = BUILT_AT + dt.timedelta(days=65)
     feedback = Path("feedback") if framework.id in WITH_FEEDBACK else None
     with _inside(folder):
@@ -160,11 +161,11 @@ def _moderate(framework: Framework, feedback: Path, when: dt.datetime) -> Ingest
         fill_workbook(source, replies / f"reply {name}.xlsx", typed, saved_at=when - dt.timedelta(days=4))
     report = ingest_returns(["returns"], IngestOptions(
         manifest="manifest.csv", out=Path("consolidated.xlsx"), now=when, use_cache=False, replies=replies,
-        replies_manifest=feedback / MANIFEST, pack=Path("challenge-day.xlsx"), discuss=DISCUSS,
+        replies_manifest=Path(FEEDBACK_MANIFEST), pack=Path("challenge-day.xlsx"), discuss=DISCUSS,
         contact=CONTACT))
     chase(["returns"], ChaseOptions(manifest=Path("manifest.csv"), out_dir=Path("chase"), emails_from=RETURN_TO,
                                     today=when.date(), attach=False, replies=replies,
-                                    replies_manifest=feedback / MANIFEST))
+                                    replies_manifest=Path(FEEDBACK_MANIFEST)))
     return report
 
 

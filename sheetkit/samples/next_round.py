@@ -58,7 +58,7 @@ def make_next_round(framework: Framework, respondents: list[Respondent], folder:
     previous = load_previous(folder / "consolidated.xlsx", framework, renames=here / "renames.csv")
     with tempfile.TemporaryDirectory() as tmp:
         built = build_workbooks(framework, people, BuildOptions(
-            out_dir=Path(tmp), deadline=DEADLINE, round=ROUND, return_to=return_to, password="sample",
+            out_dir=Path(tmp) / "workbooks", deadline=DEADLINE, round=ROUND, return_to=return_to, password="sample",
             now=BUILT_AT, previous=previous))
         shutil.copy(built.manifest, here / "manifest.csv")
         for n, item in enumerate(built.files):

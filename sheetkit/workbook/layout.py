@@ -48,6 +48,14 @@ TITLE_ROOM = 22.0  # points: a sheet's title row, in 16-point type
 
 LAST_ROUND_HEADER = "Last round"
 LAST_ROUND_WIDTH = 28
+# A pre-filled follow-up workbook asks, on each row that starts with last round's answers, whether
+# they still hold (layout 3); the choice is read as a confirmation of the row's answers, not an answer.
+STILL_TRUE_FIELD = ResponseField("still_true", "Still true?", "confirmation", "confirmation", origin="sheetkit")
+STILL_TRUE_HEADER = f"{STILL_TRUE_FIELD.label} (pick)"
+STILL_TRUE_NOTE = "Pick 'Yes: still true', or change the answer"  # above the column
+STILL_TRUE_WIDTH = 17
+# Its text and prompts give up a little more, so that 'Still true?' is on the first screen at 100% too.
+PREFILLED_TEXT_BUDGET = FOLLOW_UP_TEXT_BUDGET - 11
 
 SIGNOFF_FIELDS = (
     ResponseField("completed_by", "Completed by", "person", "signoff"),
@@ -63,7 +71,7 @@ class Column:
 
     header: str
     width: float
-    kind: str  # 'ref', 'text', 'prompts', 'answer'; 'previous' and 'carried': last round's, locked
+    kind: str  # 'ref', 'text', 'prompts', 'answer'; 'previous' and 'carried': last round's, locked; 'confirm': Still true?
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,7 @@ class Row:
     prompts: str = ""
     answers: tuple[AnswerCell, ...] = ()
     level: int | None = None
+    confirm: AnswerCell | None = None  # 'Still true?' of the row's pre-filled answers (layout 3)
     # Column headers repeated on this row, over the answer cells below it, where the sheet's own
     # header does not name them: (column, header), e.g. 'Your answer' over a summary's questions.
     headers: tuple[tuple[int, str], ...] = ()
@@ -148,6 +157,11 @@ class SheetTable:
     def answers(self) -> list[AnswerCell]:
         return [a for r in self.rows for a in r.answers]
 
+    @property
+    def confirmations(self) -> list[AnswerCell]:
+        """The 'Still true?' cells: each names, by its key, the first answer of its row."""
+        return [r.confirm for r in self.rows if r.confirm is not None]
+
     def last_round_col(self, answer_col: int) -> int:
         """The 'Last round' column shown for an answer column, or -1 when the sheet has none."""
         answer_cols = [n for n, c in enumerate(self.columns) if c.kind == "answer"]
@@ -162,6 +176,7 @@ class WorkbookLayout:
     actions: SheetTable
     texts: list[TextCell]
     follow_up: bool = False  # built with last round's answers beside this round's (see sheetkit.rounds.carry)
+    still_true: bool = False  # pre-filled with them, each row asking 'Still true?' (layout 3)
 
     @property
     def framework_answers(self) -> list[AnswerCell]:
@@ -262,10 +277,18 @@ def plan_actions(framework: Framework, follow_up: bool) -> SheetTable:
 
 
 
+def confirmation_cell(answer: AnswerCell, table: SheetTable) -> AnswerCell:
+    """The 'Still true?' cell on the row of `answer` (its key: the answer's key and '/still_true')."""
+    col = table.col("confirm")
+    return AnswerCell(f"{answer.key}/{STILL_TRUE_FIELD.id}", answer.sheet, answer.row, col, STILL_TRUE_FIELD,
+                      answer.section_id, answer.item_id, answer.statement_id, answer.ref, answer.label,
+                      table.columns[col].header)
+
+
 def section_static_cells(table: SheetTable) -> set[tuple[int, int]]:
     """The cells above a section sheet's header row that the writer fills: title, guidance, and the
     note above a follow-up workbook's Last round column."""
-    return {(0, 0), (1, table.col("text")), (2, table.col("text")), (2, table.col("previous"))}
+    return {(0, 0), (1, table.col("text")), (2, table.col("text")), (2, table.col("previous")), (2, table.col("confirm"))}
 
 
 UNPLACED_FIELD = ResponseField("unplaced", "Typed outside the layout", "text", "unplaced")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sheetkit.common.own_files import RESERVED_SHEETS
+from sheetkit.common.own_files import LAYOUT_VERSION, RESERVED_SHEETS, layout_version
 from sheetkit.common.text import cell_position
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import SHEET_NAME_FORBIDDEN, Framework, Section
@@ -21,29 +21,42 @@ from .section import plan_section
 from .start import plan_start
 
 
-def plan_workbook(framework: Framework, follow_up: bool = False) -> WorkbookLayout:
+def plan_workbook(framework: Framework, follow_up: bool = False, still_true: bool = False) -> WorkbookLayout:
     """Lay out a respondent workbook for a framework (pure: no files are touched). A follow-up
-    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up.
+    workbook adds a locked 'Last round' column beside the answers and the action plan's follow-up;
+    one pre-filled with last round's answers (`still_true`) asks beside them whether they still hold.
     Each framework is planned once (however the arguments are spelt)."""
-    return _planned(framework, bool(follow_up))
+    return _planned(framework, bool(follow_up), bool(follow_up and still_true))
 
 
 @lru_cache(maxsize=32)
-def _planned(framework: Framework, follow_up: bool) -> WorkbookLayout:
+def _planned(framework: Framework, follow_up: bool, still_true: bool) -> WorkbookLayout:
     texts: list[TextCell] = []
     taken = {name.lower() for name in RESERVED_SHEETS}
+    still_true = still_true and follow_up
     sections = []
     for section in framework.sections:
-        sections.append(plan_section(framework, section, section_sheet_name(section, taken), follow_up, texts))
+        sections.append(plan_section(framework, section, section_sheet_name(section, taken), follow_up, texts,
+                                     still_true))
 
-    start = plan_start(framework, len(sections), follow_up)
-    return WorkbookLayout(framework, sections, start, plan_actions(framework, follow_up), texts, follow_up)
+    start = plan_start(framework, len(sections), follow_up, still_true)
+    return WorkbookLayout(framework, sections, start, plan_actions(framework, follow_up), texts, follow_up,
+                          still_true)
 
 
 def plan_for(framework: Framework, meta: dict[str, str]) -> WorkbookLayout | ReplyLayout:
-    """The layout a built workbook has, from its metadata: a follow-up one when it names a previous round,
-    a partner's reply sheet when it is their feedback (see sheetkit.workbook.reply)."""
-    return plan_from_meta(framework, meta) or plan_workbook(framework, follow_up=bool(meta.get("previous_round")))
+    """The layout a built workbook has, from its metadata: a partner's reply sheet when it is their
+    feedback (see sheetkit.workbook.reply); otherwise, for layout 2 or later, a follow-up one when it
+    names a previous round, asking 'Still true?' when it was pre-filled (layout 3 on). Layout 1
+    workbooks carry their own map of answer cells instead (sheetkit.returns.legacy)."""
+    reply = plan_from_meta(framework, meta)
+    if reply is not None:
+        return reply
+    version = layout_version(meta) or LAYOUT_VERSION
+    if version < 2:
+        raise ValueError(f"layout {version} is not planned: read it from the map of cells it carries")
+    return plan_workbook(framework, follow_up=bool(meta.get("previous_round")),
+                         still_true=version >= 3 and meta.get("prefilled") == "yes")
 
 
 def section_sheet_name(section: Section, taken: set[str]) -> str:

@@ -7,8 +7,10 @@ draws from, and the Action plan's rows when more actions are carried than it was
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from sheetkit.common.text import as_text
 from .layout import Row, WorkbookLayout
 
 
@@ -35,3 +37,13 @@ def action_rows(layout: WorkbookLayout, carried: Carried | None) -> list[Row]:
         cells = tuple(layout.action_cell(number, field_id) for field_id in fields)
         rows.append(Row("action", cells[0].row, str(number), answers=cells))
     return rows
+
+
+def prefilled_text(value) -> str:
+    """A pre-filled value as the reader reads it back from its cell (a date as YYYY-MM-DD, a whole
+    number without '.0', text as given), whitespace folded: what the workbook records it started
+    with, and what ingest compares each answer with."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    text = value.isoformat() if isinstance(value, dt.date) else as_text(value)
+    return " ".join(text.split())

@@ -22,7 +22,10 @@ from .layout import (
     FOLLOW_UP_TEXT_BUDGET,
     LAST_ROUND_HEADER,
     LAST_ROUND_WIDTH,
+    PREFILLED_TEXT_BUDGET,
     PROMPT_FONT,
+    STILL_TRUE_HEADER,
+    STILL_TRUE_WIDTH,
     REF_HEADER,
     TEXT_BUDGET,
     TEXT_FONT,
@@ -32,6 +35,7 @@ from .layout import (
     Row,
     SheetTable,
     TextCell,
+    confirmation_cell,
     field_label,
     join_prompts,
 )
@@ -39,10 +43,12 @@ from sheetkit.xlsx.text_fit import points_needed, split_for_row
 from sheetkit.framework.keys import AnswerKey
 
 
-def _section_table(framework: Framework, section: Section, name: str, follow_up: bool) -> SheetTable:
+def _section_table(framework: Framework, section: Section, name: str, follow_up: bool,
+                   still_true: bool = False) -> SheetTable:
     labels = framework.labels
     statement_fields = framework.fields("statement")
-    text_width, prompts_width = _text_widths(framework, section, FOLLOW_UP_TEXT_BUDGET if follow_up else TEXT_BUDGET)
+    budget = PREFILLED_TEXT_BUDGET if still_true and follow_up else FOLLOW_UP_TEXT_BUDGET if follow_up else TEXT_BUDGET
+    text_width, prompts_width = _text_widths(framework, section, budget)
     columns = [Column(REF_HEADER, WIDTHS["ref"], "ref"), Column(labels["statement"], text_width, "text")]
     if prompts_width:
         columns.append(Column(labels["prompts"], prompts_width, "prompts"))
@@ -54,6 +60,8 @@ def _section_table(framework: Framework, section: Section, name: str, follow_up:
         shown = statement_fields if len(statement_fields) > 1 else [None]
         columns += [Column(f"{LAST_ROUND_HEADER}: {f.label}" if f else LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous")
                     for f in shown]
+    if still_true:  # after Last round: an answer, what it was, and whether it still holds
+        columns.append(Column(STILL_TRUE_HEADER, STILL_TRUE_WIDTH, "confirm"))
     title = section.title
     if not title.lower().startswith(labels["section"].lower()):
         title = f"{labels['section']} {section.id}: {title}"
@@ -92,10 +100,11 @@ def _text_widths(framework: Framework, section: Section, budget: int) -> tuple[i
 
 
 def plan_section(framework: Framework, section: Section, name: str, follow_up: bool,
-                 texts: list[TextCell]) -> SheetTable:
+                 texts: list[TextCell], still_true: bool = False) -> SheetTable:
     """A section's sheet: its columns, then its rows at their planned row numbers; the framework
-    wording it shows is added to `texts`, for ingest to check."""
-    sheet = _section_table(framework, section, name, follow_up)
+    wording it shows is added to `texts`, for ingest to check. With `still_true` (a pre-filled
+    follow-up workbook) every row of answers has its 'Still true?' cell."""
+    sheet = _section_table(framework, section, name, follow_up, still_true)
     planner = _SectionPlanner(framework, sheet, texts)
     for item in section.items:
         planner.item(item)
@@ -130,8 +139,9 @@ class _SectionPlanner:
             part_text = text_parts[n] if n < len(text_parts) else ""
             part_prompts = prompt_parts[n] if n < len(prompt_parts) else ""
             cells = tuple(_at_row(a, row) for a in answers) if n == 0 else ()
+            confirm = confirmation_cell(cells[0], self.sheet) if cells and self.sheet.col("confirm") >= 0 else None
             self.sheet.rows.append(Row(kind if n == 0 else "continued", row, ref if n == 0 else "",
-                                       part_text, part_prompts, cells, level, headers if n == 0 else ()))
+                                       part_text, part_prompts, cells, level, confirm, headers if n == 0 else ()))
             if what and part_text:
                 self.texts.append(TextCell(self.sheet.name, row, self.text_col, part_text, what,
                                            self.sheet.columns[self.text_col].header,

@@ -16,11 +16,14 @@ from .layout import (
     LAST_ROUND_HEADER,
     LAST_ROUND_WIDTH,
     SIGNOFF_FIELDS,
+    STILL_TRUE_HEADER,
+    STILL_TRUE_WIDTH,
     AnswerCell,
     Column,
     Row,
     SheetTable,
     WorkbookLayout,
+    confirmation_cell,
     field_label,
 )
 from sheetkit.common.own_files import SHEET_START
@@ -38,19 +41,22 @@ PROTECTED_VIEW = ("If a yellow bar says PROTECTED VIEW, click Enable Editing: th
                   "checks only work once editing is enabled.")
 
 
-def plan_start(framework: Framework, sections: int, follow_up: bool = False) -> SheetTable:
+def plan_start(framework: Framework, sections: int, follow_up: bool = False, still_true: bool = False) -> SheetTable:
     """The Start sheet's answer table: framework-level questions, then the sign-off (and, in a
-    follow-up workbook, the Last round column)."""
+    follow-up workbook, the Last round column, and in a pre-filled one 'Still true?')."""
     columns = [Column(FIELD_HEADER, START_WIDTHS[0], "text"), Column(ANSWER_HEADER, START_WIDTHS[1], "answer")]
     if follow_up and framework.fields("framework"):
         columns.append(Column(LAST_ROUND_HEADER, LAST_ROUND_WIDTH, "previous"))
+        if still_true:
+            columns.append(Column(STILL_TRUE_HEADER, STILL_TRUE_WIDTH, "confirm"))
     header = START_PROGRESS_ROW + sections + 4
     table = SheetTable(SHEET_START, framework.title, columns, header_row=header)
     fields = [(f, "framework") for f in framework.fields("framework")] + [(f, "signoff") for f in SIGNOFF_FIELDS]
     for n, (f, level) in enumerate(fields, start=header + 1):
         label = field_label(f)
         cell = AnswerCell(AnswerKey.of(level, "-", f.id), SHEET_START, n, 1, f, label=label, header=ANSWER_HEADER)
-        table.rows.append(Row("field", n, "", label, answers=(cell,)))
+        confirm = confirmation_cell(cell, table) if level == "framework" and table.col("confirm") >= 0 else None
+        table.rows.append(Row("field", n, "", label, answers=(cell,), confirm=confirm))
     return table
 
 

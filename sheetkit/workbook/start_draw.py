@@ -4,15 +4,14 @@ help text, the progress panel with its formulas, and the answer table.
 
 from __future__ import annotations
 
-from string import Template
-
 from sheetkit.common.own_files import SHEET_ACTIONS
 from sheetkit.common.text import cell_name
 from sheetkit.framework.keys import AnswerKey
-from sheetkit.framework.library import template_text
+from sheetkit.framework.library import fill_template_text
+from sheetkit.framework.model import STILL_TRUE
 from sheetkit.xlsx.cells import write_text
 from sheetkit.xlsx.styles import ok
-from .layout import TEXT_FONT, TITLE_ROOM, AnswerCell
+from .layout import STILL_TRUE_FIELD, TEXT_FONT, TITLE_ROOM, AnswerCell
 from .start import PROGRESS_HEADERS, PROGRESS_WIDTHS, PROTECTED_VIEW, START_FACTS, START_HELP_ROW, START_INFO_ROW, START_PROGRESS_ROW, START_WIDTHS
 
 
@@ -37,10 +36,10 @@ def write_start(w, ws) -> None:
     write_text(ws, START_HELP_ROW - 2, 0, PROTECTED_VIEW, f["subtitle"])
     w.fit_row(ws, START_HELP_ROW - 2, [(PROTECTED_VIEW, sum(START_WIDTHS), TEXT_FONT)])
     write_text(ws, START_HELP_ROW - 1, 0, "How to fill it in", f["heading"])
-    help_text = Template(template_text("instructions.txt", facts.templates)).safe_substitute(
-        return_to=facts.return_to or "the person who sent it", deadline=facts.deadline.strftime("%d %B %Y"),
-        section=fw.labels["section"].lower(),
-        answer=[c for c in w.layout.sections[0].columns if c.kind == "answer"][-1].header)
+    help_text = fill_template_text("instructions.txt", {
+        "return_to": facts.return_to or "the person who sent it", "deadline": facts.deadline.strftime("%d %B %Y"),
+        "section": fw.labels["section"].lower(),
+        "answer": [c for c in w.layout.sections[0].columns if c.kind == "answer"][-1].header}, facts.templates or None)
     if w.layout.follow_up:
         help_text = help_text.rstrip() + "\n" + _next_round_help(w)
     write_text(ws, START_HELP_ROW, 0, "Instructions", f["label"])
@@ -62,12 +61,17 @@ def _next_round_help(w) -> str:
     prefilled = any(AnswerKey.parse(key).level != "action" for key in carried.values)
     answers_start = (f"The yellow cells start with your {carried.round} answers: check each one and change what "
                      f"is no longer true." if prefilled else "The yellow cells start blank: answer each one afresh.")
+    if prefilled and w.layout.still_true:
+        answers_start += (f" Where an answer still holds, pick '{STILL_TRUE[0]}' in its '{STILL_TRUE_FIELD.label}' "
+                          f"column: an answer left as it started and not confirmed counts as your {carried.round} "
+                          f"view, not this round's.")
     count, last = carried.actions, carried.round
     actions = (f"None of your actions from {last} was left open, so the Action plan starts empty." if count == 0
                else f"Your {'action' if count == 1 else f'{count} actions'} from {last} not yet Done or Dropped "
                     f"{'is' if count == 1 else 'are'} the first rows of the Action plan, marked in 'From last round'.")
-    return Template(template_text("instructions-next-round.txt", w.facts.templates)).safe_substitute(
-        previous_round=carried.round, answers_start=answers_start, carried_actions=actions).strip()
+    return fill_template_text("instructions-next-round.txt", {
+        "previous_round": carried.round, "answers_start": answers_start, "carried_actions": actions},
+        w.facts.templates or None).strip()
 
 
 def _write_progress(w, ws) -> None:

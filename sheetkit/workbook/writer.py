@@ -15,16 +15,17 @@ from sheetkit import __version__
 from sheetkit.framework.fields import excel_rule, field_type
 from sheetkit.common.text import cell_name, clip
 from sheetkit.xlsx.cells import TextWorkbook, TextWorksheet, write_text
-from .prefill import Carried, action_rows
+from .prefill import Carried, action_rows, prefilled_text
 from sheetkit.framework.model import Framework
 from sheetkit.framework.action_plan import CARRIED
-from .layout import PROMPT_FONT, TEXT_FONT, TITLE_ROOM, AnswerCell, SheetTable, WorkbookLayout
+from .layout import PROMPT_FONT, STILL_TRUE_NOTE, TEXT_FONT, TITLE_ROOM, AnswerCell, SheetTable, WorkbookLayout
 from sheetkit.common.own_files import CRITERIA_NAME
 from sheetkit.common.own_files import (
     COMPUTED_PREFIX,
     LOCKED_PREFIX,
     META_FORMAT,
     META_KEYS,
+    PREFILLED_HEADING,
     WRITTEN_ROW,
     written_cells,
     written_digest,
@@ -71,6 +72,7 @@ class WorkbookFacts:
     password: str
     templates: str = ""  # the user's template folder, if any (see library.templates_dir)
     previous_round: str = ""  # the round whose answers a follow-up workbook shows (see sheetkit.rounds.carry)
+    prefilled: bool = False  # its answer cells start with last round's answers, each row asking 'Still true?'
 
     def meta(self, framework: Framework) -> dict[str, str]:
         values = {
@@ -89,6 +91,7 @@ class WorkbookFacts:
             "built_at": self.built_at,
             "sheetkit_version": __version__,
             "previous_round": self.previous_round,
+            "prefilled": "yes" if self.prefilled else "",
         }
         assert tuple(values) == META_KEYS
         return values
@@ -162,9 +165,10 @@ def write_workbook(path: str, layout: WorkbookLayout, facts: WorkbookFacts,
             if ws.name != SHEET_META}
 
 
-def write_written(wb: FormWorkbook, ws, row: int) -> None:
+def write_written(wb: FormWorkbook, ws, row: int) -> int:
     """From `row` of the metadata sheet `ws` down: each other sheet's locked values (as digests) and its
-    formula cells, for the reader to tell a locked cell typed over (see own_files.WRITTEN_ROW)."""
+    formula cells, for the reader to tell a locked cell typed over (see own_files.WRITTEN_ROW).
+    Returns the first row below them."""
     for sheet in wb.worksheets():
         if sheet is ws:
             continue
@@ -174,6 +178,7 @@ def write_written(wb: FormWorkbook, ws, row: int) -> None:
         write_text(ws, row + 1, 0, COMPUTED_PREFIX + sheet.name)
         write_text(ws, row + 1, 1, computed or None)
         row += 2
+    return row
 
 
 class _Writer:
@@ -216,14 +221,23 @@ class _Writer:
 
     # -- hidden sheets --------------------------------------------------------------------
     def _write_meta(self, ws) -> None:
-        for row, (key, value) in enumerate(_written_meta(self.facts.meta(self.fw)).items()):
+        meta = _written_meta(self.facts.meta(self.fw))
+        for row, (key, value) in enumerate(meta.items()):
             write_text(ws, row, 0, key)
             write_text(ws, row, 1, value)
         ws.hide()
         self.protect(ws)
 
     def _write_written(self, ws) -> None:
-        write_written(self.wb, ws, WRITTEN_ROW)
+        """Below the metadata: each sheet's locked values (as digests) and its formula cells (see
+        write_written); then, in a pre-filled workbook, what each answer cell started with
+        (own_files.PREFILLED_HEADING), so ingest can tell an answer left as it was from a confirmation."""
+        row = write_written(self.wb, ws, WRITTEN_ROW)
+        if self.facts.prefilled:
+            write_text(ws, row + 1, 0, PREFILLED_HEADING)
+            for row, (key, value) in enumerate(self.carried.values.items(), start=row + 2):
+                write_text(ws, row, 0, key)
+                write_text(ws, row, 1, prefilled_text(value))
 
     def _write_lists(self, ws) -> None:
         """The action plan's list of criteria, behind a defined name (no 255-character limit)."""
@@ -302,6 +316,8 @@ class _Writer:
         write_text(ws, 2, text_col, hint, f["note"])
         if sheet.col("previous") >= 0:
             write_text(ws, 2, sheet.col("previous"), f"Your answers in {self.carried.round}", f["note"])
+        if sheet.col("confirm") >= 0:
+            write_text(ws, 2, sheet.col("confirm"), STILL_TRUE_NOTE, f["note"])
         self.write_table(ws, sheet)
         ws.freeze_panes(sheet.header_row + 1, text_col + 1)
         self.print_setup(ws, repeat_row=sheet.header_row, table=sheet)
@@ -335,10 +351,12 @@ class _Writer:
             write_text(ws, line.row, text_col, line.text, style)
         if prompt_col >= 0:
             write_text(ws, line.row, prompt_col, line.prompts, band or f["prompt"])
+        confirm = line.confirm if line.confirm and any(a.key in self.carried.values for a in line.answers) else None
         used = {a.col for a in line.answers} | {table.last_round_col(a.col) for a in line.answers}
         used |= {col for col, _ in line.headers}
+        used |= {confirm.col} if confirm else set()
         for col, column in enumerate(table.columns):
-            if column.kind in ("answer", "previous") and col not in used:
+            if column.kind in ("answer", "previous", "confirm") and col not in used:
                 ws.write_blank(line.row, col, None, band or f["muted"])
         for col, header in line.headers:
             write_text(ws, line.row, col, header, f["header"])
@@ -349,6 +367,8 @@ class _Writer:
             given = self.carried.values.get(answer.key)
             if isinstance(given, str):  # what the cell starts with, shown in full
                 shown.append((given, table.columns[answer.col].width, TEXT_FONT))
+        if confirm:  # only beside answers that start with last round's
+            self._answer_cell(ws, confirm)
         self.fit_row(ws, line.row, row_cells(line, table) + shown, answer_room(line))
         if line.answers:
             ws.growing_rows.add(line.row)
@@ -498,14 +518,15 @@ class _Writer:
 
 
 def _header_text(text: str, limit: int) -> str:
-    """Text for a printed header or footer: clipped, and with '&' doubled so it is not read as a code."""
+    """Text for a printed header or footer: clipped first and then with '&' doubled, so it is not read as a
+    code and no escaped '&&' is ever cut in half."""
     return clip(text, limit).replace("&", "&&")
 
 
 def _written_meta(meta: dict[str, str]) -> dict[str, str]:
     """The metadata a workbook records: a key added to the format later only when it says something,
     so a workbook that does not use it is as it was before."""
-    return {key: value for key, value in meta.items() if value or key != "previous_round"}
+    return {key: value for key, value in meta.items() if value or key not in ("previous_round", "prefilled")}
 
 
 def row_cells(line, table: SheetTable) -> list[tuple[str, float, int]]:
