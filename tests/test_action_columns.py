@@ -58,7 +58,7 @@ def test_a_column_the_framework_adds_is_asked_read_compiled_and_carried(tiny_dir
     assert [r[header.index("Budget code")] for r in rows] == [budget]
     previous = load_previous(out, framework)
     follow_up = build_workbooks(framework, [Respondent("Housing")], BuildOptions(
-        out_dir=tmp_path / "next", round="2027 Q4", password="secret", previous=previous)).files[0].workbook
+        out_dir=tmp_path / "next round" / "workbooks", round="2027 Q4", password="secret", previous=previous)).files[0].workbook
     header, rows = _table(follow_up, "Action plan", "#")
     first = rows[0]
     assert first[header.index("From last round")] == "2026 Q4 #1"

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from sheetkit.framework.action_plan import column_for_role
+from sheetkit.framework.action_plan import ColumnValues, column_for_role
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.framework.model import PRIORITIES, Framework
 from sheetkit.returns.model import Answer, answer_from_row, answer_orders
@@ -29,7 +29,7 @@ _NOT_WORD = re.compile(r"[^\w\s]+")
 
 
 @dataclass(frozen=True)
-class Action:
+class Action(ColumnValues):
     """One action from one return: its item, and its value in each action-plan column (by column id;
     a due date is a date, or the text typed when it is not one)."""
 
@@ -39,30 +39,9 @@ class Action:
     source: str = ""  # where the respondent wrote it: 'Action plan row 3', 'Standard 4'
     flagged: str = ""  # values kept as typed but unusable, e.g. "due date 'n/a'"
 
-    def get(self, column_id: str):
-        """The value of one column ('' when the respondent left it blank)."""
-        value = self.values.get(column_id)
-        return "" if value is None else value
-
-    @property
-    def action(self) -> str:
-        return str(self.get("action"))
-
-    @property
-    def owner(self) -> str:
-        return str(self.get("owner"))
-
     @property
     def due(self) -> dt.date | str:
         return self.get("due")
-
-    @property
-    def priority(self) -> str:
-        return str(self.get("priority"))
-
-    @property
-    def status(self) -> str:
-        return str(self.get("status"))
 
     @property
     def priority_rank(self) -> int:

@@ -89,3 +89,33 @@ CARRY = ("always", "prefill", "")
 def column_for_role(columns: tuple[ActionColumn, ...], role: str) -> ActionColumn | None:
     """The action-plan column playing `role` (an item's action field fills that column)."""
     return next((c for c in columns if c.role == role), None)
+
+
+class ColumnValues:
+    """An action's values by action-plan column id (the ``values`` mapping of the class it is mixed
+    into), with the columns every framework has by name."""
+
+    def get(self, column_id: str):
+        """The value of one column ('' when the respondent left it blank)."""
+        value = self.values.get(column_id)
+        return "" if value is None else value
+
+    @property
+    def criterion(self) -> str:
+        return str(self.get("criterion"))
+
+    @property
+    def action(self) -> str:
+        return str(self.get("action"))
+
+    @property
+    def owner(self) -> str:
+        return str(self.get("owner"))
+
+    @property
+    def priority(self) -> str:
+        return str(self.get("priority"))
+
+    @property
+    def status(self) -> str:
+        return str(self.get("status"))

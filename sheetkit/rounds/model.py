@@ -11,10 +11,11 @@ from typing import Iterable, Mapping
 
 from sheetkit.common.findings import Finding
 from sheetkit.common.text import normalise_name
+from sheetkit.framework.action_plan import ColumnValues
 
 
 @dataclass(frozen=True)
-class PreviousAction:
+class PreviousAction(ColumnValues):
     """One action a respondent proposed last round, on their Action plan sheet (its row) or under an item.
 
     ``where`` follows the round's name in the locked cell of the row that carries it this round:
@@ -30,39 +31,15 @@ class PreviousAction:
         """The action of Action plan row `number`."""
         return cls(f"#{number}", values, number)
 
-    def get(self, column_id: str):
-        value = self.values.get(column_id)
-        return "" if value is None else value
-
     @property
     def origin(self) -> str:
         """Where it was written, in words: 'Action plan row 3', 'Standard 4'."""
         return f"Action plan row {self.row}" if self.row is not None else self.where
 
     @property
-    def criterion(self) -> str:
-        return str(self.get("criterion"))
-
-    @property
-    def action(self) -> str:
-        return str(self.get("action"))
-
-    @property
-    def owner(self) -> str:
-        return str(self.get("owner"))
-
-    @property
     def due(self) -> dt.date | None:
         due = self.values.get("due")
         return due if isinstance(due, dt.date) else None
-
-    @property
-    def status(self) -> str:
-        return str(self.get("status"))
-
-    @property
-    def priority(self) -> str:
-        return str(self.get("priority"))
 
 
 @dataclass(frozen=True)
