@@ -245,3 +245,12 @@ def pytest_collection_modifyitems(config, items):
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or item.get_closest_marker("libreoffice"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def tmp_path(tmp_path):
+    """Each test's folder, inside a folder of its own: build writes an exercise's records into the
+    parent of its --out folder, so a test that builds into tmp_path keeps them to itself."""
+    own = tmp_path / "work"
+    own.mkdir()
+    return own

@@ -139,5 +139,7 @@ def test_a_file_that_is_not_last_round_is_refused_with_what_to_give(last_round, 
         load_previous(last_round / "consolidated.xlsx", get_framework("swia-commissioning"))
     with pytest.raises(UsageError, match="no such file or folder"):
         load_previous(tmp_path / "missing.xlsx", framework)
+    empty = tmp_path / "exercise" / "returns"  # nor any records beside it, in its exercise folder
+    empty.mkdir(parents=True)
     with pytest.raises(UsageError, match="no manifest.csv"):
-        load_previous(tmp_path, framework)
+        load_previous(empty, framework)

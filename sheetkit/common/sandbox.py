@@ -27,8 +27,10 @@ import ctypes
 import multiprocessing as mp
 import os
 import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -80,9 +82,14 @@ def run_isolated(func: Callable[..., Any], inputs: Iterable[Any], limits: Limits
     guard = memory_guard()
     workers: list[_Worker] = []
     queue = list(reversed(todo))
+    scratch = None
     try:
+        # The workers' temporary files go in one folder of this run's, removed here once they are
+        # stopped: a worker killed midway (at a Ctrl-C) cannot remove its own.
+        with interrupts.held():  # made and known as one step, so it is always removed
+            scratch = tempfile.mkdtemp(prefix="sheetkit-work-")
         for _ in range(limits.worker_count(len(todo))):
-            workers.append(_Worker(ctx, func, limits, guard, shared))  # known before it starts, so always stopped
+            workers.append(_Worker(ctx, func, limits, guard, shared, scratch))  # known before it starts, so always stopped
             workers[-1].start()
         for worker in workers:
             if queue:
@@ -107,6 +114,8 @@ def run_isolated(func: Callable[..., Any], inputs: Iterable[Any], limits: Limits
         with interrupts.held():  # a second Ctrl-C waits until every worker is stopped
             for worker in workers:
                 worker.stop()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 _PENDING = object()  # what a worker said was not an answer yet (it said it had started)
@@ -139,8 +148,9 @@ _PARENT_ENDS: set[Connection] = set()
 
 
 class _Worker:
-    def __init__(self, ctx, func, limits: Limits, guard: str, shared: Any = None):
+    def __init__(self, ctx, func, limits: Limits, guard: str, shared: Any = None, scratch: str | None = None):
         self.ctx, self.func, self.limits, self.guard, self.shared = ctx, func, limits, guard, shared
+        self.scratch = scratch
         self.index: int | None = None
         self.deadline = 0.0
         self.process = self.conn = None
@@ -156,7 +166,8 @@ class _Worker:
             self.conn, child = self.ctx.Pipe()
             _PARENT_ENDS.add(self.conn)
             self.process = self.ctx.Process(target=_serve, args=(child, self.func, self.limits.memory_bytes,
-                                                                 self.guard, os.getpid(), self.shared), daemon=True)
+                                                                 self.guard, os.getpid(), self.shared, self.scratch),
+                                            daemon=True)
             try:
                 self.process.start()
             finally:
@@ -222,7 +233,8 @@ class _Worker:
             self.conn.close()
 
 
-def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, parent: int, shared: Any = None) -> None:
+def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, parent: int, shared: Any = None,
+           scratch: str | None = None) -> None:
     # Ctrl-C and requests to stop are the parent's to handle: it stops the workers and cleans up.
     # They were blocked while this process started, so one sent meanwhile is dropped here, not half-handled.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -234,6 +246,8 @@ def _serve(conn: Connection, func: Callable, memory_bytes: int, guard: str, pare
         end.close()
     _PARENT_ENDS.clear()
     _die_with(parent)
+    if scratch is not None:
+        tempfile.tempdir = scratch  # the parent removes it, whatever becomes of this worker
     if memory_bytes:
         _limit_memory(memory_bytes, guard)
     conn.send_bytes(READY)
