@@ -28,11 +28,11 @@ from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.text import normalise_name
 from sheetkit.common.tables import read_table
 from sheetkit.common.findings import Finding
-from sheetkit.common.own_files import (AGREED_POSITION, AGREED_RATING, CONSOLIDATED_META_SHEET, MODERATION_COUNTED,
-                                       MODERATION_KEY, MODERATION_PARTNER, MODERATION_SHEET, read_consolidated_meta)
+from sheetkit.common.own_files import (AGREED_POSITION, AGREED_RATING, MODERATION_COUNTED, MODERATION_KEY,
+                                       MODERATION_PARTNER, MODERATION_SHEET)
 from sheetkit.framework.fields import rating_value
 from sheetkit.rounds.model import Agreed, PreviousAction, PreviousRespondent, PreviousRound
-from .responses import responses_grid, responses_sheets
+from .responses import open_consolidated, responses_grid, responses_sheets
 
 NOT_CARRIED = ("signoff", "unplaced")  # a sign-off is given afresh each round; unplaced text has no home
 
@@ -142,21 +142,8 @@ def _read_renames(path: str | Path) -> dict[str, str]:
 
 def _from_consolidated(path: Path) -> tuple[list[tuple[str, str, object]], dict[str, str]]:
     """(respondent, key, value) of every counted answer in a consolidated workbook, and its metadata."""
-    from python_calamine import CalamineWorkbook
-
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for files it cannot open
-        raise UsageError(f"--previous {path}: cannot be read as a workbook ({exc}); give last round's "
-                         f"consolidated workbook (.xlsx) or its returns folder") from None
-    meta = {}
-    if CONSOLIDATED_META_SHEET in book.sheet_names:
-        meta = read_consolidated_meta(book.get_sheet_by_name(CONSOLIDATED_META_SHEET).to_python())
-    if not meta:
-        raise UsageError(f"--previous {path} is not a consolidated workbook written by this version of sheetkit "
-                         f"(it has no '{CONSOLIDATED_META_SHEET}' sheet); give the workbook ingest wrote last round, "
-                         f"or last round's returns folder with its manifest.csv")
+    book, meta = open_consolidated(path, f"--previous {path}", "give the workbook ingest wrote last round, or last "
+                                   "round's returns folder with its manifest.csv")
     rows = [row for name in responses_sheets(book.sheet_names)
             for row in _response_rows(path, name, book.get_sheet_by_name(name).to_python(), meta["round"])]
     if MODERATION_SHEET in book.sheet_names:

@@ -113,21 +113,26 @@ def _from_csv(path: Path) -> ResponsesTable:
     return ResponsesTable(path, {name: [row[n] for row in body] for n, name in enumerate(header)})
 
 
-def _from_workbook(path: Path) -> ResponsesTable:
+def open_consolidated(path: Path, named: str, wanted: str):
+    """A consolidated workbook sheetkit ingest wrote, opened, and its metadata; refused, `named` as the
+    user gave it and `wanted` saying what to give instead, when it is not one."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for files it cannot open
-        raise UsageError(f"{path}: cannot be read as a workbook ({exc}); give a consolidated workbook sheetkit "
-                         f"ingest wrote, or its responses CSV") from None
+        raise UsageError(f"{named}: cannot be read as a workbook ({exc}); {wanted}") from None
     meta = {}
     if CONSOLIDATED_META_SHEET in book.sheet_names:
         meta = read_consolidated_meta(book.get_sheet_by_name(CONSOLIDATED_META_SHEET).to_python())
     if not meta:
-        raise UsageError(f"{path}: not a consolidated workbook written by sheetkit (it has no "
-                         f"'{CONSOLIDATED_META_SHEET}' sheet); give the workbook sheetkit ingest wrote, or its "
-                         f"responses CSV")
+        raise UsageError(f"{named}: not a consolidated workbook written by sheetkit (it has no "
+                         f"'{CONSOLIDATED_META_SHEET}' sheet); {wanted}")
+    return book, meta
+
+
+def _from_workbook(path: Path) -> ResponsesTable:
+    book, meta = open_consolidated(path, str(path), "give the workbook sheetkit ingest wrote, or its responses CSV")
     columns: dict[str, list[str]] = {}
     for name in responses_sheets(book.sheet_names):
         found = responses_grid(book.get_sheet_by_name(name).to_python())
