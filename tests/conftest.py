@@ -254,3 +254,17 @@ def tmp_path(tmp_path):
     own = tmp_path / "work"
     own.mkdir()
     return own
+
+
+def dashboard_brief(path: Path) -> dict[str, str]:
+    """A consolidated workbook's Dashboard brief as a reader takes it in: each label's lines, joined."""
+    from python_calamine import CalamineWorkbook
+
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Dashboard").to_python()
+    brief, label = {}, ""
+    for row in grid[1:]:
+        if not (row[0] or row[1]):
+            break
+        label = row[0] or label
+        brief[label] = (brief.get(label, "") + " " + row[1]).strip()
+    return brief

@@ -18,7 +18,9 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from conftest import build, fill
+import pytest
+
+from conftest import TINY_FRAMEWORK, build, fill
 from fill_by_label import Field, find_fields, text_of
 from sheetkit.cli import cli
 
@@ -172,3 +174,17 @@ def revisions_in(folder: Path) -> dict[tuple[str, str], int]:
             if row.get("Keep or revise your rating (pick)") == "Revise" and new:
                 revised[(who, str(row["Ref"]))] = int(str(new).split()[0])
     return revised
+
+
+def moderation_exercise(folder: Path) -> Path:
+    """The tiny framework's returns and their feedback, made in `folder` (a module's, made once)."""
+    from sheetkit.framework.library import get_framework
+
+    frameworks = folder / "my-frameworks"
+    frameworks.mkdir()
+    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
+        make_returns(get_framework("tiny"), folder)
+        feedback(folder)
+    return folder

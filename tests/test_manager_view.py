@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from conftest import dashboard_brief
 from replies import revisions_in
 from sheetkit.consolidate import Action, build_plan, near_identical
 from sheetkit.consolidate.actions import action_key
@@ -35,17 +36,6 @@ TREND_SHEETS = ("Trend", "Trend by partner", "Actions followed up")
 def _rows(path: Path, sheet: str) -> list[dict]:
     grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
     return [dict(zip(grid[3], r)) for r in grid[4:]]
-
-
-def _brief(path: Path) -> dict[str, str]:
-    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Dashboard").to_python()
-    brief, label = {}, ""
-    for row in grid[1:]:
-        if not (row[0] or row[1]):
-            break
-        label = row[0] or label
-        brief[label] = (brief.get(label, "") + " " + row[1]).strip()
-    return brief
 
 
 def _signed(value: float) -> str:
@@ -84,7 +74,7 @@ def test_every_trend_claim_on_the_dashboard_is_worked_out_again_from_both_rounds
     raw_now = statistics.fmean(v for r in now.values() for v in r.values())
     left = sorted(set(then) - set(now))
     joined = sorted(set(now) - set(then))
-    line = _brief(NEXT)[f"Since {LAST}"]
+    line = dashboard_brief(NEXT)[f"Since {LAST}"]
     assert line.startswith(
         f"Like for like (the {len(both)} partners who rated in both rounds): overall {then_avg:.1f} → {now_avg:.1f} "
         f"({_signed(now_avg - then_avg)}); most improved Standard {up} ({_signed(change[up])}); fell most Standard "
@@ -105,7 +95,7 @@ def test_every_action_last_round_listed_is_followed_up_wherever_it_was_written()
     assert len(followed) == len(last)
     written = {r["Written"] for r in followed}
     assert {f"Standard {i}" for i in ITEMS} <= written and any(w.startswith("Action plan row") for w in written)
-    line = _brief(NEXT)[f"Since {LAST}"]
+    line = dashboard_brief(NEXT)[f"Since {LAST}"]
     assert f"Last round's {len(last)} actions:" in line
     # Each returning partner's workbook carried its open actions, from the plan and from each standard.
     carried = set()
@@ -130,7 +120,7 @@ def test_actions_are_counted_the_same_way_on_every_sheet(path):
     partners = {r["Partner"] for r in every}
     distinct = {action_key(r["Action"]) for r in every}
     said = f"{len(every)} actions from {len(partners)} partners, {len(plan)} different"
-    assert _brief(path)["Actions"].startswith(said)
+    assert dashboard_brief(path)["Actions"].startswith(said)
     assert said in CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Action plan").to_python()[1][0]
     assert sum(r["Total"] for r in _rows(path, "Action counts")) == len(every)
     ratings = [r for r in _rows(path, "Ratings") if r["Ref"]]

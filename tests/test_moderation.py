@@ -20,27 +20,18 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import TINY_FRAMEWORK, fill
+from conftest import fill
 from fill_by_label import find_fields, text_of
 from replies import (ASKED, DECISION, EVIDENCE, PEOPLE, RATINGS, REPLY_SHEET, REVISED, WHY, column, expected,
-                     feedback, ingest, make_returns, plan_reply, reply_by_label, reply_fields, self_rating, table,
+                     feedback, ingest, moderation_exercise, plan_reply, reply_by_label, reply_fields, self_rating, table,
                      zipped)
 from sheetkit.cli import cli
-from sheetkit.framework.library import get_framework
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """The returns and their feedback, made once for the module (each test works on its own copy)."""
-    folder = tmp_path_factory.mktemp("moderation")
-    frameworks = folder / "my-frameworks"
-    frameworks.mkdir()
-    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
-        make_returns(get_framework("tiny"), folder)
-        feedback(folder)
-    return folder
+    return moderation_exercise(tmp_path_factory.mktemp("moderation"))
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import TINY_FRAMEWORK, UNO_PYTHON, clean_env, libreoffice_or_skip
+from conftest import UNO_PYTHON, clean_env, libreoffice_or_skip
 from fill_by_label import text_of
-from replies import DECISION, EVIDENCE, PEOPLE, REPLY_SHEET, REVISED, WHY, column, feedback, ingest, make_returns, \
-    reply_fields, table
-from sheetkit.framework.library import get_framework
+from replies import DECISION, EVIDENCE, PEOPLE, REPLY_SHEET, REVISED, WHY, column, feedback, ingest, \
+    moderation_exercise, reply_fields, table
 
 TESTS = Path(__file__).resolve().parent
 RUN_SECONDS = 300
@@ -40,15 +39,7 @@ def soffice() -> str:
 
 @pytest.fixture(scope="module")
 def exercise(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("moderation-lo")
-    frameworks = folder / "my-frameworks"
-    frameworks.mkdir()
-    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
-        make_returns(get_framework("tiny"), folder)
-        feedback(folder)
-    return folder
+    return moderation_exercise(tmp_path_factory.mktemp("moderation-lo"))
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import build, fill, libreoffice_or_skip
+from conftest import build, dashboard_brief, fill, libreoffice_or_skip
 from python_calamine import CalamineWorkbook
 
 from sheetkit.cli import cli
@@ -286,7 +286,7 @@ def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     (action,) = _grid(out, "Actions followed up")
     assert (action["Partner"], action["Action"], action["Status now"], action["Overdue"]) == \
         ("Adult Social Care", "Publish a market statement", NOT_REPORTED, "Overdue")
-    line = _brief(out)[f"Since {LAST}"]
+    line = dashboard_brief(out)[f"Since {LAST}"]
     trend = {r["Item"]: r for r in _grid(out, "Trend")}["All standards"]
     assert line.startswith(f"Like for like (the 3 partners who rated in both rounds): overall "
                            f"{trend['Same partners last round']:.1f} → {trend['Same partners this round']:.1f}")
@@ -296,16 +296,6 @@ def test_last_round_s_actions_and_the_dashboard_line(two_rounds):
     assert {"Change since last round", "Same partners' change", "Overdue"} <= {r["Term"] for r in _grid(out, "Notes")}
 
 
-def _brief(out: Path) -> dict[str, str]:
-    """The Dashboard's brief as a reader takes it in: each label's lines, joined."""
-    grid = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Dashboard").to_python()
-    brief, label = {}, ""
-    for row in grid[1:]:
-        if not (row[0] or row[1]):
-            break
-        label = row[0] or label
-        brief[label] = (brief.get(label, "") + " " + row[1]).strip()
-    return brief
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
