@@ -110,13 +110,16 @@ def _by_column(fw: Framework, level: str, group: dict[str, Answer]) -> dict[str,
 def action_rows(layout: WorkbookLayout, actions: list[Action]) -> list[tuple]:
     """One return's actions as the answer store keeps them (without the return's number): the sort keys
     (seq, section, item, priority rank, due date to sort by), then the section, item, where it was written,
-    the values not counted, and the value in each action-plan column (see encode_values)."""
+    the values not counted, the value in each action-plan column (see encode_values), the action's words
+    as compared with other partners' (its key, by which the plan groups it) and its owner (as the Action
+    counts sheet counts them)."""
     _, item_order, section_order = answer_orders(layout)
     rows = []
     for seq, a in enumerate(actions):
         day = a.due.isoformat() if isinstance(a.due, dt.date) else "9999-12-31"
         rows.append((seq, section_order.get(a.section, len(section_order)), item_order.get(a.item, len(item_order)),
-                     a.priority_rank, day, a.section, a.item, a.source, a.flagged, encode_values(a.values)))
+                     a.priority_rank, day, a.section, a.item, a.source, a.flagged, encode_values(a.values), a.key,
+                     a.owner))
     return rows
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from .agreement import APART, Agreement, AgreementRule, judge
 from sheetkit.framework.model import Framework, ResponseField, Scale
 from sheetkit.framework.model import rated_things
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.text import normalise_name
-from .plan import PlanEntry, build_plan, first_actions
+from .plan import PlanEntry, plan_of
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.returns.model import CARRIED, OK
@@ -94,17 +94,14 @@ class ActionCounts:
     high: int = 0
     incomplete: int = 0  # without an owner or a usable due date
     by_item: Counter = field(default_factory=Counter)
-    by_owner_priority: Counter = field(default_factory=Counter)  # (owner, priority) -> n
     acted: set[tuple[str, str]] = field(default_factory=set)  # (partner, item)
     partners: int = 0  # how many partners listed any
     used: set[str] = field(default_factory=set)  # the action-plan columns any action gives a value in
-    plan: list[PlanEntry] = field(default_factory=list)  # the actions grouped: identical or near-identical as one
+    # the actions grouped, identical or near-identical as one: the entries in order, read from the answer
+    # store each time the plan is gone through
+    plan: Iterable[PlanEntry] = ()
+    distinct: int = 0  # how many different actions the plan holds
     first: list[PlanEntry] = field(default_factory=list)  # the plan's highest priority, soonest due
-
-    @property
-    def distinct(self) -> int:
-        """How many different actions the plan holds."""
-        return len(self.plan)
 
 
 @dataclass
@@ -251,22 +248,20 @@ def _count_actions(store: AnswerSpool, fw: Framework, respondents: list[str]) ->
     counts = ActionCounts()
     listed = set()
 
-    def counted():
-        for respondent, action in store.actions():
-            counts.total += 1
-            counts.high += action.priority_rank == 0
-            counts.incomplete += action.incomplete
-            counts.by_item[action.item] += 1
-            counts.by_owner_priority[(action.owner, action.priority)] += 1
-            counts.acted.add((respondent, action.item))
-            listed.add(respondent)
-            counts.used.update(k for k, v in action.values.items() if v not in (None, ""))
-            yield respondent, action
+    def seen(respondent, action) -> None:
+        counts.total += 1
+        counts.high += action.priority_rank == 0
+        counts.incomplete += action.incomplete
+        counts.by_item[action.item] += 1
+        counts.acted.add((respondent, action.item))
+        listed.add(respondent)
+        counts.used.update(k for k, v in action.values.items() if v not in (None, ""))
 
     item_order = {item.id: n for n, (_, item) in enumerate(fw.items())}
-    counts.plan = build_plan(counted(), item_order, {name: n for n, name in enumerate(respondents)})
+    plan = store.plan_source()
+    counts.first = plan_of(plan, item_order, {name: n for n, name in enumerate(respondents)}, TOP, seen)
+    counts.plan, counts.distinct = plan, plan.count()
     counts.partners = len(listed)
-    counts.first = first_actions(counts.plan, TOP)
     return counts
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .actions import Action, actions_of_rows, decode_values
+from .plan import BY_TEXT, BY_WORDS, SAME_WORDS, PlanEntry, content_of, entry_from_record, entry_record, words_of
 from sheetkit.workbook.layout import WorkbookLayout
 from sheetkit.returns.model import CARRIED, Answer, answer_from_row, answer_rows
 
@@ -27,15 +28,17 @@ CREATE TABLE answers (
 CREATE TABLE accepted (ret INTEGER PRIMARY KEY, respondent TEXT, position INTEGER);
 CREATE TABLE actions (
     ret INTEGER, seq INTEGER, section_order INTEGER, item_order INTEGER, priority_rank INTEGER, due_sort TEXT,
-    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT, xml_at INTEGER, xml_size INTEGER
+    section TEXT, item TEXT, source TEXT, flagged TEXT, vals TEXT, akey TEXT, owner TEXT, xml_at INTEGER,
+    xml_size INTEGER
 );
 CREATE TABLE encoded (ret INTEGER, tbl TEXT, section_order INTEGER, item_order INTEGER, xml_at INTEGER,
                       xml_size INTEGER);
 """
-# vals: the action's value in each action-plan column, as JSON (see actions.encode_values); xml_at, xml_size:
+# vals: the action's value in each action-plan column, as JSON (see actions.encode_values); akey: its words as
+# compared with other partners' (actions.action_key); owner: as ColumnValues.owner gives it; xml_at, xml_size:
 # where its All actions row is kept, encoded (see AnswerSpool.add)
 _ACTION_FIELDS = ("ret", "seq", "section_order", "item_order", "priority_rank", "due_sort", "section", "item", "source",
-                  "flagged", "vals", "xml_at", "xml_size")
+                  "flagged", "vals", "akey", "owner", "xml_at", "xml_size")
 _ACTION_ORDERS = {
     "item": "a.section_order, a.item_order, a.priority_rank, a.due_sort, r.position, a.seq",
     "priority": "a.priority_rank, a.due_sort, r.position, a.seq",
@@ -178,6 +181,24 @@ class AnswerSpool:
         for respondent, section, item, values, source, flagged in self.db.execute(query):
             yield respondent, Action(section, item, decode_values(values), source, flagged)
 
+    def owner_counts(self) -> Iterator[tuple[str, int, int, int]]:
+        """(owner, priority rank, how many actions, the owner's total) for each owner and priority the accepted
+        returns' actions name, owner by owner: most actions first, then by name, the blank owner last."""
+        query = ("WITH c AS (SELECT a.owner, a.priority_rank, COUNT(*) AS n FROM actions a JOIN accepted r "
+                 "ON a.ret = r.ret GROUP BY a.owner, a.priority_rank), t AS (SELECT owner, SUM(n) AS total FROM c "
+                 "GROUP BY owner) SELECT c.owner, c.priority_rank, c.n, t.total FROM c JOIN t ON c.owner = t.owner "
+                 "ORDER BY c.owner = '', t.total DESC, c.owner, c.priority_rank")
+        return self.db.execute(query)
+
+    def count_owners(self) -> int:
+        """How many owners (the blank one too) the accepted returns' actions name."""
+        query = "SELECT COUNT(DISTINCT a.owner) FROM actions a JOIN accepted r ON a.ret = r.ret"
+        return self.db.execute(query).fetchone()[0]
+
+    def plan_source(self) -> "StoredPlan":
+        """The accepted returns' actions as the plan reads them (plan.PlanSource), sorted here, on disk."""
+        return StoredPlan(self.db)
+
     def encoded_complete(self) -> bool:
         """Whether every accepted return's long-table rows were stored ready encoded."""
         query = ("SELECT COUNT(*) FROM accepted r WHERE NOT EXISTS "
@@ -195,3 +216,67 @@ class AnswerSpool:
         query = (f"SELECT r.respondent, e.xml_at, e.xml_size FROM encoded e JOIN accepted r ON e.ret = r.ret "
                  f"WHERE e.tbl = ? ORDER BY {_ENCODED_ORDERS[table]}")
         return self._blocks_at(self.db.execute(query, (table,)))
+
+
+# The plan's tables: each distinct action text numbered by where it first appears among the actions by
+# item; the texts whose group is another's (a text alone in its group is its own); the finished entries,
+# with their place in the plan (see plan.place).
+_PLAN_SCHEMA = """
+DROP TABLE IF EXISTS plan_texts; DROP TABLE IF EXISTS plan_groups; DROP TABLE IF EXISTS plan;
+CREATE TABLE plan_texts (id INTEGER PRIMARY KEY, akey TEXT);
+CREATE TABLE plan_groups (id INTEGER PRIMARY KEY, grp INTEGER);
+CREATE TABLE plan (item_order INTEGER, priority_rank INTEGER, due TEXT, grp INTEGER, entry TEXT);
+"""
+_PLAN_TEXTS = {
+    SAME_WORDS: "SELECT id, words FROM (SELECT id, plan_content(akey) AS words FROM plan_texts) "
+                "WHERE words != '' ORDER BY words, id",
+    BY_TEXT: "SELECT id, akey FROM plan_texts ORDER BY akey",
+    BY_WORDS: "SELECT id, akey FROM plan_texts ORDER BY plan_words(akey), id",
+}
+_PLAN_ORDER = "item_order, priority_rank, due, grp"
+
+
+class StoredPlan:
+    """The plan's source in the answer store (see plan.PlanSource): every sorting done by SQLite, which
+    sorts on disk past its cache, and the entries kept in its table `plan`."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        db.create_function("plan_content", 1, content_of, deterministic=True)
+        db.create_function("plan_words", 1, words_of, deterministic=True)
+
+    def number_texts(self) -> int:
+        self.db.executescript(_PLAN_SCHEMA)
+        self.db.execute(
+            "INSERT INTO plan_texts SELECT ROW_NUMBER() OVER (ORDER BY first) - 1, akey FROM "
+            "(SELECT akey, MIN(rank) AS first FROM (SELECT a.akey, ROW_NUMBER() OVER "
+            f"(ORDER BY {_ACTION_ORDERS['item']}) AS rank FROM actions a JOIN accepted r ON a.ret = r.ret) "
+            "GROUP BY akey)")
+        self.db.execute("CREATE INDEX plan_texts_akey ON plan_texts(akey)")
+        return self.db.execute("SELECT COUNT(*) FROM plan_texts").fetchone()[0]
+
+    def texts_in(self, order: str) -> Iterator[tuple[int, str]]:
+        return self.db.execute(_PLAN_TEXTS[order])
+
+    def grouped(self, groups) -> Iterator[tuple[int, int, str, Action]]:
+        self.db.executemany("INSERT INTO plan_groups VALUES (?,?)",
+                            ((n, group) for n, group in enumerate(groups) if group != n))
+        query = ("SELECT COALESCE(g.grp, t.id) AS grp, t.id, r.respondent, a.section, a.item, a.vals, a.source, "
+                 "a.flagged FROM actions a JOIN accepted r ON a.ret = r.ret JOIN plan_texts t ON t.akey = a.akey "
+                 f"LEFT JOIN plan_groups g ON g.id = t.id ORDER BY grp, t.id, {_ACTION_ORDERS['item']}")
+        for group, number, respondent, section, item, values, source, flagged in self.db.execute(query):
+            yield group, number, respondent, Action(section, item, decode_values(values), source, flagged)
+
+    def keep_entries(self, entries) -> None:
+        self.db.executemany("INSERT INTO plan VALUES (?,?,?,?,?)",
+                            ((*where, entry_record(entry)) for entry, where in entries))
+        self.db.commit()
+
+    def count(self) -> int:
+        """How many entries the plan holds."""
+        return self.db.execute("SELECT COUNT(*) FROM plan").fetchone()[0]
+
+    def __iter__(self) -> Iterator[PlanEntry]:
+        """The plan's entries, in order (see plan.place)."""
+        for (record,) in self.db.execute(f"SELECT entry FROM plan ORDER BY {_PLAN_ORDER}"):
+            yield entry_from_record(record)
