@@ -3,7 +3,9 @@
 Ingest reads hundreds or thousands of returns; holding every answer of every return in
 memory would grow with the folder. Each return's answers are written here as soon as it
 is validated, and the consolidated workbook is written from ordered queries, a row at a
-time. The store lives in a temporary folder and disappears when closed.
+time; the Action plan is grouped from them too (see StoredPlan). SQLite sorts past its cache
+on disk, and each query is run when first read, so one sort at a time holds memory. The store
+lives in a temporary folder and disappears when closed.
 """
 
 from __future__ import annotations
@@ -183,12 +185,13 @@ class AnswerSpool:
 
     def owner_counts(self) -> Iterator[tuple[str, int, int, int]]:
         """(owner, priority rank, how many actions, the owner's total) for each owner and priority the accepted
-        returns' actions name, owner by owner: most actions first, then by name, the blank owner last."""
+        returns' actions name, owner by owner: most actions first, then by name, the blank owner last. Sorted
+        when first read (see `encoded`)."""
         query = ("WITH c AS (SELECT a.owner, a.priority_rank, COUNT(*) AS n FROM actions a JOIN accepted r "
                  "ON a.ret = r.ret GROUP BY a.owner, a.priority_rank), t AS (SELECT owner, SUM(n) AS total FROM c "
                  "GROUP BY owner) SELECT c.owner, c.priority_rank, c.n, t.total FROM c JOIN t ON c.owner = t.owner "
                  "ORDER BY c.owner = '', t.total DESC, c.owner, c.priority_rank")
-        return self.db.execute(query)
+        yield from self.db.execute(query)
 
     def count_owners(self) -> int:
         """How many owners (the blank one too) the accepted returns' actions name."""
@@ -208,14 +211,17 @@ class AnswerSpool:
 
     def encoded(self, table: str) -> Iterator[tuple[str, bytes]]:
         """(respondent, block of encoded rows) of one long table ('responses', 'evidence', 'record' or
-        'actions'), in the order the consolidated workbook shows them."""
+        'actions'), in the order the consolidated workbook shows them. Sorted when first read, not when
+        asked for: each sort holds memory until its last row is read, so the workbook's tables are sorted
+        one at a time, as they are streamed."""
         if table == "actions":
             query = (f"SELECT r.respondent, a.xml_at, a.xml_size FROM actions a JOIN accepted r ON a.ret = r.ret "
                      f"ORDER BY {_ACTION_ORDERS['item']}")
-            return self._blocks_at(self.db.execute(query))
+            yield from self._blocks_at(self.db.execute(query))
+            return
         query = (f"SELECT r.respondent, e.xml_at, e.xml_size FROM encoded e JOIN accepted r ON e.ret = r.ret "
                  f"WHERE e.tbl = ? ORDER BY {_ENCODED_ORDERS[table]}")
-        return self._blocks_at(self.db.execute(query, (table,)))
+        yield from self._blocks_at(self.db.execute(query, (table,)))
 
 
 # The plan's tables: each distinct action text numbered by where it first appears among the actions by
