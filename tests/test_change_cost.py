@@ -190,7 +190,7 @@ def test_a_format_added_to_the_registry_alone_is_found_read_and_checked(toy_form
     returns = tmp_path / "returns"
     returns.mkdir()
     filled = fill(built, tmp_path / "housing.xlsx", random_answers("ipc-audit", seed=3))
-    toy = _as_toy(filled, returns / "housing.toy")
+    _as_toy(filled, returns / "housing.toy")
     (returns / "damaged.toy").write_text("not a workbook at all")  # its suffix alone makes it one to read
 
     with collect_returns([str(returns)]) as found:
@@ -207,7 +207,6 @@ def test_a_format_added_to_the_registry_alone_is_found_read_and_checked(toy_form
     assert checked.answers and checked.answers == original.answers
     assert [f.code for f in checked.findings if f.code not in {g.code for g in original.findings}] == \
         ["format-limited"]
-    assert toy.exists() and filled.exists()
 
 
 def test_no_module_that_reads_returns_names_a_format_the_registry_declares():
@@ -226,6 +225,12 @@ def test_no_module_that_reads_returns_names_a_format_the_registry_declares():
             if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and node.value in declared:
                 named.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
     assert not named, f"ask sheetkit.returns.file_formats instead of naming a format: {named}"
+
+
+def test_every_format_whose_notes_or_parts_go_unread_says_so_in_a_caveat():
+    unsaid = [kind for kind, fmt in FORMATS.items() if (fmt.notes is None or fmt.parts is None) and fmt.caveat is None]
+    assert not unsaid, f"give these formats a caveat, or readers of their notes and parts: {unsaid}"
+    assert all(fmt.caveat.code in CATALOGUE for fmt in FORMATS.values() if fmt.caveat)
 
 
 def test_a_return_in_a_format_that_hides_its_notes_is_accepted_with_the_format_s_caveat(tmp_path):

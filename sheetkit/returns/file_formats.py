@@ -289,9 +289,9 @@ def _is_text(path: str) -> bool:
 
 # -- the registry ---------------------------------------------------------------------------------
 
-def _ooxml(part: str, macros: bool) -> Callable[[Members], bool]:
-    """An OOXML workbook whose workbook part is `part`, with or without a VBA project."""
-    return lambda members: part in members.names and any(n.endswith("vbaProject.bin") for n in members.names) == macros
+def _ooxml(part: str, with_vba: bool) -> Callable[[Members], bool]:
+    """An OOXML workbook whose workbook part is `part`, with a VBA project (.xlsm) or without (.xlsx)."""
+    return lambda members: part in members.names and any(n.endswith("vbaProject.bin") for n in members.names) == with_vba
 
 
 def _macros(names: frozenset[str]) -> bool:
@@ -313,9 +313,9 @@ def _worksheet(data: bytes) -> bool:
 # Kind -> format. The kind is what the report's `kind` names a return by; the order is the order
 # of the suffixes in messages. A file is of the first format whose `recognise` holds.
 FORMATS: dict[str, FileFormat] = {
-    "xlsx": FileFormat((".xlsx",), ZIP, _ooxml("xl/workbook.xml", macros=False), open_workbook, ooxml_properties,
+    "xlsx": FileFormat((".xlsx",), ZIP, _ooxml("xl/workbook.xml", with_vba=False), open_workbook, ooxml_properties,
                        notes=read_cell_notes, parts=read_xlsx_parts, sheet_part=_worksheet, macros=_macros),
-    "xlsm": FileFormat((".xlsm",), ZIP, _ooxml("xl/workbook.xml", macros=True), open_workbook, ooxml_properties,
+    "xlsm": FileFormat((".xlsm",), ZIP, _ooxml("xl/workbook.xml", with_vba=True), open_workbook, ooxml_properties,
                        notes=read_cell_notes, parts=read_xlsx_parts, sheet_part=_worksheet, macros=_macros),
     "ods": FileFormat((".ods",), ZIP, _ods, open_ods, ods_properties, notes=read_ods_notes, parts=read_ods_parts,
                       macros=_macros),

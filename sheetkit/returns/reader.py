@@ -197,7 +197,8 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
         return _fail(raw, "password-protected", "the workbook is encrypted with a password to open")
     if fmt is None:
         return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
-    _known(raw, kind, fmt, streams, properties)
+    raw.kind = kind
+    _known(raw, fmt, streams, properties)
     return raw
 
 
@@ -208,7 +209,7 @@ def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
     if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
         return
     fmt = file_format(raw.kind)
-    _known(raw, raw.kind, fmt, names, fmt.properties(archive, names))
+    _known(raw, fmt, names, fmt.properties(archive, names))
     try:
         if fmt.notes:
             raw.notes = fmt.notes(archive, names)
@@ -268,9 +269,8 @@ def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bo
     return bool(raw.kind)
 
 
-def _known(raw: RawReturn, kind: str, fmt: FileFormat, names: set[str], properties: Properties) -> None:
-    """A workbook's kind, whether it carries macros and its document properties, as its format reads them."""
-    raw.kind = kind
+def _known(raw: RawReturn, fmt: FileFormat, names: set[str], properties: Properties) -> None:
+    """Whether a workbook carries macros, and its document properties, as its format reads them."""
     raw.has_macros = bool(fmt.macros and fmt.macros(frozenset(names)))
     raw.saved_at, raw.saved_by, raw.created_by = properties.saved_at, properties.saved_by, properties.created_by
     raw.meta.update(properties.meta)
