@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import random
@@ -267,6 +268,25 @@ def tmp_path(tmp_path):
     own = tmp_path / "work"
     own.mkdir()
     return own
+
+
+def opened(path: Path | str, read_only: bool = False):
+    """The workbook as openpyxl opens it, for looking at, never for changing: a file opened before
+    and unchanged since (same size, same time) is the same object again, so tests that look at
+    one workbook in turn do not each parse it."""
+    import openpyxl
+
+    if read_only:  # read lazily from the open file: cheap to open, and not to be kept open
+        return openpyxl.load_workbook(path, read_only=True)
+    stat = Path(path).stat()
+    return _opened(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _opened(path: str, size: int, mtime: int):
+    import openpyxl
+
+    return openpyxl.load_workbook(path)
 
 
 def dashboard_brief(path: Path) -> dict[str, str]:
