@@ -346,6 +346,7 @@ def _schema_errors(validator: str, path: Path) -> list[str]:
 OPENPYXL_FONT_ORDER = "/xl/styles.xml /styleSheet[1]/fonts[1]/font["
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_part_is_valid_against_the_office_open_xml_schemas(validator, every_kind, kind):
     errors = _schema_errors(validator, every_kind[kind])
@@ -354,6 +355,7 @@ def test_every_part_is_valid_against_the_office_open_xml_schemas(validator, ever
     assert errors == []
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 def test_the_schema_check_catches_a_part_out_of_order(validator, every_kind, tmp_path):
     """The check can fail: the consolidated workbook with one sheet's columns moved after its data."""
     source = every_kind["consolidated-3"]
@@ -369,6 +371,7 @@ def test_the_schema_check_catches_a_part_out_of_order(validator, every_kind, tmp
     assert any("cols" in e for e in _schema_errors(validator, broken))
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 @pytest.mark.parametrize("kind", KINDS)
 def test_openpyxl_opens_every_kind_without_a_warning(every_kind, kind):
     with warnings.catch_warnings():
