@@ -4,11 +4,13 @@ The intact-sheet path (sheetkit/returns/intact.py) is checked against the search
 changed at random, cell by cell, row by row and column by column; the notes found from their
 marks against the notes of every cell; the sorted-run test against the way it was first written.
 The whole test suite also runs with SHEETKIT_VERIFY_FAST_PATHS set (tests/conftest.py), so every
-return any test reads, edited in LibreOffice or not, is read both ways.
+return any test reads, edited in LibreOffice or not, is read both ways; the fast tier alone does not,
+except for this module's tests, which always read both ways.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import zipfile
@@ -25,12 +27,21 @@ from sheetkit.workbook.plan import plan_workbook
 FRAMEWORKS = ["lga-cbo", "tlap-market"]
 
 
+@functools.lru_cache(maxsize=None)
 def _sheets(framework_id: str, follow_up: bool):
+    """A layout and its blank sheets as read back, made when a test first asks (not at collection)."""
     layout = plan_workbook(get_framework(framework_id), follow_up=follow_up)
     return layout, intact._blank_sheets(layout)
 
 
-SHEETS = {(f, follow_up): _sheets(f, follow_up) for f in FRAMEWORKS for follow_up in (False, True)}
+@pytest.fixture(autouse=True)
+def verifying(monkeypatch):
+    """This module's tests compare both paths in every run, the fast tier's included."""
+    if not os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"):
+        monkeypatch.setenv("SHEETKIT_VERIFY_FAST_PATHS", "1")  # a difference is raised (no log file to write)
+
+
+LAYOUTS = [(f, follow_up) for f in FRAMEWORKS for follow_up in (False, True)]
 
 
 def _filled(layout, table, grid: dict, rng: random.Random) -> dict:
@@ -103,10 +114,10 @@ def _mutate(table, grid: dict, static, rng: random.Random, kind: str) -> dict:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(SHEETS)), st.integers(0, 50), st.integers(0, 2**32 - 1),
+@given(st.sampled_from(LAYOUTS), st.integers(0, 50), st.integers(0, 2**32 - 1),
        st.lists(st.sampled_from(MUTATIONS), min_size=0, max_size=3))
 def test_an_intact_sheet_is_given_what_the_search_finds(which, table_number, seed, mutations):
-    layout, sheets = SHEETS[which]
+    layout, sheets = _sheets(*which)
     table, blank = sheets[table_number % len(sheets)]
     rng = random.Random(seed)
     texts = [t for t in layout.texts if t.sheet == table.name]
@@ -124,7 +135,7 @@ def test_an_intact_sheet_is_given_what_the_search_finds(which, table_number, see
 
 def test_a_moved_row_or_column_is_searched_for():
     """The shortcut says 'not sure' for the edits people make; only answers and facts may differ."""
-    layout, sheets = SHEETS[("lga-cbo", False)]
+    layout, sheets = _sheets("lga-cbo", False)
     table, blank = sheets[1]
     texts = [t for t in layout.texts if t.sheet == table.name]
     static = _static(layout, table)
@@ -140,7 +151,7 @@ def test_a_moved_row_or_column_is_searched_for():
 
 def test_verifying_mode_catches_a_wrong_shortcut(monkeypatch, tmp_path):
     """SHEETKIT_VERIFY_FAST_PATHS makes a shortcut that gives anything else an error, logged for the run."""
-    layout, sheets = SHEETS[("lga-cbo", False)]
+    layout, sheets = _sheets("lga-cbo", False)
     table, blank = sheets[1]
     texts = [t for t in layout.texts if t.sheet == table.name]
     static = _static(layout, table)
@@ -203,6 +214,7 @@ def test_notes_from_their_marks_are_the_notes_of_every_cell(pieces):
     assert cell_notes._formula_notes(data) == cell_notes._every_cell_noted(data)
 
 
+@pytest.mark.slow  # the fast tier alone does not read twice (tests/conftest.py)
 def test_the_suite_verifies_every_fast_path():
     assert os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"), "tests/conftest.py should set SHEETKIT_VERIFY_FAST_PATHS"
 
