@@ -262,7 +262,7 @@ class StoredPlan:
         return self.db.execute("SELECT COUNT(*) FROM plan_texts").fetchone()[0]
 
     def texts_in(self, order: str) -> Iterator[tuple[int, str]]:
-        return self.db.execute(_PLAN_TEXTS[order])
+        yield from self.db.execute(_PLAN_TEXTS[order])  # sorted when first read: one sort at a time
 
     def grouped(self, groups) -> Iterator[tuple[int, int, str, Action]]:
         self.db.executemany("INSERT INTO plan_groups VALUES (?,?)",
