@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import random
@@ -123,8 +124,9 @@ def pytest_configure(config):
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     # Every fast path (a sheet read at its planned cells, notes found from their marks) is checked
     # against its full path on everything the tests read, in worker processes too; a difference is
-    # written here and fails the run (see pytest_sessionfinish).
-    if "SHEETKIT_VERIFY_FAST_PATHS" not in os.environ:
+    # written here and fails the run (see pytest_sessionfinish). The fast tier alone skips the
+    # double reading: it is a quick check while working, and the full suite (CI) reads every return twice.
+    if "SHEETKIT_VERIFY_FAST_PATHS" not in os.environ and not fast_tier_only(config):
         handle, log = tempfile.mkstemp(prefix="sheetkit-fast-paths-", suffix=".log")
         os.close(handle)
         os.environ["SHEETKIT_VERIFY_FAST_PATHS"] = log
@@ -133,6 +135,17 @@ def pytest_configure(config):
     if day:
         clock.parse(day)  # a bad date fails here, once, with its reason
         os.environ[clock.ENVIRONMENT] = day  # workers and subprocesses see the same day
+
+
+def fast_tier_only(config) -> bool:
+    """Whether this run is the fast tier alone (`-m "not slow"`)."""
+    return " ".join(config.getoption("markexpr", "").split()) == "not slow"
+
+
+def pytest_report_header(config):
+    if os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"):
+        return "sheetkit: every fast path is checked against its full path (SHEETKIT_VERIFY_FAST_PATHS)"
+    return "sheetkit: the fast tier alone; fast paths are checked against their full paths by the full suite"
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -230,7 +243,8 @@ def tiny_dir(tmp_path, tiny_framework_yaml, monkeypatch):
     return folder
 
 
-SLOW_MODULES = {"test_libreoffice", "test_lo_edits", "test_reading_edits", "test_hostile", "test_property",
+SLOW_MODULES = {"test_growth",  # consolidation run at N and 4N, its steps counted
+                "test_libreoffice", "test_lo_edits", "test_reading_edits", "test_hostile", "test_property",
                 "test_benchmark_smoke", "test_samples", "test_returns_folder",
                 "test_next_round", "test_two_rounds",  # whole rounds built, filled and compiled through files
                 "test_moderation_libreoffice",  # replies typed and edited in LibreOffice, the pack printed
@@ -240,7 +254,7 @@ SLOW_MODULES = {"test_libreoffice", "test_lo_edits", "test_reading_edits", "test
 
 def pytest_collection_modifyitems(config, items):
     """The slow tier: everything that drives LibreOffice or Gnumeric, builds many files or runs a
-    benchmark. `pytest -m "not slow"` runs the rest, the fast tier, in well under a minute."""
+    benchmark. `pytest -m "not slow" -n auto` runs the rest, the fast tier, in under a minute."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or item.get_closest_marker("libreoffice"):
@@ -254,6 +268,25 @@ def tmp_path(tmp_path):
     own = tmp_path / "work"
     own.mkdir()
     return own
+
+
+def opened(path: Path | str, read_only: bool = False):
+    """The workbook as openpyxl opens it, for looking at, never for changing: a file opened before
+    and unchanged since (same size, same time) is the same object again, so tests that look at
+    one workbook in turn do not each parse it."""
+    import openpyxl
+
+    if read_only:  # read lazily from the open file: cheap to open, and not to be kept open
+        return openpyxl.load_workbook(path, read_only=True)
+    stat = Path(path).stat()
+    return _opened(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _opened(path: str, size: int, mtime: int):
+    import openpyxl
+
+    return openpyxl.load_workbook(path)
 
 
 def dashboard_brief(path: Path) -> dict[str, str]:

@@ -4,7 +4,8 @@ The intact-sheet path (sheetkit/returns/intact.py) is checked against the search
 changed at random, cell by cell, row by row and column by column; the notes found from their
 marks against the notes of every cell; the sorted-run test against the way it was first written.
 The whole test suite also runs with SHEETKIT_VERIFY_FAST_PATHS set (tests/conftest.py), so every
-return any test reads, edited in LibreOffice or not, is read both ways.
+return any test reads, edited in LibreOffice or not, is read both ways; the fast tier alone does not,
+except for this module's tests, which always read both ways.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ FRAMEWORKS = ["lga-cbo", "tlap-market"]
 def _sheets(framework_id: str, follow_up: bool):
     layout = plan_workbook(get_framework(framework_id), follow_up=follow_up)
     return layout, intact._blank_sheets(layout)
+
+
+@pytest.fixture(autouse=True)
+def verifying(monkeypatch):
+    """This module's tests compare both paths in every run, the fast tier's included."""
+    if not os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"):
+        monkeypatch.setenv("SHEETKIT_VERIFY_FAST_PATHS", "1")  # a difference is raised (no log file to write)
 
 
 SHEETS = {(f, follow_up): _sheets(f, follow_up) for f in FRAMEWORKS for follow_up in (False, True)}
@@ -203,6 +211,7 @@ def test_notes_from_their_marks_are_the_notes_of_every_cell(pieces):
     assert cell_notes._formula_notes(data) == cell_notes._every_cell_noted(data)
 
 
+@pytest.mark.slow  # the fast tier alone does not read twice (tests/conftest.py)
 def test_the_suite_verifies_every_fast_path():
     assert os.environ.get("SHEETKIT_VERIFY_FAST_PATHS"), "tests/conftest.py should set SHEETKIT_VERIFY_FAST_PATHS"
 

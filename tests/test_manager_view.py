@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from conftest import dashboard_brief
+from conftest import dashboard_brief, opened
 from replies import revisions_in
 from sheetkit.consolidate import Action, build_plan, near_identical
 from sheetkit.consolidate.actions import action_key
@@ -100,7 +100,7 @@ def test_every_action_last_round_listed_is_followed_up_wherever_it_was_written()
     # Each returning partner's workbook carried its open actions, from the plan and from each standard.
     carried = set()
     for path in (SAMPLES / "next-round" / "returns").glob("*.xlsx"):
-        ws = openpyxl.load_workbook(path, read_only=True)["Action plan"]
+        ws = opened(path, read_only=True)["Action plan"]
         rows = list(ws.iter_rows(values_only=True))
         header = next(n for n, r in enumerate(rows) if r and r[0] == "#")
         if "From last round" in rows[header]:  # a partner new this round has nothing to follow up
@@ -204,14 +204,14 @@ def test_the_cover_names_a_contact(path):
 
 @pytest.mark.parametrize("path", [FIRST, NEXT], ids=["first round", "next round"])
 def test_nothing_is_merged_and_the_dashboard_stores_its_zoom(path):
-    wb = openpyxl.load_workbook(path)
+    wb = opened(path)
     assert all(not ws.merged_cells.ranges for ws in wb.worksheets)
     assert 70 <= (wb["Dashboard"].sheet_view.zoomScale or 100) <= 100
 
 
 @pytest.mark.parametrize("path", [FIRST, NEXT], ids=["first round", "next round"])
 def test_returns_rows_are_tall_enough_for_their_wrapped_text(path):
-    ws = openpyxl.load_workbook(path)["Returns"]
+    ws = opened(path)["Returns"]
     widths = {c: ws.column_dimensions[c].width for c in "ABCDEFGHIJKLMN"}
     for row in ws.iter_rows(min_row=5, max_col=14):
         lines = max(-(-len(str(c.value)) // max(1, int(widths[c.column_letter] * 0.95))) if isinstance(c.value, str)
@@ -255,7 +255,7 @@ def _charts(path: Path) -> dict[str, list[dict]]:
 def test_each_chart_states_its_finding_and_draws_the_table_beside_it(path, wanted):
     found = _charts(path)
     assert set(found) == wanted
-    wb = openpyxl.load_workbook(path)
+    wb = opened(path)
     for sheet, charts in found.items():
         ws = wb[sheet]
         (table,) = ws.tables.values()

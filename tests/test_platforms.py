@@ -330,14 +330,14 @@ OPENPYXL_FONT_ORDER = "/xl/styles.xml /styleSheet[1]/fonts[1]/font["
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_part_is_valid_against_the_office_open_xml_schemas(every_kind, validator, kind):
+def test_every_part_is_valid_against_the_office_open_xml_schemas(validator, every_kind, kind):
     errors = _schema_errors(validator, every_kind[kind])
     if kind in ("filled", "reply"):
         errors = [e for e in errors if not e.startswith(OPENPYXL_FONT_ORDER)]
     assert errors == []
 
 
-def test_the_schema_check_catches_a_part_out_of_order(every_kind, validator, tmp_path):
+def test_the_schema_check_catches_a_part_out_of_order(validator, every_kind, tmp_path):
     """The check can fail: the consolidated workbook with one sheet's columns moved after its data."""
     source = every_kind["consolidated-3"]
     broken = tmp_path / "broken.xlsx"

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import IN_CI, fill
+from conftest import IN_CI, fill, opened
 from replies import revisions_in
 from click.testing import CliRunner
 
@@ -59,7 +59,7 @@ def test_the_thresholds_are_options_of_ingest(tmp_path):
     result = CliRunner().invoke(cli, ["ingest", str(SAMPLES / FW / "returns"), "--manifest",
                                       str(SAMPLES / FW / "manifest.csv"), "--out", str(out), "--apart", "0.9"])
     assert result.exit_code in (0, 1), result.output
-    notes = " ".join(str(c.value) for row in openpyxl.load_workbook(out)["Notes"].iter_rows() for c in row if c.value)
+    notes = " ".join(str(c.value) for row in opened(out)["Notes"].iter_rows() for c in row if c.value)
     assert "at least 9 points" in notes  # 90% of the 9-point span
     assert "sits apart" not in _dashboard(out)["headline"]  # a 6-point gap no longer counts
 
@@ -134,7 +134,7 @@ def _expected(ratings: dict[str, dict[str, int]], asked: list[str]) -> dict:
 def _dashboard(path: Path) -> dict:
     """What the Dashboard says: its brief (label -> the words of its lines), its lists (by heading: each row's
     ref, text, detail and last value), its table's range, and the whole brief as one text."""
-    ws = openpyxl.load_workbook(path)["Dashboard"]
+    ws = opened(path)["Dashboard"]
     grid = [[c.value for c in row] for row in ws.iter_rows()]
     brief, label, row = {}, "", 1
     while row < len(grid) and (grid[row][0] or grid[row][1]):
@@ -159,7 +159,7 @@ def _dashboard(path: Path) -> dict:
 
 
 def _heat_map(path: Path) -> list[dict]:
-    ws = openpyxl.load_workbook(path)["Dashboard"]
+    ws = opened(path)["Dashboard"]
     rows = [[c.value for c in row] for row in ws[ws.tables["Dashboard_heat_map"].ref]]
     return [dict(zip(rows[0], r)) for r in rows[1:]]
 
@@ -229,7 +229,7 @@ def test_a_genuine_split_is_told_from_a_lone_dissenter(built, tmp_path):
     assert [d[0] for d in seen["disagreements"]] == ["5"]
     assert "Partners are split most on Standard 5: Adult Social Care, Housing rate it 2-3" in seen["headline"]
     assert "Every partner asked has returned" in seen["brief"]["Returns"]
-    rows = openpyxl.load_workbook(out)["Ratings"].iter_rows(min_row=4, values_only=True)
+    rows = opened(out)["Ratings"].iter_rows(min_row=4, values_only=True)
     header = next(rows)
     row = next(r for r in rows if r[1] == "5")
     assert row[header.index("Agreement")] == "Split"
@@ -243,7 +243,7 @@ def test_groups_that_differ_are_flagged_with_their_own_averages(built, tmp_path)
     _, out = _exercise(built, tmp_path, ratings)
     seen = _check_dashboard(out, ratings, PEOPLE)
     assert "Groups of partners differ on 1 of 12 standards." in seen["brief"]["Disagreement"]
-    rows = openpyxl.load_workbook(out)["Groups"].iter_rows(min_row=4, values_only=True)
+    rows = opened(out)["Groups"].iter_rows(min_row=4, values_only=True)
     header = next(rows)
     by_ref = {r[1]: dict(zip(header, r)) for r in rows if r[1]}
     assert by_ref["4"]["Council"] == 8 and by_ref["4"]["Health"] == 4 and by_ref["4"]["Groups differ"] == "Yes"
@@ -255,7 +255,7 @@ def test_groups_that_differ_are_flagged_with_their_own_averages(built, tmp_path)
 # -- the bundled sample exercise ---------------------------------------------------------------
 def _sample_ratings(framework_id: str) -> tuple[dict[str, dict[str, int]], list[Respondent]]:
     """The counted item ratings, from the sample's Responses table, and who was asked, from its manifest."""
-    wb = openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx", read_only=True)
+    wb = opened(SAMPLES / framework_id / "consolidated.xlsx", read_only=True)
     rows = list(wb["Responses"].iter_rows(values_only=True))
     ratings: dict[str, dict[str, int]] = {}
     rating = get_framework(framework_id).item_rating_field()
@@ -284,7 +284,7 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     seen = _check_dashboard(SAMPLES / FW / "consolidated.xlsx", ratings, asked)
     assert "Not yet returned: Carers' Centre (Jo Evans, hello@anytowncarers.org.uk)." in seen["brief"]["Returns"]
     # The superseded draft's findings are one line on the Issues sheet.
-    rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Issues"].iter_rows(
+    rows = list(opened(SAMPLES / FW / "consolidated.xlsx", read_only=True)["Issues"].iter_rows(
         values_only=True))
     issues = [dict(zip(rows[3], r)) for r in rows[4:]]
     draft = [r for r in issues if "DRAFT" in (r["File"] or "")]
@@ -293,7 +293,7 @@ def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     assert revised and f"partners revised {revised} ratings" in seen["headline"]
     # The first actions, worked out here from every action as written: the same words (case, spacing and
     # punctuation aside) are one action; highest priority first, then the earliest due date, then the most partners.
-    rows = list(openpyxl.load_workbook(SAMPLES / FW / "consolidated.xlsx", read_only=True)["All actions"]
+    rows = list(opened(SAMPLES / FW / "consolidated.xlsx", read_only=True)["All actions"]
                 .iter_rows(values_only=True))
     groups: dict[str, dict] = {}
     for r in (dict(zip(rows[3], r)) for r in rows[4:]):
@@ -321,7 +321,7 @@ def _words(text: str) -> str:
 
 @pytest.mark.parametrize("framework_id", ["lga-cbo", "swia-commissioning"])
 def test_a_single_dissenter_is_told_apart_from_a_split_in_the_samples(framework_id):
-    ratings = list(openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx",
+    ratings = list(opened(SAMPLES / framework_id / "consolidated.xlsx",
                                           read_only=True)["Ratings"].iter_rows(values_only=True))
     agreement, ends = ratings[3].index("Agreement"), ratings[3].index("Who sits at each end")
     rows = [r for r in ratings[4:] if r[1]]
@@ -340,7 +340,7 @@ def test_a_single_dissenter_is_told_apart_from_a_split_in_the_samples(framework_
 # -- every sheet's shape ---------------------------------------------------------------------
 @pytest.mark.parametrize("framework_id", ["lga-cbo", "swia-commissioning"])
 def test_every_sheet_has_a_title_one_named_table_and_print_titles(framework_id):
-    wb = openpyxl.load_workbook(SAMPLES / framework_id / "consolidated.xlsx")
+    wb = opened(SAMPLES / framework_id / "consolidated.xlsx")
     assert wb.sheetnames[:4] == ["Cover", "Contents", "Notes", "Dashboard"]
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]  # not the hidden metadata sheet
     for ws in visible:

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import BUNDLED, build
+from conftest import BUNDLED, build, opened
 from fill_by_label import fill_by_label, find_fields, text_of
 
 from sheetkit.framework.model import RESPONSE_LEVELS
@@ -143,7 +143,7 @@ def _same_value(typed, got) -> bool:
 
 def _responses(path: Path, field: str | None = None) -> dict[tuple[str, str], dict]:
     """Responses by (sheet, cell); comments (field 'comment') only when asked for by that field."""
-    ws = openpyxl.load_workbook(path, read_only=True)["Responses"]
+    ws = opened(path, read_only=True)["Responses"]
     rows = list(ws.iter_rows(values_only=True))
     at = next(n for n, row in enumerate(rows) if "sheet" in row and "cell" in row)  # the table's header, below the title
     header = list(rows[at])
@@ -158,7 +158,7 @@ def _responses(path: Path, field: str | None = None) -> dict[tuple[str, str], di
 @pytest.mark.parametrize("framework_id", BUNDLED)
 def test_no_text_is_cut_by_its_row(built, framework_id):
     """Every text cell fits its row: a stored height is tall enough, and no text needs more than 409 points."""
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue
@@ -181,7 +181,7 @@ def test_no_text_is_cut_by_its_row(built, framework_id):
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
 def test_answer_rows_have_room_for_several_lines(built, framework_id):
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     for f in _fields(built[framework_id]):
         row = int(re.sub(r"[A-Z]+", "", f.cell))
         height = wb[f.sheet].row_dimensions[row].height
@@ -193,7 +193,7 @@ def test_the_first_answer_of_each_section_is_on_the_first_screen(built, framewor
     """What a rating rates comes first (tests/test_source_order.py), so the first thing to fill in
     must be in view without scrolling, unless only the first item's own wording stands before it
     (Wales's guidance on a standard is longer than a screen)."""
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     fields = _fields(built[framework_id])
     for ws in wb.worksheets[2:]:
         if ws.title in ("Action plan",) or ws.sheet_state != "visible":
@@ -219,7 +219,7 @@ def test_the_first_answer_of_each_section_is_on_the_first_screen(built, framewor
 
 @pytest.mark.parametrize("framework_id", BUNDLED)
 def test_no_column_stands_empty(built, framework_id):
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     for ws in wb.worksheets[2:]:
         header_row = next((r for r in range(1, 10) if text_of(ws.cell(r, 1).value) in ("Ref", "#")), None)
         if header_row is None:
@@ -236,7 +236,7 @@ def test_the_scale_sheet_shows_only_the_publishers_meanings(built, framework_id)
     sheet says the scale is sheetkit's), blank where there is none; a scale with undescribed levels
     says so once, and the rating's dropdown prompt says the same."""
     fw = get_framework(framework_id)
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     rows = [[text_of(c.value) for c in row] for row in wb["Scale"].iter_rows()]
     texts = " ".join(" ".join(r) for r in rows)
     prompts = {dv.prompt for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.prompt}
@@ -255,7 +255,7 @@ def test_the_scale_sheet_shows_only_the_publishers_meanings(built, framework_id)
 
 
 def test_lga_says_once_that_the_route_map_gives_no_meaning_for_its_levels(built):
-    ws = openpyxl.load_workbook(built["lga-cbo"])["Scale"]
+    ws = opened(built["lga-cbo"])["Scale"]
     texts = [text_of(c.value) for row in ws.iter_rows() for c in row if text_of(c.value)]
     assert sum("gives no meaning for any level" in t for t in texts) == 1
     assert "What it means" not in texts  # no column of meanings the publisher never gave
@@ -263,7 +263,7 @@ def test_lga_says_once_that_the_route_map_gives_no_meaning_for_its_levels(built)
 
 def test_section_sheets_print_on_a4_landscape_at_a_legible_scale(built):
     for framework_id in BUNDLED:
-        wb = openpyxl.load_workbook(built[framework_id])
+        wb = opened(built[framework_id])
         for ws in wb.worksheets[2:-2]:
             if ws.sheet_state != "visible":
                 continue
@@ -288,7 +288,7 @@ def test_what_the_source_does_not_ask_is_shown_as_sheetkits_and_stems_are_shown(
         for label in added:
             assert any(m.startswith(label) for m in marked), (framework_id, label)
         assert not any(m.startswith(label) for m in marked for label in shown - added), framework_id
-    wb = openpyxl.load_workbook(built["swia-commissioning"])
+    wb = opened(built["swia-commissioning"])
     for ws in wb.worksheets[2:6]:
         texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert any("The extent to which:" in t for t in texts), ws.title
@@ -305,7 +305,7 @@ def test_answer_rows_grow_as_the_respondent_types(built, tmp_path):
     path = built["lga-cbo"]
     fields = find_fields(path)
     answer_rows = {(f.sheet, int(re.sub(r"[A-Z]+", "", f.cell))) for f in fields}
-    wb = openpyxl.load_workbook(path)
+    wb = opened(path)
     with zipfile.ZipFile(path) as archive:
         for n, ws in enumerate(wb.worksheets, start=1):
             xml = archive.read(f"xl/worksheets/sheet{n}.xml").decode()
@@ -398,7 +398,7 @@ def test_the_action_plans_dropdown_tells_every_part_from_the_others(built, frame
         words.setdefault(text, []).append(ident)
     for text, idents in words.items():
         assert len(idents) == 1 or len({same.get(i, i) for i in idents}) == 1, (text, idents)
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     col = re.sub(r"\d+", "", fields[0].cell)
     assert column_width(wb["Action plan"], openpyxl.utils.column_index_from_string(col)) >= 0.6 * max(map(len, entries))
 
@@ -407,7 +407,7 @@ def test_the_action_plans_dropdown_tells_every_part_from_the_others(built, frame
 def test_every_printed_page_is_headed_by_what_its_sheet_holds(built, framework_id):
     """A section's pages carry its full title (its tab's short name alone would not say 'Domain 1:
     Person-centred and outcomes-focused'); the others their sheet's name; all the respondent's name."""
-    wb = openpyxl.load_workbook(built[framework_id])
+    wb = opened(built[framework_id])
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue

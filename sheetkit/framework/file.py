@@ -9,8 +9,10 @@ findings.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -82,11 +84,23 @@ class FrameworkFileError(SheetkitError):
 
 
 def load_framework(path: str | Path) -> Framework:
-    """Load and check one framework file; raise FrameworkFileError listing every problem."""
-    checked = _Checker(str(path))
+    """Load and check one framework file; raise FrameworkFileError listing every problem.
+
+    A file read before with the same bytes gives the same (immutable) Framework again, so that
+    what is worked out once per framework, such as its workbook's layout, is worked out once."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return _loaded(str(path), "")  # the checker says why it cannot be read
+    return _loaded(str(Path(path).resolve()), digest)
+
+
+@lru_cache(maxsize=64)
+def _loaded(path: str, digest: str) -> Framework:
+    checked = _Checker(path)
     framework = checked.run()
     if checked.findings or framework is None:
-        raise FrameworkFileError(str(path), checked.findings)
+        raise FrameworkFileError(path, checked.findings)
     return framework
 
 
