@@ -252,6 +252,13 @@ SLOW_MODULES = {"test_growth",  # consolidation run at N and 4N, its steps count
                 "test_app_browser"}  # the page, clicked through in Chromium
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The fast tier alone does not import the modules that are wholly slow."""
+    if fast_tier_only(config) and collection_path.suffix == ".py" and collection_path.stem in SLOW_MODULES:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     """The slow tier: everything that drives LibreOffice or Gnumeric, builds many files or runs a
     benchmark. `pytest -m "not slow" -n auto` runs the rest, the fast tier, in under a minute."""

@@ -10,6 +10,7 @@ except for this module's tests, which always read both ways.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import zipfile
@@ -26,7 +27,9 @@ from sheetkit.workbook.plan import plan_workbook
 FRAMEWORKS = ["lga-cbo", "tlap-market"]
 
 
+@functools.lru_cache(maxsize=None)
 def _sheets(framework_id: str, follow_up: bool):
+    """A layout and its blank sheets as read back, made when a test first asks (not at collection)."""
     layout = plan_workbook(get_framework(framework_id), follow_up=follow_up)
     return layout, intact._blank_sheets(layout)
 
@@ -38,7 +41,7 @@ def verifying(monkeypatch):
         monkeypatch.setenv("SHEETKIT_VERIFY_FAST_PATHS", "1")  # a difference is raised (no log file to write)
 
 
-SHEETS = {(f, follow_up): _sheets(f, follow_up) for f in FRAMEWORKS for follow_up in (False, True)}
+LAYOUTS = [(f, follow_up) for f in FRAMEWORKS for follow_up in (False, True)]
 
 
 def _filled(layout, table, grid: dict, rng: random.Random) -> dict:
@@ -111,10 +114,10 @@ def _mutate(table, grid: dict, static, rng: random.Random, kind: str) -> dict:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(SHEETS)), st.integers(0, 50), st.integers(0, 2**32 - 1),
+@given(st.sampled_from(LAYOUTS), st.integers(0, 50), st.integers(0, 2**32 - 1),
        st.lists(st.sampled_from(MUTATIONS), min_size=0, max_size=3))
 def test_an_intact_sheet_is_given_what_the_search_finds(which, table_number, seed, mutations):
-    layout, sheets = SHEETS[which]
+    layout, sheets = _sheets(*which)
     table, blank = sheets[table_number % len(sheets)]
     rng = random.Random(seed)
     texts = [t for t in layout.texts if t.sheet == table.name]
@@ -132,7 +135,7 @@ def test_an_intact_sheet_is_given_what_the_search_finds(which, table_number, see
 
 def test_a_moved_row_or_column_is_searched_for():
     """The shortcut says 'not sure' for the edits people make; only answers and facts may differ."""
-    layout, sheets = SHEETS[("lga-cbo", False)]
+    layout, sheets = _sheets("lga-cbo", False)
     table, blank = sheets[1]
     texts = [t for t in layout.texts if t.sheet == table.name]
     static = _static(layout, table)
@@ -148,7 +151,7 @@ def test_a_moved_row_or_column_is_searched_for():
 
 def test_verifying_mode_catches_a_wrong_shortcut(monkeypatch, tmp_path):
     """SHEETKIT_VERIFY_FAST_PATHS makes a shortcut that gives anything else an error, logged for the run."""
-    layout, sheets = SHEETS[("lga-cbo", False)]
+    layout, sheets = _sheets("lga-cbo", False)
     table, blank = sheets[1]
     texts = [t for t in layout.texts if t.sheet == table.name]
     static = _static(layout, table)

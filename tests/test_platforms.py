@@ -145,6 +145,23 @@ def test_a_list_that_cannot_be_read_says_where_and_what_to_do(tmp_path, content,
         assert part in message
 
 
+def test_a_list_is_read_as_a_workbook_or_as_text_by_its_content_whatever_its_name(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["name", "email"])
+    book.active.append(["Housing", "h@x.org"])
+    for name in ("respondents.xlsx", "respondents.csv", "respondents"):
+        book.save(tmp_path / name)
+        assert [p.name for p in load_respondents(str(tmp_path / name)).people] == ["Housing"], name
+    (tmp_path / "export.xlsx").write_bytes(b"name,email\nHealth,x@y.org\n")  # a CSV saved under a workbook's name
+    (tmp_path / "unicode.txt").write_bytes("name\tx\nHealth,\n".replace("\t", ",").encode("utf-16"))  # Excel's "Unicode text"
+    for name in ("export.xlsx", "unicode.txt"):
+        assert [p.name for p in load_respondents(str(tmp_path / name)).people] == ["Health"], name
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes((tmp_path / "respondents.xlsx").read_bytes()[:300])
+    with pytest.raises(UsageError, match="cannot be read as a workbook"):
+        load_respondents(str(cut))
+
+
 @pytest.fixture(scope="module")
 def soffice():
     found = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
@@ -329,6 +346,7 @@ def _schema_errors(validator: str, path: Path) -> list[str]:
 OPENPYXL_FONT_ORDER = "/xl/styles.xml /styleSheet[1]/fonts[1]/font["
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_part_is_valid_against_the_office_open_xml_schemas(validator, every_kind, kind):
     errors = _schema_errors(validator, every_kind[kind])
@@ -337,6 +355,7 @@ def test_every_part_is_valid_against_the_office_open_xml_schemas(validator, ever
     assert errors == []
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 def test_the_schema_check_catches_a_part_out_of_order(validator, every_kind, tmp_path):
     """The check can fail: the consolidated workbook with one sheet's columns moved after its data."""
     source = every_kind["consolidated-3"]
@@ -352,6 +371,7 @@ def test_the_schema_check_catches_a_part_out_of_order(validator, every_kind, tmp
     assert any("cols" in e for e in _schema_errors(validator, broken))
 
 
+@pytest.mark.slow  # every kind of file, made through a whole round and its moderation
 @pytest.mark.parametrize("kind", KINDS)
 def test_openpyxl_opens_every_kind_without_a_warning(every_kind, kind):
     with warnings.catch_warnings():

@@ -5,7 +5,9 @@ without a byte-order mark, or Windows-1252 ("ANSI", what Excel's plain "CSV" cho
 on a Windows PC in Britain); it may be separated by commas or by semicolons (what Excel
 writes where the decimal mark is a comma). The separator is found from the header row, which
 must hold the column the caller needs, never guessed from the data alone. A list kept as a
-workbook (.xlsx, .xls, .ods) is read from its first sheet, the header in the first row.
+workbook is read from its first sheet, the header in the first row, whatever its name: a
+workbook is a binary file, and a list saved as text is not (see :func:`_is_binary`), so the
+spreadsheet library is handed the one and the CSV reader the other.
 
 CSVs written for people carry a byte-order mark, without which Excel reads UTF-8 as
 Windows-1252 and "Ynys Môn" turns into "Ynys MÃ´n"; cells that a spreadsheet would run as a
@@ -22,7 +24,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 SEPARATORS = ",;"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_BYTES = 20 * 1024 * 1024  # a list of respondents or a manifest is a few kilobytes
@@ -49,8 +50,6 @@ def read_table(path: str | Path, required: str, what: str) -> Table:
         if path.stat().st_size > MAX_BYTES:
             raise UsageError(f"{path}: {path.stat().st_size // 2**20} MB is far larger than {what} can be; "
                              f"check that this is the right file")
-        if path.suffix.lower() in WORKBOOK_SUFFIXES:
-            return _from_workbook(path, required, what)
         data = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file; give the path of {what}") from None
@@ -59,8 +58,17 @@ def read_table(path: str | Path, required: str, what: str) -> Table:
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); if it is open in Excel, close it "
                          f"and try again") from None
+    if _is_binary(data):
+        return _from_workbook(path, data, required, what)
     text, warnings = _decode(path, data)
     return _from_text(path, text, required, what, warnings)
+
+
+def _is_binary(data: bytes) -> bool:
+    """Whether a file is binary, as every workbook is (a zip or an OLE file, whose headers hold
+    zero bytes), rather than text: a list saved as UTF-8 or Windows-1252 holds no zero byte, and
+    UTF-16 text (Excel's "Unicode text"), which does, starts with its byte-order mark."""
+    return data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:4096]
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, list[str]]:
@@ -161,11 +169,11 @@ def _column_name(number: int) -> str:
     return column_letters(number - 1)
 
 
-def _from_workbook(path: Path, required: str, what: str) -> Table:
+def _from_workbook(path: Path, data: bytes, required: str, what: str) -> Table:
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))  # by its content, whatever its name
         if not book.sheet_names:
             raise UsageError(f"{path}: the workbook has no sheets; {what} goes on its first sheet")
         records = book.get_sheet_by_index(0).to_python()

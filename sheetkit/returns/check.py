@@ -29,6 +29,7 @@ from sheetkit.workbook.plan import plan_for, plan_workbook
 from .cache import ReturnCache, default_cache_folder
 from .carried import settle_carried
 from .legacy import read_layout_1
+from .file_formats import file_format, suffixes_text
 from .folder import ReturnFile, collect_returns
 from .identity import check_framework, check_kind, identify
 from .model import ACCEPTED, CheckedReturn, answer_rows
@@ -62,7 +63,7 @@ def check_returns(paths: list[str], options: CheckOptions, keep, prepare=None) -
     options = with_manifest(paths, options)
     with collect_returns(list(paths)) as found:  # ingest has refused outputs among these
         if not found.files and not found.findings:
-            raise UsageError(f"no workbook files (.xlsx, .xlsm, .ods, .xls, or zips and emails holding them) found in "
+            raise UsageError(f"no workbook files ({suffixes_text()}, or zips and emails holding them) found in "
                              f"{', '.join(paths)}; check the paths")
         prefer = _resolve_prefer(options.prefer, found.files)
         manifest = read_manifest(options.manifest) if options.manifest else None
@@ -174,10 +175,10 @@ def check_return(raw: RawReturn, framework: Framework | None, frameworks_dirs: t
     checked = identify(raw)
     if checked.status == ACCEPTED:
         check_kind(checked, expect)
-    if checked.status == ACCEPTED and raw.kind == "xls":
-        checked.findings.append(Finding("old-format", "the workbook was saved as .xls (Excel 97-2003); its values "
-                                        "and metadata were read, but that format can cut answers longer than 255 "
-                                        "characters", file=raw.path))
+    fmt = file_format(raw.kind)
+    caveat = fmt.caveat if fmt else None  # what the format keeps where sheetkit cannot read it
+    if checked.status == ACCEPTED and caveat:
+        checked.findings.append(Finding(caveat.code, caveat.message, file=raw.path))
     if checked.status == ACCEPTED and framework is not None:
         check_framework(checked, framework, known_ids if known_ids is not None else _known_ids(tuple(frameworks_dirs)))
     if checked.status == ACCEPTED and framework is not None:

@@ -26,17 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from sheetkit.common.findings import Finding
 from sheetkit.common.interrupts import held
-from .reader import (
-    CENTRAL_ENTRY,
-    MAX_FILE_BYTES,
-    MAX_MEMBERS,
-    MAX_RATIO,
-    MAX_TOTAL_BYTES,
-    ODS_MIME,
-    OLE_MAGIC,
-    WORKBOOK_SUFFIXES,
-    ZIP_MAGIC,
-)
+from .file_formats import ENCRYPTED_STREAMS, OLE, ZIP, Members, container_of, recognise, suffixes, zip_members
+from .reader import CENTRAL_ENTRY, MAX_FILE_BYTES, MAX_MEMBERS, MAX_RATIO, MAX_TOTAL_BYTES
 from sheetkit.common.text import printable
 from sheetkit.common.own_files import CONSOLIDATED_AUTHOR, CONSOLIDATED_TITLE, PASSWORD_HEADER, RESPONSE_COLUMNS
 
@@ -46,10 +37,8 @@ MAX_DEPTH = 2  # containers in the folder are at depth 0, those inside them at 1
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _MAIL_HEADERS = (b"\nfrom:", b"\nto:", b"\nsubject:", b"\nreceived:", b"\nmessage-id:", b"\ndate:")
 _SKIPPED_NAMES = ("~$", ".~lock", ".")  # Excel and LibreOffice lock files, hidden files
-_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
 _DOCUMENT_PARTS = ("word/document.xml", "ppt/presentation.xml")
 _OLE_DOCUMENTS = {"WordDocument", "PowerPoint Document"}
-_OLE_WORKBOOKS = {"Workbook", "Book", "EncryptedPackage", "EncryptionInfo"}
 
 
 @dataclass
@@ -137,11 +126,12 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
         found.files.append(ReturnFile(path, name))  # the reader reports exactly what is wrong
         return
     suffix = Path(name).suffix.lower()
-    if head.startswith(ZIP_MAGIC):
+    container = container_of(head)
+    if container == ZIP:
         _classify_zip(found, path, name, depth, size, suffix)
-    elif head.startswith(OLE_MAGIC):
+    elif container == OLE:
         kind = _open_outlook(found, path, name, depth, size)
-        if kind == "document" and suffix not in WORKBOOK_SUFFIXES:
+        if kind == "document" and suffix not in suffixes():
             _skip(found, name, "an old-style Word or PowerPoint document")
         elif kind != "message":
             _add(found, path, name)  # a workbook, encrypted or not, or damaged: the reader says which
@@ -150,7 +140,7 @@ def _classify(found: Collection, path: str, name: str, depth: int, named: bool =
     elif _own_csv(head):
         found.findings.append(Finding("output-skipped", f"this is {_own_csv(head)} written by sheetkit, not a "
                                       f"return; it was skipped", file=name))
-    elif suffix in WORKBOOK_SUFFIXES + (".csv",) or named:
+    elif suffix in suffixes() + (".csv",) or named:
         _add(found, path, name)  # the reader says what it is instead
     else:
         _skip(found, name, _what(head, suffix))
@@ -196,14 +186,14 @@ def _classify_zip(found: Collection, path: str, name: str, depth: int, size: int
 
 
 def _unopened(found: Collection, path: str, name: str, suffix: str, why: str) -> None:
-    if suffix in WORKBOOK_SUFFIXES:
+    if suffix in suffixes():
         _add(found, path, name)  # named as a workbook: the reader makes its own checks and reports them
     else:
         found.findings.append(Finding("container-unreadable", f"the zip file was not opened: {why}", file=name))
 
 
 def _skip_or_read(found: Collection, path: str, name: str, suffix: str, what: str) -> None:
-    if suffix in WORKBOOK_SUFFIXES:
+    if suffix in suffixes():
         _add(found, path, name)
     else:
         _skip(found, name, what)
@@ -317,7 +307,8 @@ def _open_outlook(found: Collection, path: str, name: str, depth: int, size: int
             entries = ole.listdir(streams=True, storages=True)
             if not any(e[0].startswith("__substg1.0_") or e[0] == "__properties_version1.0" for e in entries):
                 tops = {e[0] for e in entries}
-                return "document" if tops & _OLE_DOCUMENTS and not tops & _OLE_WORKBOOKS else ""
+                workbook = tops & ENCRYPTED_STREAMS or recognise(OLE, Members(frozenset(tops)))
+                return "document" if tops & _OLE_DOCUMENTS and not workbook else ""
             if size > MAX_CONTAINER_BYTES:
                 raise ValueError(f"it is {size / 1e6:.0f} MB")
             attached = _outlook_attachments(ole, entries)
@@ -375,11 +366,7 @@ def _own_csv(head: bytes) -> str:
 
 
 def _is_workbook(archive: zipfile.ZipFile, names: set[str]) -> bool:
-    if names & set(_WORKBOOK_PARTS):
-        return True
-    if "mimetype" not in names or archive.getinfo("mimetype").file_size > 200:
-        return False
-    return archive.read("mimetype").strip() == ODS_MIME
+    return bool(recognise(ZIP, zip_members(archive, names)))
 
 
 def _is_consolidated(archive: zipfile.ZipFile, names: set[str]) -> bool:

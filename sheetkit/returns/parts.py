@@ -4,8 +4,9 @@ A spreadsheet library hands back values; a respondent's workbook can hold more, 
 may go unmentioned: cells merged over answers (LibreOffice can move the hidden cells' text into
 the first), drawings and text boxes, formulas and links a reader could be harmed by when the
 lead opens the return (external references, DDE, ``HYPERLINK``, ``WEBSERVICE``...), and texts
-longer than a cell holds, which are kept whole from the XML itself. :func:`read_parts` reads
-all of these from an .xlsx or .ods (already checked for size and DTDs by the reader) whatever
+longer than a cell holds, which are kept whole from the XML itself. :func:`read_xlsx_parts` and
+:func:`read_ods_parts` read all of these from an .xlsx or .ods (already checked for size and DTDs
+by the reader; the formats' registry in :mod:`.file_formats` says which reads which) whatever
 path later reads the values, so every check of them always runs.
 """
 
@@ -45,11 +46,6 @@ class Parts:
     links: dict[str, Cells] = field(default_factory=dict)  # cells linking outside the workbook: the target
     long_texts: dict[str, Cells] = field(default_factory=dict)  # texts of a cell's limit or more, whole
     workbook: list[str] = field(default_factory=list)  # links of the workbook as a whole (external files, DDE)
-
-
-def read_parts(archive: zipfile.ZipFile, names: set[str], kind: str) -> Parts:
-    """The parts of an .xlsx/.xlsm (`kind` 'xlsx' or 'xlsm') or an .ods."""
-    return _ods_parts(archive, names) if kind == "ods" else _xlsx_parts(archive, names)
 
 
 # -- formulas a reader could be harmed by ---------------------------------------------------------
@@ -104,7 +100,8 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 
 
-def _xlsx_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
+def read_xlsx_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
+    """The parts of an .xlsx or .xlsm."""
     parts = Parts()
     long_strings = _long_shared_strings(archive, names)
     for sheet, part in sheet_parts(archive, names).items():
@@ -318,7 +315,7 @@ _SHAPES = {"frame", "custom-shape", "rect", "ellipse", "line", "polyline", "poly
            "caption", "measure", "control", "circle", "regular-polygon"}
 
 
-def _ods_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
+def read_ods_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
     """The same parts of an .ods, from one pass over content.xml. A shape LibreOffice stores with
     the page rather than a cell is placed at the cell under its top left corner, worked out from
     the sheet's column widths and row heights."""

@@ -19,13 +19,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cell_notes import read_cell_notes, read_ods_notes
-from .file_formats import ole_properties, open_workbook
+from .file_formats import (ENCRYPTED_STREAMS, OLE, ZIP, FileFormat, Members, Properties, container_of, file_format,
+                           recognise, suffixes_text, zip_members)
 from sheetkit.common.findings import Finding
 from sheetkit.common.own_files import META_KEYS, REPLY_META_KEYS, SHEET_META
 from sheetkit.common.text import column_letters
 from .extent import content_extent
-from .parts import Parts, read_parts
+from .parts import Parts
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -36,11 +36,8 @@ MAX_ROW = 20_000
 MAX_COL = 200  # column GR; sheetkit workbooks use fewer than 20 columns
 KEPT_PART_BYTES = 4 * 1024 * 1024  # parts up to this size are kept in memory between inspections
 MAX_GRID_CELLS = 1_000_000  # all sheets' extents together; sheetkit workbooks span a few thousand cells
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
+PEEKED_PART_BYTES = 1_000_000  # document properties read outside the workers' limits are at most this large
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 CENTRAL_ENTRY = b"PK\x01\x02"
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<")  # however much space comes first
@@ -107,8 +104,8 @@ def peek_framework_id(path: str) -> str:
         p = Path(path)
         if p.stat().st_size > MAX_FILE_BYTES:
             return ""
-        with open(p, "rb") as handle:  # the central directory and one part: not the whole file
-            if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC or _declared_members(handle) > MAX_MEMBERS:
+        with open(p, "rb") as handle:  # the central directory and the properties' parts: not the whole file
+            if container_of(handle.read(8)) != ZIP or _declared_members(handle) > MAX_MEMBERS:
                 return ""
             handle.seek(0)
             return _framework_id(handle)
@@ -137,14 +134,22 @@ def _framework_id(handle) -> str:
     try:
         with zipfile.ZipFile(handle) as archive:
             names = set(archive.namelist())
-            for part, pattern in (("docProps/custom.xml", _CUSTOM), ("meta.xml", _ODS_CUSTOM)):
-                if part in names and archive.getinfo(part).file_size < 1_000_000:
-                    found = dict(pattern.findall(archive.read(part)))
-                    if b"framework_id" in found:
-                        return _unescape(found[b"framework_id"])
+            fmt = file_format(recognise(ZIP, zip_members(archive, names)))
+            if fmt is not None:
+                return fmt.properties(_Peeked(archive), names).meta.get("framework_id", "")
     except Exception:  # noqa: BLE001 - a damaged or crafted file: the worker will say what is wrong
         pass
     return ""
+
+
+class _Peeked:
+    """A zip archive whose parts read as empty when they are larger than document properties are."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+
+    def read(self, name: str) -> bytes:
+        return self.archive.read(name) if self.archive.getinfo(name).file_size < PEEKED_PART_BYTES else b""
 
 
 def inspect_file(path: str) -> RawReturn:
@@ -161,11 +166,12 @@ def inspect_file(path: str) -> RawReturn:
     raw = RawReturn(path, hashlib.sha256(blob).hexdigest())
     if not blob:
         return _fail(raw, "not-a-workbook", "the file is empty (0 bytes)")
-    if blob.startswith(OLE_MAGIC):
+    container = container_of(blob)
+    if container == OLE:
         return _inspect_ole(raw, p)
-    if not blob.startswith(ZIP_MAGIC):
+    if container != ZIP:
         what = "text such as a CSV file" if _is_text(blob[:2048]) else "not a spreadsheet"
-        return _fail(raw, "not-a-workbook", f"the file is {what}, not an .xlsx or .ods workbook")
+        return _fail(raw, "not-a-workbook", f"the file is {what}, not a workbook ({suffixes_text()})")
     if blob.count(CENTRAL_ENTRY) > MAX_MEMBERS:  # before zipfile builds an object for every entry
         return _fail(raw, "file-too-large", f"the file holds over {MAX_MEMBERS} parts; a workbook holds a few dozen")
     try:
@@ -182,16 +188,18 @@ def _inspect_ole(raw: RawReturn, path: Path) -> RawReturn:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(s) for s in ole.listdir()}
+            kind = "" if streams & ENCRYPTED_STREAMS else recognise(OLE, Members(frozenset(streams)))
+            fmt = file_format(kind)
+            properties = fmt.properties(ole, streams) if fmt else None
     except Exception as exc:  # olefile raises several types for damaged files
         return _fail(raw, "file-unreadable", f"the file is a damaged Office file ({exc})")
-    if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+    if streams & ENCRYPTED_STREAMS:
         return _fail(raw, "password-protected", "the workbook is encrypted with a password to open")
-    if "Workbook" in streams or "Book" in streams:
-        raw.kind = "xls"
-        with olefile.OleFileIO(str(path)) as ole:
-            raw.saved_at, raw.saved_by, raw.created_by = ole_properties(ole)
-        return raw
-    return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
+    if fmt is None:
+        return _fail(raw, "not-a-workbook", "the file is an Office document but not a workbook")
+    raw.kind = kind
+    _known(raw, fmt, streams, properties)
+    return raw
 
 
 def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
@@ -200,13 +208,13 @@ def _inspect_zip(raw: RawReturn, archive: _ReadOnce) -> None:
     names = {m.filename for m in members}
     if not (_sizes_allowed(raw, members) and _kind_known(raw, archive, names) and _parts_safe(raw, archive, members)):
         return
-    if raw.kind in ("xlsx", "xlsm"):
-        _read_ooxml_properties(raw, archive, names)
-    else:
-        _read_ods_properties(raw, archive, names)
+    fmt = file_format(raw.kind)
+    _known(raw, fmt, names, fmt.properties(archive, names))
     try:
-        raw.notes = read_cell_notes(archive, names) if raw.kind != "ods" else read_ods_notes(archive, names)
-        raw.parts = read_parts(archive, names, raw.kind)
+        if fmt.notes:
+            raw.notes = fmt.notes(archive, names)
+        if fmt.parts:
+            raw.parts = fmt.parts(archive, names)
     except Exception as exc:  # noqa: BLE001 - parts no spreadsheet program writes that way: the values still count
         raw.findings.append(Finding("parts-unreadable", f"the file's comments, merged cells, drawings and links "
                                     f"could not be read ({type(exc).__name__}: {str(exc)[:200]}), so any there are "
@@ -254,21 +262,24 @@ def _sizes_allowed(raw: RawReturn, members: list[zipfile.ZipInfo]) -> bool:
 
 
 def _kind_known(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> bool:
-    """Set the file's kind (xlsx, xlsm or ods) and whether it carries macros; False if it is no workbook."""
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        raw.kind = "xlsm" if any(n.endswith("vbaProject.bin") for n in names) else "xlsx"
-    elif "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
-        raw.kind = "ods"
-    else:
+    """Set the file's kind (one of the formats' registry); False, with a finding, if it is no workbook."""
+    raw.kind = recognise(ZIP, zip_members(archive, names))
+    if not raw.kind:
         _fail(raw, "not-a-workbook", "the file is a zip archive or another Office document, not a workbook")
-        return False
-    raw.has_macros = raw.kind == "xlsm" or any("vbaProject" in n or n.startswith("Basic/") for n in names)
-    return True
+    return bool(raw.kind)
+
+
+def _known(raw: RawReturn, fmt: FileFormat, names: set[str], properties: Properties) -> None:
+    """Whether a workbook carries macros, and its document properties, as its format reads them."""
+    raw.has_macros = bool(fmt.macros and fmt.macros(frozenset(names)))
+    raw.saved_at, raw.saved_by, raw.created_by = properties.saved_at, properties.saved_by, properties.created_by
+    raw.meta.update(properties.meta)
 
 
 def _parts_safe(raw: RawReturn, archive: _ReadOnce, members: list[zipfile.ZipInfo]) -> bool:
     """Whether every XML part is free of DTDs and the sheets' cells lie near the layout (else a finding)."""
     cells = 0
+    is_sheet = file_format(raw.kind).sheet_part
     for m in members:
         if "/media/" in m.filename or m.filename.startswith("Pictures/"):
             continue  # images (an SVG may carry a DOCTYPE); no reader parses them
@@ -282,7 +293,7 @@ def _parts_safe(raw: RawReturn, archive: _ReadOnce, members: list[zipfile.ZipInf
             _fail(raw, "file-unsafe", f"the part {m.filename} declares a DTD or entities, which spreadsheets "
                                       f"never write (an XML attack such as 'billion laughs' or an external entity)")
             return False
-        if raw.kind in ("xlsx", "xlsm") and b"sheetData" in data:  # a worksheet, wherever it is stored
+        if is_sheet and is_sheet(data):
             extent = _sheet_extent(raw, m.filename, data)
             if extent is None:
                 return False
@@ -312,63 +323,11 @@ def _col_letters(number: int) -> str:
     return column_letters(max(number, 1) - 1)
 
 
-_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
-_MODIFIED_BY = re.compile(rb"<cp:lastModifiedBy>([^<]*)</cp:lastModifiedBy>")
-_ODS_DATE = re.compile(rb"<dc:date>([^<]+)</dc:date>")
-_CREATOR = re.compile(rb"<dc:creator>([^<]*)</dc:creator>")
-_ODS_SAVED_BY = _CREATOR
-_ODS_CREATOR = re.compile(rb"<meta:initial-creator>([^<]*)</meta:initial-creator>")
-_CUSTOM = re.compile(rb'<property[^>]*name="sheetkit_([a-z_]+)"[^>]*>\s*<vt:[a-z0-9]+>([^<]*)</vt:[a-z0-9]+>')
-_ODS_CUSTOM = re.compile(rb'<meta:user-defined meta:name="sheetkit_([a-z_]+)"[^>]*>([^<]*)</meta:user-defined>')
-
-
-def _read_ooxml_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
-    if "docProps/core.xml" in names:
-        core = archive.read("docProps/core.xml")
-        raw.saved_at = _timestamp(_MODIFIED, core)
-        raw.saved_by = _first(_MODIFIED_BY, core)
-        raw.created_by = _first(_CREATOR, core)
-    if "docProps/custom.xml" in names:
-        custom = archive.read("docProps/custom.xml")
-        raw.meta.update({k.decode(): _unescape(v) for k, v in _CUSTOM.findall(custom)})
-
-
-def _read_ods_properties(raw: RawReturn, archive: zipfile.ZipFile, names: set[str]) -> None:
-    if "meta.xml" in names:
-        meta = archive.read("meta.xml")
-        raw.saved_at = _timestamp(_ODS_DATE, meta)
-        raw.saved_by = _first(_ODS_SAVED_BY, meta)  # in ODF, dc:creator is whoever saved last
-        raw.created_by = _first(_ODS_CREATOR, meta)
-        raw.meta.update({k.decode(): _unescape(v) for k, v in _ODS_CUSTOM.findall(meta)})
-
-
-def _first(pattern: re.Pattern, blob: bytes) -> str:
-    match = pattern.search(blob)
-    return _unescape(match.group(1)).strip() if match else ""
-
-
-def _timestamp(pattern: re.Pattern, blob: bytes) -> dt.datetime | None:
-    match = pattern.search(blob)
-    if not match:
-        return None
-    text = match.group(1).decode(errors="replace").strip().replace("Z", "+00:00")
-    try:
-        stamp = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
-
-
-def _unescape(value: bytes) -> str:
-    from xml.sax.saxutils import unescape
-
-    return unescape(value.decode("utf-8", errors="replace"), {"&quot;": '"', "&apos;": "'"})
-
-
 def _parse(raw: RawReturn) -> None:
     """Read the values with python-calamine (cached results only: no formula ever runs)."""
     try:
-        workbook = open_workbook(raw.path, raw.kind)
+        fmt = file_format(raw.kind)
+        workbook = fmt.open_values(raw.path)
         sheets, cells = {}, 0
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
@@ -379,8 +338,8 @@ def _parse(raw: RawReturn) -> None:
                                              f"a return spans a few thousand")
                 return
             sheets[name] = sheet.to_python(skip_empty_area=False)
-            if raw.kind == "xls":  # no XML parts to read them from: the reading library's own list
-                _old_format_merges(raw, name, sheet)
+            if fmt.merges_in_values:  # no parts to read them from: the reading library's own list
+                _merges_in_values(raw, name, sheet)
     except Exception as exc:  # calamine raises its own error types for damaged content
         _fail(raw, "file-unreadable", f"the workbook could not be read ({type(exc).__name__}: {exc})")
         return
@@ -405,7 +364,7 @@ def _parse(raw: RawReturn) -> None:
                 grid[position] = text  # calamine reads an error value as empty; keep it as the respondent saw it
 
 
-def _old_format_merges(raw: RawReturn, name: str, sheet) -> None:
+def _merges_in_values(raw: RawReturn, name: str, sheet) -> None:
     merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in getattr(sheet, "merged_cell_ranges", None) or []]
     if merged:
         raw.parts.merges[name] = merged
