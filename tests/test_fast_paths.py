@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheetkit.framework.library import get_framework
-from sheetkit.returns import cell_notes, intact, locate
+from sheetkit.returns import cell_notes, extent, intact, locate
 from sheetkit.returns.validate import _static
 from sheetkit.workbook.plan import plan_workbook
 
@@ -296,3 +296,41 @@ def test_verifying_mode_compares_whole_readings(monkeypatch, tmp_path):
                         lambda checked: None if intact.INTACT_SHEETS._search_only else real(checked))
     check_return(read_return(str(path)), layout.framework)
     assert "the reading of" in log.read_text(encoding="utf-8")
+
+
+def _quick_extent_as_first_written(data: bytes):
+    """The quick extent as first written: every <row> and <c> counted, and those with a plain r="..." counted."""
+    import re
+
+    rows = re.findall(rb'<row\s[^>]*?\br="(\d+)"', data)
+    cells = re.findall(rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>', data)
+    if len(rows) + len(cells) != len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]", data)):
+        return None
+    full = [(letters, int(number)) for letters, number, closed in cells if not closed]
+    last_row = max((number for _, number in full), default=0)
+    widest = max((letters for letters, _ in full), key=lambda letters: (len(letters), letters), default=b"")
+    return last_row, extent.col_number(widest.decode()) if widest else 0
+
+
+EXTENT_PIECES = st.sampled_from([
+    b'<row r="3">', b'<row r="12" spans="1:4">', b'<row>', b'<row\tr="7"/>', b"</row>", b'<x:row r="2">',
+    b'<c r="A1"><v>1</v></c>', b'<c r="AB40" s="1"/>', b'<c s="2" r="D9" t="inlineStr"><is><t>x</t></is></c>',
+    b'<c r="C3"></c>', b'<c><v>2</v></c>', b'<c/>', b'<c r="ZZ7" t="s"><v>0</v></c>', b'<x:c r="B2"><v>3</v></x:c>',
+    b'<c\nr="E5"\n/>', b'<c r="F6" x-r="ZZZ1"><v>1</v></c>', b'<cols><col min="1" max="30"/></cols>',
+    b'<dataValidation sqref="A1:A9"><formula1>"a,b"</formula1></dataValidation>', b'<c r="a1"><v>1</v></c>',
+    b'<c r="G20001"><v>1</v></c>', b"<t>Note:c and a :row </t>",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(EXTENT_PIECES, max_size=25))
+def test_the_quick_extent_is_found_as_before_and_as_walked(pieces):
+    """Where the quick extent answers, it answers as first written; where it declines (text that looks like
+    a prefixed element, say), the walk gives what the first version did. Both agree with the walk."""
+    data = b"<worksheet><sheetData>" + b"".join(pieces) + b"</sheetData></worksheet>"
+    quick, before = extent._quick_extent(data), _quick_extent_as_first_written(data)
+    walked = extent._walked_extent(data, 20_000, 200)
+    assert quick is None or quick == before
+    within = (quick or before or walked)[0] <= 20_000 and (quick or before or walked)[1] <= 200
+    if within and b"x-r=" not in data:  # the walk reads r="..." only after a space
+        assert extent.content_extent(data, 20_000, 200) == walked == (before or walked)

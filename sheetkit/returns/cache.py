@@ -133,7 +133,7 @@ class ReturnCache:
             return None
         except OSError as exc:
             return self._ignored(path, shown, f"it could not be read ({exc.strerror or exc})")
-        body = data[len(MAGIC) + 32:]
+        body = memoryview(data)[len(MAGIC) + 32:]  # a view: an entry is mostly encoded rows, copied once below
         if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 40:
             return self._ignored(path, shown, "it is damaged (it is not a whole entry)")
         if not hmac.compare_digest(data[len(MAGIC):len(MAGIC) + 32], self._sign(body)):
@@ -141,7 +141,7 @@ class ReturnCache:
                                               "does not match)")
         try:
             header_size = int.from_bytes(body[:8], "big")
-            entry = json.loads(body[8:8 + header_size])
+            entry = json.loads(bytes(body[8:8 + header_size]))
             if entry.get("stamp") != self.stamp or entry.get("sha256") != sha256:
                 raise ValueError("it was written for another file, framework or version of sheetkit")
             checked = _decode(entry["return"])
@@ -229,19 +229,19 @@ def _encode_prepared(prepared) -> tuple[dict | None, list[bytes]]:
     return index, blobs
 
 
-def _decode_prepared(index: dict | None, blobs: bytes):
+def _decode_prepared(index: dict | None, blobs: memoryview):
     if index is None:
         return None
     at = index["responses"]
-    encoded = {"responses": blobs[:at]}
+    encoded = {"responses": bytes(blobs[:at])}
     for table in ("evidence", "record"):
         encoded[table] = []
         for section, item, size in index["tables"][table]:
-            encoded[table].append((section, item, blobs[at:at + size]))
+            encoded[table].append((section, item, bytes(blobs[at:at + size])))
             at += size
     encoded["actions"] = []
     for size in index["tables"]["actions"]:
-        encoded["actions"].append(blobs[at:at + size])
+        encoded["actions"].append(bytes(blobs[at:at + size]))
         at += size
     if at != len(blobs):
         raise ValueError("its encoded rows are not the length its index says")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from sheetkit.common.verify import verified
+
 _SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?(\d*)["']""")
 
@@ -19,7 +21,11 @@ def content_extent(data: bytes, max_row: int, max_col: int) -> tuple[int, int]:
     Past either limit the count may stop early: the result is then only known to be beyond it.
     """
     quick = _quick_extent(data)
-    return quick if quick is not None else _walked_extent(data, max_row, max_col)
+    if quick is None:
+        return _walked_extent(data, max_row, max_col)
+    if quick[0] <= max_row and quick[1] <= max_col:  # past a limit the walk stops early: no equal result
+        verified(lambda: _walked_extent(data, max_row, max_col), quick, "a sheet's extent")
+    return quick
 
 
 def _walked_extent(data: bytes, max_row: int, max_col: int) -> tuple[int, int]:
@@ -44,22 +50,26 @@ def _walked_extent(data: bytes, max_row: int, max_col: int) -> tuple[int, int]:
     return last_row, last_col
 
 
-_PLAIN_ROW_REFS = re.compile(rb'<row\s[^>]*?\br="(\d+)"')
-_PLAIN_CELLS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
-_ANY_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
+_NAMESPACED = re.compile(rb":(?:row|c)[\s/>]")  # a prefixed <x:row> or <x:c>, or text that looks like one
+_ROW_WITHOUT_REF = re.compile(rb'<row(?=[\s/>])(?!\s[^>]*?\br="\d+")')
+_CELL_WITHOUT_REF = re.compile(rb'<c(?=[\s/>])(?!\s[^>]*?\br="[A-Z]{1,3}\d+")')
+_CONTENT_CELLS = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*(?<!/)>')  # not closed at once (<c .../>)
 
 
 def _quick_extent(data: bytes) -> tuple[int, int] | None:
     """(last row, last column) of the cells with content when every <row> and <c> carries a plain
-    r="..." (as every spreadsheet program writes them); None when any does not."""
-    rows = _PLAIN_ROW_REFS.findall(data)
-    cells = _PLAIN_CELLS.findall(data)
-    if len(rows) + len(cells) != len(_ANY_ROW_OR_CELL.findall(data)):
+    r="..." (as every spreadsheet program writes them); None when any does not, or may not.
+
+    Each search finds one kind of element only, so the scanner skips ahead to its next tag: this
+    runs on every sheet of every return."""
+    if _NAMESPACED.search(data) or _ROW_WITHOUT_REF.search(data) or _CELL_WITHOUT_REF.search(data):
         return None
-    full = [(letters, int(number)) for letters, number, closed in cells if not closed]
-    last_row = max((number for _, number in full), default=0)
-    widest = max((letters for letters, _ in full), key=lambda letters: (len(letters), letters), default=b"")
-    return last_row, col_number(widest.decode()) if widest else 0
+    full = _CONTENT_CELLS.findall(data)
+    if not full:
+        return 0, 0
+    last_row = max(map(int, {number for _, number in full}))
+    widest = max({letters for letters, _ in full}, key=lambda letters: (len(letters), letters))
+    return last_row, col_number(widest.decode())
 
 
 def col_number(letters: str) -> int:

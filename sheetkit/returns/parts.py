@@ -88,6 +88,7 @@ _RISKY_NAMES = ("HYPERLINK", "WEBSERVICE", "FILTERXML", "RTD", "CALL", "REGISTER
 
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _FORMULA = re.compile(rb"<f(\s[^>]*)?(?:/>|>(.*?)</f>)", re.S)
+_FORMULA_TAG = re.compile(rb"<f[\s/>]")  # where _FORMULA can match: it needs one of these after <f
 _SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
 _HYPERLINK = re.compile(rb"<hyperlink\b([^>]*)/?>")
@@ -108,7 +109,7 @@ def read_xlsx_parts(archive: zipfile.ZipFile, names: set[str]) -> Parts:
         rels = relationships(archive, names, part)
         if b"<mergeCell" in data:
             parts.merges[sheet] = [_merge_range(m) for m in _MERGE.finditer(data)]
-        if b"<f" in data:
+        if _FORMULA_TAG.search(data):  # not b"<f": every data validation's <formula1> holds that
             _xlsx_formulas(parts.formulas.setdefault(sheet, {}), data)
         if b"<hyperlink" in data:
             _xlsx_links(parts.links.setdefault(sheet, {}), data, rels)

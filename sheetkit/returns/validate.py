@@ -32,7 +32,7 @@ from sheetkit.framework.keys import AnswerKey
 from sheetkit.common.own_files import SHEET_LISTS, SHEET_META, SHEET_SCALE, SHEET_START
 from sheetkit.common.text import cell_name
 from .intact import INTACT_SHEETS
-from .locate import SPLIT_PIECE, detect_sorts
+from .locate import SPLIT_PIECE, detect_sorts, norm
 from .locked import Written, written
 from .part_findings import SheetAnswers, report_lengths, report_parts
 from sheetkit.workbook.start import start_static_cells
@@ -273,21 +273,25 @@ def _check_texts(checked: CheckedReturn, sheet: str, texts: list[TextCell], loca
     A changed text is reported with what was found in its place; other text left in a locked
     column is kept as unplaced."""
     found = Counter(located.found_texts.values())
-    shown = _columns_read_down(grid)
+    shown: list[str] | None = None  # the columns read down: needed only for a text not found where it stood
     missing = []
     for text in texts:
         if text.header in located.missing_columns:
             continue
-        key, former = _squash(text.text), _squash(text.former)
+        key, former = norm(text.text), norm(text.former)
         if found[key] > 0:
             found[key] -= 1
         elif former and found[former] > 0:  # as a workbook built by an earlier layout shows it
             found[former] -= 1
-        elif len(key) < SPLIT_PIECE or not any(key in column for column in shown):  # not split elsewhere
+        elif len(key) < SPLIT_PIECE:
             missing.append(text)
-    spare = {position: _squash(value) for position, value in located.edited.items()}
+        else:
+            shown = _columns_read_down(grid) if shown is None else shown
+            if not any(key in column for column in shown):  # not split elsewhere
+                missing.append(text)
+    spare = {position: norm(value) for position, value in located.edited.items()}
     for text in missing:
-        near = difflib.get_close_matches(_squash(text.text), list(spare.values()), n=1, cutoff=0.0)
+        near = difflib.get_close_matches(norm(text.text), list(spare.values()), n=1, cutoff=0.0)
         position = next((p for p, v in spare.items() if near and v == near[0]), None)
         found_text = located.edited[position] if position else "(nothing: the text is gone)"
         code = "statement-changed" if text.what.startswith("statement") else "text-changed"
@@ -318,7 +322,7 @@ def _columns_read_down(grid) -> list[str]:
     columns: dict[int, list[str]] = {}
     for (row, col), value in sorted(grid.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if isinstance(value, str) and value.strip():
-            columns.setdefault(col, []).append(_squash(value))
+            columns.setdefault(col, []).append(norm(value))
     return [" ".join(texts) for texts in columns.values()]
 
 
@@ -429,7 +433,3 @@ def _check_extra_actions(checked: CheckedReturn, layout: WorkbookLayout) -> None
     for number, answers in extra.items():
         cells = [layout.action_cell(int(number), f) for f in ("action", "owner", "due")]
         _check_action(checked, "action", number, cells, {f: answers.get(f) for f in ("action", "owner", "due")})
-
-
-def _squash(value) -> str:
-    return " ".join(as_text(value).split())
