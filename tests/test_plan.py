@@ -207,6 +207,7 @@ class MadeOnDemand:
             self.kept += 1
 
 
+@pytest.mark.slow  # 30,000 actions under tracemalloc, with the growth tests
 def test_grouping_holds_one_entry_at_a_time_not_every_distinct_action():
     count = 30_000
     source = MadeOnDemand(count)
