@@ -6,8 +6,8 @@ on a Windows PC in Britain); it may be separated by commas or by semicolons (wha
 writes where the decimal mark is a comma). The separator is found from the header row, which
 must hold the column the caller needs, never guessed from the data alone. A list kept as a
 workbook is read from its first sheet, the header in the first row, whatever its name: a
-workbook is a binary file, and a list saved as text is not (see :func:`_is_binary`), so the
-spreadsheet library is handed the one and the CSV reader the other.
+workbook starts as a zip or an OLE file and a list saved as text does not (see
+:func:`_is_workbook`), so the spreadsheet library is handed the one and the CSV reader the other.
 
 CSVs written for people carry a byte-order mark, without which Excel reads UTF-8 as
 Windows-1252 and "Ynys Môn" turns into "Ynys MÃ´n"; cells that a spreadsheet would run as a
@@ -22,6 +22,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .containers import container_of
 from .errors import UsageError
 
 SEPARATORS = ",;"
@@ -58,17 +59,16 @@ def read_table(path: str | Path, required: str, what: str) -> Table:
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}); if it is open in Excel, close it "
                          f"and try again") from None
-    if _is_binary(data):
+    if _is_workbook(data):
         return _from_workbook(path, data, required, what)
     text, warnings = _decode(path, data)
     return _from_text(path, text, required, what, warnings)
 
 
-def _is_binary(data: bytes) -> bool:
-    """Whether a file is binary, as every workbook is (a zip or an OLE file, whose headers hold
-    zero bytes), rather than text: a list saved as UTF-8 or Windows-1252 holds no zero byte, and
-    UTF-16 text (Excel's "Unicode text"), which does, starts with its byte-order mark."""
-    return data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:4096]
+def _is_workbook(data: bytes) -> bool:
+    """Whether a file is a workbook (a zip or an OLE file, by its first bytes) rather than text,
+    which may hold any character, a zero byte included, in any of its cells."""
+    return container_of(data[:8]) != ""
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, list[str]]:

@@ -28,11 +28,10 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable
 
+from sheetkit.common.containers import MAGIC, OLE, ZIP, container_of  # noqa: F401 - the registry's face
 from .cell_notes import read_cell_notes, read_ods_notes
 from .parts import read_ods_parts, read_xlsx_parts
 
-ZIP, OLE = "zip", "ole"  # the containers a workbook's bytes start as
-MAGIC = {ZIP: b"PK\x03\x04", OLE: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"}
 ENCRYPTED_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})  # an OLE file holding a workbook with a password
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 SMALL_MEMBER = 200  # a member read to tell formats apart (ODF's mimetype) is never larger
@@ -97,11 +96,6 @@ class FileFormat:
     def open_values(self, path: str):
         """The file's values, opened as this format."""
         return self.open(path, self.suffixes)
-
-
-def container_of(head: bytes) -> str:
-    """The container a file's first bytes say it is (ZIP or OLE), or '' for neither."""
-    return next((name for name, magic in MAGIC.items() if head.startswith(magic)), "")
 
 
 def recognise(container: str, members: Members) -> str:
