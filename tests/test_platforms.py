@@ -154,7 +154,8 @@ def test_a_list_is_read_as_a_workbook_or_as_text_by_its_content_whatever_its_nam
         assert [p.name for p in load_respondents(str(tmp_path / name)).people] == ["Housing"], name
     (tmp_path / "export.xlsx").write_bytes(b"name,email\nHealth,x@y.org\n")  # a CSV saved under a workbook's name
     (tmp_path / "unicode.txt").write_bytes("name\tx\nHealth,\n".replace("\t", ",").encode("utf-16"))  # Excel's "Unicode text"
-    for name in ("export.xlsx", "unicode.txt"):
+    (tmp_path / "pasted.csv").write_bytes(b"name,email\nHeal\x00th,x@y.org\n")  # a stray zero byte in a cell
+    for name in ("export.xlsx", "unicode.txt", "pasted.csv"):
         assert [p.name for p in load_respondents(str(tmp_path / name)).people] == ["Health"], name
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes((tmp_path / "respondents.xlsx").read_bytes()[:300])
