@@ -261,7 +261,7 @@ def pytest_ignore_collect(collection_path, config):
 
 def pytest_collection_modifyitems(config, items):
     """The slow tier: everything that drives LibreOffice or Gnumeric, builds many files or runs a
-    benchmark. `pytest -m "not slow" -n auto` runs the rest, the fast tier, in under a minute."""
+    benchmark. `pytest -m "not slow" -n auto` runs the rest, the fast tier, in about a minute."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or item.get_closest_marker("libreoffice"):
