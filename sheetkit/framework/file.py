@@ -91,8 +91,8 @@ def load_framework(path: str | Path) -> Framework:
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
-        return _loaded(str(path), "")  # the checker says why it cannot be read
-    return _loaded(str(Path(path).resolve()), digest)
+        digest = ""  # the checker says why it cannot be read
+    return _loaded(str(path), digest)  # findings name the file as it was given
 
 
 @lru_cache(maxsize=64)
