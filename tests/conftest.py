@@ -167,9 +167,15 @@ CALENDAR_DAYS = {
 }
 
 
+# The fast tier alone, a quick check while working, runs them today and past every sample deadline;
+# the full suite (CI) runs them on every day above.
+FAST_TIER_DAYS = ("today", "after-samples")
+
+
 def pytest_generate_tests(metafunc):
     if metafunc.definition.get_closest_marker("calendar") and "calendar_day" in metafunc.fixturenames:
-        metafunc.parametrize("calendar_day", list(CALENDAR_DAYS), indirect=True)
+        days = FAST_TIER_DAYS if fast_tier_only(metafunc.config) else list(CALENDAR_DAYS)
+        metafunc.parametrize("calendar_day", days, indirect=True)
 
 
 @pytest.fixture
@@ -277,6 +283,16 @@ def tmp_path(tmp_path):
     return own
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _forget_opened_workbooks():
+    """Workbooks kept for looking at are let go after each module. A test process forks a reader for
+    every validate and ingest, and each fork costs time in proportion to what the process holds."""
+    yield
+    _opened.cache_clear()
+    if "fill_by_label" in sys.modules:
+        sys.modules["fill_by_label"].forget()
+
+
 def opened(path: Path | str, read_only: bool = False):
     """The workbook as openpyxl opens it, for looking at, never for changing: a file opened before
     and unchanged since (same size, same time) is the same object again, so tests that look at
@@ -289,7 +305,7 @@ def opened(path: Path | str, read_only: bool = False):
     return _opened(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _opened(path: str, size: int, mtime: int):
     import openpyxl
 

@@ -26,6 +26,8 @@ where each of those values is now.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import random
 import re
 from dataclasses import dataclass, field
@@ -81,8 +83,24 @@ def find_fields(source) -> list[Field]:
     """Every answer cell of every visible sheet, row by row, with the labels a person reads.
 
     `source` is a path or an openpyxl workbook (reading adds empty cells to it: don't save it).
+    A file is read once for each content: the fields of bytes read before are given again.
     """
-    workbook = source if isinstance(source, openpyxl.Workbook) else openpyxl.load_workbook(source)
+    if isinstance(source, openpyxl.Workbook):
+        return _fields_of(source)
+    return list(_fields_in(Path(source).read_bytes()))
+
+
+def forget() -> None:
+    """Let go of the fields kept for files read before."""
+    _fields_in.cache_clear()
+
+
+@functools.lru_cache(maxsize=32)
+def _fields_in(content: bytes) -> tuple[Field, ...]:
+    return tuple(_fields_of(openpyxl.load_workbook(io.BytesIO(content))))
+
+
+def _fields_of(workbook) -> list[Field]:
     found = []
     for sheet in workbook.worksheets:
         if sheet.sheet_state == "visible":

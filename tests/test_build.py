@@ -241,6 +241,7 @@ def test_every_bundled_workbook_opens_in_libreoffice(built, tmp_path):
         assert pdf.exists() and pdf.stat().st_size > 10_000, path.name
 
 
+@pytest.mark.slow  # fourteen workbooks written twice, patched and in full
 def test_workbooks_patched_from_a_template_are_the_bytes_a_full_build_writes(tmp_path, monkeypatch):
     """From the third respondent of a batch on, a workbook is the stand-in template with the respondent
     patched in, when that is proved to be what the writer would write; awkward names are built in full.

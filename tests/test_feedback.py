@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import IN_CI, build, fill
+from conftest import IN_CI, TINY_FRAMEWORK, build, fill
 from sheetkit.cli import cli
 from sheetkit.framework.library import get_framework
 
@@ -46,15 +46,31 @@ def _answers(framework, n: int, person: str) -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """The tiny framework's workbooks, built and filled once for the module (each test works on its own copy)."""
+    root = tmp_path_factory.mktemp("feedback")
+    frameworks = root / "my-frameworks"
+    frameworks.mkdir()
+    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
+        framework = get_framework("tiny")
+        built = build("tiny", root / "built", names=PEOPLE)
+        returns = root / "returns"
+        returns.mkdir()
+        for n, (person, path) in enumerate(zip(PEOPLE, built)):
+            fill(path, returns / path.name, _answers(framework, n, person))
+    return root
+
+
 @pytest.fixture
-def exercise(tiny_dir, tmp_path):
-    framework = get_framework("tiny")
-    built = build("tiny", tmp_path / "built", names=PEOPLE)
-    returns = tmp_path / "returns"
-    returns.mkdir()
-    for n, (person, path) in enumerate(zip(PEOPLE, built)):
-        fill(path, returns / path.name, _answers(framework, n, person))
-    return tmp_path, framework
+def exercise(made, tmp_path, monkeypatch):
+    """A copy of the made exercise, with its framework folder registered: (folder, framework)."""
+    for part in made.iterdir():
+        shutil.copytree(part, tmp_path / part.name)
+    monkeypatch.setenv("SHEETKIT_FRAMEWORKS", str(tmp_path / "my-frameworks"))
+    return tmp_path, get_framework("tiny")
 
 
 def _ingest(tmp_path, *extra):

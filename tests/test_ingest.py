@@ -63,21 +63,31 @@ def _ingest(paths, tmp_path, **options):
     return report, out
 
 
-@pytest.fixture(scope="module")
-def exercise(tmp_path_factory):
-    """Every bundled framework: three built workbooks filled with different leanings."""
-    root = tmp_path_factory.mktemp("exercise")
-    made = {}
-    for framework_id in BUNDLED:
-        built = build(framework_id, root / framework_id / "built", names=RESPONDENTS)
-        returns = root / framework_id / "returns"
+class _Exercise(dict):
+    """Framework id -> (folder, returns folder, answers by respondent): three workbooks built and filled with
+    different leanings, made when a test first asks for that framework (each test process makes only those
+    its tests use)."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, framework_id: str):
+        built = build(framework_id, self.root / framework_id / "built", names=RESPONDENTS)
+        returns = self.root / framework_id / "returns"
         returns.mkdir()
         answers = {}
         for n, (name, path) in enumerate(zip(RESPONDENTS, built)):
             answers[name] = random_answers(framework_id, seed=n, lean=(-0.7, 0.0, 0.7)[n])
             fill(path, returns / path.name, answers[name])
-        made[framework_id] = (root / framework_id, returns, answers)
-    return made
+        self[framework_id] = (self.root / framework_id, returns, answers)
+        return self[framework_id]
+
+
+@pytest.fixture(scope="module")
+def exercise(tmp_path_factory):
+    """Every bundled framework's exercise (see _Exercise)."""
+    return _Exercise(tmp_path_factory.mktemp("exercise"))
 
 
 @pytest.mark.parametrize("framework_id", BUNDLED)

@@ -19,7 +19,6 @@ import textwrap
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 
 import sheetkit
@@ -96,6 +95,7 @@ def compiled(tmp_path_factory):
 
 @pytest.mark.parametrize("source", ["workbook", "csv"])
 def test_every_typed_value_comes_back_where_it_was_typed_with_ids_as_written(compiled, source):
+    import pandas as pd  # here, not at the top: a test process holds it only once it is used
     filled, out, csv_path = compiled
     frame = sheetkit.read_responses(out if source == "workbook" else csv_path)
     by_cell = {(r.file, r.sheet, r.cell): r for r in frame.itertuples() if r.status != "unplaced"}
@@ -122,6 +122,7 @@ def test_every_typed_value_comes_back_where_it_was_typed_with_ids_as_written(com
 
 
 def test_the_workbook_and_the_csv_read_the_same(compiled):
+    import pandas as pd
     _, out, csv_path = compiled
     from_workbook, from_csv = sheetkit.read_responses(out), sheetkit.read_responses(csv_path)
     pd.testing.assert_frame_equal(from_workbook, from_csv)
@@ -129,6 +130,7 @@ def test_the_workbook_and_the_csv_read_the_same(compiled):
 
 
 def test_dtypes_are_what_an_analyst_needs(compiled):
+    import pandas as pd
     _, out, _ = compiled
     frame = sheetkit.read_responses(out)
     assert list(frame.columns) == ["round", "respondent", "section", "item", "statement", "field", "type", "value",
@@ -147,6 +149,7 @@ def test_dtypes_are_what_an_analyst_needs(compiled):
 def test_a_plain_read_csv_loses_what_read_responses_keeps_and_the_sheet_keeps_it_too(compiled):
     """Why read_responses exists: pandas alone takes the CSV's ids for numbers. The sheet holds them as text
     cells, so a plain read of the workbook keeps them as written."""
+    import pandas as pd
     _, out, csv_path = compiled
     plain = pd.read_csv(csv_path)
     assert "7.10" not in set(plain["item"].astype(str)) and 7.1 in set(plain["item"])
@@ -162,6 +165,7 @@ def test_a_plain_read_csv_loses_what_read_responses_keeps_and_the_sheet_keeps_it
 
 
 def test_plain_rows_carry_the_same_values_as_the_frame(compiled):
+    import pandas as pd
     _, out, _ = compiled
     rows = sheetkit.read_responses(out, as_frame=False)
     frame = sheetkit.read_responses(out)

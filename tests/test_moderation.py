@@ -289,11 +289,11 @@ def _later(first: Path, second: Path, wanted: dict, source: Path) -> None:
     """A second reply from the same partner, saved a day after the first (as the file records it)."""
     import datetime as dt
 
-    from sheetkit.samples.filling import _stamp_saved_at
+    from sheetkit.samples.filling import stamp_saved_at
 
     reply_by_label(source, second, wanted)
-    _stamp_saved_at(first, dt.datetime(2026, 12, 10, 9, 0))
-    _stamp_saved_at(second, dt.datetime(2026, 12, 11, 9, 0))
+    stamp_saved_at(first, dt.datetime(2026, 12, 10, 9, 0))
+    stamp_saved_at(second, dt.datetime(2026, 12, 11, 9, 0))
 
 
 def test_text_typed_outside_the_reply_cells_is_kept_with_a_finding(exercise):
@@ -371,6 +371,7 @@ def test_the_pack_has_a_page_for_each_contested_item(exercise):
 
 # -- the next round -------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a whole next round built and compiled
 def test_the_agreed_position_is_carried_into_the_next_round(exercise):
     folder = exercise / "feedback"
     replies = exercise / "replies"
@@ -477,6 +478,7 @@ def test_the_replies_manifest_goes_with_replies(tmp_path):
     assert result.exit_code == 2 and "--replies-manifest goes with --replies" in result.output
 
 
+@pytest.mark.slow  # a second feedback build, replies and a second compilation
 def test_a_reply_is_the_partners_whose_feedback_build_it_carries(exercise, tmp_path_factory):
     """Replies are held to the rules returns are: feedback another exercise wrote for the same partner,
     and feedback sent back as it was sent, are reported and not counted; a file that is not the workbook

@@ -202,6 +202,7 @@ def _check_dashboard(out: Path, ratings: dict[str, dict[str, int]], asked: list[
 
 
 # -- the crafted exercises --------------------------------------------------------------------
+@pytest.mark.slow  # an exercise of six partners filled and compiled
 def test_one_partner_sitting_apart_is_named_with_the_items_they_drive(built, tmp_path):
     ratings = {p.name: _steady(7, n) for n, p in enumerate(PEOPLE[:5])}
     for item in ("1", "2", "3"):
@@ -220,6 +221,7 @@ def test_one_partner_sitting_apart_is_named_with_the_items_they_drive(built, tmp
     assert "Not yet returned: Carers' Centre (Jo Evans, hello@carers.example)." in seen["brief"]["Returns"]
 
 
+@pytest.mark.slow  # an exercise of six partners filled and compiled
 def test_a_genuine_split_is_told_from_a_lone_dissenter(built, tmp_path):
     ratings = {p.name: _steady(6, n) for n, p in enumerate(PEOPLE)}
     for name, value in zip([p.name for p in PEOPLE], (2, 3, 8, 9, 9, 5)):
@@ -278,6 +280,7 @@ def _sample_revisions(framework_id: str, ratings: dict[str, dict[str, int]]) -> 
     return revised
 
 
+@pytest.mark.slow  # the whole sample exercise compiled
 def test_the_sample_dashboard_names_the_dissenter_and_the_missing_partner():
     ratings, asked = _sample_ratings(FW)
     revised = _sample_revisions(FW, ratings)

@@ -481,6 +481,7 @@ def _subclasses(kind):
 
 # -- names that are not text ---------------------------------------------------------------
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="only Linux file systems keep names that are not UTF-8")
+@pytest.mark.slow  # ingest run twice as a new Python process
 def test_a_name_that_is_not_text_is_shown_printably_everywhere(small_exercise, tmp_path):
     returns = tmp_path / "returns"
     shutil.copytree(small_exercise / "returns", returns)

@@ -11,8 +11,8 @@ import random
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import build, dashboard_brief, fill, libreoffice_or_skip
@@ -23,6 +23,9 @@ from sheetkit.commands.ingest import IngestOptions, ingest_returns
 from sheetkit.framework.library import get_framework
 from sheetkit.rounds.model import PreviousAction, PreviousRespondent, PreviousRound
 from sheetkit.rounds.trend import NOT_REPORTED, compute_trend
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FW = get_framework("lga-cbo")  # 12 standards in 4 domains, rated 1 to 10
 ITEMS = [item.id for _, item in FW.items()]
@@ -35,6 +38,7 @@ FLAGGED = ("Adult Social Care", "2")  # last round's rating typed as '4.5': kept
 
 
 def _ratings(seed: int, names: list[str], skip: float = 0.1) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a test process holds it only once it is used
     rng = random.Random(seed)
     rows = [(name, item, rng.randint(1, 10)) for name in names for item in ITEMS if rng.random() > skip]
     return pd.DataFrame(rows, columns=["partner", "item", "rating"])
@@ -73,6 +77,7 @@ def _act(number: int, due: dt.date | None, status: str = "Not started") -> Previ
 # -- the independent computation ---------------------------------------------------------------
 def _tidy(then: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     """Both rounds in one table, last round's partners under this round's names, comparable items only."""
+    import pandas as pd
     then = then[(then["partner"] != FLAGGED[0]) | (then["item"] != FLAGGED[1])]
     then = then.assign(round=LAST, partner=then["partner"].replace({"Housing Dept": "Housing"}))
     both = pd.concat([then, now.assign(round=THIS)])
@@ -198,6 +203,7 @@ def _typed(seed: int, names: list[str], skip: float = 0.1) -> dict[str, dict[str
 
 
 def _csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
     return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
 
 
@@ -248,6 +254,7 @@ def test_the_csv_holds_both_rounds_under_their_round(two_rounds):
 
 @pytest.mark.slow  # two rounds built, filled and compiled through files
 def test_the_trend_sheet_shows_what_the_two_rounds_say(two_rounds):
+    import pandas as pd
     _, _, out, csv_out = two_rounds
     data = _csv(csv_out)
     tidy = data[data["key"].str.endswith("/rating") & data["key"].str.startswith("item/")]
@@ -344,6 +351,7 @@ def _pages(pdf: Path) -> list[str]:
                            capture_output=True, text=True).stdout.strip() for n in range(1, count + 1)]
 
 
+@pytest.mark.slow  # two rounds built, filled and compiled
 def test_actions_carried_through_a_follow_up_workbook_report_their_status(tmp_path):
     """Last round's actions carried onto this round's Action plan by build --previous, their status typed there."""
     from sheetkit.commands.build import BuildOptions, build_workbooks

@@ -43,10 +43,10 @@ def fill_workbook(source: str | Path, target: str | Path, answers: dict[str, obj
         if isinstance(value, str) and value.startswith("="):
             target_cell.data_type = "s"  # typed text, not a formula
     workbook.save(target)
-    _stamp_saved_at(Path(target), saved_at or clock.utc_now())
+    stamp_saved_at(Path(target), saved_at or clock.utc_now())
 
 
-def _stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
+def stamp_saved_at(path: Path, saved_at: dt.datetime) -> None:
     """Set the 'last saved' time a spreadsheet program records (openpyxl always writes the system clock's)."""
     if saved_at.tzinfo:
         saved_at = saved_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
