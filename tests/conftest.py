@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import multiprocessing
@@ -237,6 +238,17 @@ TINY_FRAMEWORK = textwrap.dedent("""\
                 statements:
                   - {id: "2.1", text: We plan jointly., prompts: [Joint plans]}
         """)
+
+
+@contextlib.contextmanager
+def framework_folder(folder: Path, framework_id: str, text: str):
+    """A user framework folder holding one framework, registered via the environment while the block
+    runs: for fixtures made once for a module (a test uses tiny_dir)."""
+    folder.mkdir()
+    (folder / f"{framework_id}.yaml").write_text(text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SHEETKIT_FRAMEWORKS", str(folder))
+        yield folder
 
 
 @pytest.fixture

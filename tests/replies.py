@@ -17,10 +17,7 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
-
-import pytest
-
-from conftest import TINY_FRAMEWORK, build, fill
+from conftest import TINY_FRAMEWORK, build, fill, framework_folder
 from fill_by_label import Field, find_fields, text_of
 from sheetkit.cli import cli
 
@@ -180,11 +177,7 @@ def moderation_exercise(folder: Path) -> Path:
     """The tiny framework's returns and their feedback, made in `folder` (a module's, made once)."""
     from sheetkit.framework.library import get_framework
 
-    frameworks = folder / "my-frameworks"
-    frameworks.mkdir()
-    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
+    with framework_folder(folder / "my-frameworks", "tiny", TINY_FRAMEWORK):
         make_returns(get_framework("tiny"), folder)
         feedback(folder)
     return folder

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import IN_CI, TINY_FRAMEWORK, build, fill
+from conftest import IN_CI, TINY_FRAMEWORK, build, fill, framework_folder
 from sheetkit.cli import cli
 from sheetkit.framework.library import get_framework
 
@@ -50,11 +50,7 @@ def _answers(framework, n: int, person: str) -> dict:
 def made(tmp_path_factory):
     """The tiny framework's workbooks, built and filled once for the module (each test works on its own copy)."""
     root = tmp_path_factory.mktemp("feedback")
-    frameworks = root / "my-frameworks"
-    frameworks.mkdir()
-    (frameworks / "tiny.yaml").write_text(TINY_FRAMEWORK, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHEETKIT_FRAMEWORKS", str(frameworks))
+    with framework_folder(root / "my-frameworks", "tiny", TINY_FRAMEWORK):
         framework = get_framework("tiny")
         built = build("tiny", root / "built", names=PEOPLE)
         returns = root / "returns"

@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 
 import sheetkit
-from conftest import build
+from conftest import build, framework_folder
 from fill_by_label import fill_by_label, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,11 +77,7 @@ NUMBERLIKE_YAML = textwrap.dedent("""\
 def compiled(tmp_path_factory):
     """Three returns of the numberlike framework, filled by label, compiled to a workbook and a CSV."""
     root = tmp_path_factory.mktemp("numberlike")
-    folder = root / "frameworks"
-    folder.mkdir()
-    (folder / "numberlike.yaml").write_text(NUMBERLIKE_YAML, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SHEETKIT_FRAMEWORKS", str(folder))
+    with framework_folder(root / "frameworks", "numberlike", NUMBERLIKE_YAML):
         built = build("numberlike", root / "built")
         returns = root / "returns"
         returns.mkdir()
