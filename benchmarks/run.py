@@ -889,10 +889,9 @@ WHY = {
                               "sheet's extent measured) alone costs about as much as calamine's parse.",
     "reingest_over_cold": "Returns already seen are taken from the cache with their rows ready encoded, so the "
                           "re-ingest reads one file; the rest is loading {n} signed entries, grouping the Action "
-                          "plan's near-identical actions again (about half of it under the profiler: every "
-                          "distinct text compared with its neighbours by difflib) and writing and compressing "
-                          "the whole workbook again. Keeping the comparisons of texts already seen would leave "
-                          "only the new return's to make.",
+                          "plan's near-identical actions again (the comparisons of texts seen before recalled "
+                          "from the cache, the new return's made with difflib) and writing and compressing the "
+                          "whole workbook again.",
     "build_cpu_over_bare": "The floor writes only the cell values; build also writes styles, dropdown validations, "
                            "conditional formats, sheet protection, the criteria list, defined names and properties, "
                            "and fits every row's height to its text.",

@@ -24,6 +24,7 @@ from sheetkit.consolidate.actions import action_rows
 from sheetkit.consolidate.plan import (LONG_ENOUGH, NEAR, SMALL_WORDS, WINDOW, PlanEntry, _add, _combine, content_of,
                                        plan_of, words_of)
 from sheetkit.framework.library import get_framework
+from sheetkit.returns.cache import KeptComparisons
 from sheetkit.workbook.plan import plan_workbook
 
 FW = get_framework("lga-cbo")
@@ -170,6 +171,46 @@ def test_the_plan_from_the_answer_store_is_the_plan_grouped_all_in_memory(seed):
         assert source.count() == len(expected)
         assert [_fields(e) for e in first] == [_fields(e) for e in first_in_memory(expected, 5)]
         assert [_fields(e) for e in build_plan(actions, ITEM_ORDER, order)] == [_fields(e) for e in expected]
+
+
+def _plan_with(comparisons, store, order) -> list[tuple]:
+    source = store.plan_source()
+    plan_of(source, ITEM_ORDER, order, 5, comparisons=comparisons)
+    return [_fields(e) for e in source]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_comparisons_kept_between_runs_give_the_same_plan_and_are_not_made_again(seed, tmp_path):
+    """A re-ingest recalls what comparing the texts found last time instead of comparing them again; a
+    late return's texts are compared, with their neighbours only; a changed file is ignored with a finding."""
+    rng = random.Random(seed)
+    partners = [f"Partner {n}" for n in rng.sample(range(30), 12)]
+    order = {p: n for n, p in enumerate(partners)}
+    every = awkward_actions(rng, partners, 400)
+    late = partners[-1]
+    store, actions = stored([(p, a) for p, a in every if p != late], partners[:-1])
+    with store:
+        expected = [_fields(e) for e in grouped_in_memory(actions, ITEM_ORDER, order)]
+        first = KeptComparisons(tmp_path / "cache", FW)
+        assert _plan_with(first, store, order) == expected
+        assert first.made > 50 and first.recalled == 0
+        first.keep()
+        again = KeptComparisons(tmp_path / "cache", FW)
+        assert _plan_with(again, store, order) == expected
+        assert again.made == 0 and again.recalled == first.made
+        again.keep()
+    store, actions = stored(every, partners)
+    with store:
+        expected = [_fields(e) for e in grouped_in_memory(actions, ITEM_ORDER, order)]
+        with_late = KeptComparisons(tmp_path / "cache", FW)
+        assert _plan_with(with_late, store, order) == expected
+        assert 0 < with_late.made < with_late.recalled
+        with_late.keep()
+        kept = with_late.path.read_bytes()
+        with_late.path.write_bytes(kept[:-1] + bytes([kept[-1] ^ 1]))
+        changed = KeptComparisons(tmp_path / "cache", FW)
+        assert _plan_with(changed, store, order) == expected
+        assert changed.recalled == 0 and [f.code for f in changed.findings] == ["cache-ignored"]
 
 
 def test_words_in_alphabetical_order_sort_as_lists_of_words():

@@ -19,7 +19,7 @@ from sheetkit.common.own_files import REPLY_KIND
 from sheetkit.common.text import printable
 from sheetkit.consolidate.agreement import AgreementRule
 from sheetkit.consolidate.spool import AnswerSpool
-from sheetkit.returns.check import check_returns, with_manifest
+from sheetkit.returns.check import check_returns, kept_comparisons, with_manifest
 from sheetkit.roster.manifest import find_feedback_manifest
 from sheetkit.returns.model import ACCEPTED, CheckedReturn, answer_rows
 from sheetkit.returns.outcome import CheckOptions, IngestReport
@@ -78,8 +78,12 @@ def ingest_returns(paths: list[str], options: IngestOptions) -> IngestReport:
                 return report
             store = spools[0]
             store.accept([(n, r.respondent) for n, r in accepted])
+            comparisons = kept_comparisons(options, store.layout.framework)
             con = consolidate(store, [r.respondent for _, r in accepted], options.agreement, report.asked,
-                              report.chase)
+                              report.chase, comparisons)
+            if comparisons is not None:
+                comparisons.keep()
+                report.findings += comparisons.findings
             moderation, counted = _moderate(con, report, options)
             compiled_at = options.now or clock.now()
             _write_outputs(counted, report, [r for _, r in accepted], options, outputs, compiled_at, moderation)

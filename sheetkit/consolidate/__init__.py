@@ -5,7 +5,7 @@ agreement between partners, ratings and section means.
 from .consolidation import Consolidation, RatingRow, consolidate
 from .spool import AnswerSpool
 from .actions import Action, action_key, actions_of
-from .plan import PlanEntry, build_plan, near_identical
+from .plan import Comparisons, PlanEntry, build_plan, near_identical
 from .agreement import AgreementRule, Agreement, judge
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Action",
     "actions_of",
     "action_key",
+    "Comparisons",
     "PlanEntry",
     "build_plan",
     "near_identical",

@@ -18,7 +18,7 @@ from sheetkit.framework.model import Framework, ResponseField, Scale
 from sheetkit.framework.model import rated_things
 from sheetkit.roster.respondents import Respondent
 from sheetkit.common.text import normalise_name
-from .plan import PlanEntry, plan_of
+from .plan import Comparisons, PlanEntry, plan_of
 from .spool import AnswerSpool
 from sheetkit.framework.keys import AnswerKey
 from sheetkit.returns.model import CARRIED, OK
@@ -174,8 +174,10 @@ class Consolidation:
 
 
 def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule | None = None,
-                roster: Sequence[Respondent] = (), chase: list[str] | None = None) -> Consolidation:
-    """Compile the accepted answers in `store` into ratings, agreement, action counts and section means."""
+                roster: Sequence[Respondent] = (), chase: list[str] | None = None,
+                comparisons: Comparisons | None = None) -> Consolidation:
+    """Compile the accepted answers in `store` into ratings, agreement, action counts and section means
+    (the Action plan's texts compared, or recalled from `comparisons`)."""
     fw = store.layout.framework
     rule = rule or AgreementRule()
     ratings = _rating_rows(fw)
@@ -190,7 +192,7 @@ def consolidate(store: AnswerSpool, respondents: list[str], rule: AgreementRule 
             row.flagged[respondent] = text
     groups = _groups(roster, respondents)
     _judge(fw, ratings, rule, groups)
-    counts = _count_actions(store, fw, respondents)
+    counts = _count_actions(store, fw, respondents, comparisons)
     section_means, respondent_means = _section_means(fw, ratings, respondents)
     return Consolidation(fw, respondents, ratings, rule, counts, _unactioned(fw, ratings, counts.acted),
                          section_means, respondent_means, store, list(roster), groups,
@@ -244,7 +246,8 @@ def _group_means(values: dict[str, int], groups: dict[str, str], gap: int) -> tu
     return means, len(means) > 1 and max(means.values()) - min(means.values()) >= gap
 
 
-def _count_actions(store: AnswerSpool, fw: Framework, respondents: list[str]) -> ActionCounts:
+def _count_actions(store: AnswerSpool, fw: Framework, respondents: list[str],
+                   comparisons: Comparisons | None = None) -> ActionCounts:
     counts = ActionCounts()
     listed = set()
 
@@ -259,7 +262,7 @@ def _count_actions(store: AnswerSpool, fw: Framework, respondents: list[str]) ->
 
     item_order = {item.id: n for n, (_, item) in enumerate(fw.items())}
     plan = store.plan_source()
-    counts.first = plan_of(plan, item_order, {name: n for n, name in enumerate(respondents)}, TOP, seen)
+    counts.first = plan_of(plan, item_order, {name: n for n, name in enumerate(respondents)}, TOP, seen, comparisons)
     counts.plan, counts.distinct = plan, plan.count()
     counts.partners = len(listed)
     return counts

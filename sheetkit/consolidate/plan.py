@@ -102,13 +102,26 @@ class PlanSource(Protocol):
         """Keep the entries, each with its place in the plan (a tuple to sort by)."""
 
 
+class Comparisons(Protocol):
+    """What two texts compared before were found to be (kept between runs: see sheetkit.returns.cache)."""
+
+    def recall(self, earlier: str, later: str) -> bool | None:
+        """Whether `later` was found near-identical to `earlier`; None when not compared before."""
+
+    def remember(self, earlier: str, later: str, near: bool) -> None:
+        """Keep what comparing `later` with `earlier` found."""
+
+
 def plan_of(source: PlanSource, item_order: dict[str, int], partner_order: dict[str, int], top: int = 0,
-            seen: Callable[[str, Action], None] | None = None) -> list[PlanEntry]:
+            seen: Callable[[str, Action], None] | None = None,
+            comparisons: Comparisons | None = None) -> list[PlanEntry]:
     """Group the source's actions into the plan and hand the source its entries, each with its place (see
     `place`); the `top` entries to start with (see `first_order`). `seen(partner, action)` is called once
-    for every action, for what else is counted of them."""
+    for every action, for what else is counted of them. Texts compared in an earlier run are not compared
+    again when `comparisons` recalls them."""
     count = source.number_texts()
-    groups = near_groups(count, source.texts_in(SAME_WORDS), source.texts_in(BY_TEXT), source.texts_in(BY_WORDS))
+    groups = near_groups(count, source.texts_in(SAME_WORDS), source.texts_in(BY_TEXT), source.texts_in(BY_WORDS),
+                         comparisons)
     grouped = source.grouped(groups)
     if seen is not None:
         grouped = _seeing(grouped, seen)
@@ -227,10 +240,10 @@ class ListedActions:
 
 
 def near_groups(count: int, same_words: Iterable[tuple[int, str]], by_text: Iterable[tuple[int, str]],
-                by_words: Iterable[tuple[int, str]]) -> array:
+                by_words: Iterable[tuple[int, str]], comparisons: Comparisons | None = None) -> array:
     """Which group each of `count` numbered texts joins (the lowest number in the group): texts with the same
     words but small ones (`same_words`, sorted by those words), and near-identical neighbours in the two
-    sortings, each compared with the WINDOW texts before it as it arrives."""
+    sortings, each compared with the WINDOW texts before it as it arrives (or recalled from `comparisons`)."""
     parent = array("q", range(count))
 
     def root(k: int) -> int:
@@ -254,7 +267,7 @@ def near_groups(count: int, same_words: Iterable[tuple[int, str]], by_text: Iter
         for number, key in ordering:
             here = _Neighbour(number, key)
             for earlier in window:
-                if root(earlier.number) != root(number) and earlier.near(here):
+                if root(earlier.number) != root(number) and earlier.near(here, comparisons):
                     join(earlier.number, number)
             window.append(here)
     for k in range(count):
@@ -270,14 +283,20 @@ class _Neighbour:
     def __init__(self, number: int, key: str):
         self.number, self.key, self.words, self._matcher = number, key, frozenset(key.split()), None
 
-    def near(self, later: "_Neighbour") -> bool:
+    def near(self, later: "_Neighbour", comparisons: Comparisons | None = None) -> bool:
         """Whether `later` (after this text in the sorting) is this one written with a slip."""
         if not _may_be_near(self.key, later.key, self.words, later.words):
             return False
+        known = comparisons.recall(self.key, later.key) if comparisons is not None else None
+        if known is not None:
+            return known
         if self._matcher is None:  # difflib indexes its second text: once for each text
             self._matcher = SequenceMatcher(None, "", self.key, autojunk=False)
         self._matcher.set_seq1(later.key)
-        return self._matcher.quick_ratio() >= NEAR and self._matcher.ratio() >= NEAR
+        found = self._matcher.quick_ratio() >= NEAR and self._matcher.ratio() >= NEAR
+        if comparisons is not None:
+            comparisons.remember(self.key, later.key, found)
+        return found
 
 
 def entries_of(grouped: Iterable[tuple[int, int, str, Action]], partner_order: dict[str, int],

@@ -10,7 +10,9 @@ sheetkit.report.prepared), which the workbook takes as they are. So every entry 
 (HMAC-SHA256) with a key sheetkit keeps outside the cache folder (:func:`cache_key`), written
 whole or not at all, and checked when read: one that fails (changed by anyone or anything other
 than sheetkit, damaged, or for something else) is ignored with a finding and its return read
-again. The folder is safe to delete at any time.
+again. Beside the entries, :class:`KeptComparisons` keeps what comparing the Action plan's texts
+found, so that a re-ingest compares only the texts it has not seen. The folder is safe to delete at
+any time.
 
 Entries are keyed by content, so one folder serves every exercise: by default sheetkit's folder
 in the user's cache (``~/.cache/sheetkit/returns`` on Linux, ``%LOCALAPPDATA%\\sheetkit\\Cache\\returns``
@@ -25,6 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
+from array import array
+from bisect import bisect_left
 import hmac
 import json
 import os
@@ -47,6 +52,7 @@ FORMAT = 2
 CACHE_ENV_VAR = "SHEETKIT_CACHE_DIR"
 DATA_ENV_VAR = "SHEETKIT_DATA_DIR"
 MAGIC = b"sheetkit re-ingest cache entry 2\n"
+COMPARISONS_MAGIC = b"sheetkit re-ingest cache comparisons 1\n"
 SUFFIX = ".entry"
 KEY_BYTES = 32
 
@@ -246,3 +252,106 @@ def _decode_prepared(index: dict | None, blobs: memoryview):
     if at != len(blobs):
         raise ValueError("its encoded rows are not the length its index says")
     return [tuple(row) for row in index["actions"]], encoded
+
+
+class KeptComparisons:
+    """What comparing the Action plan's texts found, kept between runs of ingest beside the returns' entries
+    (sheetkit.consolidate.plan.Comparisons): a re-ingest compares only the texts it has not compared before.
+
+    A pair of texts is kept as a 64-bit digest keyed with the cache's signing key (so no one can make two
+    texts that share one), in two sorted arrays, found near-identical or not; the file, one for each
+    framework and version of sheetkit, holds the pairs the last run compared, signed as entries are, and is
+    ignored with a finding when its signature fails."""
+
+    def __init__(self, folder: Path, framework: Framework):
+        self.folder = Path(folder)
+        stamp = {"format": FORMAT, "sheetkit": __version__, "code": code_digest(),
+                 "framework": [framework.id, framework.version, framework.fingerprint]}
+        name = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()
+        self.path = self.folder / f"{name}.comparisons"
+        self.findings: list[Finding] = []
+        self.recalled = self.made = 0
+        self._near, self._apart = array("Q"), array("Q")
+        self._found: tuple[array, array] = (array("Q"), array("Q"))  # (near, apart) compared in this run
+        try:
+            self._signing: bytes | None = cache_key(self.folder)
+        except OSError:  # the returns' cache reports it
+            self._signing = None
+            return
+        self._load()
+
+    def recall(self, earlier: str, later: str) -> bool | None:
+        pair = self._pair(earlier, later)
+        for kept, found in ((self._near, True), (self._apart, False)):
+            at = bisect_left(kept, pair)
+            if at < len(kept) and kept[at] == pair:
+                self.recalled += 1
+                self._found[0 if found else 1].append(pair)
+                return found
+        return None
+
+    def remember(self, earlier: str, later: str, near: bool) -> None:
+        self.made += 1
+        self._found[0 if near else 1].append(self._pair(earlier, later))
+
+    def keep(self) -> None:
+        """Write what this run compared (and recalled), signed, whole or not at all."""
+        if self._signing is None:
+            return
+        near, apart = (_sorted_once(found) for found in self._found)
+        body = len(near).to_bytes(8, "big") + near.tobytes() + apart.tobytes()
+        temp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with held():
+                handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
+            with os.fdopen(handle, "wb") as out:
+                out.write(COMPARISONS_MAGIC + hmac.new(self._signing, body, hashlib.sha256).digest() + body)
+            os.replace(temp, self.path)
+        except OSError:  # the next run compares them again; the returns' cache reports an unwritable folder
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+        except BaseException:
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+            raise
+
+    def _pair(self, earlier: str, later: str) -> int:
+        text = f"{earlier}\0{later}".encode("utf-8", "surrogatepass")
+        return int.from_bytes(hashlib.blake2b(text, digest_size=8, key=self._signing or b"").digest(), "big")
+
+    def _load(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except OSError:  # not kept yet, or unreadable: compared again
+            return
+        head = len(COMPARISONS_MAGIC)
+        body = data[head + 32:]
+        whole = data.startswith(COMPARISONS_MAGIC) and len(body) >= 8 and (len(body) - 8) % 8 == 0
+        if not whole:
+            return self._ignored("it is damaged (it is not a whole file)")
+        if not hmac.compare_digest(data[head:head + 32], hmac.new(self._signing, body, hashlib.sha256).digest()):
+            return self._ignored("it is damaged or was changed since sheetkit wrote it (its signature does not match)")
+        count = int.from_bytes(body[:8], "big")
+        values = array("Q")
+        values.frombytes(body[8:])
+        if count > len(values):
+            return self._ignored("it is damaged (it is not a whole file)")
+        self._near, self._apart = values[:count], values[count:]
+
+    def _ignored(self, why: str) -> None:
+        self.findings.append(Finding("cache-ignored", f"the re-ingest cache's comparisons of the Action plan's "
+                                     f"texts ({printable(self.path.name)}) were ignored: {why}; the texts were "
+                                     f"compared again", file=printable(str(self.path))))
+
+
+def _sorted_once(values: array, chunk: int = 1 << 16) -> array:
+    """`values` sorted, each once: sorted a chunk at a time and merged, so that at most one chunk is ever
+    held as Python integers (a national collection compares millions of pairs)."""
+    runs = [array("Q", sorted(values[start:start + chunk])) for start in range(0, len(values), chunk)]
+    merged, last = array("Q"), None
+    for value in heapq.merge(*runs):
+        if value != last:
+            merged.append(value)
+            last = value
+    return merged

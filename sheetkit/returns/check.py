@@ -26,7 +26,7 @@ from sheetkit.framework.library import get_framework, list_frameworks
 from sheetkit.framework.model import Framework
 from sheetkit.roster.manifest import Manifest, find_manifest, read_manifest
 from sheetkit.workbook.plan import plan_for, plan_workbook
-from .cache import ReturnCache, default_cache_folder
+from .cache import KeptComparisons, ReturnCache, default_cache_folder
 from .carried import settle_carried
 from .legacy import read_layout_1
 from .file_formats import file_format, suffixes_text
@@ -134,6 +134,13 @@ def cache_for(options: CheckOptions, framework: Framework | None) -> ReturnCache
     if not options.use_cache or framework is None:
         return None
     return ReturnCache(options.cache or default_cache_folder(), framework, _known_ids(tuple(options.frameworks_dirs)))
+
+
+def kept_comparisons(options: CheckOptions, framework: Framework) -> KeptComparisons | None:
+    """What comparing the Action plan's texts found, kept with the re-ingest cache; None with --no-cache."""
+    if not options.use_cache:
+        return None
+    return KeptComparisons(options.cache or default_cache_folder(), framework)
 
 
 def _name_as_shown(checked: CheckedReturn, source: ReturnFile) -> None:
