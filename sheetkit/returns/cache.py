@@ -168,18 +168,7 @@ class ReturnCache:
             header = json.dumps({"stamp": self.stamp, "sha256": sha256, "return": _encode(checked), "prepared": index},
                                 ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
             body = len(header).to_bytes(8, "big") + header + b"".join(blobs)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temp = None
-            try:
-                with held():  # the temporary file is known as soon as it exists, so it is never left behind
-                    handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
-                with os.fdopen(handle, "wb") as out:
-                    out.write(MAGIC + self._sign(body) + body)
-                os.replace(temp, path)
-            except BaseException:
-                if temp:
-                    Path(temp).unlink(missing_ok=True)
-                raise
+            _write_whole(path, MAGIC + self._sign(body) + body)
         except (OSError, TypeError, ValueError) as exc:  # TypeError: a value JSON cannot hold
             self._unwritable(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120])
 
@@ -197,6 +186,22 @@ class ReturnCache:
                                      f"{shown} was ignored: {why}; the return was read again",
                                      file=printable(str(path))))
         return None
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file beside it, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = None
+    try:
+        with held():  # the temporary file is known as soon as it exists, so it is never left behind
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".partial")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _encode(checked: CheckedReturn) -> dict:
@@ -300,21 +305,10 @@ class KeptComparisons:
             return
         near, apart = (_sorted_once(found) for found in self._found)
         body = len(near).to_bytes(8, "big") + near.tobytes() + apart.tobytes()
-        temp = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with held():
-                handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
-            with os.fdopen(handle, "wb") as out:
-                out.write(COMPARISONS_MAGIC + hmac.new(self._signing, body, hashlib.sha256).digest() + body)
-            os.replace(temp, self.path)
+            _write_whole(self.path, COMPARISONS_MAGIC + hmac.new(self._signing, body, hashlib.sha256).digest() + body)
         except OSError:  # the next run compares them again; the returns' cache reports an unwritable folder
-            if temp:
-                Path(temp).unlink(missing_ok=True)
-        except BaseException:
-            if temp:
-                Path(temp).unlink(missing_ok=True)
-            raise
+            pass
 
     def _pair(self, earlier: str, later: str) -> int:
         text = f"{earlier}\0{later}".encode("utf-8", "surrogatepass")
