@@ -112,10 +112,8 @@ class ReturnCache:
 
     def __init__(self, folder: Path, framework: Framework, known_ids: frozenset[str]):
         self.folder = Path(folder)
-        self.stamp = {"format": FORMAT, "sheetkit": __version__, "code": code_digest(),
-                      "framework": [framework.id, framework.version, framework.fingerprint],
-                      "known": sorted(known_ids)}
-        self._key = hashlib.sha256(json.dumps(self.stamp, sort_keys=True).encode()).hexdigest()
+        self.stamp = _stamp(framework) | {"known": sorted(known_ids)}
+        self._key = _digest(self.stamp)
         self.findings: list[Finding] = []
         self.hits = 0
         try:
@@ -173,7 +171,7 @@ class ReturnCache:
             self._unwritable(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:120])
 
     def _sign(self, body: bytes) -> bytes:
-        return hmac.new(self._signing, body, hashlib.sha256).digest()
+        return _signature(self._signing, body)
 
     def _unwritable(self, why: str) -> None:
         if not any(f.code == "cache-unwritable" for f in self.findings):
@@ -186,6 +184,21 @@ class ReturnCache:
                                      f"{shown} was ignored: {why}; the return was read again",
                                      file=printable(str(path))))
         return None
+
+
+def _stamp(framework: Framework) -> dict:
+    """What a kept result depends on besides its input: sheetkit (its version and code) and the framework."""
+    return {"format": FORMAT, "sheetkit": __version__, "code": code_digest(),
+            "framework": [framework.id, framework.version, framework.fingerprint]}
+
+
+def _digest(stamp: dict) -> str:
+    return hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()
+
+
+def _signature(key: bytes, body: bytes) -> bytes:
+    """The HMAC-SHA256 every file of the cache is signed with."""
+    return hmac.new(key, body, hashlib.sha256).digest()
 
 
 def _write_whole(path: Path, data: bytes) -> None:
@@ -270,10 +283,7 @@ class KeptComparisons:
 
     def __init__(self, folder: Path, framework: Framework):
         self.folder = Path(folder)
-        stamp = {"format": FORMAT, "sheetkit": __version__, "code": code_digest(),
-                 "framework": [framework.id, framework.version, framework.fingerprint]}
-        name = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()
-        self.path = self.folder / f"{name}.comparisons"
+        self.path = self.folder / f"{_digest(_stamp(framework))}.comparisons"
         self.findings: list[Finding] = []
         self.recalled = self.made = 0
         self._near, self._apart = array("Q"), array("Q")
@@ -306,7 +316,7 @@ class KeptComparisons:
         near, apart = (_sorted_once(found) for found in self._found)
         body = len(near).to_bytes(8, "big") + near.tobytes() + apart.tobytes()
         try:
-            _write_whole(self.path, COMPARISONS_MAGIC + hmac.new(self._signing, body, hashlib.sha256).digest() + body)
+            _write_whole(self.path, COMPARISONS_MAGIC + _signature(self._signing, body) + body)
         except OSError:  # the next run compares them again; the returns' cache reports an unwritable folder
             pass
 
@@ -324,7 +334,7 @@ class KeptComparisons:
         whole = data.startswith(COMPARISONS_MAGIC) and len(body) >= 8 and (len(body) - 8) % 8 == 0
         if not whole:
             return self._ignored("it is damaged (it is not a whole file)")
-        if not hmac.compare_digest(data[head:head + 32], hmac.new(self._signing, body, hashlib.sha256).digest()):
+        if not hmac.compare_digest(data[head:head + 32], _signature(self._signing, body)):
             return self._ignored("it is damaged or was changed since sheetkit wrote it (its signature does not match)")
         count = int.from_bytes(body[:8], "big")
         values = array("Q")
